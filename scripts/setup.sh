@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up trainlab on a fresh machine: Debian packages (when run as root), a virtual environment in .venv
+# and the package itself. `--test` also installs what the tests need.
+#   bash scripts/setup.sh          # to run experiments
+#   bash scripts/setup.sh --test   # to run the tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+test_setup=false
+[ "${1:-}" = "--test" ] && test_setup=true
+
+# Debian packages. dataset-fashion-mnist gives the real Fashion-MNIST offline
+# (/usr/share/datasets/fashion-mnist); without it, runs fall back to the embedded mnist-mini and say so.
+debian_packages=(dataset-fashion-mnist)
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing=()
+    for package in "${debian_packages[@]}"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "setup: installing Debian packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \
+            || echo "setup: warning: could not install ${missing[*]}; the tests that need them will skip"
+    fi
+else
+    echo "setup: not root (or no apt-get): skipping Debian packages ${debian_packages[*]}"
+fi
+
+# Python environment.
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+if $test_setup; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    # PyTorch CPU is the peer that some tests and the benchmarks compare with. Install it only from a local
+    # CPU wheel (never the multi-GB CUDA build from the index); the comparison tests skip without it.
+    if ls /opt/wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then
+        .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" \
+            || echo "setup: warning: could not install torch; comparisons with PyTorch will skip"
+    fi
+else
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
+echo "setup: done ($(.venv/bin/trainlab --version))"

@@ -1,0 +1,58 @@
+"""The array backend: which array module we compute with, the float type, and random generators.
+
+Everything numeric in trainlab goes through these few names so that a later backend (CuPy) has one place
+to plug in. Randomness only ever comes from :class:`numpy.random.Generator` objects derived from one seed,
+so the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+xp = np
+"""The array module (NumPy today)."""
+
+Array = np.ndarray
+
+DEFAULT_DTYPE = np.dtype(np.float32)
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def resolve_dtype(dtype: Any) -> np.dtype:
+    """Return the NumPy float dtype named by ``dtype`` ("float32", "float64", np.float32, ...)."""
+    if dtype is None:
+        return DEFAULT_DTYPE
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype={dtype!r} is not a dtype; use one of {', '.join(FLOAT_DTYPES)}") from None
+    if resolved.name not in FLOAT_DTYPES:
+        raise ValueError(f"dtype={dtype!r} is not supported; use one of {', '.join(FLOAT_DTYPES)}")
+    return resolved
+
+
+def seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """The root of all randomness of a model or a run: a SeedSequence made from ``seed``.
+
+    ``seed=None`` draws fresh entropy; the sequence's ``entropy`` then records it, so the run can be
+    repeated.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed={seed!r} is not allowed; use a non-negative integer or None")
+    return np.random.SeedSequence(None if seed is None else int(seed))
+
+
+def make_rng(seed: int | np.random.SeedSequence | np.random.Generator | None = None) -> np.random.Generator:
+    """A Generator from a seed (or the Generator itself, passed through)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed_sequence(seed))
+
+
+def spawn_rngs(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.Generator]:
+    """``n`` statistically independent Generators derived from one seed."""
+    return [np.random.default_rng(child) for child in seed_sequence(seed).spawn(n)]

@@ -1,0 +1,236 @@
+"""Layers with parameters or noise: Dense, BatchNorm, Dropout, AlphaDropout, Flatten."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from trainlab.activations import SELU_ALPHA, SELU_SCALE, get_activation
+from trainlab.backend import Array
+from trainlab.base import Layer
+from trainlab.initializers import Initializer, get_initializer
+from trainlab.regularizers import MaxNorm, Regularizer, get_constraint, get_regularizer
+from trainlab.validation import check_in_range, check_int, check_positive
+
+
+class Dense(Layer):
+    """Fully connected layer: y = x·W + b, with W of shape (inputs, units).
+
+    Backward: dL/dW = xᵀ·dL/dy,  dL/db = Σ_batch dL/dy,  dL/dx = dL/dy·Wᵀ, plus dR/dW when a
+    ``regularizer`` is set. An optional ``activation`` (a name or layer) is applied to the output, so
+    ``Dense(100, activation="relu")`` is shorthand for ``Dense(100), ReLU()``. The default initializer
+    is Glorot-uniform, Keras's default; the textbook's experiments pass theirs explicitly.
+    """
+
+    default_name = "dense"
+
+    def __init__(
+        self,
+        units: int,
+        activation: str | Layer | None = None,
+        init: str | float | Initializer = "glorot_uniform",
+        bias: bool = True,
+        bias_init: str | float | Initializer = "zeros",
+        regularizer: Regularizer | None = None,
+        constraint: MaxNorm | None = None,
+        name: str | None = None,
+        trainable: bool = True,
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.units = check_int("units", units, minimum=1)
+        self.activation = get_activation(activation)
+        self.init = get_initializer(init, "init")
+        self.bias = bool(bias)
+        self.bias_init = get_initializer(bias_init, "bias_init")
+        self.regularizer = get_regularizer(regularizer)
+        self.constraint = get_constraint(constraint)
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense expects inputs of shape (batch, features), got per-sample shape {input_shape}; "
+                "put a Flatten() layer before it"
+            )
+        return (self.units,)
+
+    def create_state(self, rng):
+        self.add_param("W", self.init((self.input_shape[0], self.units), rng, self.dtype))
+        if self.bias:
+            self.add_param("b", self.bias_init((self.units,), rng, self.dtype))
+        if self.activation is not None:
+            self.activation.build(self.output_shape, self.dtype, rng)
+
+    @property
+    def decay_params(self):
+        return ("W",)
+
+    def forward(self, x, training=False):
+        self.x = x
+        y = x @ self.params["W"]
+        if self.bias:
+            y += self.params["b"]
+        return y if self.activation is None else self.activation.forward(y, training)
+
+    def backward(self, dout, input_grad=True):
+        if self.activation is not None:
+            dout = self.activation.backward(dout)
+        W = self.params["W"]
+        if self.trainable:
+            np.matmul(self.x.T, dout, out=self.grads["W"])
+            if self.bias:
+                np.sum(dout, axis=0, out=self.grads["b"])
+            if self.regularizer is not None:
+                self.grads["W"] += self.regularizer.gradient(W)
+        return dout @ W.T if input_grad else None
+
+    def regularization_loss(self):
+        return 0.0 if self.regularizer is None else self.regularizer(self.params["W"])
+
+    def apply_constraints(self):
+        if self.constraint is not None:
+            self.constraint(self.params["W"])
+
+
+class BatchNorm(Layer):
+    """Batch normalization (Ioffe & Szegedy 2015) over the last (feature) axis.
+
+    Training: x̂ = (x - μ_B) / √(σ²_B + ε) with the batch mean and (biased) variance, y = γ·x̂ + β, and
+    running ← m·running + (1 - m)·batch for mean and variance. Inference: the running averages replace
+    the batch statistics. Backward (training), with N samples:
+    dL/dx = γ/(N·√(σ²_B + ε)) · (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)),
+    dL/dγ = Σ dL/dy ⊙ x̂,  dL/dβ = Σ dL/dy.
+    ``momentum`` defaults to the textbook's 0.9 (Keras uses 0.99).
+    """
+
+    default_name = "batchnorm"
+
+    def __init__(
+        self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, trainable: bool = True
+    ) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
+        self.epsilon = check_positive("epsilon", epsilon)
+
+    def create_state(self, rng):
+        features = self.input_shape[-1]
+        self.add_param("gamma", np.ones(features, self.dtype))
+        self.add_param("beta", np.zeros(features, self.dtype))
+        self.buffers["running_mean"] = np.zeros(features, self.dtype)
+        self.buffers["running_var"] = np.ones(features, self.dtype)
+
+    def forward(self, x, training=False):
+        axes = tuple(range(x.ndim - 1))
+        if training:
+            mean = x.mean(axis=axes)
+            xc = x - mean
+            var = np.mean(xc * xc, axis=axes)
+            m = self.momentum
+            self.buffers["running_mean"] *= m
+            self.buffers["running_mean"] += (1 - m) * mean
+            self.buffers["running_var"] *= m
+            self.buffers["running_var"] += (1 - m) * var
+        else:
+            xc = x - self.buffers["running_mean"]
+            var = self.buffers["running_var"]
+        self.inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        self.xhat = xc
+        self.xhat *= self.inv_std
+        self.batch_statistics = training
+        return self.params["gamma"] * self.xhat + self.params["beta"]
+
+    def backward(self, dout, input_grad=True):
+        axes = tuple(range(dout.ndim - 1))
+        dbeta = dout.sum(axis=axes)
+        dgamma = np.sum(dout * self.xhat, axis=axes)
+        if self.trainable:
+            self.grads["beta"][...] = dbeta
+            self.grads["gamma"][...] = dgamma
+        if not input_grad:
+            return None
+        scale = self.params["gamma"] * self.inv_std
+        if not self.batch_statistics:  # running statistics are constants: an affine map
+            return dout * scale
+        n = math.prod(dout.shape[:-1])
+        dx = dout * n
+        dx -= dbeta
+        dx -= self.xhat * dgamma
+        dx *= scale / n
+        return dx
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training y = x ⊙ m / (1 - p) with m ~ Bernoulli(1 - p); identity in inference.
+
+    Scaling at training time (not at test time, as the textbook does) keeps E[y] = x, so inference needs
+    no change. Backward: dL/dx = dL/dy ⊙ m / (1 - p).
+    """
+
+    default_name = "dropout"
+
+    def __init__(self, rate: float = 0.5, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.rate = check_in_range("rate", rate, 0.0, 1.0)
+
+    def create_state(self, rng):
+        self.rng = rng
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
+        self.mask = keep.astype(x.dtype)
+        self.mask *= 1.0 / (1.0 - self.rate)
+        return x * self.mask
+
+    def backward(self, dout, input_grad=True):
+        if self.mask is not None:
+            dout *= self.mask
+        return dout
+
+
+class AlphaDropout(Dropout):
+    """Dropout that keeps SELU's self-normalization (Klambauer et al. 2017).
+
+    Dropped units are set to SELU's negative saturation α' = -λα instead of 0, then an affine correction
+    y = a·(x⊙m + α'(1 - m)) + b with a = ((1 - p)(1 + p·α'²))^(-½), b = -a·α'·p restores mean 0 and
+    variance 1. Backward: dL/dx = a·m ⊙ dL/dy. Identity in inference.
+    """
+
+    default_name = "alpha_dropout"
+    SATURATION = -SELU_SCALE * SELU_ALPHA
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        p, alpha = self.rate, self.SATURATION
+        a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
+        b = -a * alpha * p
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= p
+        self.mask = keep.astype(x.dtype)
+        self.mask *= a
+        # a·(x·m + α'(1 - m)) + b = (a·m)·x + (a·α' + b) - a·α'·m
+        y = x * self.mask
+        y += np.where(keep, b, a * alpha + b).astype(x.dtype, copy=False)
+        return y
+
+
+class Flatten(Layer):
+    """Reshape each sample to a vector: (N, d1, d2, ...) -> (N, d1·d2·...)."""
+
+    default_name = "flatten"
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
+
+    def compute_output_shape(self, input_shape):
+        return (math.prod(input_shape),)
+
+    def forward(self, x, training=False):
+        self.shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout, input_grad=True):
+        return dout.reshape(self.shape)

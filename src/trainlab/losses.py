@@ -1,0 +1,130 @@
+"""Loss functions: a scalar L(y, t) for a batch, averaged over its samples, and dL/dy.
+
+``loss.forward(y, t)`` returns L and keeps what ``loss.backward()`` needs to return dL/dy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trainlab.activations import row_max
+from trainlab.backend import Array
+from trainlab.registry import Configurable, Registry
+
+LOSSES = Registry("loss")
+
+
+class Loss(Configurable):
+    def forward(self, y: Array, t: Array) -> float:
+        raise NotImplementedError
+
+    def backward(self) -> Array:
+        raise NotImplementedError
+
+    def __call__(self, y: Array, t: Array) -> float:
+        return self.forward(y, t)
+
+
+def class_indices(t, n_samples: int, n_classes: int, argument: str = "t") -> np.ndarray:
+    """Integer labels 0..n_classes-1 from ``t``; clear errors for floats, wrong lengths or out of range."""
+    t = np.asarray(t)
+    if t.ndim != 1:
+        raise ValueError(f"{argument} must be 1-D class indices, got shape {t.shape}")
+    if t.shape[0] != n_samples:
+        raise ValueError(f"{argument} has {t.shape[0]} labels but the batch has {n_samples} samples")
+    if t.dtype.kind == "f":
+        if not np.isfinite(t).all() or np.any(t != np.round(t)):
+            bad = t[~np.isfinite(t) | (t != np.round(t))][0]
+            raise ValueError(f"{argument} must hold integer class labels, got {bad!r}")
+        t = t.astype(np.intp)
+    elif t.dtype.kind not in "iub":
+        raise TypeError(f"{argument} must hold integer class labels, got dtype {t.dtype}")
+    if n_samples and (t.min() < 0 or t.max() >= n_classes):
+        bad = t[(t < 0) | (t >= n_classes)][0]
+        raise ValueError(f"{argument} holds label {bad} outside the {n_classes} classes 0..{n_classes - 1}")
+    return t
+
+
+def check_targets(y: Array, t, argument: str = "t") -> np.ndarray:
+    """Targets for scores ``y`` of shape (N, K): class indices (N,) or one-hot/probabilities (N, K)."""
+    t = np.asarray(t)
+    if t.ndim == 2:
+        if t.shape != y.shape:
+            raise ValueError(f"{argument} has shape {t.shape}; one-hot targets must match the output {y.shape}")
+        if t.dtype.kind not in "biuf":
+            raise TypeError(f"{argument} must hold numbers, got dtype {t.dtype}")
+        return t.astype(y.dtype, copy=False)
+    return class_indices(t, y.shape[0], y.shape[-1], argument)
+
+
+@LOSSES.register("softmax_cross_entropy", "cross_entropy", "categorical_crossentropy",
+                 "sparse_categorical_crossentropy")
+class SoftmaxCrossEntropy(Loss):
+    """Softmax followed by cross-entropy, fused: L = (1/N) Σₙ [log Σₖ e^(yₙₖ) - Σₖ tₙₖ yₙₖ].
+
+    ``y`` are raw scores (logits); ``t`` are class indices or one-hot rows. The log-sum-exp is shifted by
+    the row maximum, so no score is too large. Backward: dL/dy = (softmax(y) - t) / N.
+    """
+
+    def forward(self, y, t):
+        if y.ndim != 2:
+            raise ValueError(f"softmax cross-entropy expects scores of shape (batch, classes), got {y.shape}")
+        t = check_targets(y, t)
+        shifted = y - row_max(y)
+        probs = np.exp(shifted)
+        sums = probs.sum(axis=1, keepdims=True)
+        probs /= sums
+        log_sums = np.log(sums)
+        if t.ndim == 1:
+            rows = np.arange(y.shape[0])
+            loss = np.sum(log_sums[:, 0] - shifted[rows, t]) / y.shape[0]
+        else:
+            loss = np.sum(t * (log_sums - shifted)) / y.shape[0]
+        self.probs, self.t = probs, t
+        return float(loss)
+
+    def backward(self):
+        grad, t = self.probs, self.t
+        if t.ndim == 1:
+            grad[np.arange(grad.shape[0]), t] -= 1.0
+        else:
+            grad -= t
+        grad /= grad.shape[0]
+        return grad
+
+
+@LOSSES.register("mean_squared_error", "mse")
+class MeanSquaredError(Loss):
+    """L = (1/(N·K)) Σ (y - t)², the mean over every entry (as in Keras and PyTorch); dL/dy = 2(y - t)/(N·K).
+
+    Integer class labels are one-hot encoded first, so MSE also works on a classifier's outputs.
+    """
+
+    def forward(self, y, t):
+        t = check_targets(y, t) if y.ndim == 2 else np.asarray(t, dtype=y.dtype)
+        if t.ndim == 1 and y.ndim == 2:
+            t = one_hot(t, y.shape[1], y.dtype)
+        if t.shape != y.shape:
+            raise ValueError(f"targets t of shape {t.shape} do not match outputs of shape {y.shape}")
+        self.diff = y - t
+        return float(np.mean(self.diff * self.diff))
+
+    def backward(self):
+        grad = self.diff
+        grad *= 2.0 / grad.size
+        return grad
+
+
+def one_hot(t, n_classes: int, dtype=np.float32) -> np.ndarray:
+    """(N,) integer labels -> (N, n_classes) rows with a single 1."""
+    t = np.asarray(t)
+    out = np.zeros((t.shape[0], n_classes), dtype=dtype)
+    out[np.arange(t.shape[0]), t] = 1
+    return out
+
+
+def get_loss(spec: str | Loss, argument: str = "loss") -> Loss:
+    """A Loss from a name ("softmax_cross_entropy", "mse", ...) or a Loss object."""
+    if isinstance(spec, Loss):
+        return spec
+    return LOSSES.create(spec, argument)

@@ -1,0 +1,349 @@
+"""Sequential: a stack of layers with a loss, its gradient, and the textbook's params/grads dicts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, MutableMapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from trainlab.backend import Array, resolve_dtype, seed_sequence, spawn_rngs
+from trainlab.base import Layer
+from trainlab.losses import Loss, get_loss
+from trainlab.metrics import accuracy
+from trainlab.registry import deserialize, serialize
+from trainlab.validation import as_float_array, check_int, check_non_negative
+
+
+class ParamDict(MutableMapping):
+    """The model's trainable parameters by name ("dense1.W"), as views of the layers' own arrays.
+
+    Updating an entry in place (``params[k] -= lr * grads[k]``) changes the model; so does assigning a new
+    array (``params[k] = params[k] - lr * grads[k]``), which is copied into the layer's array. The set of
+    names is fixed: entries cannot be added or deleted.
+    """
+
+    def __init__(self, layers: Sequence[Layer]) -> None:
+        self._arrays: dict[str, Array] = {
+            f"{layer.name}.{name}": array
+            for layer in layers
+            if layer.trainable
+            for name, array in layer.params.items()
+        }
+
+    def __getitem__(self, key: str) -> Array:
+        return self._arrays[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._arrays:
+            raise KeyError(f"{key!r} is not a trainable parameter; names: {', '.join(self._arrays)}")
+        target = self._arrays[key]
+        if value is not target:
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"params[{key!r}] has shape {target.shape}; cannot assign shape {value.shape}")
+            target[...] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a model's parameters cannot be deleted")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return "ParamDict({" + ", ".join(f"{k!r}: {v.shape}" for k, v in self._arrays.items()) + "})"
+
+
+class Sequential:
+    """A network as a list of layers applied in order, plus a loss.
+
+    ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ = ``weight_decay``,
+    the textbook's decay over weight matrices, not biases). ``model.gradient(x, t)`` returns dL/dθ by name,
+    matching ``model.params``, so a textbook optimizer runs as ``optimizer.update(model.params, grads)``.
+
+    ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is float32
+    by default, float64 for gradient checks. The model is built (weights created) as soon as the input
+    shape is known: from ``input_dim`` / ``input_shape`` or the first batch.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        input_dim: int | None = None,
+        *,
+        input_shape: Sequence[int] | None = None,
+        seed: int | None = None,
+        dtype: Any = "float32",
+        weight_decay: float = 0.0,
+        loss: str | Loss = "softmax_cross_entropy",
+    ) -> None:
+        layers = list(layers)
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layers[{index}] must be a Layer, got {layer!r}")
+        if not layers:
+            raise ValueError("layers is empty; a model needs at least one layer")
+        if input_dim is not None and input_shape is not None:
+            raise ValueError("give input_dim or input_shape, not both")
+        self.layers = layers
+        self.dtype = resolve_dtype(dtype)
+        self.seed = seed_sequence(seed).entropy  # the actual seed, recorded even when drawn at random
+        self.weight_decay = check_non_negative("weight_decay", weight_decay)
+        self.loss_function = get_loss(loss)
+        self.input_shape: tuple[int, ...] | None = None
+        if input_dim is not None:
+            self.build((check_int("input_dim", input_dim, minimum=1),))
+        elif input_shape is not None:
+            self.build(tuple(check_int("input_shape", n, minimum=1) for n in input_shape))
+
+    # -- building ---------------------------------------------------------------------------------------
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Name the layers and create their weights for samples of ``input_shape``."""
+        self._name_layers()
+        shape = tuple(input_shape)
+        for layer, rng in zip(self.layers, spawn_rngs(self.seed, len(self.layers)), strict=True):
+            shape = layer.build(shape, self.dtype, rng)
+        self.input_shape = tuple(input_shape)
+
+    def _name_layers(self) -> None:
+        taken = {layer.name for layer in self.layers if layer.name}
+        if len(taken) < sum(1 for layer in self.layers if layer.name):
+            raise ValueError("two layers have the same name; layer names must be unique")
+        counts: dict[str, int] = {}
+        for layer in self.layers:
+            while layer.name is None:
+                counts[layer.default_name] = counts.get(layer.default_name, 0) + 1
+                candidate = f"{layer.default_name}{counts[layer.default_name]}"
+                if candidate not in taken:
+                    layer.name = candidate
+                    taken.add(candidate)
+
+    @property
+    def built(self) -> bool:
+        return self.input_shape is not None
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        self._require_built()
+        return self.layers[-1].output_shape
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise RuntimeError("the model is not built yet: pass input_dim= or call it on a batch first")
+
+    # -- parameters -------------------------------------------------------------------------------------
+    @property
+    def params(self) -> ParamDict:
+        """Trainable parameters by name, as live views (see :class:`ParamDict`)."""
+        self._require_built()
+        return ParamDict(self.layers)
+
+    @property
+    def grads(self) -> dict[str, Array]:
+        """dL/dθ from the last :meth:`gradient` call, by the same names as :attr:`params`."""
+        return {
+            f"{layer.name}.{name}": grad
+            for layer in self.layers
+            if layer.trainable
+            for name, grad in layer.grads.items()
+        }
+
+    def state_dict(self) -> dict[str, Array]:
+        """Copies of every parameter and buffer (trainable or not), e.g. for saving."""
+        self._require_built()
+        return {
+            f"{layer.name}.{name}": array.copy()
+            for layer in self.layers
+            for name, array in {**layer.params, **layer.buffers}.items()
+        }
+
+    def load_state_dict(self, state: dict[str, Array]) -> None:
+        """Copy arrays from ``state`` (as made by :meth:`state_dict`) into the model."""
+        self._require_built()
+        targets = {
+            f"{layer.name}.{name}": array
+            for layer in self.layers
+            for name, array in {**layer.params, **layer.buffers}.items()
+        }
+        missing, unexpected = set(targets) - set(state), set(state) - set(targets)
+        if missing or unexpected:
+            raise ValueError(f"state does not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+        for key, target in targets.items():
+            value = np.asarray(state[key])
+            if value.shape != target.shape:
+                raise ValueError(f"state[{key!r}] has shape {value.shape}, the model needs {target.shape}")
+            target[...] = value
+
+    def count_params(self, trainable_only: bool = False) -> int:
+        return sum(layer.count_params() for layer in self.layers if layer.trainable or not trainable_only)
+
+    # -- computing --------------------------------------------------------------------------------------
+    def check_input(self, x: Any, argument: str = "x", check_finite: bool = True) -> Array:
+        """``x`` as an array of the model's dtype with the model's per-sample shape (building if needed)."""
+        x = as_float_array(argument, x, self.dtype, min_ndim=2) if check_finite else self._cast(x, argument)
+        if not self.built:
+            self.build(x.shape[1:])
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(
+                f"{argument} has per-sample shape {x.shape[1:]} (array shape {x.shape}) but the model "
+                f"expects {self.input_shape}"
+            )
+        return x
+
+    def _cast(self, x: Any, argument: str) -> Array:
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            x = as_float_array(argument, x, self.dtype, min_ndim=2)
+        elif x.ndim < 2 or x.shape[0] == 0:
+            raise ValueError(f"{argument} must be a non-empty batch of shape (batch, ...), got {x.shape}")
+        return x
+
+    def forward(self, x: Array, training: bool = False) -> Array:
+        """The last layer's output for a checked batch ``x`` (no validation: the inner loop's call)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def backward(self, dout: Array, input_grad: bool = False) -> Array | None:
+        """Back-propagate dL/d(output), filling every trainable layer's grads; return dL/dx if asked."""
+        return self._backpropagate(np.array(dout, dtype=self.dtype), input_grad)  # a private copy
+
+    def _backpropagate(self, dout: Array, input_grad: bool) -> Array | None:
+        """The backward pass proper, plus the weight-decay gradient λW.
+
+        Layers work on ``dout`` in place. Layers before the first trainable one need no gradient, so
+        unless dL/dx is asked for, the pass stops there.
+        """
+        first = 0 if input_grad else self._first_trainable_index()
+        for index in range(len(self.layers) - 1, first - 1, -1):
+            dout = self.layers[index].backward(dout, input_grad=input_grad or index > first)
+        if self.weight_decay:
+            for layer in self.layers:
+                if layer.trainable:
+                    for name in layer.decay_params:
+                        layer.grads[name] += self.weight_decay * layer.params[name]
+        return dout if input_grad else None
+
+    def _first_trainable_index(self) -> int:
+        for index, layer in enumerate(self.layers):
+            if layer.trainable and layer.params:
+                return index
+        return len(self.layers)
+
+    def predict(self, x: Any, batch_size: int | None = None) -> Array:
+        """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time."""
+        x = self.check_input(x)
+        if batch_size is None or batch_size >= len(x):
+            return self.forward(x, training=False)
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+        )
+
+    def penalty(self) -> float:
+        """Σ layer regularization losses + ½·weight_decay·Σ‖W‖² over weight matrices."""
+        total = sum(layer.regularization_loss() for layer in self.layers)
+        if self.weight_decay:
+            squares = sum(
+                float(np.vdot(layer.params[name], layer.params[name]))
+                for layer in self.layers
+                for name in layer.decay_params
+            )
+            total += 0.5 * self.weight_decay * squares
+        return float(total)
+
+    def loss(self, x: Any, t: Any, training: bool = False) -> float:
+        """L(x, t) including penalties; ``training=True`` uses batch statistics and dropout."""
+        x = self.check_input(x)
+        return self.loss_function.forward(self.forward(x, training), t) + self.penalty()
+
+    def gradient(self, x: Any, t: Any) -> dict[str, Array]:
+        """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``).
+
+        Runs a training-mode forward pass, the loss, and the backward pass. The loss value is kept in
+        :attr:`last_loss`. The returned arrays are the layers' gradient buffers, reused by the next call.
+        """
+        x = self.check_input(x, check_finite=False)
+        self.last_loss = self.loss_function.forward(self.forward(x, training=True), t) + self.penalty()
+        if not math.isfinite(self.last_loss):
+            as_float_array("x", x, self.dtype)  # name a NaN/inf input rather than report divergence
+        self._backpropagate(self.loss_function.backward(), input_grad=False)
+        return self.grads
+
+    def apply_constraints(self) -> None:
+        """Apply each layer's constraint (MaxNorm); the training loop calls this after every update."""
+        for layer in self.layers:
+            layer.apply_constraints()
+
+    def accuracy(self, x: Any, t: Any, batch_size: int | None = None) -> float:
+        """Fraction of samples classified correctly, in inference mode."""
+        return accuracy(self.predict(x, batch_size), t)
+
+    # -- randomness -------------------------------------------------------------------------------------
+    def rng_state(self) -> dict[str, dict]:
+        """The state of every noise generator (dropout masks), to replay or resume exactly."""
+        return {layer.name: layer.rng.bit_generator.state for layer in self.layers if layer.rng is not None}
+
+    def set_rng_state(self, state: dict[str, dict]) -> None:
+        for layer in self.layers:
+            if layer.rng is not None and layer.name in state:
+                layer.rng.bit_generator.state = state[layer.name]
+
+    # -- describing and copying -------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "layers": [serialize(layer) for layer in self.layers],
+            "input_shape": list(self.input_shape) if self.built else None,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "weight_decay": self.weight_decay,
+            "loss": serialize(self.loss_function),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], dtype: Any = None) -> Sequential:
+        """A new model with the architecture of ``config`` (fresh weights from its seed)."""
+        return cls(
+            [deserialize(layer) for layer in config["layers"]],
+            input_shape=config["input_shape"],
+            seed=config["seed"],
+            dtype=dtype or config["dtype"],
+            weight_decay=config["weight_decay"],
+            loss=deserialize(config["loss"]),
+        )
+
+    def clone(self, dtype: Any = None) -> Sequential:
+        """An independent copy with the same weights, optionally in another dtype (float64 for gradcheck)."""
+        copy = Sequential.from_config(self.get_config(), dtype=dtype)
+        if self.built:
+            copy.load_state_dict(self.state_dict())
+            copy.set_rng_state(self.rng_state())
+        return copy
+
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts."""
+        self._require_built()
+        rows = [("Layer (type)", "Output shape", "Params")]
+        for layer in self.layers:
+            kind = type(layer).__name__
+            if getattr(layer, "activation", None) is not None:
+                kind += f"+{type(layer.activation).__name__}"
+            frozen = "" if layer.trainable or not layer.params else " (frozen)"
+            rows.append((f"{layer.name} ({kind}){frozen}", str((None, *layer.output_shape)), f"{layer.count_params():,}"))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
+        rule = "-" * len(lines[0])
+        total, trainable = self.count_params(), self.count_params(trainable_only=True)
+        return "\n".join(
+            [lines[0], rule, *lines[1:], rule,
+             f"Total params: {total:,}  (trainable {trainable:,}, non-trainable {total - trainable:,})",
+             f"Input shape: {(None, *self.input_shape)}  dtype: {self.dtype.name}"]
+        )
+
+    def __repr__(self) -> str:
+        inner = ", ".join(type(layer).__name__ for layer in self.layers)
+        return f"Sequential([{inner}], dtype={self.dtype.name})"

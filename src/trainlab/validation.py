@@ -1,0 +1,91 @@
+"""Argument checks shared by the whole package.
+
+Each check raises ``ValueError`` or ``TypeError`` with a message that names the argument, the value it got
+and what is allowed, so a mistake is reported where it is made rather than as a deep NumPy traceback.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+
+def check_number(name: str, value: Any) -> float:
+    """``value`` as a float, or TypeError if it is not a real number (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def check_positive(name: str, value: Any) -> float:
+    """A number > 0."""
+    value = check_number(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    """A number >= 0."""
+    value = check_number(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+def check_in_range(name: str, value: Any, low: float, high: float, *, closed_high: bool = False) -> float:
+    """A number in [low, high) (or [low, high] with ``closed_high``)."""
+    value = check_number(name, value)
+    if value < low or value > high or (value == high and not closed_high):
+        bracket = "]" if closed_high else ")"
+        raise ValueError(f"{name} must be in [{low}, {high}{bracket}, got {value!r}")
+    return value
+
+
+def check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    """An integer (not a bool), optionally >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """One of ``allowed``."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
+    return value
+
+
+def as_float_array(name: str, x: Any, dtype: np.dtype, *, min_ndim: int = 1) -> np.ndarray:
+    """``x`` as a finite float array of ``dtype``; clear errors for non-numeric, empty or NaN/inf input."""
+    try:
+        array = np.asarray(x)
+    except Exception as error:  # ragged lists and the like
+        raise TypeError(f"{name} must be an array of numbers: {error}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
+    if array.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); a batch needs at least one sample")
+    array = array.astype(dtype, copy=False)
+    check_finite(name, array)
+    return array
+
+
+def check_finite(name: str, array: np.ndarray) -> None:
+    """ValueError naming where the first NaN or inf of ``array`` is."""
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        where = tuple(int(i) for i in bad)
+        raise ValueError(f"{name} contains NaN or inf (first at index {where}: {array[where]!r})")
