@@ -34,13 +34,13 @@ def class_indices(t, n_samples: int, n_classes: int, argument: str = "t") -> np.
         raise ValueError(f"{argument} has {t.shape[0]} labels but the batch has {n_samples} samples")
     if t.dtype.kind == "f":
         if not np.isfinite(t).all() or np.any(t != np.round(t)):
-            bad = t[~np.isfinite(t) | (t != np.round(t))][0]
+            bad = t[~np.isfinite(t) | (t != np.round(t))][0].item()
             raise ValueError(f"{argument} must hold integer class labels, got {bad!r}")
         t = t.astype(np.intp)
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{argument} must hold integer class labels, got dtype {t.dtype}")
     if n_samples and (t.min() < 0 or t.max() >= n_classes):
-        bad = t[(t < 0) | (t >= n_classes)][0]
+        bad = t[(t < 0) | (t >= n_classes)][0].item()
         raise ValueError(f"{argument} holds label {bad} outside the {n_classes} classes 0..{n_classes - 1}")
     return t
 

@@ -171,7 +171,9 @@ class Sequential:
         }
         missing, unexpected = set(targets) - set(state), set(state) - set(targets)
         if missing or unexpected:
-            raise ValueError(f"state does not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+            raise ValueError(
+                f"state does not match the model: missing {sorted(missing)}, unexpected {sorted(unexpected)}"
+            )
         for key, target in targets.items():
             value = np.asarray(state[key])
             if value.shape != target.shape:
@@ -333,7 +335,8 @@ class Sequential:
             if getattr(layer, "activation", None) is not None:
                 kind += f"+{type(layer.activation).__name__}"
             frozen = "" if layer.trainable or not layer.params else " (frozen)"
-            rows.append((f"{layer.name} ({kind}){frozen}", str((None, *layer.output_shape)), f"{layer.count_params():,}"))
+            shape = str((None, *layer.output_shape))
+            rows.append((f"{layer.name} ({kind}){frozen}", shape, f"{layer.count_params():,}"))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
         rule = "-" * len(lines[0])
