@@ -10,6 +10,7 @@ trainlab / PyTorch (goal: <= 0.8).
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 
@@ -43,7 +44,7 @@ def torch_step(batch: int, dtype: str, seed: int = 0):
 
     torch.manual_seed(seed)
     layers = []
-    for fan_in, fan_out in zip(SIZES[:-2], SIZES[1:-1], strict=True):
+    for fan_in, fan_out in itertools.pairwise(SIZES[:-1]):  # hidden layers; the output layer follows
         layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
     net = torch.nn.Sequential(*layers, torch.nn.Linear(SIZES[-2], SIZES[-1])).to(getattr(torch, dtype))
     optimizer = torch.optim.SGD(net.parameters(), lr=0.01)

@@ -22,7 +22,7 @@ from trainlab.activations import ELU, GELU, SELU, LeakyReLU, ReLU, Sigmoid, Soft
 from trainlab.backend import Array
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.model import Sequential
-from trainlab.regularizers import L1, L2, L1L2
+from trainlab.regularizers import L1, L1L2, L2
 from trainlab.validation import check_positive
 
 TOLERANCE = 1e-6

@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from trainlab.activations import SELU_ALPHA, SELU_SCALE, get_activation
-from trainlab.backend import Array
 from trainlab.base import Layer
 from trainlab.initializers import Initializer, get_initializer
 from trainlab.regularizers import MaxNorm, Regularizer, get_constraint, get_regularizer
