@@ -1,0 +1,121 @@
+"""Time of one optimizer update for the parameters of the textbook's 784-100x4-10 net, per optimizer.
+
+For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixed gradients and, when torch
+is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
+same shapes, in the same process, in interleaved blocks (the machine is shared and noisy); prints the
+medians in microseconds and the ratio trainlab / PyTorch.
+
+    python benchmarks/optimizer_update.py [--updates 300] [--repeats 7] [--dtype float32] [--only adam,sgd]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import time
+
+import numpy as np
+
+import trainlab as tl
+
+SIZES = [784, 100, 100, 100, 100, 10]
+
+# trainlab name -> (torch.optim class name, keyword arguments), default settings otherwise
+TORCH = {
+    "sgd": ("SGD", {"lr": 0.01}),
+    "momentum": ("SGD", {"lr": 0.01, "momentum": 0.9}),
+    "nesterov": ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
+    "adagrad": ("Adagrad", {}),
+    "rmsprop": ("RMSprop", {}),
+    "adam": ("Adam", {}),
+    "adamax": ("Adamax", {}),
+    "nadam": ("NAdam", {}),
+    "adamw": ("AdamW", {}),
+}
+
+
+def shapes() -> list[tuple[int, ...]]:
+    """(fan_in, fan_out) and (fan_out,) for each Dense layer, in model order."""
+    return [shape for fan_in, fan_out in itertools.pairwise(SIZES) for shape in ((fan_in, fan_out), (fan_out,))]
+
+
+def trainlab_update(name: str, dtype: str, seed: int = 0):
+    model = tl.Sequential(
+        [layer for units in SIZES[1:-1] for layer in (tl.Dense(units, init="he_normal"), tl.ReLU())]
+        + [tl.Dense(SIZES[-1], init="he_normal")],
+        input_dim=SIZES[0], seed=seed, dtype=dtype,
+    )
+    params = model.params
+    rng = np.random.default_rng(seed)
+    grads = {key: (1e-3 * rng.standard_normal(p.shape)).astype(dtype) for key, p in params.items()}
+    optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
+
+    def update():
+        optimizer.update(params, grads)
+
+    return update
+
+
+def torch_update(name: str, dtype: str, seed: int = 0):
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    torch_dtype = getattr(torch, dtype)
+    tensors = [torch.nn.Parameter(torch.randn(shape, generator=generator, dtype=torch_dtype)) for shape in shapes()]
+    for tensor in tensors:
+        tensor.grad = 1e-3 * torch.randn(tensor.shape, generator=generator, dtype=torch_dtype)
+    class_name, kwargs = TORCH[name]
+    optimizer = getattr(torch.optim, class_name)(tensors, **{**kwargs, "lr": 1e-6})
+    return optimizer.step
+
+
+def microseconds_per_call(function, calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter() - start) / calls * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--updates", type=int, default=300, help="updates per timed block")
+    parser.add_argument("--repeats", type=int, default=7, help="timed blocks per optimizer (median taken)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--only", default=",".join(TORCH), help="comma-separated optimizer names")
+    args = parser.parse_args()
+    names = [name.strip() for name in args.only.split(",")]
+
+    try:
+        import torch
+
+        label = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        torch = None
+        print("torch is not importable: timing trainlab alone")
+    count = sum(int(np.prod(shape)) for shape in shapes())
+    print(f"one update of the 784-100x4-10 net's {count:,} parameters ({len(shapes())} arrays), {args.dtype}; "
+          f"median of {args.repeats} blocks of {args.updates} updates")
+    if torch is not None:
+        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6}   "
+              f"({label}, torch.optim defaults)")
+    for name in names:
+        contenders = {"trainlab": trainlab_update(name, args.dtype)}
+        if torch is not None:
+            contenders["torch"] = torch_update(name, args.dtype)
+        for function in contenders.values():  # warm up: state, scratch buffers, allocator
+            microseconds_per_call(function, args.updates // 3 + 1)
+        times: dict[str, list[float]] = {key: [] for key in contenders}
+        for _ in range(args.repeats):
+            for key, function in contenders.items():
+                times[key].append(microseconds_per_call(function, args.updates))
+        ours = statistics.median(times["trainlab"])
+        if torch is None:
+            print(f"  {name:<10} {ours:12.1f}")
+        else:
+            theirs = statistics.median(times["torch"])
+            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
