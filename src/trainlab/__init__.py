@@ -9,6 +9,15 @@ __version__ = "0.1.0"
 from trainlab.activations import ELU, GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from trainlab.backend import make_rng
 from trainlab.base import Layer
+from trainlab.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ProgressBar,
+    ReduceLROnPlateau,
+)
 from trainlab.gradcheck import check_gradients, numerical_gradient
 from trainlab.initializers import (
     Constant,
@@ -36,7 +45,7 @@ from trainlab.landscapes import (
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
 from trainlab.metrics import accuracy
-from trainlab.model import Sequential
+from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
     SGD,
     AdaGrad,
@@ -54,6 +63,7 @@ from trainlab.optimizers import (
     global_norm,
 )
 from trainlab.regularizers import L1, L1L2, L2, MaxNorm, Regularizer
+from trainlab.saving import load_model, save_model
 from trainlab.schedules import (
     CosineDecay,
     ExponentialDecay,
@@ -64,6 +74,7 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
+from trainlab.training import History, Trainer
 
 __all__ = [
     "ELU",
@@ -79,25 +90,32 @@ __all__ = [
     "AdamW",
     "AlphaDropout",
     "BatchNorm",
+    "CSVLogger",
+    "Callback",
     "Constant",
     "CosineDecay",
     "Dense",
     "Dropout",
+    "EarlyStopping",
+    "Ensemble",
     "ExponentialDecay",
     "Flatten",
     "GlorotNormal",
     "GlorotUniform",
     "HeNormal",
     "HeUniform",
+    "History",
     "Identity",
     "Initializer",
     "Layer",
     "LeakyReLU",
+    "LearningRateScheduler",
     "LecunNormal",
     "LecunUniform",
     "Loss",
     "MaxNorm",
     "MeanSquaredError",
+    "ModelCheckpoint",
     "Momentum",
     "Nadam",
     "Nesterov",
@@ -108,8 +126,10 @@ __all__ = [
     "PiecewiseConstant",
     "PlateauReducer",
     "PowerDecay",
+    "ProgressBar",
     "RMSProp",
     "ReLU",
+    "ReduceLROnPlateau",
     "Regularizer",
     "Schedule",
     "Sequential",
@@ -117,6 +137,7 @@ __all__ = [
     "Softmax",
     "SoftmaxCrossEntropy",
     "Tanh",
+    "Trainer",
     "Uniform",
     "VarianceScaling",
     "Zeros",
@@ -134,8 +155,10 @@ __all__ = [
     "get_schedule",
     "global_norm",
     "gradient_descent",
+    "load_model",
     "make_rng",
     "numerical_gradient",
     "one_hot",
     "optimizer_path",
+    "save_model",
 ]

@@ -7,6 +7,7 @@ so the same seed gives the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -56,3 +57,13 @@ def make_rng(seed: int | np.random.SeedSequence | np.random.Generator | None = N
 def spawn_rngs(seed: int | np.random.SeedSequence | None, n: int) -> list[np.random.Generator]:
     """``n`` statistically independent Generators derived from one seed."""
     return [np.random.default_rng(child) for child in seed_sequence(seed).spawn(n)]
+
+
+def rng_for(seed: int, purpose: str) -> np.random.Generator:
+    """A Generator for one ``purpose`` ("data-order", "validation-split", ...) of a model seeded ``seed``.
+
+    The purpose is mixed into the entropy, so these streams never coincide with the per-layer streams
+    that :func:`spawn_rngs` derives from the same seed, nor with each other.
+    """
+    tag = int.from_bytes(hashlib.sha256(purpose.encode()).digest()[:16], "little")
+    return np.random.default_rng(np.random.SeedSequence([seed, tag]))

@@ -23,6 +23,7 @@ class Layer(Configurable):
     """
 
     default_name = "layer"
+    stochastic = False  # True for layers that stay random under MC dropout (Dropout, AlphaDropout)
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
         if name is not None and (not isinstance(name, str) or not name or "." in name):

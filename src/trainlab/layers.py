@@ -99,7 +99,9 @@ class BatchNorm(Layer):
     the batch statistics. Backward (training), with N samples:
     dL/dx = γ/(N·√(σ²_B + ε)) · (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)),
     dL/dγ = Σ dL/dy ⊙ x̂,  dL/dβ = Σ dL/dy.
-    ``momentum`` defaults to the textbook's 0.9 (Keras uses 0.99).
+    ``momentum`` defaults to the textbook's 0.9 (Keras uses 0.99). A frozen layer (``trainable=False``)
+    normalizes with its running statistics even in training, as Keras does, so fine-tuning a network on
+    top of it does not shift the statistics the frozen layers were trained with.
     """
 
     default_name = "batchnorm"
@@ -120,22 +122,23 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         axes = tuple(range(x.ndim - 1))
-        if training:
+        self.batch_statistics = training and self.trainable  # a frozen layer normalizes as in inference
+        if self.batch_statistics:
             mean = x.mean(axis=axes)
             xc = x - mean
             var = np.mean(xc * xc, axis=axes)
-            m = self.momentum
-            self.buffers["running_mean"] *= m
-            self.buffers["running_mean"] += (1 - m) * mean
-            self.buffers["running_var"] *= m
-            self.buffers["running_var"] += (1 - m) * var
+            if np.isfinite(var.sum()):  # a diverging batch must not poison the running averages
+                m = self.momentum
+                self.buffers["running_mean"] *= m
+                self.buffers["running_mean"] += (1 - m) * mean
+                self.buffers["running_var"] *= m
+                self.buffers["running_var"] += (1 - m) * var
         else:
             xc = x - self.buffers["running_mean"]
             var = self.buffers["running_var"]
         self.inv_std = 1.0 / np.sqrt(var + self.epsilon)
         self.xhat = xc
         self.xhat *= self.inv_std
-        self.batch_statistics = training
         return self.params["gamma"] * self.xhat + self.params["beta"]
 
     def backward(self, dout, input_grad=True):
@@ -166,6 +169,7 @@ class Dropout(Layer):
     """
 
     default_name = "dropout"
+    stochastic = True
 
     def __init__(self, rate: float = 0.5, name: str | None = None) -> None:
         super().__init__(name=name)

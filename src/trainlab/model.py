@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, MutableMapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trainlab.backend import Array, resolve_dtype, seed_sequence, spawn_rngs
+from trainlab.activations import softmax
+from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
-from trainlab.losses import Loss, get_loss
-from trainlab.metrics import accuracy
+from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss
+from trainlab.metrics import accuracy, get_metric
+from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.registry import deserialize, serialize
 from trainlab.validation import as_float_array, check_int, check_non_negative
+
+if TYPE_CHECKING:
+    from trainlab.training import History
 
 
 class ParamDict(MutableMapping):
@@ -95,6 +100,13 @@ class Sequential:
         self.weight_decay = check_non_negative("weight_decay", weight_decay)
         self.loss_function = get_loss(loss)
         self.input_shape: tuple[int, ...] | None = None
+        # training state, set by compile() and advanced by fit(); saved with the model
+        self.optimizer: Optimizer | None = None
+        self.metric_names: list[str] = ["accuracy"]
+        self.epochs_done = 0
+        self.iterations_done = 0
+        self.data_rng = rng_for(self.seed, "data-order")
+        self.history: History | None = None
         if input_dim is not None:
             self.build((check_int("input_dim", input_dim, minimum=1),))
         elif input_shape is not None:
@@ -102,11 +114,19 @@ class Sequential:
 
     # -- building ---------------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...]) -> None:
-        """Name the layers and create their weights for samples of ``input_shape``."""
+        """Name the layers and create their weights for samples of ``input_shape``.
+
+        Layers that are already built for this shape and dtype (taken from another model, to reuse or
+        fine-tune them) keep their weights; they are shared with that model, so clone it first to keep
+        the original intact.
+        """
         self._name_layers()
         shape = tuple(input_shape)
         for layer, rng in zip(self.layers, spawn_rngs(self.seed, len(self.layers)), strict=True):
-            shape = layer.build(shape, self.dtype, rng)
+            if layer.built and layer.input_shape == shape and layer.dtype == self.dtype:
+                shape = layer.output_shape  # a layer taken from another model keeps its weights
+            else:
+                shape = layer.build(shape, self.dtype, rng)
         self.input_shape = tuple(input_shape)
 
     def _name_layers(self) -> None:
@@ -281,9 +301,116 @@ class Sequential:
         for layer in self.layers:
             layer.apply_constraints()
 
-    def accuracy(self, x: Any, t: Any, batch_size: int | None = None) -> float:
+    def accuracy(self, x: Any, t: Any, batch_size: int | None = 4096) -> float:
         """Fraction of samples classified correctly, in inference mode."""
         return accuracy(self.predict(x, batch_size), t)
+
+    # -- training ---------------------------------------------------------------------------------------
+    def compile(
+        self,
+        optimizer: str | Optimizer = "sgd",
+        loss: str | Loss | None = None,
+        metrics: Sequence[str] = ("accuracy",),
+        **optimizer_params: Any,
+    ) -> Sequential:
+        """Choose the optimizer (an object, or a name with its parameters: ``compile("adam", lr=1e-3)``),
+        the loss (default: keep the model's, softmax cross-entropy unless set) and the metrics to report.
+        Returns the model, so ``model.compile(...).fit(...)`` reads naturally.
+        """
+        if isinstance(optimizer, Optimizer) and optimizer_params:
+            raise TypeError(f"optimizer parameters {sorted(optimizer_params)} need an optimizer name, not an object")
+        self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
+        if loss is not None:
+            self.loss_function = get_loss(loss)
+        if isinstance(metrics, str):
+            metrics = [metrics]
+        for name in metrics:
+            get_metric(name)
+        self.metric_names = list(metrics)
+        return self
+
+    def fit(
+        self,
+        x: Any,
+        y: Any,
+        epochs: int | None = None,
+        iterations: int | None = None,
+        batch_size: int = 32,
+        validation_data: tuple[Any, Any] | None = None,
+        validation_split: float | None = None,
+        shuffle: bool = True,
+        sampling: str = "epoch",
+        callbacks: Sequence[Any] = (),
+        verbose: int = 1,
+        evaluate_train: bool | int = True,
+    ) -> History:
+        """Train for ``epochs`` more epochs (default 1) or ``iterations`` more steps; return the History.
+
+        ``sampling="epoch"`` visits the samples in a new random order each epoch (in file order if
+        ``shuffle=False``); ``"iid"`` draws every batch independently, as the textbook does.
+        ``validation_split`` holds out a random fraction of (x, y), the same one at every call;
+        ``validation_data=(x_val, y_val)`` gives the set explicitly. After each epoch the compiled
+        metrics are computed in inference mode on the training data (all of it, or a fixed random sample
+        of ``evaluate_train`` samples, or not at all with ``False``) and on the validation data.
+        ``callbacks`` take Callback objects and schedules (a schedule is applied per step).
+        ``verbose``: 0 silent, 1 a progress bar on a terminal, 2 a line per epoch.
+
+        Training continues from where the last ``fit`` (or the loaded checkpoint) ended: epoch and
+        step counters, the optimizer's state and the random order of the data.
+        """
+        from trainlab.training import fit
+
+        return fit(self, x, y, epochs=epochs, iterations=iterations, batch_size=batch_size,
+                   validation_data=validation_data, validation_split=validation_split, shuffle=shuffle,
+                   sampling=sampling, callbacks=callbacks, verbose=verbose, evaluate_train=evaluate_train)
+
+    def split_rng(self) -> np.random.Generator:
+        """A fresh Generator for choosing validation and evaluation subsets: the same choice every time."""
+        return rng_for(self.seed, "validation-split")
+
+    def evaluate(self, x: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
+        """Loss (penalties included) and the compiled metrics in inference mode."""
+        outputs = self.predict(x, batch_size)
+        y = np.asarray(y)
+        if len(y) != len(outputs):
+            raise ValueError(f"x has {len(outputs)} samples but y has {len(y)}; they must have the same length")
+        scores = {"loss": self.loss_function.forward(outputs, y) + self.penalty()}
+        for name in self.metric_names:
+            scores[name] = get_metric(name)(outputs, y)
+        return scores
+
+    def predict_proba(self, x: Any, batch_size: int | None = 4096) -> Array:
+        """Class probabilities: the softmax of the scores when the loss is softmax cross-entropy."""
+        outputs = self.predict(x, batch_size)
+        return softmax(outputs) if isinstance(self.loss_function, SoftmaxCrossEntropy) else outputs
+
+    def predict_mc(self, x: Any, samples: int = 100, batch_size: int | None = 4096) -> tuple[Array, Array]:
+        """Monte Carlo dropout (Gal & Ghahramani 2016): mean and std of the class probabilities over
+        ``samples`` forward passes with dropout active (batch norm stays in inference mode).
+        """
+        samples = check_int("samples", samples, minimum=1)
+        x = self.check_input(x)
+        total = square = None
+        for _ in range(samples):
+            chunks = []
+            for i in range(0, len(x), batch_size or len(x)):
+                out = x[i : i + (batch_size or len(x))]
+                for layer in self.layers:
+                    out = layer.forward(out, training=layer.stochastic)
+                chunks.append(out)
+            out = np.concatenate(chunks).astype(np.float64)
+            probs = softmax(out) if isinstance(self.loss_function, SoftmaxCrossEntropy) else out
+            total = probs if total is None else total + probs
+            square = probs**2 if square is None else square + probs**2
+        mean = total / samples
+        std = np.sqrt(np.maximum(square / samples - mean**2, 0.0))
+        return mean.astype(self.dtype), std.astype(self.dtype)
+
+    def save(self, path: str, include_optimizer: bool = True) -> None:
+        """Save architecture, weights, optimizer state and training progress to one file (atomically)."""
+        from trainlab.saving import save_model
+
+        save_model(self, path, include_optimizer=include_optimizer)
 
     # -- randomness -------------------------------------------------------------------------------------
     def rng_state(self) -> dict[str, dict]:
@@ -350,3 +477,31 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ", ".join(type(layer).__name__ for layer in self.layers)
         return f"Sequential([{inner}], dtype={self.dtype.name})"
+
+
+class Ensemble:
+    """Several trained models voting together: the average of their class probabilities.
+
+    Averaging reduces the variance of the prediction; an ensemble of networks trained from different
+    seeds is usually more accurate than any one of them.
+    """
+
+    def __init__(self, models: Sequence[Sequential]) -> None:
+        models = list(models)
+        if not models:
+            raise ValueError("models is empty; an ensemble needs at least one model")
+        for index, model in enumerate(models):
+            if not isinstance(model, Sequential):
+                raise TypeError(f"models[{index}] must be a Sequential, got {model!r}")
+        self.models = models
+
+    def predict_proba(self, x: Any, batch_size: int | None = 4096) -> Array:
+        """The mean of the members' class probabilities."""
+        return sum(model.predict_proba(x, batch_size) for model in self.models) / len(self.models)
+
+    def predict(self, x: Any, batch_size: int | None = 4096) -> Array:
+        """The most probable class of each sample."""
+        return self.predict_proba(x, batch_size).argmax(axis=1)
+
+    def accuracy(self, x: Any, t: Any) -> float:
+        return accuracy(self.predict_proba(x), t)

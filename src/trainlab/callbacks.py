@@ -1,0 +1,251 @@
+"""Callbacks: code the training loop calls at the start and end of training, epochs and batches.
+
+A callback sees the run through ``self.run`` (a :class:`trainlab.training.TrainingRun`: the model, the
+optimizer, the history, the step counters) and may stop it with ``self.run.stop(reason)``. Schedules are
+not callbacks; :class:`LearningRateScheduler` applies one (and ``fit`` wraps a schedule passed directly).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from trainlab.schedules import PlateauReducer
+from trainlab.validation import check_choice, check_int, check_non_negative
+
+if TYPE_CHECKING:
+    from trainlab.training import TrainingRun
+
+
+class Callback:
+    """Base class; override the hooks you need. ``logs`` are the epoch's metrics by name."""
+
+    run: TrainingRun
+
+    def set_run(self, run: TrainingRun) -> None:
+        self.run = run
+
+    def on_train_begin(self) -> None: ...
+
+    def on_epoch_begin(self, epoch: int) -> None: ...
+
+    def on_batch_begin(self, iteration: int) -> None: ...
+
+    def on_batch_end(self, iteration: int, loss: float) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None: ...
+
+    def on_train_end(self, logs: dict[str, float]) -> None: ...
+
+
+class MonitorMixin:
+    """Which metric to watch and which direction is better ("auto": max for accuracy, min otherwise)."""
+
+    def set_monitor(self, monitor: str, mode: str, min_delta: float) -> None:
+        self.monitor = monitor
+        self.mode = check_choice("mode", mode, ("auto", "min", "max"))
+        self.min_delta = check_non_negative("min_delta", min_delta)
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.sign = 1.0 if mode == "min" else -1.0
+
+    def improved(self, value: float, best: float) -> bool:
+        """Whether ``value`` beats ``best`` by more than ``min_delta`` in the monitored direction."""
+        return self.sign * (best - value) > self.min_delta
+
+    def read(self, logs: dict[str, float]) -> float | None:
+        if self.monitor not in logs:
+            available = ", ".join(sorted(logs))
+            raise ValueError(f"monitor={self.monitor!r} is not among the epoch's metrics: {available}")
+        value = logs[self.monitor]
+        return None if value is None or not math.isfinite(value) else value
+
+
+class EarlyStopping(Callback, MonitorMixin):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best`` the weights of the best epoch are put back at the end, so the model is the one
+    that scored best, not the one that had overfitted ``patience`` epochs later.
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best: bool = True) -> None:
+        self.set_monitor(monitor, mode, min_delta)
+        self.patience = check_int("patience", patience, minimum=0)
+        self.restore_best = bool(restore_best)
+
+    def on_train_begin(self):
+        self.best = math.inf * self.sign
+        self.best_epoch: int | None = None
+        self.best_state: dict | None = None
+        self.wait = 0
+
+    def on_epoch_end(self, epoch, logs):
+        value = self.read(logs)
+        if value is not None and self.improved(value, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_state = self.run.model.state_dict()
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.run.stop(f"early stopping: {self.monitor} did not improve for {self.patience} epochs "
+                          f"(best {self.best:.4g} at epoch {self.best_epoch})")
+
+    def on_train_end(self, logs):
+        if self.restore_best and self.best_state is not None:
+            self.run.model.load_state_dict(self.best_state)
+            self.run.history.restored_epoch = self.best_epoch
+
+
+class LearningRateScheduler(Callback):
+    """Set ``optimizer.lr = schedule(t)`` before every step (``per="step"``) or epoch (``per="epoch"``).
+
+    t counts steps (or epochs) from the start of training, across ``fit`` calls. If the schedule also
+    has ``momentum(t)`` (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule
+    with an unset ``total_steps`` gets the run's total number of steps (or epochs).
+    """
+
+    def __init__(self, schedule: Callable[[int], float], per: str = "step") -> None:
+        if not callable(schedule):
+            raise TypeError(f"schedule must be callable as schedule(step) -> lr, got {schedule!r}")
+        self.schedule = schedule
+        self.per = check_choice("per", per, ("step", "epoch"))
+
+    def on_train_begin(self):
+        if getattr(self.schedule, "total_steps", 0) is None:
+            run = self.run
+            self.schedule.total_steps = run.total_iterations if self.per == "step" else run.total_epochs
+
+    def apply(self, t: int) -> None:
+        optimizer = self.run.optimizer
+        optimizer.lr = self.schedule(t)
+        if hasattr(self.schedule, "momentum") and getattr(optimizer, "momentum", None) is not None:
+            optimizer.momentum = self.schedule.momentum(t)
+
+    def on_batch_begin(self, iteration):
+        if self.per == "step":
+            self.apply(iteration)
+
+    def on_epoch_begin(self, epoch):
+        if self.per == "epoch":
+            self.apply(epoch)
+
+
+class ReduceLROnPlateau(Callback, MonitorMixin):
+    """Performance scheduling: η ← max(η·factor, min_lr) when ``monitor`` has not improved by more than
+    ``min_delta`` for ``patience`` epochs, then ``cooldown`` epochs of grace (see
+    :class:`trainlab.schedules.PlateauReducer`, which does the bookkeeping).
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0, mode: str = "auto") -> None:
+        self.set_monitor(monitor, mode, min_delta)
+        self.settings = {"factor": factor, "patience": patience, "min_delta": min_delta, "cooldown": cooldown,
+                         "min_lr": min_lr, "mode": "min" if self.sign > 0 else "max"}
+        PlateauReducer(1.0, **self.settings)  # validate the settings now, not at the first epoch
+
+    def on_train_begin(self):
+        self.reducer = PlateauReducer(self.run.optimizer.lr, **self.settings)
+
+    def on_epoch_end(self, epoch, logs):
+        value = self.read(logs)
+        if value is not None:
+            self.run.optimizer.lr = self.reducer.step(value)
+
+
+class ModelCheckpoint(Callback, MonitorMixin):
+    """Save the model (weights, optimizer state, training progress) at the end of every epoch.
+
+    ``path`` may contain ``{epoch}``. With ``save_best_only`` a save happens only when ``monitor``
+    improves. Saves are atomic: a temporary file renamed over the old one, never a half-written file.
+    """
+
+    def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False,
+                 mode: str = "auto") -> None:
+        self.path = str(path)
+        self.save_best_only = bool(save_best_only)
+        self.set_monitor(monitor, mode, 0.0)
+
+    def on_train_begin(self):
+        self.best = math.inf * self.sign
+
+    def on_epoch_end(self, epoch, logs):
+        if self.save_best_only:
+            value = self.read(logs)
+            if value is None or not self.improved(value, self.best):
+                return
+            self.best = value
+        self.run.model.save(self.path.format(epoch=epoch))
+
+
+class CSVLogger(Callback):
+    """Write one row of metrics per epoch to a CSV file (appending when ``append``)."""
+
+    def __init__(self, path: str | Path, append: bool = False) -> None:
+        self.path = Path(path)
+        self.append = bool(append)
+
+    def on_train_begin(self):
+        self.columns: list[str] | None = None
+        if not self.append and self.path.exists():
+            self.path.unlink()
+
+    def on_epoch_end(self, epoch, logs):
+        row = {"epoch": epoch, **logs}
+        new_file = not self.path.exists()
+        if self.columns is None:
+            self.columns = list(row)
+        with self.path.open("a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=self.columns, extrasaction="ignore")
+            if new_file:
+                writer.writeheader()
+            writer.writerow(row)
+
+
+class ProgressBar(Callback):
+    """A tqdm bar per epoch (loss, metrics, it/s) on a terminal; silent when output is not a terminal.
+
+    ``verbose=2`` prints one line per epoch instead, wherever the output goes (for logs).
+    """
+
+    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
+        self.verbose = verbose
+        self.stream = stream or sys.stderr
+
+    def on_train_begin(self):
+        self.bar = None
+        self.interactive = self.verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def on_epoch_begin(self, epoch):
+        if self.interactive:
+            from tqdm import tqdm
+
+            run = self.run
+            self.bar = tqdm(total=run.epoch_iterations(epoch), desc=f"epoch {epoch + 1}/{run.total_epochs}",
+                            unit="it", file=self.stream, leave=True, dynamic_ncols=True)
+
+    def on_batch_end(self, iteration, loss):
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.bar.n % 20 == 0:
+                self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+
+    def on_epoch_end(self, epoch, logs):
+        summary = "  ".join(f"{key} {value:.4g}" for key, value in logs.items() if key != "epoch")
+        if self.bar is not None:
+            self.bar.set_postfix_str(summary)
+            self.bar.close()
+            self.bar = None
+        elif self.verbose == 2:
+            print(f"epoch {epoch + 1}/{self.run.total_epochs}  {summary}", file=self.stream, flush=True)
+
+    def on_train_end(self, logs):
+        if self.bar is not None:
+            self.bar.close()
+        if (self.interactive or self.verbose == 2) and self.run.history.status != "completed":
+            print(f"training {self.run.history.status}: {self.run.history.stop_reason}", file=self.stream)
