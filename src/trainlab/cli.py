@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import trainlab
+
+if TYPE_CHECKING:
+    from trainlab.data.inventory import DatasetStatus
 
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
@@ -23,6 +27,66 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     print(f"{len(rows) - len(failed)}/{len(rows)} gradients agree (max relative error {worst:.2e}, "
           f"tolerance {TOLERANCE:.0e})")
     return 1 if failed else 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """``trainlab data list | info NAME | path NAME``: print what trainlab.data.inventory reports."""
+    from trainlab.data.inventory import dataset_status, list_datasets
+
+    if args.data_command == "list":
+        return _print_data_list(list_datasets(args.data_dir))
+    status = dataset_status(args.name, args.data_dir, verify=getattr(args, "verify", False))
+    if args.data_command == "path":
+        if status.found is None:
+            searched = "; ".join(folder.describe() for folder in status.folders)
+            print(f"trainlab data path: {args.name} not found; searched: {searched}", file=sys.stderr)
+            return 1
+        print(status.found.path)
+        return 0
+    return _print_data_info(status, args.verify)
+
+
+def _print_data_list(statuses: list[DatasetStatus]) -> int:
+    from trainlab.data.cache import cache_root
+    from trainlab.data.files_io import human_size
+
+    print_table([("dataset", "train", "test", "size", "where")] + [
+        (s.spec.name, f"{s.counts[0]:,}", f"{s.counts[1]:,}", human_size(s.size) if s.available else "-", s.where)
+        for s in statuses
+    ])
+    print(f"cache: {cache_root()}; a missing dataset falls back to mnist-mini in commands, with a note")
+    return 0
+
+
+def _print_data_info(status: DatasetStatus, verify: bool) -> int:
+    from trainlab.data.cache import decoded_dir
+    from trainlab.data.files_io import human_size
+
+    spec = status.spec
+    (height, width), (n_train, n_test) = spec.image_shape, status.counts
+    print(f"{spec.name}: {spec.title}, {spec.description}")
+    print(f"  samples:  {n_train:,} train / {n_test:,} test, {height}x{width} uint8 images, "
+          f"{len(spec.classes)} classes")
+    print(f"  classes:  {', '.join(spec.classes)}")
+    print(f"  credit:   {spec.attribution}; licence {spec.licence}")
+    print(f"  where:    {status.where}")
+    if status.files:
+        header = ("  file", "name", "size", "shape") + (("check",) if verify else ())
+        print_table([header] + [
+            (f"  {f.role}", f.path.name, human_size(f.size), str(f.shape) if f.shape else f"BROKEN: {f.problem}")
+            + ((f.verified or "",) if verify else ())
+            for f in status.files
+        ])
+    print("  searched, in order:")
+    for number, folder in enumerate(status.folders, 1):
+        print(f"    {number}. {folder.describe()}")
+    if status.mirrors:
+        state = "" if status.download else " (downloads are off)"
+        print(f"    {len(status.folders) + 1}. download{state} from: {', '.join(status.mirrors)}")
+    if status.decoded_bytes:
+        print(f"  decoded cache: {human_size(status.decoded_bytes)} in {decoded_dir(spec.name)}")
+    broken = [f for f in status.files if f.problem or (f.verified or "").startswith("FAILED")]
+    return 1 if broken else 0
 
 
 def print_table(rows: Sequence[Sequence[str]]) -> None:
@@ -43,7 +107,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gradcheck.add_argument("--seed", type=int, default=0, help="seed of the model and data (default 0)")
     gradcheck.set_defaults(handler=cmd_gradcheck)
+    add_data_parser(commands)
     return parser
+
+
+def add_data_parser(commands: argparse._SubParsersAction) -> None:
+    """The ``data`` command and its actions ``list``, ``info NAME`` and ``path NAME``."""
+    from trainlab.data.catalog import DATASETS
+
+    data = commands.add_parser("data", help="the datasets: what is available, from where, sizes and counts")
+    actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR",
+                        help="a folder with the dataset's files, searched first (before $TRAINLAB_DATA)")
+    actions.add_parser("list", parents=[common], help="every dataset, where it is found, sizes and counts")
+    info = actions.add_parser("info", parents=[common], help="one dataset: files, sizes, folders searched")
+    info.add_argument("name", choices=list(DATASETS))
+    info.add_argument("--verify", action="store_true", help="decode every file and check its checksum")
+    path = actions.add_parser("path", parents=[common], help="print the folder a load would read from")
+    path.add_argument("name", choices=list(DATASETS))
+    data.set_defaults(handler=cmd_data)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

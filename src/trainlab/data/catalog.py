@@ -1,0 +1,195 @@
+"""What trainlab knows about each dataset: its files, their checksums and shapes, mirrors, classes, licence.
+
+This module is facts only; finding, checking and decoding the files happen in :mod:`.sources`,
+:mod:`.checksums` and :mod:`.datasets`.
+
+Checksums. Two kinds are kept per file, because the files reach us in two forms:
+
+* ``gz_md5``: the MD5 the dataset's authors publish for the ``.gz`` file the mirrors serve. It checks a
+  download byte for byte.
+* ``sha256``: the SHA-256 of the *decompressed* IDX bytes. It survives recompression (Debian's
+  ``dataset-fashion-mnist`` recompressed Zalando's files, so their ``.gz`` bytes differ from the published
+  ones while the data is identical) and it checks a file someone decompressed.
+
+MNIST publishes only the ``.gz`` MD5s of its training files, so those are checked by MD5 when compressed
+and by their IDX header and length when someone provides them decompressed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MNIST = "mnist"
+FASHION_MNIST = "fashion-mnist"
+MNIST_MINI = "mnist-mini"
+
+PACKAGE_FILES = Path(__file__).with_name("files")
+"""The folder of files shipped inside the package (the MNIST test set and its NOTICE)."""
+
+MNIST_MINI_TEST_SIZE = 2000
+"""mnist-mini holds out 2,000 of MNIST's 10,000 test digits as its test split (see datasets.mini_split)."""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One IDX file of a dataset, as published."""
+
+    filename: str
+    """The published name, e.g. ``train-images-idx3-ubyte.gz``; the decompressed name drops ``.gz``."""
+    shape: tuple[int, ...]
+    """The shape of the uint8 array it holds."""
+    sha256: str | None = None
+    """SHA-256 of the decompressed IDX bytes, where known."""
+    gz_md5: str | None = None
+    """The published MD5 of the ``.gz`` file, where known."""
+
+    @property
+    def raw_name(self) -> str:
+        """The decompressed file's name."""
+        return self.filename.removesuffix(".gz")
+
+    @property
+    def idx_bytes(self) -> int:
+        """Length of the decompressed IDX file: header plus one byte per value."""
+        return 4 + 4 * len(self.shape) + math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset of 28x28 uint8 images with integer labels, stored as IDX files."""
+
+    name: str
+    title: str
+    description: str
+    files: Mapping[str, FileSpec]
+    """Role -> file. Roles: train_images, train_labels, test_images, test_labels (mnist-mini: images, labels)."""
+    classes: tuple[str, ...]
+    n_train: int
+    n_test: int
+    attribution: str
+    licence: str
+    mirrors: tuple[str, ...] = ()
+    """Base URLs the files can be downloaded from, tried in order."""
+    system_name: str | None = None
+    """The folder name under system dataset folders (/usr/share/datasets/NAME); None: not packaged."""
+    shipped: bool = False
+    """True when the files come with trainlab itself."""
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """(height, width) of one image."""
+        images = self.files.get("train_images") or self.files["images"]
+        return images.shape[1], images.shape[2]
+
+
+MNIST_TEST_IMAGES = FileSpec(
+    "t10k-images-idx3-ubyte.gz",
+    (10000, 28, 28),
+    sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    gz_md5="9fb629c4189551a2d022fa330f9573f3",
+)
+MNIST_TEST_LABELS = FileSpec(
+    "t10k-labels-idx1-ubyte.gz",
+    (10000,),
+    sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    gz_md5="ec29112dd5afa0611ce80d1b7f02629c",
+)
+MNIST_ATTRIBUTION = "Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
+DIGITS = tuple(str(digit) for digit in range(10))
+
+DATASETS: dict[str, DatasetSpec] = {
+    MNIST: DatasetSpec(
+        name=MNIST,
+        title="MNIST",
+        description="handwritten digits 0-9, 28x28 grey levels",
+        files={
+            "train_images": FileSpec(
+                "train-images-idx3-ubyte.gz", (60000, 28, 28), gz_md5="f68b3c2dcbeaaa9fbdd348bbdeb94873"
+            ),
+            "train_labels": FileSpec(
+                "train-labels-idx1-ubyte.gz", (60000,), gz_md5="d53e105ee54ea40749a09fcbcd1e9432"
+            ),
+            "test_images": MNIST_TEST_IMAGES,
+            "test_labels": MNIST_TEST_LABELS,
+        },
+        classes=DIGITS,
+        n_train=60000,
+        n_test=10000,
+        attribution=MNIST_ATTRIBUTION,
+        licence="CC BY-SA 3.0",
+        mirrors=(
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+            "http://yann.lecun.com/exdb/mnist/",
+        ),
+        system_name="mnist",
+    ),
+    FASHION_MNIST: DatasetSpec(
+        name=FASHION_MNIST,
+        title="Fashion-MNIST",
+        description="Zalando article images in 10 classes, 28x28 grey levels",
+        files={
+            "train_images": FileSpec(
+                "train-images-idx3-ubyte.gz",
+                (60000, 28, 28),
+                sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            ),
+            "train_labels": FileSpec(
+                "train-labels-idx1-ubyte.gz",
+                (60000,),
+                sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            ),
+            "test_images": FileSpec(
+                "t10k-images-idx3-ubyte.gz",
+                (10000, 28, 28),
+                sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            ),
+            "test_labels": FileSpec(
+                "t10k-labels-idx1-ubyte.gz",
+                (10000,),
+                sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+            ),
+        },
+        classes=(
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+        n_train=60000,
+        n_test=10000,
+        attribution="Han Xiao, Kashif Rasul, Roland Vollgraf (Zalando Research), arXiv:1708.07747",
+        licence="MIT",
+        mirrors=(
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+        ),
+        system_name="fashion-mnist",
+    ),
+    MNIST_MINI: DatasetSpec(
+        name=MNIST_MINI,
+        title="mnist-mini",
+        description="MNIST's 10,000 test digits, shipped with trainlab, split 8,000 train / 2,000 test",
+        files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS},
+        classes=DIGITS,
+        n_train=10000 - MNIST_MINI_TEST_SIZE,
+        n_test=MNIST_MINI_TEST_SIZE,
+        attribution=MNIST_ATTRIBUTION,
+        licence="CC BY-SA 3.0",
+        shipped=True,
+    ),
+}
+"""Every dataset trainlab can load, by name."""
+
+
+def get_spec(name: str | DatasetSpec) -> DatasetSpec:
+    """The spec of dataset ``name`` (a spec passes through); ValueError listing the names if unknown."""
+    if isinstance(name, DatasetSpec):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"dataset must be a name (str) or a DatasetSpec, got {name!r} ({type(name).__name__})")
+    key = name.strip().lower().replace("_", "-")
+    if key not in DATASETS:
+        raise ValueError(f"dataset={name!r} is not known; choose one of {', '.join(map(repr, DATASETS))}")
+    return DATASETS[key]

@@ -1,0 +1,353 @@
+"""Loading datasets: mnist-mini (real MNIST test digits), the search order, checks, the decoded cache, the
+fallback to mnist-mini, the textbook loader, and Fashion-MNIST from Debian where it is installed."""
+
+import gzip
+import hashlib
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from data_helpers import isolate, toy_arrays, toy_spec, write_files
+
+from trainlab.data import (
+    ChecksumError,
+    DataNotFoundError,
+    DatasetFallbackWarning,
+    IDXError,
+    load_dataset,
+    load_mnist,
+    mini_split,
+    read_idx,
+    write_idx,
+)
+from trainlab.data.catalog import PACKAGE_FILES
+
+# The MNIST test set's label counts, as published (digits 0..9).
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+# SHA-256 of the shipped .gz files, from ../shared/data/README.md (byte-identical to the published files).
+SHIPPED_SHA256 = {
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    isolate(monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_dataset("mnist-mini")
+
+
+# mnist-mini
+
+def test_the_shipped_files_are_the_published_mnist_test_set():
+    for name, digest in SHIPPED_SHA256.items():
+        assert hashlib.sha256((PACKAGE_FILES / name).read_bytes()).hexdigest() == digest
+    labels = read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")
+    images = read_idx(PACKAGE_FILES / "t10k-images-idx3-ubyte.gz")
+    assert labels.shape == (10000,)
+    assert images.shape == (10000, 28, 28)
+    assert images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == MNIST_TEST_COUNTS
+    assert (PACKAGE_FILES / "NOTICE").read_text().count("CC BY-SA 3.0") >= 1
+
+
+def test_mnist_mini_is_10000_real_digits_split_8000_2000(mini):
+    assert mini.name == "mnist-mini"
+    assert not mini.fallback
+    assert mini.note == ""
+    assert "shipped with trainlab" in mini.source
+    assert mini.x_train.shape == (8000, 784)
+    assert mini.x_test.shape == (2000, 784)
+    assert mini.x_train.dtype == np.float32
+    assert mini.y_train.dtype == np.int64
+    assert mini.x_train.min() == 0.0
+    assert mini.x_train.max() == 1.0
+    all_counts = np.bincount(mini.y_train, minlength=10) + np.bincount(mini.y_test, minlength=10)
+    assert all_counts.tolist() == MNIST_TEST_COUNTS
+    assert mini.classes == tuple("0123456789")
+
+
+def test_mnist_mini_split_is_stratified_and_fixed(mini):
+    # each digit's share of the 2,000 test digits is its share of the 10,000 (largest remainders)
+    assert np.bincount(mini.y_test).tolist() == [196, 227, 206, 202, 196, 178, 192, 206, 195, 202]
+    labels = read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")
+    train, test = mini_split(labels)
+    assert len(np.intersect1d(train, test)) == 0
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(10000))
+    # test picks are spread over the file: MNIST's cleaner first half and harder second half alike
+    assert abs(np.sum(test < 5000) - 1000) < 20
+    # the rule uses no random numbers: these values pin it on every machine and NumPy version
+    assert test[:8].tolist() == [12, 13, 14, 19, 22, 23, 26, 32]
+    assert hashlib.sha256(test.astype("<i8").tobytes()).hexdigest()[:16] == PINNED_TEST_DIGEST
+    images = read_idx(PACKAGE_FILES / "t10k-images-idx3-ubyte.gz")
+    np.testing.assert_array_equal(mini.x_test[5], images[test[5]].reshape(784) / np.float32(255))
+
+
+PINNED_TEST_DIGEST = "79339d8ab0b25cdf"
+
+
+def test_loader_options(mini):
+    raw = load_dataset("mnist-mini", normalize=False, flatten=False)
+    assert raw.x_train.shape == (8000, 1, 28, 28)
+    assert raw.x_train.dtype == np.uint8
+    assert raw.x_train.max() == 255
+    np.testing.assert_array_equal(raw.x_train.reshape(8000, 784) / np.float32(255), mini.x_train)
+    hot = load_dataset("mnist-mini", one_hot_label=True, dtype="float64")
+    assert hot.x_test.dtype == np.float64
+    assert hot.y_train.shape == (8000, 10)
+    assert np.array_equal(hot.y_train.argmax(axis=1), mini.y_train)
+    assert np.all(hot.y_train.sum(axis=1) == 1)
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="dataset='cifar' is not known; choose one of 'mnist'"):
+        load_dataset("cifar")
+    with pytest.raises(ValueError, match="data_dir=.* is not a folder"):
+        load_dataset("mnist", data_dir=tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="dtype"):
+        load_dataset("mnist-mini", dtype="int8")
+
+
+# The search order and the checks.
+
+def test_search_order_data_dir_env_cache_system(tmp_path, monkeypatch):
+    places = {
+        "data_dir": tmp_path / "given",
+        "env": tmp_path / "env",
+        "cache": tmp_path / "cache" / "toy",
+        "system": tmp_path / "system" / "toy",
+    }
+    spec = None
+    for label, folder in enumerate(places.values(), 1):
+        arrays = toy_arrays(label=label)
+        spec = toy_spec(arrays, checksums=False)
+        write_files(folder, arrays)
+    monkeypatch.setenv("TRAINLAB_DATA", str(places["env"]))
+    expected = [("data_dir argument", 1), ("TRAINLAB_DATA", 2), ("user cache", 3), ("system dataset", 4)]
+    for (origin, folder), (words, label) in zip(places.items(), expected, strict=True):
+        data = load_dataset(spec, data_dir=places["data_dir"] if origin == "data_dir" else None)
+        assert words in data.source and str(folder) in data.source
+        assert set(data.y_train.tolist()) == {label}
+        if origin == "data_dir":
+            continue
+        shutil.rmtree(folder)  # the next place takes over
+
+
+def test_a_folder_may_hold_a_subfolder_per_dataset(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays)
+    write_files(tmp_path / "root" / "toy", arrays)
+    data = load_dataset(spec, data_dir=tmp_path / "root")
+    assert str(tmp_path / "root" / "toy") in data.source
+    np.testing.assert_array_equal(data.y_test, arrays["test_labels"])
+
+
+def test_decompressed_files_are_found_and_incomplete_folders_skipped(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays)
+    write_files(tmp_path / "raw", arrays, compress=False)
+    write_files(tmp_path / "partial", arrays, roles=("train_images", "train_labels", "test_images"))
+    data = load_dataset(spec, data_dir=tmp_path / "raw")
+    np.testing.assert_array_equal(data.x_train, arrays["train_images"].reshape(-1, 784) / np.float32(255))
+    with pytest.raises(DataNotFoundError, match="partial: 3 of 4 files"):
+        load_dataset(spec, data_dir=tmp_path / "partial", download=False)
+
+
+def test_a_wrong_file_raises_naming_it_even_with_fallback(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays)
+    folder = write_files(tmp_path / "d", arrays)
+    other = toy_arrays(seed=1)
+    write_files(folder, other, roles=("test_images",))
+    with pytest.raises(ChecksumError) as error:
+        load_dataset(spec, data_dir=folder, fallback=True)
+    assert str(error.value).startswith(f"{folder / 't10k-images-idx3-ubyte.gz'}: wrong checksum")
+    cut = folder / "train-labels-idx1-ubyte.gz"
+    cut.write_bytes(cut.read_bytes()[:-9])
+    with pytest.raises(IDXError, match=f"^{cut}: truncated"):
+        load_dataset(spec, data_dir=folder, fallback=True)
+
+
+def test_a_file_of_the_wrong_shape_is_refused(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays, checksums=False)
+    folder = write_files(tmp_path / "d", toy_arrays(n_train=61))
+    with pytest.raises(ChecksumError, match=r"train-images-idx3-ubyte.gz: wrong shape: holds uint8 \(61, 28, 28\)"):
+        load_dataset(spec, data_dir=folder)
+
+
+def test_a_corrupt_file_in_the_cache_says_to_delete_it(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays)
+    folder = write_files(tmp_path / "cache" / "toy", arrays)
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b\x08garbage")
+    with pytest.raises(IDXError, match="delete it to download it again"):
+        load_dataset(spec)
+
+
+# The decoded cache.
+
+def decoded_entries(tmp_path, name="toy"):
+    return sorted(p.name for p in (tmp_path / "cache" / name / "decoded").glob("*.npy"))
+
+
+def test_decoded_arrays_are_cached_and_invalidated_when_the_source_changes(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays, checksums=False)
+    folder = write_files(tmp_path / "d", arrays)
+    first = load_dataset(spec, data_dir=folder)
+    entries = decoded_entries(tmp_path)
+    assert len(entries) == 4
+    assert all(name.split(".")[0] in {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                       "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} for name in entries)
+    second = load_dataset(spec, data_dir=folder)
+    assert decoded_entries(tmp_path) == entries
+    np.testing.assert_array_equal(first.x_train, second.x_train)
+    # replace the test labels: the cache entry of that file is replaced, the others stay
+    changed = toy_arrays(label=7)
+    write_files(folder, changed, roles=("test_labels",))
+    os.utime(folder / "t10k-labels-idx1-ubyte.gz", ns=(1, 1))
+    third = load_dataset(spec, data_dir=folder)
+    assert set(third.y_test.tolist()) == {7}
+    now = decoded_entries(tmp_path)
+    assert len(now) == 4
+    assert len(set(now) - set(entries)) == 1
+
+
+def test_an_unreadable_cache_entry_is_decoded_again(tmp_path):
+    arrays = toy_arrays()
+    spec = toy_spec(arrays)
+    folder = write_files(tmp_path / "d", arrays)
+    load_dataset(spec, data_dir=folder)
+    for entry in (tmp_path / "cache" / "toy" / "decoded").glob("*.npy"):
+        entry.write_bytes(b"not an npy file")
+    data = load_dataset(spec, data_dir=folder)
+    np.testing.assert_array_equal(data.y_train, arrays["train_labels"])
+
+
+def test_mnist_mini_is_checked_on_every_load_not_cached(tmp_path):
+    load_dataset("mnist-mini")
+    assert not (tmp_path / "cache").exists()
+
+
+# The fallback to mnist-mini: announced, never silent.
+
+def test_missing_mnist_falls_back_to_mnist_mini_with_a_note_and_a_warning(tmp_path):
+    with pytest.warns(DatasetFallbackWarning, match="MNIST was not found") as caught:
+        data = load_dataset("mnist", fallback=True)
+    assert data.name == "mnist-mini"
+    assert data.requested == "mnist"
+    assert data.fallback
+    assert data.note == str(caught[0].message)
+    assert data.note.startswith(f"MNIST was not found (looked in {tmp_path / 'cache' / 'mnist'}")
+    assert "connection refused" in data.note
+    assert "using mnist-mini instead (8,000 training and 2,000 test digits" in data.note
+    assert "--data-dir" in data.note
+    assert data.x_train.shape == (8000, 784)
+    assert "mnist-mini" in repr(data) and data.note in repr(data)
+
+
+def test_fashion_mnist_falls_back_too_when_asked(tmp_path):
+    with pytest.warns(DatasetFallbackWarning, match="Fashion-MNIST was not found"):
+        data = load_dataset("fashion-mnist", fallback=True, download=False)
+    assert data.name == "mnist-mini"
+    assert "downloads are off" in data.note
+
+
+def test_without_fallback_a_missing_dataset_raises_how_to_provide_it(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DataNotFoundError) as error:
+            load_dataset("mnist")
+    message = str(error.value)
+    assert message.startswith("MNIST (mnist) is not available: download failed: could not download "
+                              "train-images-idx3-ubyte.gz")
+    assert "connection refused" in message
+    for hint in ("--data-dir", "$TRAINLAB_DATA", str(tmp_path / "cache" / "mnist"), "train-labels-idx1-ubyte.gz",
+                 "fallback=True", "mnist-mini"):
+        assert hint in message
+    assert isinstance(error.value, FileNotFoundError)
+
+
+def test_offline_switch(monkeypatch):
+    monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
+    with pytest.raises(DataNotFoundError, match=r"downloads are off \(download=False or \$TRAINLAB_OFFLINE\)"):
+        load_dataset("mnist")
+
+
+# The textbook loader.
+
+def test_load_mnist_from_a_data_dir(tmp_path):
+    """MNIST's training files as a decompressed copy (checked by header and length) + the real test set."""
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    labels = np.arange(60000, dtype=np.uint8) % 10
+    write_idx(folder / "train-images-idx3-ubyte", np.zeros((60000, 28, 28), np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte", labels)
+    for name in SHIPPED_SHA256:
+        shutil.copy(PACKAGE_FILES / name, folder / name)
+    (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=folder)
+    assert x_train.shape == (60000, 784) and x_train.dtype == np.float32
+    assert x_test.shape == (10000, 784)
+    assert np.bincount(t_test).tolist() == MNIST_TEST_COUNTS
+    np.testing.assert_array_equal(t_train, labels)
+    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=False, flatten=False, one_hot_label=True,
+                                                      data_dir=folder)
+    assert x_train.shape == (60000, 1, 28, 28) and x_train.dtype == np.uint8
+    assert t_test.shape == (10000, 10)
+
+
+def test_load_mnist_fallback(tmp_path):
+    with pytest.raises(DataNotFoundError):
+        load_mnist()
+    with pytest.warns(DatasetFallbackWarning):
+        (x_train, _), (x_test, _) = load_mnist(fallback=True)
+    assert x_train.shape == (8000, 784) and x_test.shape == (2000, 784)
+
+
+# Fashion-MNIST from Debian's dataset-fashion-mnist (scripts/setup.sh installs it in CI).
+
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION = {  # decompressed file: (bytes, SHA-256), from ../shared/data/README.md
+    "train-images-idx3-ubyte": (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+    "train-labels-idx1-ubyte": (60008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+    "t10k-images-idx3-ubyte": (7840016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+    "t10k-labels-idx1-ubyte": (10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+}
+needs_fashion = pytest.mark.skipif(
+    not all((FASHION_DIR / f"{name}.gz").is_file() for name in FASHION),
+    reason=f"Fashion-MNIST is not installed in {FASHION_DIR} (apt-get install dataset-fashion-mnist; "
+           "scripts/setup.sh does it when run as root)",
+)
+
+
+@needs_fashion
+def test_debian_fashion_mnist_files_are_the_dataset():
+    for name, (size, digest) in FASHION.items():
+        data = gzip.decompress((FASHION_DIR / f"{name}.gz").read_bytes())
+        assert len(data) == size, name
+        assert hashlib.sha256(data).hexdigest() == digest, name
+
+
+@needs_fashion
+def test_fashion_mnist_is_found_in_the_system_folder_and_loads(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRAINLAB_SYSTEM_DATA")
+    data = load_dataset("fashion-mnist")
+    assert data.name == "fashion-mnist" and not data.fallback and data.note == ""
+    assert data.source == f"a system dataset folder {FASHION_DIR}"
+    assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
+    assert data.x_train.dtype == np.float32
+    assert data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    assert np.bincount(data.y_train).tolist() == [6000] * 10
+    assert np.bincount(data.y_test).tolist() == [1000] * 10
+    assert data.classes[0] == "T-shirt/top" and data.classes[9] == "Ankle boot"
+    assert len(decoded_entries(tmp_path, "fashion-mnist")) == 4
+    again = load_dataset("fashion-mnist", flatten=False)  # from the decoded cache
+    np.testing.assert_array_equal(again.x_test.reshape(10000, 784), data.x_test)
