@@ -13,6 +13,13 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_cache(tmp_path_factory, monkeypatch):
+    """No test writes to the real ~/.cache or reaches the network: a private cache, downloads off."""
+    monkeypatch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)

@@ -359,3 +359,17 @@ def test_one_cycle_curve_is_recorded_in_the_history():
     assert history.step_lr[0] == pytest.approx(0.005)
     assert history.step_lr[-1] == pytest.approx(0.005 - (0.005 - 5e-6) * 3 / 4)  # annihilation, 3/4 done
     assert model.optimizer.momentum == pytest.approx(schedule.momentum(39))
+
+
+def test_a_784_100_10_net_reaches_90_percent_on_mnist_mini_in_seconds():
+    data = tl.load_dataset("mnist-mini")
+    assert data.x_train.shape == (8000, 784) and data.x_test.shape == (2000, 784)
+    model = tl.Sequential([tl.Dense(100, init="he_normal"), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0)
+    model.compile("adam", lr=2e-3)
+    started = time.perf_counter()
+    history = model.fit(data.x_train, data.y_train, epochs=5, batch_size=64, validation_split=0.1, verbose=0)
+    seconds = time.perf_counter() - started
+    accuracy = model.accuracy(data.x_test, data.y_test)
+    assert accuracy >= 0.90, accuracy
+    assert history["val_accuracy"][-1] >= 0.90
+    assert seconds < 30  # a couple of seconds on a laptop; generous for a loaded CI machine

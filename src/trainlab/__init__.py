@@ -18,6 +18,7 @@ from trainlab.callbacks import (
     ProgressBar,
     ReduceLROnPlateau,
 )
+from trainlab.data import load_dataset, load_mnist
 from trainlab.gradcheck import check_gradients, numerical_gradient
 from trainlab.initializers import (
     Constant,
@@ -155,6 +156,8 @@ __all__ = [
     "get_schedule",
     "global_norm",
     "gradient_descent",
+    "load_dataset",
+    "load_mnist",
     "load_model",
     "make_rng",
     "numerical_gradient",

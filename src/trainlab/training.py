@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainlab.callbacks import Callback, LearningRateScheduler, ProgressBar
+from trainlab.data.batches import batch_indices
 from trainlab.validation import check_choice, check_in_range, check_int
 
 if TYPE_CHECKING:
@@ -112,9 +113,8 @@ class BatchSampler:
 
     def epoch(self) -> list[np.ndarray]:
         if self.sampling == "iid":
-            return [self.rng.integers(0, self.n, self.batch_size) for _ in range(self.steps_per_epoch)]
-        order = self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
-        return [order[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
+            return [self.rng.choice(self.n, self.batch_size) for _ in range(self.steps_per_epoch)]
+        return batch_indices(self.n, self.batch_size, shuffle=self.shuffle, rng=self.rng)
 
 
 def fit(
