@@ -12,6 +12,8 @@ test_setup=false
 # Debian packages. dataset-fashion-mnist gives the real Fashion-MNIST offline
 # (/usr/share/datasets/fashion-mnist); without it, runs fall back to the embedded mnist-mini and say so.
 debian_packages=(dataset-fashion-mnist)
+# For the tests: chromium renders the HTML report headless (the report test skips without it).
+$test_setup && debian_packages+=(chromium)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
     for package in "${debian_packages[@]}"; do

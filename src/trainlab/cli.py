@@ -90,6 +90,49 @@ def _print_data_info(status: DatasetStatus, verify: bool) -> int:
     return 1 if broken else 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    """``trainlab list``: the experiments, in chapter order, with their titles."""
+    from trainlab.experiments import get_experiment, list_experiments
+
+    print_table([("experiment", "what it shows")]
+                + [(name, get_experiment(name).TITLE) for name in list_experiments()])
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``trainlab run NAME|all``: run experiments, write runs/NAME/<timestamp>/, print the conclusions."""
+    from trainlab.experiments import list_experiments
+    from trainlab.experiments.report import build_report
+    from trainlab.experiments.runner import run_experiment
+
+    names = list_experiments() if args.name == "all" else [args.name]
+    if args.name == "all" and args.set:
+        raise ValueError("--set applies to one experiment's settings; name the experiment instead of 'all'")
+    failed = []
+    for name in names:
+        try:
+            run_experiment(name, quick=args.quick, dataset=args.dataset, seed=args.seed, data_dir=args.data_dir,
+                           overrides=args.set, out=args.out)
+        except Exception as error:  # one broken experiment must not stop `run all`; it is reported below
+            if len(names) == 1:
+                raise
+            failed.append(name)
+            print(f"{name}: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+    if len(names) > 1:
+        print(f"report: {build_report(args.out)}")
+        print(f"{len(names) - len(failed)}/{len(names)} experiments ran" + (f"; failed: {', '.join(failed)}"
+                                                                          if failed else ""))
+    return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``trainlab report [RUNS]``: one offline HTML page of the runs' summaries and figures."""
+    from trainlab.experiments.report import build_report
+
+    print(build_report(args.runs, args.out))
+    return 0
+
+
 def print_table(rows: Sequence[Sequence[str]]) -> None:
     """Print rows of strings as aligned columns, the first row as the header."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -109,7 +152,28 @@ def build_parser() -> argparse.ArgumentParser:
     gradcheck.add_argument("--seed", type=int, default=0, help="seed of the model and data (default 0)")
     gradcheck.set_defaults(handler=cmd_gradcheck)
     add_data_parser(commands)
+    add_experiment_parsers(commands)
     return parser
+
+
+def add_experiment_parsers(commands: argparse._SubParsersAction) -> None:
+    """``list``, ``run NAME|all`` and ``report [RUNS]``."""
+    commands.add_parser("list", help="the experiments that `trainlab run` reproduces").set_defaults(
+        handler=cmd_list)
+    run = commands.add_parser("run", help="run an experiment (or all): figures, metrics and a summary")
+    run.add_argument("name", help="an experiment from `trainlab list`, or 'all'")
+    run.add_argument("--quick", action="store_true", help="a small version that runs in seconds")
+    run.add_argument("--dataset", help="mnist (default), fashion-mnist or mnist-mini")
+    run.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
+    run.add_argument("--seed", type=int, help="the seed of every random number (default 0)")
+    run.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default runs/)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="change a setting of the experiment's config (repeatable), e.g. --set epochs=5")
+    run.set_defaults(handler=cmd_run)
+    report = commands.add_parser("report", help="one HTML page of all runs, readable offline")
+    report.add_argument("runs", nargs="?", default="runs", help="a runs folder or one run (default runs/)")
+    report.add_argument("--out", metavar="FILE", help="the HTML file (default RUNS/report.html)")
+    report.set_defaults(handler=cmd_report)
 
 
 def add_data_parser(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,41 @@
+"""The experiments of the reference chapters, one module each; see :mod:`trainlab.experiments.base`.
+
+``list_experiments()`` gives their names in the order of the chapters; ``get_experiment(name)`` the
+module; :func:`trainlab.experiments.runner.run_experiment` runs one and writes its results.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# name -> module, in the order of the chapters (Deep Learning from Scratch ch. 4-6, then Hands-On ML ch. 11)
+MODULES = {
+    "gradient-descent": "gradient_descent",
+    "two-layer-net": "two_layer_net",
+    "gradient-check": "gradient_check",
+    "optimizers-2d": "optimizers_2d",
+    "optimizers": "optimizers",
+    "optimizer-table": "optimizer_table",
+    "init-histograms": "init_histograms",
+    "init-compare": "init_compare",
+    "batchnorm": "batchnorm",
+    "overfitting": "overfitting",
+    "hyperparameter-search": "hyperparameter_search",
+    "lr-schedules": "lr_schedules",
+    "regularization": "regularization",
+    "recipes": "recipes",
+}
+
+
+def list_experiments() -> list[str]:
+    """Names of the experiments whose modules are present, in chapter order."""
+    return [name for name in MODULES if importlib.util.find_spec(f"{__name__}.{MODULES[name]}") is not None]
+
+
+def get_experiment(name: str) -> ModuleType:
+    """The module of experiment ``name``; a clear error listing the names for an unknown one."""
+    available = list_experiments()
+    if name not in available:
+        raise ValueError(f"experiment {name!r} does not exist; choose one of: {', '.join(available)} (or 'all')")
+    return importlib.import_module(f"{__name__}.{MODULES[name]}")

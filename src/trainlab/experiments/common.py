@@ -1,0 +1,85 @@
+"""Helpers the experiments share: data with an announced fallback, the book's MLPs, smoothing, progress."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+import trainlab as tl
+from trainlab.activations import get_activation
+from trainlab.data import load_dataset
+
+T = TypeVar("T")
+
+
+@dataclass
+class ExperimentData:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    name: str
+    note: str  # "" when the requested dataset was used as asked; otherwise what happened instead
+
+
+def load_data(dataset: str, data_dir: str | None = None, train_samples: int | None = None,
+              test_samples: int | None = None) -> ExperimentData:
+    """Flattened float32 images in [0, 1] and integer labels, optionally cut to the first n samples.
+
+    MNIST's training set is not available everywhere (not offline); then the embedded mnist-mini is
+    used, and ``note`` says so: the runner prints it and writes it into the summary.
+    """
+    data = load_dataset(dataset, data_dir=data_dir, fallback=True)
+    x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
+    if train_samples is not None:
+        x_train, y_train = x_train[:train_samples], y_train[:train_samples]
+    if test_samples is not None:
+        x_test, y_test = x_test[:test_samples], y_test[:test_samples]
+    flat = lambda x: x.reshape(len(x), -1).astype(np.float32, copy=False)  # noqa: E731
+    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, data.note or "")
+
+
+def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_normal", batchnorm: bool = False,
+        dropout: float = 0.0, weight_decay: float = 0.0, input_dim: int = 784, classes: int = 10,
+        seed: int = 0) -> tl.Sequential:
+    """The book's multi-layer net: [Dense → (BatchNorm) → activation → (Dropout)] × hidden, then Dense."""
+    layers: list[tl.Layer] = []
+    for units in hidden:
+        layers.append(tl.Dense(units, init=init))
+        if batchnorm:
+            layers.append(tl.BatchNorm())
+        layers.append(get_activation(activation))
+        if dropout:
+            layers.append(tl.Dropout(dropout))
+    layers.append(tl.Dense(classes, init=init))
+    return tl.Sequential(layers, input_dim=input_dim, seed=seed, weight_decay=weight_decay)
+
+
+def smooth(values: Sequence[float], window: int = 11) -> np.ndarray:
+    """A centred moving average over ``window`` points (shorter at the ends), for noisy loss curves."""
+    values = np.asarray(values, dtype=np.float64)
+    if len(values) < 3:
+        return values
+    window = max(1, min(window, len(values)))
+    kernel = np.ones(window)
+    padded = np.pad(values, window // 2, mode="edge")
+    return np.convolve(padded, kernel / window, mode="valid")[: len(values)]
+
+
+def progress(items: Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
+    """A tqdm bar over ``items`` on a terminal; the plain iterable elsewhere (CI logs stay clean)."""
+    if not sys.stderr.isatty():
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=description, total=total, leave=False)
+
+
+def first_reaching(values: Sequence[float], threshold: float) -> int | None:
+    """The first index at which ``values`` is <= ``threshold`` (None if never)."""
+    hits = np.flatnonzero(np.asarray(values) <= threshold)
+    return int(hits[0]) if len(hits) else None

@@ -1,0 +1,84 @@
+"""Plain gradient descent on f(x0, x1) = x0² + x1² with a good, a too large and a too small learning rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.landscapes import function_2, gradient_descent
+
+NAME = "gradient-descent"
+TITLE = "Gradient descent and the learning rate"
+DESCRIPTION = (
+    "Gradient descent x ← x - η·∇f(x) (numerical gradients) on f(x0, x1) = x0² + x1² from (-3, 4), as in "
+    "the book's chapter 4: a suitable η walks to the minimum, a too large one overshoots further at every "
+    "step and diverges, a too small one hardly moves."
+)
+
+
+@dataclass
+class Config(ExperimentConfig):
+    start: tuple[float, ...] = (-3.0, 4.0)
+    learning_rates: tuple[float, ...] = (0.1, 10.0, 1e-10)
+    steps: int = 100
+
+    def quick(self) -> Config:
+        return self  # already instant
+
+
+@dataclass
+class Result:
+    start: list[float]
+    learning_rates: list[float]
+    paths: list[list[list[float]]]  # per learning rate: (steps + 1) points
+    final_values: list[float]  # f at the last point
+
+
+def run(config: Config) -> Result:
+    paths = [gradient_descent(function_2, config.start, lr=lr, step_num=config.steps)
+             for lr in config.learning_rates]
+    with np.errstate(over="ignore"):
+        finals = [function_2(path[-1]) for path in paths]
+    return Result(list(config.start), list(config.learning_rates), [p.tolist() for p in paths], finals)
+
+
+def verdict(start: np.ndarray, final: np.ndarray) -> str:
+    """converged / diverged / barely moved, judged by how far the end lies from the minimum and the start."""
+    if not np.all(np.isfinite(final)) or np.linalg.norm(final) > np.linalg.norm(start):
+        return "diverged"
+    if np.linalg.norm(final) < 1e-3 * np.linalg.norm(start):
+        return "converged"
+    if np.linalg.norm(final - start) < 1e-3 * np.linalg.norm(start):
+        return "barely moved"
+    return "approaching"
+
+
+def summarize(result: Result) -> Summary:
+    start = np.array(result.start)
+    rows, conclusions = [], []
+    for lr, path, value in zip(result.learning_rates, result.paths, result.final_values, strict=True):
+        final = np.array(path[-1])
+        state = verdict(start, final)
+        moved = float(np.linalg.norm(final - start))
+        rows.append([lr, f"({final[0]:.4g}, {final[1]:.4g})", value, moved, state])
+        conclusions.append(f"With η = {lr:g} gradient descent {state}: after {len(path) - 1} steps it stands at "
+                           f"({final[0]:.3g}, {final[1]:.3g}), where f = {value:.3g} (it moved {moved:.3g}).")
+    return Summary(["learning rate", "final point", "f(final)", "distance moved", "outcome"], rows, conclusions)
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    figure, axes = plt.subplots(1, len(result.paths), figsize=(4.2 * len(result.paths), 4))
+    grid = np.linspace(-4.5, 4.5, 200)
+    X, Y = np.meshgrid(grid, grid)
+    for ax, lr, path in zip(np.atleast_1d(axes), result.learning_rates, result.paths, strict=True):
+        path = np.array(path)
+        shown = path[np.all(np.abs(path) < 4.5, axis=1)]
+        ax.contour(X, Y, X**2 + Y**2, levels=12, colors="0.8", linewidths=0.8)
+        ax.plot(shown[:, 0], shown[:, 1], "o-", color="tab:blue", markersize=3)
+        ax.plot(0, 0, "+", color="black", markersize=12)
+        ax.set(title=f"η = {lr:g}: {verdict(path[0], path[-1])}", xlabel="x0", ylabel="x1", aspect="equal")
+    figure.suptitle("Gradient descent on x0² + x1² from (-3, 4)")
+    return {"paths": figure}

@@ -1,0 +1,96 @@
+"""The paths of the optimizers on the elongated bowl f(x, y) = x²/20 + y², as in the book's figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import trainlab as tl
+from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.landscapes import elongated_bowl, optimizer_path
+
+NAME = "optimizers-2d"
+TITLE = "Optimizer paths on x²/20 + y²"
+DESCRIPTION = (
+    "Each optimizer starts at (-7, 2) on f(x, y) = x²/20 + y², a valley twenty times flatter along x than "
+    "along y, and takes 30 steps with the book's learning rates. SGD zig-zags across the steep direction "
+    "while crawling along the flat one; momentum and the adaptive methods take a straighter way down."
+)
+
+
+@dataclass
+class Config(ExperimentConfig):
+    start: tuple[float, ...] = (-7.0, 2.0)
+    steps: int = 30
+    # the book's four with its learning rates, then the others of chapter 11
+    optimizers: tuple[str, ...] = ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax",
+                                   "nadam")
+    learning_rates: tuple[float, ...] = (0.95, 0.1, 1.5, 0.3, 0.1, 0.1, 0.3, 0.3)
+
+    def quick(self) -> Config:
+        return self  # already instant
+
+
+@dataclass
+class Result:
+    start: list[float]
+    optimizers: list[str]
+    learning_rates: list[float]
+    paths: list[list[list[float]]]
+
+
+def run(config: Config) -> Result:
+    if len(config.optimizers) != len(config.learning_rates):
+        raise ValueError(f"optimizers ({len(config.optimizers)}) and learning_rates "
+                         f"({len(config.learning_rates)}) must have the same length")
+    paths = [optimizer_path(tl.get_optimizer(name, lr=lr), config.steps, config.start).tolist()
+             for name, lr in zip(config.optimizers, config.learning_rates, strict=True)]
+    return Result(list(config.start), list(config.optimizers), list(config.learning_rates), paths)
+
+
+def path_length(path: np.ndarray) -> float:
+    return float(np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+
+
+def summarize(result: Result) -> Summary:
+    rows = []
+    for name, lr, path in zip(result.optimizers, result.learning_rates, result.paths, strict=True):
+        path = np.array(path)
+        flips = int(np.sum(np.diff(np.sign(path[:, 1])) != 0))  # crossings of the valley floor y = 0
+        rows.append([name, lr, float(elongated_bowl(*path[-1])), path_length(path), flips])
+    best = min(rows, key=lambda row: row[2])
+    sgd = next((row for row in rows if row[0] == "sgd"), None)
+    conclusions = [f"After {len(result.paths[0]) - 1} steps {best[0]} is lowest (f = {best[2]:.3g}).",
+                   ]
+    others = [row for row in rows if row[0] != "sgd"]
+    if sgd is not None and others:
+        ratios = [sgd[3] / row[3] for row in others]
+        conclusions.append(
+            f"SGD zig-zags across the valley: it crossed y = 0 {sgd[4]} times in {len(result.paths[0]) - 1} steps, "
+            f"and its path ({sgd[3]:.3g} long) is {min(ratios):.1f} to {max(ratios):.1f} times as long as the "
+            f"others', which cross at most {max(row[4] for row in others)} times."
+        )
+    return Summary(["optimizer", "learning rate", "f after the last step", "path length",
+                    "crossings of y = 0"], rows, conclusions)
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    n = len(result.paths)
+    columns = 4 if n > 4 else n
+    rows = int(np.ceil(n / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
+    X, Y = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
+    Z = elongated_bowl(X, Y)
+    for ax, name, lr, path in zip(axes.flat, result.optimizers, result.learning_rates, result.paths, strict=False):
+        path = np.array(path)
+        ax.contour(X, Y, Z, levels=np.geomspace(0.05, 30, 12), colors="0.8", linewidths=0.8)
+        ax.plot(path[:, 0], path[:, 1], "o-", color="tab:red", markersize=3, linewidth=1)
+        ax.plot(0, 0, "+", color="black", markersize=10)
+        ax.set(title=f"{name} (η = {lr:g})", xlim=(-10, 10), ylim=(-5, 5), xlabel="x", ylabel="y")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    figure.suptitle(f"{len(result.paths[0]) - 1} steps on f(x, y) = x²/20 + y² from {tuple(result.start)}")
+    figure.tight_layout()
+    return {"paths": figure}
