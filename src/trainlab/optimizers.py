@@ -466,18 +466,23 @@ class Adam(Optimizer):
         v += work
         return m, v
 
-    def denominator(self, v: Array, out: Array) -> Array:
-        """√v̂ + ε = √v / √(1-β2ᵗ) + ε, written to ``out``."""
+    def denominator(self, v: Array, out: Array) -> tuple[Array, float]:
+        """(√v + ε·c, c) with c = √(1-β2ᵗ), the first written to ``out``.
+
+        Since √v̂ + ε = (√v + ε·c) / c, a caller divides by the first and multiplies its scalar factor by c:
+        the same update as the formula (Kingma & Ba's "ε̂" rearrangement, section 2), two passes over
+        the arrays fewer than dividing v by 1-β2ᵗ first.
+        """
+        c = math.sqrt(1.0 - self.beta_2**self.iterations)
         np.sqrt(v, out=out)
-        out *= 1.0 / math.sqrt(1.0 - self.beta_2**self.iterations)
-        out += self.eps
-        return out
+        out += self.eps * c
+        return out, c
 
     def step(self, name, param, grad):
         m, v = self.moments(name, param, grad)
-        work = self.denominator(v, self.scratch("a", param))
+        work, c = self.denominator(v, self.scratch("a", param))
         np.divide(m, work, out=work)
-        work *= self.lr / (1.0 - self.beta_1**self.iterations)
+        work *= self.lr * c / (1.0 - self.beta_1**self.iterations)
         param -= work
 
 
@@ -537,8 +542,9 @@ class Nadam(Adam):
         # m̄ = gradient_weight · (g + (momentum_weight / gradient_weight)·m), built in one buffer
         numerator = np.multiply(m, momentum_weight / gradient_weight, out=self.scratch("b", param))
         numerator += grad
-        numerator /= self.denominator(v, self.scratch("a", param))
-        numerator *= self.lr * gradient_weight
+        denominator, c = self.denominator(v, self.scratch("a", param))
+        numerator /= denominator
+        numerator *= self.lr * gradient_weight * c
         param -= numerator
 
 
