@@ -11,7 +11,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.activations import get_activation
-from trainlab.data import load_dataset
+from trainlab.data import DATASETS, Dataset, load_dataset
 
 T = TypeVar("T")
 
@@ -40,7 +40,22 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
     if test_samples is not None:
         x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     flat = lambda x: x.reshape(len(x), -1).astype(np.float32, copy=False)  # noqa: E731
-    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, data.note or "")
+    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, fallback_note(data))
+
+
+def fallback_note(data: Dataset) -> str:
+    """An empty string when the requested dataset was used; otherwise a sentence naming the replacement.
+
+    The sentence is the same on every machine: a run's metrics.json (which holds it) must depend on the
+    seed alone, while the data package's own note names the folders searched and the download error. That
+    full story is still told, by the DatasetFallbackWarning printed when the data is loaded.
+    """
+    if data.name == data.requested:
+        return ""
+    wanted = DATASETS[data.requested].title if data.requested in DATASETS else data.requested
+    return (f"{wanted} was not available here, so this run used {data.name}: {len(data.x_train):,} training and "
+            f"{len(data.x_test):,} test samples shipped with trainlab. To use {wanted}, provide its files with "
+            f"--data-dir or $TRAINLAB_DATA.")
 
 
 def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_normal", batchnorm: bool = False,

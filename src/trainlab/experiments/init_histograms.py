@@ -1,0 +1,244 @@
+"""Activation histograms of a deep net at initialisation, for several weight scales and activations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import trainlab as tl
+from trainlab.experiments.base import ExperimentConfig, Summary
+
+NAME = "init-histograms"
+TITLE = "Weight initialisation: activation histograms"
+DESCRIPTION = (
+    "The book's experiment of chapter 6.2: 1000 inputs drawn from N(0, 1) pass through 5 layers of 100 "
+    "units, and the histogram of each layer's activations shows what the initial weight scale does. With "
+    "sigmoid units and weights of std 1 the activations pile up at 0 and 1, where the gradient vanishes; "
+    "with std 0.01 they crowd around 0.5, so all units say the same; Xavier's std 1/√n (n = 100 inputs "
+    "per unit) spreads them. With ReLU, std 0.01 makes the activations shrink towards 0 layer after layer, "
+    "Xavier shrinks them more slowly, and He's √(2/n) keeps every layer alike. Tanh with Xavier is shown "
+    "too. Every setting uses the same input and, up to scale, the same random weights."
+)
+
+RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 2.0)}  # the histograms' ranges
+NAMES = {"xavier": "Xavier", "sigmoid": "Xavier", "he": "He", "he_normal": "He", "relu": "He"}
+MARGIN = 0.05  # "saturated": within this of a bound; "middle": within this of the centre of the range
+
+
+def parse_init(text: str) -> str | float:
+    """A float standard deviation ("0.01") or an initializer name ("xavier", "he")."""
+    try:
+        return float(text)
+    except ValueError:
+        return {"he": "he_normal"}.get(text, text)
+
+
+def init_label(text: str) -> str:
+    init = parse_init(text)
+    return f"std={init:g}" if isinstance(init, float) else NAMES.get(str(init), str(init))
+
+
+@dataclass
+class Config(ExperimentConfig):
+    # one setting per position: (activation, weight initialisation: a std or a name)
+    activations: tuple[str, ...] = ("sigmoid", "sigmoid", "sigmoid", "relu", "relu", "relu", "tanh")
+    inits: tuple[str, ...] = ("1", "0.01", "xavier", "0.01", "xavier", "he", "xavier")
+    layers: int = 5
+    units: int = 100
+    samples: int = 1000
+    bins: int = 30
+
+    def quick(self) -> Config:
+        return self  # already instant
+
+
+@dataclass
+class Result:
+    units: int
+    samples: int
+    labels: list[str]  # per setting, e.g. "sigmoid, std=1"
+    activations: list[str]
+    inits: list[str]
+    ranges: list[list[float]]  # per setting: the histogram range
+    counts: list[list[list[int]]]  # [setting][layer][bin] (for ReLU: of the positive values)
+    outside: list[list[float]]  # [setting][layer]: fraction of values outside the histogram range
+    mean: list[list[float]]  # [setting][layer]
+    std: list[list[float]]
+    saturated: list[list[float]]  # fraction within MARGIN of the range's bounds (sigmoid, tanh; 0 for ReLU)
+    middle: list[list[float]]  # fraction within MARGIN of the range's centre (sigmoid 0.5, tanh 0)
+    zeros: list[list[float]]  # fraction exactly 0 (ReLU's dead outputs)
+
+
+def forward_layers(activation: str, init: str | float, config: Config) -> list[np.ndarray]:
+    """The activations of each layer for the experiment's inputs."""
+    model = tl.Sequential([tl.Dense(config.units, init=init, activation=activation) for _ in range(config.layers)],
+                          input_dim=config.units, seed=config.seed, dtype="float64")
+    x = np.random.default_rng(config.seed).standard_normal((config.samples, config.units))
+    outputs = []
+    for layer in model.layers:
+        x = layer.forward(x)
+        outputs.append(x)
+    return outputs
+
+
+def run(config: Config) -> Result:
+    if len(config.activations) != len(config.inits):
+        raise ValueError(f"activations ({len(config.activations)}) and inits ({len(config.inits)}) must have "
+                         "the same length")
+    result = Result(config.units, config.samples, [], [], [], [], [], [], [], [], [], [], [])
+    for activation, init in zip(config.activations, config.inits, strict=True):
+        low, high = RANGES.get(activation, (-1.0, 1.0))
+        centre = (low + high) / 2
+        bounded = activation in ("sigmoid", "tanh")
+        outputs = forward_layers(activation, parse_init(init), config)
+        result.labels.append(f"{activation}, {init_label(init)}")
+        result.activations.append(activation)
+        result.inits.append(init)
+        result.ranges.append([low, high])
+        # ReLU's zeros (about half of its outputs) would dwarf the rest: its histograms count the positive values
+        drawn = [a[a > 0] if activation == "relu" else a for a in outputs]
+        result.counts.append([np.histogram(a, config.bins, range=(low, high))[0].tolist() for a in drawn])
+        result.outside.append([float(np.mean((a < low) | (a > high))) for a in outputs])
+        result.mean.append([float(a.mean()) for a in outputs])
+        result.std.append([float(a.std()) for a in outputs])
+        result.saturated.append([float(np.mean((a < low + MARGIN) | (a > high - MARGIN))) if bounded else 0.0
+                                 for a in outputs])
+        result.middle.append([float(np.mean(np.abs(a - centre) < MARGIN)) if bounded else 0.0 for a in outputs])
+        result.zeros.append([float(np.mean(a == 0)) for a in outputs])
+    return result
+
+
+def find(result: Result, activation: str, label: str) -> int | None:
+    """The index of the setting ``activation`` with init label ``label`` ("std=1", "Xavier", "He")."""
+    wanted = f"{activation}, {label}"
+    return result.labels.index(wanted) if wanted in result.labels else None
+
+
+def summarize(result: Result) -> Summary:
+    rows = []
+    for i, label in enumerate(result.labels):
+        bounded = result.activations[i] in ("sigmoid", "tanh")
+        rows.append([label, result.std[i][0], result.std[i][-1], float(np.mean(result.std[i])),
+                     f"{np.mean(result.saturated[i]):.1%}" if bounded else "-",
+                     f"{np.mean(result.middle[i]):.1%}" if bounded else "-", f"{np.mean(result.zeros[i]):.1%}"])
+    n = len(result.std[0]) if result.std else 0
+    conclusions = []
+    mean = lambda values: float(np.mean(values))  # noqa: E731  (the mean over the layers)
+
+    wide, narrow, xavier = (find(result, "sigmoid", name) for name in ("std=1", "std=0.01", "Xavier"))
+    if wide is not None:
+        saturated = mean(result.saturated[wide])
+        verb = "pile up at 0 and 1, where the sigmoid's gradient vanishes" if saturated > 0.5 else \
+            "do not pile up at 0 and 1"
+        conclusions.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over "
+                           f"the {n} layers) lie within {MARGIN} of 0 or 1: they {verb}.")
+    if narrow is not None:
+        middle, std = mean(result.middle[narrow]), mean(result.std[narrow])
+        verb = "crowd around 0.5, so all units say nearly the same" if middle > 0.9 else \
+            "do not crowd around 0.5"
+        conclusions.append(f"With std 0.01 they {verb}: {middle:.0%} lie within {MARGIN} of 0.5 and their standard "
+                           f"deviation is only {std:.3f}.")
+    if xavier is not None:
+        saturated, middle, std = mean(result.saturated[xavier]), mean(result.middle[xavier]), mean(result.std[xavier])
+        spread = (wide is None or saturated < mean(result.saturated[wide])) and (
+            narrow is None or middle < mean(result.middle[narrow]))
+        verdict = "spreads them out" if spread else "does not spread them better than the others"
+        conclusions.append(f"Xavier's std 1/√n {verdict}: standard deviation {std:.3f}, {saturated:.0%} near 0 or 1 "
+                           f"and {middle:.0%} near 0.5.")
+
+    relu = {name: find(result, "relu", name) for name in ("std=0.01", "Xavier", "He")}
+    ratios = {name: result.std[i][-1] / result.std[i][0] for name, i in relu.items() if i is not None}
+    if ratios:
+        parts = [f"{name} from {result.std[relu[name]][0]:.2g} to {result.std[relu[name]][-1]:.2g} "
+                 f"(a factor {ratio:.2g})" for name, ratio in ratios.items()]
+        conclusions.append(f"With ReLU the standard deviation of the activations goes from layer 1 to layer {n}: "
+                           f"{'; '.join(parts)}.")
+        if "He" in ratios:
+            he = relu["He"]
+            alive = 0.5 <= ratios["He"] <= 2 and max(result.zeros[he]) < 0.75
+            per_layer = ", ".join(f"{s:.2f}" for s in result.std[he])
+            conclusions.append(
+                f"He's √(2/n) {'keeps every layer alive' if alive else 'does not keep the layers alike'}: the "
+                f"standard deviation per layer is {per_layer}, and {min(result.zeros[he]):.0%} to "
+                f"{max(result.zeros[he]):.0%} of the outputs are zero, as expected of ReLU on symmetric inputs."
+            )
+        shrinking = [name for name, ratio in ratios.items() if ratio < 0.5]
+        if shrinking:
+            slowest = {name: ratios[name] ** (1 / max(n - 1, 1)) for name in shrinking}
+            conclusions.append("The activations shrink layer by layer with " + " and with ".join(
+                f"{name} (by a factor {factor:.2g} per layer)" for name, factor in slowest.items()) +
+                ", which starves the deeper layers of signal and gradient.")
+
+    tanh = find(result, "tanh", "Xavier")
+    if tanh is not None:
+        conclusions.append(
+            f"Tanh with Xavier stays centred on 0 (mean {mean(result.mean[tanh]):+.3f}) with a standard deviation "
+            f"from {result.std[tanh][0]:.2f} in layer 1 to {result.std[tanh][-1]:.2f} in layer {n}, "
+            f"{mean(result.saturated[tanh]):.0%} of values saturated."
+        )
+    return Summary(["setting", "std layer 1", f"std layer {n}", "std (mean over layers)", "saturated",
+                    "near the middle", "zeros"], rows, conclusions)
+
+
+def plot_histograms(result: Result, settings: list[int]) -> plt.Figure:
+    layers = len(result.counts[settings[0]])
+    figure, axes = plt.subplots(len(settings), layers, figsize=(2.6 * layers, 2.1 * len(settings)),
+                                squeeze=False, sharey="row")
+    for row, i in zip(axes, settings, strict=True):
+        low, high = result.ranges[i]
+        bins = len(result.counts[i][0])
+        edges = np.linspace(low, high, bins + 1)
+        for layer, ax in enumerate(row):
+            counts = np.array(result.counts[i][layer])
+            ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="tab:blue", edgecolor="white",
+                   linewidth=0.3)
+            ax.set_xlim(low, high)
+            if result.activations[i] == "relu":
+                note = f"zeros {result.zeros[i][layer]:.0%}\nstd {result.std[i][layer]:.2g}"
+            else:
+                note = f"std {result.std[i][layer]:.2g}\nsat. {result.saturated[i][layer]:.0%}"
+            ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                    bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+            if row is axes[0]:
+                ax.set_title(f"{layer + 1}-layer")
+            if layer == 0:
+                ax.set_ylabel(result.labels[i], fontsize=9)
+            ax.tick_params(labelsize=7)
+    activation = result.activations[settings[0]]
+    extra = " (zeros and values above 2 not drawn)" if activation == "relu" else ""
+    figure.suptitle(f"Activations of {layers} {activation} layers of {result.units} units for {result.samples} "
+                    f"inputs ~ N(0, 1){extra}")
+    figure.tight_layout()
+    return figure
+
+
+def plot_layer_stats(result: Result) -> plt.Figure:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 4.5))
+    layers = np.arange(1, len(result.std[0]) + 1)
+    styles = {"sigmoid": "-", "relu": "--", "tanh": ":"}
+    for i, label in enumerate(result.labels):
+        color = f"C{i}"
+        left.plot(layers, result.std[i], styles.get(result.activations[i], "-."), color=color, marker="o",
+                  label=label)
+        if result.activations[i] in ("sigmoid", "tanh"):
+            right.plot(layers, result.saturated[i], "-", color=color, marker="o", label=f"{label}: saturated")
+            right.plot(layers, result.middle[i], "--", color=color, marker="s", label=f"{label}: near the middle")
+    left.set(title="Standard deviation of the activations", xlabel="layer", ylabel="std (log scale)", yscale="log",
+             xticks=layers)
+    left.legend(fontsize=8, loc="lower left")
+    right.set(title=f"Sigmoid and tanh: share within {MARGIN} of a bound or of the middle", xlabel="layer",
+              ylabel="fraction of the activations", ylim=(-0.02, 1.02), xticks=layers)
+    right.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    figure.tight_layout()
+    return figure
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    figures = {}
+    for activation in dict.fromkeys(result.activations):
+        settings = [i for i, a in enumerate(result.activations) if a == activation]
+        figures[f"histograms_{activation}"] = plot_histograms(result, settings)
+    figures["layer_statistics"] = plot_layer_stats(result)
+    return figures
