@@ -14,6 +14,8 @@ test_setup=false
 debian_packages=(dataset-fashion-mnist)
 # For the tests: chromium renders the HTML report headless (the report test skips without it).
 $test_setup && debian_packages+=(chromium)
+# For the tests: a PostgreSQL server, which the distributed-search test starts on 127.0.0.1 (it skips without).
+$test_setup && debian_packages+=(postgresql)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=()
     for package in "${debian_packages[@]}"; do

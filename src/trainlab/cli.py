@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import trainlab
+from trainlab.tune.command import add_parser as add_tune_parser
 
 if TYPE_CHECKING:
     from trainlab.data.inventory import DatasetStatus
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     gradcheck.set_defaults(handler=cmd_gradcheck)
     add_data_parser(commands)
     add_experiment_parsers(commands)
+    add_tune_parser(commands)
     return parser
 
 

@@ -1,0 +1,32 @@
+"""Hyperparameter search on Optuna: validation-based, parallel, resumable, distributed.
+
+>>> from trainlab.tune import SearchConfig, run_search, best_trials, narrow, plot_best_curves, plot_scatter
+>>> result = run_search(SearchConfig(dataset="mnist-mini").quick())      # the book's search, small
+>>> [(t.number, round(t.value, 3), t.params) for t in best_trials(result, 3)]
+>>> stage2 = SearchConfig(dataset="mnist-mini", space=narrow(result, top_k=5).space).quick()
+>>> figure = plot_best_curves(result, n=20)                             # the book's Best-20 grid
+
+Modules: :mod:`.params` (the names a space may use), :mod:`.space` (ranges, lists, fixed values and their
+syntax), :mod:`.config` (SearchConfig), :mod:`.trainable` (network and optimizer of a trial),
+:mod:`.objective` (data split, training one trial), :mod:`.samplers` (random, TPE, grid; pruners),
+:mod:`.budget` (exactly N trials across workers, crashes and resumes), :mod:`.storage` (SQLite,
+PostgreSQL), :mod:`.search` (run_search), :mod:`.workers` (worker processes), :mod:`.results`,
+:mod:`.narrowing`, :mod:`.plots`, :mod:`.report` (output files), :mod:`.command` (``trainlab tune``).
+See docs/tune.md.
+"""
+
+from trainlab.tune.config import SearchConfig
+from trainlab.tune.narrowing import Narrowing, narrow
+from trainlab.tune.params import PARAMETERS
+from trainlab.tune.plots import plot_best_curves, plot_history, plot_scatter
+from trainlab.tune.report import write_outputs
+from trainlab.tune.results import SearchResult, TrialRecord, best_table, best_trials, load_result
+from trainlab.tune.search import run_search
+from trainlab.tune.space import BOOK_SPACE, SearchSpace, merge_space, parse_dimension
+from trainlab.tune.storage import StorageError
+
+__all__ = [
+    "BOOK_SPACE", "PARAMETERS", "Narrowing", "SearchConfig", "SearchResult", "SearchSpace", "StorageError",
+    "TrialRecord", "best_table", "best_trials", "load_result", "merge_space", "narrow", "parse_dimension",
+    "plot_best_curves", "plot_history", "plot_scatter", "run_search", "write_outputs",
+]

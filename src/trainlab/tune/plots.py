@@ -1,0 +1,116 @@
+"""Figures of a search: the book's Best-N curves grid, the (lr, weight decay) scatter, the progress.
+
+Each function returns a :class:`matplotlib.figure.Figure` built without pyplot, so nothing needs a
+display and no global figure state is touched; ``figure.savefig(path)`` renders it with Agg.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from trainlab.tune.results import SearchResult, best_trials
+from trainlab.tune.space import FloatRange, IntRange
+
+
+def plot_best_curves(result: SearchResult, n: int = 20, cols: int = 5) -> Figure:
+    """The book's Best-N grid: one panel per trial, best first, validation (solid) and training (dashed)
+    accuracy per epoch on a 0..1 scale. One axes per trial shown (fewer than ``n`` if fewer finished).
+    """
+    best = best_trials(result, n)
+    if not best:
+        raise ValueError("plot_best_curves: the search has no complete trial")
+    cols = max(1, min(cols, len(best)))
+    rows = math.ceil(len(best) / cols)
+    figure = Figure(figsize=(2.6 * cols, 1.9 * rows + 0.9), layout="constrained")
+    axes = figure.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    for index, ax in enumerate(axes.flat):
+        if index >= len(best):
+            ax.remove()
+            continue
+        trial = best[index]
+        epochs = np.arange(1, len(trial.val_accuracy) + 1)
+        ax.plot(epochs, trial.val_accuracy, color="C0")
+        ax.plot(epochs[: len(trial.train_accuracy)], trial.train_accuracy, "--", color="C1")
+        ax.set_ylim(0.0, 1.0)
+        ax.set_title(f"Best-{index + 1} (val acc {trial.value:.3f})", fontsize=8)
+        ax.text(0.03, 0.04, trial.describe_params().replace(" ", "\n"), transform=ax.transAxes, fontsize=6,
+                va="bottom", color="0.3")
+        ax.tick_params(labelsize=7)
+    handles = [Line2D([], [], color="C0"), Line2D([], [], color="C1", linestyle="--")]
+    figure.legend(handles, ["validation accuracy", "training accuracy"], loc="outside lower center", ncols=2,
+                  fontsize=8)
+    figure.suptitle(f"Best {len(best)} of {len(result.complete)} trials by final validation accuracy "
+                    f"(x: epoch)", fontsize=10)
+    return figure
+
+
+def plot_scatter(result: SearchResult, x: str | None = None, y: str | None = None, top_k: int = 5) -> Figure:
+    """Validation accuracy (colour) over two searched parameters, log axes for log ranges.
+
+    ``x`` and ``y`` default to lr and weight_decay when searched, else the first numeric parameters. With
+    one numeric parameter the y axis is the validation accuracy itself. Complete trials are dots, pruned
+    ones crosses (coloured by the last accuracy measured); the ``top_k`` best are ringed in red.
+    """
+    space = result.space()
+    numeric = [dim.name for dim in space.searched if isinstance(dim, (FloatRange, IntRange))]
+    if not numeric:
+        raise ValueError("plot_scatter: the space has no numeric range to plot")
+    x = x or ("lr" if "lr" in numeric else numeric[0])
+    others = [name for name in numeric if name != x]
+    y = y or ("weight_decay" if "weight_decay" in others else (others[0] if others else None))
+    for name in (x, y):
+        if name is not None and name not in space:
+            raise ValueError(f"plot_scatter: {name!r} is not searched; searched: {', '.join(numeric)}")
+    figure = Figure(figsize=(6.4, 4.8), layout="constrained")
+    ax = figure.add_subplot()
+    shown = [t for t in result.finished if t.value is not None and x in t.params and (y is None or y in t.params)]
+    ys = (lambda ts: [t.params[y] for t in ts]) if y else (lambda ts: [t.value for t in ts])
+    colours = {"cmap": "viridis", "vmin": 0.0, "vmax": 1.0}
+    dots = None
+    for state, marker in (("complete", "o"), ("pruned", "x")):
+        group = [t for t in shown if t.state == state]
+        if group:
+            points = ax.scatter([t.params[x] for t in group], ys(group), c=[t.value for t in group], marker=marker,
+                                s=28, label=f"{state} ({len(group)})", **colours)
+            dots = dots or points
+    best = [t for t in best_trials(result, top_k) if t in shown]
+    if best:
+        ax.scatter([t.params[x] for t in best], ys(best), s=140, facecolors="none", edgecolors="red",
+                   linewidths=1.2, label=f"top {len(best)}")
+    for name, set_scale, set_label in ((x, ax.set_xscale, ax.set_xlabel), (y, ax.set_yscale, ax.set_ylabel)):
+        if name is not None:
+            set_scale("log" if getattr(space[name], "log", False) else "linear")
+            set_label(name)
+    if y is None:
+        ax.set_ylabel("validation accuracy")
+    elif dots is not None:
+        figure.colorbar(dots, ax=ax, label="validation accuracy")
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title(f"{len(shown)} trials: validation accuracy over {x}" + (f" and {y}" if y else ""), fontsize=10)
+    return figure
+
+
+def plot_history(result: SearchResult) -> Figure:
+    """Each finished trial's validation accuracy by trial number, and the best so far."""
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = figure.add_subplot()
+    shown = [t for t in result.finished if t.value is not None]
+    for state, marker in (("complete", "o"), ("pruned", "x")):
+        group = [t for t in shown if t.state == state]
+        if group:
+            ax.scatter([t.number for t in group], [t.value for t in group], marker=marker, s=18,
+                       label=f"{state} ({len(group)})")
+    complete = sorted((t for t in shown if t.state == "complete"), key=lambda t: t.number)
+    if complete:
+        ax.step([t.number for t in complete], np.maximum.accumulate([t.value for t in complete]), where="post",
+                color="C3", label="best so far")
+    ax.set_xlabel("trial")
+    ax.set_ylabel("validation accuracy")
+    ax.set_ylim(0.0, 1.0)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Search progress", fontsize=10)
+    return figure

@@ -1,0 +1,172 @@
+"""The results of a search as plain data: every trial's parameters, curves and state; the Best-N ranking.
+
+:class:`SearchResult` and :class:`TrialRecord` are dataclasses of numbers, strings, lists and dicts, so
+``dataclasses.asdict(result)`` is JSON. :func:`load_result` reads them back from a storage, so a search
+can be looked at again (or by another machine) without rerunning it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from trainlab.tune.config import SearchConfig
+from trainlab.tune.space import SearchSpace, format_value
+
+STATES = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.FAIL: "failed",
+          TrialState.RUNNING: "running", TrialState.WAITING: "waiting"}
+
+
+@dataclass
+class TrialRecord:
+    """One trial.
+
+    ``state``: "complete", "pruned", "failed" (its process was killed or interrupted, or it was surplus),
+    "running" or "waiting". ``status`` says how its training ended: "completed", "diverged", "pruned",
+    "interrupted", "surplus". ``value``: the validation accuracy after the last epoch (0 if diverged; for
+    a pruned trial, the last one measured). ``params``: the sampled parameters only (the fixed ones are in
+    the config's space). Curves have one value per epoch trained.
+    """
+
+    number: int
+    state: str
+    value: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    val_accuracy: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    status: str = ""
+    seconds: float | None = None
+    slot: int | None = None
+    seed: int | None = None
+    worker: str = ""
+    """The process that ran it: "host:pid"."""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("complete", "pruned")
+
+    def describe_params(self) -> str:
+        """``lr=0.00312 weight_decay=2.2e-07``: the parameters, 3 significant digits."""
+        return " ".join(f"{name}={_short(value)}" for name, value in self.params.items())
+
+
+@dataclass
+class SearchResult:
+    """A search: its config, the data it used, and every trial by number.
+
+    ``dataset`` is the dataset actually loaded and ``data_note`` what a reader must know about it (a
+    fallback to mnist-mini); ``storage`` is the URL with its password hidden; ``seconds`` the wall time
+    of the call that produced the result (0 when loaded).
+    """
+
+    config: SearchConfig
+    trials: list[TrialRecord]
+    study: str = ""
+    storage: str = "memory"
+    dataset: str = ""
+    data_note: str = ""
+    n_train: int = 0
+    n_val: int = 0
+    seconds: float = 0.0
+
+    @property
+    def finished(self) -> list[TrialRecord]:
+        """Trials that ran to the end or were pruned (what counts towards ``config.trials``)."""
+        return [trial for trial in self.trials if trial.finished]
+
+    @property
+    def complete(self) -> list[TrialRecord]:
+        return [trial for trial in self.trials if trial.state == "complete"]
+
+    def counts(self) -> dict[str, int]:
+        counts = {state: 0 for state in STATES.values()}
+        for trial in self.trials:
+            counts[trial.state] += 1
+        return counts
+
+    def space(self) -> SearchSpace:
+        return self.config.search_space()
+
+
+def record_of(trial: FrozenTrial) -> TrialRecord:
+    """A :class:`TrialRecord` from Optuna's view of a trial."""
+    attrs = trial.user_attrs
+    state = STATES.get(trial.state, trial.state.name.lower())
+    status = attrs.get("status", "")
+    if state == "failed" and status not in ("surplus", "interrupted"):
+        status = "interrupted" if status in ("", "completed") else status
+    value = trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None
+    return TrialRecord(
+        number=trial.number, state=state, value=None if value is None else float(value), params=dict(trial.params),
+        val_accuracy=list(attrs.get("val_accuracy", [])), train_accuracy=list(attrs.get("train_accuracy", [])),
+        train_loss=list(attrs.get("train_loss", [])), status=status, seconds=attrs.get("seconds"),
+        slot=attrs.get("slot"), seed=attrs.get("seed"), worker=_worker(attrs.get("owner")),
+    )
+
+
+def _worker(owner: dict[str, Any] | None) -> str:
+    if not owner:
+        return ""
+    return f"{str(owner.get('host', '')).split('/')[0]}:{owner.get('pid', '')}"
+
+
+def records_of(study: optuna.Study) -> list[TrialRecord]:
+    return [record_of(trial) for trial in study.get_trials(deepcopy=False)]
+
+
+def load_result(storage: str, study: str) -> SearchResult:
+    """The result of study ``study`` in ``storage`` (a URL or an SQLite file's path), as it is now."""
+    from trainlab.tune.storage import open_storage, safe_url, storage_url, study_id_of
+
+    url = storage_url(storage, None)
+    opened = open_storage(url)
+    if study_id_of(opened, study) is None:
+        names = ", ".join(s.study_name for s in optuna.get_all_study_summaries(opened)) or "none"
+        raise ValueError(f"no study {study!r} in {safe_url(url)}; studies there: {names}")
+    loaded = optuna.load_study(study_name=study, storage=opened)
+    settings = dict(loaded.user_attrs.get("settings", {}))
+    dataset = settings.pop("dataset_loaded", settings.get("dataset", ""))
+    config = SearchConfig.from_dict({**settings, "trials": loaded.user_attrs.get("trials", 0), "study": study,
+                                     "storage": safe_url(url)})
+    return SearchResult(config=config, trials=records_of(loaded), study=study, storage=safe_url(url),
+                        dataset=dataset)
+
+
+# -- ranking --------------------------------------------------------------------------------------------
+def best_trials(result: SearchResult, n: int = 20, include_pruned: bool = False) -> list[TrialRecord]:
+    """The ``n`` trials with the highest final validation accuracy, best first (ties: lower number first).
+
+    Pruned trials did not finish, so they are left out unless ``include_pruned``.
+    """
+    states = ("complete", "pruned") if include_pruned else ("complete",)
+    ranked = [trial for trial in result.trials if trial.state in states and trial.value is not None]
+    ranked.sort(key=lambda trial: (-trial.value, trial.number))
+    return ranked[: max(0, int(n))]
+
+
+def best_table(result: SearchResult, n: int = 20) -> list[list[str]]:
+    """The Best-N table as rows of strings, the header first: rank, trial, val acc, train acc, parameters."""
+    names = [dim.name for dim in result.space().searched]
+    rows = [["rank", "trial", "val acc", "train acc", *names, "status"]]
+    for rank, trial in enumerate(best_trials(result, n), 1):
+        train = trial.train_accuracy[-1] if trial.train_accuracy else math.nan
+        rows.append([f"Best-{rank}", str(trial.number), f"{trial.value:.4f}", f"{train:.4f}",
+                     *(_short(trial.params[name]) if name in trial.params else "-" for name in names), trial.status])
+    return rows
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    """Rows of strings (header first) as a Markdown table."""
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return format_value(value)

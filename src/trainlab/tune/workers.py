@@ -1,0 +1,131 @@
+"""Worker processes: W fresh interpreters running trials of one study side by side.
+
+Each worker is ``python -m trainlab.tune.workers --config JSON --index K``: a new interpreter, so the BLAS
+thread limits (``OPENBLAS_NUM_THREADS`` and friends, set to cores // W) are in its environment before
+NumPy is first imported, and W workers never run more threads than there are cores. The workers share
+nothing but the storage; their lines reach the parent's ``log`` through pipes.
+
+A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into KeyboardInterrupt
+so that its running trial is recorded as failed, not left running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from trainlab.tune.config import SearchConfig
+
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                  "NUMEXPR_NUM_THREADS")
+
+
+class WorkerError(RuntimeError):
+    """A worker process ended with an error (its traceback went to stderr)."""
+
+
+def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]:
+    """This process's environment with the BLAS libraries limited to ``cores // workers`` threads each."""
+    threads = str(max(1, (cores or os.cpu_count() or 1) // workers))
+    return {**os.environ, **dict.fromkeys(BLAS_VARIABLES, threads), "PYTHONUNBUFFERED": "1"}
+
+
+def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] | None = None) -> None:
+    """Run ``config.workers`` worker processes on the study of ``config`` (which must exist) to the end.
+
+    ``dataset``: the dataset this process loaded (the workers load it, not ``config.dataset`` again).
+    """
+    command = [sys.executable, "-m", "trainlab.tune.workers", "--parent", str(os.getpid()),
+               "--dataset", dataset, "--config", json.dumps(config.to_dict())]
+    environment = worker_environment(config.workers)
+    processes = [
+        subprocess.Popen([*command, "--index", str(index)], env=environment, text=True,
+                         stdout=subprocess.PIPE if log else subprocess.DEVNULL)
+        for index in range(1, config.workers + 1)
+    ]
+    lock = threading.Lock()
+    readers = [threading.Thread(target=forward, args=(p.stdout, log, lock), daemon=True) for p in processes if log]
+    for reader in readers:
+        reader.start()
+    try:
+        for process in processes:
+            process.wait()
+    except BaseException:  # interrupted: stop the workers (each marks its running trial failed) and go
+        stop(processes)
+        raise
+    finally:
+        for reader in readers:
+            reader.join(timeout=5)
+    failed = [(index, p.returncode) for index, p in enumerate(processes, 1) if p.returncode != 0]
+    if failed:
+        codes = ", ".join(f"worker {index} exit code {code}" for index, code in failed)
+        raise WorkerError(f"{len(failed)} of {len(processes)} workers failed ({codes}); see their errors above. "
+                          "Finished trials are kept: rerun with --resume to complete the search")
+
+
+def forward(stream: IO[str], log: Callable[[str], None], lock: threading.Lock) -> None:
+    """Pass each line a worker prints to ``log``, one line at a time."""
+    for line in stream:
+        with lock:
+            log(line.rstrip("\n"))
+
+
+def stop(processes: Sequence[subprocess.Popen], seconds: float = 10.0) -> None:
+    """SIGTERM every live worker, then SIGKILL those still running after ``seconds``."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGTERM this process when its parent dies; exit now if it already has."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        with contextlib.suppress(OSError, AttributeError):  # without prctl a worker outlives a killed parent
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        sys.exit(1)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trainlab.tune.workers",
+                                     description="one worker process of a trainlab search (started by run_search)")
+    parser.add_argument("--config", required=True, help="the SearchConfig as JSON")
+    parser.add_argument("--index", type=int, required=True, help="this worker's number, 1..W")
+    parser.add_argument("--parent", type=int, required=True, help="the pid of the process that started it")
+    parser.add_argument("--dataset", help="the dataset to load (the one the parent loaded)")
+    args = parser.parse_args(argv)
+    die_with_parent(args.parent)
+    signal.signal(signal.SIGTERM, _interrupt)
+    from trainlab.tune.search import run_worker  # after the signal set-up: importing takes a moment
+
+    try:
+        run_worker(SearchConfig.from_dict(json.loads(args.config)), args.index,
+                   log=lambda line: print(line, flush=True), dataset=args.dataset)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
