@@ -227,3 +227,27 @@ def test_init_compare_he_below_xavier_below_a_net_that_does_not_learn(quick):
     text = conclusions(summary)
     assert "As in the book" in text and "With std=0.01 the net did not learn" in text
     assert all(0 <= a <= 1 for a in result.test_accuracy)
+
+
+# -- settings that fail -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "changes"), [
+    ("optimizers", {"optimizers": ("sgd", "adam"), "learning_rates": (5.0, 0.001)}),
+    ("optimizer-table", {"optimizers": ("sgd", "adam"), "learning_rates": (5.0, 0.001), "repeats": 1}),
+    ("init-compare", {"lr": 5.0}),
+])
+def test_a_diverging_run_is_reported_not_raised(offline, name, changes):
+    module = get_experiment(name)
+    config = module.Config(iterations=40, final_window=10, train_samples=600, test_samples=200, **changes)
+    result = module.run(config)
+    summary = module.summarize(result)
+    assert "diverged" in conclusions(summary) and all(line.endswith(".") for line in summary.conclusions)
+    assert any("diverged" in str(cell) for row in summary.rows for cell in row)
+    for figure in module.plot(result).values():
+        plt.close(figure)
+
+
+def test_a_net_that_does_not_learn_is_not_said_to_generalise(offline):
+    module = get_experiment("two-layer-net")
+    result = module.run(module.Config(iterations=100, lr=100.0, train_samples=1000, test_samples=200))
+    text = conclusions(module.summarize(result))
+    assert "did not learn" in text and "tracked each other" not in text

@@ -11,7 +11,7 @@ import numpy as np
 from trainlab.experiments.base import ExperimentConfig, Summary
 from trainlab.experiments.common import load_data, mlp, progress, smooth
 from trainlab.experiments.init_histograms import init_label, parse_init
-from trainlab.experiments.optimizers import final_loss
+from trainlab.experiments.optimizers import final_loss, loss_text
 from trainlab.experiments.optimizers import label as optimizer_label
 
 NAME = "init-compare"
@@ -74,7 +74,8 @@ def run(config: Config) -> Result:
                             sampling="iid", evaluate_train=False, verbose=0)
         losses.append([float(v) for v in history.step_loss])
         statuses.append(history.status)
-        accuracies.append(model.accuracy(data.x_test, data.y_test))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged net's huge weights overflow
+            accuracies.append(model.accuracy(data.x_test, data.y_test))
     return Result(
         dataset=data.name, note=data.note, labels=[init_label(i) for i in config.inits], inits=list(config.inits),
         hidden=list(config.hidden), optimizer=config.optimizer, lr=config.lr, iterations=config.iterations,
@@ -87,15 +88,15 @@ def run(config: Config) -> Result:
 
 def summarize(result: Result) -> Summary:
     chance = math.log(10)  # the loss of a uniform guess among 10 classes
-    rows = [[label, losses[0] if losses else math.nan, float(np.min(smooth(losses, result.smoothing))), final,
-             accuracy, status]
+    rows = [[label, losses[0] if losses else math.nan, float(np.min(smooth(losses, result.smoothing))),
+             loss_text(final), accuracy, status]
             for label, losses, final, accuracy, status in zip(result.labels, result.step_loss, result.final_loss,
                                                               result.test_accuracy, result.status, strict=True)]
     finals = dict(zip(result.labels, result.final_loss, strict=True))
     accuracies = dict(zip(result.labels, result.test_accuracy, strict=True))
     conclusions = []
     order = sorted(finals, key=finals.get)
-    ranking = ", then ".join(f"{name} ({finals[name]:.3g})" for name in order)
+    ranking = ", then ".join(f"{name} ({loss_text(finals[name])})" for name in order)
     conclusions.append(f"After {result.iterations} iterations the loss (mean of the last {result.final_window} "
                        f"steps) was lowest with {ranking}.")
     book = [label for label in ("He", "Xavier", "std=0.01") if label in finals]

@@ -178,6 +178,11 @@ def summarize(result: Result) -> Summary:
             f"from {result.std[tanh][0]:.2f} in layer 1 to {result.std[tanh][-1]:.2f} in layer {n}, "
             f"{mean(result.saturated[tanh]):.0%} of values saturated."
         )
+    if result.labels:
+        last = [std[-1] for std in result.std]
+        low, high = int(np.argmin(last)), int(np.argmax(last))
+        conclusions.append(f"In the last layer the standard deviation of the activations ranged from {last[low]:.2g} "
+                           f"({result.labels[low]}) to {last[high]:.2g} ({result.labels[high]}).")
     return Summary(["setting", "std layer 1", f"std layer {n}", "std (mean over layers)", "saturated",
                     "near the middle", "zeros"], rows, conclusions)
 

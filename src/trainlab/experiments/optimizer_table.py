@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -145,8 +146,8 @@ def summarize(result: Result) -> Summary:
     finals = [float(np.mean(f)) for f in result.final_loss]
     accuracies = [float(np.mean(a)) for a in result.test_accuracy]
     book = [BOOK_STARS.get(name, ("?", "?")) for name in result.optimizers]
-    rows = [[label(name), lr, *(time_text(t) for t in optimizer_times), final, accuracy, speed, book_speed,
-             quality, book_quality]
+    rows = [[label(name), lr, *(time_text(t) for t in optimizer_times), curves.loss_text(final), accuracy, speed,
+             book_speed, quality, book_quality]
             for name, lr, optimizer_times, final, accuracy, speed, quality, (book_speed, book_quality) in zip(
                 result.optimizers, result.learning_rates, times, finals, accuracies, result.speed_stars,
                 result.quality_stars, book, strict=True)]
@@ -196,9 +197,14 @@ def summarize(result: Result) -> Summary:
             text += "; they differ for " + ", ".join(
                 f"{label(result.optimizers[i])} (measured {measured[i]}, book {book[i][index]})" for i in differ)
         conclusions.append(text + ".")
+    diverged = [label(name) for name, losses in zip(result.optimizers, result.final_loss, strict=True)
+                if not all(math.isfinite(v) for v in losses)]
+    if diverged:
+        conclusions.append(f"Training diverged with {', '.join(diverged)} (the loss became NaN or inf).")
     median = float(np.median(finals))
     unfinished = [i for i, (name, stars) in enumerate(zip(result.optimizers, result.quality_stars, strict=True))
-                  if name in BOOK_STARS and len(stars) < len(book[i][1].split(" or ")[0]) and finals[i] > 10 * median]
+                  if name in BOOK_STARS and len(stars) < len(book[i][1].split(" or ")[0])
+                  and 10 * median < finals[i] < math.inf]
     if unfinished:
         conclusions.append("Within the budget " + ", ".join(
             f"{label(result.optimizers[i])} had not converged (final loss {finals[i]:.3g}, "

@@ -79,9 +79,15 @@ def train_optimizers(data: ExperimentData, optimizers: Sequence[str], learning_r
         model.compile(optimizer=name, lr=lr)
         history = model.fit(data.x_train, data.y_train, iterations=iterations, batch_size=batch_size,
                             sampling="iid", evaluate_train=False, verbose=0)
-        runs.append(OptimizerRun(name, float(lr), [float(v) for v in history.step_loss], history.status,
-                                 model.accuracy(data.x_test, data.y_test)))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged net's huge weights overflow
+            accuracy = model.accuracy(data.x_test, data.y_test)
+        runs.append(OptimizerRun(name, float(lr), [float(v) for v in history.step_loss], history.status, accuracy))
     return runs
+
+
+def loss_text(value: float) -> str:
+    """A final loss for tables and sentences: 3 significant digits, or "diverged"."""
+    return f"{value:.3g}" if math.isfinite(value) else "diverged"
 
 
 def final_loss(step_loss: Sequence[float], status: str, window: int) -> float:
@@ -128,7 +134,7 @@ def summarize(result: Result) -> Summary:
     for name, lr, losses, status, final, accuracy in zip(result.optimizers, result.learning_rates, result.step_loss,
                                                          result.status, result.final_loss, result.test_accuracy,
                                                          strict=True):
-        rows.append([label(name), lr, losses[0] if losses else math.nan, final, accuracy, status])
+        rows.append([label(name), lr, losses[0] if losses else math.nan, loss_text(final), accuracy, status])
     finals = dict(zip(result.optimizers, result.final_loss, strict=True))
     conclusions = []
     firsts = {round(losses[0], 6) for losses in result.step_loss if losses}
@@ -136,8 +142,11 @@ def summarize(result: Result) -> Summary:
         conclusions.append(f"Every optimizer started from the same weights on the same first batch: the first "
                            f"loss was {firsts.pop():.3f} for all {len(result.optimizers)}.")
     four = [name for name in BOOK_FOUR if name in finals]
-    if "sgd" in finals and len(four) > 1:
-        others = [name for name in four if name != "sgd"]
+    others = [name for name in four if name != "sgd" and math.isfinite(finals[name])]
+    if "sgd" in finals and not math.isfinite(finals["sgd"]):
+        conclusions.append(f"SGD diverged (η = {result.learning_rates[result.optimizers.index('sgd')]:g}), so its "
+                           "speed cannot be compared with the others'.")
+    elif "sgd" in finals and others:
         low, high = min(finals[n] for n in others), max(finals[n] for n in others)
         names = ", ".join(label(n) for n in others)
         if finals["sgd"] > high:
@@ -156,8 +165,9 @@ def summarize(result: Result) -> Summary:
     order = sorted(finals, key=finals.get)
     best, worst = order[0], order[-1]
     conclusions.append(
-        f"Of all {len(order)} optimizers {label(best)} ended lowest ({finals[best]:.3g}) and {label(worst)} highest "
-        f"({finals[worst]:.3g}); the order from best to worst was {', '.join(label(n) for n in order)}."
+        f"Of all {len(order)} optimizers {label(best)} ended lowest ({loss_text(finals[best])}) and {label(worst)} "
+        f"highest ({loss_text(finals[worst])}); the order from best to worst was "
+        f"{', '.join(label(n) for n in order)}."
     )
     accuracies = dict(zip(result.optimizers, result.test_accuracy, strict=True))
     top = max(accuracies, key=accuracies.get)
@@ -167,7 +177,7 @@ def summarize(result: Result) -> Summary:
     )
     diverged = [label(n) for n, s in zip(result.optimizers, result.status, strict=True) if s == "diverged"]
     if diverged:
-        conclusions.append(f"Training diverged with {', '.join(diverged)} (their loss became NaN or inf).")
+        conclusions.append(f"Training diverged with {', '.join(diverged)} (the loss became NaN or inf).")
     notes = [result.note] if result.note else []
     return Summary(["optimizer", "learning rate", "first loss", f"loss (mean of last {window})",
                     "test accuracy", "status"], rows, conclusions, notes)

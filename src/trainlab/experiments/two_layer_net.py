@@ -78,19 +78,30 @@ def summarize(result: Result) -> Summary:
     train, test = np.array(result.train_accuracy), np.array(result.test_accuracy)
     gaps = train - test
     n = len(result.epochs)
+    headers = ["epoch", "steps", "train accuracy", "test accuracy", "train - test"]
+    notes = [result.note] if result.note else []
+    conclusions = []
+    if result.status == "diverged":
+        conclusions.append(f"Training diverged after {len(result.step_loss)} of {result.iterations} steps (the loss "
+                           f"became NaN or inf).")
+    if n == 0:  # diverged within the first epoch: nothing was measured
+        return Summary(headers, [[0, len(result.step_loss), "-", "-", "-"]], conclusions, notes)
     shown = sorted({round(i) for i in np.linspace(0, n - 1, min(n, 9))})  # at most 9 evenly spaced epochs
     rows = [[result.epochs[i], result.epochs[i] * result.iterations_per_epoch, train[i], test[i], gaps[i]]
             for i in shown]
     rows[-1][1] = len(result.step_loss)  # the last epoch may be cut short by the step budget
     loss = smooth(result.step_loss, 101)
-    conclusions = []
-    if result.status == "diverged":
-        conclusions.append(f"Training diverged after {len(result.step_loss)} of {result.iterations} steps.")
     conclusions.append(
         f"In {len(result.step_loss)} steps ({n} epochs of {result.train_samples} samples) the smoothed loss "
-        f"fell from {loss[0]:.2f} to {loss[-1]:.2f}, and the accuracy rose from {train[0]:.1%} (train) and "
-        f"{test[0]:.1%} (test) after the first epoch to {train[-1]:.1%} and {test[-1]:.1%}."
+        f"{'fell' if loss[-1] < loss[0] else 'rose'} from {loss[0]:.2f} to {loss[-1]:.2f}, and the accuracy went "
+        f"from {train[0]:.1%} (train) and {test[0]:.1%} (test) after the first epoch to {train[-1]:.1%} and "
+        f"{test[-1]:.1%}."
     )
+    chance = 1 / 10
+    if test[-1] < 2 * chance:
+        conclusions.append(f"The net did not learn: its test accuracy ended at {test[-1]:.1%}, near the "
+                           f"{chance:.0%} of guessing.")
+        return Summary(headers, rows, conclusions, notes)
     worst = int(np.argmax(np.abs(gaps)))
     if abs(gaps[worst]) <= 0.05:
         conclusions.append(
@@ -103,9 +114,7 @@ def summarize(result: Result) -> Summary:
             f"Train and test accuracy drifted apart: at epoch {result.epochs[worst]} they differed by "
             f"{abs(gaps[worst]) * 100:.1f} points, a sign that the net began to memorise its training set."
         )
-    notes = [result.note] if result.note else []
-    return Summary(["epoch", "steps", "train accuracy", "test accuracy", "train - test"], rows, conclusions,
-                   notes)
+    return Summary(headers, rows, conclusions, notes)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
