@@ -37,8 +37,8 @@ def plot_best_curves(result: SearchResult, n: int = 20, cols: int = 5) -> Figure
         ax.plot(epochs[: len(trial.train_accuracy)], trial.train_accuracy, "--", color="C1")
         ax.set_ylim(0.0, 1.0)
         ax.set_title(f"Best-{index + 1} (val acc {trial.value:.3f})", fontsize=8)
-        ax.text(0.03, 0.04, trial.describe_params().replace(" ", "\n"), transform=ax.transAxes, fontsize=6,
-                va="bottom", color="0.3")
+        ax.text(0.03, 0.96, trial.describe_params().replace(" ", "\n"), transform=ax.transAxes, fontsize=6,
+                va="top", color="0.3")  # top left: the curves start low
         ax.tick_params(labelsize=7)
     handles = [Line2D([], [], color="C0"), Line2D([], [], color="C1", linestyle="--")]
     figure.legend(handles, ["validation accuracy", "training accuracy"], loc="outside lower center", ncols=2,
@@ -81,10 +81,9 @@ def plot_scatter(result: SearchResult, x: str | None = None, y: str | None = Non
     if best:
         ax.scatter([t.params[x] for t in best], ys(best), s=140, facecolors="none", edgecolors="red",
                    linewidths=1.2, label=f"top {len(best)}")
-    for name, set_scale, set_label in ((x, ax.set_xscale, ax.set_xlabel), (y, ax.set_yscale, ax.set_ylabel)):
+    for name, axis in ((x, ax.xaxis), (y, ax.yaxis)):
         if name is not None:
-            set_scale("log" if getattr(space[name], "log", False) else "linear")
-            set_label(name)
+            show_range(ax, axis, space[name])
     if y is None:
         ax.set_ylabel("validation accuracy")
     elif dots is not None:
@@ -92,6 +91,19 @@ def plot_scatter(result: SearchResult, x: str | None = None, y: str | None = Non
     ax.legend(fontsize=8, loc="best")
     ax.set_title(f"{len(shown)} trials: validation accuracy over {x}" + (f" and {y}" if y else ""), fontsize=10)
     return figure
+
+
+def show_range(ax, axis, dim: FloatRange | IntRange) -> None:
+    """Label ``axis`` with the parameter and span its whole searched range (log scale for a log range)."""
+    which = "x" if axis is ax.xaxis else "y"
+    getattr(ax, f"set_{which}label")(dim.name)
+    getattr(ax, f"set_{which}scale")("log" if dim.log else "linear")
+    if dim.log:
+        low, high = dim.low / 1.25, dim.high * 1.25
+    else:
+        margin = (dim.high - dim.low) * 0.04
+        low, high = dim.low - margin, dim.high + margin
+    getattr(ax, f"set_{which}lim")(low, high)
 
 
 def plot_history(result: SearchResult) -> Figure:

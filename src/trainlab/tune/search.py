@@ -29,7 +29,7 @@ from trainlab.tune.samplers import make_pruner, make_sampler
 from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_url
 
 Log = Callable[[str], None]
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.5
 
 
 def run_search(config: SearchConfig, log: Log | None = None) -> SearchResult:

@@ -32,9 +32,17 @@ class WorkerError(RuntimeError):
     """A worker process ended with an error (its traceback went to stderr)."""
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]:
     """This process's environment with the BLAS libraries limited to ``cores // workers`` threads each."""
-    threads = str(max(1, (cores or os.cpu_count() or 1) // workers))
+    threads = str(max(1, (cores or usable_cores()) // workers))
     return {**os.environ, **dict.fromkeys(BLAS_VARIABLES, threads), "PYTHONUNBUFFERED": "1"}
 
 

@@ -1,0 +1,76 @@
+"""Speed-up of a search with 2 worker processes over 1 (goal on 2 cores: 2 workers take <= 0.6x the time).
+
+Both searches are the book's (784-100x6-10 network, 400 + 100 samples of mnist-mini, 50 epochs, random
+lr and weight decay) with N trials, each in a fresh study (a new SQLite file) and a fresh Python process;
+the time is that of ``run_search`` from the opened study to the last trial, so the 2-worker time includes
+starting its worker processes. Each worker's BLAS runs 1 thread (cores // workers), and so does the
+1-worker baseline: with its default of one thread per core OpenBLAS is several times *slower* on these
+small matrices on a busy 2-core machine, which would flatter the ratio (``--baseline-threads default``
+shows it).
+
+    python benchmarks/tune_workers.py [--trials 40] [--epochs 50] [--repeats 2] [--baseline-threads 1|default]
+    taskset -c 0,1 python benchmarks/tune_workers.py     # 2 cores of a bigger machine
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from trainlab.tune.workers import usable_cores
+
+SEARCH = """
+import json
+from trainlab.tune import SearchConfig, run_search
+config = SearchConfig(dataset="mnist-mini", trials={trials}, epochs={epochs}, workers={workers}, out={out!r})
+result = run_search(config)
+print(json.dumps({{"seconds": result.seconds, "finished": len(result.finished),
+                  "trial_seconds": sum(t.seconds or 0 for t in result.finished)}}))
+"""
+
+BLAS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def timed_search(workers: int, trials: int, epochs: int, threads: str) -> dict:
+    """Run a fresh search with ``workers`` processes in a new Python process; its timings."""
+    env = dict(os.environ)
+    for name in BLAS:
+        env.pop(name, None)
+        if threads != "default":
+            env[name] = threads
+    with tempfile.TemporaryDirectory(prefix="trainlab-tune-bench-") as out:
+        code = SEARCH.format(trials=trials, epochs=epochs, workers=workers, out=out)
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    data = json.loads(result.stdout.splitlines()[-1])
+    assert data["finished"] == trials, data
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=2, help="pairs of searches to time (default 2)")
+    parser.add_argument("--baseline-threads", default="1", help="BLAS threads of the 1-worker search: a number "
+                                                                 "or 'default' (default 1, as each worker)")
+    args = parser.parse_args()
+    print(f"{args.trials} trials of {args.epochs} epochs, book network, mnist-mini; {usable_cores()} cores; "
+          f"1-worker BLAS threads: {args.baseline_threads}")
+    ratios = []
+    for repeat in range(1, args.repeats + 1):
+        one = timed_search(1, args.trials, args.epochs, args.baseline_threads)
+        two = timed_search(2, args.trials, args.epochs, "default")  # the workers set their own limits
+        ratios.append(two["seconds"] / one["seconds"])
+        print(f"run {repeat}: 1 worker {one['seconds']:6.1f} s   2 workers {two['seconds']:6.1f} s   "
+              f"ratio {ratios[-1]:.2f}   (mean trial {one['trial_seconds'] / args.trials:.2f} s alone, "
+              f"{two['trial_seconds'] / args.trials:.2f} s with 2 workers)")
+    print(f"ratio 2 workers / 1 worker: best {min(ratios):.2f}, worst {max(ratios):.2f} over {len(ratios)} runs "
+          f"(goal <= 0.60)")
+
+
+if __name__ == "__main__":
+    main()
