@@ -373,3 +373,18 @@ def test_a_784_100_10_net_reaches_90_percent_on_mnist_mini_in_seconds():
     assert accuracy >= 0.90, accuracy
     assert history["val_accuracy"][-1] >= 0.90
     assert seconds < 30  # a couple of seconds on a laptop; generous for a loaded CI machine
+
+
+def test_a_diverged_model_predicts_and_evaluates_without_warnings():
+    x, y = blobs()
+    model = tl.Sequential([tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(3)],
+                          input_dim=10, seed=0).compile("sgd", lr=10.0)
+    model.fit(x, y, epochs=20, batch_size=32, verbose=0)
+    for layer in model.layers:  # push the weights to where the outputs overflow
+        for array in layer.params.values():
+            array *= 1e15
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = model.evaluate(x, y)
+        model.predict(x)
+    assert not np.isfinite(scores["loss"])

@@ -6,7 +6,7 @@ all checked against numerical gradients; and experiments that reproduce the text
 
 __version__ = "0.1.0"
 
-from trainlab.activations import ELU, GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from trainlab.activations import ELU, GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
 from trainlab.backend import make_rng
 from trainlab.base import Layer
 from trainlab.callbacks import (
@@ -150,6 +150,7 @@ __all__ = [
     "elongated_bowl",
     "elongated_bowl_gradient",
     "function_2",
+    "get_activation",
     "get_initializer",
     "get_loss",
     "get_optimizer",

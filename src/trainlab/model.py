@@ -259,12 +259,14 @@ class Sequential:
     def predict(self, x: Any, batch_size: int | None = None) -> Array:
         """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time."""
         x = self.check_input(x)
-        if batch_size is None or batch_size >= len(x):
-            return self.forward(x, training=False)
-        batch_size = check_int("batch_size", batch_size, minimum=1)
-        return np.concatenate(
-            [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
-        )
+        # A diverged model's huge weights overflow to inf/NaN outputs: that is the answer, not a warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if batch_size is None or batch_size >= len(x):
+                return self.forward(x, training=False)
+            batch_size = check_int("batch_size", batch_size, minimum=1)
+            return np.concatenate(
+                [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+            )
 
     def penalty(self) -> float:
         """Σ layer regularization losses + ½·weight_decay·Σ‖W‖² over weight matrices."""
@@ -374,7 +376,8 @@ class Sequential:
         y = np.asarray(y)
         if len(y) != len(outputs):
             raise ValueError(f"x has {len(outputs)} samples but y has {len(y)}; they must have the same length")
-        scores = {"loss": self.loss_function.forward(outputs, y) + self.penalty()}
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged model scores NaN, silently
+            scores = {"loss": self.loss_function.forward(outputs, y) + self.penalty()}
         for name in self.metric_names:
             scores[name] = get_metric(name)(outputs, y)
         return scores
