@@ -62,12 +62,13 @@ def main() -> None:
           f"1-worker BLAS threads: {args.baseline_threads}")
     ratios = []
     for repeat in range(1, args.repeats + 1):
+        load = os.getloadavg()[0]  # other work on the machine makes the ratio worse: say how busy it was
         one = timed_search(1, args.trials, args.epochs, args.baseline_threads)
         two = timed_search(2, args.trials, args.epochs, "default")  # the workers set their own limits
         ratios.append(two["seconds"] / one["seconds"])
         print(f"run {repeat}: 1 worker {one['seconds']:6.1f} s   2 workers {two['seconds']:6.1f} s   "
               f"ratio {ratios[-1]:.2f}   (mean trial {one['trial_seconds'] / args.trials:.2f} s alone, "
-              f"{two['trial_seconds'] / args.trials:.2f} s with 2 workers)")
+              f"{two['trial_seconds'] / args.trials:.2f} s with 2 workers; load average before: {load:.1f})")
     print(f"ratio 2 workers / 1 worker: best {min(ratios):.2f}, worst {max(ratios):.2f} over {len(ratios)} runs "
           f"(goal <= 0.60)")
 

@@ -103,7 +103,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     except WorkerError as error:
         print(f"trainlab tune: error: {error}", file=sys.stderr)
         return 1
-    print(f"{len(result.finished)} trials finished in {result.seconds:.1f} s")
+    new = len(result.finished) - result.finished_before
+    print(f"{len(result.finished)} trials finished ({new} in this run, {result.seconds:.1f} s)")
     rows = best_table(result, min(args.best, 10))
     if len(rows) > 1:
         print(f"Best-{len(rows) - 1} by final validation accuracy:")

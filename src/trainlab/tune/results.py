@@ -73,6 +73,8 @@ class SearchResult:
     n_train: int = 0
     n_val: int = 0
     seconds: float = 0.0
+    finished_before: int = 0
+    """Trials already finished when the call started (a resumed or joined study)."""
 
     @property
     def finished(self) -> list[TrialRecord]:

@@ -63,7 +63,9 @@ def _run_search(config: SearchConfig, log: Log | None) -> SearchResult:
     say(f"study {config.study!r} in {describe(storage)}: {finished} of {config.trials} trials finished; "
         f"{len(data.x_train)} training / {len(data.x_val)} validation samples of {data.dataset}")
     started = time.perf_counter()
-    if config.workers == 1:
+    if finished >= config.trials:
+        pass  # nothing left to run: the result is the study as it is
+    elif config.workers == 1:
         work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log)
     else:
         from trainlab.tune.workers import run_workers
@@ -71,7 +73,8 @@ def _run_search(config: SearchConfig, log: Log | None) -> SearchResult:
         run_workers(config, data.dataset, log)
     return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=records_of(study),
                         study=config.study, storage=safe_url(url), dataset=data.dataset, data_note=data.note,
-                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=time.perf_counter() - started)
+                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=time.perf_counter() - started,
+                        finished_before=finished)
 
 
 def run_worker(config: SearchConfig, worker: int, log: Log | None = None, dataset: str | None = None) -> None:
