@@ -98,3 +98,25 @@ def first_reaching(values: Sequence[float], threshold: float) -> int | None:
     """The first index at which ``values`` is <= ``threshold`` (None if never)."""
     hits = np.flatnonzero(np.asarray(values) <= threshold)
     return int(hits[0]) if len(hits) else None
+
+
+def hold_out(x: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_valid, y_valid): the last ``samples`` examples become a validation set.
+
+    Hands-On ML keeps the last 5,000 of Fashion-MNIST's 60,000 training images for validation; on a
+    smaller training set (mnist-mini) at most a sixth is held out.
+    """
+    samples = max(1, min(samples, len(x) // 6))
+    return x[:-samples], y[:-samples], x[-samples:], y[-samples:]
+
+
+def standardize(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Every array scaled feature by feature with the training set's mean and standard deviation.
+
+    Self-normalizing (SELU) nets need inputs of mean 0 and std 1; features that never vary in the
+    training set (blank border pixels) are only centred.
+    """
+    mean = x_train.mean(axis=0, keepdims=True)
+    std = x_train.std(axis=0, keepdims=True)
+    std = np.where(std > 1e-6, std, 1.0)
+    return [((x - mean) / std).astype(np.float32) for x in (x_train, *others)]

@@ -1,0 +1,228 @@
+"""The training experiments (batch norm, overfitting, schedules, regularization, recipes) on --quick runs:
+the shape of their numbers, their plausibility, and where a quick run is big enough the qualitative result."""
+
+import dataclasses
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import trainlab as tl
+from trainlab.experiments import get_experiment
+
+NAMES = ("batchnorm", "overfitting", "lr-schedules", "regularization", "recipes")
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    """name -> (config, result, summary) of each experiment's quick run (computed once).
+
+    Module-scoped, so it runs before the function-scoped ``isolated_data_cache``: it isolates itself.
+    """
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("TRAINLAB_OFFLINE", "1")
+        for name in NAMES:
+            module = get_experiment(name)
+            config = module.Config().quick()
+            result = module.run(config)
+            runs[name] = (config, result, module.summarize(result))
+    return runs
+
+
+def in_unit_interval(values) -> bool:
+    values = np.asarray(values, dtype=float)
+    return bool(np.all((values >= 0) & (values <= 1)))
+
+
+# -- batch norm ------------------------------------------------------------------------------------------------
+def test_batchnorm_grid_has_sixteen_scales_and_full_curves(quick):
+    config, result, summary = quick["batchnorm"]
+    assert result.weight_scales == pytest.approx(np.logspace(0, -4, 16).tolist())
+    assert len(result.with_batchnorm) == len(result.without_batchnorm) == 16 == len(summary.rows)
+    for curve in result.with_batchnorm + result.without_batchnorm:
+        assert in_unit_interval(curve.accuracy)
+        if curve.status == "completed":
+            assert len(curve.accuracy) == config.epochs + 1 and curve.diverged_epoch is None
+        else:
+            assert curve.status == "diverged" and 1 <= curve.diverged_epoch <= config.epochs
+            assert len(curve.accuracy) == curve.diverged_epoch  # epoch 0 plus the completed epochs
+    assert all(curve.status == "completed" for curve in result.with_batchnorm)
+
+
+def test_batchnorm_reports_the_diverged_runs_without_crashing(quick):
+    _, result, summary = quick["batchnorm"]
+    largest = result.without_batchnorm[0]  # weight scale 1, no batch norm: the loss overflows
+    assert largest.status == "diverged" and "nan" in largest.stop_reason.lower() + "inf"
+    assert summary.rows[0][2].startswith("diverged in epoch")
+    assert any("diverged at weight scale" in line and "1" in line for line in summary.conclusions)
+    assert summary.conclusions[0].startswith("With batch norm, training accuracy after")
+    figure = get_experiment("batchnorm").plot(result)["accuracy_grid"]
+    assert len([ax for ax in figure.axes if ax.get_visible()]) == 16
+    plt.close(figure)
+
+
+def test_batchnorm_summary_counts_wins_ties_and_double_divergence():
+    module = get_experiment("batchnorm")
+    curve = module.Curve
+    result = module.Result(
+        "mnist-mini", "", 2, [1.0, 0.1, 0.01],
+        [curve([0.1, 0.5, 0.8], "completed", None, ""), curve([0.1], "diverged", 1, "nan"),
+         curve([0.1, 0.2, 0.3], "completed", None, "")],
+        [curve([0.1], "diverged", 1, "nan"), curve([0.1], "diverged", 1, "nan"),
+         curve([0.1, 0.2, 0.3], "completed", None, "")],
+    )
+    summary = module.summarize(result)
+    assert [row[-1] for row in summary.rows] == ["batch norm", "both diverged", "tie"]
+    assert summary.conclusions[0] == ("With batch norm, training accuracy after 2 epochs was higher at 1 of 3 "
+                                      "weight scales (equal at 1).")
+    assert "with batch norm runs diverged at 0.1" in summary.conclusions[1]
+    plt.close(module.plot(result)["accuracy_grid"])  # a curve with only epoch 0 plots too
+
+
+# -- overfitting -----------------------------------------------------------------------------------------------
+def test_overfitting_curves_have_one_point_per_epoch(quick):
+    config, result, summary = quick["overfitting"]
+    assert [s.name for s in result.settings] == ["plain", "weight decay", "dropout"]
+    assert result.train_samples == config.train_samples and result.test_samples == config.test_samples
+    for setting in result.settings:
+        epochs = config.dropout_epochs if setting.name == "dropout" else config.epochs
+        assert setting.epochs == epochs and setting.status == "completed"
+        assert len(setting.train_accuracy) == len(setting.test_accuracy) == epochs + 1
+        assert in_unit_interval(setting.train_accuracy + setting.test_accuracy)
+    assert [row[4] for row in summary.rows] == pytest.approx([s.gap for s in result.settings])
+
+
+def test_overfitting_quick_run_already_shows_the_book_result(quick):
+    _, result, summary = quick["overfitting"]
+    plain, decay, dropout = result.settings
+    assert plain.train_accuracy[-1] >= 0.9 and plain.gap >= 0.1  # 300 samples learned by heart
+    assert decay.gap < plain.gap and dropout.gap < plain.gap
+    assert summary.conclusions[0].startswith("Without regularization the net overfits")
+    assert "shrank the train-test gap" in summary.conclusions[1]
+    assert "shrank the train-test gap" in summary.conclusions[2]
+
+
+# -- learning-rate schedules -------------------------------------------------------------------------------------
+def test_lr_schedules_curves_follow_their_schedule(quick):
+    config, result, summary = quick["lr-schedules"]
+    runs = {r.schedule: r for r in result.runs}
+    assert list(runs) == list(config.schedules) and len(summary.rows) == 6
+    total = result.steps_per_epoch * config.epochs
+    assert result.lr_steps[0] == 0 and result.lr_steps[-1] < total
+    for r in result.runs:
+        assert r.status == "completed" and len(r.lr_curve) == len(result.lr_steps)
+        assert len(r.val_accuracy) == len(r.val_loss) == len(r.train_loss) == len(r.lr_per_epoch) == config.epochs
+        assert in_unit_interval([*r.val_accuracy, r.test_accuracy]) and min(r.val_loss) > 0
+        assert r.test_accuracy > 0.5
+    assert set(runs["constant"].lr_curve) == {config.lr}
+    for name in ("power", "exponential", "piecewise", "performance"):
+        assert runs[name].lr_curve[0] == pytest.approx(config.lr)
+        assert np.all(np.diff(runs[name].lr_curve) <= 1e-12), name
+    assert np.all(np.diff(runs["power"].lr_curve) < 0) and np.all(np.diff(runs["exponential"].lr_curve) < 0)
+    assert set(np.round(runs["piecewise"].lr_curve, 12)) == {config.lr, config.lr / 2, config.lr / 10}
+    one_cycle = np.array(runs["1cycle"].lr_curve)
+    peak = int(np.argmax(one_cycle))
+    assert 0.8 * config.one_cycle_max_lr < one_cycle[peak] <= config.one_cycle_max_lr
+    assert one_cycle[0] == pytest.approx(config.one_cycle_max_lr / 10) and one_cycle[-1] < one_cycle[0]
+    assert 0 < peak < len(one_cycle) - 1
+
+
+def test_lr_schedules_summary_compares_with_the_constant_rate(quick):
+    _, _, summary = quick["lr-schedules"]
+    assert summary.conclusions[0].startswith("After 4 epochs")
+    assert "than the constant rate η = 0.01" in summary.conclusions[1]
+    assert summary.conclusions[-1].startswith("Performance scheduling lowered the learning rate")
+    with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
+        get_experiment("lr-schedules").make_schedule("cosine", get_experiment("lr-schedules").Config(), 100)
+
+
+# -- regularization ----------------------------------------------------------------------------------------------
+def test_regularization_runs_every_recipe(quick):
+    config, result, summary = quick["regularization"]
+    runs = {r.recipe: r for r in result.runs}
+    assert list(runs) == list(config.recipes) and len(summary.rows) == len(config.recipes) + 1  # + MC dropout
+    for r in result.runs:
+        assert 1 <= r.epochs <= config.epochs and len(r.train_accuracy) == len(r.val_accuracy) == r.epochs
+        assert in_unit_interval(r.train_accuracy + r.val_accuracy + [r.final_train_accuracy, r.test_accuracy])
+    for name in ("baseline", "l2", "dropout", "alpha dropout", "max-norm"):
+        assert runs[name].status == "completed" and runs[name].epochs == config.epochs
+    stopping = runs["early stopping"]
+    assert stopping.restored_epoch is not None and 1 <= stopping.restored_epoch <= stopping.epochs
+    assert any(line.startswith("Early stopping") for line in summary.conclusions)
+    base = runs["baseline"]
+    assert base.final_train_accuracy - base.test_accuracy > runs["dropout"].final_train_accuracy - \
+        runs["dropout"].test_accuracy  # dropout shrinks the gap already in the quick run
+
+
+def test_regularization_mc_dropout_measures_uncertainty(quick):
+    config, result, summary = quick["regularization"]
+    mc = result.monte_carlo
+    assert mc.samples == config.mc_samples
+    assert in_unit_interval([mc.plain_accuracy, mc.mc_accuracy])
+    assert abs(mc.mc_accuracy - mc.plain_accuracy) < 0.05
+    assert mc.std_wrong > mc.std_correct > 0  # the spread is larger on the mistakes
+    assert len(mc.images) == len(mc.labels) == len(mc.mean) == config.mc_images
+    assert all(len(image) == 784 for image in mc.images)
+    assert np.allclose(np.sum(mc.mean, axis=1), 1, atol=1e-4) and np.min(mc.std) >= 0
+    predicted = np.argmax(mc.mean, axis=1)
+    half = config.mc_images // 2
+    assert np.all(predicted[:half] == mc.labels[:half]) and np.all(predicted[half:] != mc.labels[half:])
+    assert "flags doubtful answers" in summary.conclusions[-1]
+    assert len(result.class_names) == 10 and result.class_names[9] == "Ankle boot"
+
+
+def test_regularization_nets_are_built_as_described():
+    module = get_experiment("regularization")
+    config = module.Config()
+    alpha, _ = module.build("alpha dropout", config, seed=0)
+    assert any(isinstance(layer, tl.AlphaDropout) for layer in alpha.layers)
+    assert any(isinstance(layer, tl.SELU) for layer in alpha.layers)
+    model, _ = module.build("max-norm", config, seed=0)
+    model.compile("nadam", lr=0.1)
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(64, 784)) * 5, rng.integers(0, 10, 64), epochs=2, verbose=0)
+    hidden = [layer for layer in model.layers if isinstance(layer, tl.Dense)][:-1]
+    assert all(np.linalg.norm(layer.params["W"], axis=0).max() <= config.max_norm + 1e-5 for layer in hidden)
+    with pytest.raises(ValueError, match="unknown recipe"):
+        module.build("l3", config, seed=0)
+
+
+# -- recipes -----------------------------------------------------------------------------------------------------
+def test_recipes_compare_the_two_configurations(quick):
+    config, result, summary = quick["recipes"]
+    assert [r.name for r in result.runs] == ["default", "self-normalizing"]
+    for r in result.runs:
+        assert 1 <= r.epochs <= config.epochs and len(r.val_accuracy) == len(r.val_loss) == r.epochs
+        assert in_unit_interval([*r.val_accuracy, r.test_accuracy]) and r.test_accuracy > 0.5
+        for stats in (r.initial, r.trained):
+            assert len(stats.mean) == len(stats.std) == config.depth
+    assert set(result.seconds) == {"default", "self-normalizing"} and min(result.seconds.values()) > 0
+    assert "seconds" not in dataclasses.asdict(result)  # timings never reach metrics.json
+    assert [row[6] for row in summary.rows] == [f"{result.seconds[r.name]:.1f}" for r in result.runs]
+    assert summary.conclusions[0].startswith("The ") and "test accuracy" in summary.conclusions[0]
+
+
+def test_recipes_selu_net_is_self_normalizing_at_initialization(quick):
+    _, result, summary = quick["recipes"]
+    selu = next(r for r in result.runs if r.name == "self-normalizing")
+    assert max(abs(m) for m in selu.initial.mean) < 0.1
+    assert all(0.85 < s < 1.15 for s in selu.initial.std)
+    default = next(r for r in result.runs if r.name == "default")
+    assert all(0.5 < s < 1.2 for s in default.initial.std)  # batch norm normalizes every layer
+    assert any("self-normalizing net the activations" in line for line in summary.conclusions)
+
+
+def test_recipes_activation_stats_leave_the_model_unchanged():
+    module = get_experiment("recipes")
+    config = dataclasses.replace(module.Config(), depth=3)
+    model, _ = module.build("default", config)
+    before = model.state_dict()
+    x = np.random.default_rng(0).normal(size=(50, 784)).astype(np.float32)
+    stats = module.activation_stats(model, x, batch_statistics=True)
+    assert all(np.array_equal(before[key], value) for key, value in model.state_dict().items())
+    assert len(stats.std) == 3 and all(math.isfinite(s) for s in stats.std)
+    assert module.normalized(module.LayerStats([0.1, -0.2], [0.9, 1.3]))
+    assert not module.normalized(module.LayerStats([0.1, 0.9], [0.9, 1.3]))
