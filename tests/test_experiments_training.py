@@ -226,3 +226,18 @@ def test_recipes_activation_stats_leave_the_model_unchanged():
     assert len(stats.std) == 3 and all(math.isfinite(s) for s in stats.std)
     assert module.normalized(module.LayerStats([0.1, -0.2], [0.9, 1.3]))
     assert not module.normalized(module.LayerStats([0.1, 0.9], [0.9, 1.3]))
+
+
+def test_shared_helpers_hold_out_standardize_and_standard_error():
+    from trainlab.experiments.common import hold_out, standard_error, standardize
+
+    x, y = np.arange(120, dtype=np.float32).reshape(60, 2), np.arange(60)
+    x_train, y_train, x_valid, y_valid = hold_out(x, y, 5000)  # at most a sixth is held out
+    assert len(x_valid) == 10 and np.array_equal(y_valid, np.arange(50, 60))
+    assert len(x_train) == 50 and np.array_equal(y_train, np.arange(50))
+    x = np.random.default_rng(0).normal(3, 2, size=(500, 3)).astype(np.float32)
+    x[:, 2] = 1.0  # a constant feature is only centred
+    train, other = standardize(x, x[:10] + 1)
+    assert np.allclose(train[:, :2].mean(axis=0), 0, atol=1e-5) and np.allclose(train[:, :2].std(axis=0), 1, atol=1e-4)
+    assert np.all(train[:, 2] == 0) and np.all(other[:, 2] == 1) and train.dtype == np.float32
+    assert standard_error(0.5, 100) == pytest.approx(0.05) and standard_error(1.0, 100) == 0

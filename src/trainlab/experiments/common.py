@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -120,3 +121,9 @@ def standardize(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     std = x_train.std(axis=0, keepdims=True)
     std = np.where(std > 1e-6, std, 1.0)
     return [((x - mean) / std).astype(np.float32) for x in (x_train, *others)]
+
+
+def standard_error(accuracy: float, samples: int) -> float:
+    """The standard error √(p(1 - p)/n) of an accuracy p measured on n samples: differences of less than
+    about three of them between two runs are within the noise of the measurement."""
+    return math.sqrt(max(accuracy * (1 - accuracy), 0.0) / max(samples, 1))

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary
-from trainlab.experiments.common import hold_out, load_data, mlp, progress
+from trainlab.experiments.common import hold_out, load_data, mlp, progress, standard_error
 
 NAME = "lr-schedules"
 TITLE = "Learning-rate schedules"
@@ -177,6 +178,15 @@ def summarize(result: Result) -> Summary:
         if reached and never:
             text += f"; {join_words(never)} never reached it"
         conclusions.append(text + ".")
+    finals = [r.val_accuracy[-1] for r in result.runs]
+    spread = max(finals) - min(finals)
+    noise = 3 * standard_error(float(np.mean(finals)), result.validation_samples)
+    text = (f"The final validation accuracies span {spread:.4f}; an accuracy measured on {result.validation_samples} "
+            f"images has a standard error of about {noise / 3:.4f}, so ")
+    text += ("all these differences are within the noise (below three standard errors, "
+             f"{noise:.4f})." if spread < noise else
+             f"only differences above about {noise:.4f} (three standard errors) stand out from the noise.")
+    conclusions.append(text)
     plateau = next((r for r in result.runs if r.schedule == "performance"), None)
     if plateau is not None:
         cuts = sum(1 for a, b in zip(plateau.lr_per_epoch, plateau.lr_per_epoch[1:], strict=False) if b < a)
@@ -214,6 +224,7 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     axes[1].set(title="Validation loss", xlabel="epochs", ylabel="loss")
     axes[2].set(title="Training loss (mean over the epoch's batches)", xlabel="epochs", ylabel="loss")
     for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     axes[0].legend()
     figure.suptitle(f"One MLP trained with each schedule ({result.dataset}, {result.train_samples} training images)")

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
 from trainlab.activations import Activation
 from trainlab.experiments.base import ExperimentConfig, Summary
-from trainlab.experiments.common import hold_out, load_data, progress, standardize
+from trainlab.experiments.common import hold_out, load_data, progress, standard_error, standardize
 
 NAME = "recipes"
 TITLE = "Default and self-normalizing deep-net recipes"
@@ -79,6 +80,7 @@ class Result:
     dataset: str
     note: str
     train_samples: int
+    test_samples: int
     depth: int
     runs: list[ConfigurationRun]
 
@@ -155,7 +157,7 @@ def run(config: Config) -> Result:
             test_accuracy=model.accuracy(x_test, data.y_test), initial=initial,
             trained=activation_stats(model, probe),
         ))
-    result = Result(data.name, data.note, len(x_train), config.depth, runs)
+    result = Result(data.name, data.note, len(x_train), len(x_test), config.depth, runs)
     result.seconds = seconds
     return result
 
@@ -172,8 +174,13 @@ def summarize(result: Result) -> Summary:
     conclusions = []
     if len(result.runs) >= 2:
         best, other = sorted(result.runs, key=lambda r: r.test_accuracy, reverse=True)[:2]
+        difference = best.test_accuracy - other.test_accuracy
+        noise = 3 * standard_error(other.test_accuracy, result.test_samples)
         conclusions.append(f"The {best.name} configuration reached the higher test accuracy: {best.test_accuracy:.4f} "
-                           f"against {other.test_accuracy:.4f} ({best.test_accuracy - other.test_accuracy:+.4f}).")
+                           f"against {other.test_accuracy:.4f} ({difference:+.4f}, "
+                           + ("more than" if difference > noise else "within")
+                           + f" the noise of about {noise:.4f}: three standard errors on {result.test_samples} "
+                           "test images).")
     for r in result.runs:
         state = ("stayed normalized" if normalized(r.trained)
                  else "did not stay normalized (some layer left |mean| ≤ 0.5, 0.5 ≤ std ≤ 2)")
@@ -220,6 +227,7 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     axes[1].set(title="Validation loss (dotted: restored epoch)", xlabel="epochs", ylabel="loss")
     axes[2].set(title="Training loss (mean over the epoch's batches)", xlabel="epochs", ylabel="loss")
     for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     figure.suptitle(f"{result.depth} hidden layers of 100 units on {result.dataset} "
@@ -238,8 +246,10 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     axes[1].set(title="Standard deviation of each hidden layer's activations", xlabel="hidden layer",
                 ylabel="standard deviation")
     for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     axes[1].legend(fontsize=8)
-    stats_figure.suptitle("Activations on a batch of test images, in inference mode")
+    stats_figure.suptitle("Activations on a batch of test images in inference mode (at initialization, batch norm "
+                          "uses the batch's statistics)")
     stats_figure.tight_layout()
     return {"curves": figure, "activations": stats_figure}

@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary
-from trainlab.experiments.common import hold_out, load_data, progress, standardize
+from trainlab.experiments.common import hold_out, load_data, progress, standard_error, standardize
 
 NAME = "regularization"
 TITLE = "Regularization recipes and MC dropout"
@@ -209,8 +209,11 @@ def summarize(result: Result) -> Summary:
             gaps = ", ".join(f"{r.recipe} {r.final_train_accuracy - r.test_accuracy:.4f}" for r in others)
             conclusions.append(f"{len(smaller)} of {len(others)} recipes shrank the train-test gap ({gaps}), and "
                                f"{len(better)} raised the test accuracy above the baseline's.")
+        noise = 3 * standard_error(base.test_accuracy, result.test_samples)
         conclusions.append(f"The highest test accuracy is {top.recipe}'s ({top.test_accuracy:.4f}, "
-                           f"{top.test_accuracy - base.test_accuracy:+.4f} against the baseline).")
+                           f"{top.test_accuracy - base.test_accuracy:+.4f} against the baseline; differences below "
+                           f"about {noise:.4f}, three standard errors on {result.test_samples} test images, are "
+                           "within the noise).")
     stopping = by_name.get("early stopping")
     if stopping is not None:
         if stopping.status == "stopped":
