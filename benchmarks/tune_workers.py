@@ -3,10 +3,14 @@
 Both searches are the book's (784-100x6-10 network, 400 + 100 samples of mnist-mini, 50 epochs, random
 lr and weight decay) with N trials, each in a fresh study (a new SQLite file) and a fresh Python process;
 the time is that of ``run_search`` from the opened study to the last trial, so the 2-worker time includes
-starting its worker processes. Each worker's BLAS runs 1 thread (cores // workers), and so does the
-1-worker baseline: with its default of one thread per core OpenBLAS is several times *slower* on these
-small matrices on a busy 2-core machine, which would flatter the ratio (``--baseline-threads default``
-shows it).
+starting its worker processes.
+
+Each worker's BLAS runs 1 thread (cores // workers), and so does the 1-worker baseline: with its default
+of one thread per core OpenBLAS is several times *slower* on these small matrices on a busy 2-core
+machine, which would flatter the ratio (``--baseline-threads default`` shows it). Other programs running
+at the same time take cores from the workers: the load average before each pair is printed, and the CPU
+time of each search (its processes, workers included) shows whether 2 workers did more work or merely
+had less of the machine.
 
     python benchmarks/tune_workers.py [--trials 40] [--epochs 50] [--repeats 2] [--baseline-threads 1|default]
     taskset -c 0,1 python benchmarks/tune_workers.py     # 2 cores of a bigger machine
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,10 +47,13 @@ def timed_search(workers: int, trials: int, epochs: int, threads: str) -> dict:
         env.pop(name, None)
         if threads != "default":
             env[name] = threads
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="trainlab-tune-bench-") as out:
         code = SEARCH.format(trials=trials, epochs=epochs, workers=workers, out=out)
         result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the search's process and its workers
     data = json.loads(result.stdout.splitlines()[-1])
+    data["cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     assert data["finished"] == trials, data
     return data
 
@@ -66,9 +74,10 @@ def main() -> None:
         one = timed_search(1, args.trials, args.epochs, args.baseline_threads)
         two = timed_search(2, args.trials, args.epochs, "default")  # the workers set their own limits
         ratios.append(two["seconds"] / one["seconds"])
-        print(f"run {repeat}: 1 worker {one['seconds']:6.1f} s   2 workers {two['seconds']:6.1f} s   "
+        print(f"run {repeat}: 1 worker {one['seconds']:5.1f} s   2 workers {two['seconds']:5.1f} s   "
               f"ratio {ratios[-1]:.2f}   (mean trial {one['trial_seconds'] / args.trials:.2f} s alone, "
-              f"{two['trial_seconds'] / args.trials:.2f} s with 2 workers; load average before: {load:.1f})")
+              f"{two['trial_seconds'] / args.trials:.2f} s with 2 workers; CPU {one['cpu']:.0f} s vs "
+              f"{two['cpu']:.0f} s; load average before: {load:.1f})")
     print(f"ratio 2 workers / 1 worker: best {min(ratios):.2f}, worst {max(ratios):.2f} over {len(ratios)} runs "
           f"(goal <= 0.60)")
 

@@ -29,7 +29,7 @@ from trainlab.tune.samplers import make_pruner, make_sampler
 from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_url
 
 Log = Callable[[str], None]
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 
 
 def run_search(config: SearchConfig, log: Log | None = None) -> SearchResult:
@@ -71,9 +71,10 @@ def _run_search(config: SearchConfig, log: Log | None) -> SearchResult:
         from trainlab.tune.workers import run_workers
 
         run_workers(config, data.dataset, log)
+    seconds = time.perf_counter() - started
     return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=records_of(study),
                         study=config.study, storage=safe_url(url), dataset=data.dataset, data_note=data.note,
-                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=time.perf_counter() - started,
+                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=seconds,
                         finished_before=finished)
 
 
@@ -87,7 +88,7 @@ def run_worker(config: SearchConfig, worker: int, log: Log | None = None, datase
 
 
 def _run_worker(config: SearchConfig, worker: int, log: Log | None, dataset: str | None) -> None:
-    storage = open_storage(config.storage)
+    storage = open_storage(config.storage, prepared=True)
     data = prepare_data(config, dataset)
     sampler = make_sampler(config.sampler, config.search_space(), config.seed, config.grid_points, stream=worker)
     study, study_id = open_study(storage, config, data.dataset, sampler, make_pruner(config.pruner, config.epochs),

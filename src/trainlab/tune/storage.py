@@ -52,8 +52,12 @@ def safe_url(url: str | None) -> str:
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
-def open_storage(url: str | None) -> BaseStorage:
-    """Open (and connect to) the storage at ``url``; None gives a storage in memory."""
+def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
+    """Open (and connect to) the storage at ``url``; None gives a storage in memory.
+
+    ``prepared``: the tables exist and were checked (by the process that started this worker); skipping
+    that saves ~0.3 s of a worker's start.
+    """
     if url is None:
         return InMemoryStorage()
     shown = safe_url(url)  # errors name the URL as the user wrote it
@@ -70,7 +74,7 @@ def open_storage(url: str | None) -> BaseStorage:
         engine["connect_args"] = {"connect_timeout": 10}  # fail in seconds, not minutes, on a wrong host
         engine["pool_pre_ping"] = True
     try:
-        storage = _connect(url, engine)
+        storage = _connect(url, engine, prepared)
         if url.startswith("sqlite:///"):
             use_write_ahead_log(storage.engine)
         return storage
@@ -82,7 +86,7 @@ def open_storage(url: str | None) -> BaseStorage:
         raise StorageError(f"cannot open storage {shown}: {reason}") from None
 
 
-def _connect(url: str, engine: dict[str, Any], attempts: int = 5) -> RDBStorage:
+def _connect(url: str, engine: dict[str, Any], prepared: bool = False, attempts: int = 5) -> RDBStorage:
     """An RDBStorage for ``url``, which creates Optuna's tables in a new database.
 
     Processes that open a new database at the same moment (machines started together) race to create
@@ -93,7 +97,8 @@ def _connect(url: str, engine: dict[str, Any], attempts: int = 5) -> RDBStorage:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat: "experimental"
                 return RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                                  grace_period=GRACE_SECONDS)
+                                  grace_period=GRACE_SECONDS, skip_table_creation=prepared,
+                                  skip_compatibility_check=prepared)
         except Exception as error:
             if attempt == attempts - 1 or not any(text in str(error) for text in ("already exists", "duplicate key")):
                 raise
