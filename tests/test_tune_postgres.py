@@ -67,12 +67,13 @@ def postgres_url():
 
 def test_processes_sharing_a_postgres_study_add_up(postgres_url, tmp_path):
     """Two `trainlab tune` commands on one study, as on two machines (one with 2 workers): N trials in all."""
-    n = 10
-    command = [sys.executable, "-m", "trainlab.cli", "tune", "--dataset", "mnist-mini", "--train-samples", "300",
-               "--epochs", "3", "--trials", str(n), "--space", "hidden_layers=1", "--space", "hidden_units=32",
+    # The book's trials on 500 samples (~0.4 s each): no process can finish them all before the others start.
+    n = 16
+    command = [sys.executable, "-m", "trainlab.cli", "tune", "--dataset", "mnist-mini", "--trials", str(n),
                "--storage", postgres_url, "--study", "shared", "--resume"]
+    one_thread = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # 3 processes on a small machine: no BLAS threads
     machines = [subprocess.Popen([*command, "--out", str(tmp_path / name), *extra], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+                                 stderr=subprocess.PIPE, text=True, env=one_thread)
                 for name, extra in (("a", ["--workers", "2"]), ("b", []))]
     outputs = [machine.communicate(timeout=120) for machine in machines]
     for machine, (stdout, stderr) in zip(machines, outputs, strict=True):

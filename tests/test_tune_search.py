@@ -96,14 +96,16 @@ def test_tpe_grid_and_pruners_finish_the_budget():
 
 def test_two_worker_processes_on_one_sqlite_study_add_up(tmp_path):
     lines = []
-    result = run_search(tiny(trials=8, workers=2, out=str(tmp_path)), log=lines.append)
+    # trials of ~0.2 s: neither worker can finish them all while the other is still starting
+    bigger = (*TINY[:2], "hidden_layers=2", "hidden_units=300")
+    result = run_search(tiny(trials=8, workers=2, epochs=20, space=bigger, out=str(tmp_path)), log=lines.append)
     assert len(result.finished) == 8 and len(result.trials) == len({t.number for t in result.trials})
     assert sorted(t.slot for t in result.finished) == list(range(8))
     workers = {t.worker for t in result.finished}
     assert len(workers) == 2 and str(os.getpid()) not in {w.split(":")[1] for w in workers}
     assert any("(worker 1)" in line for line in lines) and any("(worker 2)" in line for line in lines)
     # the same trials as one worker: parameters follow the slot, not the process
-    alone = run_search(tiny(trials=8))
+    alone = run_search(tiny(trials=8, epochs=1, space=bigger))
     assert {t.slot: t.params for t in result.finished} == {t.slot: t.params for t in alone.trials}
 
 
