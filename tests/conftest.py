@@ -13,9 +13,21 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_data_session(tmp_path_factory):
+    """No test writes to the real ~/.cache or reaches the network: a private cache, downloads off.
+
+    Session-scoped so that it is in place before module-scoped fixtures (the experiments' quick runs) load
+    data; :func:`isolated_data_cache` then gives each test a fresh cache of its own.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("session-cache")))
+        patch.setenv("TRAINLAB_OFFLINE", "1")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated_data_cache(tmp_path_factory, monkeypatch):
-    """No test writes to the real ~/.cache or reaches the network: a private cache, downloads off."""
     monkeypatch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
 

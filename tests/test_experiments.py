@@ -48,7 +48,7 @@ def test_same_seed_same_numbers(name, quick_runs, tmp_path):
 def test_every_module_follows_the_experiment_shape():
     for name in EXPERIMENTS:
         module = get_experiment(name)
-        assert module.NAME == name
+        assert name == module.NAME
         for attribute in ("TITLE", "DESCRIPTION", "Config", "Result", "run", "plot", "summarize"):
             assert hasattr(module, attribute), (name, attribute)
         config = module.Config()
@@ -110,3 +110,28 @@ def test_a_headless_browser_renders_the_report_and_decodes_every_figure(quick_ru
     total = sum(len(json.loads((r.folder / "summary.json").read_text())["figures"]) for r in quick_runs.values())
     assert f'data-images-loaded="{total}"' in dom and f'data-images-total="{total}"' in dom
     assert "trainlab experiments" in dom
+
+
+def test_run_pins_blas_threads_and_records_them(tmp_path):
+    assert main(["run", "gradient-descent", "--quick", "--threads", "1", "--out", str(tmp_path)]) == 0
+    run = json.loads(next(tmp_path.glob("gradient-descent/*/run.json")).read_text())
+    assert run["blas_threads"] == [1]
+    assert main(["run", "gradient-descent", "--threads", "-1", "--out", str(tmp_path)]) == 2
+
+
+def test_hyperparameter_search_trials_stay_in_the_book_ranges_and_narrow(quick_runs):
+    metrics = json.loads((quick_runs["hyperparameter-search"].folder / "metrics.json").read_text())
+    first, second = metrics["stage1"]["trials"], metrics["stage2"]["trials"]
+    assert len(first) == 10 and len(second) == 5
+    for trial in first:
+        assert 1e-6 <= trial["params"]["lr"] <= 1e-2 and 1e-8 <= trial["params"]["weight_decay"] <= 1e-4
+        assert len(trial["val_accuracy"]) == len(trial["train_accuracy"]) == 8
+        assert 0.0 <= trial["value"] <= 1.0
+    assert metrics["stage1"]["n_train"] + metrics["stage1"]["n_val"] == 500 and metrics["stage1"]["n_val"] == 100
+    (old_lr, new_lr), (old_wd, new_wd) = metrics["narrowed"]
+    assert old_lr.startswith("lr=") and new_lr.startswith("lr=") and new_lr != old_lr
+    assert old_wd.startswith("weight_decay=") and new_wd.startswith("weight_decay=")
+    top = sorted(first, key=lambda t: -t["value"])[:3]
+    low, high = (float(v) for v in new_lr[3:].split(":")[0].split(".."))
+    assert all(low <= t["params"]["lr"] * 1.0001 and t["params"]["lr"] <= high * 1.0001 for t in top)
+    assert all(low <= t["params"]["lr"] <= high for t in second)

@@ -102,18 +102,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``trainlab run NAME|all``: run experiments, write runs/NAME/<timestamp>/, print the conclusions."""
+    from trainlab.backend import blas_threads
     from trainlab.experiments import list_experiments
     from trainlab.experiments.report import build_report
     from trainlab.experiments.runner import run_experiment
 
     names = list_experiments() if args.name == "all" else [args.name]
+    if args.threads < 0:
+        raise ValueError(f"--threads must be >= 0 (0: the BLAS library's default), got {args.threads}")
     if args.name == "all" and args.set:
         raise ValueError("--set applies to one experiment's settings; name the experiment instead of 'all'")
     failed = []
     for name in names:
         try:
-            run_experiment(name, quick=args.quick, dataset=args.dataset, seed=args.seed, data_dir=args.data_dir,
-                           overrides=args.set, out=args.out)
+            with blas_threads(args.threads or None):
+                run_experiment(name, quick=args.quick, dataset=args.dataset, seed=args.seed,
+                               data_dir=args.data_dir, overrides=args.set, out=args.out)
         except Exception as error:  # one broken experiment must not stop `run all`; it is reported below
             if len(names) == 1:
                 raise
@@ -169,6 +173,9 @@ def add_experiment_parsers(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
     run.add_argument("--seed", type=int, help="the seed of every random number (default 0)")
     run.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default runs/)")
+    run.add_argument("--threads", type=int, default=1, metavar="N",
+                     help="BLAS threads (default 1: the same numbers on every machine, and no slowdown when "
+                          "other work shares the cores; 0 = the library's default)")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="change a setting of the experiment's config (repeatable), e.g. --set epochs=5")
     run.set_defaults(handler=cmd_run)

@@ -12,7 +12,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.activations import get_activation
-from trainlab.data import DATASETS, Dataset, load_dataset
+from trainlab.data import DATASETS, Standardizer, load_dataset
 
 T = TypeVar("T")
 
@@ -41,22 +41,23 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
     if test_samples is not None:
         x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     flat = lambda x: x.reshape(len(x), -1).astype(np.float32, copy=False)  # noqa: E731
-    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, fallback_note(data))
+    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name,
+                          fallback_note(data.requested, data.name, f"{len(data.x_train):,} training and "
+                                        f"{len(data.x_test):,} test samples"))
 
 
-def fallback_note(data: Dataset) -> str:
+def fallback_note(requested: str, used: str, samples: str = "") -> str:
     """An empty string when the requested dataset was used; otherwise a sentence naming the replacement.
 
     The sentence is the same on every machine: a run's metrics.json (which holds it) must depend on the
     seed alone, while the data package's own note names the folders searched and the download error. That
     full story is still told, by the DatasetFallbackWarning printed when the data is loaded.
     """
-    if data.name == data.requested:
+    if used == requested:
         return ""
-    wanted = DATASETS[data.requested].title if data.requested in DATASETS else data.requested
-    return (f"{wanted} was not available here, so this run used {data.name}: {len(data.x_train):,} training and "
-            f"{len(data.x_test):,} test samples shipped with trainlab. To use {wanted}, provide its files with "
-            f"--data-dir or $TRAINLAB_DATA.")
+    wanted = DATASETS[requested].title if requested in DATASETS else requested
+    return (f"{wanted} was not available here, so this run used {used}{f': {samples}' if samples else ''}, "
+            f"shipped with trainlab. To use {wanted}, provide its files with --data-dir or $TRAINLAB_DATA.")
 
 
 def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_normal", batchnorm: bool = False,
@@ -112,15 +113,13 @@ def hold_out(x: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np
 
 
 def standardize(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    """Every array scaled feature by feature with the training set's mean and standard deviation.
+    """Every array scaled feature by feature with the training set's mean and standard deviation
+    (:class:`trainlab.data.Standardizer`; features that never vary, the blank border pixels, are only centred).
 
-    Self-normalizing (SELU) nets need inputs of mean 0 and std 1; features that never vary in the
-    training set (blank border pixels) are only centred.
+    Self-normalizing (SELU) nets need inputs of mean 0 and std 1.
     """
-    mean = x_train.mean(axis=0, keepdims=True)
-    std = x_train.std(axis=0, keepdims=True)
-    std = np.where(std > 1e-6, std, 1.0)
-    return [((x - mean) / std).astype(np.float32) for x in (x_train, *others)]
+    scaler = Standardizer().fit(x_train)
+    return [scaler.transform(x) for x in (x_train, *others)]
 
 
 def standard_error(accuracy: float, samples: int) -> float:

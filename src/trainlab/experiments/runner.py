@@ -22,6 +22,7 @@ matplotlib.use("Agg")  # headless: figures are files
 
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_info
 
 import trainlab
 from trainlab.experiments import get_experiment
@@ -83,6 +84,7 @@ def run_experiment(
         "started": datetime.now().isoformat(timespec="seconds"), "seconds": round(seconds, 3),
         "trainlab": trainlab.__version__, "numpy": np.__version__, "python": platform.python_version(),
         "machine": platform.machine(),
+        "blas_threads": [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"],
     })
     for line in summary.conclusions:
         echo(f"  {line}")

@@ -1,0 +1,137 @@
+"""The book's hyperparameter search: random lr and weight decay, scored on a validation split, then narrowed."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+
+from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.common import fallback_note
+from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
+from trainlab.tune import run_search as run_tune_search
+
+NAME = "hyperparameter-search"
+TITLE = "Hyperparameter search: learning rate and weight decay"
+DESCRIPTION = (
+    "Random search as in the book (Deep Learning from Scratch 6.5): 100 trials with lr from 10^U(-6,-2) "
+    "and the weight decay λ from 10^U(-8,-4), each training an MLP 784-100x6-10 (SGD, batches of 100) "
+    "for 50 epochs on 500 training samples and scored by its accuracy on a validation split of 20 % "
+    "carved from them (never the test set). The Best-20 grid shows the validation and training curves "
+    "of the top trials; the ranges are then narrowed to the top trials' and searched again (stage 2). "
+    "Runs on trainlab.tune (Optuna)."
+)
+
+
+@dataclass
+class Config(ExperimentConfig):
+    train_samples: int = 500
+    val_fraction: float = 0.2
+    epochs: int = 50
+    trials: int = 100
+    lr_range: tuple[float, ...] = (1e-6, 1e-2)
+    weight_decay_range: tuple[float, ...] = (1e-8, 1e-4)
+    hidden_layers: int = 6
+    hidden_units: int = 100
+    batch_size: int = 100
+    best: int = 20  # trials in the Best-N grid
+    top_k: int = 5  # trials the narrowed ranges are drawn around
+    stage2_trials: int = 50
+
+    def quick(self) -> Config:
+        return dataclasses.replace(self, epochs=8, trials=10, stage2_trials=5, hidden_layers=2, hidden_units=50,
+                                   batch_size=50, best=6, top_k=3)
+
+
+@dataclass
+class Result:
+    dataset: str
+    note: str
+    stage1: dict[str, Any]  # dataclasses.asdict of trainlab.tune.SearchResult
+    stage2: dict[str, Any]
+    narrowed: list[list[str]]  # (old range, new range) per searched parameter
+
+
+def search_config(config: Config, space: tuple[str, ...], trials: int, study: str) -> SearchConfig:
+    (lr_low, lr_high), (wd_low, wd_high) = config.lr_range, config.weight_decay_range
+    model = (f"hidden_layers={config.hidden_layers}", f"hidden_units={config.hidden_units}",
+             f"batch_size={config.batch_size}", "optimizer=sgd")
+    return SearchConfig(
+        dataset=config.dataset, data_dir=config.data_dir, train_samples=config.train_samples,
+        val_fraction=config.val_fraction, epochs=config.epochs, trials=trials, seed=config.seed, study=study,
+        space=space or (f"lr={lr_low}..{lr_high}:log", f"weight_decay={wd_low}..{wd_high}:log", *model),
+    )
+
+
+def run(config: Config) -> Result:
+    first = run_tune_search(search_config(config, (), config.trials, "stage-1"))
+    narrowing = narrow(first, top_k=config.top_k)
+    second = run_tune_search(search_config(config, narrowing.space, config.stage2_trials, "stage-2"))
+    return Result(first.dataset, fallback_note(config.dataset, first.dataset), seeded_part(first),
+                  seeded_part(second), [list(change) for change in narrowing.changes])
+
+
+def seeded_part(search: SearchResult) -> dict[str, Any]:
+    """The search as plain data without what differs from run to run on the same seed: timings, the
+    worker processes' ids, and the data note naming this machine's folders (Result.note replaces it)."""
+    data = dataclasses.asdict(search)
+    data.update(seconds=0.0, data_note="")
+    for trial in data["trials"]:
+        trial.update(seconds=None, worker="")
+    return data
+
+
+def as_search_result(data: dict[str, Any]) -> SearchResult:
+    """A SearchResult rebuilt from its plain-data form (for the plots of tune)."""
+    fields = {key: value for key, value in data.items() if key not in ("config", "trials")}
+    return SearchResult(config=SearchConfig.from_dict(data["config"]),
+                        trials=[TrialRecord(**trial) for trial in data["trials"]], **fields)
+
+
+def summarize(result: Result) -> Summary:
+    first, second = as_search_result(result.stage1), as_search_result(result.stage2)
+    ranked = best_trials(first, len(first.trials))
+    rows = [[rank + 1, trial.value, trial.params["lr"], trial.params["weight_decay"], trial.status]
+            for rank, trial in enumerate(ranked[:10])]
+    best = ranked[0]
+    top = ranked[: max(1, min(10, len(ranked)))]
+    in_band = sum(1 for trial in top if 1e-3 <= trial.params["lr"] <= 1e-2)
+    lowest = sum(1 for trial in ranked if trial.params["lr"] < 1e-4)
+    learned_low = [trial for trial in ranked if trial.params["lr"] < 1e-4 and trial.value > 0.3]
+    conclusions = [
+        f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
+        f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",
+        f"{in_band} of the top {len(top)} trials have a learning rate between 1e-3 and 1e-2; "
+        f"{len(learned_low)} of the {lowest} trials with lr below 1e-4 got above 0.3 (they barely learn "
+        f"in {first.config.epochs} epochs).",
+    ]
+    for old, new in result.narrowed:
+        conclusions.append(f"Narrowed from the top trials: {old} became {new}.")
+    second_best = best_trials(second, 1)
+    if second_best:
+        conclusions.append(f"Stage 2 ({len(second.finished)} trials in the narrowed ranges) reached "
+                           f"{second_best[0].value:.3f} (stage 1: {best.value:.3f}); its median trial scored "
+                           f"{median([t.value for t in second.complete]):.3f} against "
+                           f"{median([t.value for t in first.complete]):.3f} in stage 1.")
+    notes = [result.note] if result.note else []
+    return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions, notes)
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    first, second = as_search_result(result.stage1), as_search_result(result.stage2)
+    best = min(20, len(first.complete))
+    figures = {"best_curves": plot_best_curves(first, n=best), "scatter": plot_scatter(first)}
+    if second.complete:
+        figures["stage2_scatter"] = plot_scatter(second)
+    return figures
