@@ -116,7 +116,8 @@ def test_dropout_is_inverted_and_off_in_inference(rng):
     y = layer.forward(x, training=True)
     kept = y != 0
     assert kept.mean() == pytest.approx(0.7, abs=0.01)
-    np.testing.assert_allclose(y[kept], 1 / 0.7)
+    np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=2e-5)  # the rate is resolved to 1/65536
+    np.testing.assert_allclose(y[kept], 65536 / (65536 - round(0.3 * 65536)), rtol=1e-6)
     assert y.mean() == pytest.approx(1.0, abs=0.02)
 
 
@@ -235,3 +236,14 @@ def test_dense_regularization_enters_the_loss_and_weight_decay_is_half_lambda_w_
     x, t = np.ones((4, 2)), [0, 1, 0, 1]
     data_loss = tl.SoftmaxCrossEntropy().forward(model.forward(x), t)
     assert model.loss(x, t) == pytest.approx(data_loss + expected)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.05, 0.5, 0.9])
+def test_keep_mask_keeps_entries_with_the_stated_probability(rate):
+    from trainlab.backend import keep_mask
+
+    mask, keep_probability = keep_mask(np.random.default_rng(0), (400, 500), rate)
+    assert mask.shape == (400, 500) and mask.dtype == bool
+    assert keep_probability == pytest.approx(1 - rate, abs=1 / 65536)
+    # 200,000 Bernoulli draws: the kept fraction is within 5 standard errors of its probability
+    assert abs(mask.mean() - keep_probability) < 5 * math.sqrt(keep_probability * (1 - keep_probability) / 2e5) + 1e-9

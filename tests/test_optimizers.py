@@ -501,3 +501,24 @@ def test_huge_finite_float32_gradient_is_not_mistaken_for_inf():
     optimizer.update(params, grads)
     assert math.isclose(optimizer.grad_norm, 2e20, rel_tol=1e-6)
     np.testing.assert_allclose(params["w"], -0.5, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam",
+                                  "adamw"])
+def test_updating_a_large_parameter_block_by_block_is_the_same_update(name):
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((13, 11)).astype(np.float32)
+    results = []
+    for block_size in (7, 1000):  # 143 entries: 21 blocks, or all at once
+        optimizer = tl.get_optimizer(name, lr=0.01)
+        optimizer.block_size = block_size
+        params = {"w": start.copy(), "b": np.zeros(3, np.float32)}
+        for step in range(5):
+            grads = {"w": np.sin(params["w"] + step).astype(np.float32), "b": np.ones(3, np.float32)}
+            optimizer.update(params, grads)
+        results.append((params["w"], optimizer.state_dict()["arrays"]))
+    (blocked, blocked_state), (whole, whole_state) = results
+    np.testing.assert_array_equal(blocked, whole)
+    for key, value in whole_state.items():
+        np.testing.assert_array_equal(blocked_state[key], value)
+        assert blocked_state[key].shape == value.shape

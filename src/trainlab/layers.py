@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from trainlab.activations import SELU_ALPHA, SELU_SCALE, get_activation
+from trainlab.backend import keep_mask
 from trainlab.base import Layer
 from trainlab.initializers import Initializer, get_initializer
 from trainlab.regularizers import MaxNorm, Regularizer, get_constraint, get_regularizer
@@ -182,9 +183,9 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
+        keep, keep_probability = keep_mask(self.rng, x.shape, self.rate)
         self.mask = keep.astype(x.dtype)
-        self.mask *= 1.0 / (1.0 - self.rate)
+        self.mask *= 1.0 / keep_probability
         return x * self.mask
 
     def backward(self, dout, input_grad=True):
@@ -208,10 +209,10 @@ class AlphaDropout(Dropout):
         if not training or self.rate == 0.0:
             self.mask = None
             return x
-        p, alpha = self.rate, self.SATURATION
+        keep, keep_probability = keep_mask(self.rng, x.shape, self.rate)
+        p, alpha = 1.0 - keep_probability, self.SATURATION
         a = ((1 - p) * (1 + p * alpha**2)) ** -0.5
         b = -a * alpha * p
-        keep = self.rng.random(x.shape, dtype=x.dtype) >= p
         self.mask = keep.astype(x.dtype)
         self.mask *= a
         # a·(x·m + α'(1 - m)) + b = (a·m)·x + (a·α' + b) - a·α'·m
