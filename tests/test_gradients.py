@@ -114,7 +114,7 @@ def test_batchnorm_on_3d_inputs(n, a, b, seed):
     assert not check_layer(build(tl.BatchNorm(), (a, b)), x)
 
 
-@pytest.mark.parametrize("layer_class", [tl.Dropout, tl.AlphaDropout])
+@pytest.mark.parametrize("layer_class", [tl.Dropout, lambda rate: tl.Dropout(rate, inverted=False), tl.AlphaDropout])
 @given(shape=st.tuples(batch, width), rate=st.floats(0.0, 0.9), seed=seeds)
 def test_dropout_with_a_fixed_mask(layer_class, shape, rate, seed):
     x = np.random.default_rng(seed).standard_normal(shape)

@@ -247,3 +247,13 @@ def test_keep_mask_keeps_entries_with_the_stated_probability(rate):
     assert keep_probability == pytest.approx(1 - rate, abs=1 / 65536)
     # 200,000 Bernoulli draws: the kept fraction is within 5 standard errors of its probability
     assert abs(mask.mean() - keep_probability) < 5 * math.sqrt(keep_probability * (1 - keep_probability) / 2e5) + 1e-9
+
+
+def test_the_textbooks_dropout_scales_at_test_time(rng):
+    layer = built(tl.Dropout(0.25, inverted=False), (1000,), seed=1)
+    x = np.ones((50, 1000))
+    np.testing.assert_allclose(layer.forward(x, training=False), 0.75)
+    y = layer.forward(x, training=True)
+    assert set(np.unique(y)) == {0.0, 1.0} and y.mean() == pytest.approx(0.75, abs=0.01)
+    np.testing.assert_array_equal(layer.backward(np.full_like(x, 2.0)), 2.0 * y)
+    assert tl.Dropout(0.3, inverted=False).get_config()["inverted"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -203,7 +204,13 @@ def add_data_parser(commands: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=cmd_data)
 
 
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line for a person at a terminal (not a file name, line number and source line)."""
+    print(f"trainlab: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    warnings.showwarning = show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

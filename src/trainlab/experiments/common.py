@@ -61,8 +61,8 @@ def fallback_note(requested: str, used: str, samples: str = "") -> str:
 
 
 def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_normal", batchnorm: bool = False,
-        dropout: float = 0.0, weight_decay: float = 0.0, input_dim: int = 784, classes: int = 10,
-        seed: int = 0) -> tl.Sequential:
+        dropout: float = 0.0, inverted_dropout: bool = True, weight_decay: float = 0.0, input_dim: int = 784,
+        classes: int = 10, seed: int = 0) -> tl.Sequential:
     """The book's multi-layer net: [Dense → (BatchNorm) → activation → (Dropout)] × hidden, then Dense."""
     layers: list[tl.Layer] = []
     for units in hidden:
@@ -71,7 +71,7 @@ def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_norm
             layers.append(tl.BatchNorm())
         layers.append(get_activation(activation))
         if dropout:
-            layers.append(tl.Dropout(dropout))
+            layers.append(tl.Dropout(dropout, inverted=inverted_dropout))
     layers.append(tl.Dense(classes, init=init))
     return tl.Sequential(layers, input_dim=input_dim, seed=seed, weight_decay=weight_decay)
 

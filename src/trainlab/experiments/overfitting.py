@@ -17,9 +17,12 @@ DESCRIPTION = (
     "A 784-100x6-10 ReLU net (He initialization) is trained on only 300 training images with SGD "
     "(η = 0.01, batches of 100 drawn i.i.d.), as in the book: once plainly for 201 epochs, once with "
     "weight decay λ = 0.1 (the loss gains ½·λ·ΣW²) for 201 epochs, and once with dropout 0.2 after every "
-    "hidden layer for 301 epochs. Training and test accuracy are measured after every epoch in inference "
-    "mode (dropout off), so that the two are comparable; epoch 0 is before training. The plain net learns "
-    "its 300 images by heart while test accuracy stalls far below; both regularizers shrink the gap."
+    "hidden layer for 301 epochs, in the book's form (masks without rescaling in training, outputs scaled "
+    "by 1 - p in inference; set inverted_dropout=true for the inverted form of Keras and PyTorch, which "
+    "damps nothing and overfits almost as much in 301 epochs). Training and test accuracy are measured "
+    "after every epoch in inference mode, so that the two are comparable; epoch 0 is before training. The "
+    "plain net learns its 300 images by heart while test accuracy stalls far below; both regularizers "
+    "shrink the gap."
 )
 
 
@@ -33,6 +36,7 @@ class Config(ExperimentConfig):
     epochs: int = 201
     weight_decay: float = 0.1
     dropout: float = 0.2
+    inverted_dropout: bool = False  # the book's dropout scales at test time
     dropout_epochs: int = 301
 
     def quick(self) -> Config:
@@ -71,7 +75,8 @@ def train(config: Config, data: ExperimentData, name: str) -> Setting:
     epochs = config.dropout_epochs if name == "dropout" else config.epochs
     label = {"plain": "no regularization", "weight decay": f"weight decay λ = {config.weight_decay:g}",
              "dropout": f"dropout {config.dropout:g}"}[name]
-    model = mlp(config.hidden, init="he_normal", weight_decay=weight_decay, dropout=dropout, seed=config.seed)
+    model = mlp(config.hidden, init="he_normal", weight_decay=weight_decay, dropout=dropout,
+                inverted_dropout=config.inverted_dropout, seed=config.seed)
     model.compile("sgd", lr=config.lr, metrics=["accuracy"])
     before_train = model.evaluate(data.x_train, data.y_train)["accuracy"]
     before_test = model.evaluate(data.x_test, data.y_test)["accuracy"]
