@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, settings
 matplotlib.use("Agg")  # figures render headless in every test
 
 settings.register_profile(
-    "trainlab", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
+    "trainlab", deadline=None, derandomize=True, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 
