@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ def execute(notebook, timeout: int = 600, cwd: Path | None = None):
     """Execute ``notebook`` top to bottom in a fresh kernel; raises CellExecutionError on the first error."""
     client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                                      resources={"metadata": {"path": str(cwd or ROOT)}})
-    client.execute()
+    # A notebook draws with the inline backend, as in Jupyter; MPLBACKEND=Agg (set for the tests) would stop it.
+    env = {name: value for name, value in os.environ.items() if name != "MPLBACKEND"}
+    client.execute(env=env)
     return notebook
 
 
