@@ -33,6 +33,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import gradient_check, gradient_descent
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The central difference
@@ -119,8 +120,7 @@ print(inspect.getsource(tl.gradient_descent))
 config = gradient_descent.Config()
 result = gradient_descent.run(config)
 summary = gradient_descent.summarize(result)
-gradient_descent.plot(result)
-plt.show()
+show_figures(gradient_descent.plot(result))
 for line in summary.conclusions:
     print("-", line)
 
@@ -157,8 +157,7 @@ gc_result = gradient_check.run(gc_config)
 gc_summary = gradient_check.summarize(gc_result)
 for line in gc_summary.conclusions:
     print("-", line)
-gradient_check.plot(gc_result)
-plt.show()
+show_figures(gradient_check.plot(gc_result))
 
 # %% [markdown]
 # ## Try this

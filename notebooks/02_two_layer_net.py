@@ -23,11 +23,11 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import two_layer_net
+from trainlab.liveplot import show_figures
 
 data = tl.load_dataset("mnist-mini")  # 8,000 + 2,000 real MNIST digits, shipped with trainlab
 print(data)
@@ -90,8 +90,7 @@ print(f"test accuracy after 300 steps: {model.accuracy(data.x_test, data.y_test)
 config = two_layer_net.Config(dataset="mnist-mini", iterations=3200)
 result = two_layer_net.run(config)
 summary = two_layer_net.summarize(result)
-two_layer_net.plot(result)
-plt.show()
+show_figures(two_layer_net.plot(result))
 for line in summary.conclusions:
     print("-", line)
 
@@ -130,8 +129,8 @@ history
 #
 # - Replace `tl.Sigmoid()` by `tl.ReLU()` in the last model: how much faster does the test accuracy climb?
 # - Set `init=1.0` (weights from $N(0, 1)$) and watch the first epochs: saturated sigmoids learn slowly.
-# - Train on the full MNIST (`dataset="mnist"`; it falls back to mnist-mini, and says so, where the full
-#   set is not installed).
+# - Train on the full MNIST, 60,000 digits: `two_layer_net.Config(dataset="mnist", iterations=10000)` is the
+#   book's run (a few minutes).
 
 # %%
 relu = tl.Sequential([tl.Dense(50), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0).compile("sgd", lr=0.1)

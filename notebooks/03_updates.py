@@ -25,11 +25,11 @@
 import inspect
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import optimizers, optimizers_2d
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The rules
@@ -63,8 +63,7 @@ print(inspect.getsource(tl.Adam.step))
 config = optimizers_2d.Config()
 result = optimizers_2d.run(config)
 summary = optimizers_2d.summarize(result)
-optimizers_2d.plot(result)
-plt.show()
+show_figures(optimizers_2d.plot(result))
 for line in summary.conclusions:
     print("-", line)
 
@@ -79,8 +78,7 @@ def show_paths(**learning_rates):
     names = list(learning_rates)
     run = optimizers_2d.run(optimizers_2d.Config(optimizers=tuple(names),
                                                  learning_rates=tuple(learning_rates.values())))
-    optimizers_2d.plot(run)
-    plt.show()
+    show_figures(optimizers_2d.plot(run))
     for name, path in zip(names, run.paths):
         print(f"{name:9s} η = {learning_rates[name]:<8.3g} f after 30 steps = {tl.elongated_bowl(*path[-1]):.3g}")
 
@@ -103,8 +101,7 @@ mnist_config = optimizers.Config(dataset="mnist-mini", iterations=600, final_win
                                  learning_rates=(0.01, 0.01, 0.01, 0.001))
 mnist_result = optimizers.run(mnist_config)
 mnist_summary = optimizers.summarize(mnist_result)
-optimizers.plot(mnist_result)
-plt.show()
+show_figures(optimizers.plot(mnist_result))
 for line in mnist_summary.conclusions:
     print("-", line)
 

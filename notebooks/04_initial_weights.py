@@ -24,11 +24,11 @@
 import inspect
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import init_compare, init_histograms
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## Why the spread should depend on the fan-in
@@ -59,8 +59,7 @@ for name in ("glorot_normal", "he_normal", "lecun_normal"):
 config = init_histograms.Config()
 result = init_histograms.run(config)
 summary = init_histograms.summarize(result)
-figures = init_histograms.plot(result)
-plt.show()
+show_figures(init_histograms.plot(result))
 for line in summary.conclusions:
     print("-", line)
 
@@ -74,8 +73,7 @@ for line in summary.conclusions:
 # %%
 def show_histograms(activation="sigmoid", std=1.0):
     one = init_histograms.run(init_histograms.Config(activations=(activation,), inits=(str(std),)))
-    init_histograms.plot_histograms(one, [0])
-    plt.show()
+    show_figures([init_histograms.plot_histograms(one, [0])])
     print("std of the activations, layer 1 → 5: " + ", ".join(f"{s:.3g}" for s in one.std[0]))
     if activation == "relu":
         print(f"outputs exactly 0 in layer 5: {one.zeros[0][-1]:.0%}")
@@ -96,8 +94,7 @@ widgets.interact(show_histograms,
 # %%
 compare = init_compare.run(init_compare.Config(dataset="mnist-mini", iterations=500, final_window=50))
 compare_summary = init_compare.summarize(compare)
-init_compare.plot(compare)
-plt.show()
+show_figures(init_compare.plot(compare))
 for line in compare_summary.conclusions:
     print("-", line)
 

@@ -23,12 +23,12 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown
 
 import trainlab as tl
 from trainlab.experiments import batchnorm
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The formula
@@ -85,8 +85,7 @@ for use_bn in (False, True):
 config = batchnorm.Config(dataset="mnist-mini", scales=8, epochs=12)
 result = batchnorm.run(config)
 summary = batchnorm.summarize(result)
-batchnorm.plot(result)
-plt.show()
+show_figures(batchnorm.plot(result))
 for line in summary.conclusions:
     print("-", line)
 

@@ -23,10 +23,9 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
-
 import trainlab as tl
 from trainlab.experiments import overfitting
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## Weight decay
@@ -67,8 +66,7 @@ print(inspect.getsource(tl.Dropout.backward))
 config = overfitting.Config(dataset="mnist-mini", test_samples=500)
 result = overfitting.run(config)
 summary = overfitting.summarize(result)
-overfitting.plot(result)
-plt.show()
+show_figures(overfitting.plot(result))
 for line in summary.conclusions:
     print("-", line)
 

@@ -23,10 +23,10 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from trainlab.experiments import hyperparameter_search
+from trainlab.liveplot import show_figures
 from trainlab.tune import narrow
 
 # %% [markdown]
@@ -55,8 +55,7 @@ config = hyperparameter_search.Config(dataset="mnist-mini", trials=24, stage2_tr
                                       hidden_layers=4, best=12, top_k=5)
 result = hyperparameter_search.run(config)
 summary = hyperparameter_search.summarize(result)
-hyperparameter_search.plot(result)
-plt.show()
+show_figures(hyperparameter_search.plot(result))
 for line in summary.conclusions:
     print("-", line)
 

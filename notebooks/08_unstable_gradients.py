@@ -29,7 +29,7 @@ import numpy as np
 
 import trainlab as tl
 
-data = tl.load_dataset("fashion-mnist", fallback=True)  # Debian's dataset-fashion-mnist; else mnist-mini
+data = tl.load_dataset("fashion-mnist")  # from Debian's dataset-fashion-mnist (setup.sh installs it)
 x_train, y_train = data.x_train[:4000], data.y_train[:4000]
 x_val, y_val = data.x_train[-2000:], data.y_train[-2000:]
 print(data)

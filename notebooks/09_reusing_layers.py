@@ -35,7 +35,7 @@ import numpy as np
 
 import trainlab as tl
 
-data = tl.load_dataset("fashion-mnist", fallback=True)
+data = tl.load_dataset("fashion-mnist")
 print(data, data.classes, sep="\n")
 
 # %% [markdown]

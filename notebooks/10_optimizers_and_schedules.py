@@ -29,6 +29,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import lr_schedules, optimizers
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The update rules beyond the textbook's four
@@ -60,8 +61,7 @@ config = optimizers.Config(dataset="fashion-mnist", iterations=400, final_window
                            learning_rates=(0.01, 0.01, 0.01, 0.001, 0.001, 0.002))
 result = optimizers.run(config)
 summary = optimizers.summarize(result)
-optimizers.plot(result)
-plt.show()
+show_figures(optimizers.plot(result))
 for line in summary.conclusions:
     print("-", line)
 
@@ -107,8 +107,7 @@ plt.show()
 schedule_config = lr_schedules.Config(train_samples=1500, validation_samples=1000, epochs=5)
 schedule_result = lr_schedules.run(schedule_config)
 schedule_summary = lr_schedules.summarize(schedule_result)
-lr_schedules.plot(schedule_result)
-plt.show()
+show_figures(lr_schedules.plot(schedule_result))
 for line in schedule_summary.conclusions:
     print("-", line)
 
@@ -122,7 +121,7 @@ for line in schedule_summary.conclusions:
 #   the top of the cycle.
 
 # %%
-data = tl.load_dataset("fashion-mnist", fallback=True)
+data = tl.load_dataset("fashion-mnist")
 model = tl.Sequential([tl.Dense(100, activation="relu", init="he_normal"), tl.Dense(10)], input_dim=784, seed=0)
 model.compile("momentum", lr=0.05, metrics=["accuracy"])
 history = model.fit(data.x_train[:3000], data.y_train[:3000], epochs=6, batch_size=32, validation_split=0.2,

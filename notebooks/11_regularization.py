@@ -32,11 +32,11 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
 from trainlab.experiments import regularization
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The code
@@ -56,7 +56,7 @@ print(inspect.getsource(tl.MaxNorm.__call__))
 # classifier three ways on 5,000 Fashion-MNIST images and count the weights that end near zero.
 
 # %%
-data = tl.load_dataset("fashion-mnist", fallback=True)
+data = tl.load_dataset("fashion-mnist")
 x, y = data.x_train[:5000], data.y_train[:5000]
 for name, penalty in (("none", None), ("L2(1e-3)", tl.L2(1e-3)), ("L1(1e-3)", tl.L1(1e-3))):
     model = tl.Sequential([tl.Dense(10, regularizer=penalty)], input_dim=784, seed=0)
@@ -77,8 +77,7 @@ config = regularization.Config(train_samples=2000, validation_samples=1000, test
                                patience=2, mc_samples=30)
 result = regularization.run(config)
 summary = regularization.summarize(result)
-regularization.plot(result)
-plt.show()
+show_figures(regularization.plot(result))
 for line in summary.conclusions:
     print("-", line)
 

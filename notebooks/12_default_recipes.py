@@ -34,10 +34,9 @@
 # %%
 import inspect
 
-import matplotlib.pyplot as plt
-
 import trainlab as tl
 from trainlab.experiments import recipes
+from trainlab.liveplot import show_figures
 
 # %% [markdown]
 # ## The two recipes in code
@@ -51,7 +50,7 @@ print(inspect.getsource(recipes.build))
 # In your own code, the default recipe reads:
 
 # %%
-data = tl.load_dataset("fashion-mnist", fallback=True)
+data = tl.load_dataset("fashion-mnist")
 scaler = tl.data.Standardizer().fit(data.x_train[:5000])
 x, y = scaler.transform(data.x_train[:5000]), data.y_train[:5000]
 model = tl.Sequential([layer for _ in range(6) for layer in
@@ -77,8 +76,7 @@ config = recipes.Config(depth=12, train_samples=6000, validation_samples=1000, t
                         patience=3, stats_samples=500)
 result = recipes.run(config)
 summary = recipes.summarize(result)
-recipes.plot(result)
-plt.show()
+show_figures(recipes.plot(result))
 for line in summary.conclusions:
     print("-", line)
 

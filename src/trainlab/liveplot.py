@@ -1,4 +1,4 @@
-"""A live plot of the training curves: one figure in a notebook cell, redrawn after every epoch.
+"""Figures in a notebook: a live plot of the training curves, redrawn after every epoch; an experiment's figures.
 
 Our own small callback on matplotlib and IPython.display rather than a library (livelossplot, hiddenlayer):
 it needs nothing beyond what a notebook already has, draws exactly what :meth:`History.plot` draws, and
@@ -7,7 +7,7 @@ its thirty lines are readable by someone learning what a callback is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from trainlab.callbacks import Callback, in_notebook
@@ -58,3 +58,18 @@ class LivePlot(Callback):
         history = self.run.history
         if history.epochs and (self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every):
             self.redraw()
+
+
+def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
+    """Show each figure once in the notebook cell: e.g. an experiment's ``plot(result)``, {name: Figure}.
+
+    Works alike for pyplot's figures (which the inline backend would otherwise show a second time at the
+    cell's end, so they are closed once shown) and for plain Figures (which it would not show at all).
+    """
+    # Both optional and slow to import, and only needed when figures are shown.
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for figure in figures.values() if isinstance(figures, Mapping) else figures:
+        display(figure)
+        plt.close(figure)
