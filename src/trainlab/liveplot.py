@@ -7,6 +7,7 @@ its thirty lines are readable by someone learning what a callback is.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,9 +47,9 @@ class LivePlot(Callback):
             from IPython.display import display  # optional: present whenever a notebook kernel runs
 
             if self.handle is None:
-                self.handle = display(self.figure, display_id=True)
+                self.handle = display(as_png(self.figure), display_id=True)
             else:
-                self.handle.update(self.figure)
+                self.handle.update(as_png(self.figure))
 
     def on_epoch_end(self, epoch, logs):
         if (epoch + 1 - self.run.first_epoch) % self.every == 0:
@@ -71,5 +72,15 @@ def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
     from IPython.display import display
 
     for figure in figures.values() if isinstance(figures, Mapping) else figures:
-        display(figure)
+        display(as_png(figure))
         plt.close(figure)
+
+
+def as_png(figure: Any) -> Any:
+    """The figure as an IPython PNG image: shown by any notebook, whatever matplotlib backend is active
+    (a Figure itself is shown only once the inline backend has registered its formatter)."""
+    from IPython.display import Image  # optional: only notebooks show images
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return Image(buffer.getvalue(), format="png")
