@@ -27,8 +27,9 @@ def test_list_shows_every_dataset_with_counts_and_where(capsys, tmp_path):
     assert set(rows) == {"mnist", "fashion-mnist", "mnist-mini"}
     assert rows["mnist-mini"].split()[1:5] == ["8,000", "2,000", "1.7", "MB"]
     assert f"{PACKAGE_FILES} (the files shipped with trainlab)" in rows["mnist-mini"]
-    assert rows["mnist"].split()[1:4] == ["60,000", "10,000", "-"]
-    assert "not found; a load would download it" in rows["mnist"]
+    assert rows["mnist"].split()[1:5] == ["60,000", "10,000", "11.4", "MB"]
+    assert f"{PACKAGE_FILES} (the files shipped with trainlab)" in rows["mnist"]
+    assert "not found; a load would download it" in rows["fashion-mnist"]
     assert f"cache: {tmp_path / 'cache'}" in out
 
 
@@ -72,9 +73,7 @@ def test_info_verify_reports_a_wrong_file(capsys, tmp_path):
     write_files(tmp_path / "d", toy_arrays(n_train=30, n_test=12))
     code, out, _ = run(capsys, "info", "mnist", "--data-dir", str(tmp_path / "d"), "--verify")
     assert code == 1
-    # the test files have a known SHA-256 of their contents; the training files only a published .gz MD5
-    assert out.count("FAILED: wrong checksum: SHA-256 of the decompressed contents") == 2
-    assert out.count("FAILED: wrong checksum: MD5 of the .gz file") == 2
+    assert out.count("FAILED: wrong checksum: SHA-256 of the decompressed contents") == 4
 
 
 def test_path(capsys, tmp_path):
@@ -83,9 +82,9 @@ def test_path(capsys, tmp_path):
     folder = write_files(tmp_path / "d", toy_arrays())
     code, out, _ = run(capsys, "path", "fashion-mnist", "--data-dir", str(folder))
     assert (code, out) == (0, f"{folder}\n")
-    code, out, err = run(capsys, "path", "mnist")
+    code, out, err = run(capsys, "path", "fashion-mnist")
     assert code == 1 and out == ""
-    assert err.startswith("trainlab data path: mnist not found; searched: the user cache")
+    assert err.startswith("trainlab data path: fashion-mnist not found; searched: the user cache")
 
 
 def test_bad_usage(capsys):

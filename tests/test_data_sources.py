@@ -52,7 +52,8 @@ def test_folders_are_searched_in_the_documented_order(monkeypatch, tmp_path):
     ]
     assert not any(f.complete for f in folders)
     assert folders[0].describe() == f"the data_dir argument (--data-dir) {tmp_path / 'given'}: no such folder"
-    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == ["package"]
+    assert [f.origin for f in search_folders(DATASETS["mnist"])] == ["env", "package"]
+    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == ["data_dir", "env", "package"]
 
 
 def test_system_dirs_default_and_override(monkeypatch):
@@ -84,7 +85,8 @@ def test_offline_variable(monkeypatch, value, allowed):
 def test_the_published_mirrors_are_https_or_known_hosts():
     for spec in DATASETS.values():
         assert all(url.startswith(("https://", "http://")) for url in spec.mirrors)
-    assert DATASETS["mnist"].mirrors and DATASETS["fashion-mnist"].mirrors and not DATASETS["mnist-mini"].mirrors
+    assert DATASETS["fashion-mnist"].mirrors
+    assert not DATASETS["mnist"].mirrors and not DATASETS["mnist-mini"].mirrors  # shipped
 
 
 # Atomic writes.
@@ -235,9 +237,9 @@ def test_shipped_files_are_copied_not_downloaded(tmp_path):
     assert (tmp_path / "target" / MNIST_TEST_LABELS.filename).stat().st_size == 4542
 
 
-def test_mnist_download_reports_each_mirror(tmp_path):
+def test_fashion_mnist_download_reports_each_mirror(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with http_mirror(empty) as (url, _), pytest.raises(DataNotFoundError) as error:
-        load_dataset("mnist", mirrors=[url])
+        load_dataset("fashion-mnist", mirrors=[url])
     assert f"{url}train-images-idx3-ubyte.gz: HTTP 404" in str(error.value)
