@@ -9,8 +9,8 @@ import pytest
 from data_helpers import closed_port, http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
 
 from trainlab.data import ChecksumError, DataNotFoundError, DownloadError, cache_root, load_dataset
-from trainlab.data.catalog import DATASETS, MNIST_TEST_IMAGES, MNIST_TEST_LABELS, DatasetSpec
-from trainlab.data.download import download_file, fetch_dataset, file_url
+from trainlab.data.catalog import DATASETS, DatasetSpec
+from trainlab.data.download import download_file, file_url
 from trainlab.data.files_io import atomic_writer, human_size
 from trainlab.data.sources import downloads_allowed, mirrors_for, search_folders, system_dirs
 
@@ -224,17 +224,6 @@ def test_transient_errors_are_retried(toy, tmp_path):
     with http_mirror(mirror, fail=5) as (url, state), pytest.raises(DownloadError, match="HTTP 503 .*3 attempts"):
         download_file(file, tmp_path / "out2" / file.filename, [url], retries=2, backoff=0)
     assert leftovers(tmp_path) == []
-
-
-def test_shipped_files_are_copied_not_downloaded(tmp_path):
-    spec = DatasetSpec(name="t10k", title="T10K", description="", classes=(), n_train=0, n_test=0,
-                       attribution="", licence="",
-                       files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS})
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    origins = fetch_dataset(spec, tmp_path / "target", [dead])
-    assert origins == {MNIST_TEST_IMAGES.filename: "the files shipped with trainlab",
-                       MNIST_TEST_LABELS.filename: "the files shipped with trainlab"}
-    assert (tmp_path / "target" / MNIST_TEST_LABELS.filename).stat().st_size == 4542
 
 
 def test_fashion_mnist_download_reports_each_mirror(tmp_path):

@@ -1,5 +1,6 @@
-"""Loading datasets: mnist-mini (real MNIST test digits), the search order, checks, the decoded cache, the
-fallback to mnist-mini, the textbook loader, and Fashion-MNIST from Debian where it is installed."""
+"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed bytes, the
+search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook loader, and Fashion-MNIST
+from Debian where it is installed."""
 
 import gzip
 import hashlib
@@ -15,14 +16,14 @@ from data_helpers import isolate, toy_arrays, toy_spec, write_files
 from trainlab.data import (
     ChecksumError,
     DataNotFoundError,
-    DatasetFallbackWarning,
     IDXError,
     load_dataset,
     load_mnist,
     mini_split,
     read_idx,
 )
-from trainlab.data.catalog import PACKAGE_FILES
+from trainlab.data.catalog import DATASETS, PACKAGE_FILES
+from trainlab.data.checksums import decode_verified
 
 # MNIST's label counts, as published (digits 0..9).
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -75,7 +76,6 @@ def test_mnist_loads_offline_from_the_package_into_a_fresh_cache(tmp_path, monke
 
 def test_mnist_mini_is_10000_real_digits_split_8000_2000(mini):
     assert mini.name == "mnist-mini"
-    assert not mini.fallback
     assert mini.note == ""
     assert "shipped with trainlab" in mini.source
     assert mini.x_train.shape == (8000, 784)
@@ -175,19 +175,57 @@ def test_decompressed_files_are_found_and_incomplete_folders_skipped(tmp_path):
         load_dataset(spec, data_dir=tmp_path / "partial", download=False)
 
 
-def test_a_wrong_file_raises_naming_it_even_with_fallback(tmp_path):
+def test_a_wrong_file_raises_naming_it(tmp_path):
     arrays = toy_arrays()
     spec = toy_spec(arrays)
     folder = write_files(tmp_path / "d", arrays)
     other = toy_arrays(seed=1)
     write_files(folder, other, roles=("test_images",))
     with pytest.raises(ChecksumError) as error:
-        load_dataset(spec, data_dir=folder, fallback=True)
+        load_dataset(spec, data_dir=folder)
     assert str(error.value).startswith(f"{folder / 't10k-images-idx3-ubyte.gz'}: wrong checksum")
     cut = folder / "train-labels-idx1-ubyte.gz"
     cut.write_bytes(cut.read_bytes()[:-9])
     with pytest.raises(IDXError, match=f"^{cut}: truncated"):
-        load_dataset(spec, data_dir=folder, fallback=True)
+        load_dataset(spec, data_dir=folder)
+
+
+def mnist_forms(name: str) -> dict[str, bytes]:
+    """Faithful copies of MNIST file ``name`` in three forms, and a corrupted one."""
+    shipped = (PACKAGE_FILES / f"{name}.gz").read_bytes()
+    raw = gzip.decompress(shipped)
+    corrupted = bytearray(raw)
+    corrupted[len(raw) // 2] ^= 0x01  # one bit of one pixel (or label): structure intact, contents not
+    return {"shipped .gz": shipped, "recompressed .gz": gzip.compress(raw, compresslevel=1, mtime=0),
+            "raw IDX": raw, "corrupted": gzip.compress(bytes(corrupted), compresslevel=1, mtime=0)}
+
+
+@pytest.mark.parametrize("name", list(MNIST))
+def test_any_faithful_copy_of_an_mnist_file_is_accepted_and_a_corrupted_one_refused_by_name(name, tmp_path):
+    spec = next(file for file in DATASETS["mnist"].files.values() if file.raw_name == name)
+    forms = mnist_forms(name)
+    assert forms["recompressed .gz"] != forms["shipped .gz"]
+    decoded = {}
+    for form, data in forms.items():
+        path = tmp_path / form.replace(" ", "-") / (name if form == "raw IDX" else f"{name}.gz")
+        path.parent.mkdir()
+        path.write_bytes(data)
+        if form == "corrupted":
+            with pytest.raises(ChecksumError) as error:
+                decode_verified(path, spec)
+            assert str(error.value).startswith(f"{path}: wrong checksum: SHA-256 of the decompressed contents")
+        else:
+            decoded[form], how = decode_verified(path, spec)
+            assert how == "SHA-256 of the contents"
+    assert all(np.array_equal(array, decoded["raw IDX"]) for array in decoded.values())
+
+
+def test_the_shipped_test_files_are_the_published_gz_and_the_training_files_recompressed():
+    published_md5 = {name: file.gz_md5 for name, file in
+                     ((f.filename, f) for f in DATASETS["mnist"].files.values())}
+    for name, md5 in published_md5.items():
+        found = hashlib.md5((PACKAGE_FILES / name).read_bytes()).hexdigest()
+        assert (found == md5) == name.startswith("t10k"), name
 
 
 def test_a_file_of_the_wrong_shape_is_refused(tmp_path):
@@ -255,31 +293,17 @@ def test_mnist_mini_is_mnist_test_set_split(mini):
     assert sorted(p.name for p in PACKAGE_FILES.glob("*.gz")) == sorted(f"{name}.gz" for name in MNIST)
 
 
-# The fallback to mnist-mini: announced, never silent.
+# A dataset that is missing: a clear error, never a substitute.
 
-def test_missing_mnist_falls_back_to_mnist_mini_with_a_note_and_a_warning(tmp_path):
-    with pytest.warns(DatasetFallbackWarning, match="Fashion-MNIST was not found") as caught:
-        data = load_dataset("fashion-mnist", fallback=True)
+def test_fallback_is_deprecated_and_substitutes_nothing(tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"load_dataset\(fallback=\.\.\.\) is deprecated and ignored"):
+        data = load_dataset("mnist-mini", fallback=True)
     assert data.name == "mnist-mini"
-    assert data.requested == "fashion-mnist"
-    assert data.fallback
-    assert data.note == str(caught[0].message)
-    assert data.note.startswith(f"Fashion-MNIST was not found (looked in {tmp_path / 'cache' / 'fashion-mnist'}")
-    assert "connection refused" in data.note
-    assert "using mnist-mini instead (8,000 training and 2,000 test digits" in data.note
-    assert "--data-dir" in data.note
-    assert data.x_train.shape == (8000, 784)
-    assert "mnist-mini" in repr(data) and data.note in repr(data)
+    with pytest.warns(DeprecationWarning), pytest.raises(DataNotFoundError, match="Fashion-MNIST"):
+        load_dataset("fashion-mnist", fallback=True, download=False)
 
 
-def test_fashion_mnist_falls_back_too_when_asked(tmp_path):
-    with pytest.warns(DatasetFallbackWarning, match="Fashion-MNIST was not found"):
-        data = load_dataset("fashion-mnist", fallback=True, download=False)
-    assert data.name == "mnist-mini"
-    assert "downloads are off" in data.note
-
-
-def test_without_fallback_a_missing_dataset_raises_how_to_provide_it(tmp_path):
+def test_a_missing_dataset_raises_how_to_provide_it(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(DataNotFoundError) as error:
@@ -289,8 +313,8 @@ def test_without_fallback_a_missing_dataset_raises_how_to_provide_it(tmp_path):
                               "download train-images-idx3-ubyte.gz")
     assert "connection refused" in message
     for hint in ("--data-dir", "$TRAINLAB_DATA", str(tmp_path / "cache" / "fashion-mnist"),
-                 "train-labels-idx1-ubyte.gz",
-                 "fallback=True", "mnist-mini"):
+                 "train-labels-idx1-ubyte.gz", "trainlab data download fashion-mnist",
+                 "apt-get install dataset-fashion-mnist"):
         assert hint in message
     assert isinstance(error.value, FileNotFoundError)
 
@@ -301,7 +325,21 @@ def test_offline_switch(monkeypatch):
         load_dataset("fashion-mnist")
 
 
-# The textbook loader.
+# Keras's habit and the textbook loader.
+
+def test_a_dataset_unpacks_like_keras_load_data_and_keeps_its_names(mini):
+    (x_train, y_train), (x_test, y_test) = mini
+    assert x_train is mini.x_train and y_train is mini.y_train
+    assert x_test is mini.x_test and y_test is mini.y_test
+    assert len(mini) == 2
+    assert mini[0] == mini.train and mini[1] == mini.test and mini[-1] == mini.test
+    assert mini.train[0] is mini.x_train and mini.test[1] is mini.y_test
+    assert mini.as_tuples() == tuple(mini)
+    assert mini.name == "mnist-mini" and "mnist-mini" in repr(mini)
+    with pytest.raises(IndexError, match="index=2 is not 0 or 1"):
+        mini[2]
+
+
 
 def test_load_mnist_from_a_data_dir_of_decompressed_files(tmp_path):
     """A data_dir is searched before the package; raw IDX files pass the SHA-256 of decompressed bytes."""
@@ -348,7 +386,7 @@ def test_debian_fashion_mnist_files_are_the_dataset():
 def test_fashion_mnist_is_found_in_the_system_folder_and_loads(monkeypatch, tmp_path):
     monkeypatch.delenv("TRAINLAB_SYSTEM_DATA")
     data = load_dataset("fashion-mnist")
-    assert data.name == "fashion-mnist" and not data.fallback and data.note == ""
+    assert data.name == "fashion-mnist" and data.note == ""
     assert data.source == f"a system dataset folder {FASHION_DIR}"
     assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
     assert data.x_train.dtype == np.float32

@@ -73,6 +73,8 @@ class DatasetSpec:
     """The folder name under system dataset folders (/usr/share/datasets/NAME); None: not packaged."""
     shipped: bool = False
     """True when the files come with trainlab itself (in :data:`PACKAGE_FILES`)."""
+    debian_package: str | None = None
+    """The Debian package that installs the files under /usr/share/datasets, if there is one."""
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -163,6 +165,7 @@ DATASETS: dict[str, DatasetSpec] = {
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ),
         system_name="fashion-mnist",
+        debian_package="dataset-fashion-mnist",
     ),
     MNIST_MINI: DatasetSpec(
         name=MNIST_MINI,
