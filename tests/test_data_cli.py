@@ -1,10 +1,10 @@
 """`trainlab data list | info NAME | path NAME`, run through trainlab.cli.main."""
 
 import pytest
-from data_helpers import isolate, toy_arrays, write_files
+from data_helpers import http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
 
 from trainlab.cli import main
-from trainlab.data.catalog import PACKAGE_FILES
+from trainlab.data.catalog import DATASETS, PACKAGE_FILES
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +85,38 @@ def test_path(capsys, tmp_path):
     code, out, err = run(capsys, "path", "fashion-mnist")
     assert code == 1 and out == ""
     assert err.startswith("trainlab data path: fashion-mnist not found; searched: the user cache")
+
+
+def test_download_fetches_a_dataset_into_the_cache_once(capsys, tmp_path, monkeypatch):
+    arrays = toy_arrays()
+    monkeypatch.setitem(DATASETS, "toy", toy_spec(arrays))  # a dataset that is not shipped, served locally
+    mirror = write_files(tmp_path / "mirror", arrays)
+    with http_mirror(mirror) as (url, state):
+        code, out, _ = run(capsys, "download", "toy", "--mirror", url)
+        assert (code, len(state["requests"])) == (0, 4)
+        cache = tmp_path / "cache" / "toy"
+        assert out == f"downloaded 4 file(s) of TOY into {cache} from {url}\n"
+        code, out, _ = run(capsys, "download", "toy", "--mirror", url)
+        assert len(state["requests"]) == 4  # nothing asked the second time
+    assert (code, out) == (0, f"toy is already available: {cache} (the user cache); nothing to download\n")
+    assert main(["data", "info", "toy", "--verify"]) == 0
+
+
+def test_download_of_a_shipped_dataset_does_nothing(capsys):
+    code, out, _ = run(capsys, "download", "mnist")
+    assert (code, out) == (0, f"mnist is already available: {PACKAGE_FILES} (the files shipped with trainlab); "
+                              "nothing to download\n")
+
+
+def test_download_of_wrong_files_fails_clearly_and_leaves_nothing(capsys, tmp_path):
+    mirror = write_files(tmp_path / "mirror", toy_arrays())  # not Fashion-MNIST
+    with http_mirror(mirror) as (url, _):
+        code, out, err = run(capsys, "download", "fashion-mnist", "--mirror", url)
+    assert (code, out) == (2, "")
+    assert err.startswith("trainlab data: error: Fashion-MNIST (fashion-mnist) is not available: download failed")
+    assert f"{url}train-images-idx3-ubyte.gz: corrupt download: wrong checksum" in err
+    assert not list((tmp_path / "cache" / "fashion-mnist").glob("*.gz"))
+    assert leftovers(tmp_path) == []
 
 
 def test_bad_usage(capsys):
