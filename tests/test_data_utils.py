@@ -224,4 +224,4 @@ def test_the_data_package_imports_in_one_direction():
             for name in names:
                 assert name != "trainlab", f"{path.name}:{node.lineno}: imports the package root"
                 if name and name.startswith("trainlab."):
-                    assert name.split(".")[1] in {"data", "backend", "losses", "validation"}, (path.name, name)
+                    assert name.split(".")[1] in {"data", "backend", "losses", "textio", "validation"}, (path.name, name)
