@@ -37,9 +37,9 @@ class SearchData:
     x_val: np.ndarray
     y_val: np.ndarray
     dataset: str
-    """The dataset loaded (mnist-mini when the requested one was unavailable)."""
+    """The dataset loaded."""
     note: str = ""
-    """Empty, or what a reader must know (a fallback to mnist-mini)."""
+    """Empty, or what a reader must know (a download)."""
     classes: int = 10
 
 
@@ -48,8 +48,7 @@ def prepare_data(config: SearchConfig, dataset: str | None = None) -> SearchData
 
     The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so every
     worker of a search, on every machine, trains and scores on the same samples. ``dataset`` loads that
-    dataset instead of ``config.dataset``: worker processes load what their parent found (after a
-    fallback, mnist-mini) without looking for the requested one again.
+    dataset instead of ``config.dataset`` (worker processes load what their parent loaded).
     """
     data = load_dataset(dataset or config.dataset, data_dir=config.data_dir)
     x, y = data.x_train.reshape(len(data.x_train), -1), data.y_train
