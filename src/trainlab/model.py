@@ -18,7 +18,8 @@ from trainlab.registry import deserialize, serialize
 from trainlab.validation import as_float_array, check_finite, check_int, check_non_negative, check_not_a_class
 
 if TYPE_CHECKING:
-    from trainlab.training import History, OpenEpoch
+    from trainlab.history import History
+    from trainlab.training import OpenEpoch
 
 
 def check_distinct_layers(layers: Sequence[Any]) -> None:

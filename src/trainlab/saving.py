@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from trainlab.history import History
 from trainlab.model import Sequential
 from trainlab.registry import deserialize, serialize
-from trainlab.training import History, OpenEpoch
+from trainlab.training import OpenEpoch
 from trainlab.validation import check_int
 
 FORMAT = "trainlab.model"
