@@ -78,7 +78,8 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import Trainer
+from trainlab.step import DivergenceError, train_step
+from trainlab.training import FitOptions, Trainer
 
 __all__ = [
     "ELU",
@@ -99,10 +100,12 @@ __all__ = [
     "Constant",
     "CosineDecay",
     "Dense",
+    "DivergenceError",
     "Dropout",
     "EarlyStopping",
     "Ensemble",
     "ExponentialDecay",
+    "FitOptions",
     "Flatten",
     "GlorotNormal",
     "GlorotUniform",
@@ -170,4 +173,5 @@ __all__ = [
     "one_hot",
     "optimizer_path",
     "save_model",
+    "train_step",
 ]
