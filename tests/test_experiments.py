@@ -1,16 +1,20 @@
 """Every experiment, run with --quick: its files, the shape of its numbers, reproducibility; the report."""
 
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import types
 from pathlib import Path
 
 import pytest
 
 from trainlab.cli import main
-from trainlab.experiments import get_experiment, list_experiments
+from trainlab.experiments import get_experiment, list_experiments, load_experiment
+from trainlab.experiments.base import experiment_of
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import run_experiment
 
@@ -46,14 +50,27 @@ def test_same_seed_same_numbers(name, quick_runs, tmp_path):
     assert (again.folder / "metrics.json").read_text() == first
 
 
-def test_every_module_follows_the_experiment_shape():
+def test_every_module_follows_the_experiment_protocol():
     for name in EXPERIMENTS:
-        module = get_experiment(name)
-        assert name == module.NAME
-        for attribute in ("TITLE", "DESCRIPTION", "Config", "Result", "run", "plot", "summarize"):
-            assert hasattr(module, attribute), (name, attribute)
-        config = module.Config()
+        experiment = load_experiment(name)
+        assert experiment.name == name and experiment.title and experiment.description
+        assert dataclasses.is_dataclass(get_experiment(name).Result)
+        config = experiment.Config()
         assert type(config.quick()) is type(config)
+
+
+def test_the_protocol_names_what_a_module_lacks():
+    module = types.ModuleType("trainlab.experiments.broken")
+    module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
+    with pytest.raises(TypeError, match=r"experiment module broken.py must define Config \(type\)"):
+        experiment_of(module)
+    module.Config, module.run, module.summarize, module.plot = dict, print, print, print
+    with pytest.raises(TypeError, match="Config must be a dataclass deriving from ExperimentConfig"):
+        experiment_of(module)
+    module.Config = get_experiment("gradient-descent").Config
+    assert experiment_of(module).reproduces() == ""
+    module.BOOK, module.FIGURE = "Deep Learning from Scratch", "Figure 4-10"
+    assert experiment_of(module).reproduces() == "Deep Learning from Scratch, Figure 4-10"
 
 
 def test_overrides_and_bad_names(tmp_path):
@@ -162,3 +179,24 @@ def test_settings_outside_their_range_are_refused_before_a_folder_exists(name, s
     with pytest.raises(ValueError, match=re.escape(message)):
         run_experiment(name, quick=True, out=tmp_path, overrides=[setting], echo=lambda line: None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_with_jobs_gives_the_numbers_of_a_serial_run(quick_runs, tmp_path, capsys):
+    names = ["gradient-descent", "optimizers-2d", "init-histograms", "gradient-check"]  # the quickest ones
+    assert main(["run", *names, "--quick", "--jobs", "2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "running 4 experiments, 2 at a time" in out and f"report: {tmp_path / 'report.html'}" in out
+    assert sum(f"/{len(names)}] " in line for line in out.splitlines()) == len(names)  # one line per experiment
+    for name in names:
+        folder = next((tmp_path / name).iterdir())
+        assert (folder / "metrics.json").read_text() == (quick_runs[name].folder / "metrics.json").read_text()
+        assert json.loads((folder / "run.json").read_text())["blas_threads"] == [1]
+
+
+def test_importing_the_experiments_leaves_the_matplotlib_backend_alone():
+    code = ("import importlib, pkgutil, matplotlib; matplotlib.use('pdf'); import trainlab.experiments as e; "
+            "[importlib.import_module(f'trainlab.experiments.{m.name}') for m in pkgutil.iter_modules(e.__path__)]; "
+            "print(matplotlib.get_backend())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pdf"

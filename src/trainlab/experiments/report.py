@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+
+from trainlab.experiments import list_experiments
+from trainlab.experiments.runs import Run, load_runs
+from trainlab.textio import format_cell, write_text
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -35,25 +37,20 @@ window.addEventListener("load", function () {
 """
 
 
-def find_runs(root: Path) -> list[Path]:
-    """Run folders (those with a summary.json) under ``root``, by experiment, newest first within each."""
-    root = Path(root)
-    if (root / "summary.json").is_file():
-        return [root]
-    folders = [path.parent for path in root.rglob("summary.json")]
-    return sorted(folders, key=lambda folder: (folder.parent.name, -folder.stat().st_mtime, folder.name))
-
-
 def build_report(root: str | Path = "runs", out: str | Path | None = None) -> Path:
-    """Write the report of every run under ``root`` to ``out`` (default ``root/report.html``)."""
+    """Write the report of every complete run under ``root`` to ``out`` (default ``root/report.html``).
+
+    A broken or incomplete run folder is skipped with a warning naming it (see :mod:`.runs`)."""
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"no runs at {root}: run an experiment first (trainlab run NAME)")
-    runs = find_runs(root)
+    order = {name: i for i, name in enumerate(list_experiments())}
+    runs = sorted(load_runs(root), key=lambda run: (order.get(run.name, len(order)), run.name, run.started),
+                  reverse=False)
     if not runs:
-        raise FileNotFoundError(f"no experiment runs (folders with summary.json) under {root}")
+        raise FileNotFoundError(f"no complete experiment runs under {root}")
     out = Path(out) if out is not None else (root if root.is_dir() else root.parent) / "report.html"
-    sections = [render_run(folder, json.loads((folder / "summary.json").read_text())) for folder in runs]
+    sections = [render_run(run) for run in runs]
     contents = "".join(f'<li><a href="#run-{i}">{html.escape(title)}</a></li>'
                        for i, (title, _) in enumerate(sections))
     body = "".join(f'<section id="run-{i}">{section}</section>' for i, (_, section) in enumerate(sections))
@@ -62,28 +59,22 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None) -> Pa
             f"<style>{STYLE}</style></head><body><h1>trainlab experiments</h1>"
             f"<p class='meta'>{len(runs)} run(s) from {html.escape(str(root))}, generated {generated}</p>"
             f"<ol>{contents}</ol>{body}<script>{SCRIPT}</script></body></html>")
-    out.write_text(page, encoding="utf-8")
-    return out
+    return write_text(out, page)
 
 
-def render_run(folder: Path, summary: dict[str, Any]) -> tuple[str, str]:
-    title = f"{summary['title']} ({folder.name})"
+def render_run(run: Run) -> tuple[str, str]:
+    summary = run.summary
+    title = f"{summary['title']} ({run.folder.name})"
     parts = [f"<h2>{html.escape(title)}</h2>", f"<p>{html.escape(summary['description'])}</p>",
              f"<p class='meta'>Command: <code>{html.escape(summary['command'])}</code> · folder "
-             f"<code>{html.escape(str(folder))}</code></p>"]
-    parts += [f"<p class='note'>{html.escape(note)}</p>" for note in summary.get("notes", [])]
+             f"<code>{html.escape(str(run.folder))}</code></p>"]
+    parts += [f"<p class='note'>{html.escape(str(note))}</p>" for note in summary.get("notes", [])]
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in summary["headers"])
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row) + "</tr>"
                    for row in summary["rows"])
     parts.append(f"<table><tr>{head}</tr>{rows}</table>")
-    parts.append("<ul>" + "".join(f"<li>{html.escape(c)}</li>" for c in summary["conclusions"]) + "</ul>")
-    for figure in summary["figures"]:
-        path = folder / figure
-        if path.is_file():
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            parts.append(f"<img alt='{html.escape(figure)}' src='data:image/png;base64,{data}'>")
+    parts.append("<ul>" + "".join(f"<li>{html.escape(str(c))}</li>" for c in summary["conclusions"]) + "</ul>")
+    for path, mime in run.figures():
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        parts.append(f"<img alt='{html.escape(path.name)}' src='data:{mime};base64,{data}'>")
     return title, "".join(parts)
-
-
-def format_cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
