@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trainlab.experiments import get_experiment, list_experiments, load_experiment
+from trainlab.experiments.compare import MAX_FIGURES, compare_runs, comparison_page
+from trainlab.experiments.figures import STYLES, FigureOptions
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import (
     IncompleteRunError,
@@ -44,7 +46,7 @@ def chosen_names(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check_run_options(args: argparse.Namespace, names: list[str]) -> None:
+def check_run_options(args: argparse.Namespace, names: list[str]) -> FigureOptions:
     """Every option of ``trainlab run`` checked, and every experiment's settings built, before anything runs."""
     if args.threads < 0:
         raise ValueError(f"--threads must be >= 0 (0: the BLAS library's default), got {args.threads}")
@@ -59,15 +61,16 @@ def check_run_options(args: argparse.Namespace, names: list[str]) -> None:
         except ValueError as error:
             raise ValueError(f"{name}: {error}" if len(names) > 1 else str(error)) from None
     check_output_folder(Path(args.out))
+    return FigureOptions.parse(args.format, args.dpi, args.style)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``trainlab run NAME... | all``: run experiments, write runs/NAME/<timestamp>/, say what came out."""
     names = chosen_names(args.names)
-    check_run_options(args, names)
+    figures = check_run_options(args, names)
     jobs = args.jobs or usable_cores()
     outcomes = run_many(names, jobs=jobs, threads=args.threads or None, quick=args.quick, dataset=args.dataset,
-                        seed=args.seed, data_dir=args.data_dir, overrides=args.set, out=args.out)
+                        seed=args.seed, data_dir=args.data_dir, overrides=args.set, out=args.out, figures=figures)
     if len(names) == 1:
         outcome = next(outcomes)
         show_warnings([outcome])
@@ -144,12 +147,29 @@ def one_line(error: BaseException | None) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``trainlab report [RUNS]``: one offline HTML page of the runs' summaries and figures."""
-    print(build_report(args.runs, args.out))
+    print(build_report(args.runs, args.out, all_runs=args.all))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``trainlab compare RUN RUN...``: settings side by side, key results in one table, curves overlaid."""
+    comparison = compare_runs(args.runs)
+    differ = [(key, *values) for key, values, differs in comparison.settings if differs]
+    print(f"{comparison.name}: {len(comparison.labels)} runs; {len(differ)} setting(s) differ, "
+          f"{len(comparison.settings) - len(differ)} agree")
+    if differ:
+        print_table([("setting", *comparison.labels), *differ])
+    print()
+    print_table(comparison.results)
+    out = Path(args.out) if args.out else Path(args.runs[0]).parent.parent / f"compare-{comparison.name}.html"
+    page = comparison_page(comparison, out)
+    shown = min(len(comparison.curves), MAX_FIGURES)
+    print(f"page: {page} (every setting, the key results, {shown} figure(s) of curves overlaid)")
     return 0
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
-    """``list``, ``run NAME... | all`` and ``report [RUNS]``."""
+    """``list``, ``run NAME... | all``, ``report [RUNS]`` and ``compare RUN RUN...``."""
     commands.add_parser("list", help="the experiments that `trainlab run` reproduces").set_defaults(
         handler=cmd_list)
     run = commands.add_parser("run", help="run experiments (or all): figures, metrics and a summary")
@@ -167,8 +187,20 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                           "the numbers are those of a serial run")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="change a setting of the experiment's config (repeatable), e.g. --set epochs=5")
+    run.add_argument("--format", default="png", metavar="F,F",
+                     help="figure files: png, svg and/or pdf, comma-separated (default png)")
+    run.add_argument("--dpi", type=int, default=110, help="resolution of PNG figures (default 110)")
+    run.add_argument("--style", default="paper", choices=list(STYLES),
+                     help="paper (default) or talk: larger text and lines for slides; both colour-blind safe")
     run.set_defaults(handler=cmd_run)
     report = commands.add_parser("report", help="one HTML page of all runs, readable offline")
     report.add_argument("runs", nargs="?", default="runs", help="a runs folder or one run (default runs/)")
     report.add_argument("--out", metavar="FILE", help="the HTML file (default RUNS/report.html)")
+    report.add_argument("--all", action="store_true",
+                        help="every complete run, not only the latest of each experiment (older ones folded)")
     report.set_defaults(handler=cmd_report)
+    compare = commands.add_parser("compare", help="compare runs of one experiment: settings, results, curves")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders (runs/NAME/<timestamp>), two or more")
+    compare.add_argument("--out", metavar="FILE",
+                         help="the HTML page (default: compare-NAME.html in the runs folder of the first run)")
+    compare.set_defaults(handler=cmd_compare)

@@ -38,7 +38,8 @@ import trainlab
 from trainlab.backend import blas_threads
 from trainlab.experiments import load_experiment
 from trainlab.experiments.base import Experiment, ExperimentConfig, Summary
-from trainlab.textio import atomic_writer, parse_assignments, write_json, write_text
+from trainlab.experiments.figures import FigureOptions, figure_style, save_figures
+from trainlab.textio import parse_assignments, write_json, write_text
 
 RUN_FILE = "run.json"  # written last: its presence marks a complete run
 
@@ -55,14 +56,6 @@ class RunRecord:
     seconds: float
     files: list[str]  # the files written, in the folder
     quick: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class FigureFormat:
-    """How figures are saved: the file formats (png, svg, pdf) and the resolution of the PNGs."""
-
-    formats: tuple[str, ...] = ("png",)
-    dpi: int = 110
 
 
 def make_config(experiment: Experiment, *, quick: bool = False, overrides: Sequence[str] = (),
@@ -94,9 +87,12 @@ def run_experiment(
     overrides: Sequence[str] = (),
     out: str | Path = "runs",
     echo: Callable[[str], None] = print,
-    figures: FigureFormat = FigureFormat(),
+    figures: FigureOptions | None = None,
 ) -> RunRecord:
-    """Run experiment ``name`` with its book defaults (or ``quick`` ones) changed as asked; write the folder."""
+    """Run experiment ``name`` with its book defaults (or ``quick`` ones) changed as asked; write the folder.
+
+    ``figures``: their formats, resolution and style (default: PNG at 110 dpi, the paper style)."""
+    figures = figures or FigureOptions()
     experiment = load_experiment(name)
     config = make_config(experiment, quick=quick, overrides=overrides, dataset=dataset, seed=seed,
                          data_dir=data_dir)
@@ -113,14 +109,16 @@ def run_experiment(
     command = command_line(name, quick, dict(dataset=dataset, seed=seed, data_dir=data_dir), overrides)
     try:
         summary = summary_with_data_note(experiment.summarize(result), result)
-        figure_files = save_figures(experiment.plot(result), folder, figures)
+        with figure_style(figures.style):
+            figure_files = save_figures(experiment.plot(result), folder, figures)
     except Exception as error:  # the training's numbers are on disk; say where, and why the rest is missing
         raise IncompleteRunError(f"{name}: the results are kept in {folder} (config.json, metrics.json), but "
                                  f"the summary or figures failed: {type(error).__name__}: {error}") from error
     summary_data = {"name": name, "title": experiment.title, "description": experiment.description,
                     "book": experiment.book, "section": experiment.section, "figure": experiment.figure,
                     "command": command, "quick": quick, "headers": summary.headers, "rows": summary.rows,
-                    "conclusions": summary.conclusions, "notes": summary.notes, "figures": figure_files}
+                    "conclusions": summary.conclusions, "notes": summary.notes,
+                    "figures": [name for name in figure_files if name.endswith((".png", ".svg"))]}
     files += [write_json(folder / "summary.json", summary_data).name,
               write_text(folder / "summary.md", summary_markdown(summary_data, summary)).name, *figure_files]
     write_json(folder / RUN_FILE, run_facts(stamp, seconds, files))
@@ -144,7 +142,7 @@ def run_many(names: Sequence[str], *, jobs: int = 1, threads: int | None = 1, **
     numbers are those of a serial run; ``jobs == 1`` runs them here, one after the other. The workers print
     nothing: their warnings come back in the outcomes, for the caller to show once.
     """
-    options = {**options, "echo": lambda line: None}
+    options = {**options, "echo": silent}
     if jobs <= 1 or len(names) <= 1:
         for name in names:
             yield run_captured(name, threads, options)
@@ -176,6 +174,10 @@ def portable(error: Exception) -> Exception:
         return RuntimeError(f"{type(error).__name__}: {error}")
 
 
+def silent(line: str) -> None:
+    """An ``echo`` that prints nothing (a module-level function: workers receive it pickled)."""
+
+
 def quiet() -> None:
     """In a worker: no progress bars or warnings on the terminal (one display, the caller's)."""
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker)
@@ -195,22 +197,6 @@ def summary_with_data_note(summary: Summary, result: Any) -> Summary:
     if isinstance(note, str) and note and note not in summary.notes:
         return dataclasses.replace(summary, notes=[note, *summary.notes])
     return summary
-
-
-def save_figures(figures: dict[str, Any], folder: Path, how: FigureFormat) -> list[str]:
-    """Save each figure in each format, atomically; the file names, PNGs first."""
-    names = []
-    for format_ in how.formats:
-        for figure_name, figure in figures.items():
-            path = folder / f"{figure_name}.{format_}"
-            with atomic_writer(path) as file:
-                figure.savefig(file, format=format_, dpi=how.dpi, bbox_inches="tight")
-            names.append(path.name)
-    pyplot = sys.modules.get("matplotlib.pyplot")  # imported only if an experiment drew through pyplot
-    for figure in figures.values():
-        if pyplot is not None:
-            pyplot.close(figure)  # pyplot keeps its figures until closed; a no-op for plain Figure objects
-    return names
 
 
 def command_line(name: str, quick: bool, options: dict[str, Any], overrides: Sequence[str]) -> str:

@@ -54,7 +54,8 @@ class Run:
     def figures(self) -> list[tuple[Path, str]]:
         """(path, MIME type) of each figure safe to embed, one per figure (PNG before SVG); warns for others."""
         chosen: dict[str, tuple[Path, str]] = {}
-        for entry in self.summary["figures"]:
+        png_first = sorted(self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(".png")))
+        for entry in png_first:
             try:
                 path, mime = safe_image(self.folder, entry)
             except BrokenRunError as problem:
