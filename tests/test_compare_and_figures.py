@@ -70,9 +70,10 @@ def test_compare_refuses_runs_of_different_experiments_and_broken_folders(two_ru
 
 
 def test_number_lists_finds_every_curve_and_names_it():
-    data = {"runs": [{"label": "adam", "loss": [1, 2, 3], "status": "ok"}, {"name": "sgd", "loss": [3.0, 2.0]}],
-            "x": [1], "flags": [True, False], "lr": [0.1, 0.2], "nested": {"acc": [0.5, 0.6]}}
-    assert list(number_lists(data)) == [("adam", "loss", [1.0, 2.0, 3.0]), ("sgd", "loss", [3.0, 2.0]),
+    data = {"runs": [{"label": "adam", "loss": [1, 2, 4], "status": "ok"}, {"name": "sgd", "loss": [3.0, 2.0]}],
+            "x": [1], "flags": [True, False], "lr": [0.1, 0.2], "nested": {"acc": [0.5, 0.6]},
+            "epochs": [1, 2, 3], "steps": [0, 10, 20]}  # counters are axes, not curves
+    assert list(number_lists(data)) == [("adam", "loss", [1.0, 2.0, 4.0]), ("sgd", "loss", [3.0, 2.0]),
                                         ("", "lr", [0.1, 0.2]), ("", "acc", [0.5, 0.6])]
 
 
@@ -91,6 +92,9 @@ def test_figures_in_png_svg_and_pdf_parse_back(tmp_path):
     summary = json.loads((folder / "summary.json").read_text())
     assert sorted(summary["figures"]) == sorted(f"{stem}.{kind}" for stem in stems for kind in ("png", "svg"))
     assert set(json.loads((folder / "run.json").read_text())["files"]) >= {f"{stem}.pdf" for stem in stems}
+    assert main(["report", str(tmp_path), "--format", "svg"]) == 0
+    page = (tmp_path / "report.html").read_text()
+    assert page.count("data:image/svg+xml;base64,") == len(stems) and "data:image/png" not in page
 
 
 def test_figure_options_are_checked():

@@ -187,8 +187,19 @@ def test_the_report_shows_the_latest_full_size_run_and_older_ones_with_all(quick
     page = build_report(tmp_path).read_text()
     assert "<h3>Run of 20200101-000000</h3>" in page  # a full-size run comes before newer quick runs
     assert "20210101-000000" not in page and "2 older run(s) not shown (trainlab report --all shows them)" in page
+    study = tmp_path / "tune" / "my-study"  # a search as trainlab tune writes it
+    study.mkdir(parents=True)
+    shutil.copy(source / "paths.png", study / "best_curves.png")
+    (study / "summary.json").write_text(json.dumps({
+        "kind": "tune", "name": "tune", "study": "my-study", "title": "Hyperparameter search: my-study",
+        "description": "8 trials.", "command": "trainlab tune --study my-study", "headers": ["rank", "val acc"],
+        "rows": [["Best-1", "0.9"]], "conclusions": ["Best: trial 3."], "notes": [], "figures": ["best_curves.png"]}))
+    (study / "run.json").write_text(json.dumps({"finished": "2026-01-01T00:00:00", "seconds": 1.0}))
     page = build_report(tmp_path, all_runs=True).read_text()
     assert "<summary>2 older run(s)</summary>" in page
+    searches = page.index("<h2 class='book'>Hyperparameter searches (trainlab tune)</h2>")
+    assert page.index("data-experiment='gradient-descent'") < searches < page.index("data-experiment='tune-my-study'")
+    assert page.count("data:image/png;base64,") == 4  # the three gradient-descent runs and the search
     assert page.index("<h4>20220101-000000 <span class='badge quick'") < page.index("<h4>20210101-000000")
 
 

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete looks for this marker to complete the console script)
 """The ``trainlab`` command: parse arguments, dispatch to the library, print. No logic of its own."""
 
 from __future__ import annotations
@@ -147,6 +148,19 @@ def add_data_parser(commands: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=cmd_data)
 
 
+def complete_in_the_shell(parser: argparse.ArgumentParser) -> None:
+    """Tab completion of commands, options and experiment names, when argcomplete is installed.
+
+    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request this
+    returns at once; the command then runs as usual.
+    """
+    try:
+        import argcomplete  # optional dependency (pip install "trainlab[completion]")
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with "did you mean" added to a mistyped command or choice."""
 
@@ -189,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(argv: Sequence[str] | None) -> int:
     matplotlib.use("Agg")  # the command draws into files, never on a screen; the library leaves this choice open
     parser = build_parser()
+    complete_in_the_shell(parser)
     args, extras = parser.parse_known_args(argv)
     if extras:
         parser.error(f"unrecognized arguments: {' '.join(extras)}"

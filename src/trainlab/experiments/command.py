@@ -147,7 +147,7 @@ def one_line(error: BaseException | None) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``trainlab report [RUNS]``: one offline HTML page of the runs' summaries and figures."""
-    print(build_report(args.runs, args.out, all_runs=args.all))
+    print(build_report(args.runs, args.out, all_runs=args.all, prefer=args.format))
     return 0
 
 
@@ -168,12 +168,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def complete_names(prefix: str, **_: object) -> list[str]:
+    """The experiment names (and 'all') that start with ``prefix``: shell completion of ``trainlab run``."""
+    return [name for name in [*list_experiments(), "all"] if name.startswith(prefix)]
+
+
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """``list``, ``run NAME... | all``, ``report [RUNS]`` and ``compare RUN RUN...``."""
     commands.add_parser("list", help="the experiments that `trainlab run` reproduces").set_defaults(
         handler=cmd_list)
     run = commands.add_parser("run", help="run experiments (or all): figures, metrics and a summary")
-    run.add_argument("names", nargs="+", metavar="NAME", help="experiments from `trainlab list`, or 'all'")
+    names = run.add_argument("names", nargs="+", metavar="NAME", help="experiments from `trainlab list`, or 'all'")
+    names.completer = complete_names  # read by argcomplete (shell completion), when installed
     run.add_argument("--quick", action="store_true", help="a small version that runs in seconds")
     run.add_argument("--dataset", help="mnist (default), fashion-mnist or mnist-mini")
     run.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
@@ -198,6 +204,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--out", metavar="FILE", help="the HTML file (default RUNS/report.html)")
     report.add_argument("--all", action="store_true",
                         help="every complete run, not only the latest of each experiment (older ones folded)")
+    report.add_argument("--format", default="png", choices=("png", "svg"),
+                        help="the figures embedded where a run saved both (default png; svg stays sharp at any "
+                             "zoom: trainlab run --format png,svg)")
     report.set_defaults(handler=cmd_report)
     compare = commands.add_parser("compare", help="compare runs of one experiment: settings, results, curves")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders (runs/NAME/<timestamp>), two or more")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from trainlab.experiments.figures import figure_style
 from trainlab.experiments.runs import BrokenRunError, Run, load_run
 from trainlab.textio import format_cell, read_json, write_text
 
@@ -102,8 +104,12 @@ def number_lists(data: Any, path: str = "") -> Iterator[tuple[str, str, list[flo
 
 
 def is_curve(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) >= 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value))
+    """A list of at least two numbers that is not a counter (whole numbers in equal steps: epochs, steps)."""
+    if not (isinstance(value, list) and len(value) >= 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)):
+        return False
+    counter = all(isinstance(v, int) for v in value) and len({b - a for a, b in itertools.pairwise(value)}) == 1
+    return not counter
 
 
 def comparison_page(comparison: Comparison, out: Path) -> Path:
@@ -118,11 +124,12 @@ def comparison_page(comparison: Comparison, out: Path) -> Path:
              + "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
                        for row in results[1:]))
     figures = []
-    for metric, figure in comparison.figures():
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110)
-        data = base64.b64encode(buffer.getvalue()).decode("ascii")
-        figures.append(f"<figure><img alt='{html.escape(metric)}' src='data:image/png;base64,{data}'></figure>")
+    with figure_style("paper"):  # the colour-blind-safe palette
+        for metric, figure in comparison.figures():
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=110)
+            data = base64.b64encode(buffer.getvalue()).decode("ascii")
+            figures.append(f"<figure><img alt='{html.escape(metric)}' src='data:image/png;base64,{data}'></figure>")
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>trainlab compare: {html.escape(comparison.name)}</title><style>{STYLE}</style></head><body>"

@@ -124,10 +124,14 @@ def entries(runs: Iterable[Run]) -> list[Entry]:
     return sorted(grouped.values(), key=lambda e: (e.book == SEARCHES, order.get(e.key, len(order)), e.key))
 
 
-def build_report(root: str | Path = "runs", out: str | Path | None = None, *, all_runs: bool = False) -> Path:
+def build_report(root: str | Path = "runs", out: str | Path | None = None, *, all_runs: bool = False,
+                 prefer: str = "png") -> Path:
     """Write the report of the complete runs under ``root`` to ``out`` (default ``root/report.html``).
 
-    A broken or incomplete run folder is skipped with a warning naming it (see :mod:`.runs`)."""
+    ``all_runs``: the older runs of each experiment too; ``prefer``: the figure format embedded where a run has
+    both (png or svg). A broken or incomplete run folder is skipped with a warning naming it (:mod:`.runs`)."""
+    if prefer not in ("png", "svg"):
+        raise ValueError(f"--format {prefer}: the report embeds png or svg figures")
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"no runs at {root}: run an experiment first (trainlab run NAME)")
@@ -138,7 +142,7 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None, *, al
     shown = sum(len(entry.runs) if all_runs else 1 for entry in found)
     older = sum(len(entry.runs) - 1 for entry in found)
     hidden = f"; {older} older run(s) not shown (trainlab report --all shows them)" if older and not all_runs else ""
-    body = "".join(render_book(book, list(group), all_runs)
+    body = "".join(render_book(book, list(group), all_runs, prefer)
                    for book, group in itertools.groupby(found, key=lambda entry: entry.book))
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -161,22 +165,23 @@ def contents(found: list[Entry]) -> str:
     return f"<nav id='contents'><details open><summary>Contents</summary><ol>{''.join(books)}</ol></details></nav>"
 
 
-def render_book(book: str, group: list[Entry], all_runs: bool) -> str:
+def render_book(book: str, group: list[Entry], all_runs: bool, prefer: str) -> str:
     sections = []
     for entry in group:
         shown, older = entry.runs[0], entry.runs[1:]
         source = f"<p class='source'>{html.escape(entry.source)}</p>" if entry.source else ""
         parts = [f"<section class='experiment' id='{anchor(entry.key)}' data-experiment='{html.escape(entry.key)}'>",
-                 source, f"<h3>{html.escape(shown.summary['title'])}{quick_badge(shown)}</h3>", render_run(shown)]
+                 source, f"<h3>{html.escape(shown.summary['title'])}{quick_badge(shown)}</h3>",
+                 render_run(shown, prefer)]
         if all_runs and older:
             parts.append(f"<details class='older'><summary>{len(older)} older run(s)</summary>"
-                         + "".join(f"<h4>{html.escape(run.started)}{quick_badge(run)}</h4>{render_run(run)}"
+                         + "".join(f"<h4>{html.escape(run.started)}{quick_badge(run)}</h4>{render_run(run, prefer)}"
                                    for run in older) + "</details>")
         sections.append("".join(parts) + "</section>")
     return f"<h2 class='book'>{html.escape(book)}</h2>{''.join(sections)}"
 
 
-def render_run(run: Run) -> str:
+def render_run(run: Run, prefer: str = "png") -> str:
     """One run: description, command and folder, notes, the key-results table, conclusions, figures."""
     summary = run.summary
     parts = [f"<p>{html.escape(str(summary['description']))}</p>",
@@ -188,7 +193,7 @@ def render_run(run: Run) -> str:
                    for row in summary["rows"])
     parts.append(f"<div class='scroll'><table><tr>{head}</tr>{rows}</table></div>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(str(c))}</li>" for c in summary["conclusions"]) + "</ul>")
-    for path, mime in run.figures():
+    for path, mime in run.figures(prefer):
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         parts.append(f"<figure><img alt='{html.escape(path.name)}' src='data:{mime};base64,{data}'></figure>")
     return "".join(parts)

@@ -149,9 +149,13 @@ def run_many(names: Sequence[str], *, jobs: int = 1, threads: int | None = 1, **
         return
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no BLAS thread pools copied by fork
     with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context, initializer=quiet) as pool:
-        futures = [pool.submit(run_captured, name, threads, options) for name in names]
+        futures = {pool.submit(run_captured, name, threads, options): name for name in names}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                outcome = future.result()
+            except Exception as error:  # the worker process died (killed, out of memory): say which experiment
+                outcome = Outcome(futures[future], None, RuntimeError(f"its worker process died ({error})"), [])
+            yield outcome
 
 
 def run_captured(name: str, threads: int | None, options: dict[str, Any]) -> Outcome:

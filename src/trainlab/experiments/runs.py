@@ -51,11 +51,12 @@ class Run:
     def started(self) -> str:
         return str(self.facts.get("started", self.folder.name))
 
-    def figures(self) -> list[tuple[Path, str]]:
-        """(path, MIME type) of each figure safe to embed, one per figure (PNG before SVG); warns for others."""
+    def figures(self, prefer: str = "png") -> list[tuple[Path, str]]:
+        """(path, MIME type) of each figure safe to embed, one file per figure, of type ``prefer`` where there
+        is a choice (png or svg); a warning for each entry that is not embedded."""
         chosen: dict[str, tuple[Path, str]] = {}
-        png_first = sorted(self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(".png")))
-        for entry in png_first:
+        preferred = sorted(self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(prefer)))
+        for entry in preferred:
             try:
                 path, mime = safe_image(self.folder, entry)
             except BrokenRunError as problem:
