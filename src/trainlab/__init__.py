@@ -20,6 +20,7 @@ from trainlab.callbacks import (
 )
 from trainlab.data import load_dataset, load_mnist
 from trainlab.gradcheck import check_gradients, numerical_gradient
+from trainlab.history import History
 from trainlab.initializers import (
     Constant,
     GlorotNormal,
@@ -44,8 +45,10 @@ from trainlab.landscapes import (
     optimizer_path,
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
+from trainlab.liveplot import LivePlot
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
 from trainlab.metrics import accuracy
+from trainlab.mlp import mlp
 from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
     SGD,
@@ -78,7 +81,7 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import History, Trainer
+from trainlab.training import Trainer
 
 __all__ = [
     "ELU",
@@ -118,6 +121,7 @@ __all__ = [
     "LecunNormal",
     "LecunUniform",
     "Lion",
+    "LivePlot",
     "Loss",
     "MaxNorm",
     "MeanSquaredError",
@@ -167,6 +171,7 @@ __all__ = [
     "load_mnist",
     "load_model",
     "make_rng",
+    "mlp",
     "numerical_gradient",
     "one_hot",
     "optimizer_path",
