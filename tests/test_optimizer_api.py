@@ -19,7 +19,8 @@ from test_optimizers import CASES, NAMES, make, quadratic, run_reference, run_tr
 import trainlab as tl
 from trainlab.optimizers import OPTIMIZERS
 
-REGISTERED = sorted({registered for registered, _ in CASES.values()})
+REGISTERED = sorted({registered for registered, _ in CASES.values()})  # the classes' names
+
 
 
 # -- in place, allocation-light --------------------------------------------------------------------------------
@@ -178,7 +179,9 @@ def test_defaults_and_config():
         optimizer = make(name)
         assert type(optimizer)(**optimizer.get_config()).get_config() == optimizer.get_config()
         assert tl.registry.deserialize(tl.registry.serialize(optimizer)).get_config() == optimizer.get_config()
-    assert OPTIMIZERS.names() == REGISTERED
+    assert OPTIMIZERS.names() == sorted([*REGISTERED, "amsgrad"])
+    amsgrad = tl.get_optimizer("amsgrad", lr=0.01)  # a name for Adam(amsgrad=True)
+    assert type(amsgrad) is tl.Adam and amsgrad.amsgrad is True and amsgrad.lr == 0.01
     assert isinstance(tl.get_optimizer("Adam", lr=3e-4), tl.Adam) and tl.get_optimizer("Adam", lr=3e-4).lr == 3e-4
 
 

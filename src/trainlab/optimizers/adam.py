@@ -7,6 +7,7 @@ All keep a moving average m of the gradients (the first moment) and all but AdaM
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -84,6 +85,9 @@ class Adam(AdamFamily):
         if v_max is not None:  # AMSGrad: v_max ← max(v_max, v), used for v
             v = np.maximum(v_max, v, out=v_max)
         self.descend(theta, m, v, work, bias_1=1.0 - β1**t)  # θ ← θ − η·m̂ / (√v̂ + ε)
+
+
+OPTIMIZERS.add("amsgrad", functools.partial(Adam, amsgrad=True))  # a name for lists of optimizers
 
 
 @OPTIMIZERS.register("adamw")
