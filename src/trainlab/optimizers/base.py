@@ -188,6 +188,7 @@ class Optimizer(Configurable):
         self.grad_norm: float | None = None
         self.state: dict[str, dict[str, Array]] = {}
         self._scratch: dict[tuple[str, np.dtype], Array] = {}
+        self._arguments: dict[str, RuleArguments] = {}
         self._check_state = False
 
     def get_config(self) -> dict[str, Any]:
@@ -229,24 +230,24 @@ class Optimizer(Configurable):
         self.grad_norm = math.sqrt(sum(squares))
         scale = 1.0 if self.clip_norm is None else clip_factor(self.grad_norm, self.clip_norm)
         self.iterations += 1
+        clipping = self.clip_value is not None or scale < 1.0
         for name, theta in params.items():
-            g = grads[name]
-            if self.clip_value is not None:
-                g = np.clip(g, -self.clip_value, self.clip_value, out=self._buffer("clipped", theta))
-            elif scale < 1.0:
-                g = np.multiply(g, scale, out=self._buffer("clipped", theta))
-            self._apply_rule(theta, g, self._state_of(name, theta))
+            g = self._clipped(grads[name], theta, scale) if clipping else grads[name]
+            arguments = self._arguments.get(name)
+            if arguments is None or arguments.theta is not theta:  # made once per parameter
+                arguments = self._arguments[name] = RuleArguments(self, name, theta)
+            if arguments.blocks is None or not g.flags.c_contiguous:
+                self.rule(theta, g, *arguments.state, **arguments.scratch)
+            else:  # a large parameter, block by block
+                g = g.reshape(-1)
+                for start, stop, theta_block, state_block, scratch in arguments.blocks:
+                    self.rule(theta_block, g[start:stop], *state_block, **scratch)
 
-    def _apply_rule(self, theta: Array, g: Array, state: list[Array]) -> None:
-        """The rule on the whole parameter, or on blocks of ``block_size`` entries of a large one."""
-        if theta.size <= self.block_size or not (theta.flags.c_contiguous and g.flags.c_contiguous):
-            self.rule(theta, g, *state, **{key: self._buffer(key, theta) for key in self.scratch})
-            return
-        flat = [array.reshape(-1) for array in (theta, g, *state)]  # views: contiguous arrays
-        for start in range(0, theta.size, self.block_size):
-            theta_block, g_block, *state_block = (array[start:start + self.block_size] for array in flat)
-            self.rule(theta_block, g_block, *state_block,
-                      **{key: self._buffer(key, theta_block) for key in self.scratch})
+    def _clipped(self, g: Array, theta: Array, scale: float) -> Array:
+        """g clipped by value, or scaled by the clip factor of its global norm, in a scratch array."""
+        if self.clip_value is not None:
+            return np.clip(g, -self.clip_value, self.clip_value, out=self._buffer("clipped", theta))
+        return np.multiply(g, scale, out=self._buffer("clipped", theta))
 
     def check_gradients(self, params: Mapping[str, Array], grads: Mapping[str, Array]) -> list[float]:
         """Raise a clear error for mismatched names, types or shapes or a NaN/inf gradient; return ‖gᵢ‖².
@@ -262,13 +263,9 @@ class Optimizer(Configurable):
         squares = []
         for name, param in params.items():
             grad = grads[name]
-            if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
-                raise TypeError(f"params[{name!r}] must be a float NumPy array (updated in place), "
-                                f"got {type(param).__name__}")
-            if not isinstance(grad, np.ndarray):
-                raise TypeError(f"grads[{name!r}] must be a NumPy array, got {type(grad).__name__}")
-            if grad.shape != param.shape:
-                raise ValueError(f"grads[{name!r}] has shape {grad.shape} but params[{name!r}] has {param.shape}")
+            if not (isinstance(grad, np.ndarray) and isinstance(param, np.ndarray) and grad.shape == param.shape
+                    and param.dtype.kind == "f"):
+                self._explain_mismatch(name, param, grad)
             square = float(np.vdot(grad, grad))
             if not math.isfinite(square):
                 if not np.isfinite(grad).all():
@@ -279,6 +276,15 @@ class Optimizer(Configurable):
                 square = float(np.vdot(grad.astype(np.float64), grad.astype(np.float64)))  # float32 overflow
             squares.append(square)
         return squares
+
+    @staticmethod
+    def _explain_mismatch(name: str, param: Any, grad: Any) -> None:
+        if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
+            raise TypeError(f"params[{name!r}] must be a float NumPy array (updated in place), "
+                            f"got {type(param).__name__}")
+        if not isinstance(grad, np.ndarray):
+            raise TypeError(f"grads[{name!r}] must be a NumPy array, got {type(grad).__name__}")
+        raise ValueError(f"grads[{name!r}] has shape {grad.shape} but params[{name!r}] has {param.shape}")
 
     # -- state and scratch -----------------------------------------------------------------------------------
     def _state_of(self, name: str, theta: Array) -> list[Array]:
@@ -298,6 +304,7 @@ class Optimizer(Configurable):
         buffer = self._scratch.get((key, like.dtype))
         if buffer is None or buffer.size < like.size:
             buffer = self._scratch[(key, like.dtype)] = np.empty(like.size, dtype=like.dtype)
+            self._arguments.clear()  # they hold views of the smaller buffer: share the new one
         return buffer[: like.size].reshape(like.shape)
 
     def state_dict(self) -> dict[str, Any]:
@@ -341,6 +348,7 @@ class Optimizer(Configurable):
             setattr(self, key, getattr(fresh, key))
         self.iterations = iterations
         self.state = arrays
+        self._arguments.clear()
         self._check_state = True
 
     def _check_loaded_state(self, params: Mapping[str, Array]) -> None:
@@ -355,10 +363,32 @@ class Optimizer(Configurable):
                                      f"but params[{name!r}] has {param.shape}")
                 if array.dtype != param.dtype:
                     slots[slot] = array.astype(param.dtype)
+        self._arguments.clear()
         self._check_state = False
 
 
 Optimizer._build_constructor()
+
+
+class RuleArguments:
+    """What the rule gets for one parameter besides its gradient: its state arrays and scratch arrays, and
+    for a large parameter the same in blocks of ``block_size`` entries (views, made once and kept while the
+    parameter is the same array: preparing them anew at every update cost more than the arithmetic of a
+    small parameter)."""
+
+    def __init__(self, optimizer: Optimizer, name: str, theta: Array) -> None:
+        self.theta = theta
+        self.state = optimizer._state_of(name, theta)
+        self.scratch = {key: optimizer._buffer(key, theta) for key in optimizer.scratch}
+        self.blocks: list[tuple[int, int, Array, list[Array], dict[str, Array]]] | None = None
+        size = optimizer.block_size
+        if theta.size > size and theta.flags.c_contiguous:
+            flat = [array.reshape(-1) for array in (theta, *self.state)]  # views: contiguous arrays
+            self.blocks = []
+            for start in range(0, theta.size, size):
+                theta_block, *state_block = (array[start:start + size] for array in flat)
+                scratch = {key: optimizer._buffer(key, theta_block) for key in optimizer.scratch}
+                self.blocks.append((start, start + size, theta_block, state_block, scratch))
 
 
 def get_optimizer(spec: str | Optimizer, argument: str = "optimizer", **kwargs: Any) -> Optimizer:
