@@ -30,7 +30,8 @@ SAVED_STATE = DATA / "optimizer_state_v1.npz"
 SHAPES = {"W": (300, 256), "b": (256,), "V": (20, 7)}  # W: 76,800 entries, above the block size
 STEPS = 6
 CLIPPING = {"none": {}, "norm": {"clip_norm": 40.0}, "value": {"clip_value": 0.5}}
-RECORDED = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam", "adamw"]
+RECORDED = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam", "adamw",  # before
+            "adadelta", "amsgrad", "radam", "lion"]  # recorded after the rewrite that added them
 
 
 def digest(array: np.ndarray) -> str:
@@ -86,6 +87,8 @@ def record() -> None:
     DATA.mkdir(exist_ok=True)
     goldens = {"/".join(case): run(*case) for case in cases()}
     GOLDENS.write_text(json.dumps(goldens, indent=0, sort_keys=True) + "\n")
+    if SAVED_STATE.exists():  # saved by the first version: never replaced
+        return
     params, grads, optimizer = saved_state_run()
     state = optimizer.state_dict()
     before = {k: v.copy() for k, v in params.items()}
