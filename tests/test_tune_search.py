@@ -3,33 +3,19 @@
 import contextlib
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
+import matplotlib.image
 import pytest
 from optuna.trial import TrialState
+from tune_helpers import TINY, tiny
 
-from trainlab.cli import main
 from trainlab.tune import SearchConfig, StorageError, load_result, run_search, write_outputs
 from trainlab.tune.storage import open_storage
-
-TINY = ("lr=1e-3..1e-1:log", "weight_decay=1e-8..1e-4:log", "hidden_layers=1", "hidden_units=16")
-
-
-def tiny(**changes) -> SearchConfig:
-    """A search of seconds: 6 trials of 3 epochs on 240 + 60 samples, a 784-16-10 network."""
-    settings = {"dataset": "mnist-mini", "train_samples": 300, "epochs": 3, "trials": 6, "space": TINY, "seed": 0}
-    return SearchConfig(**{**settings, **changes})
-
-
-def tiny_args(*extra: str) -> list[str]:
-    """The same search as ``tiny()`` as ``trainlab tune`` options."""
-    return ["--dataset", "mnist-mini", "--train-samples", "300", "--epochs", "3", "--trials", "6",
-            *(f"--space={entry}" for entry in TINY), *extra]
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +48,22 @@ def test_results_are_kept_in_the_storage_and_written_out(small_search, tmp_path)
         [(t.number, t.params, t.val_accuracy) for t in result.trials]
     assert loaded.config.search_space() == result.space() and loaded.config.epochs == 3
     files = write_outputs(result, tmp_path, best=4, top_k=3)
+    figures = {"best_curves.png", "scatter.png", "importances.png", "optimization_history.png"}
     assert {path.name for path in files.values()} == {"config.json", "trials.json", "trials.csv", "summary.md",
-                                                     "narrowing.json", "best_curves.png", "scatter.png", "history.png"}
+                                                     "summary.json", "run.json", "narrowing.json", *figures}
+    for name in figures:  # whole PNG files that decode
+        assert matplotlib.image.imread(tmp_path / name).shape[2] in (3, 4)
+    assert not list(tmp_path.glob(".*.part"))  # atomic writes leave no temporary files
     summary = (tmp_path / "summary.md").read_text()
     assert "## Best-4 by final validation accuracy" in summary and "| Best-4 |" in summary
     assert "trainlab tune" in summary and "--study hyperparameter-search-stage2" in summary
+    data = json.loads((tmp_path / "summary.json").read_text())  # the keys of an experiment's summary.json
+    assert {"title", "description", "command", "headers", "rows", "conclusions", "notes", "figures"} <= set(data)
+    assert data["kind"] == "tune" and data["headers"][:3] == ["rank", "trial", "val acc"] and len(data["rows"]) == 4
+    assert sorted(data["figures"]) == sorted(figures) and data["storage"] == str(out / "study.db")
+    best = max(result.complete, key=lambda t: (t.value, -t.number))
+    assert data["rows"][0][1] == str(best.number) and f"trial {best.number}," in data["conclusions"][0]
+    assert data["command"].startswith("trainlab tune --dataset mnist-mini --train-samples 300")
     trials = json.loads((tmp_path / "trials.json").read_text())["trials"]
     assert len(trials) == 6 and len(trials[0]["val_accuracy"]) == 3
     assert len((tmp_path / "trials.csv").read_text().splitlines()) == 7
@@ -190,34 +187,3 @@ def test_storage_that_cannot_connect_fails_before_any_trial(tmp_path):
             run_search(tiny(storage=url, out=str(tmp_path)))
         assert "secret" not in str(caught.value)
     assert not any(tmp_path.iterdir())  # nothing was written
-
-
-def test_cli_runs_a_search_and_writes_the_results(tmp_path, capsys):
-    out = tmp_path / "cli"
-    assert main(["tune", *tiny_args("--trials", "3", "--out", str(out), "--best", "3", "--top-k", "2")]) == 0
-    printed = capsys.readouterr().out
-    assert "[3/3] trial" in printed and "Best-3 by final validation accuracy" in printed
-    assert "narrowed from the top 2 trials" in printed and "second stage: trainlab tune" in printed
-    assert (out / "best_curves.png").stat().st_size > 5000 and (out / "study.db").exists()
-
-
-@pytest.mark.parametrize(("args", "message"), [
-    (["--space", "lr=1e-2..1e-4:log"], "the range is inverted"),
-    (["--space", "lr=1e-3..1e-3"], "the range is empty"),
-    (["--space", "learning_rate=1e-3..1e-2"], "unknown parameter 'learning_rate'"),
-    (["--storage", "postgresql://127.0.0.1:1/x"], "cannot open storage"),
-    (["--train-samples", "many"], "--train-samples takes a whole number or 'all'"),
-    (["--val-fraction", "1.5"], r"val_fraction must be in \[0.0, 1.0\)"),
-])
-def test_cli_bad_input_is_one_clear_line(args, message, tmp_path, capsys):
-    assert main(["tune", *tiny_args(*args, "--out", str(tmp_path / "bad"))]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith("trainlab tune: error: ") and len(error.strip().splitlines()) == 1
-    assert re.search(message, error)
-    assert not (tmp_path / "bad" / "study.db").exists()  # refused before the storage was touched
-
-
-def test_cli_lists_the_parameters(capsys):
-    assert main(["tune", "--list-params"]) == 0
-    printed = capsys.readouterr().out
-    assert "weight_decay" in printed and "decoupled_weight_decay" in printed and "[0, 1)" in printed
