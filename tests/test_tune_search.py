@@ -187,3 +187,24 @@ def test_storage_that_cannot_connect_fails_before_any_trial(tmp_path):
             run_search(tiny(storage=url, out=str(tmp_path)))
         assert "secret" not in str(caught.value)
     assert not any(tmp_path.iterdir())  # nothing was written
+
+
+def test_trials_give_the_numbers_they_gave_before_the_search_used_tl_mlp():
+    """Recorded before the search's own network builder was replaced by tl.mlp (issue 11): same seed, same
+    parameters, same curves (validation accuracy in 60ths; training loss to 6 digits)."""
+    space = (*TINY, "dropout=0..0.5", "batchnorm=true,false")
+    result = run_search(tiny(trials=4, space=space))
+    assert [t.params for t in result.trials] == [
+        {"lr": 0.032825192461014605, "weight_decay": 1.1837855861397016e-08, "dropout": 0.22304823604589263,
+         "batchnorm": True},
+        {"lr": 0.03222520532661312, "weight_decay": 2.5056949729472683e-05, "dropout": 0.4264661242705982,
+         "batchnorm": True},
+        {"lr": 0.0024410598503102833, "weight_decay": 1.2675715641483277e-06, "dropout": 0.15093671196191927,
+         "batchnorm": True},
+        {"lr": 0.0023303652455871327, "weight_decay": 1.9587144030807538e-05, "dropout": 0.09607087577115869,
+         "batchnorm": False}]
+    assert [[round(v * 60) for v in t.val_accuracy] for t in result.trials] == \
+        [[9, 12, 20], [12, 17, 25], [5, 4, 4], [5, 5, 5]]
+    assert [loss for t in result.trials for loss in t.train_loss] == pytest.approx(
+        [2.548017, 2.086471, 1.909378, 2.791944, 2.316056, 2.093923, 2.842993, 2.855397, 2.613949,
+         2.357853, 2.301165, 2.330762], rel=1e-5)
