@@ -64,8 +64,8 @@ class TrialRecord:
 class SearchResult:
     """A search: its config, the data it used, and every trial by number.
 
-    ``dataset`` is the dataset actually loaded and ``data_note`` what a reader must know about it (a
-    fallback to mnist-mini); ``storage`` is the URL with its password hidden; ``seconds`` the wall time
+    ``dataset`` is the dataset actually loaded and ``data_note`` what a reader must know about it;
+    ``storage`` is the URL with its password hidden; ``seconds`` the wall time
     of the call that produced the result (0 when loaded).
     """
 

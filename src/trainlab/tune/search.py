@@ -39,7 +39,7 @@ def run_search(config: SearchConfig, log: Log | None = None) -> SearchResult:
     """Run (or resume, or join) the search ``config`` describes until ``config.trials`` trials are finished.
 
     Every setting, the storage's connection and the data are checked before the first trial. ``log``
-    (e.g. ``print``) receives a line per finished trial and notes such as a dataset fallback. A storage
+    (e.g. ``print``) receives a line per finished trial and notes about the data. A storage
     that fails during the search (a full disk) is a :class:`~trainlab.tune.storage.StorageError` saying
     that the finished trials are kept. Returns every trial of the study, including those run by other
     processes or machines.
