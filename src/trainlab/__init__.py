@@ -6,7 +6,20 @@ all checked against numerical gradients; and experiments that reproduce the text
 
 __version__ = "0.1.0"
 
-from trainlab.activations import ELU, GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from trainlab.activations import (
+    ELU,
+    GELU,
+    SELU,
+    Identity,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    RReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+)
 from trainlab.backend import make_rng
 from trainlab.base import Layer
 from trainlab.callbacks import (
@@ -124,11 +137,13 @@ __all__ = [
     "OneCycle",
     "Ones",
     "Optimizer",
+    "PReLU",
     "PiecewiseConstant",
     "PlateauReducer",
     "PowerDecay",
     "ProgressBar",
     "RMSProp",
+    "RReLU",
     "ReLU",
     "ReduceLROnPlateau",
     "Regularizer",
