@@ -58,6 +58,7 @@ from trainlab.landscapes import (
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
+from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
@@ -121,6 +122,7 @@ __all__ = [
     "History",
     "Identity",
     "Initializer",
+    "LRFinderResult",
     "Layer",
     "LeakyReLU",
     "LearningRateScheduler",
@@ -164,6 +166,7 @@ __all__ = [
     "clip_by_value",
     "elongated_bowl",
     "elongated_bowl_gradient",
+    "find_lr",
     "function_2",
     "get_activation",
     "get_initializer",

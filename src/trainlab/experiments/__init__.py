@@ -23,7 +23,9 @@ MODULES = {
     "overfitting": "overfitting",
     "hyperparameter-search": "hyperparameter_search",
     "lr-schedules": "lr_schedules",
+    "lr-finder": "lr_finder",
     "regularization": "regularization",
+    "activations": "activations",
     "recipes": "recipes",
 }
 

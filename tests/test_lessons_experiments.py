@@ -1,0 +1,82 @@
+"""The lessons of issue 13, each run with --quick: the numbers that carry each lesson, and the noise rule."""
+
+import numpy as np
+import pytest
+
+import trainlab as tl
+from trainlab.experiments import get_experiment
+from trainlab.experiments.noise import Spread, compare, differs
+
+_CACHE = {}
+
+
+def quick(name):
+    """(module, config, result, summary) of experiment ``name`` run once with its quick config."""
+    if name not in _CACHE:
+        module = get_experiment(name)
+        config = module.Config().quick()
+        result = module.run(config)
+        _CACHE[name] = module, config, result, module.summarize(result)
+    return _CACHE[name]
+
+
+def text(summary):
+    return " ".join(summary.conclusions)
+
+
+# -- the noise rule ------------------------------------------------------------------------------------------
+def test_spread_and_the_noise_rule():
+    a, b = Spread.of([0.90, 0.92, 0.91]), Spread.of([0.80, 0.81, 0.79])
+    assert a.mean == pytest.approx(0.91) and a.sd == pytest.approx(0.01) and a.text() == "0.910 ± 0.010"
+    assert differs(a, b) and not differs(a, Spread.of([0.905, 0.93, 0.89]))
+    assert not differs(Spread.of([0.9]), Spread.of([0.1]))  # one seed: no noise estimate, no claim
+    sentence = compare("x", [0.90, 0.92, 0.91], "y", [0.80, 0.81, 0.79], "acc")
+    assert "x is better by 0.110, more than the seed-to-seed noise (2 standard errors: 0.016" in sentence
+    assert "y is better" in compare("x", [0.90, 0.92, 0.91], "y", [0.80, 0.81, 0.79], "loss", higher_is_better=False)
+    assert "within the seed-to-seed noise" in compare("x", [0.90, 0.95], "y", [0.91, 0.93], "acc")
+    assert "noise is unknown" in compare("x", [0.9], "y", [0.1], "acc")
+    with pytest.raises(ValueError, match="values is empty"):
+        Spread.of([])
+
+
+# -- activations (issue 13, lesson 3) ------------------------------------------------------------------------
+def test_activations_sigmoid_gradients_vanish_while_the_relu_family_keeps_them():
+    module, config, result, summary = quick("activations")
+    assert len(result.runs) == len(config.activations) * config.repeats
+    for run in result.runs:
+        assert len(run.grad_norms) == config.epochs + 1 and len(run.grad_norms[0]) == config.depth + 1
+        assert len(run.test_accuracy) == config.epochs + 1
+    ratios = {a: np.mean([module.ratio(r.grad_norms[0]) for r in module.runs_of(result, a)])
+              for a in result.activations}
+    assert ratios["sigmoid"] < 1e-2  # Glorot-initialized sigmoid: the first layer barely gets a gradient
+    assert all(1e-2 < ratios[a] < 1e2 for a in ("relu", "prelu", "rrelu", "selu"))
+    dead = {a: [r.dead_fraction for r in module.runs_of(result, a)] for a in result.activations}
+    assert all(d == [0.0, 0.0] for a in ("prelu", "rrelu", "selu") for d in dead[a])  # they cannot die
+    assert "the gradients vanish on the way down to the input with sigmoid with glorot_normal (" in text(summary)
+    assert any(line.startswith("Book: selu > relu (") for line in summary.conclusions)
+
+
+def test_dead_fraction_counts_units_that_never_fire():
+    module = get_experiment("activations")
+    model = tl.Sequential([tl.Dense(4), tl.ReLU(), tl.Dense(2)], input_dim=3, seed=0)
+    model.params["dense1.b"][:] = [-100.0, -100.0, 100.0, 100.0]  # two units can never fire
+    assert module.dead_fraction(model, np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)) == 0.5
+    assert module.split_spec("sigmoid@1.0") == ("sigmoid", 1.0) and module.split_spec("selu") == ("selu",
+                                                                                                  "lecun_normal")
+
+
+# -- lr-finder (issue 13, lesson 11) -------------------------------------------------------------------------
+def test_lr_finder_sweeps_and_trains_with_the_found_rate():
+    module, config, result, summary = quick("lr-finder")
+    assert len(result.sweeps) == config.repeats and len(result.runs) == 3 * config.repeats
+    for found in result.sweeps:
+        assert found.lrs[0] == pytest.approx(config.min_lr) and found.lrs == sorted(found.lrs)
+        assert found.suggested_lr == pytest.approx(found.turn_lr / 10)
+        assert found.turn_lr == found.lrs[int(np.argmin(found.smoothed))]
+        runs = {r.arm: r for r in result.runs if r.seed == found.seed}
+        assert runs[module.ARMS[0]].lr == runs[module.ARMS[1]].lr == found.suggested_lr
+        assert runs[module.ARMS[2]].lr == config.hand_lr
+    assert all(len(r.val_accuracy) == config.epochs for r in result.runs)
+    assert min(module.accuracies(result, module.ARMS[2])) > 0.25  # plain SGD at 0.01 learns something
+    assert summary.conclusions[0].startswith("The smoothed loss turned up at η = ")
+    assert summary.conclusions[1].startswith("Test accuracy after 2 epochs: 1cycle at the found rate")
