@@ -9,10 +9,11 @@ the conclusions the numbers support, computed from them).
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
+
+from trainlab.textio import markdown_table, parse_value
 
 
 @dataclass
@@ -36,28 +37,8 @@ class ExperimentConfig:
             if key not in fields:
                 raise ValueError(f"--set {key}={text}: {type(self).__module__.rsplit('.', 1)[-1]} has no setting "
                                  f"{key!r}; settings: {', '.join(sorted(fields))}")
-            changes[key] = parse_value(key, text, hints[key])
+            changes[key] = parse_value(text, hints[key], f"--set {key}={text}")
         return dataclasses.replace(self, **changes)
-
-
-def parse_value(key: str, text: str, hint: Any) -> Any:
-    """``text`` as a value of type ``hint`` (int, float, bool, str, an optional, or a tuple of those)."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null", ""):
-            return None
-        return parse_value(key, text, next(a for a in args if a is not type(None)))
-    if origin in (tuple, list):
-        item = args[0] if args else str
-        return tuple(parse_value(key, part.strip(), item) for part in text.split(",") if part.strip())
-    try:
-        if hint is bool:
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError
-            return text.lower() in ("true", "1", "yes")
-        return hint(text)
-    except ValueError:
-        raise ValueError(f"--set {key}={text}: expected a value of type {getattr(hint, '__name__', hint)}") from None
 
 
 @dataclass
@@ -70,11 +51,4 @@ class Summary:
     notes: list[str] = field(default_factory=list)
 
     def table_markdown(self) -> str:
-        def cell(value: Any) -> str:
-            if isinstance(value, float):
-                return f"{value:.4g}"
-            return str(value)
-
-        lines = ["| " + " | ".join(self.headers) + " |", "|" + "---|" * len(self.headers)]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in self.rows]
-        return "\n".join(lines)
+        return markdown_table([self.headers, *self.rows])
