@@ -80,3 +80,25 @@ def test_lr_finder_sweeps_and_trains_with_the_found_rate():
     assert min(module.accuracies(result, module.ARMS[2])) > 0.25  # plain SGD at 0.01 learns something
     assert summary.conclusions[0].startswith("The smoothed loss turned up at η = ")
     assert summary.conclusions[1].startswith("Test accuracy after 2 epochs: 1cycle at the found rate")
+
+
+# -- adagrad-fade (issue 13, lesson 1) -----------------------------------------------------------------------
+def test_adagrad_steps_only_shrink_while_rmsprop_steps_follow_the_gradients():
+    module, config, result, summary = quick("adagrad-fade")
+    adagrad = module.runs_of(result, "adagrad")
+    assert len(adagrad) == config.repeats and len(result.runs) == len(config.optimizers) * config.repeats
+    for run in adagrad:  # every entry's η/(√h + ε) can only shrink, so their median can only shrink
+        assert all(b <= a for a, b in zip(run.median_step, run.median_step[1:], strict=False))
+        assert run.steps[-1] == config.iterations and len(run.step_loss) == config.iterations
+    assert all(module.growth(r) > 1 for r in module.runs_of(result, "rmsprop:0.9"))
+    distances = {spec: module.distance(path, config.steps_2d) for spec, path in zip(result.optimizers, result.paths,
+                                                                                       strict=True)}
+    assert distances["adagrad"] > 1.0 and distances["rmsprop:0.99"] < 0.1  # AdaGrad stalls on the long 2-D run
+    assert "Only AdaGrad ended with smaller effective steps" in text(summary)
+
+
+def test_adagrad_median_step_by_hand():
+    module = get_experiment("adagrad-fade")
+    optimizer = tl.AdaGrad(lr=0.5, eps=1e-7)
+    optimizer.update({"w": np.zeros(3)}, {"w": np.array([1.0, 2.0, 4.0])})
+    assert module.median_step(optimizer) == pytest.approx(0.5 / (2.0 + 1e-7))

@@ -17,6 +17,7 @@ MODULES = {
     "optimizers-2d": "optimizers_2d",
     "optimizers": "optimizers",
     "optimizer-table": "optimizer_table",
+    "adagrad-fade": "adagrad_fade",
     "init-histograms": "init_histograms",
     "init-compare": "init_compare",
     "batchnorm": "batchnorm",
