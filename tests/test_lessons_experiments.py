@@ -102,3 +102,26 @@ def test_adagrad_median_step_by_hand():
     optimizer = tl.AdaGrad(lr=0.5, eps=1e-7)
     optimizer.update({"w": np.zeros(3)}, {"w": np.array([1.0, 2.0, 4.0])})
     assert module.median_step(optimizer) == pytest.approx(0.5 / (2.0 + 1e-7))
+
+
+# -- symmetric-weights (issue 13, lesson 2) ------------------------------------------------------------------
+def test_symmetric_weights_keep_every_unit_a_copy_and_do_not_learn():
+    module, config, result, summary = quick("symmetric-weights")
+    for run in result.runs:
+        assert len(run.distinct) == len(run.test_accuracy) == config.epochs + 1
+        if run.init == "xavier":
+            assert all(d == list(config.hidden) for d in run.distinct)
+        else:
+            assert all(d == [1, 1] for d in run.distinct) and max(max(s) for s in run.spread) < 1e-6
+    random = [r.test_accuracy[-1] for r in module.runs_of(result, "xavier")]
+    for init in ("zeros", "constant"):
+        symmetric = [r.test_accuracy[-1] for r in module.runs_of(result, init)]
+        assert min(random) > max(symmetric) + 0.2
+    assert "its 16 units stayed copies of each other" in text(summary)
+
+
+def test_distinct_units_and_spread_by_hand():
+    module = get_experiment("symmetric-weights")
+    W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])
+    assert module.distinct_units(W) == 2 and module.distinct_units(np.ones((3, 4))) == 1
+    assert module.spread(W) == pytest.approx(np.mean([np.std([1, 1, 2]), 0.0]))

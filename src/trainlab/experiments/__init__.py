@@ -18,6 +18,7 @@ MODULES = {
     "optimizers": "optimizers",
     "optimizer-table": "optimizer_table",
     "adagrad-fade": "adagrad_fade",
+    "symmetric-weights": "symmetric_weights",
     "init-histograms": "init_histograms",
     "init-compare": "init_compare",
     "batchnorm": "batchnorm",
