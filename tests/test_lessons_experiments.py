@@ -125,3 +125,26 @@ def test_distinct_units_and_spread_by_hand():
     W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])
     assert module.distinct_units(W) == 2 and module.distinct_units(np.ones((3, 4))) == 1
     assert module.spread(W) == pytest.approx(np.mean([np.std([1, 1, 2]), 0.0]))
+
+
+# -- gradient-clipping (issue 13, lesson 4) ------------------------------------------------------------------
+def test_gradient_clipping_by_norm_rescues_the_exploding_net():
+    module, _, result, summary = quick("gradient-clipping")
+    for seed in {r.seed for r in result.runs}:
+        first = {r.arm: r.grad_norm[0] for r in result.runs if r.seed == seed}
+        assert len(set(first.values())) == 1  # same weights, same first batch: clipping acts only on the update
+    for run in result.runs:
+        assert len(run.grad_norm) == len(run.step_loss) > 0
+    accuracy = {arm: np.mean([r.test_accuracy for r in module.runs_of(result, arm)]) for arm in module.ARMS}
+    assert accuracy["clip by norm"] > accuracy["no clipping"] + 0.2
+    assert summary.conclusions[3].startswith("Test accuracy (a diverged run counts with its last weights): clip by")
+
+
+def test_gradient_clipping_reports_divergence_in_words():
+    module = get_experiment("gradient-clipping")
+    runs = [module.Run("no clipping", 0, [1.0, 1e6], [2.3, 50.0], "diverged", 2, 0.1),
+            module.Run("no clipping", 1, [1.0, 2.0], [2.3, 1.0], "completed", None, 0.8)]
+    result = module.Result("mnist", "", 0.1, 1.0, 1.0, 1, runs)
+    assert module.divergence_text(result, "no clipping") == (
+        "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at steps 2), after gradient norms of "
+        "up to 1e+06.")

@@ -28,6 +28,7 @@ MODULES = {
     "lr-finder": "lr_finder",
     "regularization": "regularization",
     "activations": "activations",
+    "gradient-clipping": "gradient_clipping",
     "recipes": "recipes",
 }
 
