@@ -148,3 +148,13 @@ def test_gradient_clipping_reports_divergence_in_words():
     assert module.divergence_text(result, "no clipping") == (
         "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at steps 2), after gradient norms of "
         "up to 1e+06.")
+
+
+# -- l1-sparsity (issue 13, lesson 7) ------------------------------------------------------------------------
+def test_l1_leaves_more_weights_near_zero_than_l2_or_nothing():
+    module, _, result, summary = quick("l1-sparsity")
+    near = {s: np.mean([r.near_zero for r in module.runs_of(result, s)], axis=0) for s in module.SETTINGS}
+    assert all(near["l1"] > near["l2"]) and all(near["l1"] > near["none"])  # in every layer
+    for run in result.runs:
+        assert [sum(h) for h in run.histograms] == [784 * 32, 32 * 32, 32 * 10]
+    assert "L1 λ=0.001 is sparser by" in summary.conclusions[0]

@@ -27,6 +27,7 @@ MODULES = {
     "lr-schedules": "lr_schedules",
     "lr-finder": "lr_finder",
     "regularization": "regularization",
+    "l1-sparsity": "l1_sparsity",
     "activations": "activations",
     "gradient-clipping": "gradient_clipping",
     "recipes": "recipes",

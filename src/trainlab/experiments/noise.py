@@ -59,7 +59,7 @@ def order(a: Sequence[float], b: Sequence[float]) -> int:
 
 
 def compare(name_a: str, a: Sequence[float], name_b: str, b: Sequence[float], what: str,
-            higher_is_better: bool = True, digits: int = 3) -> str:
+            higher_is_better: bool = True, digits: int = 3, better: str = "better") -> str:
     """A sentence comparing ``what`` between two settings measured over seeds, claiming only what holds."""
     sa, sb = Spread.of(a), Spread.of(b)
     both = f"{name_a} {sa.text(digits)}, {name_b} {sb.text(digits)}"
@@ -70,8 +70,8 @@ def compare(name_a: str, a: Sequence[float], name_b: str, b: Sequence[float], wh
     if difference <= limit:
         return (f"{what}: {both}; the difference {difference:.{digits}f} is within the seed-to-seed noise "
                 f"(2 standard errors: {limit:.{digits}f} over {sa.n} and {sb.n} seeds).")
-    better = name_a if (sa.mean > sb.mean) == higher_is_better else name_b
-    return (f"{what}: {both}; {better} is better by {difference:.{digits}f}, more than the seed-to-seed noise "
+    winner = name_a if (sa.mean > sb.mean) == higher_is_better else name_b
+    return (f"{what}: {both}; {winner} is {better} by {difference:.{digits}f}, more than the seed-to-seed noise "
             f"(2 standard errors: {limit:.{digits}f} over {sa.n} and {sb.n} seeds).")
 
 
