@@ -158,3 +158,33 @@ def test_l1_leaves_more_weights_near_zero_than_l2_or_nothing():
     for run in result.runs:
         assert [sum(h) for h in run.histograms] == [784 * 32, 32 * 32, 32 * 10]
     assert "L1 λ=0.001 is sparser by" in summary.conclusions[0]
+
+
+# -- batchnorm-regularizer (issue 13, lesson 6) --------------------------------------------------------------
+def test_batchnorm_regularizer_measures_gap_and_epochs_to_target():
+    _, config, result, summary = quick("batchnorm-regularizer")
+    assert len(result.runs) == 2 * config.repeats
+    for run in result.runs:
+        assert len(run.train_accuracy) == len(run.test_accuracy) == config.small_epochs // config.eval_every + 2
+        assert len(run.val_accuracy) == config.epochs
+        reached = [epoch + 1 for epoch, a in enumerate(run.val_accuracy) if a >= config.target]
+        assert run.epochs_to_target == (reached[0] if reached else None)
+    assert summary.conclusions[0].startswith(f"Train-test gap after {config.small_epochs} epochs on 100 images")
+    assert summary.conclusions[3].startswith("Epochs to 60% validation accuracy")
+
+
+def test_batchnorm_regularizer_verdicts():
+    module = get_experiment("batchnorm-regularizer")
+
+    def result(gap_bn, test_bn):
+        """Three seeds; without batch norm a gap of 0.3 at test accuracy t."""
+        runs = []
+        for seed, t in enumerate([0.70, 0.72, 0.68]):
+            runs.append(module.Run(False, seed, [t + 0.3], [t], [0.9], 1))
+            runs.append(module.Run(True, seed, [t + test_bn + gap_bn], [t + test_bn], [0.9], 1))
+        return module.Result("mnist", "", 300, 201, 10, 1, 0.95, runs)
+
+    assert module.regularizer_verdict(result(0.1, 0.05)).startswith("Batch norm acted as a regularizer")
+    assert module.regularizer_verdict(result(0.1, -0.1)).startswith("The gap is smaller with batch norm only")
+    assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book's claim")
+    assert module.regularizer_verdict(result(0.3, 0.0)).startswith("The gaps differ by less than")

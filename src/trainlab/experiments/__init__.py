@@ -22,6 +22,7 @@ MODULES = {
     "init-histograms": "init_histograms",
     "init-compare": "init_compare",
     "batchnorm": "batchnorm",
+    "batchnorm-regularizer": "batchnorm_regularizer",
     "overfitting": "overfitting",
     "hyperparameter-search": "hyperparameter_search",
     "lr-schedules": "lr_schedules",
