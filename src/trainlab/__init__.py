@@ -33,6 +33,7 @@ from trainlab.callbacks import (
 )
 from trainlab.data import load_dataset, load_mnist
 from trainlab.gradcheck import check_gradients, numerical_gradient
+from trainlab.history import History
 from trainlab.initializers import (
     Constant,
     GlorotNormal,
@@ -57,6 +58,7 @@ from trainlab.landscapes import (
     optimizer_path,
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
+from trainlab.liveplot import LivePlot
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
 from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
@@ -90,7 +92,7 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import History, Trainer
+from trainlab.training import Trainer
 
 __all__ = [
     "ELU",
@@ -129,6 +131,7 @@ __all__ = [
     "LearningRateScheduler",
     "LecunNormal",
     "LecunUniform",
+    "LivePlot",
     "Loss",
     "MaxNorm",
     "MeanSquaredError",

@@ -11,6 +11,7 @@ one, and two processes writing the same file both end with a whole one.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import math
 import os
@@ -164,3 +165,9 @@ def parse_value(text: str, hint: Any, where: str) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where}: expected a finite number")
     return value
+
+
+def did_you_mean(word: str, options: Sequence[str]) -> str:
+    """``"; did you mean 'optimizers'?"`` when ``word`` is close to one of ``options``, else ``""``."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

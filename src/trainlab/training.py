@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from trainlab.callbacks import Callback, LearningRateScheduler, ProgressBar
 from trainlab.data.batches import batch_indices
+from trainlab.history import History
 from trainlab.validation import check_choice, check_in_range, check_int
 
 if TYPE_CHECKING:
@@ -25,50 +26,6 @@ if TYPE_CHECKING:
     from trainlab.optimizers import Optimizer
 
 STATUSES = ("running", "completed", "stopped", "diverged")
-
-
-@dataclass
-class History:
-    """What a run recorded.
-
-    ``metrics[name]`` has one value per epoch: ``loss`` (mean training-mode batch loss, penalties
-    included), the compiled metrics on the training data in inference mode, ``val_loss`` / ``val_*``
-    on the validation data, and ``lr``. ``step_loss`` / ``step_lr`` have one value per step. ``status``
-    is "completed", "stopped" (by a callback, e.g. early stopping) or "diverged" (the loss became NaN or
-    inf at step ``diverged_at``; the weights are those before that step).
-    """
-
-    epochs: list[int] = field(default_factory=list)
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    step_loss: list[float] = field(default_factory=list)
-    step_lr: list[float] = field(default_factory=list)
-    status: str = "running"
-    stop_reason: str = ""
-    diverged_at: int | None = None
-    restored_epoch: int | None = None
-    seconds: float = 0.0
-
-    def __getitem__(self, name: str) -> list[float]:
-        return self.metrics[name]
-
-    def record_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        self.epochs.append(epoch)
-        for name, value in logs.items():
-            self.metrics.setdefault(name, [math.nan] * (len(self.epochs) - 1)).append(value)
-
-    def last(self) -> dict[str, float]:
-        return {name: values[-1] for name, values in self.metrics.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "epochs": self.epochs, "metrics": self.metrics, "step_loss": self.step_loss,
-            "step_lr": self.step_lr, "status": self.status, "stop_reason": self.stop_reason,
-            "diverged_at": self.diverged_at, "restored_epoch": self.restored_epoch, "seconds": self.seconds,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> History:
-        return cls(**data)
 
 
 @dataclass

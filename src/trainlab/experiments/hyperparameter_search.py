@@ -9,7 +9,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import fallback_note
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
@@ -28,18 +28,18 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int = 500
-    val_fraction: float = 0.2
-    epochs: int = 50
-    trials: int = 100
-    lr_range: tuple[float, ...] = (1e-6, 1e-2)
-    weight_decay_range: tuple[float, ...] = (1e-8, 1e-4)
-    hidden_layers: int = 6
-    hidden_units: int = 100
-    batch_size: int = 100
-    best: int = 20  # trials in the Best-N grid
-    top_k: int = 5  # trials the narrowed ranges are drawn around
-    stage2_trials: int = 50
+    train_samples: int = option(500, ge=2)
+    val_fraction: float = option(0.2, gt=0, lt=1)
+    epochs: int = option(50, ge=1)
+    trials: int = option(100, ge=1)
+    lr_range: tuple[float, ...] = option((1e-6, 1e-2), gt=0, length=2, increasing=True)
+    weight_decay_range: tuple[float, ...] = option((1e-8, 1e-4), gt=0, length=2, increasing=True)
+    hidden_layers: int = option(6, ge=1)
+    hidden_units: int = option(100, ge=1)
+    batch_size: int = option(100, ge=1)
+    best: int = option(20, ge=1)  # trials in the Best-N grid
+    top_k: int = option(5, ge=1)  # trials the narrowed ranges are drawn around
+    stage2_trials: int = option(50, ge=1)
 
     def quick(self) -> Config:
         return dataclasses.replace(self, epochs=8, trials=10, stage2_trials=5, hidden_layers=2, hidden_units=50,

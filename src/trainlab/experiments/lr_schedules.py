@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import hold_out, load_data, mlp, progress, standard_error
 
 NAME = "lr-schedules"
@@ -35,17 +35,18 @@ SCHEDULES = ("constant", "power", "exponential", "piecewise", "performance", "1c
 @dataclass
 class Config(ExperimentConfig):
     dataset: str = "fashion-mnist"
-    train_samples: int | None = None  # None: every training image not held out for validation
-    validation_samples: int = 5000
-    hidden: tuple[int, ...] = (300, 100)
-    lr: float = 0.01  # η0 of every schedule
-    momentum: float = 0.9
-    batch_size: int = 32
-    epochs: int = 10
-    schedules: tuple[str, ...] = SCHEDULES
-    plateau_factor: float = 0.5
-    plateau_patience: int = 2
-    one_cycle_max_lr: float = 0.05
+    # None: every training image not held out for validation
+    train_samples: int | None = option(None, ge=1, meaning="every training image not held out")
+    validation_samples: int = option(5000, ge=1)
+    hidden: tuple[int, ...] = option((300, 100), ge=1)
+    lr: float = option(0.01, gt=0)  # η0 of every schedule
+    momentum: float = option(0.9, ge=0, lt=1)
+    batch_size: int = option(32, ge=1)
+    epochs: int = option(10, ge=1)
+    schedules: tuple[str, ...] = option(SCHEDULES, choices=SCHEDULES)
+    plateau_factor: float = option(0.5, gt=0, lt=1)
+    plateau_patience: int = option(2, ge=1)
+    one_cycle_max_lr: float = option(0.05, gt=0)
 
     def quick(self) -> Config:
         return dataclasses.replace(self, train_samples=1500, validation_samples=500, epochs=4)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import ExperimentData, load_data, mlp, progress, smooth
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers"
 TITLE = "Optimizers on MNIST: training-loss curves"
@@ -37,15 +38,17 @@ def label(name: str) -> str:
 
 @dataclass
 class Config(ExperimentConfig):
-    optimizers: tuple[str, ...] = ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam")
-    learning_rates: tuple[float, ...] = (0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.002)
-    hidden: tuple[int, ...] = (100, 100, 100, 100)
-    batch_size: int = 128
-    iterations: int = 2000
-    final_window: int = 100  # the final loss is the mean of the last `final_window` step losses
-    smoothing: int = 11  # window of the moving average in the figure (the book's smooth_curve uses 11)
-    train_samples: int | None = None
-    test_samples: int | None = None
+    optimizers: tuple[str, ...] = option(
+        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam"), choices=OPTIMIZERS.names)
+    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.002),
+                                                gt=0, length_of="optimizers")
+    hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    final_window: int = option(100, ge=1)  # the final loss is the mean of the last `final_window` step losses
+    smoothing: int = option(11, ge=1)  # window of the moving average in the figure (the book's smooth_curve uses 11)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
     def quick(self) -> Config:
         return Config(seed=self.seed, dataset=self.dataset, data_dir=self.data_dir, iterations=150,

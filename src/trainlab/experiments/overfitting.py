@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import ExperimentData, load_data, mlp, progress
 
 NAME = "overfitting"
@@ -28,16 +28,16 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int = 300
-    test_samples: int | None = None  # None: the whole test set
-    hidden: tuple[int, ...] = (100, 100, 100, 100, 100, 100)
-    lr: float = 0.01
-    batch_size: int = 100
-    epochs: int = 201
-    weight_decay: float = 0.1
-    dropout: float = 0.2
+    train_samples: int = option(300, ge=1)
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")  # None: the whole test set
+    hidden: tuple[int, ...] = option((100, 100, 100, 100, 100, 100), ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(100, ge=1)
+    epochs: int = option(201, ge=1)
+    weight_decay: float = option(0.1, ge=0)
+    dropout: float = option(0.2, ge=0, lt=1)
     inverted_dropout: bool = False  # the book's dropout scales at test time
-    dropout_epochs: int = 301
+    dropout_epochs: int = option(301, ge=1)
 
     def quick(self) -> Config:
         return dataclasses.replace(self, epochs=80, dropout_epochs=100, test_samples=500)

@@ -56,6 +56,7 @@ def run_experiment(
     changes = {key: value for key, value in (("dataset", dataset), ("seed", seed), ("data_dir", data_dir))
                if value is not None}
     config = dataclasses.replace(config, **changes).with_overrides(parse_assignments(overrides))
+    config.validate()  # every setting checked before a folder exists or anything runs
     folder = new_run_folder(Path(out) / name)
     echo(f"{name}: {module.TITLE}{' (quick)' if quick else ''} -> {folder}")
 

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, smooth
 
 NAME = "two-layer-net"
@@ -24,14 +25,14 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    hidden: int = 50
-    activation: str = "sigmoid"
-    init_std: float = 0.01
-    lr: float = 0.1
-    batch_size: int = 100
-    iterations: int = 10000
-    train_samples: int | None = None  # None: the whole training set
-    test_samples: int | None = None
+    hidden: int = option(50, ge=1)
+    activation: str = option("sigmoid", choices=ACTIVATIONS.names)
+    init_std: float = option(0.01, gt=0)
+    lr: float = option(0.1, gt=0)
+    batch_size: int = option(100, ge=1)
+    iterations: int = option(10000, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")  # None: the whole training set
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
     def quick(self) -> Config:
         return Config(seed=self.seed, dataset=self.dataset, data_dir=self.data_dir, iterations=400)
