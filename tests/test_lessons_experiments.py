@@ -188,3 +188,14 @@ def test_batchnorm_regularizer_verdicts():
     assert module.regularizer_verdict(result(0.1, -0.1)).startswith("The gap is smaller with batch norm only")
     assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book's claim")
     assert module.regularizer_verdict(result(0.3, 0.0)).startswith("The gaps differ by less than")
+
+
+# -- dropout-ensemble (issue 13, lesson 9) -------------------------------------------------------------------
+def test_dropout_ensemble_costs_and_accuracies():
+    _, config, result, summary = quick("dropout-ensemble")
+    for run in result.runs:
+        assert run.ensemble_accuracy[0] == run.member_accuracy[0]  # an ensemble of one is that net
+        assert len(run.ensemble_accuracy) == config.members and len(run.dropout_accuracy) == 2
+        assert run.ensemble_accuracy[-1] > np.mean(run.member_accuracy)  # averaging helps
+    assert [row[1] for row in summary.rows] == [5, 10, 15, 5, 10]
+    assert summary.conclusions[1].startswith("At the same cost (5 epochs), test accuracy: dropout")

@@ -24,6 +24,7 @@ MODULES = {
     "batchnorm": "batchnorm",
     "batchnorm-regularizer": "batchnorm_regularizer",
     "overfitting": "overfitting",
+    "dropout-ensemble": "dropout_ensemble",
     "hyperparameter-search": "hyperparameter_search",
     "lr-schedules": "lr_schedules",
     "lr-finder": "lr_finder",
