@@ -199,3 +199,20 @@ def test_dropout_ensemble_costs_and_accuracies():
         assert run.ensemble_accuracy[-1] > np.mean(run.member_accuracy)  # averaging helps
     assert [row[1] for row in summary.rows] == [5, 10, 15, 5, 10]
     assert summary.conclusions[1].startswith("At the same cost (5 epochs), test accuracy: dropout")
+
+
+# -- random-vs-grid (issue 13, lesson 8) ---------------------------------------------------------------------
+def test_random_and_grid_search_spend_the_same_budget_differently():
+    module, config, result, summary = quick("random-vs-grid")
+    n = config.grid_points
+    for search in result.runs:
+        assert len(search.scores) == n * n and search.best_so_far[-1] == max(search.scores)
+        assert all(b >= a for a, b in zip(search.best_so_far, search.best_so_far[1:], strict=False))
+        assert all(10 ** config.lr_range[0] <= lr <= 10 ** config.lr_range[1] for lr in search.lrs)
+        assert len(set(search.lrs)) == (n if search.method == "grid" else n * n)
+    grid = module.runs_of(result, "grid")[0]
+    expected = {(round(a, 12), round(b, 18)) for a in np.logspace(*config.lr_range, n)
+                for b in np.logspace(*config.decay_range, n)}
+    assert {(round(a, 12), round(b, 18)) for a, b in zip(grid.lrs, grid.decays, strict=True)} == expected
+    assert summary.conclusions[2] == ("Random search tried 9 different learning rates, the grid 3: the parameter "
+                                      "that matters is sampled 3 times more finely.")

@@ -26,6 +26,7 @@ MODULES = {
     "overfitting": "overfitting",
     "dropout-ensemble": "dropout_ensemble",
     "hyperparameter-search": "hyperparameter_search",
+    "random-vs-grid": "random_vs_grid",
     "lr-schedules": "lr_schedules",
     "lr-finder": "lr_finder",
     "regularization": "regularization",
