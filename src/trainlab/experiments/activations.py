@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.activations import Activation, get_activation
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS, Activation, get_activation
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, progress, standardize
 from trainlab.experiments.init_histograms import parse_init
 from trainlab.experiments.noise import Spread, compare, order, seeds
@@ -38,27 +38,39 @@ FACTORIES = {"leaky_relu": lambda: tl.LeakyReLU(0.2)}
 BOOK_ORDER = ("selu", "elu", "leaky_relu", "relu", "tanh", "sigmoid")  # Hands-On ML: best first
 
 
+def check_spec(spec: str) -> None:
+    """Refuse an activation that trainlab does not know, or an init that is neither a std nor a name."""
+    name, init = split_spec(spec)
+    ACTIVATIONS.create(name, "activations")
+    tl.get_initializer(init, "activations")
+
+
+def split_spec(spec: str) -> tuple[str, str | float]:
+    """("relu", "he_normal") from "relu"; "sigmoid@1.0" gives ("sigmoid", 1.0), the std of a normal init."""
+    name, _, init = spec.partition("@")
+    return name, parse_init(init) if init else INITS.get(name, "he_normal")
+
+
 @dataclass
 class Config(ExperimentConfig):
     # "name" (with the init the book pairs it with) or "name@init" (an initializer name or a std)
-    activations: tuple[str, ...] = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu",
-                                    "gelu")
-    depth: int = 20
-    units: int = 100
-    lr: float = 0.01
-    batch_size: int = 128
-    epochs: int = 2
-    repeats: int = 3
-    probe_samples: int = 1000
+    activations: tuple[str, ...] = option(
+        ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu", "gelu"), check=check_spec)
+    depth: int = option(20, ge=2)
+    units: int = option(100, ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(2, ge=1)
+    repeats: int = option(3, ge=1)
+    probe_samples: int = option(1000, ge=1)
     # A third of MNIST and 2 epochs keep 9 activations x 3 seeds of a 20-layer net within minutes on one core;
     # the book gives no setting for this comparison, and the ranking shows early.
-    train_samples: int | None = 20000
-    test_samples: int | None = None
+    train_samples: int | None = option(20000, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, activations=("sigmoid", "relu", "prelu", "rrelu", "selu"), depth=8,
-                                   units=32, epochs=1, repeats=2, probe_samples=200, train_samples=1000,
-                                   test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(activations=("sigmoid", "relu", "prelu", "rrelu", "selu"), depth=8,
+                                           units=32, epochs=1, repeats=2, probe_samples=200, train_samples=1000,
+                                           test_samples=500)
 
 
 @dataclass
@@ -86,12 +98,6 @@ class Result:
     seeds: list[int]
     activations: list[str]
     runs: list[Run]
-
-
-def split_spec(spec: str) -> tuple[str, str | float]:
-    """("relu", "he_normal") from "relu"; "sigmoid@1.0" gives ("sigmoid", 1.0), the std of a normal init."""
-    name, _, init = spec.partition("@")
-    return name, parse_init(init) if init else INITS.get(name, "he_normal")
 
 
 def deep_net(activation: str, init: str | float, depth: int, units: int, seed: int) -> tl.Sequential:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress, smooth
 from trainlab.experiments.noise import Spread, compare, seeds
 from trainlab.landscapes import optimizer_path
@@ -29,24 +29,30 @@ DESCRIPTION = (
 OPTIMIZERS = ("adagrad", "rmsprop:0.9", "rmsprop:0.99", "rmsprop:0.5")
 
 
+def check_spec(spec: str) -> None:
+    """Only AdaGrad and RMSProp keep the h whose effective step is measured."""
+    name, _, rho = spec.partition(":")
+    if name not in ("adagrad", "rmsprop") or (rho and not 0 <= float(rho) < 1) or (name == "adagrad" and rho):
+        raise ValueError("use adagrad or rmsprop:rho with 0 <= rho < 1")
+
+
 @dataclass
 class Config(ExperimentConfig):
-    optimizers: tuple[str, ...] = OPTIMIZERS  # "rmsprop:ρ"
-    hidden: tuple[int, ...] = (100, 100, 100, 100)
-    lr: float = 0.01
-    batch_size: int = 128
-    iterations: int = 2000
-    record_every: int = 20
-    repeats: int = 3
-    final_window: int = 100
-    lr_2d: float = 0.1
-    steps_2d: int = 1000
-    train_samples: int | None = None
-    test_samples: int | None = None
+    optimizers: tuple[str, ...] = option(OPTIMIZERS, check=check_spec)  # "adagrad" or "rmsprop:ρ"
+    hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    record_every: int = option(20, ge=1)
+    repeats: int = option(3, ge=1)
+    final_window: int = option(100, ge=1)
+    lr_2d: float = option(0.1, gt=0)
+    steps_2d: int = option(1000, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, hidden=(32, 32), iterations=200, record_every=20, repeats=2,
-                                   final_window=40, steps_2d=300, train_samples=2000, test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(hidden=(32, 32), iterations=200, record_every=20, repeats=2,
+                                           final_window=40, steps_2d=300, train_samples=2000, test_samples=500)
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import hold_out, load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, order, seeds
 
@@ -27,25 +27,24 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    small_samples: int = 300
-    small_hidden: tuple[int, ...] = (100,) * 6
-    small_epochs: int = 201
-    small_batch: int = 100
-    eval_every: int = 10
-    hidden: tuple[int, ...] = (100,) * 4
-    lr: float = 0.01
-    batch_size: int = 128
-    epochs: int = 10
-    target: float = 0.95
-    validation_samples: int = 5000
-    repeats: int = 3
-    train_samples: int | None = None
-    test_samples: int | None = None
+    small_samples: int = option(300, ge=1)
+    small_hidden: tuple[int, ...] = option((100,) * 6, ge=1)
+    small_epochs: int = option(201, ge=1)
+    small_batch: int = option(100, ge=1)
+    eval_every: int = option(10, ge=1)
+    hidden: tuple[int, ...] = option((100,) * 4, ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(10, ge=1)
+    target: float = option(0.95, gt=0, lt=1)
+    validation_samples: int = option(5000, ge=1)
+    repeats: int = option(3, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, small_samples=100, small_hidden=(32,) * 3, small_epochs=21, eval_every=5,
-                                   hidden=(32, 32), epochs=3, target=0.6, validation_samples=300, repeats=2,
-                                   train_samples=1800, test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(small_samples=100, small_hidden=(32,) * 3, small_epochs=21, eval_every=5,
+                                           hidden=(32, 32), epochs=3, target=0.6, validation_samples=300, repeats=2,
+                                           train_samples=1800, test_samples=500)
 
 
 @dataclass

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare
 
@@ -28,19 +28,18 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int | None = 5000
-    test_samples: int | None = None
-    hidden: tuple[int, ...] = (100, 100)
-    lr: float = 0.05
-    batch_size: int = 100
-    epochs: int = 30
-    members: int = 5
-    dropout: float = 0.5
-    repeats: int = 3
+    train_samples: int | None = option(5000, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
+    hidden: tuple[int, ...] = option((100, 100), ge=1)
+    lr: float = option(0.05, gt=0)
+    batch_size: int = option(100, ge=1)
+    epochs: int = option(30, ge=1)
+    members: int = option(5, ge=2)
+    dropout: float = option(0.5, gt=0, lt=1)
+    repeats: int = option(3, ge=1)
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, train_samples=600, test_samples=500, hidden=(32, 32), epochs=5, members=3,
-                                   repeats=2)
+    QUICK: ClassVar[dict[str, Any]] = dict(train_samples=600, test_samples=500, hidden=(32, 32), epochs=5, members=3,
+                                           repeats=2)
 
 
 @dataclass

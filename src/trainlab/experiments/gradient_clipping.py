@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "gradient-clipping"
 TITLE = "Gradient clipping: by norm and by value"
@@ -29,19 +30,18 @@ ARMS = ("no clipping", "clip by norm", "clip by value")
 
 @dataclass
 class Config(ExperimentConfig):
-    hidden: tuple[int, ...] = (100,) * 10
-    optimizer: str = "momentum"
-    lr: float = 0.1
-    clip_norm: float = 1.0
-    clip_value: float = 1.0
-    batch_size: int = 128
-    epochs: int = 3
-    repeats: int = 3
-    train_samples: int | None = None
-    test_samples: int | None = None
+    hidden: tuple[int, ...] = option((100,) * 10, ge=1)
+    optimizer: str = option("momentum", choices=OPTIMIZERS.names)
+    lr: float = option(0.1, gt=0)
+    clip_norm: float = option(1.0, gt=0)
+    clip_value: float = option(1.0, gt=0)
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(3, ge=1)
+    repeats: int = option(3, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, epochs=2, repeats=2, train_samples=2000, test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(epochs=2, repeats=2, train_samples=2000, test_samples=500)
 
 
 @dataclass

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, progress
 from trainlab.experiments.noise import Spread, compare, order, seeds
 
@@ -32,20 +32,19 @@ SETTINGS = ("none", "l1", "l2")
 
 @dataclass
 class Config(ExperimentConfig):
-    hidden: tuple[int, ...] = (100, 100)
-    l1: float = 3e-4
-    l2: float = 1e-3
-    lr: float = 0.1
-    batch_size: int = 128
-    epochs: int = 10
-    threshold: float = 1e-3
-    repeats: int = 3
-    train_samples: int | None = None
-    test_samples: int | None = None
+    hidden: tuple[int, ...] = option((100, 100), ge=1)
+    l1: float = option(3e-4, gt=0)
+    l2: float = option(1e-3, gt=0)
+    lr: float = option(0.1, gt=0)
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(10, ge=1)
+    threshold: float = option(1e-3, gt=0)
+    repeats: int = option(3, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, hidden=(32, 32), l1=1e-3, epochs=3, repeats=2, train_samples=2000,
-                                   test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(hidden=(32, 32), l1=1e-3, epochs=3, repeats=2, train_samples=2000,
+                                           test_samples=500)
 
 
 @dataclass

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import hold_out, load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, seeds
 
@@ -29,20 +29,19 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    hidden: tuple[int, ...] = (300, 100)
-    batch_size: int = 128
-    min_lr: float = 1e-5
-    max_lr: float = 10.0
-    hand_lr: float = 0.01  # the SGD default a reader reaches for
-    epochs: int = 10
-    validation_samples: int = 5000
-    repeats: int = 3
-    train_samples: int | None = None
-    test_samples: int | None = None
+    hidden: tuple[int, ...] = option((300, 100), ge=1)
+    batch_size: int = option(128, ge=1)
+    min_lr: float = option(1e-5, gt=0)
+    max_lr: float = option(10.0, gt=0)
+    hand_lr: float = option(0.01, gt=0)  # the SGD default a reader reaches for
+    epochs: int = option(10, ge=1)
+    validation_samples: int = option(5000, ge=1)
+    repeats: int = option(3, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, hidden=(32,), epochs=2, repeats=2, train_samples=1200,
-                                   validation_samples=200, test_samples=500, batch_size=32)
+    QUICK: ClassVar[dict[str, Any]] = dict(hidden=(32,), epochs=2, repeats=2, train_samples=1200,
+                                           validation_samples=200, test_samples=500, batch_size=32)
 
 
 @dataclass

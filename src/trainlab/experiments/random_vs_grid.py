@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import compare, seeds
 
@@ -29,18 +29,17 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int | None = 500
-    validation_fraction: float = 0.2
-    hidden: tuple[int, ...] = (100,) * 6
-    epochs: int = 50
-    batch_size: int = 100
-    lr_range: tuple[float, ...] = (-4.0, 0.0)  # log10
-    decay_range: tuple[float, ...] = (-8.0, -4.0)  # log10
-    grid_points: int = 4  # per parameter: the budget is grid_points²
-    repeats: int = 3
+    train_samples: int | None = option(500, ge=2, meaning="the whole training set")
+    validation_fraction: float = option(0.2, gt=0, lt=1)
+    hidden: tuple[int, ...] = option((100,) * 6, ge=1)
+    epochs: int = option(50, ge=1)
+    batch_size: int = option(100, ge=1)
+    lr_range: tuple[float, ...] = option((-4.0, 0.0), length=2, increasing=True)  # log10
+    decay_range: tuple[float, ...] = option((-8.0, -4.0), length=2, increasing=True)  # log10
+    grid_points: int = option(4, ge=2)  # per parameter: the budget is grid_points²
+    repeats: int = option(3, ge=1)
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, train_samples=300, hidden=(32, 32), epochs=8, grid_points=3, repeats=2)
+    QUICK: ClassVar[dict[str, Any]] = dict(train_samples=300, hidden=(32, 32), epochs=8, grid_points=3, repeats=2)
 
 
 @dataclass

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, seeds
 
@@ -31,19 +32,18 @@ INITS = {"zeros": "all weights 0", "constant": "all weights 0.05", "xavier": "Xa
 
 @dataclass
 class Config(ExperimentConfig):
-    inits: tuple[str, ...] = ("zeros", "constant", "xavier")
-    constant: float = 0.05
-    hidden: tuple[int, ...] = (100, 100)
-    activation: str = "sigmoid"
-    lr: float = 0.1
-    batch_size: int = 100
-    epochs: int = 5
-    repeats: int = 2
-    train_samples: int | None = None
-    test_samples: int | None = None
+    inits: tuple[str, ...] = option(("zeros", "constant", "xavier"), choices=INITS.keys)
+    constant: float = option(0.05, gt=0)
+    hidden: tuple[int, ...] = option((100, 100), ge=1)
+    activation: str = option("sigmoid", choices=ACTIVATIONS.names)
+    lr: float = option(0.1, gt=0)
+    batch_size: int = option(100, ge=1)
+    epochs: int = option(5, ge=1)
+    repeats: int = option(2, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, hidden=(16, 16), lr=1.0, epochs=3, train_samples=1500, test_samples=500)
+    QUICK: ClassVar[dict[str, Any]] = dict(hidden=(16, 16), lr=1.0, epochs=3, train_samples=1500, test_samples=500)
 
 
 @dataclass
