@@ -235,3 +235,17 @@ def test_gradient_arrows_numbers_of_the_chapter():
     assert "its length is 2 times the distance to it" in text(summary)
     with pytest.raises(ValueError, match="odd number of values"):
         module.run(module.Config(points=(1.0, 2.0, 3.0)))
+
+
+# -- pretrained-layers (issue 13, lesson 5) ------------------------------------------------------------------
+def test_pretrained_layers_split_and_reuse():
+    module, config, result, summary = quick("pretrained-layers")
+    x = np.arange(10, dtype=np.float32)[:, None]
+    (xa, ya), (xb, yb) = module.split(x, np.arange(10), (5, 6))
+    assert ya.tolist() == list(range(8)) and xa[:, 0].tolist() == [0, 1, 2, 3, 4, 7, 8, 9]
+    assert yb.tolist() == [0, 1] and xb[:, 0].tolist() == [5, 6]  # shirt (6) is the positive class
+    assert len(result.runs) == config.repeats
+    assert result.test_b == 2000 or result.dataset != "fashion-mnist"  # 1,000 sandals and 1,000 shirts
+    for run in result.runs:
+        assert run.accuracy_a > 0.5 and 0 <= run.accuracy_b_on_a <= 1 and 0 <= run.accuracy_b <= 1
+    assert summary.conclusions[0].startswith(f"Test accuracy on task B (50 training images, {result.test_b} test")

@@ -34,6 +34,7 @@ MODULES = {
     "l1-sparsity": "l1_sparsity",
     "activations": "activations",
     "gradient-clipping": "gradient_clipping",
+    "pretrained-layers": "pretrained_layers",
     "recipes": "recipes",
 }
 
