@@ -27,6 +27,8 @@ def quick(tmp_path_factory):
         for name in NAMES:
             module = get_experiment(name)
             config = module.Config().quick()
+            if config.dataset == "mnist":  # tests train on mnist-mini, as they did before MNIST shipped
+                config = dataclasses.replace(config, dataset="mnist-mini")
             result = module.run(config)
             runs[name] = (config, result, module.summarize(result))
     return runs
@@ -55,7 +57,7 @@ def test_batchnorm_grid_has_sixteen_scales_and_full_curves(quick):
 def test_batchnorm_reports_the_diverged_runs_without_crashing(quick):
     _, result, summary = quick["batchnorm"]
     largest = result.without_batchnorm[0]  # weight scale 1, no batch norm: the loss overflows
-    assert largest.status == "diverged" and "nan" in largest.stop_reason.lower() + "inf"
+    assert largest.status == "diverged" and ("nan" in largest.stop_reason.lower() or "max_loss" in largest.stop_reason)
     assert summary.rows[0][2].startswith("diverged in epoch")
     assert any("diverged at weight scale" in line and "1" in line for line in summary.conclusions)
     assert summary.conclusions[0].startswith("With batch norm, training accuracy after")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import string
 import sys
 import time
 from collections.abc import Callable
@@ -60,10 +61,13 @@ class MonitorMixin:
         """Whether ``value`` beats ``best`` by more than ``min_delta`` in the monitored direction."""
         return self.sign * (best - value) > self.min_delta
 
+    def check_monitor(self, names: list[str]) -> None:
+        """ValueError, before training starts, if the epochs' logs will not have the monitored metric."""
+        if self.monitor not in names:
+            raise ValueError(f"monitor={self.monitor!r} is not among the epoch's metrics: {', '.join(names)}")
+
     def read(self, logs: dict[str, float]) -> float | None:
-        if self.monitor not in logs:
-            available = ", ".join(sorted(logs))
-            raise ValueError(f"monitor={self.monitor!r} is not among the epoch's metrics: {available}")
+        self.check_monitor(list(logs))
         value = logs[self.monitor]
         return None if value is None or not math.isfinite(value) else value
 
@@ -82,6 +86,7 @@ class EarlyStopping(Callback, MonitorMixin):
         self.restore_best = bool(restore_best)
 
     def on_train_begin(self):
+        self.check_monitor(self.run.log_names)
         self.best = math.inf * self.sign
         self.best_epoch: int | None = None
         self.best_state: dict | None = None
@@ -153,6 +158,7 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
         PlateauReducer(1.0, **self.settings)  # validate the settings now, not at the first epoch
 
     def on_train_begin(self):
+        self.check_monitor(self.run.log_names)
         self.reducer = PlateauReducer(self.run.optimizer.lr, **self.settings)
 
     def on_epoch_end(self, epoch, logs):
@@ -164,8 +170,11 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
 class ModelCheckpoint(Callback, MonitorMixin):
     """Save the model (weights, optimizer state, training progress) at the end of every epoch.
 
-    ``path`` may contain ``{epoch}``. With ``save_best_only`` a save happens only when ``monitor``
-    improves. Saves are atomic: a temporary file renamed over the old one, never a half-written file.
+    ``path`` may name the epoch's logs in ``str.format`` fields: ``{epoch}`` (counted from 0), ``{loss}``,
+    the compiled metrics (``{accuracy}``), ``{val_loss}``, ``{val_accuracy}``, ``{lr}``, e.g.
+    ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The fields are checked when ``fit`` starts. With
+    ``save_best_only`` a save happens only when ``monitor`` improves. Saves are atomic: a temporary file
+    renamed over the old one, never a half-written file.
     """
 
     def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False,
@@ -175,7 +184,24 @@ class ModelCheckpoint(Callback, MonitorMixin):
         self.set_monitor(monitor, mode, 0.0)
 
     def on_train_begin(self):
+        if self.save_best_only:
+            self.check_monitor(self.run.log_names)
+        self.check_pattern(self.run.log_names)
         self.best = math.inf * self.sign
+
+    def check_pattern(self, names: list[str]) -> None:
+        """ValueError if ``path`` has a field the logs will not have, or a format the values refuse."""
+        allowed = ["epoch", *names]
+        for _, field, _, _ in string.Formatter().parse(self.path):
+            if field == "":
+                raise ValueError(f"ModelCheckpoint path {self.path!r}: fields must be named, e.g. {{epoch}}")
+            if field is not None and field not in allowed:
+                raise ValueError(f"ModelCheckpoint path {self.path!r} has the field {{{field}}}; the epoch's logs "
+                                 f"have {', '.join(allowed)}")
+        try:
+            self.path.format(epoch=0, **dict.fromkeys(names, 0.0))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"ModelCheckpoint path {self.path!r}: cannot format it: {error}") from None
 
     def on_epoch_end(self, epoch, logs):
         if self.save_best_only:
@@ -183,7 +209,7 @@ class ModelCheckpoint(Callback, MonitorMixin):
             if value is None or not self.improved(value, self.best):
                 return
             self.best = value
-        self.run.model.save(self.path.format(epoch=epoch))
+        self.run.model.save(self.path.format(epoch=epoch, **logs))
 
 
 class CSVLogger(Callback):
