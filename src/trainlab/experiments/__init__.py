@@ -11,8 +11,8 @@ from types import ModuleType
 
 # name -> module, in the order of the chapters (Deep Learning from Scratch ch. 4-6, then Hands-On ML ch. 11)
 MODULES = {
-    "gradient-arrows": "gradient_arrows",
     "gradient-descent": "gradient_descent",
+    "gradient-arrows": "gradient_arrows",
     "two-layer-net": "two_layer_net",
     "gradient-check": "gradient_check",
     "optimizers-2d": "optimizers_2d",

@@ -117,6 +117,16 @@ def run(config: Config) -> Result:
     return Result(data.name, data.note, config.samples_b, test_b, list(config.classes_b), runs)
 
 
+def frozen_conclusion(result: Result) -> str:
+    """What the frozen phase achieved: a head still at chance (0.5 on two balanced classes) learned nothing yet."""
+    frozen = Spread.of([r.accuracy_b_on_a_frozen for r in result.runs])
+    text = f"After the frozen phase B on A scored {frozen.text()} (two balanced classes: chance is 0.5)"
+    if abs(frozen.mean - 0.5) < 0.15:
+        return (text + ": the new output layer had barely moved from its random start, so the fine-tuning phase, "
+                       "at the lower rate, started from an untrained head.")
+    return text + "."
+
+
 def summarize(result: Result) -> Summary:
     rows = [[r.seed, r.accuracy_a, r.accuracy_b, r.accuracy_b_on_a_frozen, r.accuracy_b_on_a, r.accuracy_b_on_a
              - r.accuracy_b] for r in result.runs]
@@ -129,6 +139,7 @@ def summarize(result: Result) -> Summary:
         f"Reuse divided the error rate by {Spread.of(error_ratio).text(2)} (per seed: "
         + ", ".join(f"{v:.2f}" for v in error_ratio) + "); the book reports about 4 (2.95% against 0.75%).",
         f"Reuse helped in {sum(a > b for a, b in zip(reused, scratch, strict=True))} of {len(result.runs)} seeds.",
+        frozen_conclusion(result),
     ]
     notes = [result.note] if result.note else []
     return Summary(["seed", "model A (8 classes)", "B from scratch", "B on A, frozen phase", "B on A, fine-tuned",
