@@ -19,7 +19,8 @@ for argument in "$@"; do
 done
 
 # Debian packages. dataset-fashion-mnist gives the real Fashion-MNIST offline
-# (/usr/share/datasets/fashion-mnist); without it, runs fall back to the embedded mnist-mini and say so.
+# (/usr/share/datasets/fashion-mnist); without it, the Fashion-MNIST experiments stop with an error that says
+# how to get it (`trainlab data download fashion-mnist`). MNIST ships with trainlab.
 debian_packages=(dataset-fashion-mnist)
 # For the tests: chromium renders the HTML report headless (the report test skips without it).
 $test_setup && debian_packages+=(chromium)

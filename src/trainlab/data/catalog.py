@@ -7,8 +7,7 @@ Checksums. Every file is checked by the SHA-256 of its *decompressed* IDX bytes 
 checksum holds however the file was compressed, or whether it was at all: the published ``.gz``, a
 recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set were
 recompressed, so their ``.gz`` bytes differ from the published ones while the data is identical) and the
-raw IDX file all pass, and any other file is refused by name. ``gz_md5``, the MD5 its authors publish for
-the ``.gz``, is kept where known: it identifies the file a mirror serves.
+raw IDX file all pass, and any other file is refused by name.
 """
 
 from __future__ import annotations
@@ -39,8 +38,6 @@ class FileSpec:
     """The shape of the uint8 array it holds."""
     sha256: str | None = None
     """SHA-256 of the decompressed IDX bytes: what a file is checked against."""
-    gz_md5: str | None = None
-    """The published MD5 of the ``.gz`` file, where known."""
 
     @property
     def raw_name(self) -> str:
@@ -87,13 +84,11 @@ MNIST_TEST_IMAGES = FileSpec(
     "t10k-images-idx3-ubyte.gz",
     (10000, 28, 28),
     sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    gz_md5="9fb629c4189551a2d022fa330f9573f3",
 )
 MNIST_TEST_LABELS = FileSpec(
     "t10k-labels-idx1-ubyte.gz",
     (10000,),
     sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    gz_md5="ec29112dd5afa0611ce80d1b7f02629c",
 )
 MNIST_ATTRIBUTION = "Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
 DIGITS = tuple(str(digit) for digit in range(10))
@@ -108,13 +103,11 @@ DATASETS: dict[str, DatasetSpec] = {
                 "train-images-idx3-ubyte.gz",
                 (60000, 28, 28),
                 sha256="ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-                gz_md5="f68b3c2dcbeaaa9fbdd348bbdeb94873",
             ),
             "train_labels": FileSpec(
                 "train-labels-idx1-ubyte.gz",
                 (60000,),
                 sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-                gz_md5="d53e105ee54ea40749a09fcbcd1e9432",
             ),
             "test_images": MNIST_TEST_IMAGES,
             "test_labels": MNIST_TEST_LABELS,
