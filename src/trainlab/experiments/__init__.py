@@ -32,13 +32,13 @@ MODULES = {
     "dropout-ensemble": "dropout_ensemble",
     "hyperparameter-search": "hyperparameter_search",
     "random-vs-grid": "random_vs_grid",
+    "activations": "activations",
+    "gradient-clipping": "gradient_clipping",
+    "pretrained-layers": "pretrained_layers",
     "lr-schedules": "lr_schedules",
     "lr-finder": "lr_finder",
     "regularization": "regularization",
     "l1-sparsity": "l1_sparsity",
-    "activations": "activations",
-    "gradient-clipping": "gradient_clipping",
-    "pretrained-layers": "pretrained_layers",
     "recipes": "recipes",
 }
 

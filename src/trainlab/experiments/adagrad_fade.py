@@ -16,6 +16,9 @@ from trainlab.landscapes import optimizer_path
 
 NAME = "adagrad-fade"
 TITLE = "AdaGrad's steps fade, RMSProp's do not"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)"
+FIGURE = ""
 DESCRIPTION = (
     "AdaGrad divides η by √h, where h sums every squared gradient seen so far, so each parameter's "
     "effective step η/(√h + ε) can only shrink; RMSProp lets h forget (h ← rho·h + (1 - rho)·g²), so the step "

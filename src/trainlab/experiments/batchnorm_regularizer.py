@@ -14,6 +14,9 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 
 NAME = "batchnorm-regularizer"
 TITLE = "Batch norm as a regularizer and as a speed-up"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.3.1 Batch normalization (and Hands-On ML 11.1.3)"
+FIGURE = ""
 DESCRIPTION = (
     "Two claims about batch normalization. As a regularizer (Deep Learning from Scratch 6.3.1, its third "
     "advantage; Hands-On ML 11.1.3): the book's overfitting setup, the 784-100x6-10 ReLU net (He init) "

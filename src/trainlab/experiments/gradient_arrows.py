@@ -14,6 +14,9 @@ from trainlab.landscapes import function_2
 
 NAME = "gradient-arrows"
 TITLE = "The gradient as a field of arrows"
+BOOK = "Deep Learning from Scratch"
+SECTION = "4.4 Gradient"
+FIGURE = "Figure 4-9"
 DESCRIPTION = (
     "Deep Learning from Scratch 4.4: the numerical gradient (central differences with the book's step "
     "h = 1e-4) of f(x0, x1) = x0² + x1² at (3, 4), (0, 2) and (3, 0), against the exact 2·x; then -∇f on a "

@@ -16,6 +16,9 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "gradient-clipping"
 TITLE = "Gradient clipping: by norm and by value"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.1.4 Gradient clipping"
+FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.1.4: a deep ReLU net (784-100x10-10, He init) trained with momentum SGD at a learning "
     "rate too large for it (η = 0.1, β = 0.9, batches of 128, 3 epochs) explodes: the gradient norm grows "

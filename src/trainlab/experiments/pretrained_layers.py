@@ -15,6 +15,9 @@ from trainlab.experiments.noise import Spread, compare, seeds
 
 NAME = "pretrained-layers"
 TITLE = "Reusing pretrained layers on a task with few samples"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.2.2 Transfer learning (reusing pretrained layers)"
+FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.2.2 on Fashion-MNIST: model A (784-300-100-50-50-50, SELU, LeCun init, SGD η = 1e-3, "
     "batches of 32, 20 epochs) learns the 8 classes other than sandal (5) and shirt (6). Task B: tell shirts "
