@@ -64,6 +64,10 @@ def test_results_are_kept_in_the_storage_and_written_out(small_search, tmp_path)
     best = max(result.complete, key=lambda t: (t.value, -t.number))
     assert data["rows"][0][1] == str(best.number) and f"trial {best.number}," in data["conclusions"][0]
     assert data["command"].startswith("trainlab tune --dataset mnist-mini --train-samples 300")
+    assert data["quick"] is False
+    facts = json.loads((tmp_path / "run.json").read_text())  # the keys of an experiment's run.json
+    assert facts["complete"] is True and "summary.json" in facts["files"]
+    assert facts["seconds"] == round(result.seconds, 3)
     trials = json.loads((tmp_path / "trials.json").read_text())["trials"]
     assert len(trials) == 6 and len(trials[0]["val_accuracy"]) == 3
     assert len((tmp_path / "trials.csv").read_text().splitlines()) == 7

@@ -125,16 +125,16 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"Best-{len(rows) - 1} by final validation accuracy:")
         print_table(rows)
         print(narrow(result, args.top_k))
-    write_results(result, config.out, args.best, args.top_k)
+    write_results(result, config.out, args.best, args.top_k, args.quick)
     return 0
 
 
-def write_results(result: SearchResult, out: str, best: int, top_k: int) -> None:
+def write_results(result: SearchResult, out: str, best: int, top_k: int, quick: bool) -> None:
     """Write the result files and say where they are; a full disk says that the trials are kept."""
     from trainlab.tune.report import stage_two_command, write_outputs  # matplotlib: only when there are results
 
     try:
-        files = write_outputs(result, out, best=best, top_k=top_k)
+        files = write_outputs(result, out, best=best, top_k=top_k, quick=quick)
     except OSError as error:
         raise OSError(f"could not write the results to {out} ({error.strerror or error}); the "
                       f"{len(result.finished)} finished trials are kept in {storage_label(result.storage)}: once "

@@ -12,7 +12,7 @@ crash or a full disk leaves whole files, never half-written ones:
   second-stage command), notes and figures, with the keys of an experiment's summary (``title``,
   ``description``, ``command``, ``headers``, ``rows``, ``conclusions``, ``notes``, ``figures``) plus
   ``kind: "tune"``, ``study`` and ``storage``, so that ``trainlab report`` can show a search like a run;
-* ``run.json`` (when, how long, versions), written last: a folder with it is complete.
+* ``run.json`` (when, how long, versions, the files written), written last: a folder with it is complete.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import io
 import platform
 import shlex
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,12 @@ FIGURES: dict[str, tuple[int, Callable[[SearchResult, int], Figure]]] = {
 """Each figure of a search: the complete trials it needs, and how it is drawn."""
 
 
-def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: int = 5) -> dict[str, Path]:
-    """Write the files listed in the module docstring into ``out``; return them by name."""
+def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: int = 5,
+                  quick: bool = False) -> dict[str, Path]:
+    """Write the files listed in the module docstring into ``out``; return them by name.
+
+    ``quick``: the search is a ``--quick`` one (the report marks it).
+    """
     out = Path(out)
     files = {"config": write_json(out / "config.json", result.config.to_dict()),
              "trials_json": write_json(out / "trials.json", {
@@ -66,13 +70,14 @@ def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: 
             files[name] = path
         else:
             path.unlink(missing_ok=True)  # a figure of an earlier search in this folder would mislead
-    summary = summary_data(result, narrowing, best, [name for name in FIGURES if name in files])
+    summary = {**summary_data(result, narrowing, best, [name for name in FIGURES if name in files]), "quick": quick}
     files["summary_json"] = write_json(out / "summary.json", summary)
     files["summary"] = write_text(out / "summary.md", summary_markdown(summary))
-    files["run"] = write_json(out / "run.json", {
-        "finished": datetime.now().isoformat(timespec="seconds"), "seconds": round(result.seconds, 3),
-        "trainlab": trainlab.__version__, "numpy": np.__version__, "python": platform.python_version(),
-        "machine": platform.machine()})
+    started = datetime.now() - timedelta(seconds=result.seconds)
+    files["run"] = write_json(out / "run.json", {  # the keys of an experiment's run.json
+        "started": started.isoformat(timespec="seconds"), "seconds": round(result.seconds, 3), "complete": True,
+        "files": [path.name for path in files.values()], "trainlab": trainlab.__version__, "numpy": np.__version__,
+        "python": platform.python_version(), "machine": platform.machine()})
     return files
 
 
