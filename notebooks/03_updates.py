@@ -44,13 +44,13 @@ from trainlab.liveplot import show_figures
 # Momentum behaves like a heavy ball: consistent gradients add up, alternating ones cancel. AdaGrad divides
 # by the history of each parameter's gradient, so steep directions take small steps and flat ones large
 # steps, but since $h$ only grows, its steps shrink forever. Adam keeps exponential averages of both the
-# gradient and its square. Each rule is a `step` method of a few lines, operating in place:
+# gradient and its square. Each rule is a `rule` method of a few lines, updating one parameter $\theta$ in
+# place from its gradient $g$ and its state arrays (`work` is scratch space of $\theta$'s shape):
 
 # %%
-for cls in (tl.SGD, tl.Momentum, tl.AdaGrad):
-    print(inspect.getsource(cls.step))
-print(inspect.getsource(tl.Adam.moments))
-print(inspect.getsource(tl.Adam.step))
+for cls in (tl.SGD, tl.Momentum, tl.AdaGrad, tl.Adam):
+    print(inspect.getsource(cls.rule))
+print(inspect.getsource(tl.Adam.descend))
 
 # %% [markdown]
 # ## A valley twenty times flatter one way than the other
@@ -131,14 +131,14 @@ print(f"f after 30 steps with β = 0.99: {tl.elongated_bowl(*path[-1]):.3g} "
       f"(β = 0.9: {tl.elongated_bowl(*tl.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})")
 
 # %% [markdown]
-# - Write your own rule: subclass `tl.Optimizer` and implement `step(self, name, param, grad)` in place
+# - Write your own rule: subclass `tl.Optimizer` and implement `rule(self, theta, g, *, work)` in place
 #   (for instance signSGD, $\theta \leftarrow \theta - \eta\,\operatorname{sign}(g)$), then pass it to
 #   `tl.optimizer_path`.
 
 # %%
 class SignSGD(tl.Optimizer):
-    def step(self, name, param, grad):
-        param -= self.lr * np.sign(grad)
+    def rule(self, theta, g, *, work):
+        theta -= self.lr * np.sign(g, out=work)
 
 
 print(tl.optimizer_path(SignSGD(lr=0.5), steps=30)[-1])

@@ -47,7 +47,7 @@ from trainlab.liveplot import show_figures
 # %%
 for cls in (tl.Nesterov, tl.RMSProp, tl.Nadam):
     print(cls.__doc__.split("\n\n")[0], "\n")
-    print(inspect.getsource(cls.step))
+    print(inspect.getsource(cls.rule))
 
 # %% [markdown]
 # ## The race on Fashion-MNIST
