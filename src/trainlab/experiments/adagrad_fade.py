@@ -26,7 +26,9 @@ DESCRIPTION = (
     "of 128 drawn at random, 2000 iterations, η = 0.01 for every optimizer, the textbook's defaults): the "
     "median effective step over all weights and the distance the weights travel per step, every 20 "
     "steps, for AdaGrad and RMSProp with rho = 0.9, 0.99 and the notes' 0.5, over several seeds. And on "
-    "a long 2-D run: 1000 steps with η = 0.1 on the book's f(x, y) = x²/20 + y² from (-7, 2)."
+    "a long 2-D run: 1000 steps with η = 0.1 on the book's f(x, y) = x²/20 + y² from (-7, 2). Where a "
+    "weight's gradients have become 0 (dead units, always-blank pixels), RMSProp's h decays to 0 and its "
+    "effective step grows towards η/ε = 1e5: the distance the weights travel per step is the robust measure."
 )
 
 OPTIMIZERS = ("adagrad", "rmsprop:0.9", "rmsprop:0.99", "rmsprop:0.5")
