@@ -232,6 +232,14 @@ def compare(a: Sequence[float], b: Sequence[float]) -> Comparison:
     return Comparison(mean_a - mean_b, 2 * math.sqrt(sd_a**2 / len(a) + sd_b**2 / len(b)))
 
 
+def paired(a: Sequence[float], b: Sequence[float]) -> Comparison:
+    """mean(a - b) for measurements paired by seed (the same net measured two ways), against twice the standard
+    error of the paired differences."""
+    differences = np.subtract(a, b)
+    mean, sd = mean_sd(differences)
+    return Comparison(mean, 2 * sd / math.sqrt(len(differences)) if len(differences) > 1 else math.inf)
+
+
 def join_words(words: Sequence[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     words = list(words)

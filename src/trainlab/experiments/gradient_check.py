@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary
@@ -149,8 +149,9 @@ def summarize(result: Result) -> Summary:
                    rows, conclusions, notes)
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(15, 5), gridspec_kw={"width_ratios": [3, 1]})
+def plot(result: Result) -> dict[str, Figure]:
+    figure = Figure(figsize=(15, 5))
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     models = list(dict.fromkeys(result.check_models))
     params = list(dict.fromkeys(result.check_params))
     labels = [p if p.split(".")[0] not in result.roles else f"{p} ({result.roles[p.split('.')[0]] or 'output'})"

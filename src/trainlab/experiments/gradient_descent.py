@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary
 from trainlab.landscapes import function_2, gradient_descent
@@ -69,8 +69,9 @@ def summarize(result: Result) -> Summary:
     return Summary(["learning rate", "final point", "f(final)", "distance moved", "outcome"], rows, conclusions)
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, axes = plt.subplots(1, len(result.paths), figsize=(4.2 * len(result.paths), 4))
+def plot(result: Result) -> dict[str, Figure]:
+    figure = Figure(figsize=(4.2 * len(result.paths), 4))
+    axes = figure.subplots(1, len(result.paths), squeeze=False)[0]
     grid = np.linspace(-4.5, 4.5, 200)
     X, Y = np.meshgrid(grid, grid)
     for ax, lr, path in zip(np.atleast_1d(axes), result.learning_rates, result.paths, strict=True):

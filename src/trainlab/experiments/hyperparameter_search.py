@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary
-from trainlab.experiments.common import fallback_note
+from trainlab.experiments.common import fallback_note, learned_accuracy
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
@@ -101,6 +101,11 @@ def summarize(result: Result) -> Summary:
     in_band = sum(1 for trial in top if 1e-3 <= trial.params["lr"] <= 1e-2)
     lowest = sum(1 for trial in ranked if trial.params["lr"] < 1e-4)
     learned_low = [trial for trial in ranked if trial.params["lr"] < 1e-4 and trial.value > 0.3]
+    if not learned_accuracy(best.value):
+        return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, [
+            f"No trial learned: the best of {len(ranked)} reached a validation accuracy of {best.value:.3f}, near the "
+            f"10 % of guessing, so these ranges hold no setting that trains this net and narrowing them teaches "
+            "nothing."], [result.note] if result.note else [])
     conclusions = [
         f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
         f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",
@@ -128,7 +133,7 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
+def plot(result: Result) -> dict[str, Figure]:
     first, second = as_search_result(result.stage1), as_search_result(result.stage2)
     best = min(20, len(first.complete))
     figures = {"best_curves": plot_best_curves(first, n=best), "scatter": plot_scatter(first)}
