@@ -1,6 +1,7 @@
 """Every experiment, run with --quick: its files, the shape of its numbers, reproducibility; the report."""
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -135,3 +136,29 @@ def test_hyperparameter_search_trials_stay_in_the_book_ranges_and_narrow(quick_r
     low, high = (float(v) for v in new_lr[3:].split(":")[0].split(".."))
     assert all(low <= t["params"]["lr"] * 1.0001 and t["params"]["lr"] <= high * 1.0001 for t in top)
     assert all(low <= t["params"]["lr"] <= high for t in second)
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_book_and_quick_configs_are_valid(name):
+    config = get_experiment(name).Config()
+    assert config.validate() is config and config.quick().validate() == config.quick()
+
+
+@pytest.mark.parametrize(("name", "setting", "message"), [
+    ("two-layer-net", "iterations=0", "iterations=0 is not allowed: iterations is a whole number >= 1"),
+    ("init-compare", "iterations=0", "iterations=0 is not allowed"),
+    ("overfitting", "test_samples=-1", "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or "
+                                       "None (the whole test set)"),
+    ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number >= 0 and < 1"),
+    ("optimizers", "optimizers=sgd,adm", "did you mean 'adam'"),
+    ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 8 are needed"),
+    ("gradient-descent", "start=1", "start=(1.0,) is not allowed: it has 1 items where 2 are needed"),
+    ("hyperparameter-search", "lr_range=0.1,0.01", "the values must increase"),
+    ("lr-schedules", "dataset=fashion", "did you mean 'fashion-mnist'"),
+    ("init-histograms", "inits=1,2,xavir", "3 items where 7 are needed, one per item of activations"),
+    ("init-compare", "inits=0.01,xavir", "'xavir' is not a known initializer"),
+])
+def test_settings_outside_their_range_are_refused_before_a_folder_exists(name, setting, message, tmp_path):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_experiment(name, quick=True, out=tmp_path, overrides=[setting], echo=lambda line: None)
+    assert list(tmp_path.iterdir()) == []

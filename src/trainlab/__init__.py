@@ -46,6 +46,7 @@ from trainlab.landscapes import (
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
 from trainlab.metrics import accuracy
+from trainlab.mlp import mlp
 from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
     SGD,
@@ -161,6 +162,7 @@ __all__ = [
     "load_mnist",
     "load_model",
     "make_rng",
+    "mlp",
     "numerical_gradient",
     "one_hot",
     "optimizer_path",

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import trainlab
+from trainlab.textio import print_table
 from trainlab.tune.command import add_parser as add_tune_parser
 
 if TYPE_CHECKING:
@@ -137,13 +138,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     print(build_report(args.runs, args.out))
     return 0
-
-
-def print_table(rows: Sequence[Sequence[str]]) -> None:
-    """Print rows of strings as aligned columns, the first row as the header."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,44 +1,15 @@
-"""Small file helpers shared by the data package: atomic writes and sizes for people.
+"""Small file helpers of the data package: atomic writes and sizes for people.
 
-Everything the package writes (downloads, decoded arrays, IDX files) goes through :func:`atomic_writer`:
-the bytes go to a temporary file in the destination folder, which is renamed over the destination only
-once it is complete. A crash, a full disk or a failed check therefore never leaves a half-written or corrupt
-file under the final name, and two processes writing the same file both end with a whole one.
+Everything the package writes (downloads, decoded arrays, IDX files) goes through :func:`atomic_writer`,
+which lives in :mod:`trainlab.textio` (shared with the experiments and the search) and is re-exported here:
+a crash, a full disk or a failed check never leaves a half-written or corrupt file under the final name.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import BinaryIO
+from trainlab.textio import atomic_writer
 
-
-@contextlib.contextmanager
-def atomic_writer(
-    path: str | os.PathLike, *, check: Callable[[Path], None] | None = None
-) -> Iterator[BinaryIO]:
-    """A binary file to write ``path`` through; it becomes ``path`` only when the block ends without error.
-
-    ``check(temporary_path)``, if given, runs on the complete temporary file before the rename; if it
-    raises, the temporary file is deleted and the destination is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    temporary = Path(temporary)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        if check is not None:
-            check(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+__all__ = ["atomic_writer", "human_size"]
 
 
 def human_size(n_bytes: int) -> str:

@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-import trainlab as tl
-from trainlab.activations import get_activation
 from trainlab.data import DATASETS, Standardizer, load_dataset
+from trainlab.mlp import mlp as mlp  # the book's MLPs: the library's builder, re-exported for the experiments
 
 T = TypeVar("T")
 
@@ -60,22 +59,6 @@ def fallback_note(requested: str, used: str, samples: str = "") -> str:
     wanted = DATASETS[requested].title if requested in DATASETS else requested
     return (f"{wanted} was not available here, so this run used {used}{f': {samples}' if samples else ''}, "
             f"shipped with trainlab. To use {wanted}, provide its files with --data-dir or $TRAINLAB_DATA.")
-
-
-def mlp(hidden: Sequence[int], *, activation: str = "relu", init: Any = "he_normal", batchnorm: bool = False,
-        dropout: float = 0.0, inverted_dropout: bool = True, weight_decay: float = 0.0, input_dim: int = 784,
-        classes: int = 10, seed: int = 0) -> tl.Sequential:
-    """The book's multi-layer net: [Dense → (BatchNorm) → activation → (Dropout)] × hidden, then Dense."""
-    layers: list[tl.Layer] = []
-    for units in hidden:
-        layers.append(tl.Dense(units, init=init))
-        if batchnorm:
-            layers.append(tl.BatchNorm())
-        layers.append(get_activation(activation))
-        if dropout:
-            layers.append(tl.Dropout(dropout, inverted=inverted_dropout))
-    layers.append(tl.Dense(classes, init=init))
-    return tl.Sequential(layers, input_dim=input_dim, seed=seed, weight_decay=weight_decay)
 
 
 def smooth(values: Sequence[float], window: int = 11) -> np.ndarray:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data
 from trainlab.gradcheck import TOLERANCE, every_layer_model, numerical_gradient, relative_error, run_gradcheck
 
@@ -27,15 +29,14 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    hidden: int = 50
-    activation: str = "relu"
-    init_std: float = 0.01
-    samples: int = 3  # the book checks on x_train[:3]
-    eps: float = 1e-5  # step h of the central differences
-    every_layer_batch: int = 16
+    hidden: int = option(50, ge=1)
+    activation: str = option("relu", choices=ACTIVATIONS.names)
+    init_std: float = option(0.01, gt=0)
+    samples: int = option(3, ge=1)  # the book checks on x_train[:3]
+    eps: float = option(1e-5, gt=0, le=0.1)  # step h of the central differences
+    every_layer_batch: int = option(16, ge=1)
 
-    def quick(self) -> Config:
-        return Config(seed=self.seed, dataset=self.dataset, data_dir=self.data_dir, hidden=10)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "hidden": 10}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.landscapes import function_2, gradient_descent
 
 NAME = "gradient-descent"
@@ -21,12 +21,11 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    start: tuple[float, ...] = (-3.0, 4.0)
-    learning_rates: tuple[float, ...] = (0.1, 10.0, 1e-10)
-    steps: int = 100
+    start: tuple[float, ...] = option((-3.0, 4.0), length=2)
+    learning_rates: tuple[float, ...] = option((0.1, 10.0, 1e-10), gt=0)
+    steps: int = option(100, ge=1)
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass

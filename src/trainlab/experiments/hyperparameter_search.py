@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from matplotlib.figure import Figure
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import fallback_note, learned_accuracy
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
@@ -28,22 +28,21 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int = 500
-    val_fraction: float = 0.2
-    epochs: int = 50
-    trials: int = 100
-    lr_range: tuple[float, ...] = (1e-6, 1e-2)
-    weight_decay_range: tuple[float, ...] = (1e-8, 1e-4)
-    hidden_layers: int = 6
-    hidden_units: int = 100
-    batch_size: int = 100
-    best: int = 20  # trials in the Best-N grid
-    top_k: int = 5  # trials the narrowed ranges are drawn around
-    stage2_trials: int = 50
+    train_samples: int = option(500, ge=2)
+    val_fraction: float = option(0.2, gt=0, lt=1)
+    epochs: int = option(50, ge=1)
+    trials: int = option(100, ge=1)
+    lr_range: tuple[float, ...] = option((1e-6, 1e-2), gt=0, length=2, increasing=True)
+    weight_decay_range: tuple[float, ...] = option((1e-8, 1e-4), gt=0, length=2, increasing=True)
+    hidden_layers: int = option(6, ge=1)
+    hidden_units: int = option(100, ge=1)
+    batch_size: int = option(100, ge=1)
+    best: int = option(20, ge=1)  # trials in the Best-N grid
+    top_k: int = option(5, ge=1)  # trials the narrowed ranges are drawn around
+    stage2_trials: int = option(50, ge=1)
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, epochs=8, trials=10, stage2_trials=5, hidden_layers=2, hidden_units=50,
-                                   batch_size=50, best=6, top_k=3)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 8, "trials": 10, "stage2_trials": 5,
+                             "hidden_layers": 2, "hidden_units": 50, "batch_size": 50, "best": 6, "top_k": 3}
 
 
 @dataclass
@@ -103,9 +102,9 @@ def summarize(result: Result) -> Summary:
     learned_low = [trial for trial in ranked if trial.params["lr"] < 1e-4 and trial.value > 0.3]
     if not learned_accuracy(best.value):
         return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, [
-            f"No trial learned: the best of {len(ranked)} reached a validation accuracy of {best.value:.3f}, near the "
-            f"10 % of guessing, so these ranges hold no setting that trains this net and narrowing them teaches "
-            "nothing."], [result.note] if result.note else [])
+            f"No trial learned: the best of {len(ranked)} trials of {first.config.epochs} epochs reached a validation "
+            f"accuracy of {best.value:.3f}, near the 10 % of guessing, so there is nothing to narrow the ranges "
+            "around."], [result.note] if result.note else [])
     conclusions = [
         f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
         f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",

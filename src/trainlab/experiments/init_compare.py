@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from trainlab.experiments import optimizers
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     CHANCE_LOSS,
     compare,
@@ -23,7 +24,8 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
-from trainlab.experiments.init_histograms import init_label, parse_init
+from trainlab.experiments.init_histograms import check_init, init_label, parse_init
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "init-compare"
 TITLE = "Weight initialisation: training-loss curves"
@@ -43,20 +45,19 @@ MARKERS = ("o", "s", "D", "^", "v")
 
 @dataclass
 class Config(ExperimentConfig):
-    inits: tuple[str, ...] = ("0.01", "xavier", "he")  # a std, or an initializer name
-    hidden: tuple[int, ...] = (100, 100, 100, 100)
-    optimizer: str = "sgd"
-    lr: float = 0.01
-    batch_size: int = 128
-    iterations: int = 2000
-    seeds: int = 3  # the book runs one; three measure the seed-to-seed noise
-    final_window: int = 100  # the final loss is the mean of the last `final_window` step losses
-    smoothing: int = 11  # window of the moving average in the figure
-    train_samples: int | None = None
-    test_samples: int | None = None
+    inits: tuple[str, ...] = option(("0.01", "xavier", "he"), check=check_init)  # a std, or an initializer name
+    hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
+    optimizer: str = option("sgd", choices=OPTIMIZERS.names)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    seeds: int = option(3, ge=1)  # the book runs one; three measure the seed-to-seed noise
+    final_window: int = option(100, ge=1)  # the final loss is the mean of the last `final_window` step losses
+    smoothing: int = option(11, ge=1)  # window of the moving average in the figure
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, dataset="mnist-mini", iterations=150, final_window=20, seeds=2)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 150, "final_window": 20, "seeds": 2}
 
 
 @dataclass

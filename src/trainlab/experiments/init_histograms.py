@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 
 NAME = "init-histograms"
 TITLE = "Weight initialisation: activation histograms"
@@ -35,6 +36,11 @@ def parse_init(text: str) -> str | float:
         return {"he": "he_normal"}.get(text, text)
 
 
+def check_init(text: str) -> None:
+    """Refuse an initialisation that is neither a positive standard deviation nor an initializer's name."""
+    tl.get_initializer(parse_init(text), "inits")
+
+
 def init_label(text: str) -> str:
     init = parse_init(text)
     return f"std={init:g}" if isinstance(init, float) else NAMES.get(str(init), str(init))
@@ -43,15 +49,16 @@ def init_label(text: str) -> str:
 @dataclass
 class Config(ExperimentConfig):
     # one setting per position: (activation, weight initialisation: a std or a name)
-    activations: tuple[str, ...] = ("sigmoid", "sigmoid", "sigmoid", "relu", "relu", "relu", "tanh")
-    inits: tuple[str, ...] = ("1", "0.01", "xavier", "0.01", "xavier", "he", "xavier")
-    layers: int = 5
-    units: int = 100
-    samples: int = 1000
-    bins: int = 30
+    activations: tuple[str, ...] = option(("sigmoid", "sigmoid", "sigmoid", "relu", "relu", "relu", "tanh"),
+                                           choices=ACTIVATIONS.names)
+    inits: tuple[str, ...] = option(("1", "0.01", "xavier", "0.01", "xavier", "he", "xavier"),
+                                     check=check_init, length_of="activations")
+    layers: int = option(5, ge=1)
+    units: int = option(100, ge=1)
+    samples: int = option(1000, ge=1)
+    bins: int = option(30, ge=1)
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass

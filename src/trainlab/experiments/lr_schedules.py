@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import matplotlib
 import numpy as np
@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     compare,
     departures,
@@ -51,25 +51,25 @@ BOOK_FASTER = ("exponential", "performance", "1cycle")  # "can speed up converge
 @dataclass
 class Config(ExperimentConfig):
     dataset: str = "fashion-mnist"
-    train_samples: int | None = None  # None: every training image not held out for validation
-    validation_samples: int = 5000
-    hidden: tuple[int, ...] = (300, 100)
-    lr: float = 0.01  # η0 of every schedule
-    momentum: float = 0.9
-    batch_size: int = 32
-    epochs: int = 25
-    schedules: tuple[str, ...] = SCHEDULES
-    power_steps: int = 10000  # s of power scheduling: Keras's decay = 1/s = 1e-4
-    exponential_epochs: float = 20.0  # s of exponential scheduling, in epochs
-    piecewise_epochs: tuple[int, ...] = (5, 15)  # the epochs at which η drops to η0/2 and η0/10
-    plateau_factor: float = 0.5
-    plateau_patience: int = 5
-    one_cycle_max_lr: float = 0.05
-    seeds: int = 3  # the book runs one; three measure the seed-to-seed noise
+    train_samples: int | None = option(None, ge=1, meaning="every training image not held out")
+    validation_samples: int = option(5000, ge=1)
+    hidden: tuple[int, ...] = option((300, 100), ge=1)
+    lr: float = option(0.01, gt=0)  # η0 of every schedule
+    momentum: float = option(0.9, ge=0, lt=1)
+    batch_size: int = option(32, ge=1)
+    epochs: int = option(25, ge=1)
+    schedules: tuple[str, ...] = option(SCHEDULES, choices=SCHEDULES)
+    power_steps: int = option(10000, ge=1)  # s of power scheduling: Keras's decay = 1/s = 1e-4
+    exponential_epochs: float = option(20.0, gt=0)  # s of exponential scheduling, in epochs
+    piecewise_epochs: tuple[int, ...] = option((5, 15), ge=1, length=2, increasing=True)  # η0/2, then η0/10
+    plateau_factor: float = option(0.5, gt=0, lt=1)
+    plateau_patience: int = option(5, ge=1)
+    one_cycle_max_lr: float = option(0.05, gt=0)
+    seeds: int = option(3, ge=1)  # the book runs one; three measure the seed-to-seed noise
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, train_samples=1500, validation_samples=500, epochs=4, power_steps=100,
-                                   exponential_epochs=3.0, piecewise_epochs=(1, 3), plateau_patience=1, seeds=1)
+    QUICK: ClassVar[dict] = {"train_samples": 1500, "validation_samples": 500, "epochs": 4, "power_steps": 100,
+                             "exponential_epochs": 3.0, "piecewise_epochs": (1, 3), "plateau_patience": 1,
+                             "seeds": 1}
 
 
 @dataclass

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from trainlab.experiments import optimizers as curves
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     departures,
     first_reaching,
@@ -21,6 +21,7 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizer-table"
 TITLE = "Optimizer table: measured convergence speed and quality"
@@ -46,22 +47,21 @@ BOOK_STARS = {
 
 @dataclass
 class Config(ExperimentConfig):
-    optimizers: tuple[str, ...] = curves.Config.optimizers
-    learning_rates: tuple[float, ...] = curves.Config.learning_rates
-    hidden: tuple[int, ...] = curves.Config.hidden
-    batch_size: int = 128
-    iterations: int = 2000
-    seeds: int = 3  # seeds seed, seed + 1, ...
-    targets: tuple[float, ...] = (0.5, 0.2)  # speed: iterations until the smoothed loss reaches each
-    smoothing: int = 51
-    final_window: int = 100
-    curve_every: int = 10  # the mean curves are kept every this many steps
-    train_samples: int | None = None
-    test_samples: int | None = None
+    optimizers: tuple[str, ...] = option(curves.Config.optimizers, choices=OPTIMIZERS.names)
+    learning_rates: tuple[float, ...] = option(curves.Config.learning_rates, gt=0, length_of="optimizers")
+    hidden: tuple[int, ...] = option(curves.Config.hidden, ge=1)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    seeds: int = option(3, ge=1)  # seeds seed, seed + 1, ...
+    targets: tuple[float, ...] = option((0.5, 0.2), gt=0)  # speed: iterations until the smoothed loss reaches each
+    smoothing: int = option(51, ge=1)
+    final_window: int = option(100, ge=1)
+    curve_every: int = option(10, ge=1)  # the mean curves are kept every this many steps
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, dataset="mnist-mini", iterations=150, seeds=1, final_window=20,
-                                   smoothing=11, curve_every=1)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 150, "seeds": 1, "final_window": 20,
+                             "smoothing": 11, "curve_every": 1}
 
 
 @dataclass

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     ExperimentData,
     compare,
@@ -27,6 +27,7 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers"
 TITLE = "Optimizers on MNIST: training-loss curves"
@@ -60,19 +61,21 @@ def label(name: str) -> str:
 
 @dataclass
 class Config(ExperimentConfig):
-    optimizers: tuple[str, ...] = ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam")
-    learning_rates: tuple[float, ...] = (0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.001)
-    hidden: tuple[int, ...] = (100, 100, 100, 100)
-    batch_size: int = 128
-    iterations: int = 2000
-    seeds: int = 3  # the book runs one; three give the seed-to-seed noise every comparison is weighed against
-    final_window: int = 100  # the final loss is the mean of the last `final_window` step losses
-    smoothing: int = 11  # window of the moving average in the figure (the book's smooth_curve uses 11)
-    train_samples: int | None = None
-    test_samples: int | None = None
+    optimizers: tuple[str, ...] = option(
+        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam"), choices=OPTIMIZERS.names)
+    # the book's rates for its four; Nadam at Adam's 0.001 (Keras's), so that the two compare the rules alone
+    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.001), gt=0,
+                                                length_of="optimizers")
+    hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    seeds: int = option(3, ge=1)  # the book runs one; three give the noise every comparison is weighed against
+    final_window: int = option(100, ge=1)  # the final loss is the mean of the last `final_window` step losses
+    smoothing: int = option(11, ge=1)  # window of the moving average in the figure (the book's smooth_curve: 11)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, dataset="mnist-mini", iterations=150, final_window=20, seeds=2)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 150, "final_window": 20, "seeds": 2}
 
 
 @dataclass

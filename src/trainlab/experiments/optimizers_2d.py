@@ -8,8 +8,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import trainlab as tl
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.landscapes import elongated_bowl, optimizer_path
+from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers-2d"
 TITLE = "Optimizer paths on x²/20 + y²"
@@ -22,15 +23,15 @@ DESCRIPTION = (
 
 @dataclass
 class Config(ExperimentConfig):
-    start: tuple[float, ...] = (-7.0, 2.0)
-    steps: int = 30
+    start: tuple[float, ...] = option((-7.0, 2.0), length=2)
+    steps: int = option(30, ge=1)
     # the book's four with its learning rates, then the others of chapter 11
-    optimizers: tuple[str, ...] = ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax",
-                                   "nadam")
-    learning_rates: tuple[float, ...] = (0.95, 0.1, 1.5, 0.3, 0.1, 0.1, 0.3, 0.3)
+    optimizers: tuple[str, ...] = option(
+        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam"), choices=OPTIMIZERS.names)
+    learning_rates: tuple[float, ...] = option((0.95, 0.1, 1.5, 0.3, 0.1, 0.1, 0.3, 0.3), gt=0,
+                                                length_of="optimizers")
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     ExperimentData,
     compare,
@@ -40,21 +40,20 @@ SETTINGS = ("plain", "weight decay", "dropout (book)", "dropout (inverted)")
 
 @dataclass
 class Config(ExperimentConfig):
-    train_samples: int = 300
-    test_samples: int | None = None  # None: all 10,000 test images
-    hidden: tuple[int, ...] = (100, 100, 100, 100, 100, 100)
-    lr: float = 0.01
-    batch_size: int = 100
-    epochs: int = 201
-    weight_decay: float = 0.1
-    dropout: float = 0.2
-    dropout_epochs: int = 301
-    settings: tuple[str, ...] = SETTINGS
-    seeds: int = 3  # the book runs one; three measure the seed-to-seed noise
+    train_samples: int = option(300, ge=1)
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
+    hidden: tuple[int, ...] = option((100, 100, 100, 100, 100, 100), ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(100, ge=1)
+    epochs: int = option(201, ge=1)
+    weight_decay: float = option(0.1, ge=0)
+    dropout: float = option(0.2, gt=0, lt=1)
+    dropout_epochs: int = option(301, ge=1)
+    settings: tuple[str, ...] = option(SETTINGS, choices=SETTINGS)
+    seeds: int = option(3, ge=1)  # the book runs one; three measure the seed-to-seed noise
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, dataset="mnist-mini", epochs=80, dropout_epochs=100, test_samples=500,
-                                   seeds=1)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 80, "dropout_epochs": 100, "test_samples": 500,
+                             "seeds": 1}
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -12,7 +12,7 @@ from matplotlib.ticker import MaxNLocator
 
 import trainlab as tl
 from trainlab.activations import Activation
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     compare,
     departures,
@@ -49,22 +49,21 @@ CONFIGURATIONS = ("default", "self-normalizing")
 @dataclass
 class Config(ExperimentConfig):
     dataset: str = "fashion-mnist"
-    train_samples: int | None = None  # None: every training image not held out for validation
-    validation_samples: int = 5000
-    test_samples: int | None = None  # None: the whole test set
-    depth: int = 20
-    units: int = 100
-    max_lr: float = 0.05  # 1cycle's peak; it starts and ends at a tenth of it
-    batch_size: int = 128
-    epochs: int = 10
-    patience: int = 5
-    alpha_dropout: float = 0.1
-    stats_samples: int = 1000  # test images on which the activations' statistics are measured
-    seeds: int = 3  # three measure the seed-to-seed noise
+    train_samples: int | None = option(None, ge=1, meaning="every training image not held out")
+    validation_samples: int = option(5000, ge=1)
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
+    depth: int = option(20, ge=1)
+    units: int = option(100, ge=1)
+    max_lr: float = option(0.05, gt=0)  # 1cycle's peak; it starts and ends at a tenth of it
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(10, ge=1)  # the book gives no run length; 10 keep the run within minutes
+    patience: int = option(5, ge=1)
+    alpha_dropout: float = option(0.1, ge=0, lt=1)
+    stats_samples: int = option(1000, ge=1)  # test images on which the activations' statistics are measured
+    seeds: int = option(3, ge=1)  # three measure the seed-to-seed noise
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, train_samples=2000, validation_samples=500, test_samples=1000, depth=8,
-                                   epochs=3, patience=2, stats_samples=500, seeds=1)
+    QUICK: ClassVar[dict] = {"train_samples": 2000, "validation_samples": 500, "test_samples": 1000, "depth": 8,
+                             "epochs": 3, "patience": 2, "stats_samples": 500, "seeds": 1}
 
 
 @dataclass

@@ -8,7 +8,6 @@ and ``run.json`` (when, how long, versions: kept apart so that metrics.json is t
 from __future__ import annotations
 
 import dataclasses
-import json
 import platform
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from threadpoolctl import threadpool_info
 import trainlab
 from trainlab.experiments import get_experiment
 from trainlab.experiments.base import Summary
+from trainlab.textio import parse_assignments, write_json, write_text
 
 
 @dataclasses.dataclass
@@ -55,7 +55,8 @@ def run_experiment(
         config = config.quick()
     changes = {key: value for key, value in (("dataset", dataset), ("seed", seed), ("data_dir", data_dir))
                if value is not None}
-    config = dataclasses.replace(config, **changes).with_overrides(parse_overrides(overrides))
+    config = dataclasses.replace(config, **changes).with_overrides(parse_assignments(overrides))
+    config.validate()  # every setting checked before a folder exists or anything runs
     folder = new_run_folder(Path(out) / name)
     echo(f"{name}: {module.TITLE}{' (quick)' if quick else ''} -> {folder}")
 
@@ -79,7 +80,7 @@ def run_experiment(
                     "headers": summary.headers, "rows": summary.rows, "conclusions": summary.conclusions,
                     "notes": summary.notes, "figures": [f"{f}.png" for f in figures]}
     write_json(folder / "summary.json", summary_data)
-    (folder / "summary.md").write_text(summary_markdown(summary_data, summary))
+    write_text(folder / "summary.md", summary_markdown(summary_data, summary))
     write_json(folder / "run.json", {
         "started": datetime.now().isoformat(timespec="seconds"), "seconds": round(seconds, 3),
         "trainlab": trainlab.__version__, "numpy": np.__version__, "python": platform.python_version(),
@@ -89,16 +90,6 @@ def run_experiment(
     for line in summary.conclusions:
         echo(f"  {line}")
     return RunRecord(name, folder, summary, seconds)
-
-
-def parse_overrides(overrides: Sequence[str]) -> dict[str, str]:
-    parsed = {}
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--set {item!r}: expected key=value")
-        parsed[key.strip().replace("-", "_")] = value.strip()
-    return parsed
 
 
 def new_run_folder(parent: Path) -> Path:
@@ -112,19 +103,6 @@ def new_run_folder(parent: Path) -> Path:
         except FileExistsError:
             continue
     raise RuntimeError(f"could not create a run folder under {parent}")
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=1, default=plain) + "\n")
-
-
-def plain(value: Any) -> Any:
-    """JSON for NumPy values."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def summary_markdown(data: dict[str, Any], summary: Summary) -> str:

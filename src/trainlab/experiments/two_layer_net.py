@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from trainlab.experiments.base import ExperimentConfig, Summary
+from trainlab.activations import ACTIVATIONS
+from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
     ExperimentData,
     compare,
@@ -41,18 +42,17 @@ LABELS = {"sigmoid": "sigmoid (chapter 4)", "relu": "ReLU (chapter 5)"}
 
 @dataclass
 class Config(ExperimentConfig):
-    activations: tuple[str, ...] = ("sigmoid", "relu")  # chapter 4's form, chapter 5's
-    hidden: int = 50
-    init_std: float = 0.01
-    lr: float = 0.1
-    batch_size: int = 100
-    iterations: int = 10000
-    seeds: int = 3  # the book runs one; three measure the seed-to-seed noise
-    train_samples: int | None = None  # None: the whole training set
-    test_samples: int | None = None
+    activations: tuple[str, ...] = option(("sigmoid", "relu"), choices=ACTIVATIONS.names)  # chapter 4's, chapter 5's
+    hidden: int = option(50, ge=1)
+    init_std: float = option(0.01, gt=0)
+    lr: float = option(0.1, gt=0)
+    batch_size: int = option(100, ge=1)
+    iterations: int = option(10000, ge=1)
+    seeds: int = option(3, ge=1)  # the book runs one; three measure the seed-to-seed noise
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, dataset="mnist-mini", iterations=400, seeds=1)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 400, "seeds": 1}
 
 
 @dataclass
