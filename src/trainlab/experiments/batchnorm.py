@@ -153,7 +153,7 @@ def speed_up(result: Result) -> list[str]:
     if "neither learned" in verdicts:
         others.append(f"neither learned at {verdicts.count('neither learned')}")
     text += f" ({', '.join(others)})" if others else ""
-    book = ("as the book says ('in almost every case')" if ahead >= n - 2 else
+    book = ("as the book says ('in almost every case')" if ahead >= n - max(1, n // 8) else
             f"where the book says 'in almost every case': it is not faster at {n - ahead} scales")
     return [f"{text}, {book}."]
 
