@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Set up trainlab on a fresh machine: Debian packages (when run as root), a virtual environment in .venv
-# and the package itself. `--test` also installs what the tests need.
-#   bash scripts/setup.sh          # to run experiments
-#   bash scripts/setup.sh --test   # to run the tests
+# and the package itself. `--test` also installs what the tests need; `--notebooks` Jupyter Lab and the
+# notebooks' .ipynb files.
+#   bash scripts/setup.sh               # to run experiments
+#   bash scripts/setup.sh --test        # to run the tests
+#   bash scripts/setup.sh --notebooks   # to open notebooks/ in Jupyter Lab (.venv/bin/jupyter lab notebooks/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 test_setup=false
-[ "${1:-}" = "--test" ] && test_setup=true
+notebooks_setup=false
+for argument in "$@"; do
+    case "$argument" in
+        --test) test_setup=true ;;
+        --notebooks) notebooks_setup=true ;;
+        *) echo "setup: unknown option $argument (allowed: --test, --notebooks)" >&2; exit 2 ;;
+    esac
+done
 
 # Debian packages. dataset-fashion-mnist gives the real Fashion-MNIST offline
-# (/usr/share/datasets/fashion-mnist); without it, runs fall back to the embedded mnist-mini and say so.
+# (/usr/share/datasets/fashion-mnist); without it, the Fashion-MNIST experiments stop with an error that says
+# how to get it (`trainlab data download fashion-mnist`). MNIST ships with trainlab.
 debian_packages=(dataset-fashion-mnist)
 # For the tests: chromium renders the HTML report headless (the report test skips without it).
 $test_setup && debian_packages+=(chromium)
@@ -44,5 +54,12 @@ if $test_setup; then
     fi
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
+if $notebooks_setup; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[notebooks]"
+    # The notebooks are kept in git as jupytext percent scripts (notebooks/*.py: readable diffs, no outputs);
+    # make the paired .ipynb files that Jupyter opens, keeping a newer .ipynb (with its outputs) if there is one.
+    .venv/bin/jupytext --quiet --sync notebooks/*.py
+    echo "setup: notebooks ready: .venv/bin/jupyter lab notebooks/"
 fi
 echo "setup: done ($(.venv/bin/trainlab --version))"

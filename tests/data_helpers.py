@@ -121,5 +121,7 @@ def http_mirror(folder: Path, fail: int = 0) -> Iterator[tuple[str, dict]]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    """Names of temporary files the atomic writes may have left in ``folder`` (there must be none)."""
-    return sorted(p.name for p in folder.rglob("*.part")) if folder.exists() else []
+    """Temporary files the atomic writes or a download's staging folder left in ``folder`` (must be none)."""
+    if not folder.exists():
+        return []
+    return sorted(p.name for pattern in ("*.part", ".download") for p in folder.rglob(pattern))

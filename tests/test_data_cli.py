@@ -1,10 +1,10 @@
 """`trainlab data list | info NAME | path NAME`, run through trainlab.cli.main."""
 
 import pytest
-from data_helpers import isolate, toy_arrays, write_files
+from data_helpers import http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
 
 from trainlab.cli import main
-from trainlab.data.catalog import PACKAGE_FILES
+from trainlab.data.catalog import DATASETS, PACKAGE_FILES
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +27,9 @@ def test_list_shows_every_dataset_with_counts_and_where(capsys, tmp_path):
     assert set(rows) == {"mnist", "fashion-mnist", "mnist-mini"}
     assert rows["mnist-mini"].split()[1:5] == ["8,000", "2,000", "1.7", "MB"]
     assert f"{PACKAGE_FILES} (the files shipped with trainlab)" in rows["mnist-mini"]
-    assert rows["mnist"].split()[1:4] == ["60,000", "10,000", "-"]
-    assert "not found; a load would download it" in rows["mnist"]
+    assert rows["mnist"].split()[1:5] == ["60,000", "10,000", "11.4", "MB"]
+    assert f"{PACKAGE_FILES} (the files shipped with trainlab)" in rows["mnist"]
+    assert "not found; a load would download it" in rows["fashion-mnist"]
     assert f"cache: {tmp_path / 'cache'}" in out
 
 
@@ -72,9 +73,7 @@ def test_info_verify_reports_a_wrong_file(capsys, tmp_path):
     write_files(tmp_path / "d", toy_arrays(n_train=30, n_test=12))
     code, out, _ = run(capsys, "info", "mnist", "--data-dir", str(tmp_path / "d"), "--verify")
     assert code == 1
-    # the test files have a known SHA-256 of their contents; the training files only a published .gz MD5
-    assert out.count("FAILED: wrong checksum: SHA-256 of the decompressed contents") == 2
-    assert out.count("FAILED: wrong checksum: MD5 of the .gz file") == 2
+    assert out.count("FAILED: wrong checksum: SHA-256 of the decompressed contents") == 4
 
 
 def test_path(capsys, tmp_path):
@@ -83,9 +82,41 @@ def test_path(capsys, tmp_path):
     folder = write_files(tmp_path / "d", toy_arrays())
     code, out, _ = run(capsys, "path", "fashion-mnist", "--data-dir", str(folder))
     assert (code, out) == (0, f"{folder}\n")
-    code, out, err = run(capsys, "path", "mnist")
+    code, out, err = run(capsys, "path", "fashion-mnist")
     assert code == 1 and out == ""
-    assert err.startswith("trainlab data path: mnist not found; searched: the user cache")
+    assert err.startswith("trainlab data path: fashion-mnist not found; searched: the user cache")
+
+
+def test_download_fetches_a_dataset_into_the_cache_once(capsys, tmp_path, monkeypatch):
+    arrays = toy_arrays()
+    monkeypatch.setitem(DATASETS, "toy", toy_spec(arrays))  # a dataset that is not shipped, served locally
+    mirror = write_files(tmp_path / "mirror", arrays)
+    with http_mirror(mirror) as (url, state):
+        code, out, _ = run(capsys, "download", "toy", "--mirror", url)
+        assert (code, len(state["requests"])) == (0, 4)
+        cache = tmp_path / "cache" / "toy"
+        assert out == f"downloaded 4 file(s) of TOY into {cache} from {url}\n"
+        code, out, _ = run(capsys, "download", "toy", "--mirror", url)
+        assert len(state["requests"]) == 4  # nothing asked the second time
+    assert (code, out) == (0, f"toy is already available: {cache} (the user cache); nothing to download\n")
+    assert main(["data", "info", "toy", "--verify"]) == 0
+
+
+def test_download_of_a_shipped_dataset_does_nothing(capsys):
+    code, out, _ = run(capsys, "download", "mnist")
+    assert (code, out) == (0, f"mnist is already available: {PACKAGE_FILES} (the files shipped with trainlab); "
+                              "nothing to download\n")
+
+
+def test_download_of_wrong_files_fails_clearly_and_leaves_nothing(capsys, tmp_path):
+    mirror = write_files(tmp_path / "mirror", toy_arrays())  # not Fashion-MNIST
+    with http_mirror(mirror) as (url, _):
+        code, out, err = run(capsys, "download", "fashion-mnist", "--mirror", url)
+    assert (code, out) == (2, "")
+    assert err.startswith("trainlab data: error: Fashion-MNIST (fashion-mnist) is not available: download failed")
+    assert f"{url}train-images-idx3-ubyte.gz: corrupt download: wrong checksum" in err
+    assert not list((tmp_path / "cache" / "fashion-mnist").glob("*.gz"))
+    assert leftovers(tmp_path) == []
 
 
 def test_bad_usage(capsys):

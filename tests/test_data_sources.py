@@ -9,8 +9,8 @@ import pytest
 from data_helpers import closed_port, http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
 
 from trainlab.data import ChecksumError, DataNotFoundError, DownloadError, cache_root, load_dataset
-from trainlab.data.catalog import DATASETS, MNIST_TEST_IMAGES, MNIST_TEST_LABELS, DatasetSpec
-from trainlab.data.download import download_file, fetch_dataset, file_url
+from trainlab.data.catalog import DATASETS, DatasetSpec
+from trainlab.data.download import download_file, file_url
 from trainlab.data.files_io import atomic_writer, human_size
 from trainlab.data.sources import downloads_allowed, mirrors_for, search_folders, system_dirs
 
@@ -52,7 +52,8 @@ def test_folders_are_searched_in_the_documented_order(monkeypatch, tmp_path):
     ]
     assert not any(f.complete for f in folders)
     assert folders[0].describe() == f"the data_dir argument (--data-dir) {tmp_path / 'given'}: no such folder"
-    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == ["package"]
+    assert [f.origin for f in search_folders(DATASETS["mnist"])] == ["env", "package"]
+    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == ["data_dir", "env", "package"]
 
 
 def test_system_dirs_default_and_override(monkeypatch):
@@ -84,7 +85,8 @@ def test_offline_variable(monkeypatch, value, allowed):
 def test_the_published_mirrors_are_https_or_known_hosts():
     for spec in DATASETS.values():
         assert all(url.startswith(("https://", "http://")) for url in spec.mirrors)
-    assert DATASETS["mnist"].mirrors and DATASETS["fashion-mnist"].mirrors and not DATASETS["mnist-mini"].mirrors
+    assert DATASETS["fashion-mnist"].mirrors
+    assert not DATASETS["mnist"].mirrors and not DATASETS["mnist-mini"].mirrors  # shipped
 
 
 # Atomic writes.
@@ -224,20 +226,9 @@ def test_transient_errors_are_retried(toy, tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_shipped_files_are_copied_not_downloaded(tmp_path):
-    spec = DatasetSpec(name="t10k", title="T10K", description="", classes=(), n_train=0, n_test=0,
-                       attribution="", licence="",
-                       files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS})
-    dead = f"http://127.0.0.1:{closed_port()}/"
-    origins = fetch_dataset(spec, tmp_path / "target", [dead])
-    assert origins == {MNIST_TEST_IMAGES.filename: "the files shipped with trainlab",
-                       MNIST_TEST_LABELS.filename: "the files shipped with trainlab"}
-    assert (tmp_path / "target" / MNIST_TEST_LABELS.filename).stat().st_size == 4542
-
-
-def test_mnist_download_reports_each_mirror(tmp_path):
+def test_fashion_mnist_download_reports_each_mirror(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     with http_mirror(empty) as (url, _), pytest.raises(DataNotFoundError) as error:
-        load_dataset("mnist", mirrors=[url])
+        load_dataset("fashion-mnist", mirrors=[url])
     assert f"{url}train-images-idx3-ubyte.gz: HTTP 404" in str(error.value)

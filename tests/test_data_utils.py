@@ -1,10 +1,14 @@
 """Splits, shuffling, mini-batches by epochs and by i.i.d. sampling, standardisation and one-hot labels."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import trainlab.data
 import trainlab.losses
 from trainlab.data import (
     Standardizer,
@@ -201,3 +205,26 @@ def test_standardizer_global_and_errors():
 def test_one_hot_is_the_losses_one():
     assert one_hot is trainlab.losses.one_hot
     np.testing.assert_array_equal(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
+
+
+# Imports run one way: trainlab.data uses leaf modules of the library, never the package root (whose
+# __init__ imports trainlab.data: the cycle trainlab <-> data.download that once needed an import inside
+# a function), and imports nothing inside functions.
+
+LEAF_MODULES = {"data", "backend", "losses", "textio", "validation"}
+
+
+def test_the_data_package_imports_in_one_direction():
+    folder = Path(trainlab.data.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            assert id(node) in top_level, f"{path.name}:{node.lineno}: an import inside a function"
+            names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                assert name != "trainlab", f"{path.name}:{node.lineno}: imports the package root"
+                if name and name.startswith("trainlab."):
+                    assert name.split(".")[1] in LEAF_MODULES, (path.name, name)

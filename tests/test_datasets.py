@@ -1,5 +1,6 @@
-"""Loading datasets: mnist-mini (real MNIST test digits), the search order, checks, the decoded cache, the
-fallback to mnist-mini, the textbook loader, and Fashion-MNIST from Debian where it is installed."""
+"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed bytes, the
+search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook loader, and Fashion-MNIST
+from Debian where it is installed."""
 
 import gzip
 import hashlib
@@ -15,22 +16,25 @@ from data_helpers import isolate, toy_arrays, toy_spec, write_files
 from trainlab.data import (
     ChecksumError,
     DataNotFoundError,
-    DatasetFallbackWarning,
     IDXError,
     load_dataset,
     load_mnist,
     mini_split,
     read_idx,
-    write_idx,
 )
-from trainlab.data.catalog import PACKAGE_FILES
+from trainlab.data.catalog import DATASETS, PACKAGE_FILES
+from trainlab.data.checksums import decode_verified
 
-# The MNIST test set's label counts, as published (digits 0..9).
+# MNIST's label counts, as published (digits 0..9).
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-# SHA-256 of the shipped .gz files, from ../shared/data/README.md (byte-identical to the published files).
-SHIPPED_SHA256 = {
-    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+# decompressed file: (bytes, SHA-256 of the decompressed bytes), from ../shared/data/README.md, written out
+# here rather than read from the catalog so that a wrong catalog entry cannot pass its own test.
+MNIST = {
+    "train-images-idx3-ubyte": (47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+    "train-labels-idx1-ubyte": (60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+    "t10k-images-idx3-ubyte": (7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+    "t10k-labels-idx1-ubyte": (10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
 }
 
 
@@ -46,21 +50,32 @@ def mini():
 
 # mnist-mini
 
-def test_the_shipped_files_are_the_published_mnist_test_set():
-    for name, digest in SHIPPED_SHA256.items():
-        assert hashlib.sha256((PACKAGE_FILES / name).read_bytes()).hexdigest() == digest
-    labels = read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")
-    images = read_idx(PACKAGE_FILES / "t10k-images-idx3-ubyte.gz")
-    assert labels.shape == (10000,)
-    assert images.shape == (10000, 28, 28)
-    assert images.dtype == np.uint8
-    assert np.bincount(labels).tolist() == MNIST_TEST_COUNTS
+def test_the_shipped_files_are_the_published_mnist():
+    for name, (size, digest) in MNIST.items():
+        data = gzip.decompress((PACKAGE_FILES / f"{name}.gz").read_bytes())
+        assert len(data) == size, name
+        assert hashlib.sha256(data).hexdigest() == digest, name
+    assert np.bincount(read_idx(PACKAGE_FILES / "train-labels-idx1-ubyte.gz")).tolist() == MNIST_TRAIN_COUNTS
+    assert np.bincount(read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")).tolist() == MNIST_TEST_COUNTS
     assert (PACKAGE_FILES / "NOTICE").read_text().count("CC BY-SA 3.0") >= 1
+
+
+def test_mnist_loads_offline_from_the_package_into_a_fresh_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
+    data = load_dataset("mnist")
+    assert data.name == "mnist" and data.note == ""
+    assert data.source == f"the files shipped with trainlab {PACKAGE_FILES}"
+    assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
+    assert data.x_train.dtype == np.float32 and data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    assert np.bincount(data.y_train).tolist() == MNIST_TRAIN_COUNTS
+    assert np.bincount(data.y_test).tolist() == MNIST_TEST_COUNTS
+    assert len(decoded_entries(tmp_path, "mnist")) == 4  # the next load reads decoded arrays
+    again = load_dataset("mnist", normalize=False)
+    np.testing.assert_array_equal(again.x_test, np.round(data.x_test * 255).astype(np.uint8))
 
 
 def test_mnist_mini_is_10000_real_digits_split_8000_2000(mini):
     assert mini.name == "mnist-mini"
-    assert not mini.fallback
     assert mini.note == ""
     assert "shipped with trainlab" in mini.source
     assert mini.x_train.shape == (8000, 784)
@@ -160,19 +175,61 @@ def test_decompressed_files_are_found_and_incomplete_folders_skipped(tmp_path):
         load_dataset(spec, data_dir=tmp_path / "partial", download=False)
 
 
-def test_a_wrong_file_raises_naming_it_even_with_fallback(tmp_path):
+def test_a_wrong_file_raises_naming_it(tmp_path):
     arrays = toy_arrays()
     spec = toy_spec(arrays)
     folder = write_files(tmp_path / "d", arrays)
     other = toy_arrays(seed=1)
     write_files(folder, other, roles=("test_images",))
     with pytest.raises(ChecksumError) as error:
-        load_dataset(spec, data_dir=folder, fallback=True)
+        load_dataset(spec, data_dir=folder)
     assert str(error.value).startswith(f"{folder / 't10k-images-idx3-ubyte.gz'}: wrong checksum")
     cut = folder / "train-labels-idx1-ubyte.gz"
     cut.write_bytes(cut.read_bytes()[:-9])
     with pytest.raises(IDXError, match=f"^{cut}: truncated"):
-        load_dataset(spec, data_dir=folder, fallback=True)
+        load_dataset(spec, data_dir=folder)
+
+
+def mnist_forms(name: str) -> dict[str, bytes]:
+    """Faithful copies of MNIST file ``name`` in three forms, and a corrupted one."""
+    shipped = (PACKAGE_FILES / f"{name}.gz").read_bytes()
+    raw = gzip.decompress(shipped)
+    corrupted = bytearray(raw)
+    corrupted[len(raw) // 2] ^= 0x01  # one bit of one pixel (or label): structure intact, contents not
+    return {"shipped .gz": shipped, "recompressed .gz": gzip.compress(raw, compresslevel=1, mtime=0),
+            "raw IDX": raw, "corrupted": gzip.compress(bytes(corrupted), compresslevel=1, mtime=0)}
+
+
+@pytest.mark.parametrize("name", list(MNIST))
+def test_any_faithful_copy_of_an_mnist_file_is_accepted_and_a_corrupted_one_refused_by_name(name, tmp_path):
+    spec = next(file for file in DATASETS["mnist"].files.values() if file.raw_name == name)
+    forms = mnist_forms(name)
+    assert forms["recompressed .gz"] != forms["shipped .gz"]
+    decoded = {}
+    for form, data in forms.items():
+        path = tmp_path / form.replace(" ", "-") / (name if form == "raw IDX" else f"{name}.gz")
+        path.parent.mkdir()
+        path.write_bytes(data)
+        if form == "corrupted":
+            with pytest.raises(ChecksumError) as error:
+                decode_verified(path, spec)
+            assert str(error.value).startswith(f"{path}: wrong checksum: SHA-256 of the decompressed contents")
+        else:
+            decoded[form], how = decode_verified(path, spec)
+            assert how == "SHA-256 of the contents"
+    assert all(np.array_equal(array, decoded["raw IDX"]) for array in decoded.values())
+
+
+def test_the_shipped_test_files_are_the_published_gz_and_the_training_files_recompressed():
+    published_md5 = {  # from ../shared/data/README.md
+        "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+        "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+        "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+    }
+    for name, md5 in published_md5.items():
+        found = hashlib.md5((PACKAGE_FILES / name).read_bytes()).hexdigest()
+        assert (found == md5) == name.startswith("t10k"), name
 
 
 def test_a_file_of_the_wrong_shape_is_refused(tmp_path):
@@ -232,46 +289,36 @@ def test_an_unreadable_cache_entry_is_decoded_again(tmp_path):
     np.testing.assert_array_equal(data.y_train, arrays["train_labels"])
 
 
-def test_mnist_mini_is_checked_on_every_load_not_cached(tmp_path):
-    load_dataset("mnist-mini")
-    assert not (tmp_path / "cache").exists()
+def test_mnist_mini_is_mnist_test_set_split(mini):
+    mnist = load_dataset("mnist")
+    train, test = mini_split(mnist.y_test)
+    np.testing.assert_array_equal(mini.x_train, mnist.x_test[train])
+    np.testing.assert_array_equal(mini.y_test, mnist.y_test[test])
+    assert sorted(p.name for p in PACKAGE_FILES.glob("*.gz")) == sorted(f"{name}.gz" for name in MNIST)
 
 
-# The fallback to mnist-mini: announced, never silent.
+# A dataset that is missing: a clear error, never a substitute.
 
-def test_missing_mnist_falls_back_to_mnist_mini_with_a_note_and_a_warning(tmp_path):
-    with pytest.warns(DatasetFallbackWarning, match="MNIST was not found") as caught:
-        data = load_dataset("mnist", fallback=True)
+def test_fallback_is_deprecated_and_substitutes_nothing(tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"load_dataset\(fallback=\.\.\.\) is deprecated and ignored"):
+        data = load_dataset("mnist-mini", fallback=True)
     assert data.name == "mnist-mini"
-    assert data.requested == "mnist"
-    assert data.fallback
-    assert data.note == str(caught[0].message)
-    assert data.note.startswith(f"MNIST was not found (looked in {tmp_path / 'cache' / 'mnist'}")
-    assert "connection refused" in data.note
-    assert "using mnist-mini instead (8,000 training and 2,000 test digits" in data.note
-    assert "--data-dir" in data.note
-    assert data.x_train.shape == (8000, 784)
-    assert "mnist-mini" in repr(data) and data.note in repr(data)
+    with pytest.warns(DeprecationWarning), pytest.raises(DataNotFoundError, match="Fashion-MNIST"):
+        load_dataset("fashion-mnist", fallback=True, download=False)
 
 
-def test_fashion_mnist_falls_back_too_when_asked(tmp_path):
-    with pytest.warns(DatasetFallbackWarning, match="Fashion-MNIST was not found"):
-        data = load_dataset("fashion-mnist", fallback=True, download=False)
-    assert data.name == "mnist-mini"
-    assert "downloads are off" in data.note
-
-
-def test_without_fallback_a_missing_dataset_raises_how_to_provide_it(tmp_path):
+def test_a_missing_dataset_raises_how_to_provide_it(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(DataNotFoundError) as error:
-            load_dataset("mnist")
+            load_dataset("fashion-mnist")
     message = str(error.value)
-    assert message.startswith("MNIST (mnist) is not available: download failed: could not download "
-                              "train-images-idx3-ubyte.gz")
+    assert message.startswith("Fashion-MNIST (fashion-mnist) is not available: download failed: could not "
+                              "download train-images-idx3-ubyte.gz")
     assert "connection refused" in message
-    for hint in ("--data-dir", "$TRAINLAB_DATA", str(tmp_path / "cache" / "mnist"), "train-labels-idx1-ubyte.gz",
-                 "fallback=True", "mnist-mini"):
+    for hint in ("--data-dir", "$TRAINLAB_DATA", str(tmp_path / "cache" / "fashion-mnist"),
+                 "train-labels-idx1-ubyte.gz", "trainlab data download fashion-mnist",
+                 "apt-get install dataset-fashion-mnist"):
         assert hint in message
     assert isinstance(error.value, FileNotFoundError)
 
@@ -279,37 +326,40 @@ def test_without_fallback_a_missing_dataset_raises_how_to_provide_it(tmp_path):
 def test_offline_switch(monkeypatch):
     monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
     with pytest.raises(DataNotFoundError, match=r"downloads are off \(download=False or \$TRAINLAB_OFFLINE\)"):
-        load_dataset("mnist")
+        load_dataset("fashion-mnist")
 
 
-# The textbook loader.
+# Keras's habit and the textbook loader.
 
-def test_load_mnist_from_a_data_dir(tmp_path):
-    """MNIST's training files as a decompressed copy (checked by header and length) + the real test set."""
+def test_a_dataset_unpacks_like_keras_load_data_and_keeps_its_names(mini):
+    (x_train, y_train), (x_test, y_test) = mini
+    assert x_train is mini.x_train and y_train is mini.y_train
+    assert x_test is mini.x_test and y_test is mini.y_test
+    assert len(mini) == 2
+    assert mini[0] == mini.train and mini[1] == mini.test and mini[-1] == mini.test
+    assert mini.train[0] is mini.x_train and mini.test[1] is mini.y_test
+    assert mini.as_tuples() == tuple(mini)
+    assert mini.name == "mnist-mini" and "mnist-mini" in repr(mini)
+    with pytest.raises(IndexError, match="index=2 is not 0 or 1"):
+        mini[2]
+
+
+
+def test_load_mnist_from_a_data_dir_of_decompressed_files(tmp_path):
+    """A data_dir is searched before the package; raw IDX files pass the SHA-256 of decompressed bytes."""
     folder = tmp_path / "mnist"
     folder.mkdir()
-    labels = np.arange(60000, dtype=np.uint8) % 10
-    write_idx(folder / "train-images-idx3-ubyte", np.zeros((60000, 28, 28), np.uint8))
-    write_idx(folder / "train-labels-idx1-ubyte", labels)
-    for name in SHIPPED_SHA256:
-        shutil.copy(PACKAGE_FILES / name, folder / name)
+    for name in MNIST:
+        (folder / name).write_bytes(gzip.decompress((PACKAGE_FILES / f"{name}.gz").read_bytes()))
+    data = load_dataset("mnist", data_dir=folder)
+    assert data.source == f"the data_dir argument (--data-dir) {folder}"
     (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=folder)
-    assert x_train.shape == (60000, 784) and x_train.dtype == np.float32
-    assert x_test.shape == (10000, 784)
+    assert x_train.shape == (60000, 784) and x_train.dtype == np.float32 and x_test.shape == (10000, 784)
+    assert np.bincount(t_train).tolist() == MNIST_TRAIN_COUNTS
     assert np.bincount(t_test).tolist() == MNIST_TEST_COUNTS
-    np.testing.assert_array_equal(t_train, labels)
-    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=False, flatten=False, one_hot_label=True,
-                                                      data_dir=folder)
+    (x_train, _), (_, t_test) = load_mnist(normalize=False, flatten=False, one_hot_label=True)
     assert x_train.shape == (60000, 1, 28, 28) and x_train.dtype == np.uint8
     assert t_test.shape == (10000, 10)
-
-
-def test_load_mnist_fallback(tmp_path):
-    with pytest.raises(DataNotFoundError):
-        load_mnist()
-    with pytest.warns(DatasetFallbackWarning):
-        (x_train, _), (x_test, _) = load_mnist(fallback=True)
-    assert x_train.shape == (8000, 784) and x_test.shape == (2000, 784)
 
 
 # Fashion-MNIST from Debian's dataset-fashion-mnist (scripts/setup.sh installs it in CI).
@@ -340,7 +390,7 @@ def test_debian_fashion_mnist_files_are_the_dataset():
 def test_fashion_mnist_is_found_in_the_system_folder_and_loads(monkeypatch, tmp_path):
     monkeypatch.delenv("TRAINLAB_SYSTEM_DATA")
     data = load_dataset("fashion-mnist")
-    assert data.name == "fashion-mnist" and not data.fallback and data.note == ""
+    assert data.name == "fashion-mnist" and data.note == ""
     assert data.source == f"a system dataset folder {FASHION_DIR}"
     assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
     assert data.x_train.dtype == np.float32

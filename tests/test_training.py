@@ -330,7 +330,7 @@ def test_fit_rejects_bad_arguments():
         model.compile("sgd", loss="hinge")
     with pytest.raises(ValueError, match=r"monitor='val_acc' is not among the epoch's metrics"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="val_acc")])
-    with pytest.raises(TypeError, match="callbacks must hold Callback objects or schedules"):
+    with pytest.raises(TypeError, match=r"callbacks\[0\] must be a Callback object or a schedule, got 3"):
         model.fit(x, y, callbacks=[3])
 
 

@@ -20,6 +20,7 @@ from trainlab.callbacks import (
 )
 from trainlab.data import load_dataset, load_mnist
 from trainlab.gradcheck import check_gradients, numerical_gradient
+from trainlab.history import History
 from trainlab.initializers import (
     Constant,
     GlorotNormal,
@@ -44,6 +45,7 @@ from trainlab.landscapes import (
     optimizer_path,
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
+from trainlab.liveplot import LivePlot
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp
@@ -76,7 +78,7 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import History, Trainer
+from trainlab.training import Trainer
 
 __all__ = [
     "ELU",
@@ -114,6 +116,7 @@ __all__ = [
     "LearningRateScheduler",
     "LecunNormal",
     "LecunUniform",
+    "LivePlot",
     "Loss",
     "MaxNorm",
     "MeanSquaredError",

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import csv
 import math
+import string
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tqdm import tqdm
 
 from trainlab.schedules import PlateauReducer
 from trainlab.validation import check_choice, check_int, check_non_negative
@@ -57,10 +61,13 @@ class MonitorMixin:
         """Whether ``value`` beats ``best`` by more than ``min_delta`` in the monitored direction."""
         return self.sign * (best - value) > self.min_delta
 
+    def check_monitor(self, names: list[str]) -> None:
+        """ValueError, before training starts, if the epochs' logs will not have the monitored metric."""
+        if self.monitor not in names:
+            raise ValueError(f"monitor={self.monitor!r} is not among the epoch's metrics: {', '.join(names)}")
+
     def read(self, logs: dict[str, float]) -> float | None:
-        if self.monitor not in logs:
-            available = ", ".join(sorted(logs))
-            raise ValueError(f"monitor={self.monitor!r} is not among the epoch's metrics: {available}")
+        self.check_monitor(list(logs))
         value = logs[self.monitor]
         return None if value is None or not math.isfinite(value) else value
 
@@ -79,6 +86,7 @@ class EarlyStopping(Callback, MonitorMixin):
         self.restore_best = bool(restore_best)
 
     def on_train_begin(self):
+        self.check_monitor(self.run.log_names)
         self.best = math.inf * self.sign
         self.best_epoch: int | None = None
         self.best_state: dict | None = None
@@ -150,6 +158,7 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
         PlateauReducer(1.0, **self.settings)  # validate the settings now, not at the first epoch
 
     def on_train_begin(self):
+        self.check_monitor(self.run.log_names)
         self.reducer = PlateauReducer(self.run.optimizer.lr, **self.settings)
 
     def on_epoch_end(self, epoch, logs):
@@ -161,8 +170,11 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
 class ModelCheckpoint(Callback, MonitorMixin):
     """Save the model (weights, optimizer state, training progress) at the end of every epoch.
 
-    ``path`` may contain ``{epoch}``. With ``save_best_only`` a save happens only when ``monitor``
-    improves. Saves are atomic: a temporary file renamed over the old one, never a half-written file.
+    ``path`` may name the epoch's logs in ``str.format`` fields: ``{epoch}`` (counted from 0), ``{loss}``,
+    the compiled metrics (``{accuracy}``), ``{val_loss}``, ``{val_accuracy}``, ``{lr}``, e.g.
+    ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The fields are checked when ``fit`` starts. With
+    ``save_best_only`` a save happens only when ``monitor`` improves. Saves are atomic: a temporary file
+    renamed over the old one, never a half-written file.
     """
 
     def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False,
@@ -172,7 +184,24 @@ class ModelCheckpoint(Callback, MonitorMixin):
         self.set_monitor(monitor, mode, 0.0)
 
     def on_train_begin(self):
+        if self.save_best_only:
+            self.check_monitor(self.run.log_names)
+        self.check_pattern(self.run.log_names)
         self.best = math.inf * self.sign
+
+    def check_pattern(self, names: list[str]) -> None:
+        """ValueError if ``path`` has a field the logs will not have, or a format the values refuse."""
+        allowed = ["epoch", *names]
+        for _, field, _, _ in string.Formatter().parse(self.path):
+            if field == "":
+                raise ValueError(f"ModelCheckpoint path {self.path!r}: fields must be named, e.g. {{epoch}}")
+            if field is not None and field not in allowed:
+                raise ValueError(f"ModelCheckpoint path {self.path!r} has the field {{{field}}}; the epoch's logs "
+                                 f"have {', '.join(allowed)}")
+        try:
+            self.path.format(epoch=0, **dict.fromkeys(names, 0.0))
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"ModelCheckpoint path {self.path!r}: cannot format it: {error}") from None
 
     def on_epoch_end(self, epoch, logs):
         if self.save_best_only:
@@ -180,7 +209,7 @@ class ModelCheckpoint(Callback, MonitorMixin):
             if value is None or not self.improved(value, self.best):
                 return
             self.best = value
-        self.run.model.save(self.path.format(epoch=epoch))
+        self.run.model.save(self.path.format(epoch=epoch, **logs))
 
 
 class CSVLogger(Callback):
@@ -207,27 +236,52 @@ class CSVLogger(Callback):
             writer.writerow(row)
 
 
-class ProgressBar(Callback):
-    """A tqdm bar per epoch (loss, metrics, it/s) on a terminal; silent when output is not a terminal.
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (whose output is a notebook cell, not a terminal).
 
-    ``verbose=2`` prints one line per epoch instead, wherever the output goes (for logs).
+    Read from the modules already imported (IPython is never imported here): a kernel has loaded
+    ``ipykernel``, and its shell has a ``kernel``.
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+class ProgressBar(Callback):
+    """Progress per epoch: steps, elapsed time, ETA, loss and metrics, wherever someone is watching.
+
+    ``verbose=1``: in a terminal, a tqdm bar per epoch; in a Jupyter notebook, ``tqdm.auto``'s bar (an
+    ipywidgets progress bar when ipywidgets is installed, else text that the notebook redraws); silent when
+    the output is neither (pipes, CI logs). ``verbose=2``: one line per epoch wherever the output goes.
+    Each finished epoch shows its metrics and the run's elapsed time and ETA (mean epoch time × epochs left).
     """
 
     def __init__(self, verbose: int = 1, stream: Any = None) -> None:
-        self.verbose = verbose
-        self.stream = stream or sys.stderr
+        self.verbose = check_choice("verbose", verbose, (1, 2))
+        self.stream = stream
 
     def on_train_begin(self):
         self.bar = None
-        self.interactive = self.verbose == 1 and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.notebook = self.stream is None and in_notebook()
+        stream = self.stream or (sys.stdout if self.notebook else sys.stderr)
+        self.out = stream
+        terminal = hasattr(stream, "isatty") and stream.isatty()
+        self.interactive = self.verbose == 1 and (terminal or self.notebook)
+        self.started = time.perf_counter()
 
     def on_epoch_begin(self, epoch):
         if self.interactive:
-            from tqdm import tqdm
-
+            if self.notebook:
+                # tqdm.auto draws an ipywidgets bar (optional, heavy: imported in notebooks only) when
+                # ipywidgets is installed, and falls back to text with a warning saying how to get the widget.
+                from tqdm.auto import tqdm as bar
+            else:
+                bar = tqdm
             run = self.run
-            self.bar = tqdm(total=run.epoch_iterations(epoch), desc=f"epoch {epoch + 1}/{run.total_epochs}",
-                            unit="it", file=self.stream, leave=True, dynamic_ncols=True)
+            self.bar = bar(total=run.epoch_iterations(epoch), desc=f"epoch {epoch + 1}/{run.total_epochs}",
+                           unit="step", file=self.out, leave=True, dynamic_ncols=True)
 
     def on_batch_end(self, iteration, loss):
         if self.bar is not None:
@@ -235,17 +289,25 @@ class ProgressBar(Callback):
             if self.bar.n % 20 == 0:
                 self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
 
+    def timing(self, epoch: int) -> str:
+        """The run's elapsed time and the expected time left, e.g. "0:12 elapsed, ETA 0:30"."""
+        elapsed = time.perf_counter() - self.started
+        done = epoch + 1 - self.run.first_epoch
+        left = elapsed / done * (self.run.total_epochs - epoch - 1)
+        return f"{tqdm.format_interval(elapsed)} elapsed, ETA {tqdm.format_interval(left)}"
+
     def on_epoch_end(self, epoch, logs):
         summary = "  ".join(f"{key} {value:.4g}" for key, value in logs.items() if key != "epoch")
         if self.bar is not None:
-            self.bar.set_postfix_str(summary)
+            self.bar.set_postfix_str(f"{summary}  [{self.timing(epoch)}]", refresh=False)  # close() draws it
             self.bar.close()
             self.bar = None
         elif self.verbose == 2:
-            print(f"epoch {epoch + 1}/{self.run.total_epochs}  {summary}", file=self.stream, flush=True)
+            print(f"epoch {epoch + 1}/{self.run.total_epochs}  {summary}  [{self.timing(epoch)}]", file=self.out,
+                  flush=True)
 
     def on_train_end(self, logs):
         if self.bar is not None:
             self.bar.close()
         if (self.interactive or self.verbose == 2) and self.run.history.status != "completed":
-            print(f"training {self.run.history.status}: {self.run.history.stop_reason}", file=self.stream)
+            print(f"training {self.run.history.status}: {self.run.history.stop_reason}", file=self.out)

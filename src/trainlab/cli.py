@@ -34,12 +34,20 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    """``trainlab data list | info NAME | path NAME``: print what trainlab.data.inventory reports."""
+    """``trainlab data list | info NAME | path NAME | download NAME``: what trainlab.data reports or does."""
+    from trainlab.data.download import download_dataset
     from trainlab.data.inventory import dataset_status, list_datasets
 
     if args.data_command == "list":
         return _print_data_list(list_datasets(args.data_dir))
     status = dataset_status(args.name, args.data_dir, verify=getattr(args, "verify", False))
+    if args.data_command == "download":
+        if status.found is not None:
+            print(f"{args.name} is already available: {status.where}; nothing to download")
+            return 0
+        folder, note = download_dataset(status.spec, args.data_dir, mirrors=args.mirror)
+        print(note or f"{args.name}: every file already in {folder.path}")
+        return 0
     if args.data_command == "path":
         if status.found is None:
             searched = "; ".join(folder.describe() for folder in status.folders)
@@ -58,7 +66,7 @@ def _print_data_list(statuses: list[DatasetStatus]) -> int:
         (s.spec.name, f"{s.counts[0]:,}", f"{s.counts[1]:,}", human_size(s.size) if s.available else "-", s.where)
         for s in statuses
     ])
-    print(f"cache: {cache_root()}; a missing dataset falls back to mnist-mini in commands, with a note")
+    print(f"cache: {cache_root()}; `trainlab data download NAME` fetches a dataset that is not found")
     return 0
 
 
@@ -181,7 +189,7 @@ def add_experiment_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def add_data_parser(commands: argparse._SubParsersAction) -> None:
-    """The ``data`` command and its actions ``list``, ``info NAME`` and ``path NAME``."""
+    """The ``data`` command and its actions ``list``, ``info NAME``, ``path NAME`` and ``download NAME``."""
     from trainlab.data.catalog import DATASETS
 
     data = commands.add_parser("data", help="the datasets: what is available, from where, sizes and counts")
@@ -195,6 +203,11 @@ def add_data_parser(commands: argparse._SubParsersAction) -> None:
     info.add_argument("--verify", action="store_true", help="decode every file and check its checksum")
     path = actions.add_parser("path", parents=[common], help="print the folder a load would read from")
     path.add_argument("name", choices=list(DATASETS))
+    download = actions.add_parser("download", parents=[common],
+                                  help="download a dataset that is not shipped into the user cache")
+    download.add_argument("name", choices=list(DATASETS))
+    download.add_argument("--mirror", action="append", metavar="URL",
+                          help="a base URL to download from instead of the published mirrors (repeatable)")
     data.set_defaults(handler=cmd_data)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from trainlab.activations import row_max
 from trainlab.backend import Array
 from trainlab.registry import Configurable, Registry
+from trainlab.validation import check_finite, check_int, check_not_a_class
 
 LOSSES = Registry("loss")
 
@@ -25,21 +26,26 @@ class Loss(Configurable):
         return self.forward(y, t)
 
 
-def class_indices(t, n_samples: int, n_classes: int, argument: str = "t") -> np.ndarray:
-    """Integer labels 0..n_classes-1 from ``t``; clear errors for floats, wrong lengths or out of range."""
+def class_indices(t, n_samples: int | None, n_classes: int, argument: str = "t") -> np.ndarray:
+    """Integer labels 0..n_classes-1 from ``t``; clear errors for floats, wrong lengths or out of range.
+
+    Booleans are the labels 0 and 1 (``y == 3`` labels a binary task), never a NumPy mask.
+    """
     t = np.asarray(t)
     if t.ndim != 1:
         raise ValueError(f"{argument} must be 1-D class indices, got shape {t.shape}")
-    if t.shape[0] != n_samples:
+    if n_samples is not None and t.shape[0] != n_samples:
         raise ValueError(f"{argument} has {t.shape[0]} labels but the batch has {n_samples} samples")
     if t.dtype.kind == "f":
         if not np.isfinite(t).all() or np.any(t != np.round(t)):
             bad = t[~np.isfinite(t) | (t != np.round(t))][0].item()
             raise ValueError(f"{argument} must hold integer class labels, got {bad!r}")
         t = t.astype(np.intp)
-    elif t.dtype.kind not in "iub":
+    elif t.dtype.kind == "b":
+        t = t.astype(np.intp)
+    elif t.dtype.kind not in "iu":
         raise TypeError(f"{argument} must hold integer class labels, got dtype {t.dtype}")
-    if n_samples and (t.min() < 0 or t.max() >= n_classes):
+    if t.shape[0] and (t.min() < 0 or t.max() >= n_classes):
         bad = t[(t < 0) | (t >= n_classes)][0].item()
         raise ValueError(f"{argument} holds label {bad} outside the {n_classes} classes 0..{n_classes - 1}")
     return t
@@ -47,14 +53,21 @@ def class_indices(t, n_samples: int, n_classes: int, argument: str = "t") -> np.
 
 def check_targets(y: Array, t, argument: str = "t") -> np.ndarray:
     """Targets for scores ``y`` of shape (N, K): class indices (N,) or one-hot/probabilities (N, K)."""
+    return target_array(t, y.shape, y.dtype, argument)
+
+
+def target_array(t, shape: tuple[int, ...], dtype: np.dtype, argument: str = "t") -> np.ndarray:
+    """Targets for outputs of ``shape`` (N, K): class indices (N,) or finite one-hot rows (N, K) of ``dtype``."""
     t = np.asarray(t)
     if t.ndim == 2:
-        if t.shape != y.shape:
-            raise ValueError(f"{argument} has shape {t.shape}; one-hot targets must match the output {y.shape}")
+        if t.shape != tuple(shape):
+            raise ValueError(f"{argument} has shape {t.shape}; one-hot targets must match the output {shape}")
         if t.dtype.kind not in "biuf":
             raise TypeError(f"{argument} must hold numbers, got dtype {t.dtype}")
-        return t.astype(y.dtype, copy=False)
-    return class_indices(t, y.shape[0], y.shape[-1], argument)
+        t = t.astype(dtype, copy=False)
+        check_finite(argument, t)
+        return t
+    return class_indices(t, shape[0], shape[-1], argument)
 
 
 @LOSSES.register("softmax_cross_entropy", "cross_entropy", "categorical_crossentropy",
@@ -101,7 +114,11 @@ class MeanSquaredError(Loss):
     """
 
     def forward(self, y, t):
-        t = check_targets(y, t) if y.ndim == 2 else np.asarray(t, dtype=y.dtype)
+        if y.ndim == 2:
+            t = check_targets(y, t)
+        else:
+            t = np.asarray(t, dtype=y.dtype)
+            check_finite("t", t)
         if t.ndim == 1 and y.ndim == 2:
             t = one_hot(t, y.shape[1], y.dtype)
         if t.shape != y.shape:
@@ -116,8 +133,9 @@ class MeanSquaredError(Loss):
 
 
 def one_hot(t, n_classes: int, dtype=np.float32) -> np.ndarray:
-    """(N,) integer labels -> (N, n_classes) rows with a single 1."""
-    t = np.asarray(t)
+    """(N,) integer labels (or one label) -> (N, n_classes) rows with a single 1."""
+    n_classes = check_int("n_classes", n_classes, minimum=1)
+    t = class_indices(np.atleast_1d(t), None, n_classes)
     out = np.zeros((t.shape[0], n_classes), dtype=dtype)
     out[np.arange(t.shape[0]), t] = 1
     return out
@@ -127,4 +145,5 @@ def get_loss(spec: str | Loss, argument: str = "loss") -> Loss:
     """A Loss from a name ("softmax_cross_entropy", "mse", ...) or a Loss object."""
     if isinstance(spec, Loss):
         return spec
+    check_not_a_class(argument, spec)
     return LOSSES.create(spec, argument)

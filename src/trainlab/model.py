@@ -11,14 +11,36 @@ import numpy as np
 from trainlab.activations import softmax
 from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
-from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss
+from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.registry import deserialize, serialize
-from trainlab.validation import as_float_array, check_int, check_non_negative
+from trainlab.validation import as_float_array, check_finite, check_int, check_non_negative, check_not_a_class
 
 if TYPE_CHECKING:
-    from trainlab.training import History
+    from trainlab.history import History
+    from trainlab.training import OpenEpoch
+
+
+def check_distinct_layers(layers: Sequence[Any]) -> None:
+    """TypeError for a non-layer; ValueError for one layer object at two places of the stack.
+
+    A layer keeps what its backward pass needs from its last forward pass (its input, a mask) and one
+    gradient buffer per parameter, so a second use would silently overwrite the first one's and the
+    gradients would be wrong. Weight tying needs its own layer; two layers with equal settings are fine.
+    """
+    seen: dict[int, int] = {}
+    for index, layer in enumerate(layers):
+        check_not_a_class(f"layers[{index}]", layer)
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers[{index}] must be a Layer, got {layer!r}")
+        inner = getattr(layer, "activation", None)
+        for part in (layer, inner) if isinstance(inner, Layer) else (layer,):
+            if id(part) in seen:
+                raise ValueError(f"layers[{seen[id(part)]}] and layers[{index}] are the same {type(part).__name__} "
+                                 "object; a layer can be used once in a model (create one per place, e.g. "
+                                 f"{type(part).__name__}() twice)")
+            seen[id(part)] = index
 
 
 class ParamDict(MutableMapping):
@@ -87,9 +109,7 @@ class Sequential:
         loss: str | Loss = "softmax_cross_entropy",
     ) -> None:
         layers = list(layers)
-        for index, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layers[{index}] must be a Layer, got {layer!r}")
+        check_distinct_layers(layers)
         if not layers:
             raise ValueError("layers is empty; a model needs at least one layer")
         if input_dim is not None and input_shape is not None:
@@ -103,8 +123,9 @@ class Sequential:
         # training state, set by compile() and advanced by fit(); saved with the model
         self.optimizer: Optimizer | None = None
         self.metric_names: list[str] = ["accuracy"]
-        self.epochs_done = 0
-        self.iterations_done = 0
+        self.epochs_done = 0  # epochs completed
+        self.iterations_done = 0  # steps applied
+        self.open_epoch: OpenEpoch | None = None  # an epoch a fit stopped inside, to be continued
         self.data_rng = rng_for(self.seed, "data-order")
         self.history: History | None = None
         if input_dim is not None:
@@ -216,6 +237,20 @@ class Sequential:
             )
         return x
 
+    def check_targets(self, y: Any, n_samples: int, argument: str = "y") -> Array:
+        """``y`` as targets for ``n_samples`` outputs: one per sample, finite, class labels in range."""
+        y = np.asarray(y)
+        if y.ndim == 0:
+            raise ValueError(f"{argument} must be an array with one target per sample, got the scalar {y.item()!r}")
+        if len(y) != n_samples:
+            raise ValueError(f"x has {n_samples} samples but {argument} has {len(y)}; they must have the same length")
+        if len(self.output_shape) == 1:
+            return target_array(y, (n_samples, *self.output_shape), self.dtype, argument)
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"{argument} must hold numbers, got dtype {y.dtype}")
+        check_finite(argument, y)
+        return y
+
     def _cast(self, x: Any, argument: str) -> Array:
         x = np.asarray(x)
         if x.dtype != self.dtype:
@@ -319,6 +354,7 @@ class Sequential:
         the loss (default: keep the model's, softmax cross-entropy unless set) and the metrics to report.
         Returns the model, so ``model.compile(...).fit(...)`` reads naturally.
         """
+        check_not_a_class("optimizer", optimizer)
         if isinstance(optimizer, Optimizer) and optimizer_params:
             raise TypeError(f"optimizer parameters {sorted(optimizer_params)} need an optimizer name, not an object")
         self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
@@ -345,6 +381,7 @@ class Sequential:
         callbacks: Sequence[Any] = (),
         verbose: int = 1,
         evaluate_train: bool | int = True,
+        max_loss: float = 1e10,
     ) -> History:
         """Train for ``epochs`` more epochs (default 1) or ``iterations`` more steps; return the History.
 
@@ -356,15 +393,21 @@ class Sequential:
         of ``evaluate_train`` samples, or not at all with ``False``) and on the validation data.
         ``callbacks`` take Callback objects and schedules (a schedule is applied per step).
         ``verbose``: 0 silent, 1 a progress bar on a terminal, 2 a line per epoch.
+        A loss that is NaN, inf or above ``max_loss`` stops the run as "diverged" (the weights are those
+        before that step).
 
         Training continues from where the last ``fit`` (or the loaded checkpoint) ended: epoch and
-        step counters, the optimizer's state and the random order of the data.
+        step counters, the optimizer's state and the random order of the data. A fit that stopped inside
+        an epoch is continued in that epoch's order (with the same data, batch size and sampling), so k
+        then j iterations give bitwise the weights of k + j; ``epochs=n`` first finishes such an epoch
+        and counts it as one of the n.
         """
         from trainlab.training import fit
 
         return fit(self, x, y, epochs=epochs, iterations=iterations, batch_size=batch_size,
                    validation_data=validation_data, validation_split=validation_split, shuffle=shuffle,
-                   sampling=sampling, callbacks=callbacks, verbose=verbose, evaluate_train=evaluate_train)
+                   sampling=sampling, callbacks=callbacks, verbose=verbose, evaluate_train=evaluate_train,
+                   max_loss=max_loss)
 
     def split_rng(self) -> np.random.Generator:
         """A fresh Generator for choosing validation and evaluation subsets: the same choice every time."""
@@ -373,9 +416,7 @@ class Sequential:
     def evaluate(self, x: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
         """Loss (penalties included) and the compiled metrics in inference mode."""
         outputs = self.predict(x, batch_size)
-        y = np.asarray(y)
-        if len(y) != len(outputs):
-            raise ValueError(f"x has {len(outputs)} samples but y has {len(y)}; they must have the same length")
+        y = self.check_targets(y, len(outputs))
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged model scores NaN, silently
             scores = {"loss": self.loss_function.forward(outputs, y) + self.penalty()}
         for name in self.metric_names:

@@ -12,6 +12,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from trainlab.validation import check_not_a_class
+
 T = TypeVar("T")
 
 _CLASSES: dict[str, type] = {}
@@ -94,6 +96,7 @@ class Registry:
 
     def create(self, name: str, argument: str, **kwargs: Any) -> Any:
         """The object registered as ``name``; ``argument`` names the user's argument in the error."""
+        check_not_a_class(argument, name)
         if not isinstance(name, str):
             raise TypeError(f"{argument} must be a {self.kind} name or object, got {name!r}")
         key = name.lower()

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from trainlab.history import History
 from trainlab.model import Sequential
 from trainlab.registry import deserialize, serialize
-from trainlab.training import History
+from trainlab.training import OpenEpoch
+from trainlab.validation import check_int
 
 FORMAT = "trainlab.model"
 VERSION = 1
@@ -58,7 +60,8 @@ def save_model(model: Sequential, path: str | os.PathLike, include_optimizer: bo
         "version": VERSION,
         "model": model.get_config(),
         "metrics": model.metric_names,
-        "progress": {"epochs_done": model.epochs_done, "iterations_done": model.iterations_done},
+        "progress": {"epochs_done": model.epochs_done, "iterations_done": model.iterations_done,
+                     "open_epoch": None if model.open_epoch is None else model.open_epoch.to_dict()},
         "rng": {"layers": model.rng_state(), "data_order": model.data_rng.bit_generator.state},
         "history": None if model.history is None else model.history.to_dict(),
         "optimizer": None,
@@ -94,25 +97,35 @@ def load_model(path: str | os.PathLike) -> Sequential:
             if META_KEY not in archive.files:
                 raise ValueError(f"{path} is not a trainlab model: it has no {META_KEY} entry")
             meta = json.loads(str(archive[META_KEY]))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"{path} is not a trainlab model (format {meta.get('format')!r})")
+            kind = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+            if kind != FORMAT:
+                raise ValueError(f"{path} is not a trainlab model (format {kind!r})")
             if meta.get("version", 0) > VERSION:
                 raise ValueError(f"{path} was written by a newer trainlab (format version {meta['version']})")
-            model = Sequential.from_config(meta["model"])
-            model.load_state_dict({name[len("weights/"):]: archive[name]
-                                   for name in archive.files if name.startswith("weights/")})
-            if meta["optimizer"] is not None:
-                optimizer = deserialize(meta["optimizer"]["config"])
-                optimizer.load_state_dict(join_arrays(meta["optimizer"]["state"], archive))
-                model.compile(optimizer, metrics=meta["metrics"])
-            else:
-                model.metric_names = meta["metrics"]
-    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, KeyError) as error:
-        raise ValueError(f"{path} is not a readable trainlab model file: {error}") from None
+            return restore(meta, archive)
+    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+        problem = f"no entry {error}" if isinstance(error, KeyError) else str(error)
+        raise ValueError(f"{path} is not a readable trainlab model file: {problem}") from None
+
+
+def restore(meta: dict[str, Any], archive: Any) -> Sequential:
+    """The model that ``meta`` and the arrays of ``archive`` describe (a KeyError names a missing entry)."""
+    model = Sequential.from_config(meta["model"])
+    model.load_state_dict({name[len("weights/"):]: archive[name]
+                           for name in archive.files if name.startswith("weights/")})
+    if meta["optimizer"] is not None:
+        optimizer = deserialize(meta["optimizer"]["config"])
+        optimizer.load_state_dict(join_arrays(meta["optimizer"]["state"], archive))
+        model.compile(optimizer, metrics=meta["metrics"])
+    else:
+        model.metric_names = meta["metrics"]
     model.set_rng_state(meta["rng"]["layers"])
     model.data_rng.bit_generator.state = meta["rng"]["data_order"]
-    model.epochs_done = meta["progress"]["epochs_done"]
-    model.iterations_done = meta["progress"]["iterations_done"]
+    progress = meta["progress"]
+    model.epochs_done = check_int("epochs_done", progress["epochs_done"], minimum=0)
+    model.iterations_done = check_int("iterations_done", progress["iterations_done"], minimum=0)
+    open_epoch = progress.get("open_epoch")  # absent in files of earlier versions
+    model.open_epoch = None if open_epoch is None else OpenEpoch.from_dict(open_epoch)
     model.history = None if meta["history"] is None else History.from_dict(meta["history"])
     return model
 

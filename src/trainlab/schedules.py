@@ -159,7 +159,9 @@ class CosineDecay(LengthSchedule):
         η(t) = η_min                                                      for t > T
 
     The warm-up reaches η_max at its last step w - 1 and never gives 0 (an optimizer refuses lr = 0); the
-    cosine starts at η_max at t = w and reaches η_min at t = T, so steps 0 … T-1 all have η > η_min.
+    cosine starts at η_max at t = w and reaches η_min at t = T, so steps 0 … T-1 all have η > η_min. Past
+    its end the schedule holds its final value (as Keras's do), so a longer or a second run goes on; with
+    η_min = 0, which no optimizer accepts, it holds its last positive value η(T - 1) from t = T on.
     """
 
     def __init__(self, max_lr: float, total_steps: int | None = None, warmup_steps: int = 0,
@@ -177,6 +179,8 @@ class CosineDecay(LengthSchedule):
 
     def lr_at(self, t):
         w, T = self.warmup_steps, self.require_total_steps()
+        if t >= T and self.min_lr == 0.0:
+            t = T - 1  # hold the last positive value, not the lr = 0 an optimizer refuses
         if t < w:
             return self.max_lr * (t + 1) / w
         if t > T:
@@ -195,7 +199,7 @@ class OneCycle(LengthSchedule):
         η(t) = η₀ + (η_max - η₀) · t / p                 for 0 <= t <= p        (linear up)
         η(t) = η_max - (η_max - η₀) · (t - p) / p        for p <= t <= 2p       (linear down)
         η(t) = η₀ - (η₀ - η_end) · (t - 2p) / (T - 2p)   for 2p <= t <= T       (annihilation)
-        η(t) = η_end                                     for t > T
+        η(t) = η_end                                     for t > T              (held past the end)
 
     :meth:`momentum` cycles the other way between μ_max = ``max_momentum`` (0.95) and μ_min =
     ``min_momentum`` (0.85): μ_max → μ_min while η rises, μ_min → μ_max while it falls, then μ_max. Assign

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,8 @@ import numpy as np
 
 from trainlab.callbacks import Callback, LearningRateScheduler, ProgressBar
 from trainlab.data.batches import batch_indices
-from trainlab.validation import check_choice, check_in_range, check_int
+from trainlab.history import History
+from trainlab.validation import check_choice, check_in_range, check_int, check_not_a_class, check_positive
 
 if TYPE_CHECKING:
     from trainlab.model import Sequential
@@ -28,52 +30,13 @@ STATUSES = ("running", "completed", "stopped", "diverged")
 
 
 @dataclass
-class History:
-    """What a run recorded.
-
-    ``metrics[name]`` has one value per epoch: ``loss`` (mean training-mode batch loss, penalties
-    included), the compiled metrics on the training data in inference mode, ``val_loss`` / ``val_*``
-    on the validation data, and ``lr``. ``step_loss`` / ``step_lr`` have one value per step. ``status``
-    is "completed", "stopped" (by a callback, e.g. early stopping) or "diverged" (the loss became NaN or
-    inf at step ``diverged_at``; the weights are those before that step).
-    """
-
-    epochs: list[int] = field(default_factory=list)
-    metrics: dict[str, list[float]] = field(default_factory=dict)
-    step_loss: list[float] = field(default_factory=list)
-    step_lr: list[float] = field(default_factory=list)
-    status: str = "running"
-    stop_reason: str = ""
-    diverged_at: int | None = None
-    restored_epoch: int | None = None
-    seconds: float = 0.0
-
-    def __getitem__(self, name: str) -> list[float]:
-        return self.metrics[name]
-
-    def record_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        self.epochs.append(epoch)
-        for name, value in logs.items():
-            self.metrics.setdefault(name, [math.nan] * (len(self.epochs) - 1)).append(value)
-
-    def last(self) -> dict[str, float]:
-        return {name: values[-1] for name, values in self.metrics.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "epochs": self.epochs, "metrics": self.metrics, "step_loss": self.step_loss,
-            "step_lr": self.step_lr, "status": self.status, "stop_reason": self.stop_reason,
-            "diverged_at": self.diverged_at, "restored_epoch": self.restored_epoch, "seconds": self.seconds,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> History:
-        return cls(**data)
-
-
-@dataclass
 class TrainingRun:
-    """The state of one ``fit`` call, as callbacks see it."""
+    """The state of one ``fit`` call, as callbacks see it.
+
+    ``segments`` are the (epoch, first step, end step) pieces of epochs this call trains: the first may
+    continue an epoch an earlier fit stopped inside, the last may stop inside one. ``log_names`` are the
+    names each epoch's logs will have.
+    """
 
     model: Sequential
     optimizer: Optimizer
@@ -83,6 +46,8 @@ class TrainingRun:
     first_iteration: int
     total_iterations: int
     steps_per_epoch: int
+    segments: list[tuple[int, int, int]] = field(default_factory=list)
+    log_names: list[str] = field(default_factory=list)
     stop_requested: bool = False
 
     def stop(self, reason: str) -> None:
@@ -92,9 +57,28 @@ class TrainingRun:
         self.history.stop_reason = reason
 
     def epoch_iterations(self, epoch: int) -> int:
-        """Steps in ``epoch`` (the last one may be cut short by an ``iterations`` budget)."""
-        start = epoch * self.steps_per_epoch
-        return max(0, min(self.steps_per_epoch, self.total_iterations - start))
+        """Steps this run trains in ``epoch`` (fewer than a whole epoch where a run starts or ends inside it)."""
+        return sum(stop - start for index, start, stop in self.segments if index == epoch)
+
+
+@dataclass
+class OpenEpoch:
+    """An epoch that a fit stopped inside: the data-order state at its start and the steps done in it.
+
+    ``layout`` (samples, batch size, sampling, shuffle) says which batches the state draws; a later fit
+    with the same layout draws them again and continues after ``steps_done``.
+    """
+
+    rng_state: dict[str, Any]
+    steps_done: int
+    layout: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rng_state": self.rng_state, "steps_done": self.steps_done, "layout": self.layout}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OpenEpoch:
+        return cls(data["rng_state"], check_int("steps_done", data["steps_done"], minimum=0), list(data["layout"]))
 
 
 class BatchSampler:
@@ -111,10 +95,51 @@ class BatchSampler:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
+    @property
+    def layout(self) -> list[Any]:
+        return [self.n, self.batch_size, self.sampling, self.shuffle]
+
     def epoch(self) -> list[np.ndarray]:
         if self.sampling == "iid":
             return [self.rng.choice(self.n, self.batch_size) for _ in range(self.steps_per_epoch)]
         return batch_indices(self.n, self.batch_size, shuffle=self.shuffle, rng=self.rng)
+
+    def resume(self, model: Sequential) -> int:
+        """Steps already done in the model's open epoch, its order restored; 0 (and a warning) if there is
+        none or this fit's layout differs."""
+        open_epoch = model.open_epoch
+        if open_epoch is None:
+            return 0
+        self.rng.bit_generator.state = open_epoch.rng_state  # undo the epoch's draw: it is drawn again
+        if open_epoch.layout == self.layout:
+            return open_epoch.steps_done
+        if open_epoch.steps_done:
+            n, size, sampling, _ = open_epoch.layout
+            warnings.warn(f"the last fit stopped after {open_epoch.steps_done} of {math.ceil(n / size)} steps of "
+                          f"epoch {model.epochs_done} ({n} samples, batches of {size}, {sampling} sampling); "
+                          "this fit's data differs, so the epoch starts afresh", UserWarning, stacklevel=4)
+        model.open_epoch = None
+        return 0
+
+    def open(self, model: Sequential) -> list[np.ndarray]:
+        """The batches of the model's current epoch, continuing an open one; the epoch is marked open."""
+        if model.open_epoch is None:
+            model.open_epoch = OpenEpoch(self.rng.bit_generator.state, 0, self.layout)
+        else:
+            self.rng.bit_generator.state = model.open_epoch.rng_state
+        return self.epoch()
+
+
+def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> list[tuple[int, int, int]]:
+    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``."""
+    segments = []
+    epoch = first_epoch
+    while steps > 0:
+        stop = min(steps_per_epoch, start + steps)
+        segments.append((epoch, start, stop))
+        steps -= stop - start
+        epoch, start = epoch + 1, 0
+    return segments
 
 
 def fit(
@@ -132,6 +157,7 @@ def fit(
     callbacks: Sequence[Any] = (),
     verbose: int = 1,
     evaluate_train: bool | int = True,
+    max_loss: float = 1e10,
 ) -> History:
     """Train a compiled model; see :meth:`trainlab.model.Sequential.fit` for the arguments."""
     if model.optimizer is None:
@@ -141,10 +167,9 @@ def fit(
     batch_size = check_int("batch_size", batch_size, minimum=1)
     sampling = check_choice("sampling", sampling, ("epoch", "iid"))
     verbose = check_choice("verbose", verbose, (0, 1, 2))
+    max_loss = check_positive("max_loss", max_loss, finite=False)
     x = model.check_input(x)
-    y = np.asarray(y)
-    if len(y) != len(x):
-        raise ValueError(f"x has {len(x)} samples but y has {len(y)}; they must have the same length")
+    y = model.check_targets(y, len(x))
     if validation_split is not None:
         if validation_data is not None:
             raise ValueError("give validation_data or validation_split, not both")
@@ -156,31 +181,33 @@ def fit(
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (x_val, y_val)")
         x_val = model.check_input(validation_data[0], "validation_data x")
-        y_val = np.asarray(validation_data[1])
-        if len(y_val) != len(x_val):
-            raise ValueError(f"validation_data has {len(x_val)} inputs but {len(y_val)} targets")
+        y_val = model.check_targets(validation_data[1], len(x_val), "validation_data y")
     else:
         x_val = y_val = None
+    callbacks = [as_callback(c, f"callbacks[{i}]") for i, c in enumerate(callbacks)]
 
     sampler = BatchSampler(len(x), batch_size, sampling, shuffle, model.data_rng)
     steps_per_epoch = sampler.steps_per_epoch
     if iterations is not None:
         run_iterations = check_int("iterations", iterations, minimum=0)
-        run_epochs = math.ceil(run_iterations / steps_per_epoch)
     else:
         run_epochs = check_int("epochs", 1 if epochs is None else epochs, minimum=0)
         run_iterations = run_epochs * steps_per_epoch
     train_eval = train_evaluation_set(model, x, y, evaluate_train)
+    start = sampler.resume(model)
+    if iterations is None and run_iterations:
+        run_iterations -= start  # the open epoch is the first of the epochs asked for
 
     first_epoch, first_iteration = model.epochs_done, model.iterations_done
+    segments = plan_segments(first_epoch, start, steps_per_epoch, run_iterations)
     history = History()
     run = TrainingRun(
         model=model, optimizer=model.optimizer, history=history,
-        first_epoch=first_epoch, total_epochs=first_epoch + run_epochs,
+        first_epoch=first_epoch, total_epochs=segments[-1][0] + 1 if segments else first_epoch,
         first_iteration=first_iteration, total_iterations=first_iteration + run_iterations,
-        steps_per_epoch=steps_per_epoch,
+        steps_per_epoch=steps_per_epoch, segments=segments,
+        log_names=log_names(model, train_eval is not None, x_val is not None),
     )
-    callbacks = [as_callback(c) for c in callbacks]
     if verbose:
         callbacks.append(ProgressBar(verbose))
     for callback in callbacks:
@@ -195,18 +222,23 @@ def fit(
         callback.on_train_begin()
     # Overflow on the way to divergence is expected and reported as such, not as NumPy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        iteration = first_iteration
-        for epoch in range(first_epoch, run.total_epochs):
+        for epoch, first_step, end_step in segments:
+            batches = sampler.open(model)
             for callback in callbacks:
                 callback.on_epoch_begin(epoch)
             losses = []
-            for index in sampler.epoch()[: run.epoch_iterations(epoch)]:
+            for index in batches[first_step:end_step]:
+                iteration = model.iterations_done
                 for callback in batch_hooks:
                     callback.on_batch_begin(iteration)
                 grads = model.gradient(np.take(x, index, axis=0), np.take(y, index, axis=0))
                 loss = model.last_loss
-                failure = None if math.isfinite(loss) else f"the loss became {loss} at step {iteration}"
-                if failure is None:
+                failure = None
+                if not math.isfinite(loss):
+                    failure = f"the loss became {loss} at step {iteration}"
+                elif abs(loss) > max_loss:
+                    failure = f"the loss {loss:.4g} at step {iteration} is above max_loss={max_loss:g}"
+                else:
                     try:
                         optimizer.update(params, grads)
                     except FloatingPointError as error:  # a NaN/inf gradient; the weights are untouched
@@ -215,17 +247,19 @@ def fit(
                     history.status, history.diverged_at, history.stop_reason = "diverged", iteration, failure
                     break
                 model.apply_constraints()
+                # the counters move with the weights, so an exception at any point leaves them in agreement
+                model.iterations_done += 1
+                model.open_epoch.steps_done += 1
                 history.step_loss.append(loss)
                 history.step_lr.append(optimizer.lr)
                 losses.append(loss)
-                iteration += 1
                 for callback in batch_end_hooks:
-                    callback.on_batch_end(iteration - 1, loss)
-            model.iterations_done = iteration
+                    callback.on_batch_end(iteration, loss)
             if history.status == "diverged":
                 break
+            if end_step == steps_per_epoch:
+                model.epochs_done, model.open_epoch = epoch + 1, None
             logs = epoch_logs(model, losses, train_eval, x_val, y_val, optimizer.lr)
-            model.epochs_done = epoch + 1
             history.record_epoch(epoch, logs)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
@@ -240,13 +274,21 @@ def fit(
     return history
 
 
-def as_callback(item: Any) -> Callback:
+def as_callback(item: Any, argument: str = "callbacks") -> Callback:
     """A Callback, or a schedule (any ``schedule(step) -> lr``) wrapped in a per-step LearningRateScheduler."""
+    check_not_a_class(argument, item)
     if isinstance(item, Callback):
         return item
     if callable(item):
         return LearningRateScheduler(item, per="step")
-    raise TypeError(f"callbacks must hold Callback objects or schedules, got {item!r}")
+    raise TypeError(f"{argument} must be a Callback object or a schedule, got {item!r}")
+
+
+def log_names(model: Sequential, train_metrics: bool, validation: bool) -> list[str]:
+    """The names of an epoch's logs (see :func:`epoch_logs`)."""
+    metrics = model.metric_names if train_metrics else []
+    val = [f"val_{name}" for name in ["loss", *model.metric_names]] if validation else []
+    return ["loss", *metrics, *val, "lr"]
 
 
 def split_validation(model: Sequential, x: np.ndarray, y: np.ndarray, fraction: float):

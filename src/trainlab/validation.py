@@ -13,19 +13,20 @@ from typing import Any
 import numpy as np
 
 
-def check_number(name: str, value: Any) -> float:
-    """``value`` as a float, or TypeError if it is not a real number (bools are refused)."""
+def check_number(name: str, value: Any, *, finite: bool = True) -> float:
+    """``value`` as a float, or TypeError if it is not a real number (bools are refused); finite unless
+    ``finite=False`` (NaN is never a number here)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
-    if not np.isfinite(value):
+    if (finite and not np.isfinite(value)) or np.isnan(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return value
 
 
-def check_positive(name: str, value: Any) -> float:
-    """A number > 0."""
-    value = check_number(name, value)
+def check_positive(name: str, value: Any, *, finite: bool = True) -> float:
+    """A number > 0 (+inf allowed with ``finite=False``)."""
+    value = check_number(name, value, finite=finite)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return value
@@ -64,6 +65,13 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     if value not in allowed:
         raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
     return value
+
+
+def check_not_a_class(name: str, value: Any) -> None:
+    """TypeError for a class given where an object is wanted (``EarlyStopping`` for ``EarlyStopping()``)."""
+    if isinstance(value, type):
+        raise TypeError(f"{name} is the class {value.__name__}, not an object; write {value.__name__}() "
+                        "(with its arguments)")
 
 
 def as_float_array(name: str, x: Any, dtype: np.dtype, *, min_ndim: int = 1) -> np.ndarray:

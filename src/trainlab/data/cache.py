@@ -1,12 +1,14 @@
 """The user cache: where downloads go, and decoded arrays that make a second load fast.
 
-Layout (the root is ``$TRAINLAB_CACHE``, else ``$XDG_CACHE_HOME/trainlab``, else ``~/.cache/trainlab``)::
+Layout (the root is ``$TRAINLAB_CACHE``, else the platform's user cache folder as platformdirs gives it:
+``$XDG_CACHE_HOME/trainlab`` or ``~/.cache/trainlab`` on Linux, ``~/Library/Caches/trainlab`` on macOS,
+``%LOCALAPPDATA%/trainlab/Cache`` on Windows)::
 
     ROOT/NAME/train-images-idx3-ubyte.gz ...          downloaded files, as published
     ROOT/NAME/decoded/train-images-idx3-ubyte.KEY.npy  the decoded uint8 array of one IDX file
 
 Decoding a gzip-compressed IDX file and checking its SHA-256 takes a few tenths of a second for
-Fashion-MNIST's 60,000 training images; reading the ``.npy`` back takes a few milliseconds. ``KEY`` is a
+60,000 training images; reading the ``.npy`` back takes a few milliseconds. ``KEY`` is a
 fingerprint of the source file (its path, size and modification time) and of what it is checked against,
 so a changed, replaced or moved source gets a new key and is decoded and checked again; stale entries of
 the same file are removed when a new one is written. The cache holds uint8 arrays, not float32 ones: a
@@ -21,6 +23,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 
 from trainlab.data.catalog import FileSpec
 from trainlab.data.checksums import decode_verified
@@ -32,12 +35,10 @@ CACHE_FORMAT = 1
 
 
 def cache_root() -> Path:
-    """The cache's root folder: ``$TRAINLAB_CACHE``, ``$XDG_CACHE_HOME/trainlab`` or ``~/.cache/trainlab``."""
+    """The cache's root folder: ``$TRAINLAB_CACHE``, else the platform's user cache folder for trainlab."""
     if os.environ.get(ENV_CACHE):
         return Path(os.environ[ENV_CACHE]).expanduser()
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "trainlab"
-    return Path.home() / ".cache" / "trainlab"
+    return Path(platformdirs.user_cache_dir("trainlab", appauthor=False))
 
 
 def dataset_cache_dir(name: str) -> Path:
@@ -53,8 +54,7 @@ def decoded_dir(name: str) -> Path:
 def fingerprint(source: Path, spec: FileSpec) -> str:
     """A short key that changes when ``source`` (path, size, mtime) or its expected contents change."""
     stat = source.stat()
-    parts = (CACHE_FORMAT, str(source.resolve()), stat.st_size, stat.st_mtime_ns, spec.shape, spec.sha256,
-             spec.gz_md5)
+    parts = (CACHE_FORMAT, str(source.resolve()), stat.st_size, stat.st_mtime_ns, spec.shape, spec.sha256)
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 

@@ -3,16 +3,11 @@
 This module is facts only; finding, checking and decoding the files happen in :mod:`.sources`,
 :mod:`.checksums` and :mod:`.datasets`.
 
-Checksums. Two kinds are kept per file, because the files reach us in two forms:
-
-* ``gz_md5``: the MD5 the dataset's authors publish for the ``.gz`` file the mirrors serve. It checks a
-  download byte for byte.
-* ``sha256``: the SHA-256 of the *decompressed* IDX bytes. It survives recompression (Debian's
-  ``dataset-fashion-mnist`` recompressed Zalando's files, so their ``.gz`` bytes differ from the published
-  ones while the data is identical) and it checks a file someone decompressed.
-
-MNIST publishes only the ``.gz`` MD5s of its training files, so those are checked by MD5 when compressed
-and by their IDX header and length when someone provides them decompressed.
+Checksums. Every file is checked by the SHA-256 of its *decompressed* IDX bytes (``sha256``). That
+checksum holds however the file was compressed, or whether it was at all: the published ``.gz``, a
+recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set were
+recompressed, so their ``.gz`` bytes differ from the published ones while the data is identical) and the
+raw IDX file all pass, and any other file is refused by name.
 """
 
 from __future__ import annotations
@@ -27,7 +22,7 @@ FASHION_MNIST = "fashion-mnist"
 MNIST_MINI = "mnist-mini"
 
 PACKAGE_FILES = Path(__file__).with_name("files")
-"""The folder of files shipped inside the package (the MNIST test set and its NOTICE)."""
+"""The folder of files shipped inside the package: MNIST's four files and their NOTICE."""
 
 MNIST_MINI_TEST_SIZE = 2000
 """mnist-mini holds out 2,000 of MNIST's 10,000 test digits as its test split (see datasets.mini_split)."""
@@ -42,9 +37,7 @@ class FileSpec:
     shape: tuple[int, ...]
     """The shape of the uint8 array it holds."""
     sha256: str | None = None
-    """SHA-256 of the decompressed IDX bytes, where known."""
-    gz_md5: str | None = None
-    """The published MD5 of the ``.gz`` file, where known."""
+    """SHA-256 of the decompressed IDX bytes: what a file is checked against."""
 
     @property
     def raw_name(self) -> str:
@@ -76,7 +69,9 @@ class DatasetSpec:
     system_name: str | None = None
     """The folder name under system dataset folders (/usr/share/datasets/NAME); None: not packaged."""
     shipped: bool = False
-    """True when the files come with trainlab itself."""
+    """True when the files come with trainlab itself (in :data:`PACKAGE_FILES`)."""
+    debian_package: str | None = None
+    """The Debian package that installs the files under /usr/share/datasets, if there is one."""
 
     @property
     def image_shape(self) -> tuple[int, int]:
@@ -89,13 +84,11 @@ MNIST_TEST_IMAGES = FileSpec(
     "t10k-images-idx3-ubyte.gz",
     (10000, 28, 28),
     sha256="0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    gz_md5="9fb629c4189551a2d022fa330f9573f3",
 )
 MNIST_TEST_LABELS = FileSpec(
     "t10k-labels-idx1-ubyte.gz",
     (10000,),
     sha256="ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    gz_md5="ec29112dd5afa0611ce80d1b7f02629c",
 )
 MNIST_ATTRIBUTION = "Yann LeCun, Corinna Cortes, Christopher J.C. Burges"
 DIGITS = tuple(str(digit) for digit in range(10))
@@ -107,10 +100,14 @@ DATASETS: dict[str, DatasetSpec] = {
         description="handwritten digits 0-9, 28x28 grey levels",
         files={
             "train_images": FileSpec(
-                "train-images-idx3-ubyte.gz", (60000, 28, 28), gz_md5="f68b3c2dcbeaaa9fbdd348bbdeb94873"
+                "train-images-idx3-ubyte.gz",
+                (60000, 28, 28),
+                sha256="ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             ),
             "train_labels": FileSpec(
-                "train-labels-idx1-ubyte.gz", (60000,), gz_md5="d53e105ee54ea40749a09fcbcd1e9432"
+                "train-labels-idx1-ubyte.gz",
+                (60000,),
+                sha256="65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
             ),
             "test_images": MNIST_TEST_IMAGES,
             "test_labels": MNIST_TEST_LABELS,
@@ -120,12 +117,7 @@ DATASETS: dict[str, DatasetSpec] = {
         n_test=10000,
         attribution=MNIST_ATTRIBUTION,
         licence="CC BY-SA 3.0",
-        mirrors=(
-            "https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "https://storage.googleapis.com/cvdf-datasets/mnist/",
-            "http://yann.lecun.com/exdb/mnist/",
-        ),
-        system_name="mnist",
+        shipped=True,
     ),
     FASHION_MNIST: DatasetSpec(
         name=FASHION_MNIST,
@@ -166,11 +158,12 @@ DATASETS: dict[str, DatasetSpec] = {
             "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         ),
         system_name="fashion-mnist",
+        debian_package="dataset-fashion-mnist",
     ),
     MNIST_MINI: DatasetSpec(
         name=MNIST_MINI,
         title="mnist-mini",
-        description="MNIST's 10,000 test digits, shipped with trainlab, split 8,000 train / 2,000 test",
+        description="MNIST's 10,000 test digits split 8,000 train / 2,000 test: small, for quick runs and tests",
         files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS},
         classes=DIGITS,
         n_train=10000 - MNIST_MINI_TEST_SIZE,

@@ -1,34 +1,43 @@
 """Loading MNIST, Fashion-MNIST and mnist-mini as arrays ready for a model.
 
-``load_dataset(name)`` returns a :class:`Dataset` that also says where the data came from and, when
-``fallback`` replaced an unavailable dataset by mnist-mini, says so in its ``name`` and ``note`` (and a
-:class:`~trainlab.data.errors.DatasetFallbackWarning` is issued): a substitution is never silent.
+``load_dataset(name)`` returns a :class:`Dataset`: the four arrays, what they are and where they came
+from. It unpacks like Keras's ``load_data()``::
+
+    (x_train, y_train), (x_test, y_test) = load_dataset("mnist")
+
 ``load_mnist`` is the textbook's loader, same arguments, same return shape.
 
-mnist-mini is MNIST's 10,000-digit test set, shipped inside the package, split into 8,000 training and
-2,000 test digits by a fixed rule that uses no random numbers (:func:`mini_split`): stratified by digit,
-with each digit's test picks spread evenly through the file. The split is therefore identical on every
-machine and NumPy version.
+MNIST ships inside the package (see docs/data.md), so it loads offline on any machine. A dataset that is
+not shipped and not found (Fashion-MNIST without Debian's package, offline) raises DataNotFoundError,
+whose message says where it looked and how to get the files (``trainlab data download NAME``): another
+dataset is never substituted, because results on it would answer another question.
+
+mnist-mini is MNIST's 10,000-digit test set (the same shipped files, no second copy), split into 8,000
+training and 2,000 test digits by a fixed rule that uses no random numbers (:func:`mini_split`):
+stratified by digit, with each digit's test picks spread evenly through the file. The split is therefore
+identical on every machine and NumPy version.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from trainlab.backend import resolve_dtype
-from trainlab.data.cache import dataset_cache_dir, decoded_dir, load_decoded
+from trainlab.data.cache import decoded_dir, load_decoded
 from trainlab.data.catalog import MNIST_MINI, MNIST_MINI_TEST_SIZE, DatasetSpec, get_spec
-from trainlab.data.download import fetch_dataset
-from trainlab.data.errors import DataError, DataNotFoundError, DatasetFallbackWarning, DownloadError
-from trainlab.data.sources import ORIGINS, Folder, downloads_allowed, find_folder, mirrors_for, search_folders
+from trainlab.data.download import download_dataset
+from trainlab.data.errors import DataError
+from trainlab.data.sources import ORIGINS, find_folder
 from trainlab.data.splits import split_indices
 from trainlab.losses import one_hot
+
+Pair = tuple[np.ndarray, np.ndarray]
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -37,10 +46,12 @@ class Dataset:
 
     ``x_*``: images, (N, 784) when flattened else (N, 1, 28, 28); float in [0, 1] when normalized, else
     uint8 0..255. ``y_*``: int64 labels (N,), or (N, 10) one-hot rows.
+
+    It is also the pair of pairs Keras's ``load_data()`` returns: ``(x_train, y_train), (x_test, y_test) =
+    dataset`` unpacks it, ``dataset[0]`` is ``(x_train, y_train)`` and ``len(dataset) == 2``.
     """
 
     name: str
-    """The dataset actually loaded (``"mnist-mini"`` after a fallback)."""
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
@@ -48,23 +59,38 @@ class Dataset:
     source: str
     """Where the files were read from, e.g. ``"a system dataset folder /usr/share/datasets/fashion-mnist"``."""
     note: str = ""
-    """Anything a reader of the results must know: a fallback, a download. Empty when nothing happened."""
-    requested: str = ""
-    """The dataset asked for."""
+    """Anything a reader of the results must know (a download). Empty when nothing happened."""
     classes: tuple[str, ...] = ()
-
-    @property
-    def fallback(self) -> bool:
-        """True when another dataset than the one requested was loaded."""
-        return self.requested != self.name
 
     @property
     def n_classes(self) -> int:
         return len(self.classes)
 
-    def as_tuples(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """``((x_train, y_train), (x_test, y_test))``, the textbook's shape."""
-        return (self.x_train, self.y_train), (self.x_test, self.y_test)
+    @property
+    def train(self) -> Pair:
+        """``(x_train, y_train)``."""
+        return self.x_train, self.y_train
+
+    @property
+    def test(self) -> Pair:
+        """``(x_test, y_test)``."""
+        return self.x_test, self.y_test
+
+    def as_tuples(self) -> tuple[Pair, Pair]:
+        """``((x_train, y_train), (x_test, y_test))``, the textbook's and Keras's shape."""
+        return self.train, self.test
+
+    def __iter__(self) -> Iterator[Pair]:
+        return iter(self.as_tuples())
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> Pair:
+        if isinstance(index, bool) or index not in (0, 1, -1, -2):
+            raise IndexError(f"a Dataset unpacks into 2 pairs, (x_train, y_train) and (x_test, y_test); "
+                             f"index={index!r} is not 0 or 1")
+        return self.as_tuples()[index]
 
     def __repr__(self) -> str:
         text = (f"Dataset({self.name!r}: train {self.x_train.shape} {self.x_train.dtype}, "
@@ -80,41 +106,31 @@ def load_dataset(
     flatten: bool = True,
     one_hot_label: bool = False,
     dtype: Any = "float32",
-    fallback: bool = False,
     download: bool = True,
     mirrors: Sequence[str] | None = None,
+    fallback: bool | None = None,
 ) -> Dataset:
     """Load dataset ``name`` ("mnist", "fashion-mnist" or "mnist-mini").
 
-    Files are looked for in ``data_dir``, ``$TRAINLAB_DATA``, the user cache and system dataset folders,
-    then downloaded from ``mirrors`` (default: ``$TRAINLAB_MIRRORS`` or the published ones) unless
-    ``download=False`` or ``$TRAINLAB_OFFLINE`` is set; see :mod:`trainlab.data.sources`.
+    MNIST and mnist-mini come from the files shipped with trainlab. Other datasets are looked for in
+    ``data_dir``, ``$TRAINLAB_DATA``, the user cache and system dataset folders, then downloaded from
+    ``mirrors`` (default: ``$TRAINLAB_MIRRORS`` or the published ones) unless ``download=False`` or
+    ``$TRAINLAB_OFFLINE`` is set; see :mod:`trainlab.data.sources`. A dataset that cannot be had raises
+    DataNotFoundError, saying how to provide it; a file that is present but wrong raises IDXError or
+    ChecksumError naming it.
 
-    ``fallback=True`` (what the commands use) loads mnist-mini instead when the dataset cannot be found or
-    downloaded, issues a DatasetFallbackWarning and says so in the result's ``name`` and ``note``. Without
-    it a missing dataset raises DataNotFoundError, whose message says how to provide the files. A file
-    that is present but broken always raises (IDXError, ChecksumError), fallback or not.
+    ``fallback`` is deprecated and ignored (it once substituted mnist-mini for a missing MNIST, which now
+    ships with trainlab).
     """
+    if fallback is not None:
+        warnings.warn("load_dataset(fallback=...) is deprecated and ignored: MNIST ships with trainlab, and a "
+                      "missing dataset raises DataNotFoundError instead of being replaced by mnist-mini",
+                      DeprecationWarning, stacklevel=2)
     spec = get_spec(name)
-    requested = spec.name
     float_dtype = resolve_dtype(dtype)
     if data_dir is not None and not os.path.isdir(data_dir):
         raise ValueError(f"data_dir={str(data_dir)!r} is not a folder")
-    try:
-        arrays, source, note = _load_uint8(spec, data_dir, download, mirrors)
-    except DataNotFoundError as error:
-        if not fallback or spec.name == MNIST_MINI:
-            raise
-        mini = get_spec(MNIST_MINI)
-        note = (
-            f"{spec.title} was not found ({error.summary}); using {mini.name} instead "
-            f"({mini.n_train:,} training and {mini.n_test:,} test digits from MNIST's test set, shipped "
-            f"with trainlab). To use {spec.title}, provide its files with --data-dir or $TRAINLAB_DATA."
-        )
-        warnings.warn(note, DatasetFallbackWarning, stacklevel=2)
-        arrays, source, _ = _load_uint8(mini, None, False, None)
-        spec = mini
-    x_train, y_train, x_test, y_test = arrays
+    (x_train, y_train, x_test, y_test), source, note = _load_uint8(spec, data_dir, download, mirrors)
     n_classes = len(spec.classes)
     return Dataset(
         name=spec.name,
@@ -124,7 +140,6 @@ def load_dataset(
         y_test=_labels(y_test, one_hot_label, n_classes, float_dtype),
         source=source,
         note=note,
-        requested=requested,
         classes=spec.classes,
     )
 
@@ -135,13 +150,12 @@ def load_mnist(
     one_hot_label: bool = False,
     *,
     data_dir: str | os.PathLike | None = None,
-    fallback: bool = False,
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    fallback: bool | None = None,
+) -> tuple[Pair, Pair]:
     """The textbook's loader: ``((x_train, t_train), (x_test, t_test))`` of MNIST.
 
     normalize: pixels as float32 in [0, 1] (else uint8 0..255). flatten: images as 784-vectors (else
-    (1, 28, 28)). one_hot_label: labels as one-hot rows (else integers). With ``fallback=True`` an
-    unavailable MNIST is replaced by mnist-mini, with a warning (see :func:`load_dataset`).
+    (1, 28, 28)). one_hot_label: labels as one-hot rows (else integers). ``fallback``: deprecated, ignored.
     """
     dataset = load_dataset("mnist", data_dir=data_dir, normalize=normalize, flatten=flatten,
                            one_hot_label=one_hot_label, fallback=fallback)
@@ -165,73 +179,22 @@ def _load_uint8(
     folder = find_folder(spec, data_dir)
     note = ""
     if folder is None:
-        folder, note = _download(spec, data_dir, download, mirrors)
+        folder, note = download_dataset(spec, data_dir, download=download, mirrors=mirrors)
     source = f"{ORIGINS[folder.origin]} {folder.path}"
-    # The shipped files are small: decoding and checking them on every load costs ~50 ms, and that way
-    # a changed package file can never hide behind a cache entry.
-    cache = None if spec.shipped else decoded_dir(spec.name)
     arrays = {}
     for role, path in folder.files.items():
         try:
-            arrays[role], _ = load_decoded(path, spec.files[role], cache)
+            arrays[role], _ = load_decoded(path, spec.files[role], decoded_dir(spec.name))
         except DataError as error:
             if folder.origin == "cache":
                 raise type(error)(f"{error} (delete it to download it again)") from None
             raise
-    if spec.shipped:
+    if spec.name == MNIST_MINI:
         train, test = mini_split(arrays["labels"])
         images, labels = arrays["images"], arrays["labels"]
         return (images[train], labels[train], images[test], labels[test]), source, note
     roles = ("train_images", "train_labels", "test_images", "test_labels")
     return tuple(arrays[role] for role in roles), source, note
-
-
-def _download(
-    spec: DatasetSpec, data_dir: Any, download: bool, mirrors: Sequence[str] | None
-) -> tuple[Folder, str]:
-    """Download ``spec`` into the cache and return its folder; DataNotFoundError when that fails."""
-    searched = search_folders(spec, data_dir)
-    if spec.shipped:
-        raise DataNotFoundError(f"{spec.name}'s files are missing from the package ({searched[0].describe()}); "
-                                "reinstall trainlab")
-    urls = mirrors_for(spec, mirrors)
-    if not downloads_allowed(download):
-        raise _not_found(spec, searched, "downloads are off (download=False or $TRAINLAB_OFFLINE)")
-    if not urls:
-        raise _not_found(spec, searched, "no mirrors to download from")
-    target = dataset_cache_dir(spec.name)
-    try:
-        fetched = fetch_dataset(spec, target, urls)
-    except DownloadError as error:
-        first = error.failures[0] if error.failures else str(error)
-        raise _not_found(spec, searched, f"download failed: {error}", f"download failed: {first}") from None
-    except OSError as error:  # the cache folder cannot be created or written
-        raise _not_found(spec, searched, f"cannot download into {target}: {error}") from None
-    folder = find_folder(spec, data_dir)
-    if folder is None:  # the cache was written, so this means it is not where it will be searched
-        raise DataNotFoundError(f"{spec.title} was downloaded to {target} but is not found there")
-    # name the mirrors, not every file's URL
-    froms = sorted({origin.removesuffix(filename) for filename, origin in fetched.items()})
-    note = f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
-    return folder, note if fetched else ""
-
-
-def _not_found(
-    spec: DatasetSpec, searched: list[Folder], failure: str, short_failure: str | None = None
-) -> DataNotFoundError:
-    """The error for a dataset that is neither present nor downloadable: where we looked and how to fix it."""
-    files = ", ".join(file.filename for file in spec.files.values())
-    looked = "; ".join(folder.describe() for folder in searched)
-    summary = f"looked in {', '.join(str(folder.path) for folder in searched)}; {short_failure or failure}"
-    return DataNotFoundError(
-        f"{spec.title} ({spec.name}) is not available: {failure}.\n"
-        f"Looked in: {looked}.\n"
-        f"To use it without a network, put its files ({files}; .gz as published, or decompressed) into a "
-        f"folder and pass it as data_dir=... / --data-dir, or set $TRAINLAB_DATA to it, or copy them into "
-        f"{dataset_cache_dir(spec.name)}. The shipped dataset 'mnist-mini' needs no files; commands use "
-        f"it when {spec.title} is missing, and load_dataset(..., fallback=True) does too.",
-        summary,
-    )
 
 
 def _images(raw: np.ndarray, normalize: bool, flatten: bool, dtype: np.dtype) -> np.ndarray:

@@ -1,37 +1,54 @@
-"""Downloading a dataset's files from its mirrors into the user cache.
+"""Downloading a dataset that trainlab does not ship (Fashion-MNIST) into the user cache.
 
-Each file is tried on each mirror in turn. Transient faults (timeouts, dropped connections, HTTP 5xx) are
-retried with exponential back-off; a definite answer (HTTP 404, a host that does not resolve or refuses the
-connection, a file with the wrong checksum) moves on to the next mirror at once, and a mirror found
-unreachable is not asked for the dataset's other files. The bytes stream into a temporary file next to the
-destination, are checked against the published checksum, and only then renamed into place: a corrupt or
-partial download never lands in the cache. A tqdm progress bar shows on a terminal and stays quiet
-otherwise (in logs, CI and tests).
+The HTTP transfer is pooch's (over requests): it streams into a temporary file and moves it into place
+only once complete. What stays trainlab's own:
+
+* the check. pooch compares a checksum of the bytes it received; trainlab checks the SHA-256 of the
+  *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no hash
+  of its own, and the file is moved into the cache only after :func:`~.checksums.decode_verified` passed.
+  A corrupt, truncated or wrong download never appears under its final name.
+* the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ... seconds,
+  an HTTP 404 and a refused connection included; offline, that would keep a command waiting for nothing.
+  Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried with exponential
+  back-off, while a definite answer (HTTP 404, a host that does not resolve or refuses the connection, a
+  wrong file) moves on to the next mirror at once, and a mirror found unreachable is not asked for the
+  dataset's other files.
+* several mirrors per dataset, tried in order, and an error that lists what each one answered.
 """
 
 from __future__ import annotations
 
-import http.client
-import shutil
+import logging
+import os
 import socket
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from tqdm import tqdm
+import pooch
+import requests
 
-from trainlab.data.catalog import DATASETS, MNIST_MINI, PACKAGE_FILES, DatasetSpec, FileSpec
+from trainlab.data.cache import dataset_cache_dir
+from trainlab.data.catalog import DatasetSpec, FileSpec
 from trainlab.data.checksums import decode_verified
-from trainlab.data.errors import ChecksumError, DownloadError, IDXError
-from trainlab.data.files_io import atomic_writer
-from trainlab.data.sources import find_file
+from trainlab.data.errors import ChecksumError, DataNotFoundError, DownloadError, IDXError
+from trainlab.data.sources import Folder, downloads_allowed, find_file, find_folder, mirrors_for, search_folders
 
-CHUNK = 1 << 16
-SHIPPED_FILES = tuple(DATASETS[MNIST_MINI].files.values())
-"""Files the package ships (MNIST's test set): copied, never downloaded, when a dataset needs them."""
+STAGING = ".download"
+"""The subfolder of a dataset's cache folder that downloads land in until they are checked."""
+
+
+def _user_agent() -> str:
+    try:
+        return f"trainlab/{version('trainlab')}"
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "trainlab"
+
+
+USER_AGENT = _user_agent()
 
 
 def file_url(base: str, filename: str) -> str:
@@ -39,35 +56,72 @@ def file_url(base: str, filename: str) -> str:
     return base if base.endswith(filename) else base.rstrip("/") + "/" + filename
 
 
-def fetch_dataset(
+def download_dataset(
     spec: DatasetSpec,
-    target: Path,
-    mirrors: Sequence[str],
+    data_dir: str | os.PathLike | None = None,
     *,
-    retries: int = 2,
-    timeout: float = 30.0,
+    download: bool = True,
+    mirrors: Sequence[str] | None = None,
+) -> tuple[Folder, str]:
+    """Download ``spec``'s missing files into its cache folder; (that folder, a note saying what came from where).
+
+    DataNotFoundError, saying where trainlab looked and how to provide the files, when downloads are off,
+    no mirror is configured or every mirror fails.
+    """
+    searched = search_folders(spec, data_dir)
+    if spec.shipped:
+        raise DataNotFoundError(f"{spec.name}'s files are missing from the package ({searched[-1].describe()}); "
+                                "reinstall trainlab")
+    urls = mirrors_for(spec, mirrors)
+    if not downloads_allowed(download):
+        raise not_found(spec, searched, "downloads are off (download=False or $TRAINLAB_OFFLINE)")
+    if not urls:
+        raise not_found(spec, searched, "no mirrors to download from")
+    target = dataset_cache_dir(spec.name)
+    try:
+        fetched = fetch_dataset(spec, target, urls)
+    except DownloadError as error:
+        raise not_found(spec, searched, f"download failed: {error}") from None
+    except OSError as error:  # the cache folder cannot be created or written
+        raise not_found(spec, searched, f"cannot download into {target}: {error}") from None
+    folder = find_folder(spec, data_dir)
+    if folder is None:  # the cache was written, so this means it is not where it will be searched
+        raise DataNotFoundError(f"{spec.title} was downloaded to {target} but is not found there")
+    froms = sorted({url.removesuffix(filename) for filename, url in fetched.items()})  # the mirrors, not each URL
+    note = f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
+    return folder, note if fetched else ""
+
+
+def not_found(spec: DatasetSpec, searched: list[Folder], failure: str) -> DataNotFoundError:
+    """The error for a dataset that is neither present nor downloadable: where we looked and how to fix it."""
+    files = ", ".join(file.filename for file in spec.files.values())
+    looked = "; ".join(folder.describe() for folder in searched)
+    debian = f" On Debian, `apt-get install {spec.debian_package}` installs it." if spec.debian_package else ""
+    return DataNotFoundError(
+        f"{spec.title} ({spec.name}) is not available: {failure}.\n"
+        f"Looked in: {looked}.\n"
+        f"To use it without a network, put its files ({files}; .gz as published, or decompressed) into a "
+        f"folder and pass it as data_dir=... / --data-dir, or set $TRAINLAB_DATA to it, or copy them into "
+        f"{dataset_cache_dir(spec.name)}.{debian} With a network, `trainlab data download {spec.name}` "
+        "fetches them."
+    )
+
+
+def fetch_dataset(
+    spec: DatasetSpec, target: Path, mirrors: Sequence[str], *, retries: int = 2, timeout: float = 30.0,
     backoff: float = 1.0,
 ) -> dict[str, str]:
-    """Put every file of ``spec`` that ``target`` lacks into ``target``; returns filename -> where from.
+    """Download every file of ``spec`` that ``target`` lacks into ``target``; returns filename -> URL.
 
-    A file that trainlab ships (MNIST's test set) is copied from the package instead of downloaded.
     Raises DownloadError, listing what each mirror answered, when a file cannot be had.
     """
     unreachable: set[str] = set()
-    origins = {}
-    for file in spec.files.values():
-        if find_file(target, file) is not None:
-            continue
-        shipped = find_file(PACKAGE_FILES, file) if file in SHIPPED_FILES else None
-        if shipped is not None:
-            copy_file(shipped, target / shipped.name, file)
-            origins[file.filename] = "the files shipped with trainlab"
-            continue
-        origins[file.filename] = download_file(
-            file, target / file.filename, mirrors,
-            retries=retries, timeout=timeout, backoff=backoff, unreachable=unreachable,
-        )
-    return origins
+    return {
+        file.filename: download_file(file, target / file.filename, mirrors, retries=retries, timeout=timeout,
+                                     backoff=backoff, unreachable=unreachable)
+        for file in spec.files.values()
+        if find_file(target, file) is None
+    }
 
 
 def download_file(
@@ -82,7 +136,7 @@ def download_file(
 ) -> str:
     """Download ``file`` from the first mirror that serves it intact to ``destination``; returns its URL.
 
-    ``retries`` more attempts are made on one mirror after a transient fault, waiting ``backoff``,
+    After a transient fault ``retries`` more attempts are made on the same mirror, waiting ``backoff``,
     2 x ``backoff``, ... seconds. Mirrors in (and added to) ``unreachable`` are skipped.
     """
     unreachable = set() if unreachable is None else unreachable
@@ -94,10 +148,10 @@ def download_file(
             continue
         for attempt in range(retries + 1):
             try:
-                _download(url, destination, file, timeout)
+                fetch_checked(url, destination, file, timeout)
                 return url
-            except (OSError, http.client.HTTPException, ChecksumError, IDXError) as error:
-                reason, transient, dead = _diagnose(error)
+            except (requests.RequestException, ChecksumError, IDXError) as error:
+                reason, transient, dead = diagnose(error)
             if dead:
                 unreachable.add(base)
             if not transient or attempt == retries:
@@ -109,56 +163,70 @@ def download_file(
     raise DownloadError(f"could not download {file.filename}: " + "; ".join(failures), failures)
 
 
-def _download(url: str, destination: Path, file: FileSpec, timeout: float) -> None:
-    """One attempt: stream ``url`` through a checked atomic write to ``destination``."""
-    from trainlab import __version__
-
-    request = urllib.request.Request(url, headers={"User-Agent": f"trainlab/{__version__}"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
-        with (
-            atomic_writer(destination, check=lambda path: _check(path, file)) as out,
-            tqdm(total=total, desc=file.filename, unit="B", unit_scale=True, unit_divisor=1024,
-                 disable=None, leave=False, file=sys.stderr) as bar,
-        ):
-            received = 0
-            while chunk := response.read(CHUNK):
-                out.write(chunk)
-                received += len(chunk)
-                bar.update(len(chunk))
-            if total is not None and received != total:
-                raise http.client.IncompleteRead(b"", total - received)
-
-
-def _check(path: Path, file: FileSpec) -> None:
-    """Verify a complete temporary file; its (temporary, meaningless) name is left out of the error."""
+def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -> None:
+    """One attempt: pooch downloads ``url`` into the staging folder; checked, it is moved to ``destination``."""
+    staging = destination.parent / STAGING
+    staged = staging / destination.name
+    staged.unlink(missing_ok=True)  # a leftover of an interrupted run is fetched again, not trusted
+    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=timeout,
+                                      headers={"User-Agent": USER_AGENT})
     try:
-        decode_verified(path, file)
-    except (ChecksumError, IDXError) as error:
-        raise type(error)(str(error).removeprefix(f"{path}: ")) from None
+        with _quiet(pooch.get_logger()):
+            pooch.retrieve(url, known_hash=None, fname=staged.name, path=staging, downloader=downloader)
+        try:
+            decode_verified(staged, file)
+        except (ChecksumError, IDXError) as error:  # the staged name means nothing to a reader: leave it out
+            raise type(error)(str(error).removeprefix(f"{staged}: ")) from None
+        os.replace(staged, destination)
+    finally:
+        staged.unlink(missing_ok=True)
+        _remove_if_empty(staging)
 
 
-def _diagnose(error: BaseException) -> tuple[str, bool, bool]:
+def diagnose(error: BaseException) -> tuple[str, bool, bool]:
     """(what went wrong, worth retrying on this mirror, mirror unreachable) for a failed attempt."""
-    if isinstance(error, urllib.error.HTTPError):
-        transient = error.code >= 500 or error.code in (408, 429)
-        return f"HTTP {error.code} {error.reason}", transient, False
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        code = error.response.status_code
+        return f"HTTP {code} {error.response.reason}", code >= 500 or code in (408, 429), False
     if isinstance(error, (ChecksumError, IDXError)):
         return f"corrupt download: {error}", False, False
-    reason = error.reason if isinstance(error, urllib.error.URLError) else error
-    if isinstance(reason, socket.gaierror):
-        return f"host not found ({reason.strerror or reason}); offline?", False, True
-    if isinstance(reason, ConnectionRefusedError):
+    causes = list(_causes(error))
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
+        return "host not found; offline?", False, True
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return "connection refused", False, True
-    if isinstance(reason, TimeoutError):
+    if isinstance(error, requests.Timeout):
         return "timed out", True, False
-    if isinstance(error, http.client.IncompleteRead):
-        return f"transfer cut short ({error.expected} bytes missing)", True, False
-    return f"{type(reason).__name__}: {reason}", True, False
+    if isinstance(error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return "transfer cut short", True, False
+    return f"{type(error).__name__}: {error}", True, False
 
 
-def copy_file(source: Path, destination: Path, file: FileSpec) -> None:
-    """Copy ``source`` to ``destination`` through a checked atomic write."""
-    with atomic_writer(destination, check=lambda path: _check(path, file)) as out, open(source, "rb") as src:
-        shutil.copyfileobj(src, out)
+def _causes(error: BaseException | None) -> Iterator[BaseException]:
+    """``error`` and everything it wraps: requests and urllib3 nest the socket's OSError several levels deep."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        pending += [inner for inner in wrapped if isinstance(inner, BaseException)]
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Silence pooch's INFO lines (the URL, the SHA-256 to pin) for the duration: trainlab writes its own note."""
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with suppress(OSError):  # not empty (another process is downloading there) or already gone
+        folder.rmdir()

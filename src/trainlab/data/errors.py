@@ -30,15 +30,4 @@ class DownloadError(DataError, OSError):
 
 
 class DataNotFoundError(DataError, FileNotFoundError):
-    """A dataset's files are neither in any folder searched nor downloadable; the message says how to fix it.
-
-    ``summary`` is a one-line version (where it looked, why no download) for notes and warnings.
-    """
-
-    def __init__(self, message: str, summary: str | None = None) -> None:
-        super().__init__(message)
-        self.summary = summary if summary is not None else message
-
-
-class DatasetFallbackWarning(UserWarning):
-    """A dataset was not available and a substitute (mnist-mini) is used instead."""
+    """A dataset's files are neither in any folder searched nor downloadable; the message says how to fix it."""

@@ -2,13 +2,14 @@
 
 1. the ``data_dir`` argument (``--data-dir`` on the command line);
 2. the ``TRAINLAB_DATA`` environment variable;
-3. the user cache, ``~/.cache/trainlab/NAME`` (see :mod:`.cache` for ``TRAINLAB_CACHE``/``XDG_CACHE_HOME``);
-4. system dataset folders, ``/usr/share/datasets/NAME`` and ``/usr/local/share/datasets/NAME``
+3. for MNIST and mnist-mini, the files shipped inside the package (nothing after this is searched);
+4. the user cache, ``~/.cache/trainlab/NAME`` (see :mod:`.cache` for ``TRAINLAB_CACHE``/``XDG_CACHE_HOME``);
+5. system dataset folders, ``/usr/share/datasets/NAME`` and ``/usr/local/share/datasets/NAME``
    (Debian's package ``dataset-fashion-mnist`` installs there); ``TRAINLAB_SYSTEM_DATA`` replaces the list;
-5. a download from the published mirrors into the user cache (:mod:`.download`); ``TRAINLAB_MIRRORS``
+6. a download from the published mirrors into the user cache (:mod:`.download`); ``TRAINLAB_MIRRORS``
    replaces the mirrors, ``TRAINLAB_OFFLINE=1`` turns downloads off.
 
-mnist-mini's files come from the package itself. A folder given by 1 or 2 may hold the files directly or
+A folder given by 1 or 2 may hold the files directly or
 in a subfolder named after the dataset (so one ``TRAINLAB_DATA`` can serve several datasets). A folder is
 used only when it holds all of a dataset's files, each either as published (``.gz``) or decompressed.
 """
@@ -85,14 +86,14 @@ def scan(origin: str, path: Path, spec: DatasetSpec) -> Folder:
 
 def search_folders(spec: DatasetSpec, data_dir: str | os.PathLike | None = None) -> list[Folder]:
     """Every folder searched for ``spec``, in search order (see the module docstring)."""
-    if spec.shipped:
-        return [scan("package", PACKAGE_FILES, spec)]
     roots = []
     if data_dir is not None:
         roots.append(("data_dir", Path(data_dir).expanduser()))
     if os.environ.get(ENV_DATA):
         roots.append(("env", Path(os.environ[ENV_DATA]).expanduser()))
     folders = [scan(origin, _dataset_folder(root, spec.name), spec) for origin, root in roots]
+    if spec.shipped:
+        return [*folders, scan("package", PACKAGE_FILES, spec)]
     folders.append(scan("cache", dataset_cache_dir(spec.name), spec))
     if spec.system_name is not None:
         folders += [scan("system", Path(root) / spec.system_name, spec) for root in system_dirs()]

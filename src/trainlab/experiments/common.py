@@ -32,19 +32,17 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
               test_samples: int | None = None) -> ExperimentData:
     """Flattened float32 images in [0, 1] and integer labels, optionally cut to the first n samples.
 
-    MNIST's training set is not available everywhere (not offline); then the embedded mnist-mini is
-    used, and ``note`` says so: the runner prints it and writes it into the summary.
+    MNIST ships with trainlab; a dataset that is missing (Fashion-MNIST offline without Debian's package)
+    raises DataNotFoundError, which says how to get it.
     """
-    data = load_dataset(dataset, data_dir=data_dir, fallback=True)
+    data = load_dataset(dataset, data_dir=data_dir)
     x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
     if train_samples is not None:
         x_train, y_train = x_train[:train_samples], y_train[:train_samples]
     if test_samples is not None:
         x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     flat = lambda x: x.reshape(len(x), -1).astype(np.float32, copy=False)  # noqa: E731
-    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name,
-                          fallback_note(data.requested, data.name, f"{len(data.x_train):,} training and "
-                                        f"{len(data.x_test):,} test samples"))
+    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, "")
 
 
 def fallback_note(requested: str, used: str, samples: str = "") -> str:

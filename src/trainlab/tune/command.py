@@ -37,8 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                     "by its accuracy on a validation split carved from the training samples (never the test set).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", default="mnist", help="mnist (default; falls back to mnist-mini, with a note, "
-                                                         "when absent), fashion-mnist or mnist-mini")
+    data.add_argument("--dataset", default="mnist", help="mnist (default), fashion-mnist or mnist-mini")
     data.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
     data.add_argument("--train-samples", default="500", metavar="N",
                       help="use the first N training samples, or 'all' (default 500, as the book)")

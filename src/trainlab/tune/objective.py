@@ -10,7 +10,6 @@ with the trial, as user attributes, for the Best-N figure.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ import numpy as np
 import optuna
 
 from trainlab.callbacks import Callback
-from trainlab.data import DatasetFallbackWarning, load_dataset, train_val_split
+from trainlab.data import load_dataset, train_val_split
 from trainlab.tune.budget import SurplusTrialError, claim_slot, owner, trial_seed
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.space import SearchSpace
@@ -38,9 +37,9 @@ class SearchData:
     x_val: np.ndarray
     y_val: np.ndarray
     dataset: str
-    """The dataset loaded (mnist-mini when the requested one was unavailable)."""
+    """The dataset loaded."""
     note: str = ""
-    """Empty, or what a reader must know (a fallback to mnist-mini)."""
+    """Empty, or what a reader must know (a download)."""
     classes: int = 10
 
 
@@ -49,12 +48,9 @@ def prepare_data(config: SearchConfig, dataset: str | None = None) -> SearchData
 
     The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so every
     worker of a search, on every machine, trains and scores on the same samples. ``dataset`` loads that
-    dataset instead of ``config.dataset``: worker processes load what their parent found (after a
-    fallback, mnist-mini) without looking for the requested one again.
+    dataset instead of ``config.dataset`` (worker processes load what their parent loaded).
     """
-    with warnings.catch_warnings():  # the fallback is reported through ``note``, once, by the caller
-        warnings.simplefilter("ignore", DatasetFallbackWarning)
-        data = load_dataset(dataset or config.dataset, data_dir=config.data_dir, fallback=True)
+    data = load_dataset(dataset or config.dataset, data_dir=config.data_dir)
     x, y = data.x_train.reshape(len(data.x_train), -1), data.y_train
     if config.train_samples is not None:
         if config.train_samples > len(x):
