@@ -16,6 +16,9 @@ from trainlab.gradcheck import TOLERANCE, every_layer_model, numerical_gradient,
 
 NAME = "gradient-check"
 TITLE = "Gradient check: backprop against numerical differences"
+BOOK = "Deep Learning from Scratch"
+SECTION = "5.7.3 Gradient check"
+FIGURE = ""
 DESCRIPTION = (
     "Backpropagation is fast but easy to get wrong; the numerical gradient (f(θ + h) - f(θ - h)) / 2h is "
     "slow but simple. Comparing the two, in float64, checks every hand-written backward pass. First a "

@@ -12,6 +12,9 @@ from trainlab.landscapes import function_2, gradient_descent
 
 NAME = "gradient-descent"
 TITLE = "Gradient descent and the learning rate"
+BOOK = "Deep Learning from Scratch"
+SECTION = "4.4.1 Gradient descent"
+FIGURE = "Figure 4-10"
 DESCRIPTION = (
     "Gradient descent x ← x - η·∇f(x) (numerical gradients) on f(x0, x1) = x0² + x1² from (-3, 4), as in "
     "the book's chapter 4: a suitable η walks to the minimum, a too large one overshoots further at every "

@@ -16,6 +16,9 @@ from trainlab.tune import run_search as run_tune_search
 
 NAME = "hyperparameter-search"
 TITLE = "Hyperparameter search: learning rate and weight decay"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.5 Validating hyperparameters"
+FIGURE = "Figure 6-24"
 DESCRIPTION = (
     "Random search as in the book (Deep Learning from Scratch 6.5): 100 trials with lr from 10^U(-6,-2) "
     "and the weight decay λ from 10^U(-8,-4), each training an MLP 784-100x6-10 (SGD, batches of 100) "

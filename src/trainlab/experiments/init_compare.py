@@ -29,6 +29,9 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "init-compare"
 TITLE = "Weight initialisation: training-loss curves"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.2.4 Comparing weight initializations on MNIST"
+FIGURE = "Figure 6-15"
 DESCRIPTION = (
     "The book's comparison of initial weight scales (Deep Learning from Scratch 6.2.4, figure 6-15): the "
     "network 784-100-100-100-100-10 with ReLU, trained by SGD (η = 0.01) for 2000 iterations on mini-batches "

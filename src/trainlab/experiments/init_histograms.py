@@ -13,6 +13,9 @@ from trainlab.experiments.base import ExperimentConfig, Summary, option
 
 NAME = "init-histograms"
 TITLE = "Weight initialisation: activation histograms"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.2.2-6.2.3 Activations of the hidden layers"
+FIGURE = "Figures 6-10 to 6-14"
 DESCRIPTION = (
     "The book's experiment of chapter 6.2: 1000 inputs drawn from N(0, 1) pass through 5 layers of 100 "
     "units, and the histogram of each layer's activations shows what the initial weight scale does. With "

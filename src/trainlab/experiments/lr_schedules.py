@@ -28,6 +28,9 @@ from trainlab.experiments.common import (
 
 NAME = "lr-schedules"
 TITLE = "Learning-rate schedules"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.3 Learning rate scheduling"
+FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.3 ('Learning Rate Scheduling', figure 11-8 for 1cycle's curve): one 784-300-100-10 ReLU net "
     "(He initialization) is trained on Fashion-MNIST (55,000 training and 5,000 validation images, the book's "

@@ -25,6 +25,9 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizer-table"
 TITLE = "Optimizer table: measured convergence speed and quality"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.3 Faster optimizers"
+FIGURE = "Table 11-2"
 DESCRIPTION = (
     "Hands-On ML (chapter 11.3, table 11-2) rates each optimizer with stars for convergence speed and "
     "convergence quality. Here the ratings are measured: each optimizer trains the optimizers experiment's "

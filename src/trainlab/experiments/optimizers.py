@@ -31,6 +31,9 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers"
 TITLE = "Optimizers on MNIST: training-loss curves"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.1.8 Comparing the update methods on MNIST"
+FIGURE = "Figure 6-9"
 DESCRIPTION = (
     "The book's comparison of update rules (Deep Learning from Scratch 6.1.8, figure 6-9): one network, "
     "784-100-100-100-100-10 with ReLU and He initialisation, trained for 2000 iterations on mini-batches of "

@@ -14,6 +14,9 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers-2d"
 TITLE = "Optimizer paths on x²/20 + y²"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.1.7 Which update method to use"
+FIGURE = "Figure 6-8"
 DESCRIPTION = (
     "Each optimizer starts at (-7, 2) on f(x, y) = x²/20 + y², a valley twenty times flatter along x than "
     "along y, and takes 30 steps with the book's learning rates. SGD zig-zags across the steep direction "

@@ -24,6 +24,9 @@ from trainlab.experiments.common import (
 
 NAME = "overfitting"
 TITLE = "Overfitting, weight decay and dropout"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.4 Regularization: overfitting, weight decay, dropout"
+FIGURE = "Figures 6-20, 6-21 and 6-23"
 DESCRIPTION = (
     "Deep Learning from Scratch 6.4 (figures 6-20, 6-21 and 6-23): a 784-100x6-10 ReLU net (He "
     "initialization) is trained on only the first 300 of MNIST's training images with SGD (η = 0.01, batches "

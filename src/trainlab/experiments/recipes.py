@@ -28,6 +28,9 @@ from trainlab.experiments.common import (
 
 NAME = "recipes"
 TITLE = "Default and self-normalizing deep-net recipes"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.5 Summary and practical guidelines"
+FIGURE = "Tables 11-3 and 11-4"
 DESCRIPTION = (
     "The two configurations Hands-On ML recommends at the end of chapter 11 (table 11-3 and the "
     "self-normalizing alternative), on the same deep net of 20 "

@@ -27,6 +27,9 @@ from trainlab.experiments.common import (
 
 NAME = "regularization"
 TITLE = "Regularization recipes and MC dropout"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.4 Avoiding overfitting through regularization"
+FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.4's ways to avoid overfitting, each applied to the same 784-300-100-10 net trained on "
     "Fashion-MNIST (standardized pixels) with Nadam (η = 0.001, batches of 32), from three seeds: the baseline "
