@@ -59,3 +59,16 @@ def test_overfitting_at_a_diverging_rate_writes_every_file(tmp_path):
     files = {path.name for path in record.folder.iterdir()}
     assert {"config.json", "metrics.json", "summary.md", "summary.json", "accuracy.png", "gap.png"} <= files
     assert "training diverged" in (record.folder / "summary.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["optimizers", "overfitting", "regularization", "batchnorm"])
+def test_a_result_is_rebuilt_from_its_metrics_and_summarized_alike(name):
+    """collect_results summarizes a run again from its metrics.json: the rebuilt Result must say the same."""
+    from trainlab.experiments.common import result_from_plain
+
+    module = get_experiment(name)
+    config = dataclasses.replace(module.Config().quick(), **FAILING[name])
+    result = module.run(config)
+    plain = json.loads(json.dumps(dataclasses.asdict(result), default=float))
+    again = result_from_plain(module.Result, plain)
+    assert module.summarize(again) == module.summarize(result)

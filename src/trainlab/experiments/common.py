@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+import types
+import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -256,3 +258,27 @@ def settings_note(changed: Sequence[str]) -> list[str]:
     if not changed:
         return []
     return [f"This run changed the full-size settings, so its numbers are not the book's: {'; '.join(changed)}."]
+
+
+def result_from_plain(result_type: type[T], data: dict[str, Any]) -> T:
+    """An experiment's Result rebuilt from its plain-data form (metrics.json): nested dataclasses, lists and
+    dicts of them, and optional ones. Lets a run's numbers be summarized and plotted again by newer code."""
+    hints = typing.get_type_hints(result_type)
+    return result_type(**{f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(result_type)
+                          if f.init and f.name in data})  # a field added since the run keeps its default
+
+
+def from_plain(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(hint):
+        return result_from_plain(hint, value)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        kinds = [a for a in args if a is not type(None)]
+        return from_plain(kinds[0], value) if len(kinds) == 1 else value
+    if origin is list and args:
+        return [from_plain(args[0], v) for v in value]
+    if origin is dict and len(args) == 2:
+        return {k: from_plain(args[1], v) for k, v in value.items()}
+    return value

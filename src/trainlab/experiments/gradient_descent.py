@@ -15,6 +15,10 @@ TITLE = "Gradient descent and the learning rate"
 BOOK = "Deep Learning from Scratch"
 SECTION = "4.4.1 Gradient descent"
 FIGURE = "Figure 4-10"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "a suitable rate (0.1) walks to the minimum; a too large one (10) diverges and a too small one "
+    "(1e-10) hardly moves."
+)
 DESCRIPTION = (
     "Gradient descent x ← x - η·∇f(x) (numerical gradients) on f(x0, x1) = x0² + x1² from (-3, 4), as in "
     "the book's chapter 4: a suitable η walks to the minimum, a too large one overshoots further at every "

@@ -31,6 +31,10 @@ TITLE = "Learning-rate schedules"
 BOOK = "Hands-On Machine Learning"
 SECTION = "11.3 Learning rate scheduling"
 FIGURE = ""
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "exponential, performance and 1cycle scheduling can speed up convergence considerably; exponential "
+    "scheduling is preferred for being easy to tune."
+)
 DESCRIPTION = (
     "Hands-On ML 11.3 ('Learning Rate Scheduling', figure 11-8 for 1cycle's curve): one 784-300-100-10 ReLU net "
     "(He initialization) is trained on Fashion-MNIST (55,000 training and 5,000 validation images, the book's "

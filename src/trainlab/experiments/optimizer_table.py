@@ -28,6 +28,10 @@ TITLE = "Optimizer table: measured convergence speed and quality"
 BOOK = "Hands-On Machine Learning"
 SECTION = "11.3 Faster optimizers"
 FIGURE = "Table 11-2"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "Table 11-2 rates speed and quality: SGD ★/★★★, Momentum and Nesterov ★★/★★★, AdaGrad ★★★/★ (it stops "
+    "too early), RMSProp, Adam, Nadam and AdaMax ★★★/★★ or ★★★."
+)
 DESCRIPTION = (
     "Hands-On ML (chapter 11.3, table 11-2) rates each optimizer with stars for convergence speed and "
     "convergence quality. Here the ratings are measured: each optimizer trains the optimizers experiment's "

@@ -17,6 +17,10 @@ TITLE = "Optimizer paths on x²/20 + y²"
 BOOK = "Deep Learning from Scratch"
 SECTION = "6.1.7 Which update method to use"
 FIGURE = "Figure 6-8"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "SGD zig-zags across the valley; Momentum rolls like a ball; AdaGrad, whose steps shrink, and Adam "
+    "take straighter ways to the minimum."
+)
 DESCRIPTION = (
     "Each optimizer starts at (-7, 2) on f(x, y) = x²/20 + y², a valley twenty times flatter along x than "
     "along y, and takes 30 steps with the book's learning rates. SGD zig-zags across the steep direction "

@@ -31,6 +31,10 @@ TITLE = "Default and self-normalizing deep-net recipes"
 BOOK = "Hands-On Machine Learning"
 SECTION = "11.5 Summary and practical guidelines"
 FIGURE = "Tables 11-3 and 11-4"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "the default configuration (He, ELU, batch norm) works well in most cases; the self-normalizing one "
+    "(LeCun, SELU) keeps the activations normalized without batch norm and trains faster per epoch."
+)
 DESCRIPTION = (
     "The two configurations Hands-On ML recommends at the end of chapter 11 (table 11-3 and the "
     "self-normalizing alternative), on the same deep net of 20 "

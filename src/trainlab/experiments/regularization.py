@@ -30,6 +30,10 @@ TITLE = "Regularization recipes and MC dropout"
 BOOK = "Hands-On Machine Learning"
 SECTION = "11.4 Avoiding overfitting through regularization"
 FIGURE = ""
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "each regularizer fights overfitting; MC dropout can boost a trained dropout model's accuracy without "
+    "retraining and tells how sure it is; early stopping keeps the best epoch."
+)
 DESCRIPTION = (
     "Hands-On ML 11.4's ways to avoid overfitting, each applied to the same 784-300-100-10 net trained on "
     "Fashion-MNIST (standardized pixels) with Nadam (η = 0.001, batches of 32), from three seeds: the baseline "
