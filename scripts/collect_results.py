@@ -7,50 +7,51 @@ Quick runs (--quick) are skipped: the page records the full-size numbers and the
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
 
 from trainlab.experiments import list_experiments
 from trainlab.experiments.base import Summary
+from trainlab.experiments.runs import Run, load_runs
+from trainlab.textio import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 
-def newest_full_run(runs: Path, name: str) -> Path | None:
-    folders = [p.parent for p in (runs / name).glob("*/summary.json")
-               if "--quick" not in json.loads(p.read_text())["command"]]
-    return max(folders, key=lambda folder: folder.name, default=None)
+def newest_full_runs(runs: Path) -> dict[str, Run]:
+    """The newest complete full-size run of each experiment (broken folders are skipped with a warning)."""
+    newest: dict[str, Run] = {}
+    for run in sorted(load_runs(runs), key=lambda run: run.started):
+        if not run.quick:
+            newest[run.name] = run
+    return newest
 
 
-def section(name: str, folder: Path) -> str:
-    summary = json.loads((folder / "summary.json").read_text())
-    run = json.loads((folder / "run.json").read_text())
+def section(name: str, run: Run) -> str:
+    summary = run.summary
     target = DOCS / "results" / name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for figure in summary["figures"]:
-        shutil.copy(folder / figure, target / figure)
+    figures = [path.name for path, _ in run.figures()]
+    for figure in figures:
+        shutil.copy(run.folder / figure, target / figure)
     table = Summary(summary["headers"], summary["rows"], summary["conclusions"]).table_markdown()
     lines = [f"## {summary['title']} (`{name}`)", "", summary["description"], "",
-             f"Command: `{summary['command']}` — run {run['started']}, {run['seconds']:.0f} s.", ""]
-    lines += [f"> **Note:** {note}" for note in summary["notes"]] + ([""] if summary["notes"] else [])
+             f"Command: `{summary['command']}` — run {run.started}, {run.facts.get('seconds', 0):.0f} s.", ""]
+    notes = summary.get("notes", [])
+    lines += [f"> **Note:** {note}" for note in notes] + ([""] if notes else [])
     lines += [table, ""] + [f"- {line}" for line in summary["conclusions"]] + [""]
-    lines += [f"![{name} {figure}](results/{name}/{figure})" for figure in summary["figures"]] + [""]
+    lines += [f"![{name} {figure}](results/{name}/{figure})" for figure in figures] + [""]
     return "\n".join(lines)
 
 
 def main() -> None:
     runs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs"
-    sections, missing = [], []
-    for name in list_experiments():
-        folder = newest_full_run(runs, name)
-        if folder is None:
-            missing.append(name)
-        else:
-            sections.append(section(name, folder))
+    newest = newest_full_runs(runs)
+    sections = [section(name, newest[name]) for name in list_experiments() if name in newest]
+    missing = [name for name in list_experiments() if name not in newest]
     header = [
         "# Results of the full-size experiments", "",
         "Each section is the newest full-size run of one experiment: the command that made it, the key numbers",
@@ -59,7 +60,7 @@ def main() -> None:
     ]
     if missing:
         header += [f"Not run at full size yet: {', '.join(missing)}.", ""]
-    (DOCS / "results.md").write_text("\n".join(header + sections))
+    write_text(DOCS / "results.md", "\n".join(header + sections))
     print(f"wrote {DOCS / 'results.md'} ({len(sections)} experiments)")
 
 

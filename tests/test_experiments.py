@@ -1,16 +1,21 @@
 """Every experiment, run with --quick: its files, the shape of its numbers, reproducibility; the report."""
 
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import types
 from pathlib import Path
 
+import matplotlib.image
 import pytest
 
 from trainlab.cli import main
-from trainlab.experiments import get_experiment, list_experiments
+from trainlab.experiments import get_experiment, list_experiments, load_experiment
+from trainlab.experiments.base import experiment_of
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import run_experiment
 
@@ -46,14 +51,27 @@ def test_same_seed_same_numbers(name, quick_runs, tmp_path):
     assert (again.folder / "metrics.json").read_text() == first
 
 
-def test_every_module_follows_the_experiment_shape():
+def test_every_module_follows_the_experiment_protocol():
     for name in EXPERIMENTS:
-        module = get_experiment(name)
-        assert name == module.NAME
-        for attribute in ("TITLE", "DESCRIPTION", "Config", "Result", "run", "plot", "summarize"):
-            assert hasattr(module, attribute), (name, attribute)
-        config = module.Config()
+        experiment = load_experiment(name)
+        assert experiment.name == name and experiment.title and experiment.description
+        assert dataclasses.is_dataclass(get_experiment(name).Result)
+        config = experiment.Config()
         assert type(config.quick()) is type(config)
+
+
+def test_the_protocol_names_what_a_module_lacks():
+    module = types.ModuleType("trainlab.experiments.broken")
+    module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
+    with pytest.raises(TypeError, match=r"experiment module broken.py must define Config \(type\)"):
+        experiment_of(module)
+    module.Config, module.run, module.summarize, module.plot = dict, print, print, print
+    with pytest.raises(TypeError, match="Config must be a dataclass deriving from ExperimentConfig"):
+        experiment_of(module)
+    module.Config = get_experiment("gradient-descent").Config
+    assert experiment_of(module).reproduces() == ""
+    module.BOOK, module.FIGURE = "Deep Learning from Scratch", "Figure 4-10"
+    assert experiment_of(module).reproduces() == "Deep Learning from Scratch, Figure 4-10"
 
 
 def test_overrides_and_bad_names(tmp_path):
@@ -94,23 +112,95 @@ def test_report_holds_every_run_with_its_figures(quick_runs, tmp_path):
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The report in a frame of a given width (headless Chromium's windows are at least 500 px wide); the frame's
+# script copies what the report's script measured onto this page's body, scrolls the report to its end and
+# clicks its first figure, and records where the contents list is and whether the figure viewer opened.
+FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="{src}" style="width:{width}px;
+height:860px;border:0"></iframe><script>
+document.getElementById("f").addEventListener("load", function () {{
+  var doc = this.contentDocument, win = this.contentWindow, body = document.body;
+  for (var name of doc.body.getAttributeNames()) {{ body.setAttribute(name, doc.body.getAttribute(name)); }}
+  body.setAttribute("data-order", Array.from(doc.querySelectorAll("section[data-experiment]"))
+    .map(function (s) {{ return s.dataset.experiment; }}).join(","));
+  body.setAttribute("data-books", Array.from(doc.querySelectorAll("h2.book"))
+    .map(function (h) {{ return h.textContent; }}).join("|"));
+  win.scrollTo(0, doc.body.scrollHeight);
+  body.setAttribute("data-contents-top", String(doc.getElementById("contents").getBoundingClientRect().top));
+  doc.querySelector("figure img").click();
+  body.setAttribute("data-viewer-open", String(!doc.getElementById("viewer").hidden));
+}});
+</script></body></html>"""
+
+
+def browse(report: Path, width: int, screenshot: Path) -> dict[str, str]:
+    """Open ``report`` in headless Chromium in a frame ``width`` px wide: the attributes its scripts wrote."""
+    frame = report.parent / f"frame-{width}.html"
+    frame.write_text(FRAME.format(src=report.name, width=width))
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--allow-file-access-from-files", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", f"--window-size={max(width, 500) + 20},900", "--virtual-time-budget=10000"]
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run([*command, f"--user-data-dir={profile}", "--dump-dom", frame.as_uri()],
+                             capture_output=True, text=True, timeout=180).stdout
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([*command, f"--user-data-dir={profile}", f"--screenshot={screenshot}", frame.as_uri()],
+                       capture_output=True, timeout=180)
+    body = re.search(r"<body[^>]*>", dom)
+    assert body, dom[-2000:]
+    return dict(re.findall(r'(data-[\w-]+)="([^"]*)"', body.group(0)))
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/setup.sh --test installs it)")
-def test_a_headless_browser_renders_the_report_and_decodes_every_figure(quick_runs, tmp_path):
+def test_the_report_in_a_headless_browser_at_desktop_and_phone_widths(quick_runs, tmp_path):
     for record in quick_runs.values():
         shutil.copytree(record.folder, tmp_path / record.name / record.folder.name)
     report = build_report(tmp_path)
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--virtual-time-budget=10000", "--dump-dom", report.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        ).stdout
+    page = report.read_text()
+    assert not re.search(r"""(src|href)=['"]?(https?:|//)""", page)  # one self-contained offline file
     total = sum(len(json.loads((r.folder / "summary.json").read_text())["figures"]) for r in quick_runs.values())
-    assert f'data-images-loaded="{total}"' in dom and f'data-images-total="{total}"' in dom
-    assert "trainlab experiments" in dom
+    books = list(dict.fromkeys(load_experiment(name).book or "Other experiments" for name in EXPERIMENTS))
+    for width in (1280, 400):
+        seen = browse(report, width, tmp_path / f"screenshot-{width}.png")
+        assert seen["data-window-width"] == str(width)
+        assert seen["data-images-loaded"] == seen["data-images-total"] == str(total)  # every figure decoded
+        assert seen["data-horizontal-scroll"] == "false"
+        assert seen["data-order"] == ",".join(EXPERIMENTS)  # the chapters' order
+        assert seen["data-books"] == "|".join(books)  # grouped by book, each book once
+        assert float(seen["data-contents-top"]) == 0.0  # the contents stay in view at the end of the page
+        assert seen["data-viewer-open"] == "true"  # a clicked figure opens full size
+        shot = matplotlib.image.imread(tmp_path / f"screenshot-{width}.png")
+        assert shot.shape[1] == max(width, 500) + 20 and shot.std() > 0.05  # a picture, not a blank page
+
+
+def test_the_report_shows_the_latest_full_size_run_and_older_ones_with_all(quick_runs, tmp_path):
+    source = quick_runs["gradient-descent"].folder
+    for stamp, quick in (("20200101-000000", False), ("20210101-000000", True), ("20220101-000000", True)):
+        folder = tmp_path / "gradient-descent" / stamp
+        shutil.copytree(source, folder)
+        summary = json.loads((folder / "summary.json").read_text())
+        summary["quick"] = quick
+        summary["title"] = f"Run of {stamp}"
+        (folder / "summary.json").write_text(json.dumps(summary))
+        facts = json.loads((folder / "run.json").read_text())
+        facts["started"] = stamp
+        (folder / "run.json").write_text(json.dumps(facts))
+    page = build_report(tmp_path).read_text()
+    assert "<h3>Run of 20200101-000000</h3>" in page  # a full-size run comes before newer quick runs
+    assert "20210101-000000" not in page and "2 older run(s) not shown (trainlab report --all shows them)" in page
+    study = tmp_path / "tune" / "my-study"  # a search as trainlab tune writes it
+    study.mkdir(parents=True)
+    shutil.copy(source / "paths.png", study / "best_curves.png")
+    (study / "summary.json").write_text(json.dumps({
+        "kind": "tune", "name": "tune", "study": "my-study", "title": "Hyperparameter search: my-study",
+        "description": "8 trials.", "command": "trainlab tune --study my-study", "headers": ["rank", "val acc"],
+        "rows": [["Best-1", "0.9"]], "conclusions": ["Best: trial 3."], "notes": [], "figures": ["best_curves.png"]}))
+    (study / "run.json").write_text(json.dumps({"finished": "2026-01-01T00:00:00", "seconds": 1.0}))
+    page = build_report(tmp_path, all_runs=True).read_text()
+    assert "<summary>2 older run(s)</summary>" in page
+    searches = page.index("<h2 class='book'>Hyperparameter searches (trainlab tune)</h2>")
+    assert page.index("data-experiment='gradient-descent'") < searches < page.index("data-experiment='tune-my-study'")
+    assert page.count("data:image/png;base64,") == 4  # the three gradient-descent runs and the search
+    assert page.index("<h4>20220101-000000 <span class='badge quick'") < page.index("<h4>20210101-000000")
 
 
 def test_run_pins_blas_threads_and_records_them(tmp_path):
@@ -151,7 +241,7 @@ def test_book_and_quick_configs_are_valid(name):
                                        "None (the whole test set)"),
     ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number >= 0 and < 1"),
     ("optimizers", "optimizers=sgd,adm", "did you mean 'adam'"),
-    ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 8 are needed"),
+    ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 12 are needed"),
     ("gradient-descent", "start=1", "start=(1.0,) is not allowed: it has 1 items where 2 are needed"),
     ("hyperparameter-search", "lr_range=0.1,0.01", "the values must increase"),
     ("lr-schedules", "dataset=fashion", "did you mean 'fashion-mnist'"),
@@ -162,3 +252,24 @@ def test_settings_outside_their_range_are_refused_before_a_folder_exists(name, s
     with pytest.raises(ValueError, match=re.escape(message)):
         run_experiment(name, quick=True, out=tmp_path, overrides=[setting], echo=lambda line: None)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_run_with_jobs_gives_the_numbers_of_a_serial_run(quick_runs, tmp_path, capsys):
+    names = ["gradient-descent", "optimizers-2d", "init-histograms", "gradient-check"]  # the quickest ones
+    assert main(["run", *names, "--quick", "--jobs", "2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "running 4 experiments, 2 at a time" in out and f"report: {tmp_path / 'report.html'}" in out
+    assert sum(f"/{len(names)}] " in line for line in out.splitlines()) == len(names)  # one line per experiment
+    for name in names:
+        folder = next((tmp_path / name).iterdir())
+        assert (folder / "metrics.json").read_text() == (quick_runs[name].folder / "metrics.json").read_text()
+        assert json.loads((folder / "run.json").read_text())["blas_threads"] == [1]
+
+
+def test_importing_the_experiments_leaves_the_matplotlib_backend_alone():
+    code = ("import importlib, pkgutil, matplotlib; matplotlib.use('pdf'); import trainlab.experiments as e; "
+            "[importlib.import_module(f'trainlab.experiments.{m.name}') for m in pkgutil.iter_modules(e.__path__)]; "
+            "print(matplotlib.get_backend())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pdf"

@@ -1,16 +1,23 @@
+# PYTHON_ARGCOMPLETE_OK  (argcomplete looks for this marker to complete the console script)
 """The ``trainlab`` command: parse arguments, dispatch to the library, print. No logic of its own."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import typing
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import matplotlib
+
 import trainlab
-from trainlab.textio import print_table
+from trainlab.experiments.command import add_parsers as add_experiment_parsers
+from trainlab.experiments.runner import IncompleteRunError
+from trainlab.textio import did_you_mean, print_table
 from trainlab.tune.command import add_parser as add_tune_parser
 
 if TYPE_CHECKING:
@@ -101,55 +108,8 @@ def _print_data_info(status: DatasetStatus, verify: bool) -> int:
     return 1 if broken else 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    """``trainlab list``: the experiments, in chapter order, with their titles."""
-    from trainlab.experiments import get_experiment, list_experiments
-
-    print_table([("experiment", "what it shows")]
-                + [(name, get_experiment(name).TITLE) for name in list_experiments()])
-    return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """``trainlab run NAME|all``: run experiments, write runs/NAME/<timestamp>/, print the conclusions."""
-    from trainlab.backend import blas_threads
-    from trainlab.experiments import list_experiments
-    from trainlab.experiments.report import build_report
-    from trainlab.experiments.runner import run_experiment
-
-    names = list_experiments() if args.name == "all" else [args.name]
-    if args.threads < 0:
-        raise ValueError(f"--threads must be >= 0 (0: the BLAS library's default), got {args.threads}")
-    if args.name == "all" and args.set:
-        raise ValueError("--set applies to one experiment's settings; name the experiment instead of 'all'")
-    failed = []
-    for name in names:
-        try:
-            with blas_threads(args.threads or None):
-                run_experiment(name, quick=args.quick, dataset=args.dataset, seed=args.seed,
-                               data_dir=args.data_dir, overrides=args.set, out=args.out)
-        except Exception as error:  # one broken experiment must not stop `run all`; it is reported below
-            if len(names) == 1:
-                raise
-            failed.append(name)
-            print(f"{name}: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
-    if len(names) > 1:
-        print(f"report: {build_report(args.out)}")
-        print(f"{len(names) - len(failed)}/{len(names)} experiments ran" + (f"; failed: {', '.join(failed)}"
-                                                                          if failed else ""))
-    return 1 if failed else 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """``trainlab report [RUNS]``: one offline HTML page of the runs' summaries and figures."""
-    from trainlab.experiments.report import build_report
-
-    print(build_report(args.runs, args.out))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="trainlab", description="A NumPy laboratory for the techniques of neural-network training."
     )
     parser.add_argument("--version", action="version", version=f"trainlab {trainlab.__version__}")
@@ -163,29 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_experiment_parsers(commands)
     add_tune_parser(commands)
     return parser
-
-
-def add_experiment_parsers(commands: argparse._SubParsersAction) -> None:
-    """``list``, ``run NAME|all`` and ``report [RUNS]``."""
-    commands.add_parser("list", help="the experiments that `trainlab run` reproduces").set_defaults(
-        handler=cmd_list)
-    run = commands.add_parser("run", help="run an experiment (or all): figures, metrics and a summary")
-    run.add_argument("name", help="an experiment from `trainlab list`, or 'all'")
-    run.add_argument("--quick", action="store_true", help="a small version that runs in seconds")
-    run.add_argument("--dataset", help="mnist (default), fashion-mnist or mnist-mini")
-    run.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
-    run.add_argument("--seed", type=int, help="the seed of every random number (default 0)")
-    run.add_argument("--out", default="runs", metavar="DIR", help="where run folders go (default runs/)")
-    run.add_argument("--threads", type=int, default=1, metavar="N",
-                     help="BLAS threads (default 1: the same numbers on every machine, and no slowdown when "
-                          "other work shares the cores; 0 = the library's default)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="change a setting of the experiment's config (repeatable), e.g. --set epochs=5")
-    run.set_defaults(handler=cmd_run)
-    report = commands.add_parser("report", help="one HTML page of all runs, readable offline")
-    report.add_argument("runs", nargs="?", default="runs", help="a runs folder or one run (default runs/)")
-    report.add_argument("--out", metavar="FILE", help="the HTML file (default RUNS/report.html)")
-    report.set_defaults(handler=cmd_report)
 
 
 def add_data_parser(commands: argparse._SubParsersAction) -> None:
@@ -211,26 +148,77 @@ def add_data_parser(commands: argparse._SubParsersAction) -> None:
     data.set_defaults(handler=cmd_data)
 
 
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """Warnings as one line for a person at a terminal (not a file name, line number and source line)."""
-    print(f"trainlab: warning: {message}", file=file or sys.stderr)
+def complete_in_the_shell(parser: argparse.ArgumentParser) -> None:
+    """Tab completion of commands, options and experiment names, when argcomplete is installed.
+
+    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request this
+    returns at once; the command then runs as usual.
+    """
+    try:
+        import argcomplete  # optional dependency (pip install "trainlab[completion]")
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" added to a mistyped command or choice."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if match:
+            message += did_you_mean(match.group(1), re.findall(r"'([^']*)'", match.group(2)))
+        super().error(message)
+
+
+def option_strings(parser: argparse.ArgumentParser) -> list[str]:
+    """Every option of ``parser`` and of its subcommands, for "did you mean" on an unknown one."""
+    options = []
+    for action in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
+        options += [option for option in action.option_strings if option.startswith("--")]
+        for sub in (action.choices or {}).values() if isinstance(action, argparse._SubParsersAction) else ():
+            options += option_strings(sub)
+    return sorted(set(options))
+
+
+def one_line_warnings() -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints each distinct warning once, as one line for a person."""
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if str(message) not in seen:
+            seen.add(str(message))
+            print(f"trainlab: warning: {message}", file=file or sys.stderr)
+
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    warnings.showwarning = show_warning
+    """The ``trainlab`` command; returns the exit status (0 done, 1 a run failed, 2 bad input)."""
+    with warnings.catch_warnings():  # restored afterwards, for callers that run the command in-process
+        warnings.showwarning = one_line_warnings()
+        return run_command(argv)
+
+
+def run_command(argv: Sequence[str] | None) -> int:
+    matplotlib.use("Agg")  # the command draws into files, never on a screen; the library leaves this choice open
     parser = build_parser()
-    args = parser.parse_args(argv)
+    complete_in_the_shell(parser)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}"
+                     + did_you_mean(extras[0].split("=")[0], option_strings(parser)))
     if args.command is None:
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        return 2
     try:
         return args.handler(args)
-    except (ValueError, OSError) as error:  # bad input or missing files: one clear line, no traceback
+    except (ValueError, OSError, IncompleteRunError) as error:  # one clear line, no traceback
         if isinstance(error, BrokenPipeError):  # `trainlab ... | head` closed the pipe: not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         print(f"trainlab {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, IncompleteRunError) else 2
     except KeyboardInterrupt:
         print(f"trainlab {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -1,9 +1,11 @@
-"""What every experiment shares: its configuration base class and the shape of its summary.
+"""What every experiment shares: the protocol of its module, its configuration base class, its summary.
 
-An experiment is a module with ``NAME``, ``TITLE``, ``DESCRIPTION``, a ``Config`` dataclass holding the
-book's defaults (``Config().quick()`` is a seconds-long version), ``run(config) -> Result`` (plain data),
-``plot(result) -> {name: Figure}`` and ``summarize(result) -> Summary`` (the key numbers as a table and
-the conclusions the numbers support, computed from them).
+An experiment is a module with ``NAME``, ``TITLE``, ``DESCRIPTION``, the passage it reproduces (``BOOK``,
+``SECTION``, ``FIGURE``), a ``Config`` dataclass holding the book's defaults (``Config().quick()`` is a
+seconds-long version, made by the changes in ``Config.QUICK``), ``run(config) -> Result`` (a dataclass of
+plain data), ``summarize(result) -> Summary`` (the key numbers as a table and the conclusions the numbers
+support, computed from them) and ``plot(result) -> {name: Figure}``. :func:`experiment_of` checks a module
+against this protocol and gives the :class:`Experiment` the runner uses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any, ClassVar
 
 from trainlab.data.catalog import DATASETS
@@ -214,3 +217,41 @@ class Summary:
 
     def table_markdown(self) -> str:
         return markdown_table([self.headers, *self.rows])
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment as the runner sees it: what it reproduces, its settings and its three steps."""
+
+    name: str  # as on the command line: "optimizers"
+    title: str
+    description: str
+    book: str  # "Deep Learning from Scratch" or "Hands-On Machine Learning"; "" for trainlab's own
+    section: str  # "6.1 Updating parameters"
+    figure: str  # "Figure 6-9"; "" when the experiment reproduces a passage, not a figure
+    Config: type[ExperimentConfig]
+    run: Callable[[Any], Any]
+    summarize: Callable[[Any], Summary]
+    plot: Callable[[Any], dict[str, Any]]
+
+    def reproduces(self) -> str:
+        """"Deep Learning from Scratch, 6.1 Updating parameters, Figure 6-9" (the parts that are known)."""
+        return ", ".join(part for part in (self.book, self.section, self.figure) if part)
+
+
+REQUIRED = {"NAME": str, "TITLE": str, "DESCRIPTION": str, "Config": type, "run": Callable,
+            "summarize": Callable, "plot": Callable}
+OPTIONAL = ("BOOK", "SECTION", "FIGURE")  # "" until the module declares them
+
+
+def experiment_of(module: ModuleType) -> Experiment:
+    """The :class:`Experiment` a module declares; a TypeError naming what is missing or of the wrong kind."""
+    where = module.__name__.rsplit(".", 1)[-1] + ".py"
+    for attribute, kind in REQUIRED.items():
+        if not isinstance(getattr(module, attribute, None), kind):
+            raise TypeError(f"experiment module {where} must define {attribute} ({getattr(kind, '__name__', kind)})")
+    if not (dataclasses.is_dataclass(module.Config) and issubclass(module.Config, ExperimentConfig)):
+        raise TypeError(f"experiment module {where}: Config must be a dataclass deriving from ExperimentConfig")
+    book, section, figure = (getattr(module, attribute, "") for attribute in OPTIONAL)
+    return Experiment(module.NAME, module.TITLE, module.DESCRIPTION, book, section, figure, module.Config,
+                      module.run, module.summarize, module.plot)

@@ -47,9 +47,11 @@ DESCRIPTION = (
     "differ only by the update rule. Learning rates are the book's for its four (SGD 0.01, Momentum 0.01, "
     "AdaGrad 0.01, Adam 0.001); for the others of Hands-On ML's chapter 11 the usual defaults: Nesterov 0.01 "
     "(as Momentum), RMSProp and Nadam 0.001 (Keras's, Adam's rate, so that Nadam against Adam compares the "
-    "rules alone), AdaMax 0.002 (its paper's). Every step records two losses of its mini-batch: before the "
-    "update (what trainlab's fit records: the net has not yet trained on that batch) and after it (what the "
-    "book's script records). The book's figure plots the second, smoothed over 11 steps."
+    "rules alone), AdaMax 0.002 (its paper's), Adadelta 1.0 (PyTorch's scale of Zeiler's step), AMSGrad and "
+    "RAdam 0.001 (Adam's), Lion 0.0003 (a third of Adam's, as its paper advises). Every step records two "
+    "losses of its mini-batch: before the update (what trainlab's fit records: the net has not yet trained on "
+    "that batch) and after it (what the book's script records). The book's figure plots the second, smoothed "
+    "over 11 steps."
 )
 
 BOOK_FOUR = ("sgd", "momentum", "adagrad", "adam")
@@ -57,7 +59,7 @@ LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad
           "adam": "Adam", "adamax": "AdaMax", "nadam": "Nadam", "adamw": "AdamW", "adadelta": "Adadelta",
           "amsgrad": "AMSGrad", "radam": "RAdam", "lion": "Lion"}
 MARKERS = {"sgd": "o", "momentum": "x", "adagrad": "s", "adam": "D", "nesterov": "+", "rmsprop": "v",
-           "adamax": "^", "nadam": "P", "adamw": "*"}
+           "adamax": "^", "nadam": "P", "adamw": "*", "adadelta": "<", "amsgrad": ">", "radam": "h", "lion": "X"}
 # Hands-On ML 11.3's claims that one pair of runs can test: (faster, slower, the book's words)
 BOOK_PAIRS = (("nesterov", "momentum", "Nesterov momentum is generally faster than plain momentum"),
               ("nadam", "adam", "Nadam often converges slightly faster than Adam"))
@@ -70,10 +72,11 @@ def label(name: str) -> str:
 @dataclass
 class Config(ExperimentConfig):
     optimizers: tuple[str, ...] = option(
-        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam"), choices=OPTIMIZERS.names)
+        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam", "adadelta", "amsgrad",
+         "radam", "lion"), choices=OPTIMIZERS.names)
     # the book's rates for its four; Nadam at Adam's 0.001 (Keras's), so that the two compare the rules alone
-    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.001), gt=0,
-                                                length_of="optimizers")
+    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.001, 1.0, 0.001,
+                                                 0.001, 0.0003), gt=0, length_of="optimizers")
     hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
     batch_size: int = option(128, ge=1)
     iterations: int = option(2000, ge=1)
