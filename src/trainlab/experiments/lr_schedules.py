@@ -292,7 +292,8 @@ def plot(result: Result) -> dict[str, Figure]:
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    axes[0].legend()
+    if axes[0].get_legend_handles_labels()[0]:  # none when every schedule diverged
+        axes[0].legend()
     figure.suptitle(f"One MLP trained with each schedule ({result.dataset}, {result.train_samples:,} training images; "
                     f"mean of {seeds} seed{'s' * (seeds > 1)})")
     figure.tight_layout()
