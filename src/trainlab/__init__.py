@@ -95,7 +95,8 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import Trainer
+from trainlab.step import DivergenceError, train_step
+from trainlab.training import FitOptions, Trainer
 
 __all__ = [
     "ELU",
@@ -117,10 +118,12 @@ __all__ = [
     "Constant",
     "CosineDecay",
     "Dense",
+    "DivergenceError",
     "Dropout",
     "EarlyStopping",
     "Ensemble",
     "ExponentialDecay",
+    "FitOptions",
     "Flatten",
     "GlorotNormal",
     "GlorotUniform",
@@ -194,4 +197,5 @@ __all__ = [
     "one_hot",
     "optimizer_path",
     "save_model",
+    "train_step",
 ]
