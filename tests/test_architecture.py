@@ -158,9 +158,6 @@ KNOWN = {
     "trainlab.experiments.command": "runner",
     "trainlab.experiments.common": "exps",
     "trainlab.tune.command": "tune",
-    "trainlab.tune.results": "tune",
-    "trainlab.tune.search": "tune",
-    "trainlab.tune.workers": "tune",
 }
 
 
