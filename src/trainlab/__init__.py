@@ -66,14 +66,17 @@ from trainlab.mlp import mlp
 from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
     SGD,
+    Adadelta,
     AdaGrad,
     Adam,
     AdaMax,
     AdamW,
+    Lion,
     Momentum,
     Nadam,
     Nesterov,
     Optimizer,
+    RAdam,
     RMSProp,
     clip_by_global_norm,
     clip_by_value,
@@ -92,7 +95,8 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import Trainer
+from trainlab.step import DivergenceError, train_step
+from trainlab.training import FitOptions, Trainer
 
 __all__ = [
     "ELU",
@@ -104,6 +108,7 @@ __all__ = [
     "SGD",
     "AdaGrad",
     "AdaMax",
+    "Adadelta",
     "Adam",
     "AdamW",
     "AlphaDropout",
@@ -113,10 +118,12 @@ __all__ = [
     "Constant",
     "CosineDecay",
     "Dense",
+    "DivergenceError",
     "Dropout",
     "EarlyStopping",
     "Ensemble",
     "ExponentialDecay",
+    "FitOptions",
     "Flatten",
     "GlorotNormal",
     "GlorotUniform",
@@ -131,6 +138,7 @@ __all__ = [
     "LearningRateScheduler",
     "LecunNormal",
     "LecunUniform",
+    "Lion",
     "LivePlot",
     "Loss",
     "MaxNorm",
@@ -148,6 +156,7 @@ __all__ = [
     "PlateauReducer",
     "PowerDecay",
     "ProgressBar",
+    "RAdam",
     "RMSProp",
     "RReLU",
     "ReLU",
@@ -188,4 +197,5 @@ __all__ = [
     "one_hot",
     "optimizer_path",
     "save_model",
+    "train_step",
 ]
