@@ -82,7 +82,7 @@ for use_bn in (False, True):
 # 12 epochs (the book: 16 and 20).
 
 # %%
-config = batchnorm.Config(dataset="mnist-mini", scales=8, epochs=12)
+config = batchnorm.Config(dataset="mnist-mini", scales=8, epochs=12, seeds=1)
 result = batchnorm.run(config)
 summary = batchnorm.summarize(result)
 show_figures(batchnorm.plot(result))
@@ -91,16 +91,6 @@ for line in summary.conclusions:
 
 # %%
 Markdown(summary.table_markdown())
-
-# %% [markdown]
-# The numbers, once more, by how much each scale's final accuracy moved with batch norm:
-
-# %%
-gains = [bn.accuracy[-1] - plain.accuracy[-1] for bn, plain in zip(result.with_batchnorm, result.without_batchnorm)]
-spread_bn = np.ptp([bn.accuracy[-1] for bn in result.with_batchnorm])
-spread_plain = np.ptp([c.accuracy[-1] for c in result.without_batchnorm if c.status != "diverged"])
-print(f"mean gain from batch norm: {np.mean(gains):+.3f}; spread of final accuracy over the scales: "
-      f"{spread_bn:.3f} with, {spread_plain:.3f} without")
 
 # %% [markdown]
 # ## Try this

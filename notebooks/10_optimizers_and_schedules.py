@@ -56,7 +56,7 @@ for cls in (tl.Nesterov, tl.RMSProp, tl.Nadam):
 # batches of 128, for 400 steps, and records the loss of every step.
 
 # %%
-config = optimizers.Config(dataset="fashion-mnist", iterations=400, final_window=50,
+config = optimizers.Config(dataset="fashion-mnist", iterations=400, final_window=50, seeds=1,
                            optimizers=("sgd", "momentum", "nesterov", "rmsprop", "adam", "nadam"),
                            learning_rates=(0.01, 0.01, 0.01, 0.001, 0.001, 0.002))
 result = optimizers.run(config)
@@ -104,7 +104,7 @@ plt.show()
 # Fashion-MNIST for 10 epochs).
 
 # %%
-schedule_config = lr_schedules.Config(train_samples=1500, validation_samples=1000, epochs=5)
+schedule_config = lr_schedules.Config(train_samples=1500, validation_samples=1000, epochs=5, seeds=1)
 schedule_result = lr_schedules.run(schedule_config)
 schedule_summary = lr_schedules.summarize(schedule_result)
 show_figures(lr_schedules.plot(schedule_result))
@@ -117,7 +117,7 @@ for line in schedule_summary.conclusions:
 # - Give SGD a schedule in any `fit`: `model.fit(..., callbacks=[tl.ExponentialDecay(0.01, 2000, rate=0.1)])`
 #   (a schedule in `callbacks` is applied every step).
 # - `tl.ReduceLROnPlateau(factor=0.5, patience=2)` is the performance schedule; try it on the net below.
-# - Change 1cycle's `max_lr` in `lr_schedules.Config(one_cycle_max_lr=...)`: too high, and it diverges at
+# - Change 1cycle's `max_lr` in `lr_schedules.Config(one_cycle_max_lr=..., seeds=1)`: too high, and it diverges at
 #   the top of the cycle.
 
 # %%

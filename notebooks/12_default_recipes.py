@@ -73,7 +73,7 @@ history.plot();
 
 # %%
 config = recipes.Config(depth=12, train_samples=6000, validation_samples=1000, test_samples=2000, epochs=5,
-                        patience=3, stats_samples=500)
+                        patience=3, stats_samples=500, seeds=1)
 result = recipes.run(config)
 summary = recipes.summarize(result)
 show_figures(recipes.plot(result))
