@@ -109,9 +109,10 @@ def arm_label(result: Result, arm: str) -> str:
 
 def divergence_text(result: Result, arm: str) -> str:
     runs = runs_of(result, arm)
-    diverged = [r for r in runs if r.status == "diverged"]
     lost = sum(r.status != "diverged" and r.test_accuracy < 0.2 for r in runs)  # 10 classes: chance is 0.1
-    tail = f"; {lost} of the others ended near chance (test accuracy below 0.2)" if lost else ""
+    diverged = [r for r in runs if r.status == "diverged"]
+    which = "the others" if diverged else "them"
+    tail = f"; {lost} of {which} ended near chance (test accuracy below 0.2)" if lost else ""
     if not diverged:
         peak = max(max(r.grad_norm) for r in runs)
         return f"With {arm_label(result, arm)} no run diverged (largest gradient norm {peak:.3g}){tail}."
