@@ -158,7 +158,6 @@ KNOWN = {
     "trainlab.cli": "runner",
     "trainlab.experiments.command": "runner",
     "trainlab.experiments.common": "exps",
-    "trainlab.tune.command": "tune",
 }
 
 
