@@ -33,7 +33,6 @@ def test_without_ipywidgets_progress_is_text_with_metrics_elapsed_time_and_eta()
     assert f"val_accuracy {last['val_accuracy']:.4g}" in shown  # the epoch's metrics, as recorded
 
 
-@pytest.mark.xfail(strict=True, reason="the runner calls matplotlib.use('Agg') on import (room: runner)")
 def test_importing_trainlab_and_the_experiments_leaves_the_inline_backend():
     notebook = run_cells(
         "%matplotlib inline\nimport matplotlib\nbefore = matplotlib.get_backend()",
