@@ -37,7 +37,7 @@ main { padding: 0 1.5em 3em; min-width: 0; }
 h1 { border-bottom: 2px solid #444; } h2.book { margin-top: 2em; border-bottom: 2px solid #999; }
 section.experiment { margin-top: 2.5em; border-top: 1px solid #ccc; }
 .source { color: #555; font-size: 0.9em; margin-bottom: 0; }
-.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; }
+.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; white-space: nowrap; }
 .quick { background: #ffe2a8; color: #6a4500; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
