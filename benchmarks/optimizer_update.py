@@ -3,9 +3,14 @@
 For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixed gradients and, when torch
 is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy); prints the
-medians in microseconds and the ratio trainlab / PyTorch.
+medians in microseconds and the ratio trainlab / PyTorch: the median over pairs of neighbouring blocks of
+their ratio (each pair ran under about the same load; the order within a pair alternates).
 
-    python benchmarks/optimizer_update.py [--updates 300] [--repeats 7] [--dtype float32] [--only adam,sgd]
+Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
+one core, and on a shared machine a second torch thread mostly waits for a core).
+
+    python benchmarks/optimizer_update.py [--updates 50] [--repeats 41] [--threads 1] [--dtype float32]
+                                          [--only adam,sgd]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import statistics
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import trainlab as tl
 
@@ -79,16 +85,19 @@ def microseconds_per_call(function, calls: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--updates", type=int, default=300, help="updates per timed block")
-    parser.add_argument("--repeats", type=int, default=7, help="timed blocks per optimizer (median taken)")
+    parser.add_argument("--updates", type=int, default=50, help="updates per timed block")
+    parser.add_argument("--repeats", type=int, default=41, help="timed blocks per optimizer (median taken)")
+    parser.add_argument("--threads", type=int, default=1, help="threads of BLAS and of torch")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--only", default=",".join(TORCH), help="comma-separated optimizer names")
     args = parser.parse_args()
     names = [name.strip() for name in args.only.split(",")]
+    threadpool_limits(args.threads)
 
     try:
         import torch
 
+        torch.set_num_threads(args.threads)
         label = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         torch = None
@@ -106,15 +115,17 @@ def main() -> None:
         for function in contenders.values():  # warm up: state, scratch buffers, allocator
             microseconds_per_call(function, args.updates // 3 + 1)
         times: dict[str, list[float]] = {key: [] for key in contenders}
-        for _ in range(args.repeats):
-            for key, function in contenders.items():
-                times[key].append(microseconds_per_call(function, args.updates))
+        for repeat in range(args.repeats):
+            order = list(contenders) if repeat % 2 == 0 else list(reversed(contenders))
+            for key in order:
+                times[key].append(microseconds_per_call(contenders[key], args.updates))
         ours = statistics.median(times["trainlab"])
         if torch is None:
             print(f"  {name:<10} {ours:12.1f}")
         else:
             theirs = statistics.median(times["torch"])
-            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f}")
+            ratio = statistics.median(a / b for a, b in zip(times["trainlab"], times["torch"], strict=True))
+            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ratio:6.2f}")
 
 
 if __name__ == "__main__":

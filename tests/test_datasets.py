@@ -60,6 +60,16 @@ def test_the_shipped_files_are_the_published_mnist():
     assert (PACKAGE_FILES / "NOTICE").read_text().count("CC BY-SA 3.0") >= 1
 
 
+def test_the_package_data_carries_every_shipped_file_into_the_wheel():
+    tomllib = pytest.importorskip("tomllib")
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["trainlab.data"]
+    package = PACKAGE_FILES.parent
+    carried = {path for pattern in patterns for path in package.glob(pattern)}
+    assert carried == {*PACKAGE_FILES.glob("*.gz"), PACKAGE_FILES / "NOTICE"}
+    assert len(carried) == 5
+
+
 def test_mnist_loads_offline_from_the_package_into_a_fresh_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
     data = load_dataset("mnist")

@@ -241,7 +241,7 @@ def test_book_and_quick_configs_are_valid(name):
                                        "None (the whole test set)"),
     ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number >= 0 and < 1"),
     ("optimizers", "optimizers=sgd,adm", "did you mean 'adam'"),
-    ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 8 are needed"),
+    ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 12 are needed"),
     ("gradient-descent", "start=1", "start=(1.0,) is not allowed: it has 1 items where 2 are needed"),
     ("hyperparameter-search", "lr_range=0.1,0.01", "the values must increase"),
     ("lr-schedules", "dataset=fashion", "did you mean 'fashion-mnist'"),

@@ -118,12 +118,12 @@ def test_get_schedule_by_name():
         (lambda: tl.OneCycle(0.1, 100, start_lr=0.2), "start_lr must be <= max_lr=0.1, got 0.2"),
         (lambda: tl.OneCycle(0.1, 100, min_momentum=0.99), "min_momentum must be <= max_momentum=0.95, got 0.99"),
         (lambda: tl.OneCycle(0.1, 100, max_momentum=1.0), r"max_momentum must be in \[0.0, 1.0\), got 1.0"),
-        (lambda: tl.OneCycle(0.1, 100)(-1), "step must be >= 0, got -1"),
-        (lambda: tl.PowerDecay(0.1, 10)("5"), "step must be a number, got '5'"),
+        (lambda: tl.OneCycle(0.1, 100)(-1), "iteration must be >= 0, got -1"),
+        (lambda: tl.PowerDecay(0.1, 10)("5"), "iteration must be a number, got '5'"),
         (lambda: tl.PlateauReducer(0.1, factor=1.0), r"factor must be in \[0.0, 1.0\), got 1.0"),
         (lambda: tl.PlateauReducer(0.1, mode="auto"), "mode='auto' is not allowed; choose one of 'min', 'max'"),
         (lambda: tl.PlateauReducer(0.1, patience=-1), "patience must be >= 0, got -1"),
-        (lambda: tl.PlateauReducer(0.1).step(float("nan")), "metric must be finite, got nan"),
+        (lambda: tl.PlateauReducer(0.1).update(float("nan")), "metric must be finite, got nan"),
     ],
 )
 def test_bad_arguments(make, message):
@@ -133,7 +133,7 @@ def test_bad_arguments(make, message):
 
 # -- the plateau reducer on scripted sequences -----------------------------------------------------------------
 def run(reducer, metrics):
-    return [reducer.step(metric) for metric in metrics]
+    return [reducer.update(metric) for metric in metrics]
 
 
 def test_plateau_patience():
@@ -194,9 +194,9 @@ def test_hand_written_loop_with_schedule():
     schedule = tl.OneCycle(max_lr=0.5, total_steps=60)
     first = model.loss(x, t)
     lrs, momenta = [], []
-    for step in range(60):
-        optimizer.lr = schedule(step)
-        optimizer.momentum = schedule.momentum(step)
+    for iteration in range(60):
+        optimizer.lr = schedule(iteration)
+        optimizer.momentum = schedule.momentum(iteration)
         optimizer.update(model.params, model.gradient(x, t))
         lrs.append(optimizer.lr)
         momenta.append(optimizer.momentum)
@@ -217,3 +217,9 @@ def test_total_steps_can_be_set_later(make):
     assert schedule(100) < schedule(50) and schedule.get_config()["total_steps"] == 100
     with pytest.raises(ValueError, match="warmup_steps must be < total_steps=3, got 5"):
         tl.CosineDecay(0.1, warmup_steps=5).total_steps = 3
+
+
+def test_plateau_reducer_step_is_a_deprecated_alias_of_update():
+    old, new = tl.PlateauReducer(1.0, factor=0.5, patience=0), tl.PlateauReducer(1.0, factor=0.5, patience=0)
+    with pytest.warns(DeprecationWarning, match=r"now PlateauReducer.update"):
+        assert old.step(2.0) == new.update(2.0)

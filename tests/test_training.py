@@ -388,3 +388,51 @@ def test_a_diverged_model_predicts_and_evaluates_without_warnings():
         scores = model.evaluate(x, y)
         model.predict(x)
     assert not np.isfinite(scores["loss"])
+
+
+def test_the_readme_hand_written_loop_runs_the_training_step():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[1].replace("steps=1000", "steps=30")
+    data = tl.load_dataset("mnist-mini")
+    model = tl.Sequential([tl.Dense(50, activation="relu"), tl.Dense(10)], input_dim=784, seed=0)
+    namespace = {"tl": tl, "data": data, "model": model}
+    before = model.loss(data.x_test[:500], data.y_test[:500])
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["optimizer"].iterations == 30 and math.isfinite(namespace["loss"])
+    assert model.loss(data.x_test[:500], data.y_test[:500]) < before
+
+
+def test_train_step_is_the_textbook_step_plus_constraints_and_the_divergence_check():
+    x, y = blobs(n=64)
+    a, b = small_model(dropout=0.0), small_model(dropout=0.0)
+    a.layers[0].constraint = b.layers[0].constraint = tl.MaxNorm(0.5)
+    opt_a, opt_b = tl.Adam(lr=0.01), tl.Adam(lr=0.01)
+    for _ in range(3):
+        loss = tl.train_step(a, opt_a, x, y)
+        grads = b.gradient(x, y)
+        assert loss == b.last_loss
+        opt_b.update(b.params, grads)
+        b.apply_constraints()
+    for name, value in a.state_dict().items():
+        np.testing.assert_array_equal(b.state_dict()[name], value)
+    assert np.linalg.norm(a.params["dense1.W"], axis=0).max() <= 0.5 + 1e-6
+    before = {name: value.copy() for name, value in a.params.items()}
+    with pytest.raises(tl.DivergenceError, match="above max_loss=0.001"):
+        tl.train_step(a, opt_a, x, y, max_loss=1e-3)
+    for name, value in before.items():  # the weights; batch norm's running averages saw the (finite) batch
+        np.testing.assert_array_equal(a.params[name], value)
+
+
+def test_fit_options_are_declared_once():
+    import inspect
+
+    fit_parameters = list(inspect.signature(tl.Sequential.fit).parameters)
+    fields = [f.name for f in __import__("dataclasses").fields(tl.FitOptions)]
+    assert fit_parameters == ["model", "x", "y", *fields]
+    assert tl.Sequential.fit is __import__("trainlab.training", fromlist=["fit"]).fit
+    x, y = blobs(n=50)
+    model = small_model().compile("sgd")
+    assert len(model.fit(x, y, 2, None, 25, verbose=0).step_loss) == 4  # positional: epochs, iterations, batch

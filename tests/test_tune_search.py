@@ -3,33 +3,19 @@
 import contextlib
 import json
 import os
-import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 
+import matplotlib.image
 import pytest
 from optuna.trial import TrialState
+from tune_helpers import TINY, tiny
 
-from trainlab.cli import main
 from trainlab.tune import SearchConfig, StorageError, load_result, run_search, write_outputs
 from trainlab.tune.storage import open_storage
-
-TINY = ("lr=1e-3..1e-1:log", "weight_decay=1e-8..1e-4:log", "hidden_layers=1", "hidden_units=16")
-
-
-def tiny(**changes) -> SearchConfig:
-    """A search of seconds: 6 trials of 3 epochs on 240 + 60 samples, a 784-16-10 network."""
-    settings = {"dataset": "mnist-mini", "train_samples": 300, "epochs": 3, "trials": 6, "space": TINY, "seed": 0}
-    return SearchConfig(**{**settings, **changes})
-
-
-def tiny_args(*extra: str) -> list[str]:
-    """The same search as ``tiny()`` as ``trainlab tune`` options."""
-    return ["--dataset", "mnist-mini", "--train-samples", "300", "--epochs", "3", "--trials", "6",
-            *(f"--space={entry}" for entry in TINY), *extra]
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +48,26 @@ def test_results_are_kept_in_the_storage_and_written_out(small_search, tmp_path)
         [(t.number, t.params, t.val_accuracy) for t in result.trials]
     assert loaded.config.search_space() == result.space() and loaded.config.epochs == 3
     files = write_outputs(result, tmp_path, best=4, top_k=3)
+    figures = {"best_curves.png", "scatter.png", "importances.png", "optimization_history.png"}
     assert {path.name for path in files.values()} == {"config.json", "trials.json", "trials.csv", "summary.md",
-                                                     "narrowing.json", "best_curves.png", "scatter.png", "history.png"}
+                                                     "summary.json", "run.json", "narrowing.json", *figures}
+    for name in figures:  # whole PNG files that decode
+        assert matplotlib.image.imread(tmp_path / name).shape[2] in (3, 4)
+    assert not list(tmp_path.glob(".*.part"))  # atomic writes leave no temporary files
     summary = (tmp_path / "summary.md").read_text()
     assert "## Best-4 by final validation accuracy" in summary and "| Best-4 |" in summary
     assert "trainlab tune" in summary and "--study hyperparameter-search-stage2" in summary
+    data = json.loads((tmp_path / "summary.json").read_text())  # the keys of an experiment's summary.json
+    assert {"title", "description", "command", "headers", "rows", "conclusions", "notes", "figures"} <= set(data)
+    assert data["kind"] == "tune" and data["headers"][:3] == ["rank", "trial", "val acc"] and len(data["rows"]) == 4
+    assert sorted(data["figures"]) == sorted(figures) and data["storage"] == str(out / "study.db")
+    best = max(result.complete, key=lambda t: (t.value, -t.number))
+    assert data["rows"][0][1] == str(best.number) and f"trial {best.number}," in data["conclusions"][0]
+    assert data["command"].startswith("trainlab tune --dataset mnist-mini --train-samples 300")
+    assert data["quick"] is False
+    facts = json.loads((tmp_path / "run.json").read_text())  # the keys of an experiment's run.json
+    assert facts["complete"] is True and "summary.json" in facts["files"]
+    assert facts["seconds"] == round(result.seconds, 3)
     trials = json.loads((tmp_path / "trials.json").read_text())["trials"]
     assert len(trials) == 6 and len(trials[0]["val_accuracy"]) == 3
     assert len((tmp_path / "trials.csv").read_text().splitlines()) == 7
@@ -192,32 +193,22 @@ def test_storage_that_cannot_connect_fails_before_any_trial(tmp_path):
     assert not any(tmp_path.iterdir())  # nothing was written
 
 
-def test_cli_runs_a_search_and_writes_the_results(tmp_path, capsys):
-    out = tmp_path / "cli"
-    assert main(["tune", *tiny_args("--trials", "3", "--out", str(out), "--best", "3", "--top-k", "2")]) == 0
-    printed = capsys.readouterr().out
-    assert "[3/3] trial" in printed and "Best-3 by final validation accuracy" in printed
-    assert "narrowed from the top 2 trials" in printed and "second stage: trainlab tune" in printed
-    assert (out / "best_curves.png").stat().st_size > 5000 and (out / "study.db").exists()
-
-
-@pytest.mark.parametrize(("args", "message"), [
-    (["--space", "lr=1e-2..1e-4:log"], "the range is inverted"),
-    (["--space", "lr=1e-3..1e-3"], "the range is empty"),
-    (["--space", "learning_rate=1e-3..1e-2"], "unknown parameter 'learning_rate'"),
-    (["--storage", "postgresql://127.0.0.1:1/x"], "cannot open storage"),
-    (["--train-samples", "many"], "--train-samples takes a whole number or 'all'"),
-    (["--val-fraction", "1.5"], r"val_fraction must be in \[0.0, 1.0\)"),
-])
-def test_cli_bad_input_is_one_clear_line(args, message, tmp_path, capsys):
-    assert main(["tune", *tiny_args(*args, "--out", str(tmp_path / "bad"))]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith("trainlab tune: error: ") and len(error.strip().splitlines()) == 1
-    assert re.search(message, error)
-    assert not (tmp_path / "bad" / "study.db").exists()  # refused before the storage was touched
-
-
-def test_cli_lists_the_parameters(capsys):
-    assert main(["tune", "--list-params"]) == 0
-    printed = capsys.readouterr().out
-    assert "weight_decay" in printed and "decoupled_weight_decay" in printed and "[0, 1)" in printed
+def test_trials_give_the_numbers_they_gave_before_the_search_used_tl_mlp():
+    """Recorded before the search's own network builder was replaced by tl.mlp (issue 11): same seed, same
+    parameters, same curves (validation accuracy in 60ths; training loss to 6 digits)."""
+    space = (*TINY, "dropout=0..0.5", "batchnorm=true,false")
+    result = run_search(tiny(trials=4, space=space))
+    assert [t.params for t in result.trials] == [
+        {"lr": 0.032825192461014605, "weight_decay": 1.1837855861397016e-08, "dropout": 0.22304823604589263,
+         "batchnorm": True},
+        {"lr": 0.03222520532661312, "weight_decay": 2.5056949729472683e-05, "dropout": 0.4264661242705982,
+         "batchnorm": True},
+        {"lr": 0.0024410598503102833, "weight_decay": 1.2675715641483277e-06, "dropout": 0.15093671196191927,
+         "batchnorm": True},
+        {"lr": 0.0023303652455871327, "weight_decay": 1.9587144030807538e-05, "dropout": 0.09607087577115869,
+         "batchnorm": False}]
+    assert [[round(v * 60) for v in t.val_accuracy] for t in result.trials] == \
+        [[9, 12, 20], [12, 17, 25], [5, 4, 4], [5, 5, 5]]
+    assert [loss for t in result.trials for loss in t.train_loss] == pytest.approx(
+        [2.548017, 2.086471, 1.909378, 2.791944, 2.316056, 2.093923, 2.842993, 2.855397, 2.613949,
+         2.357853, 2.301165, 2.330762], rel=1e-5)

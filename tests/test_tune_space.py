@@ -1,7 +1,9 @@
 """trainlab.tune without training: the space syntax and its errors, samplers, slots, narrowing, plots."""
 
+import math
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pytest
@@ -22,15 +24,16 @@ from trainlab.tune import (
     narrow,
     parse_dimension,
     plot_best_curves,
-    plot_history,
+    plot_importances,
+    plot_optimization_history,
     plot_scatter,
 )
 from trainlab.tune.budget import claim_slot
 from trainlab.tune.narrowing import round_significant
+from trainlab.tune.objective import build_model, build_optimizer
 from trainlab.tune.params import default_values
-from trainlab.tune.samplers import SlotGridSampler, draw
+from trainlab.tune.samplers import SlotGridSampler, SlotRandomSampler, SlotTPESampler, draw
 from trainlab.tune.space import Choice, Fixed, FloatRange, IntRange
-from trainlab.tune.trainable import build_model, build_optimizer
 
 
 # -- syntax ------------------------------------------------------------------------------------------------
@@ -69,11 +72,31 @@ def test_entries_parse_to_dimensions_and_back(text, expected):
     ("lr=1e-4..1e-2:log:step=1e-3", "cannot be combined"),
     ("lr", "write NAME=LOW..HIGH"),
     ("lr=", "no value after '='"),
+    # non-finite numbers: bad input, never a trial that fails (issue 10, finding 12)
+    ("lr=1e-4..inf:log", "lr takes a finite number, got inf"),
+    ("weight_decay=0..inf", "weight_decay takes a finite number, got inf"),
+    ("lr=-inf..1e-2", "lr takes a finite number, got -inf"),
+    ("lr=nan..1e-2", "lr takes a finite number, got nan"),
+    ("lr=inf", "lr takes a finite number"),
+    ("momentum=nan", "momentum takes a finite number"),
+    ("dropout=0..0.5:step=inf", r"step=inf must be in \(0, HIGH - LOW\]"),
+    ("dropout=0..0.5:step=nan", r"step=nan must be in"),
 ])
 def test_bad_entries_name_the_entry_and_the_rule(text, message):
     with pytest.raises((ValueError, TypeError), match=message) as caught:
         parse_dimension(text)
     assert repr(text) in str(caught.value) or "unknown parameter" in str(caught.value)
+
+
+@pytest.mark.parametrize("dim", [
+    FloatRange("lr", 1e-4, math.inf, log=True), FloatRange("weight_decay", 0.0, math.nan), Fixed("lr", math.inf),
+    Choice("momentum", (0.9, math.nan)), FloatRange("lr", 1e-2, 1e-4), FloatRange("dropout", 0.0, 0.5, step=math.inf),
+])
+def test_dimensions_built_in_python_are_checked_too(dim):
+    with pytest.raises(ValueError, match=f"space entry {str(dim)!r}"):
+        SearchSpace([dim])
+    with pytest.raises(ValueError, match="space entry"):
+        SearchConfig(space=(dim,)).checked()
 
 
 def test_space_checks_optimizer_arguments_and_duplicates():
@@ -223,11 +246,53 @@ def test_plots_have_one_panel_per_best_trial_and_a_colour_bar():
     assert len(scatter.axes) == 2  # the scatter and its colour bar
     assert scatter.axes[0].get_xscale() == "log" and scatter.axes[0].get_yscale() == "log"
     assert scatter.axes[0].get_xlabel() == "lr" and scatter.axes[0].get_ylabel() == "weight_decay"
-    assert len(plot_history(result).axes) == 1
     for figure in (grid, scatter):
         figure.canvas.draw()  # renders with Agg
     with pytest.raises(ValueError, match="'momentum' is not searched"):
         plot_scatter(result, y="momentum")
+
+
+def test_optunas_figures_show_the_importances_and_the_best_so_far():
+    result, open_before = scripted_result(), set(plt.get_fignums())
+    importances = plot_importances(result)
+    bars = importances.axes[0].patches
+    assert len(bars) == 2 and sum(bar.get_width() for bar in bars) == pytest.approx(1.0, abs=0.02)
+    assert {label.get_text() for label in importances.axes[0].get_yticklabels()} == {"lr", "weight_decay"}
+    history = plot_optimization_history(result)
+    ax = history.axes[0]
+    points = ax.collections[0].get_offsets()
+    assert list(points[:, 1]) == [0.9, 0.85, 0.8, 0.3, 0.2, 0.1]  # the complete trials, in order
+    best_line = next(line for line in ax.lines if len(line.get_ydata()) == 6)
+    assert list(best_line.get_ydata()) == [0.9] * 6  # the best so far
+    assert ax.get_ylabel() == "validation accuracy"
+    assert set(plt.get_fignums()) <= open_before  # nothing left in pyplot's keeping
+    for figure in (importances, history):
+        figure.canvas.draw()
+    few = SearchResult(config=SearchConfig(), trials=scripted_result().trials[:1])
+    with pytest.raises(ValueError, match="two complete trials; the search has 1"):
+        plot_importances(few)
+
+
+def test_tpe_startup_trials_are_drawn_by_slot_like_the_random_sampler():
+    """Pins Optuna's private TPESampler._random_sampler, which SlotTPESampler replaces."""
+    space = SearchSpace.parse(["lr=1e-5..1e-1:log", "weight_decay=1e-8..1e-4:log", "optimizer=sgd,adam"])
+
+    def sampled(sampler):
+        study = optuna.create_study(sampler=sampler, direction="maximize")
+
+        def objective(trial):
+            trial.set_user_attr("slot", 10 - trial.number)  # slots in another order than numbers
+            values = space.sample(trial)
+            return values["lr"]
+
+        study.optimize(objective, n_trials=4)
+        return [trial.params for trial in study.trials]
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        assert sampled(SlotTPESampler(seed=3, stream=2)) == sampled(SlotRandomSampler(seed=3))
+    finally:
+        optuna.logging.set_verbosity(optuna.logging.INFO)
 
 
 def test_optuna_is_left_at_its_own_verbosity():

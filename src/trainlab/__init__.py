@@ -6,7 +6,20 @@ all checked against numerical gradients; and experiments that reproduce the text
 
 __version__ = "0.1.0"
 
-from trainlab.activations import ELU, GELU, SELU, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, get_activation
+from trainlab.activations import (
+    ELU,
+    GELU,
+    SELU,
+    Identity,
+    LeakyReLU,
+    PReLU,
+    ReLU,
+    RReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+)
 from trainlab.backend import make_rng
 from trainlab.base import Layer
 from trainlab.callbacks import (
@@ -47,19 +60,23 @@ from trainlab.landscapes import (
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.liveplot import LivePlot
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
+from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp
 from trainlab.model import Ensemble, Sequential
 from trainlab.optimizers import (
     SGD,
+    Adadelta,
     AdaGrad,
     Adam,
     AdaMax,
     AdamW,
+    Lion,
     Momentum,
     Nadam,
     Nesterov,
     Optimizer,
+    RAdam,
     RMSProp,
     clip_by_global_norm,
     clip_by_value,
@@ -78,7 +95,8 @@ from trainlab.schedules import (
     Schedule,
     get_schedule,
 )
-from trainlab.training import Trainer
+from trainlab.step import DivergenceError, train_step
+from trainlab.training import FitOptions, Trainer
 
 __all__ = [
     "ELU",
@@ -90,6 +108,7 @@ __all__ = [
     "SGD",
     "AdaGrad",
     "AdaMax",
+    "Adadelta",
     "Adam",
     "AdamW",
     "AlphaDropout",
@@ -99,10 +118,12 @@ __all__ = [
     "Constant",
     "CosineDecay",
     "Dense",
+    "DivergenceError",
     "Dropout",
     "EarlyStopping",
     "Ensemble",
     "ExponentialDecay",
+    "FitOptions",
     "Flatten",
     "GlorotNormal",
     "GlorotUniform",
@@ -111,11 +132,13 @@ __all__ = [
     "History",
     "Identity",
     "Initializer",
+    "LRFinderResult",
     "Layer",
     "LeakyReLU",
     "LearningRateScheduler",
     "LecunNormal",
     "LecunUniform",
+    "Lion",
     "LivePlot",
     "Loss",
     "MaxNorm",
@@ -128,11 +151,14 @@ __all__ = [
     "OneCycle",
     "Ones",
     "Optimizer",
+    "PReLU",
     "PiecewiseConstant",
     "PlateauReducer",
     "PowerDecay",
     "ProgressBar",
+    "RAdam",
     "RMSProp",
+    "RReLU",
     "ReLU",
     "ReduceLROnPlateau",
     "Regularizer",
@@ -153,6 +179,7 @@ __all__ = [
     "clip_by_value",
     "elongated_bowl",
     "elongated_bowl_gradient",
+    "find_lr",
     "function_2",
     "get_activation",
     "get_initializer",
@@ -170,4 +197,5 @@ __all__ = [
     "one_hot",
     "optimizer_path",
     "save_model",
+    "train_step",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 from trainlab.backend import Array
 from trainlab.base import Layer
 from trainlab.registry import Registry
-from trainlab.validation import check_non_negative, check_positive
+from trainlab.validation import check_non_negative, check_number, check_positive
 
 ACTIVATIONS = Registry("activation")
 
@@ -93,6 +93,76 @@ class LeakyReLU(Activation):
 
     def forward(self, x, training=False):
         self.slope = np.where(x > 0, 1.0, self.alpha).astype(x.dtype, copy=False)
+        return x * self.slope
+
+    def backward(self, dout, input_grad=True):
+        dout *= self.slope
+        return dout
+
+
+@ACTIVATIONS.register("prelu")
+class PReLU(Activation):
+    """Parametric ReLU (He et al. 2015): y = x for x > 0, α·x otherwise, with the slope α learned.
+
+    One α per unit (``shared=True``: one for the whole layer), starting at ``alpha_init`` (the paper's 0.25).
+    dL/dx = dL/dy for x > 0 and α·dL/dy otherwise;  dL/dα = Σ over the batch of dL/dy·x where x ≤ 0.
+    α is not weight-decayed: decay would pull it towards 0, that is towards a plain ReLU.
+    """
+
+    default_name = "prelu"
+
+    def __init__(self, alpha_init: float = 0.25, shared: bool = False, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.alpha_init = check_number("alpha_init", alpha_init)
+        self.shared = bool(shared)
+
+    def create_state(self, rng):
+        shape = (1,) if self.shared else self.input_shape
+        self.add_param("alpha", np.full(shape, self.alpha_init, dtype=self.dtype))
+
+    def forward(self, x, training=False):
+        self.x = x
+        self.negative = x <= 0
+        return np.where(self.negative, x * self.params["alpha"], x)
+
+    def backward(self, dout, input_grad=True):
+        d_alpha = np.sum(dout * self.x, axis=0, where=self.negative)
+        self.grads["alpha"][...] = d_alpha.sum() if self.shared else d_alpha
+        dout *= np.where(self.negative, self.params["alpha"], 1.0)
+        return dout
+
+
+@ACTIVATIONS.register("rrelu")
+class RReLU(Activation):
+    """Randomized leaky ReLU (Xu et al. 2015): y = x for x > 0, a·x otherwise.
+
+    In training every element of every batch draws its own slope a ~ U(lower, upper); in inference the slope
+    is the mean (lower + upper)/2. dL/dx = dL/dy for x > 0 and a·dL/dy otherwise, with the drawn a.
+    The defaults 1/8 and 1/3 are the paper's (and PyTorch's).
+    """
+
+    default_name = "rrelu"
+
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.lower = check_non_negative("lower", lower)
+        self.upper = check_non_negative("upper", upper)
+        if self.upper < self.lower:
+            raise ValueError(f"upper={upper!r} is below lower={lower!r}; RReLU needs 0 <= lower <= upper")
+
+    @property
+    def mean_slope(self) -> float:
+        return 0.5 * (self.lower + self.upper)
+
+    def create_state(self, rng):
+        self.rng = rng
+
+    def forward(self, x, training=False):
+        if training:
+            slope = self.rng.uniform(self.lower, self.upper, size=x.shape).astype(x.dtype, copy=False)
+        else:
+            slope = self.mean_slope
+        self.slope = np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
         return x * self.slope
 
     def backward(self, dout, input_grad=True):

@@ -1,8 +1,7 @@
-"""The array backend: which array module we compute with, the float type, and random generators.
+"""The numeric basics: the array type, the float dtypes, random generators and the BLAS thread limit.
 
-Everything numeric in trainlab goes through these few names so that a later backend (CuPy) has one place
-to plug in. Randomness only ever comes from :class:`numpy.random.Generator` objects derived from one seed,
-so the same seed gives the same numbers.
+Randomness only ever comes from :class:`numpy.random.Generator` objects derived from one seed, so the
+same seed gives the same numbers.
 """
 
 from __future__ import annotations
@@ -12,9 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
-
-xp = np
-"""The array module (NumPy today)."""
+from threadpoolctl import threadpool_limits
 
 Array = np.ndarray
 
@@ -77,8 +74,6 @@ def blas_threads(threads: int | None):
     networks it is as fast on a free machine and much faster on a busy one, where a second thread waits
     for a core.
     """
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=threads, user_api="blas")
 
 

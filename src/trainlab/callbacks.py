@@ -111,16 +111,16 @@ class EarlyStopping(Callback, MonitorMixin):
 
 
 class LearningRateScheduler(Callback):
-    """Set ``optimizer.lr = schedule(t)`` before every step (``per="step"``) or epoch (``per="epoch"``).
+    """Set ``optimizer.lr = schedule(i)`` before every step (``per="step"``) or epoch (``per="epoch"``).
 
-    t counts steps (or epochs) from the start of training, across ``fit`` calls. If the schedule also
-    has ``momentum(t)`` (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule
+    i counts iterations (or epochs) from the start of training, across ``fit`` calls. If the schedule also
+    has ``momentum(i)`` (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule
     with an unset ``total_steps`` gets the run's total number of steps (or epochs).
     """
 
     def __init__(self, schedule: Callable[[int], float], per: str = "step") -> None:
         if not callable(schedule):
-            raise TypeError(f"schedule must be callable as schedule(step) -> lr, got {schedule!r}")
+            raise TypeError(f"schedule must be callable as schedule(iteration) -> lr, got {schedule!r}")
         self.schedule = schedule
         self.per = check_choice("per", per, ("step", "epoch"))
 
@@ -129,11 +129,11 @@ class LearningRateScheduler(Callback):
             run = self.run
             self.schedule.total_steps = run.total_iterations if self.per == "step" else run.total_epochs
 
-    def apply(self, t: int) -> None:
+    def apply(self, i: int) -> None:
         optimizer = self.run.optimizer
-        optimizer.lr = self.schedule(t)
+        optimizer.lr = self.schedule(i)
         if hasattr(self.schedule, "momentum") and getattr(optimizer, "momentum", None) is not None:
-            optimizer.momentum = self.schedule.momentum(t)
+            optimizer.momentum = self.schedule.momentum(i)
 
     def on_batch_begin(self, iteration):
         if self.per == "step":
@@ -164,7 +164,7 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
     def on_epoch_end(self, epoch, logs):
         value = self.read(logs)
         if value is not None:
-            self.run.optimizer.lr = self.reducer.step(value)
+            self.run.optimizer.lr = self.reducer.update(value)
 
 
 class ModelCheckpoint(Callback, MonitorMixin):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from trainlab.activations import ELU, GELU, SELU, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from trainlab.activations import ELU, GELU, SELU, LeakyReLU, PReLU, ReLU, RReLU, Sigmoid, Softmax, Tanh
 from trainlab.backend import Array
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.model import Sequential
@@ -100,6 +100,10 @@ def every_layer_model(seed: int = 0, softmax_head: bool = False) -> Sequential:
         GELU(),
         Dense(6, init="xavier"),
         Tanh(),
+        Dense(6, init="he_uniform"),
+        PReLU(),
+        Dense(6, init="he_normal"),
+        RReLU(),
         Dense(5, init=0.5),
         Sigmoid(),
         Dense(4, init="lecun_uniform"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,15 +11,19 @@ import numpy as np
 from trainlab.activations import softmax
 from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
+from trainlab.ensemble import Ensemble  # noqa: F401  (its home was this module: still importable from here)
 from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
-from trainlab.registry import deserialize, serialize
+from trainlab.params import ParamDict
+from trainlab.registry import Configurable, deserialize, serialize
+from trainlab.saving import save_model
+from trainlab.training import fit
 from trainlab.validation import as_float_array, check_finite, check_int, check_non_negative, check_not_a_class
 
 if TYPE_CHECKING:
+    from trainlab.epochs import OpenEpoch
     from trainlab.history import History
-    from trainlab.training import OpenEpoch
 
 
 def check_distinct_layers(layers: Sequence[Any]) -> None:
@@ -43,49 +47,7 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
             seen[id(part)] = index
 
 
-class ParamDict(MutableMapping):
-    """The model's trainable parameters by name ("dense1.W"), as views of the layers' own arrays.
-
-    Updating an entry in place (``params[k] -= lr * grads[k]``) changes the model; so does assigning a new
-    array (``params[k] = params[k] - lr * grads[k]``), which is copied into the layer's array. The set of
-    names is fixed: entries cannot be added or deleted.
-    """
-
-    def __init__(self, layers: Sequence[Layer]) -> None:
-        self._arrays: dict[str, Array] = {
-            f"{layer.name}.{name}": array
-            for layer in layers
-            if layer.trainable
-            for name, array in layer.params.items()
-        }
-
-    def __getitem__(self, key: str) -> Array:
-        return self._arrays[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if key not in self._arrays:
-            raise KeyError(f"{key!r} is not a trainable parameter; names: {', '.join(self._arrays)}")
-        target = self._arrays[key]
-        if value is not target:
-            value = np.asarray(value)
-            if value.shape != target.shape:
-                raise ValueError(f"params[{key!r}] has shape {target.shape}; cannot assign shape {value.shape}")
-            target[...] = value
-
-    def __delitem__(self, key: str) -> None:
-        raise TypeError("a model's parameters cannot be deleted")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._arrays)
-
-    def __len__(self) -> int:
-        return len(self._arrays)
-
-    def __repr__(self) -> str:
-        return "ParamDict({" + ", ".join(f"{k!r}: {v.shape}" for k, v in self._arrays.items()) + "})"
-
-
-class Sequential:
+class Sequential(Configurable):
     """A network as a list of layers applied in order, plus a loss.
 
     ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ = ``weight_decay``,
@@ -128,6 +90,7 @@ class Sequential:
         self.open_epoch: OpenEpoch | None = None  # an epoch a fit stopped inside, to be continued
         self.data_rng = rng_for(self.seed, "data-order")
         self.history: History | None = None
+        self.last_loss = math.nan  # L of the last loss_and_gradients / gradient call
         if input_dim is not None:
             self.build((check_int("input_dim", input_dim, minimum=1),))
         elif input_shape is not None:
@@ -320,18 +283,24 @@ class Sequential:
         x = self.check_input(x)
         return self.loss_function.forward(self.forward(x, training), t) + self.penalty()
 
-    def gradient(self, x: Any, t: Any) -> dict[str, Array]:
-        """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``).
+    def loss_and_gradients(self, x: Any, t: Any) -> tuple[float, dict[str, Array]]:
+        """L and dL/dθ for a batch, from one training-mode forward pass and one backward pass.
 
-        Runs a training-mode forward pass, the loss, and the backward pass. The loss value is kept in
-        :attr:`last_loss`. The returned arrays are the layers' gradient buffers, reused by the next call.
+        L includes the penalties and dL/dθ their gradients. The gradients are by parameter name, matching
+        :attr:`params`; the arrays are the layers' gradient buffers, reused by the next call.
         """
         x = self.check_input(x, check_finite=False)
-        self.last_loss = self.loss_function.forward(self.forward(x, training=True), t) + self.penalty()
-        if not math.isfinite(self.last_loss):
+        loss = self.loss_function.forward(self.forward(x, training=True), t) + self.penalty()
+        if not math.isfinite(loss):
             as_float_array("x", x, self.dtype)  # name a NaN/inf input rather than report divergence
         self._backpropagate(self.loss_function.backward(), input_grad=False)
-        return self.grads
+        self.last_loss = loss
+        return loss, self.grads
+
+    def gradient(self, x: Any, t: Any) -> dict[str, Array]:
+        """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``); the loss is
+        kept in :attr:`last_loss`. See :meth:`loss_and_gradients`."""
+        return self.loss_and_gradients(x, t)[1]
 
     def apply_constraints(self) -> None:
         """Apply each layer's constraint (MaxNorm); the training loop calls this after every update."""
@@ -367,47 +336,7 @@ class Sequential:
         self.metric_names = list(metrics)
         return self
 
-    def fit(
-        self,
-        x: Any,
-        y: Any,
-        epochs: int | None = None,
-        iterations: int | None = None,
-        batch_size: int = 32,
-        validation_data: tuple[Any, Any] | None = None,
-        validation_split: float | None = None,
-        shuffle: bool = True,
-        sampling: str = "epoch",
-        callbacks: Sequence[Any] = (),
-        verbose: int = 1,
-        evaluate_train: bool | int = True,
-        max_loss: float = 1e10,
-    ) -> History:
-        """Train for ``epochs`` more epochs (default 1) or ``iterations`` more steps; return the History.
-
-        ``sampling="epoch"`` visits the samples in a new random order each epoch (in file order if
-        ``shuffle=False``); ``"iid"`` draws every batch independently, as the textbook does.
-        ``validation_split`` holds out a random fraction of (x, y), the same one at every call;
-        ``validation_data=(x_val, y_val)`` gives the set explicitly. After each epoch the compiled
-        metrics are computed in inference mode on the training data (all of it, or a fixed random sample
-        of ``evaluate_train`` samples, or not at all with ``False``) and on the validation data.
-        ``callbacks`` take Callback objects and schedules (a schedule is applied per step).
-        ``verbose``: 0 silent, 1 a progress bar on a terminal, 2 a line per epoch.
-        A loss that is NaN, inf or above ``max_loss`` stops the run as "diverged" (the weights are those
-        before that step).
-
-        Training continues from where the last ``fit`` (or the loaded checkpoint) ended: epoch and
-        step counters, the optimizer's state and the random order of the data. A fit that stopped inside
-        an epoch is continued in that epoch's order (with the same data, batch size and sampling), so k
-        then j iterations give bitwise the weights of k + j; ``epochs=n`` first finishes such an epoch
-        and counts it as one of the n.
-        """
-        from trainlab.training import fit
-
-        return fit(self, x, y, epochs=epochs, iterations=iterations, batch_size=batch_size,
-                   validation_data=validation_data, validation_split=validation_split, shuffle=shuffle,
-                   sampling=sampling, callbacks=callbacks, verbose=verbose, evaluate_train=evaluate_train,
-                   max_loss=max_loss)
+    fit = fit  # the loop, with its options, is trainlab.training.fit: Sequential.fit(x, y, epochs=..., ...)
 
     def split_rng(self) -> np.random.Generator:
         """A fresh Generator for choosing validation and evaluation subsets: the same choice every time."""
@@ -450,11 +379,7 @@ class Sequential:
         std = np.sqrt(np.maximum(square / samples - mean**2, 0.0))
         return mean.astype(self.dtype), std.astype(self.dtype)
 
-    def save(self, path: str, include_optimizer: bool = True) -> None:
-        """Save architecture, weights, optimizer state and training progress to one file (atomically)."""
-        from trainlab.saving import save_model
-
-        save_model(self, path, include_optimizer=include_optimizer)
+    save = save_model  # model.save(path, include_optimizer=True): see trainlab.saving
 
     # -- randomness -------------------------------------------------------------------------------------
     def rng_state(self) -> dict[str, dict]:
@@ -521,31 +446,3 @@ class Sequential:
     def __repr__(self) -> str:
         inner = ", ".join(type(layer).__name__ for layer in self.layers)
         return f"Sequential([{inner}], dtype={self.dtype.name})"
-
-
-class Ensemble:
-    """Several trained models voting together: the average of their class probabilities.
-
-    Averaging reduces the variance of the prediction; an ensemble of networks trained from different
-    seeds is usually more accurate than any one of them.
-    """
-
-    def __init__(self, models: Sequence[Sequential]) -> None:
-        models = list(models)
-        if not models:
-            raise ValueError("models is empty; an ensemble needs at least one model")
-        for index, model in enumerate(models):
-            if not isinstance(model, Sequential):
-                raise TypeError(f"models[{index}] must be a Sequential, got {model!r}")
-        self.models = models
-
-    def predict_proba(self, x: Any, batch_size: int | None = 4096) -> Array:
-        """The mean of the members' class probabilities."""
-        return sum(model.predict_proba(x, batch_size) for model in self.models) / len(self.models)
-
-    def predict(self, x: Any, batch_size: int | None = 4096) -> Array:
-        """The most probable class of each sample."""
-        return self.predict_proba(x, batch_size).argmax(axis=1)
-
-    def accuracy(self, x: Any, t: Any) -> float:
-        return accuracy(self.predict_proba(x), t)

@@ -13,19 +13,22 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trainlab.epochs import OpenEpoch
 from trainlab.history import History
-from trainlab.model import Sequential
 from trainlab.registry import deserialize, serialize
-from trainlab.training import OpenEpoch
 from trainlab.validation import check_int
+
+if TYPE_CHECKING:
+    from trainlab.model import Sequential
 
 FORMAT = "trainlab.model"
 VERSION = 1
 META_KEY = "__trainlab__"
+MODEL_CLASS = "Sequential"  # the class a file's "model" config builds, found by name (see trainlab.registry)
 
 
 def split_arrays(tree: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -110,7 +113,7 @@ def load_model(path: str | os.PathLike) -> Sequential:
 
 def restore(meta: dict[str, Any], archive: Any) -> Sequential:
     """The model that ``meta`` and the arrays of ``archive`` describe (a KeyError names a missing entry)."""
-    model = Sequential.from_config(meta["model"])
+    model = deserialize({"class": MODEL_CLASS, "config": meta["model"]})
     model.load_state_dict({name[len("weights/"):]: archive[name]
                            for name in archive.files if name.startswith("weights/")})
     if meta["optimizer"] is not None:

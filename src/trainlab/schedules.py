@@ -1,16 +1,17 @@
-"""Learning-rate schedules: η as a function of the step (or epoch) number t = 0, 1, 2, ...
+"""Learning-rate schedules: η as a function of the iteration (or epoch) number i = 0, 1, 2, ...
 
-A schedule is a plain callable, ``schedule(t) -> lr``; it knows nothing about optimizers, and an optimizer
-knows nothing about schedules. A hand-written loop (or, later, a callback) connects them::
+A schedule is a plain callable, ``schedule(i) -> lr``; it knows nothing about optimizers, and an optimizer
+knows nothing about schedules. A hand-written loop (or a LearningRateScheduler callback) connects them::
 
     schedule = tl.OneCycle(max_lr=0.05, total_steps=len(batches) * epochs)
-    for t, (x, t_batch) in enumerate(batches_of_all_epochs):
-        optimizer.lr = schedule(t)
-        optimizer.momentum = schedule.momentum(t)   # 1cycle only, and only if optimizer.momentum is not None
-        optimizer.update(model.params, model.gradient(x, t_batch))
+    for i, (x_batch, t_batch) in enumerate(batches_of_all_epochs):
+        optimizer.lr = schedule(i)
+        optimizer.momentum = schedule.momentum(i)   # 1cycle only, and only if optimizer.momentum is not None
+        tl.train_step(model, optimizer, x_batch, t_batch)
 
-The one exception is :class:`PlateauReducer`, which reacts to a monitored metric (``reducer.step(val_loss)``)
-rather than to the step number.
+(``i`` counts iterations; ``t`` is, as in the textbook, always a target.) The one exception is
+:class:`PlateauReducer`, which reacts to a monitored metric (``reducer.update(val_loss)``) rather than to
+the iteration number.
 
 All schedules are :class:`~trainlab.registry.Configurable` (``get_config()`` gives their constructor
 arguments as JSON data), so a run can save and rebuild them; ``schedule.curve(n)`` returns
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,21 +42,26 @@ SCHEDULES = Registry("schedule")
 
 
 class Schedule(Configurable):
-    """Base class: ``schedule(t)`` is the learning rate for step (or epoch) ``t >= 0``."""
+    """Base class: ``schedule(i)`` is the learning rate for iteration (or epoch) ``i >= 0``."""
 
-    def __call__(self, step: float) -> float:
-        step = check_number("step", step)
-        if step < 0:
-            raise ValueError(f"step must be >= 0, got {step!r}")
-        return self.lr_at(step)
+    def __call__(self, iteration: float) -> float:
+        return self.lr_at(check_iteration(iteration))
 
-    def lr_at(self, t: float) -> float:
+    def lr_at(self, i: float) -> float:
         raise NotImplementedError
 
-    def curve(self, steps: int) -> np.ndarray:
-        """[η(0), η(1), ..., η(steps - 1)] as a float64 array (e.g. for a plot)."""
-        steps = check_int("steps", steps, minimum=0)
-        return np.array([self.lr_at(float(t)) for t in range(steps)], dtype=np.float64)
+    def curve(self, n: int) -> np.ndarray:
+        """[η(0), η(1), ..., η(n - 1)] as a float64 array (e.g. for a plot)."""
+        n = check_int("n", n, minimum=0)
+        return np.array([self.lr_at(float(i)) for i in range(n)], dtype=np.float64)
+
+
+def check_iteration(iteration: Any) -> float:
+    """An iteration (or epoch) number: a number >= 0."""
+    iteration = check_number("iteration", iteration)
+    if iteration < 0:
+        raise ValueError(f"iteration must be >= 0, got {iteration!r}")
+    return iteration
 
 
 class LengthSchedule(Schedule):
@@ -90,7 +97,7 @@ class LengthSchedule(Schedule):
 
 @SCHEDULES.register("power")
 class PowerDecay(Schedule):
-    """Power scheduling: η(t) = η0 / (1 + t/s)^c.
+    """Power scheduling: η(i) = η0 / (1 + i/s)^c.
 
     η0 = ``initial_lr``, s = ``decay_steps`` (η has fallen to η0/2^c after s steps), c = ``power``
     (default 1, which gives Keras's ``InverseTimeDecay`` with decay rate 1).
@@ -101,13 +108,13 @@ class PowerDecay(Schedule):
         self.decay_steps = check_positive("decay_steps", decay_steps)
         self.power = check_positive("power", power)
 
-    def lr_at(self, t):
-        return self.initial_lr / (1.0 + t / self.decay_steps) ** self.power
+    def lr_at(self, i):
+        return self.initial_lr / (1.0 + i / self.decay_steps) ** self.power
 
 
 @SCHEDULES.register("exponential")
 class ExponentialDecay(Schedule):
-    """Exponential scheduling: η(t) = η0 · r^(t/s), by default r = 0.1 (η falls tenfold every s steps).
+    """Exponential scheduling: η(i) = η0 · r^(i/s), by default r = 0.1 (η falls tenfold every s steps).
 
     η0 = ``initial_lr``, s = ``decay_steps``, r = ``rate`` in (0, 1].
     """
@@ -119,16 +126,16 @@ class ExponentialDecay(Schedule):
         if self.rate == 0.0:
             raise ValueError("rate must be > 0, got 0.0")
 
-    def lr_at(self, t):
-        return self.initial_lr * self.rate ** (t / self.decay_steps)
+    def lr_at(self, i):
+        return self.initial_lr * self.rate ** (i / self.decay_steps)
 
 
 @SCHEDULES.register("piecewise_constant", "piecewise")
 class PiecewiseConstant(Schedule):
-    """Piecewise-constant scheduling: η(t) = values[i] for boundaries[i-1] <= t < boundaries[i].
+    """Piecewise-constant scheduling: η(i) = values[k] for boundaries[k-1] <= i < boundaries[k].
 
-    With boundaries b₀ < b₁ < ... and one more value than boundaries: values[0] before b₀, values[i] from
-    bᵢ₋₁ on, and the last value from the last boundary on. ``PiecewiseConstant([5, 15], [0.01, 0.005,
+    With boundaries b₀ < b₁ < ... and one more value than boundaries: values[0] before b₀, values[k] from
+    bₖ₋₁ on, and the last value from the last boundary on. ``PiecewiseConstant([5, 15], [0.01, 0.005,
     0.001])`` is the textbook's (Géron's) epoch schedule: 0.01 for epochs 0-4, 0.005 for 5-14, then 0.001.
     """
 
@@ -143,8 +150,8 @@ class PiecewiseConstant(Schedule):
         self.boundaries = boundaries
         self.values = values
 
-    def lr_at(self, t):
-        index = sum(1 for b in self.boundaries if t >= b)
+    def lr_at(self, i):
+        index = sum(1 for b in self.boundaries if i >= b)
         return self.values[index]
 
 
@@ -154,14 +161,14 @@ class CosineDecay(LengthSchedule):
 
     With w = ``warmup_steps``, T = ``total_steps``, η_max = ``max_lr``, η_min = ``min_lr``:
 
-        η(t) = η_max · (t + 1) / w                                        for t < w     (warm-up)
-        η(t) = η_min + ½·(η_max - η_min)·(1 + cos(π·(t - w) / (T - w)))   for w <= t <= T
-        η(t) = η_min                                                      for t > T
+        η(i) = η_max · (i + 1) / w                                        for i < w     (warm-up)
+        η(i) = η_min + ½·(η_max - η_min)·(1 + cos(π·(i - w) / (T - w)))   for w <= i <= T
+        η(i) = η_min                                                      for i > T
 
     The warm-up reaches η_max at its last step w - 1 and never gives 0 (an optimizer refuses lr = 0); the
-    cosine starts at η_max at t = w and reaches η_min at t = T, so steps 0 … T-1 all have η > η_min. Past
+    cosine starts at η_max at i = w and reaches η_min at i = T, so steps 0 … T-1 all have η > η_min. Past
     its end the schedule holds its final value (as Keras's do), so a longer or a second run goes on; with
-    η_min = 0, which no optimizer accepts, it holds its last positive value η(T - 1) from t = T on.
+    η_min = 0, which no optimizer accepts, it holds its last positive value η(T - 1) from i = T on.
     """
 
     def __init__(self, max_lr: float, total_steps: int | None = None, warmup_steps: int = 0,
@@ -177,15 +184,15 @@ class CosineDecay(LengthSchedule):
         if self.warmup_steps >= total_steps:
             raise ValueError(f"warmup_steps must be < total_steps={total_steps}, got {self.warmup_steps}")
 
-    def lr_at(self, t):
+    def lr_at(self, i):
         w, T = self.warmup_steps, self.require_total_steps()
-        if t >= T and self.min_lr == 0.0:
-            t = T - 1  # hold the last positive value, not the lr = 0 an optimizer refuses
-        if t < w:
-            return self.max_lr * (t + 1) / w
-        if t > T:
+        if i >= T and self.min_lr == 0.0:
+            i = T - 1  # hold the last positive value, not the lr = 0 an optimizer refuses
+        if i < w:
+            return self.max_lr * (i + 1) / w
+        if i > T:
             return self.min_lr
-        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (1.0 + math.cos(math.pi * (t - w) / (T - w)))
+        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (1.0 + math.cos(math.pi * (i - w) / (T - w)))
 
 
 @SCHEDULES.register("one_cycle", "1cycle")
@@ -196,10 +203,10 @@ class OneCycle(LengthSchedule):
     p = (1 - a)·T / 2, η₀ = ``start_lr`` (default η_max / 10), η_max = ``max_lr``, η_end = ``final_lr``
     (default η₀ / 1000):
 
-        η(t) = η₀ + (η_max - η₀) · t / p                 for 0 <= t <= p        (linear up)
-        η(t) = η_max - (η_max - η₀) · (t - p) / p        for p <= t <= 2p       (linear down)
-        η(t) = η₀ - (η₀ - η_end) · (t - 2p) / (T - 2p)   for 2p <= t <= T       (annihilation)
-        η(t) = η_end                                     for t > T              (held past the end)
+        η(i) = η₀ + (η_max - η₀) · i / p                 for 0 <= i <= p        (linear up)
+        η(i) = η_max - (η_max - η₀) · (i - p) / p        for p <= i <= 2p       (linear down)
+        η(i) = η₀ - (η₀ - η_end) · (i - 2p) / (T - 2p)   for 2p <= i <= T       (annihilation)
+        η(i) = η_end                                     for i > T              (held past the end)
 
     :meth:`momentum` cycles the other way between μ_max = ``max_momentum`` (0.95) and μ_min =
     ``min_momentum`` (0.85): μ_max → μ_min while η rises, μ_min → μ_max while it falls, then μ_max. Assign
@@ -239,33 +246,31 @@ class OneCycle(LengthSchedule):
         """p = (1 - annihilation)·T / 2, the length of the rising (and of the falling) phase."""
         return (1.0 - self.annihilation) * self.require_total_steps() / 2
 
-    def lr_at(self, t):
+    def lr_at(self, i):
         p, T = self.phase_steps, self.require_total_steps()
-        if t <= p:
-            return self.start_lr + (self.max_lr - self.start_lr) * t / p
-        if t <= 2 * p:
-            return self.max_lr - (self.max_lr - self.start_lr) * (t - p) / p
-        if t <= T:
-            return self.start_lr - (self.start_lr - self.final_lr) * (t - 2 * p) / (T - 2 * p)
+        if i <= p:
+            return self.start_lr + (self.max_lr - self.start_lr) * i / p
+        if i <= 2 * p:
+            return self.max_lr - (self.max_lr - self.start_lr) * (i - p) / p
+        if i <= T:
+            return self.start_lr - (self.start_lr - self.final_lr) * (i - 2 * p) / (T - 2 * p)
         return self.final_lr
 
-    def momentum(self, step: float) -> float:
-        """μ(t): max_momentum → min_momentum (rising η), back to max_momentum (falling η), then constant."""
-        t = check_number("step", step)
-        if t < 0:
-            raise ValueError(f"step must be >= 0, got {t!r}")
+    def momentum(self, iteration: float) -> float:
+        """μ(i): max_momentum → min_momentum (rising η), back to max_momentum (falling η), then constant."""
+        i = check_iteration(iteration)
         p, high, low = self.phase_steps, self.max_momentum, self.min_momentum
-        if t <= p:
-            return high - (high - low) * t / p
-        if t <= 2 * p:
-            return low + (high - low) * (t - p) / p
+        if i <= p:
+            return high - (high - low) * i / p
+        if i <= 2 * p:
+            return low + (high - low) * (i - p) / p
         return high
 
 
 class PlateauReducer(Configurable):
     """Performance scheduling: multiply η by ``factor`` when a monitored metric stops improving.
 
-    ``reducer.step(metric)`` is called once per evaluation (usually per epoch) and returns the learning rate
+    ``reducer.update(metric)`` is called once per evaluation (usually per epoch) and returns the learning rate
     to use next. With mode "min" (a loss) a value improves if metric < best - min_delta (mode "max", an
     accuracy: metric > best + min_delta). After ``patience`` evaluations in a row without improvement,
 
@@ -313,6 +318,12 @@ class PlateauReducer(Configurable):
         return metric > self.best + self.min_delta
 
     def step(self, metric: float) -> float:
+        """Deprecated name of :meth:`update` (``step`` means one training step in trainlab)."""
+        warnings.warn("PlateauReducer.step(metric) is now PlateauReducer.update(metric)", DeprecationWarning,
+                      stacklevel=2)
+        return self.update(metric)
+
+    def update(self, metric: float) -> float:
         """Record one evaluation of the monitored metric; return the (possibly reduced) learning rate."""
         metric = check_number("metric", metric)
         in_cooldown = self.cooldown_counter > 0

@@ -1,16 +1,19 @@
 """The fit loop: epochs of mini-batches, validation, the divergence guard and callbacks.
 
-There is one loop. ``Sequential.fit`` calls :func:`fit`; the textbook-style :class:`Trainer` calls
-``Sequential.fit`` too. A run continues the model's counters (epochs, steps, the data-order random stream
-and the optimizer's state), so training in two calls, or from a saved checkpoint, gives the same weights
-as training in one.
+There is one loop, :func:`fit` (which is also ``Sequential.fit``); the textbook-style :class:`Trainer`
+runs it too. Each step of it is :func:`trainlab.step.train_step`. A run continues the model's counters
+(epochs, steps, the data order and the optimizer's state), so training in pieces, or from a saved
+checkpoint, gives the same weights as training in one go (see :mod:`trainlab.epochs`).
+
+    fit = check the data -> plan the run -> for each epoch: its steps, its logs, the callbacks -> finish
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,15 +21,81 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainlab.callbacks import Callback, LearningRateScheduler, ProgressBar
-from trainlab.data.batches import batch_indices
+from trainlab.epochs import BatchSampler, OpenEpoch, plan_segments
 from trainlab.history import History
+from trainlab.step import DivergenceError, train_step
 from trainlab.validation import check_choice, check_in_range, check_int, check_not_a_class, check_positive
 
 if TYPE_CHECKING:
     from trainlab.model import Sequential
     from trainlab.optimizers import Optimizer
 
+__all__ = ["FitOptions", "History", "OpenEpoch", "Trainer", "TrainingRun", "fit"]
+
 STATUSES = ("running", "completed", "stopped", "diverged")
+
+
+@dataclass
+class FitOptions:
+    """The options of ``fit``, declared once: ``fit``'s signature, defaults and checks come from here.
+
+    - ``epochs`` (default 1) or ``iterations``: how many more epochs, or steps, to train.
+    - ``batch_size``: samples per step.
+    - ``validation_data=(x_val, y_val)``, or ``validation_split``: a random fraction of (x, y) held out,
+      the same one at every call.
+    - ``shuffle``, ``sampling``: "epoch" visits the samples in a new random order each epoch (in file order
+      without ``shuffle``); "iid" draws every batch independently, as the textbook does.
+    - ``callbacks``: Callback objects and schedules (a schedule is applied per step).
+    - ``verbose``: 0 silent, 1 a progress bar (terminal or notebook), 2 a line per epoch.
+    - ``evaluate_train``: after each epoch the compiled metrics are computed in inference mode on the
+      training data: all of it (True), a fixed random sample of n (an int), or none (False).
+    - ``max_loss``: a loss that is NaN, inf or above it stops the run as "diverged".
+    """
+
+    epochs: int | None = None
+    iterations: int | None = None
+    batch_size: int = 32
+    validation_data: tuple[Any, Any] | None = None
+    validation_split: float | None = None
+    shuffle: bool = True
+    sampling: str = "epoch"
+    callbacks: Sequence[Any] = ()
+    verbose: int = 1
+    evaluate_train: bool | int = True
+    max_loss: float = 1e10
+
+    def __post_init__(self) -> None:
+        if self.epochs is not None and self.iterations is not None:
+            raise ValueError("give epochs or iterations, not both")
+        self.batch_size = check_int("batch_size", self.batch_size, minimum=1)
+        check_choice("sampling", self.sampling, ("epoch", "iid"))
+        check_choice("verbose", self.verbose, (0, 1, 2))
+        self.max_loss = check_positive("max_loss", self.max_loss, finite=False)
+        if self.iterations is not None:
+            check_int("iterations", self.iterations, minimum=0)
+        else:
+            self.epochs = check_int("epochs", 1 if self.epochs is None else self.epochs, minimum=0)
+        if self.validation_split is not None:
+            if self.validation_data is not None:
+                raise ValueError("give validation_data or validation_split, not both")
+            check_in_range("validation_split", self.validation_split, 0.0, 1.0)
+            if self.validation_split == 0.0:
+                raise ValueError("validation_split must be in (0, 1), got 0.0")
+        if self.validation_data is not None and (
+                not isinstance(self.validation_data, (tuple, list)) or len(self.validation_data) != 2):
+            raise TypeError("validation_data must be a pair (x_val, y_val)")
+        self.callbacks = [as_callback(c, f"callbacks[{i}]") for i, c in enumerate(self.callbacks)]
+
+
+@dataclass
+class TrainingData:
+    """The checked arrays of a run: training set, validation set, and the training samples evaluated."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
+    train_eval: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @dataclass
@@ -61,221 +130,144 @@ class TrainingRun:
         return sum(stop - start for index, start, stop in self.segments if index == epoch)
 
 
-@dataclass
-class OpenEpoch:
-    """An epoch that a fit stopped inside: the data-order state at its start and the steps done in it.
+class Hooks:
+    """The run's callbacks, by the moment they are called (only those that do something at each batch)."""
 
-    ``layout`` (samples, batch size, sampling, shuffle) says which batches the state draws; a later fit
-    with the same layout draws them again and continues after ``steps_done``.
+    def __init__(self, callbacks: list[Callback], run: TrainingRun) -> None:
+        self.all = callbacks
+        for callback in callbacks:
+            callback.set_run(run)
+        self.batch_begin = [c for c in callbacks if type(c).on_batch_begin is not Callback.on_batch_begin]
+        self.batch_end = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+
+
+def fit(model: Sequential, x: Any, y: Any, *args: Any, **kwargs: Any) -> History:
+    """Train the compiled ``model`` on (x, y) with the :class:`FitOptions` given; return the History.
+
+    Training continues from where the last ``fit`` (or the loaded checkpoint) ended: epoch and step
+    counters, the optimizer's state and the random order of the data. A fit that stopped inside an epoch
+    is continued in that epoch's order (with the same data, batch size and sampling), so k then j
+    iterations give bitwise the weights of k + j; ``epochs=n`` first finishes such an epoch and counts it
+    as one of the n. A loss that is NaN, inf or above ``max_loss`` stops the run as "diverged" (the
+    weights are those before that step).
     """
-
-    rng_state: dict[str, Any]
-    steps_done: int
-    layout: list[Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rng_state": self.rng_state, "steps_done": self.steps_done, "layout": self.layout}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OpenEpoch:
-        return cls(data["rng_state"], check_int("steps_done", data["steps_done"], minimum=0), list(data["layout"]))
-
-
-class BatchSampler:
-    """Indices of mini-batches: a fresh permutation per epoch, or i.i.d. draws (the textbook's choice).
-
-    ``"epoch"`` visits every sample once per epoch (the last batch may be smaller); ``"iid"`` draws each
-    batch independently with replacement, as ``np.random.choice(train_size, batch_size)`` does.
-    """
-
-    def __init__(self, n: int, batch_size: int, sampling: str, shuffle: bool, rng: np.random.Generator):
-        self.n, self.batch_size, self.sampling, self.shuffle, self.rng = n, batch_size, sampling, shuffle, rng
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return math.ceil(self.n / self.batch_size)
-
-    @property
-    def layout(self) -> list[Any]:
-        return [self.n, self.batch_size, self.sampling, self.shuffle]
-
-    def epoch(self) -> list[np.ndarray]:
-        if self.sampling == "iid":
-            return [self.rng.choice(self.n, self.batch_size) for _ in range(self.steps_per_epoch)]
-        return batch_indices(self.n, self.batch_size, shuffle=self.shuffle, rng=self.rng)
-
-    def resume(self, model: Sequential) -> int:
-        """Steps already done in the model's open epoch, its order restored; 0 (and a warning) if there is
-        none or this fit's layout differs."""
-        open_epoch = model.open_epoch
-        if open_epoch is None:
-            return 0
-        self.rng.bit_generator.state = open_epoch.rng_state  # undo the epoch's draw: it is drawn again
-        if open_epoch.layout == self.layout:
-            return open_epoch.steps_done
-        if open_epoch.steps_done:
-            n, size, sampling, _ = open_epoch.layout
-            warnings.warn(f"the last fit stopped after {open_epoch.steps_done} of {math.ceil(n / size)} steps of "
-                          f"epoch {model.epochs_done} ({n} samples, batches of {size}, {sampling} sampling); "
-                          "this fit's data differs, so the epoch starts afresh", UserWarning, stacklevel=4)
-        model.open_epoch = None
-        return 0
-
-    def open(self, model: Sequential) -> list[np.ndarray]:
-        """The batches of the model's current epoch, continuing an open one; the epoch is marked open."""
-        if model.open_epoch is None:
-            model.open_epoch = OpenEpoch(self.rng.bit_generator.state, 0, self.layout)
-        else:
-            self.rng.bit_generator.state = model.open_epoch.rng_state
-        return self.epoch()
-
-
-def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> list[tuple[int, int, int]]:
-    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``."""
-    segments = []
-    epoch = first_epoch
-    while steps > 0:
-        stop = min(steps_per_epoch, start + steps)
-        segments.append((epoch, start, stop))
-        steps -= stop - start
-        epoch, start = epoch + 1, 0
-    return segments
-
-
-def fit(
-    model: Sequential,
-    x: Any,
-    y: Any,
-    *,
-    epochs: int | None = None,
-    iterations: int | None = None,
-    batch_size: int = 32,
-    validation_data: tuple[Any, Any] | None = None,
-    validation_split: float | None = None,
-    shuffle: bool = True,
-    sampling: str = "epoch",
-    callbacks: Sequence[Any] = (),
-    verbose: int = 1,
-    evaluate_train: bool | int = True,
-    max_loss: float = 1e10,
-) -> History:
-    """Train a compiled model; see :meth:`trainlab.model.Sequential.fit` for the arguments."""
     if model.optimizer is None:
         raise RuntimeError("compile the model first: model.compile(optimizer=..., loss=..., metrics=[...])")
-    if epochs is not None and iterations is not None:
-        raise ValueError("give epochs or iterations, not both")
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    sampling = check_choice("sampling", sampling, ("epoch", "iid"))
-    verbose = check_choice("verbose", verbose, (0, 1, 2))
-    max_loss = check_positive("max_loss", max_loss, finite=False)
+    options = FitOptions(*args, **kwargs)
+    data = prepare_data(model, x, y, options)
+    sampler = BatchSampler(len(data.x), options.batch_size, options.sampling, options.shuffle, model.data_rng)
+    run = plan_run(model, data, sampler, options)
+    hooks = Hooks([*options.callbacks, *([ProgressBar(options.verbose)] if options.verbose else [])], run)
+    started = time.perf_counter()
+    for callback in hooks.all:
+        callback.on_train_begin()
+    for epoch, first_step, end_step in run.segments:
+        batches = sampler.open(model)[first_step:end_step]
+        losses = train_epoch(run, hooks, data, epoch, batches, options.max_loss)
+        if run.history.status == "diverged":
+            break
+        end_epoch(run, hooks, data, epoch, losses, finished=end_step == run.steps_per_epoch)
+        if run.stop_requested:
+            break
+    return finish(run, hooks, started)
+
+
+# fit's signature, for help() and editors: (model, x, y, epochs=None, iterations=None, batch_size=32, ...)
+fit.__signature__ = inspect.signature(fit).replace(parameters=[
+    *list(inspect.signature(fit).parameters.values())[:3],
+    *(inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=f.default,
+                        annotation=f.type) for f in dataclasses.fields(FitOptions)),
+])
+
+
+def prepare_data(model: Sequential, x: Any, y: Any, options: FitOptions) -> TrainingData:
+    """The checked training and validation arrays, and the training samples to evaluate each epoch."""
     x = model.check_input(x)
     y = model.check_targets(y, len(x))
-    if validation_split is not None:
-        if validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        check_in_range("validation_split", validation_split, 0.0, 1.0)
-        if validation_split == 0.0:
-            raise ValueError("validation_split must be in (0, 1), got 0.0")
-        x, y, x_val, y_val = split_validation(model, x, y, validation_split)
-    elif validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise TypeError("validation_data must be a pair (x_val, y_val)")
-        x_val = model.check_input(validation_data[0], "validation_data x")
-        y_val = model.check_targets(validation_data[1], len(x_val), "validation_data y")
+    if options.validation_split is not None:
+        data = TrainingData(*split_validation(model, x, y, options.validation_split))
+    elif options.validation_data is not None:
+        x_val = model.check_input(options.validation_data[0], "validation_data x")
+        y_val = model.check_targets(options.validation_data[1], len(x_val), "validation_data y")
+        data = TrainingData(x, y, x_val, y_val)
     else:
-        x_val = y_val = None
-    callbacks = [as_callback(c, f"callbacks[{i}]") for i, c in enumerate(callbacks)]
+        data = TrainingData(x, y)
+    data.train_eval = train_evaluation_set(model, data.x, data.y, options.evaluate_train)
+    return data
 
-    sampler = BatchSampler(len(x), batch_size, sampling, shuffle, model.data_rng)
+
+def plan_run(model: Sequential, data: TrainingData, sampler: BatchSampler, options: FitOptions) -> TrainingRun:
+    """The run's steps, as pieces of epochs, from where the model's last fit ended."""
     steps_per_epoch = sampler.steps_per_epoch
-    if iterations is not None:
-        run_iterations = check_int("iterations", iterations, minimum=0)
-    else:
-        run_epochs = check_int("epochs", 1 if epochs is None else epochs, minimum=0)
-        run_iterations = run_epochs * steps_per_epoch
-    train_eval = train_evaluation_set(model, x, y, evaluate_train)
     start = sampler.resume(model)
-    if iterations is None and run_iterations:
-        run_iterations -= start  # the open epoch is the first of the epochs asked for
-
-    first_epoch, first_iteration = model.epochs_done, model.iterations_done
-    segments = plan_segments(first_epoch, start, steps_per_epoch, run_iterations)
-    history = History()
-    run = TrainingRun(
-        model=model, optimizer=model.optimizer, history=history,
-        first_epoch=first_epoch, total_epochs=segments[-1][0] + 1 if segments else first_epoch,
-        first_iteration=first_iteration, total_iterations=first_iteration + run_iterations,
+    # with epochs=n, the open epoch (if any) is the first of the n
+    epoch_steps = max(0, (options.epochs or 0) * steps_per_epoch - start)
+    steps = epoch_steps if options.iterations is None else options.iterations
+    segments = plan_segments(model.epochs_done, start, steps_per_epoch, steps)
+    return TrainingRun(
+        model=model, optimizer=model.optimizer, history=History(),
+        first_epoch=model.epochs_done, total_epochs=segments[-1][0] + 1 if segments else model.epochs_done,
+        first_iteration=model.iterations_done, total_iterations=model.iterations_done + steps,
         steps_per_epoch=steps_per_epoch, segments=segments,
-        log_names=log_names(model, train_eval is not None, x_val is not None),
+        log_names=log_names(model, data.train_eval is not None, data.x_val is not None),
     )
-    if verbose:
-        callbacks.append(ProgressBar(verbose))
-    for callback in callbacks:
-        callback.set_run(run)
-    batch_hooks = [c for c in callbacks if type(c).on_batch_begin is not Callback.on_batch_begin]
-    batch_end_hooks = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
 
-    started = time.perf_counter()
-    params = model.params
-    optimizer = model.optimizer
-    for callback in callbacks:
-        callback.on_train_begin()
-    # Overflow on the way to divergence is expected and reported as such, not as NumPy warnings.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for epoch, first_step, end_step in segments:
-            batches = sampler.open(model)
-            for callback in callbacks:
-                callback.on_epoch_begin(epoch)
-            losses = []
-            for index in batches[first_step:end_step]:
-                iteration = model.iterations_done
-                for callback in batch_hooks:
-                    callback.on_batch_begin(iteration)
-                grads = model.gradient(np.take(x, index, axis=0), np.take(y, index, axis=0))
-                loss = model.last_loss
-                failure = None
-                if not math.isfinite(loss):
-                    failure = f"the loss became {loss} at step {iteration}"
-                elif abs(loss) > max_loss:
-                    failure = f"the loss {loss:.4g} at step {iteration} is above max_loss={max_loss:g}"
-                else:
-                    try:
-                        optimizer.update(params, grads)
-                    except FloatingPointError as error:  # a NaN/inf gradient; the weights are untouched
-                        failure = f"a gradient became NaN or inf at step {iteration}: {error}"
-                if failure is not None:
-                    history.status, history.diverged_at, history.stop_reason = "diverged", iteration, failure
-                    break
-                model.apply_constraints()
-                # the counters move with the weights, so an exception at any point leaves them in agreement
-                model.iterations_done += 1
-                model.open_epoch.steps_done += 1
-                history.step_loss.append(loss)
-                history.step_lr.append(optimizer.lr)
-                losses.append(loss)
-                for callback in batch_end_hooks:
-                    callback.on_batch_end(iteration, loss)
-            if history.status == "diverged":
-                break
-            if end_step == steps_per_epoch:
-                model.epochs_done, model.open_epoch = epoch + 1, None
-            logs = epoch_logs(model, losses, train_eval, x_val, y_val, optimizer.lr)
-            history.record_epoch(epoch, logs)
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)
-            if run.stop_requested:
-                break
+
+def train_epoch(run: TrainingRun, hooks: Hooks, data: TrainingData, epoch: int, batches: list[np.ndarray],
+                max_loss: float) -> list[float]:
+    """The steps of one epoch (or of the piece of it this run trains); returns their losses.
+
+    The counters move with the weights, step by step, so an exception at any point (a callback's,
+    Ctrl-C) leaves counters that agree with the weights.
+    """
+    model, history = run.model, run.history
+    for callback in hooks.all:
+        callback.on_epoch_begin(epoch)
+    losses = []
+    for index in batches:
+        iteration = model.iterations_done
+        for callback in hooks.batch_begin:
+            callback.on_batch_begin(iteration)
+        try:
+            loss = train_step(model, run.optimizer, np.take(data.x, index, axis=0), np.take(data.y, index, axis=0),
+                              max_loss)
+        except DivergenceError as error:
+            history.status, history.diverged_at, history.stop_reason = "diverged", iteration, error.at(iteration)
+            break
+        model.iterations_done += 1
+        model.open_epoch.steps_done += 1
+        history.step_loss.append(loss)
+        history.step_lr.append(run.optimizer.lr)
+        losses.append(loss)
+        for callback in hooks.batch_end:
+            callback.on_batch_end(iteration, loss)
+    return losses
+
+
+def end_epoch(run: TrainingRun, hooks: Hooks, data: TrainingData, epoch: int, losses: list[float],
+              finished: bool) -> None:
+    """Count a finished epoch, record the epoch's logs and hand them to the callbacks."""
+    if finished:
+        run.model.epochs_done, run.model.open_epoch = epoch + 1, None
+    logs = epoch_logs(run.model, losses, data, run.optimizer.lr)
+    run.history.record_epoch(epoch, logs)
+    for callback in hooks.all:
+        callback.on_epoch_end(epoch, logs)
+
+
+def finish(run: TrainingRun, hooks: Hooks, started: float) -> History:
+    history = run.history
     if history.status == "running":
         history.status = "completed"
     history.seconds = time.perf_counter() - started
-    model.history = history
-    for callback in callbacks:
+    run.model.history = history
+    for callback in hooks.all:
         callback.on_train_end(history.last())
     return history
 
 
 def as_callback(item: Any, argument: str = "callbacks") -> Callback:
-    """A Callback, or a schedule (any ``schedule(step) -> lr``) wrapped in a per-step LearningRateScheduler."""
+    """A Callback, or a schedule (any ``schedule(iteration) -> lr``) wrapped in a per-step LearningRateScheduler."""
     check_not_a_class(argument, item)
     if isinstance(item, Callback):
         return item
@@ -319,13 +311,14 @@ def train_evaluation_set(model: Sequential, x, y, evaluate_train: bool | int):
     return x[index], y[index]
 
 
-def epoch_logs(model: Sequential, losses: list[float], train_eval, x_val, y_val, lr: float) -> dict[str, float]:
+def epoch_logs(model: Sequential, losses: list[float], data: TrainingData, lr: float) -> dict[str, float]:
+    """The epoch's metrics (see :class:`trainlab.history.History`), in the order of :func:`log_names`."""
     logs = {"loss": float(np.mean(losses)) if losses else math.nan}
-    if train_eval is not None:
-        scores = model.evaluate(*train_eval)
+    if data.train_eval is not None:
+        scores = model.evaluate(*data.train_eval)
         logs.update({name: value for name, value in scores.items() if name != "loss"})
-    if x_val is not None:
-        logs.update({f"val_{name}": value for name, value in model.evaluate(x_val, y_val).items()})
+    if data.x_val is not None:
+        logs.update({f"val_{name}": value for name, value in model.evaluate(data.x_val, data.y_val).items()})
     logs["lr"] = lr
     return logs
 

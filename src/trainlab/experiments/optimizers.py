@@ -22,14 +22,17 @@ DESCRIPTION = (
     "batches, so the curves differ only by the update rule. Learning rates are the book's for its four "
     "(SGD 0.01, Momentum 0.01, AdaGrad 0.01, Adam 0.001); for the others of Hands-On ML's chapter 11 the "
     "usual defaults: Nesterov 0.01 (as Momentum), RMSProp 0.001 (Keras's), AdaMax and Nadam 0.002 (their "
-    "papers'). The figure shows the loss smoothed over 11 steps, as the book does."
+    "papers'); for the later ones: Adadelta 1.0 (PyTorch's scale of Zeiler's step), AMSGrad and RAdam 0.001 "
+    "(Adam's), Lion 0.0003 (a third of Adam's, as its paper advises). The figure shows the loss smoothed "
+    "over 11 steps, as the book does."
 )
 
 BOOK_FOUR = ("sgd", "momentum", "adagrad", "adam")
 LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSProp",
-          "adam": "Adam", "adamax": "AdaMax", "nadam": "Nadam", "adamw": "AdamW"}
+          "adam": "Adam", "adamax": "AdaMax", "nadam": "Nadam", "adamw": "AdamW", "adadelta": "Adadelta",
+          "amsgrad": "AMSGrad", "radam": "RAdam", "lion": "Lion"}
 MARKERS = {"sgd": "o", "momentum": "x", "adagrad": "s", "adam": "D", "nesterov": "+", "rmsprop": "v",
-           "adamax": "^", "nadam": "P", "adamw": "*"}
+           "adamax": "^", "nadam": "P", "adamw": "*", "adadelta": "<", "amsgrad": ">", "radam": "h", "lion": "X"}
 
 
 def label(name: str) -> str:
@@ -39,9 +42,10 @@ def label(name: str) -> str:
 @dataclass
 class Config(ExperimentConfig):
     optimizers: tuple[str, ...] = option(
-        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam"), choices=OPTIMIZERS.names)
-    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.002),
-                                                gt=0, length_of="optimizers")
+        ("sgd", "momentum", "adagrad", "adam", "nesterov", "rmsprop", "adamax", "nadam", "adadelta", "amsgrad",
+         "radam", "lion"), choices=OPTIMIZERS.names)
+    learning_rates: tuple[float, ...] = option((0.01, 0.01, 0.01, 0.001, 0.01, 0.001, 0.002, 0.002, 1.0, 0.001,
+                                                 0.001, 0.0003), gt=0, length_of="optimizers")
     hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
     batch_size: int = option(128, ge=1)
     iterations: int = option(2000, ge=1)

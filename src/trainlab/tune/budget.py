@@ -16,7 +16,9 @@ therefore claims a *slot*, 0..N-1, when it starts:
 Trials left RUNNING by a process that died are failed before each new trial: at once when the process
 ran on this machine (its pid and start time are recorded with the trial and no longer match a live
 process), after the storage's heartbeat grace period when it ran elsewhere, and after
-:data:`ORPHAN_SECONDS` when the process died before it could record itself.
+:data:`ORPHAN_SECONDS` when the process died before it could record itself. A RUNNING trial of the very
+process that is looking is failed too: between two trials a process runs none, so it is left over from an
+earlier call that stopped on an error its storage could not record (a full disk).
 """
 
 from __future__ import annotations
@@ -127,13 +129,17 @@ def is_orphan(trial: Any, now: datetime.datetime | None = None) -> bool:
 
 
 def reap_dead_trials(storage: Any, study_id: int) -> list[int]:
-    """Fail the trials left RUNNING by dead processes of this machine, and orphans; return their numbers."""
-    reaped = []
+    """Fail the trials left RUNNING by dead processes of this machine, by this process in an earlier call,
+    and orphans; return their numbers. Call it between trials only.
+    """
+    reaped, me = [], owner()
     for trial in storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):
-        if owner_is_dead(trial.user_attrs.get("owner")) or is_orphan(trial):
+        record = trial.user_attrs.get("owner")
+        if record == me or owner_is_dead(record) or is_orphan(trial):
+            trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
             try:
-                storage.set_trial_user_attr(trial._trial_id, "status", "interrupted")
-                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                storage.set_trial_user_attr(trial_id, "status", "interrupted")
+                storage.set_trial_state_values(trial_id, TrialState.FAIL)
             except UpdateFinishedTrialError:  # another worker reaped it first
                 continue
             reaped.append(trial.number)

@@ -6,11 +6,20 @@ No logic of its own: everything it does is a call into :mod:`trainlab.tune`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
+from trainlab.textio import print_table
 from trainlab.tune.config import PRUNERS, SAMPLERS, SearchConfig
+from trainlab.tune.narrowing import narrow
+from trainlab.tune.params import describe_parameters
+from trainlab.tune.results import SearchResult, best_table
+from trainlab.tune.search import run_search
 from trainlab.tune.space import BOOK_SPACE, merge_space
+from trainlab.tune.storage import storage_label
+from trainlab.tune.workers import WorkerError
+from trainlab.validation import check_int
 
 EPILOG = """\
 space entries (--space, repeatable; they replace the book's entries of the same name):
@@ -23,6 +32,7 @@ examples:
   trainlab tune                                   # the book: 100 random trials, 50 epochs, 500 samples
   trainlab tune --quick                           # seconds
   trainlab tune --workers 2 --resume              # continue an interrupted search with 2 processes
+  trainlab tune --quick --overwrite               # run again from scratch (deletes the study's trials)
   trainlab tune --space lr=1e-4..1e-2:log --study stage2   # a second stage in a narrowed range
   # several machines, one PostgreSQL study: run the same line on each
   trainlab tune --storage postgresql://USER:PASS@HOST/DB --study mnist-lr --resume --workers 2
@@ -39,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     data = parser.add_argument_group("data")
     data.add_argument("--dataset", default="mnist", help="mnist (default), fashion-mnist or mnist-mini")
     data.add_argument("--data-dir", metavar="DIR", help="a folder with the dataset's files, searched first")
-    data.add_argument("--train-samples", default="500", metavar="N",
+    data.add_argument("--train-samples", metavar="N",
                       help="use the first N training samples, or 'all' (default 500, as the book)")
     data.add_argument("--val-fraction", type=float, default=0.2, metavar="F",
                       help="fraction of them held out for validation (default 0.2)")
@@ -48,15 +58,16 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help=f"search or fix a parameter (repeatable); default: {' '.join(BOOK_SPACE)}, "
                              "on the book's 784-100x6-10 ReLU/He network trained by SGD, batch 100")
     search.add_argument("--list-params", action="store_true", help="list the parameters a space may use and exit")
-    search.add_argument("--epochs", type=int, default=50, help="epochs per trial (default 50)")
-    search.add_argument("--trials", type=int, default=100, help="trials to finish (default 100)")
+    search.add_argument("--epochs", type=int, help="epochs per trial (default 50; --quick: 20)")
+    search.add_argument("--trials", type=int, help="trials to finish (default 100; --quick: 20)")
     search.add_argument("--sampler", choices=SAMPLERS, default="random", help="default random, as the book")
     search.add_argument("--grid-points", type=int, default=5, metavar="K",
                         help="values per continuous range for --sampler grid (default 5)")
     search.add_argument("--pruner", choices=PRUNERS, default="none", help="stop poor trials early (default none)")
     search.add_argument("--seed", type=int, default=0, help="seed of the split, the trials and the weights")
     search.add_argument("--quick", action="store_true",
-                        help="seconds: 20 trials of 20 epochs on a 784-50-50-10 network, batches of 50")
+                        help="seconds: 20 trials of 20 epochs on a 784-50-50-10 network, batches of 50 "
+                             "(--trials, --epochs, --train-samples and --space still win)")
     running = parser.add_argument_group("running")
     running.add_argument("--workers", type=int, default=1, metavar="W", help="parallel worker processes (default 1)")
     running.add_argument("--storage", metavar="URL|FILE",
@@ -66,6 +77,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     running.add_argument("--resume", action="store_true",
                          help="continue the study if it exists (after an interruption, or to join it from "
                               "another machine); without it an existing study is an error")
+    running.add_argument("--overwrite", action="store_true",
+                         help="delete an existing study of this name (its trials) and start again")
     running.add_argument("--out", metavar="DIR", help="where the results go (default runs/tune/STUDY)")
     running.add_argument("--best", type=int, default=20, metavar="N", help="rows of the Best-N table and figure")
     running.add_argument("--top-k", type=int, default=5, metavar="K", help="trials the narrowing uses (default 5)")
@@ -74,29 +87,32 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> SearchConfig:
-    """The SearchConfig the options describe (``--space`` entries over the book's space)."""
-    samples = None if str(args.train_samples).lower() == "all" else _int("--train-samples", args.train_samples)
+    """The SearchConfig the options describe: ``--space`` entries over the book's space; the options given
+    win over ``--quick``'s settings, which win over the book's.
+    """
+    given = {name: getattr(args, name) for name in ("trials", "epochs") if getattr(args, name) is not None}
+    if args.train_samples is not None:
+        all_samples = str(args.train_samples).lower() == "all"
+        given["train_samples"] = None if all_samples else _int("--train-samples", args.train_samples)
     config = SearchConfig(
-        dataset=args.dataset, data_dir=args.data_dir, train_samples=samples, val_fraction=args.val_fraction,
-        epochs=args.epochs, trials=args.trials, space=merge_space(BOOK_SPACE, args.space), sampler=args.sampler,
-        pruner=args.pruner, grid_points=args.grid_points, workers=args.workers, storage=args.storage,
-        study=args.study, resume=args.resume, seed=args.seed,
+        dataset=args.dataset, data_dir=args.data_dir, val_fraction=args.val_fraction,
+        space=merge_space(BOOK_SPACE, args.space), sampler=args.sampler, pruner=args.pruner,
+        grid_points=args.grid_points, workers=args.workers, storage=args.storage, study=args.study,
+        resume=args.resume, overwrite=args.overwrite, seed=args.seed,
         out=args.out or str(Path("runs") / "tune" / args.study),
     )
-    return config.quick() if args.quick else config  # --space entries win over the quick network
+    if args.quick:
+        config = config.quick()  # --space entries win over the quick network
+    return dataclasses.replace(config, **given)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from trainlab.tune.workers import WorkerError
-
     if args.list_params:
-        return print_parameters()
+        print_table([("name", "kind", "goes to", "default", "allowed: meaning"), *describe_parameters()])
+        return 0
+    check_int("--best", args.best, minimum=1)  # refused now, not after the whole search
+    check_int("--top-k", args.top_k, minimum=1)
     config = config_from_args(args)
-    from trainlab.tune.narrowing import narrow
-    from trainlab.tune.report import stage_two_command, write_outputs
-    from trainlab.tune.results import best_table
-    from trainlab.tune.search import run_search
-
     try:
         result = run_search(config, log=print)
     except WorkerError as error:
@@ -107,26 +123,28 @@ def cmd_tune(args: argparse.Namespace) -> int:
     rows = best_table(result, min(args.best, 10))
     if len(rows) > 1:
         print(f"Best-{len(rows) - 1} by final validation accuracy:")
-        print_rows(rows)
-        narrowing = narrow(result, args.top_k)
-        print(narrowing)
-        print(f"second stage: {stage_two_command(result.config, narrowing)}")
-    files = write_outputs(result, config.out, best=args.best, top_k=args.top_k)
-    print(f"results: {Path(config.out)}/ ({', '.join(path.name for path in files.values())})")
+        print_table(rows)
+        print(narrow(result, args.top_k))
+    write_results(result, config.out, args.best, args.top_k, args.quick)
     return 0
 
 
-def print_parameters() -> int:
-    from trainlab.tune.params import describe_parameters
+def write_results(result: SearchResult, out: str, best: int, top_k: int, quick: bool) -> None:
+    """Write the result files and say where they are; a full disk says that the trials are kept."""
+    from trainlab.tune.report import stage_two_command, write_outputs  # matplotlib: only when there are results
 
-    print_rows([("name", "kind", "goes to", "default", "allowed: meaning"), *describe_parameters()])
-    return 0
-
-
-def print_rows(rows: list) -> None:
-    from trainlab.cli import print_table  # the command's table printer (imported late: cli imports this module)
-
-    print_table(rows)
+    try:
+        files = write_outputs(result, out, best=best, top_k=top_k, quick=quick)
+    except OSError as error:
+        raise OSError(f"could not write the results to {out} ({error.strerror or error}); the "
+                      f"{len(result.finished)} finished trials are kept in {storage_label(result.storage)}: once "
+                      "the cause is fixed (a full disk: free some space), run the same command with --resume "
+                      "to write them") from None
+    if result.complete:
+        print(f"second stage: {stage_two_command(result.config, narrow(result, top_k))}")
+    print(f"results: {Path(out)}/ ({', '.join(path.name for path in files.values())})")
+    print(f"storage: {storage_label(result.storage)} (study {result.study!r}; optuna-dashboard "
+          f"{result.storage} opens it)")
 
 
 def _int(option: str, text: str) -> int:

@@ -39,7 +39,8 @@ class SearchConfig:
     Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or
     the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one worker,
     nothing kept). ``study`` names the study in the storage; ``resume`` continues it, or joins it from
-    another machine, instead of refusing an existing one. ``seed`` fixes the validation split, the
+    another machine, instead of refusing an existing one; ``overwrite`` deletes an existing study and starts
+    afresh. ``seed`` fixes the validation split, the
     trials' parameters (random sampler) and each trial's initial weights.
     """
 
@@ -59,6 +60,7 @@ class SearchConfig:
     storage: str | None = None
     study: str = "hyperparameter-search"
     resume: bool = False
+    overwrite: bool = False
     seed: int = 0
     out: str | None = None
 
@@ -89,6 +91,9 @@ class SearchConfig:
         check_int("seed", self.seed, minimum=0)
         if not isinstance(self.study, str) or not self.study.strip():
             raise ValueError(f"study must be a non-empty name, got {self.study!r}")
+        if self.resume and self.overwrite:
+            raise ValueError("resume and overwrite exclude each other: continue the study, or delete it and start "
+                             "again")
         if self.storage is None and self.out is None and self.workers > 1:
             raise ValueError(f"workers={self.workers} need a storage the processes share: give storage "
                              "(a URL or an SQLite file) or out (the study goes to OUT/study.db)")

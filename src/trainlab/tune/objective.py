@@ -1,10 +1,12 @@
 """What one trial does: train a fresh network on the training split, score it on the validation split.
 
+The life of a trial, all in this module: :class:`Objective` (the function Optuna calls) claims the
+trial's slot (:mod:`trainlab.tune.budget`) and samples its settings (:mod:`trainlab.tune.space`);
+:func:`train_trial` builds the network (:func:`trainlab.mlp`) and the optimizer from them and trains it
+(no Optuna in it), reporting the validation accuracy after every epoch so that pruners can stop poor
+trials; the per-epoch curves are kept with the trial, as user attributes, for the Best-N figure.
+
 The validation split is carved out of the training samples; the test set is never loaded into a search.
-:func:`train_trial` is the training itself (no Optuna in it); :class:`Objective` is the Optuna glue:
-it claims the trial's slot (see :mod:`trainlab.tune.budget`), samples the parameters, reports the
-validation accuracy after every epoch (so pruners can stop poor trials) and keeps the per-epoch curves
-with the trial, as user attributes, for the Best-N figure.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ import optuna
 
 from trainlab.callbacks import Callback
 from trainlab.data import load_dataset, train_val_split
+from trainlab.mlp import mlp
+from trainlab.model import Sequential
+from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.tune.budget import SurplusTrialError, claim_slot, owner, trial_seed
 from trainlab.tune.config import SearchConfig
+from trainlab.tune.params import OPTIMIZER_ARGUMENTS, optimizer_accepts
 from trainlab.tune.space import SearchSpace
-from trainlab.tune.trainable import build_model, build_optimizer
 
 DIVERGED_SCORE = 0.0
 """The score of a trial whose loss became NaN or inf: below any network that merely failed to learn."""
@@ -79,6 +84,27 @@ class TrialOutcome:
         if self.status == "diverged" or not self.val_accuracy:
             return DIVERGED_SCORE
         return self.val_accuracy[-1]
+
+
+def build_model(values: dict[str, Any], input_dim: int, classes: int, seed: int) -> Sequential:
+    """The network of a trial's settings ``values`` (the ``model`` parameters of :mod:`.params`): the
+    library's MLP of ``hidden_layers`` × ``hidden_units``, with the model's weight decay λ (½·λ·ΣW²).
+    """
+    return mlp([values["hidden_units"]] * values["hidden_layers"], activation=values["activation"],
+               init=values["init"], batchnorm=values["batchnorm"], dropout=values["dropout"],
+               weight_decay=values["weight_decay"], input_dim=input_dim, classes=classes, seed=seed)
+
+
+def build_optimizer(values: dict[str, Any]) -> Optimizer:
+    """The optimizer named by ``values["optimizer"]`` with those of its arguments that are set.
+
+    Arguments left at None keep the optimizer's own defaults; arguments it does not take (``momentum``
+    for ``adam``, possible when the optimizer itself is searched) are not passed.
+    """
+    name = values["optimizer"]
+    arguments = {OPTIMIZER_ARGUMENTS.get(key, key): values[key]
+                 for key in sorted(optimizer_accepts(name)) if values.get(key) is not None}
+    return get_optimizer(name, "optimizer", **arguments)
 
 
 class EpochReporter(Callback):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,8 @@ class Parameter:
             return value.lower()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"{where}: {self.name} takes a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: {self.name} takes a finite number, got {value!r}")
         if self.kind == "int" and value != int(value):
             raise TypeError(f"{where}: {self.name} takes a whole number, got {value!r}")
         if not self.allows(value):

@@ -1,18 +1,27 @@
-"""Figures of a search: the book's Best-N curves grid, the (lr, weight decay) scatter, the progress.
+"""Figures of a search: the book's Best-N curves grid, the (lr, weight decay) scatter, and
+Optuna's own parameter-importance and optimization-history plots.
 
-Each function returns a :class:`matplotlib.figure.Figure` built without pyplot, so nothing needs a
-display and no global figure state is touched; ``figure.savefig(path)`` renders it with Agg.
+Each function returns a :class:`matplotlib.figure.Figure` that no pyplot state holds on to (Optuna draws
+through pyplot: its figures are closed there at once), so nothing needs a display;
+``figure.savefig(path)`` renders it with Agg.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Callable
+from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+import optuna
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from optuna.importance import PedAnovaImportanceEvaluator
+from optuna.visualization import matplotlib as optuna_plots
 
-from trainlab.tune.results import SearchResult, best_trials
+from trainlab.tune.results import SearchResult, as_optuna_study, best_trials
 from trainlab.tune.space import FloatRange, IntRange
 
 
@@ -106,23 +115,29 @@ def show_range(ax, axis, dim: FloatRange | IntRange) -> None:
     getattr(ax, f"set_{which}lim")(low, high)
 
 
-def plot_history(result: SearchResult) -> Figure:
-    """Each finished trial's validation accuracy by trial number, and the best so far."""
-    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
-    ax = figure.add_subplot()
-    shown = [t for t in result.finished if t.value is not None]
-    for state, marker in (("complete", "o"), ("pruned", "x")):
-        group = [t for t in shown if t.state == state]
-        if group:
-            ax.scatter([t.number for t in group], [t.value for t in group], marker=marker, s=18,
-                       label=f"{state} ({len(group)})")
-    complete = sorted((t for t in shown if t.state == "complete"), key=lambda t: t.number)
-    if complete:
-        ax.step([t.number for t in complete], np.maximum.accumulate([t.value for t in complete]), where="post",
-                color="C3", label="best so far")
-    ax.set_xlabel("trial")
-    ax.set_ylabel("validation accuracy")
-    ax.set_ylim(0.0, 1.0)
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_title("Search progress", fontsize=10)
+def plot_importances(result: SearchResult) -> Figure:
+    """Optuna's parameter-importance bars: the share of the validation accuracy's variation each searched
+    parameter explains, estimated by PED-ANOVA (NumPy only; Optuna's default, fANOVA, needs scikit-learn).
+    Needs two complete trials.
+    """
+    return _from_optuna(result, lambda study: optuna_plots.plot_param_importances(
+        study, evaluator=PedAnovaImportanceEvaluator(), target_name="validation accuracy"))
+
+
+def plot_optimization_history(result: SearchResult) -> Figure:
+    """Optuna's optimization history: each complete trial's validation accuracy and the best so far."""
+    return _from_optuna(result, lambda study: optuna_plots.plot_optimization_history(
+        study, target_name="validation accuracy"))
+
+
+def _from_optuna(result: SearchResult, draw: Callable[[optuna.Study], Any]) -> Figure:
+    if len(result.complete) < 2:
+        raise ValueError(f"Optuna's figures need two complete trials; the search has {len(result.complete)}")
+    with warnings.catch_warnings():  # Optuna marks its matplotlib figures "experimental"
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        warnings.filterwarnings("ignore", message="The number of trials is too small")
+        axes = draw(as_optuna_study(result))
+    figure = axes.figure
+    plt.close(figure)  # out of pyplot's keeping: the caller owns it, as the other figures here
+    figure.set_layout_engine("constrained")
     return figure

@@ -7,15 +7,20 @@ can be looked at again (or by another machine) without rerunning it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from trainlab.tune.config import SearchConfig
-from trainlab.tune.space import SearchSpace, format_value
+from trainlab.tune.space import Choice, Dimension, FloatRange, IntRange, SearchSpace, format_value
+from trainlab.tune.storage import open_storage, safe_url, storage_url, study_id_of
 
 STATES = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.FAIL: "failed",
           TrialState.RUNNING: "running", TrialState.WAITING: "waiting"}
@@ -59,8 +64,8 @@ class TrialRecord:
 class SearchResult:
     """A search: its config, the data it used, and every trial by number.
 
-    ``dataset`` is the dataset actually loaded and ``data_note`` what a reader must know about it (a
-    fallback to mnist-mini); ``storage`` is the URL with its password hidden; ``seconds`` the wall time
+    ``dataset`` is the dataset actually loaded and ``data_note`` what a reader must know about it;
+    ``storage`` is the URL with its password hidden; ``seconds`` the wall time
     of the call that produced the result (0 when loaded).
     """
 
@@ -123,8 +128,6 @@ def records_of(study: optuna.Study) -> list[TrialRecord]:
 
 def load_result(storage: str, study: str) -> SearchResult:
     """The result of study ``study`` in ``storage`` (a URL or an SQLite file's path), as it is now."""
-    from trainlab.tune.storage import open_storage, safe_url, storage_url, study_id_of
-
     url = storage_url(storage, None)
     opened = open_storage(url)
     if study_id_of(opened, study) is None:
@@ -137,6 +140,31 @@ def load_result(storage: str, study: str) -> SearchResult:
                                      "storage": safe_url(url)})
     return SearchResult(config=config, trials=records_of(loaded), study=study, storage=safe_url(url),
                         dataset=dataset)
+
+
+def as_optuna_study(result: SearchResult) -> optuna.Study:
+    """The complete trials of ``result`` as a study in memory, for Optuna's own tools (its figures).
+
+    Made from the records, not from the storage, so that it works for any result, loaded or not.
+    """
+    distributions = {dim.name: distribution(dim) for dim in result.space().searched}
+    with quiet_optuna():  # no "A new study created in memory" line
+        study = optuna.create_study(study_name=result.study or None, direction="maximize")
+    study.add_trials([create_trial(params=trial.params, value=trial.value,
+                                   distributions={name: distributions[name] for name in trial.params})
+                      for trial in sorted(result.complete, key=lambda trial: trial.number)])
+    return study
+
+
+def distribution(dim: Dimension) -> BaseDistribution:
+    """The Optuna distribution a searched dimension draws from."""
+    if isinstance(dim, FloatRange):
+        return FloatDistribution(dim.low, dim.high, log=dim.log, step=dim.step)
+    if isinstance(dim, IntRange):
+        return IntDistribution(dim.low, dim.high, log=dim.log, step=dim.step)
+    if isinstance(dim, Choice):
+        return CategoricalDistribution(dim.values)
+    raise TypeError(f"{dim} is fixed: not searched, it has no distribution")
 
 
 # -- ranking --------------------------------------------------------------------------------------------
@@ -162,13 +190,18 @@ def best_table(result: SearchResult, n: int = 20) -> list[list[str]]:
     return rows
 
 
-def markdown_table(rows: list[list[str]]) -> str:
-    """Rows of strings (header first) as a Markdown table."""
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
-
-
 def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
     return format_value(value)
+
+
+@contextlib.contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Silence Optuna's own log lines (one per trial) while trials run: the search logs its own."""
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)

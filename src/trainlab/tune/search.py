@@ -1,32 +1,35 @@
 """Running a search: check everything, open the storage and the study, run the trials, collect the result.
 
 :func:`run_search` is the entry point (the ``trainlab tune`` command and the experiments call it). With one
-worker the trials run in this process; with W > 1 they run in W worker processes
-(:mod:`trainlab.tune.workers`), each with its BLAS limited to its share of the cores. Every worker, here
-or on another machine, runs the same loop, :func:`work`: fail the trials of dead processes, then start a
-trial while fewer than N are finished or running; wait while the last ones run elsewhere (one of them
-may die and need running again); stop when N are finished.
+worker the trials run in this process; with W > 1 they run in W worker processes started by
+:mod:`trainlab.tune.workers`, each ``python -m trainlab.tune --config JSON --index K`` (this module's
+:func:`main`, which calls :func:`run_worker`). Every worker, here or on another machine, runs the
+same loop, :func:`work`: fail the trials of dead processes, then start a trial while fewer than N are
+finished or running; wait while the last ones run elsewhere (one of them may die and need running
+again); stop when N are finished. What one trial does is in :mod:`trainlab.tune.objective`.
 """
 
 from __future__ import annotations
 
-import contextlib
+import argparse
 import dataclasses
-import logging
+import json
+import signal
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import optuna
-from optuna.storages import fail_stale_trials
+from optuna.storages import BaseStorage, fail_stale_trials
+from optuna.trial import TrialState
 
-from trainlab.tune.budget import SurplusTrialError, count_trials, reap_dead_trials
+from trainlab.tune.budget import FINISHED, SurplusTrialError, count_trials, reap_dead_trials
 from trainlab.tune.config import SearchConfig
-from trainlab.tune.objective import Objective, SearchData, prepare_data
-from trainlab.tune.results import SearchResult, record_of, records_of
+from trainlab.tune.objective import Objective, prepare_data
+from trainlab.tune.results import SearchResult, quiet_optuna, record_of, records_of
 from trainlab.tune.samplers import make_pruner, make_sampler
-from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_url
+from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_failures, storage_url
+from trainlab.tune.workers import ERROR_MARK, die_with_parent, interrupt, run_workers
 
 Log = Callable[[str], None]
 POLL_SECONDS = 0.25
@@ -36,46 +39,52 @@ def run_search(config: SearchConfig, log: Log | None = None) -> SearchResult:
     """Run (or resume, or join) the search ``config`` describes until ``config.trials`` trials are finished.
 
     Every setting, the storage's connection and the data are checked before the first trial. ``log``
-    (e.g. ``print``) receives a line per finished trial and notes such as a dataset fallback.
-    Returns every trial of the study, including those run by other processes or machines.
+    (e.g. ``print``) receives a line per finished trial and notes about the data. A storage
+    that fails during the search (a full disk) is a :class:`~trainlab.tune.storage.StorageError` saying
+    that the finished trials are kept. Returns every trial of the study, including those run by other
+    processes or machines.
     """
     with quiet_optuna():
-        return _run_search(config, log)
+        return _run_search(config, log or (lambda line: None))
 
 
-def _run_search(config: SearchConfig, log: Log | None) -> SearchResult:
-    say = log or (lambda line: None)
-    config = config.checked()
-    space = config.search_space()
-    if config.sampler == "grid" and space.grid_size(config.grid_points) < config.trials:
-        size = space.grid_size(config.grid_points)
-        say(f"note: the grid has {size} points; running {size} trials instead of {config.trials}")
-        config = dataclasses.replace(config, trials=size)
+def _run_search(config: SearchConfig, say: Log) -> SearchResult:
+    config = fit_to_grid(config.checked(), say)
     url = storage_url(config.storage, config.out)
     config = dataclasses.replace(config, storage=url)
     storage = open_storage(url)
     data = prepare_data(config)
     if data.note:
         say(f"note: {data.note}")
-    study, study_id = open_study(storage, config, data.dataset, make_sampler(
-        config.sampler, space, config.seed, config.grid_points), make_pruner(config.pruner, config.epochs))
-    finished, _ = count_trials(storage, study_id)
-    say(f"study {config.study!r} in {describe(storage)}: {finished} of {config.trials} trials finished; "
-        f"{len(data.x_train)} training / {len(data.x_val)} validation samples of {data.dataset}")
-    started = time.perf_counter()
-    if finished >= config.trials:
-        pass  # nothing left to run: the result is the study as it is
-    elif config.workers == 1:
-        work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log)
-    else:
-        from trainlab.tune.workers import run_workers
-
-        run_workers(config, data.dataset, log)
-    seconds = time.perf_counter() - started
-    return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=records_of(study),
+    study_id = None
+    with storage_failures(url, lambda: 0 if study_id is None else count_trials(storage, study_id)[0]):
+        study, study_id = open_study(storage, config, data.dataset, make_sampler(
+            config.sampler, config.search_space(), config.seed, config.grid_points),
+            make_pruner(config.pruner, config.epochs))
+        finished, _ = count_trials(storage, study_id)
+        say(f"study {config.study!r} in {describe(storage)}: {finished} of {config.trials} trials finished; "
+            f"{len(data.x_train)} training / {len(data.x_val)} validation samples of {data.dataset}")
+        started = time.perf_counter()
+        if finished >= config.trials:
+            pass  # nothing left to run: the result is the study as it is
+        elif config.workers == 1:
+            work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, say)
+        else:
+            run_workers(config, data.dataset, say)
+        seconds = time.perf_counter() - started
+        trials = records_of(study)
+    return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=trials,
                         study=config.study, storage=safe_url(url), dataset=data.dataset, data_note=data.note,
-                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=seconds,
-                        finished_before=finished)
+                        n_train=len(data.x_train), n_val=len(data.x_val), seconds=seconds, finished_before=finished)
+
+
+def fit_to_grid(config: SearchConfig, say: Log) -> SearchConfig:
+    """``config`` with its budget cut to the grid's size when a grid search has fewer points than trials."""
+    size = config.search_space().grid_size(config.grid_points) if config.sampler == "grid" else config.trials
+    if size >= config.trials:
+        return config
+    say(f"note: the grid has {size} points; running {size} trials instead of {config.trials}")
+    return dataclasses.replace(config, trials=size)
 
 
 def run_worker(config: SearchConfig, worker: int, log: Log | None = None, dataset: str | None = None) -> None:
@@ -84,20 +93,18 @@ def run_worker(config: SearchConfig, worker: int, log: Log | None = None, datase
     ``dataset``: the dataset the parent loaded (see :func:`prepare_data`).
     """
     with quiet_optuna():
-        _run_worker(config, worker, log, dataset)
+        storage = open_storage(config.storage, prepared=True)
+        data = prepare_data(config, dataset)
+        sampler = make_sampler(config.sampler, config.search_space(), config.seed, config.grid_points, stream=worker)
+        study_id = None
+        with storage_failures(config.storage, lambda: 0 if study_id is None else count_trials(storage, study_id)[0]):
+            study, study_id = open_study(storage, config, data.dataset, sampler,
+                                         make_pruner(config.pruner, config.epochs), create=False)
+            work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log,
+                 tag=f"worker {worker}")
 
 
-def _run_worker(config: SearchConfig, worker: int, log: Log | None, dataset: str | None) -> None:
-    storage = open_storage(config.storage, prepared=True)
-    data = prepare_data(config, dataset)
-    sampler = make_sampler(config.sampler, config.search_space(), config.seed, config.grid_points, stream=worker)
-    study, study_id = open_study(storage, config, data.dataset, sampler, make_pruner(config.pruner, config.epochs),
-                                 create=False)
-    work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log,
-         tag=f"worker {worker}")
-
-
-def work(study: optuna.Study, storage: Any, study_id: int, objective: Objective, trials: int,
+def work(study: optuna.Study, storage: BaseStorage, study_id: int, objective: Objective, trials: int,
          log: Log | None = None, tag: str = "") -> None:
     """Run trials of ``study`` until ``trials`` of them are finished (by this or any other worker)."""
     callbacks = [TrialLogger(storage, study_id, trials, log, tag)] if log else []
@@ -119,34 +126,50 @@ def work(study: optuna.Study, storage: Any, study_id: int, objective: Objective,
 
 
 class TrialLogger:
-    """An Optuna callback printing one line per finished trial (surplus trials are not news)."""
+    """An Optuna callback printing one line per finished trial, with the study's best so far (surplus
+    trials are not news): ``[3/6] trial   2  complete  val acc 0.3167  best 0.3500 (trial 1)  lr=…``.
+    """
 
-    def __init__(self, storage: Any, study_id: int, trials: int, log: Log, tag: str = "") -> None:
+    def __init__(self, storage: BaseStorage, study_id: int, trials: int, log: Log, tag: str = "") -> None:
         self.storage, self.study_id, self.trials, self.log, self.tag = storage, study_id, trials, log, tag
 
     def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         record = record_of(trial)
         if record.status == "surplus":
             return
-        finished, _ = count_trials(self.storage, self.study_id)
-        value = "" if record.value is None else f"val acc {record.value:.4f}"
-        seconds = "" if record.seconds is None else f"{record.seconds:.2f} s"
-        parts = [f"[{finished}/{self.trials}] trial {record.number:>3}", f"{record.state:<8}", value,
-                 record.describe_params(), seconds, f"({self.tag})" if self.tag else ""]
-        if record.status == "diverged":
-            parts[1] = "diverged"
+        done = self.storage.get_all_trials(self.study_id, deepcopy=False, states=FINISHED)
+        complete = [t for t in done if t.state == TrialState.COMPLETE]
+        best = max(complete, key=lambda t: (t.value, -t.number), default=None)  # ties: the earlier trial
+        parts = [f"[{len(done)}/{self.trials}] trial {record.number:>3}",
+                 "diverged" if record.status == "diverged" else f"{record.state:<8}",
+                 "" if record.value is None else f"val acc {record.value:.4f}",
+                 "" if best is None else f"best {best.value:.4f} (trial {best.number})",
+                 record.describe_params(), "" if record.seconds is None else f"{record.seconds:.2f} s",
+                 f"({self.tag})" if self.tag else ""]
         self.log("  ".join(part for part in parts if part))
 
 
-@contextlib.contextmanager
-def quiet_optuna() -> Iterator[None]:
-    """Silence Optuna's own log lines (one per trial) while trials run: the search logs its own."""
-    previous = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(logging.ERROR)
+def main(argv: Sequence[str] | None = None) -> int:
+    """One worker process (started by :func:`trainlab.tune.workers.run_workers`).
+
+    Exit status 0 when the budget is met, 130 when interrupted, 2 after a clear error (a failing storage),
+    whose one line goes to the parent marked with :data:`~trainlab.tune.workers.ERROR_MARK`.
+    """
+    parser = argparse.ArgumentParser(prog="python -m trainlab.tune",
+                                     description="one worker process of a trainlab search (started by run_search)")
+    parser.add_argument("--config", required=True, help="the SearchConfig as JSON")
+    parser.add_argument("--index", type=int, required=True, help="this worker's number, 1..W")
+    parser.add_argument("--parent", type=int, required=True, help="the pid of the process that started it")
+    parser.add_argument("--dataset", help="the dataset to load (the one the parent loaded)")
+    args = parser.parse_args(argv)
+    die_with_parent(args.parent)
+    signal.signal(signal.SIGTERM, interrupt)  # a stopped worker records its running trial as failed
     try:
-        yield
-    finally:
-        optuna.logging.set_verbosity(previous)
-
-
-__all__ = ["SearchData", "run_search", "run_worker", "work"]
+        run_worker(SearchConfig.from_dict(json.loads(args.config)), args.index,
+                   log=lambda line: print(line, flush=True), dataset=args.dataset)
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as error:  # bad input or a failing storage: one line, said once by the parent
+        print(f"{ERROR_MARK}{error}", flush=True)
+        return 2
+    return 0

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from trainlab.textio import parse_bool
 from trainlab.tune.params import PARAMETERS, Parameter, default_values, get_parameter, optimizer_accepts
 
 BOOK_SPACE: tuple[str, ...] = ("lr=1e-6..1e-2:log", "weight_decay=1e-8..1e-4:log")
@@ -182,9 +183,7 @@ def parse_dimension(text: str) -> Dimension:
 def parse_value(param: Parameter, text: str, where: str) -> Any:
     """``text`` as a value of ``param`` (a number, true/false or a name), checked against its domain."""
     if param.kind == "bool":
-        if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
-            raise ValueError(f"{where}: {param.name} is true or false, got {text!r}")
-        return text.lower() in ("true", "yes", "1")
+        return parse_bool(text, f"{where}: {param.name}")
     if param.kind == "choice":
         return param.check_value(text, where)
     return param.check_value(_number(param, text, where), where)
@@ -213,24 +212,47 @@ def _parse_range(param: Parameter, spec: str, where: str) -> FloatRange | IntRan
             step = _number(param, option[len("step="):], where)
         else:
             raise ValueError(f"{where}: unknown option {option!r}; a range takes ':log' and ':step=S'")
+    if log and step is not None:
+        raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
+    if param.kind == "int":
+        return check_dimension(IntRange(param.name, low, high, log=log, step=1 if step is None else step), where)
+    return check_dimension(FloatRange(param.name, low, high, log=log, step=step), where)
+
+
+def check_dimension(dim: Dimension, where: str | None = None) -> Dimension:
+    """``dim`` if its values suit its parameter: finite, in the domain, a range neither empty nor inverted.
+
+    Entries parsed from text and dimensions built in Python (``FloatRange("lr", 1e-4, 1e-2)``) pass
+    through here, so that a bad space is refused before any trial, never by a failing trial.
+    """
+    where = where or f"space entry {str(dim)!r}"
+    param = get_parameter(dim.name, where)
+    if isinstance(dim, Fixed):
+        param.check_value(dim.value, where)
+    elif isinstance(dim, Choice):
+        for value in dim.values:
+            param.check_value(value, where)
+    else:
+        _check_range(param, dim, where)
+    return dim
+
+
+def _check_range(param: Parameter, dim: FloatRange | IntRange, where: str) -> None:
+    low, high = param.check_value(dim.low, where), param.check_value(dim.high, where)
     if low == high:
         raise ValueError(f"{where}: the range is empty (low = high = {format_number(low)}); give LOW < HIGH, "
                          f"or {param.name}={format_number(low)} to fix the value")
     if low > high:
         raise ValueError(f"{where}: the range is inverted ({format_number(low)} > {format_number(high)}); "
                          f"write {param.name}={format_number(high)}..{format_number(low)}")
-    param.check_value(low, where)
-    param.check_value(high, where)
-    if log and low <= 0:
+    if dim.log and low <= 0:
         raise ValueError(f"{where}: a log range needs LOW > 0, got {format_number(low)}")
-    if step is not None:
-        if log:
+    stepped = dim.step is not None and not (isinstance(dim, IntRange) and dim.step == 1)  # 1: every integer
+    if stepped:
+        if dim.log:
             raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
-        if not 0 < step <= high - low:
-            raise ValueError(f"{where}: step={format_number(step)} must be in (0, HIGH - LOW]")
-    if param.kind == "int":
-        return IntRange(param.name, int(low), int(high), log=log, step=int(step or 1))
-    return FloatRange(param.name, float(low), float(high), log=log, step=None if step is None else float(step))
+        if not 0 < dim.step <= high - low:  # also False for a NaN step
+            raise ValueError(f"{where}: step={format_number(dim.step)} must be in (0, HIGH - LOW]")
 
 
 class SearchSpace:
@@ -245,6 +267,7 @@ class SearchSpace:
     def __init__(self, dimensions: Iterable[Dimension]) -> None:
         self._dims: dict[str, Dimension] = {}
         for dim in dimensions:
+            check_dimension(dim)
             if dim.name in self._dims:
                 raise ValueError(f"space: {dim.name} appears twice ({self._dims[dim.name]} and {dim})")
             self._dims[dim.name] = dim

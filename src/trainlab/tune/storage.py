@@ -8,11 +8,15 @@ Trials record a heartbeat every :data:`HEARTBEAT_SECONDS`; a trial whose heartbe
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib.util
 import random
 import re
+import sqlite3
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +54,18 @@ def safe_url(url: str | None) -> str:
     if url is None:
         return "memory"
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
+def storage_label(url: str | None) -> str:
+    """The storage as a person reads it: an SQLite file's path (relative below the current folder), else
+    the URL with its password hidden, or "memory".
+    """
+    if url is None or not url.startswith("sqlite:///"):
+        return safe_url(url)
+    path = Path(url[len("sqlite:///"):])
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(Path.cwd())
+    return str(path)
 
 
 def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
@@ -149,18 +165,23 @@ def open_study(storage: BaseStorage, config: SearchConfig, dataset: str, sampler
                pruner: optuna.pruners.BasePruner, create: bool = True) -> tuple[optuna.Study, int]:
     """The study ``config.study``: created, or (with ``config.resume``, or for a worker) loaded.
 
-    An existing study is used only if it was made with the same settings (``STUDY_FIELDS`` and the dataset
-    actually loaded), so that trials of different searches never mix. Returns (study, study id).
+    An existing study with trials is refused unless ``config.resume`` (continue it) or ``config.overwrite``
+    (delete it and start afresh). A study is resumed only if it was made with the same settings
+    (``STUDY_FIELDS`` and the dataset actually loaded), so that trials of different searches never mix.
+    Returns (study, study id).
     """
     name = config.study
     existing = study_id_of(storage, name)
     if existing is None and not create:
-        raise ValueError(f"study {name!r} does not exist in storage {safe_url(getattr(storage, 'url', None))}")
-    if existing is not None and create and not config.resume:
+        raise ValueError(f"study {name!r} does not exist in storage {describe(storage)}")
+    if existing is not None and create and config.overwrite:
+        optuna.delete_study(study_name=name, storage=storage)
+    elif existing is not None and create and not config.resume:
         count = len(storage.get_all_trials(existing, deepcopy=False))
         if count:
             raise ValueError(f"study {name!r} already exists in {describe(storage)} with {count} trials: pass "
-                             "--resume to continue it (or join it from another machine), or choose another --study")
+                             "--resume to continue it (or join it from another machine), --overwrite to delete "
+                             "it and start again, or choose another --study")
     study = optuna.create_study(storage=storage, study_name=name, direction="maximize", sampler=sampler,
                                 pruner=pruner, load_if_exists=True)
     study_id = storage.get_study_id_from_name(name)
@@ -185,4 +206,52 @@ def check_settings(study: optuna.Study, config: SearchConfig, dataset: str) -> N
 
 
 def describe(storage: BaseStorage) -> str:
-    return safe_url(getattr(storage, "url", None))
+    """The storage as a person reads it (see :func:`storage_label`)."""
+    return storage_label(getattr(storage, "url", None))
+
+
+# -- a storage that fails while the search runs (a full disk, a lost server) -----------------------------
+DATABASE_ERRORS = (sqlite3.Error, sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError)
+
+
+def database_error(error: BaseException) -> BaseException | None:
+    """The innermost database error in ``error``'s chain of causes and contexts, or None if there is none.
+
+    Optuna wraps a failed write in StorageInternalError, and a failure while it records the trial's end
+    in an AssertionError; the reason a person needs (SQLite's "database or disk is full") is at the bottom.
+    """
+    found, seen = None, set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DATABASE_ERRORS):
+            found = error
+        error = error.__cause__ or error.__context__
+    return found
+
+
+@contextlib.contextmanager
+def storage_failures(url: str | None, finished: Callable[[], int]) -> Iterator[None]:
+    """Turn a database error raised inside the block into one :class:`StorageError` sentence: what failed,
+    that the ``finished()`` trials are kept, and that ``--resume`` continues once the cause is gone.
+    """
+    try:
+        yield
+    except StorageError:
+        raise
+    except Exception as error:
+        cause = database_error(error)
+        if cause is None:
+            raise
+        reason = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] or type(cause).__name__
+        raise StorageError(failure_message(url, reason, finished)) from None
+
+
+def failure_message(url: str | None, reason: str, finished: Callable[[], int]) -> str:
+    try:
+        kept = f"the {finished()} finished trials are kept there"
+    except Exception:  # the storage cannot even be read now: the trials it holds are still there
+        kept = "the finished trials are kept there"
+    full = "full" in reason.lower() or f"[Errno {errno.ENOSPC}]" in reason
+    when = "once there is space (free some disk space)" if full else "once the storage works again"
+    return (f"storage {storage_label(url)} could not be written ({reason}); {kept}: {when}, run the same command "
+            "with --resume to continue the search")

@@ -1,18 +1,22 @@
 """Worker processes: W fresh interpreters running trials of one study side by side.
 
-Each worker is ``python -m trainlab.tune.workers --config JSON --index K``: a new interpreter, so the BLAS
-thread limits (``OPENBLAS_NUM_THREADS`` and friends, set to cores // W) are in its environment before
-NumPy is first imported, and W workers never run more threads than there are cores. The workers share
-nothing but the storage; their lines reach the parent's ``log`` through pipes.
+Each worker is ``python -m trainlab.tune --config JSON --index K`` (the body is
+:func:`trainlab.tune.search.main`): a new interpreter, so the BLAS thread limits (``OPENBLAS_NUM_THREADS``
+and friends, set to cores // W) are in its environment before NumPy is first imported, and W workers
+never run more threads than there are cores. The workers share nothing but the storage; their lines reach
+the parent's ``log`` through pipes, and so does a worker's clear error (a line starting with
+:data:`ERROR_MARK`), which the parent raises as :class:`WorkerStoppedError`, once.
 
 A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into KeyboardInterrupt
 so that its running trial is recorded as failed, not left running.
+
+This module knows nothing of searches: it starts, watches and stops processes.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -24,12 +28,19 @@ from typing import IO, Any
 
 from trainlab.tune.config import SearchConfig
 
+ERROR_MARK = "trainlab-worker-error: "
+"""The start of the line in which a worker tells its parent the clear error that stopped it."""
+
 BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                   "NUMEXPR_NUM_THREADS")
 
 
 class WorkerError(RuntimeError):
-    """A worker process ended with an error (its traceback went to stderr)."""
+    """A worker process crashed (its traceback went to stderr)."""
+
+
+class WorkerStoppedError(ValueError):
+    """A worker stopped on a clear error (bad input, a failing storage): its one line."""
 
 
 def usable_cores() -> int:
@@ -51,16 +62,13 @@ def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] |
 
     ``dataset``: the dataset this process loaded (the workers load it, not ``config.dataset`` again).
     """
-    command = [sys.executable, "-m", "trainlab.tune.workers", "--parent", str(os.getpid()),
-               "--dataset", dataset, "--config", json.dumps(config.to_dict())]
+    command = [sys.executable, "-m", "trainlab.tune", "--parent", str(os.getpid()), "--dataset", dataset,
+               "--config", json.dumps(config.to_dict())]
     environment = worker_environment(config.workers)
-    processes = [
-        subprocess.Popen([*command, "--index", str(index)], env=environment, text=True,
-                         stdout=subprocess.PIPE if log else subprocess.DEVNULL)
-        for index in range(1, config.workers + 1)
-    ]
-    lock = threading.Lock()
-    readers = [threading.Thread(target=forward, args=(p.stdout, log, lock), daemon=True) for p in processes if log]
+    processes = [subprocess.Popen([*command, "--index", str(index)], env=environment, text=True,
+                                  stdout=subprocess.PIPE) for index in range(1, config.workers + 1)]
+    lock, errors = threading.Lock(), []
+    readers = [threading.Thread(target=forward, args=(p.stdout, log, lock, errors), daemon=True) for p in processes]
     for reader in readers:
         reader.start()
     try:
@@ -72,6 +80,8 @@ def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] |
     finally:
         for reader in readers:
             reader.join(timeout=5)
+    if errors:
+        raise WorkerStoppedError(errors[0])  # every worker of a full disk says the same: once is enough
     failed = [(index, p.returncode) for index, p in enumerate(processes, 1) if p.returncode != 0]
     if failed:
         codes = ", ".join(f"worker {index} exit code {code}" for index, code in failed)
@@ -79,11 +89,14 @@ def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] |
                           "Finished trials are kept: rerun with --resume to complete the search")
 
 
-def forward(stream: IO[str], log: Callable[[str], None], lock: threading.Lock) -> None:
-    """Pass each line a worker prints to ``log``, one line at a time."""
+def forward(stream: IO[str], log: Callable[[str], None] | None, lock: threading.Lock, errors: list[str]) -> None:
+    """Pass each line a worker prints to ``log``, one line at a time; collect its error line in ``errors``."""
     for line in stream:
         with lock:
-            log(line.rstrip("\n"))
+            if line.startswith(ERROR_MARK):
+                errors.append(line[len(ERROR_MARK):].rstrip("\n"))
+            elif log is not None:
+                log(line.rstrip("\n"))
 
 
 def stop(processes: Sequence[subprocess.Popen], seconds: float = 10.0) -> None:
@@ -102,8 +115,6 @@ def stop(processes: Sequence[subprocess.Popen], seconds: float = 10.0) -> None:
 def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGTERM this process when its parent dies; exit now if it already has."""
     if sys.platform.startswith("linux"):
-        import ctypes
-
         PR_SET_PDEATHSIG = 1
         with contextlib.suppress(OSError, AttributeError):  # without prctl a worker outlives a killed parent
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -111,29 +122,6 @@ def die_with_parent(parent: int) -> None:
         sys.exit(1)
 
 
-def _interrupt(signum: int, frame: Any) -> None:
+def interrupt(signum: int, frame: Any) -> None:
+    """A signal handler that interrupts the worker as Ctrl-C would (its running trial is marked failed)."""
     raise KeyboardInterrupt(f"signal {signum}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m trainlab.tune.workers",
-                                     description="one worker process of a trainlab search (started by run_search)")
-    parser.add_argument("--config", required=True, help="the SearchConfig as JSON")
-    parser.add_argument("--index", type=int, required=True, help="this worker's number, 1..W")
-    parser.add_argument("--parent", type=int, required=True, help="the pid of the process that started it")
-    parser.add_argument("--dataset", help="the dataset to load (the one the parent loaded)")
-    args = parser.parse_args(argv)
-    die_with_parent(args.parent)
-    signal.signal(signal.SIGTERM, _interrupt)
-    from trainlab.tune.search import run_worker  # after the signal set-up: importing takes a moment
-
-    try:
-        run_worker(SearchConfig.from_dict(json.loads(args.config)), args.index,
-                   log=lambda line: print(line, flush=True), dataset=args.dataset)
-    except KeyboardInterrupt:
-        return 130
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,203 @@
+"""AdaGrad's steps fade, RMSProp's do not (Deep Learning from Scratch 6.1.5, Hands-On ML 11.3.3-4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import trainlab as tl
+from trainlab.experiments.base import ExperimentConfig, Summary, option
+from trainlab.experiments.common import load_data, mlp, progress, smooth
+from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.landscapes import optimizer_path
+
+NAME = "adagrad-fade"
+TITLE = "AdaGrad's steps fade, RMSProp's do not"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)"
+FIGURE = ""
+DESCRIPTION = (
+    "AdaGrad divides η by √h, where h sums every squared gradient seen so far, so each parameter's "
+    "effective step η/(√h + ε) can only shrink; RMSProp lets h forget (h ← rho·h + (1 - rho)·g²), so the step "
+    "follows the recent gradients. Measured on the book's MNIST net (784-100x4-10 ReLU, He init, batches "
+    "of 128 drawn at random, 2000 iterations, η = 0.01 for every optimizer, the textbook's defaults): the "
+    "median effective step over all weights and the distance the weights travel per step, every 20 "
+    "steps, for AdaGrad and RMSProp with rho = 0.9, 0.99 and the notes' 0.5, over several seeds. And on "
+    "a long 2-D run: 1000 steps with η = 0.1 on the book's f(x, y) = x²/20 + y² from (-7, 2)."
+)
+
+OPTIMIZERS = ("adagrad", "rmsprop:0.9", "rmsprop:0.99", "rmsprop:0.5")
+
+
+def check_spec(spec: str) -> None:
+    """Only AdaGrad and RMSProp keep the h whose effective step is measured."""
+    name, _, rho = spec.partition(":")
+    if name not in ("adagrad", "rmsprop") or (rho and not 0 <= float(rho) < 1) or (name == "adagrad" and rho):
+        raise ValueError("use adagrad or rmsprop:rho with 0 <= rho < 1")
+
+
+@dataclass
+class Config(ExperimentConfig):
+    optimizers: tuple[str, ...] = option(OPTIMIZERS, check=check_spec)  # "adagrad" or "rmsprop:ρ"
+    hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    iterations: int = option(2000, ge=1)
+    record_every: int = option(20, ge=1)
+    repeats: int = option(3, ge=1)
+    final_window: int = option(100, ge=1)
+    lr_2d: float = option(0.1, gt=0)
+    steps_2d: int = option(1000, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
+
+    QUICK: ClassVar[dict[str, Any]] = dict(hidden=(32, 32), iterations=200, record_every=20, repeats=2,
+                                           final_window=40, steps_2d=300, train_samples=2000, test_samples=500)
+
+
+@dataclass
+class Run:
+    optimizer: str
+    seed: int
+    steps: list[int]  # when the measurements below were taken
+    median_step: list[float]  # median over all weights of η/(√h + ε)
+    travel: list[float]  # ‖θ_now - θ_before‖ / record_every: the distance moved per step
+    step_loss: list[float]
+    final_loss: float
+    test_accuracy: float
+
+
+@dataclass
+class Result:
+    dataset: str
+    note: str
+    iterations: int
+    lr: float
+    lr_2d: float
+    optimizers: list[str]
+    runs: list[Run]
+    paths: list[list[list[float]]]  # [optimizer][step] the (x, y) of the 2-D run
+
+
+def make_optimizer(spec: str, lr: float) -> tl.Optimizer:
+    name, _, rho = spec.partition(":")
+    return tl.get_optimizer(name, lr=lr, **({"rho": float(rho)} if rho else {}))
+
+
+def label(spec: str) -> str:
+    name, _, rho = spec.partition(":")
+    return "AdaGrad" if name == "adagrad" else f"RMSProp rho={rho}" if rho else name
+
+
+def median_step(optimizer: tl.Optimizer) -> float:
+    """The median over every parameter entry of η/(√h + ε), h the optimizer's sum (or average) of g²."""
+    h = np.concatenate([state["h"].ravel() for state in optimizer.state.values()])
+    return float(np.median(optimizer.lr / (np.sqrt(h) + optimizer.eps)))
+
+
+def train(spec: str, seed: int, config: Config, data) -> Run:
+    """The textbook's loop (a batch drawn at random, gradient, update), measured every ``record_every`` steps."""
+    model = mlp(config.hidden, init="he_normal", seed=seed)
+    optimizer, params = make_optimizer(spec, config.lr), model.params
+    batches = np.random.default_rng(seed)
+    steps, medians, travel, losses = [], [], [], []
+    before = np.concatenate([p.ravel() for p in params.values()])
+    for step in range(1, config.iterations + 1):
+        index = batches.choice(len(data.x_train), config.batch_size)
+        optimizer.update(params, model.gradient(data.x_train[index], data.y_train[index]))
+        losses.append(float(model.last_loss))
+        if step % config.record_every == 0 or step == config.iterations:
+            after = np.concatenate([p.ravel() for p in params.values()])
+            travel.append(float(np.linalg.norm(after - before)) / (step - (steps[-1] if steps else 0)))
+            steps.append(step)
+            medians.append(median_step(optimizer))
+            before = after
+    final = float(np.mean(losses[-config.final_window:]))
+    return Run(spec, seed, steps, medians, travel, losses, final, model.accuracy(data.x_test, data.y_test))
+
+
+def run(config: Config) -> Result:
+    data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
+    runs = [train(spec, seed, config, data)
+            for seed in progress(seeds(config.seed, config.repeats), "seeds") for spec in config.optimizers]
+    paths = [optimizer_path(make_optimizer(spec, config.lr_2d), config.steps_2d).tolist()
+             for spec in config.optimizers]
+    return Result(data.name, data.note, config.iterations, config.lr, config.lr_2d, list(config.optimizers), runs,
+                  paths)
+
+
+# -- summary ------------------------------------------------------------------------------------------------
+def runs_of(result: Result, spec: str) -> list[Run]:
+    return [r for r in result.runs if r.optimizer == spec]
+
+
+def growth(run: Run) -> float:
+    """The median effective step at the end over that at the first measurement (< 1: it faded)."""
+    return run.median_step[-1] / run.median_step[0]
+
+
+def distance(path: list[list[float]], step: int) -> float:
+    return float(np.hypot(*path[min(step, len(path) - 1)]))
+
+
+def summarize(result: Result) -> Summary:
+    rows, conclusions = [], []
+    for spec, path in zip(result.optimizers, result.paths, strict=True):
+        runs = runs_of(result, spec)
+        rows.append([label(spec), Spread.of([growth(r) for r in runs]).text(3),
+                     Spread.of([r.travel[-1] / r.travel[0] for r in runs]).text(3),
+                     Spread.of([r.final_loss for r in runs]).text(), Spread.of([r.test_accuracy for r in runs]).text(),
+                     distance(path, 100), distance(path, len(path) - 1)])
+    growths = {spec: np.mean([growth(r) for r in runs_of(result, spec)]) for spec in result.optimizers}
+    conclusions.append(
+        f"Over {result.iterations} steps on {result.dataset} the median effective step η/(√h + ε) ended at "
+        + ", ".join(f"{growths[s]:.3g} times its value at step {result.runs[0].steps[0]} with {label(s)}"
+                    for s in result.optimizers) + " (mean over seeds)."
+    )
+    faded = [label(s) for s in result.optimizers if growths[s] < 1]
+    if faded:
+        conclusions.append(f"Only {', '.join(faded)} ended with smaller effective steps than it started with."
+                           if len(faded) < len(result.optimizers) else "Every optimizer's effective step shrank.")
+    steps_2d = len(result.paths[0]) - 1
+    conclusions.append(
+        f"On x²/20 + y² with η = {result.lr_2d:g} the distance to the minimum after {steps_2d} steps was "
+        + ", ".join(f"{distance(p, steps_2d):.3g} with {label(s)}" for s, p in zip(result.optimizers, result.paths,
+                                                                                    strict=True)) + "."
+    )
+    if "adagrad" in result.optimizers:
+        adagrad = [r.final_loss for r in runs_of(result, "adagrad")]
+        for spec in (s for s in result.optimizers if s != "adagrad"):
+            conclusions.append(compare("AdaGrad", adagrad, label(spec), [r.final_loss for r in runs_of(result, spec)],
+                                       f"Training loss (mean of the last steps) after {result.iterations} steps",
+                                       higher_is_better=False))
+    notes = [result.note] if result.note else []
+    headers = ["optimizer", "effective step: last / first", "distance per step: last / first", "final loss",
+               "test accuracy", "2-D distance after 100 steps", f"after {steps_2d} steps"]
+    return Summary(headers, rows, conclusions, notes)
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    figure, axes = plt.subplots(1, 4, figsize=(20, 4.6))
+    for index, spec in enumerate(result.optimizers):
+        runs = runs_of(result, spec)
+        style = dict(color=f"C{index}", label=label(spec))
+        axes[0].loglog(runs[0].steps, np.mean([r.median_step for r in runs], axis=0), **style)
+        axes[1].loglog(runs[0].steps, np.mean([r.travel for r in runs], axis=0), **style)
+        axes[2].plot(smooth(np.mean([r.step_loss for r in runs], axis=0), 51), **style)
+        path = np.array(result.paths[index])
+        axes[3].plot(path[:, 0], path[:, 1], marker=".", markersize=2, linewidth=0.8, **style)
+    axes[0].set(xlabel="step", ylabel="median η/(√h + ε)", title="Effective step size (mean over seeds)")
+    axes[1].set(xlabel="step", ylabel="‖Δθ‖ per step", title="Distance the weights travel per step")
+    axes[2].set(xlabel="step", ylabel="training loss (smoothed)", title=f"Loss on {result.dataset}, η = {result.lr:g}",
+                ylim=(0, 2.5))
+    x, y = np.meshgrid(np.linspace(-8, 8, 200), np.linspace(-3, 3, 120))
+    axes[3].contour(x, y, x**2 / 20 + y**2, levels=12, colors="0.8", linewidths=0.6)
+    axes[3].set(xlabel="x", ylabel="y", title=f"{len(result.paths[0]) - 1} steps on x²/20 + y², η = {result.lr_2d:g}")
+    for ax in axes:
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=8)
+    figure.tight_layout()
+    return {"adagrad_fade": figure}

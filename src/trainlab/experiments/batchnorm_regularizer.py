@@ -1,0 +1,196 @@
+"""Batch norm as a regularizer and as a speed-up (Deep Learning from Scratch 6.3.1, Hands-On ML 11.1.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from trainlab.experiments.base import ExperimentConfig, Summary, option
+from trainlab.experiments.common import hold_out, load_data, mlp, progress
+from trainlab.experiments.noise import Spread, compare, order, seeds
+
+NAME = "batchnorm-regularizer"
+TITLE = "Batch norm as a regularizer and as a speed-up"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.3.1 Batch normalization (and Hands-On ML 11.1.3)"
+FIGURE = ""
+DESCRIPTION = (
+    "Two claims about batch normalization. As a regularizer (Deep Learning from Scratch 6.3.1, its third "
+    "advantage; Hands-On ML 11.1.3): the book's overfitting setup, the 784-100x6-10 ReLU net (He init) "
+    "trained on 300 images by SGD (η = 0.01, batches of 100 drawn at random) for 201 epochs, with and "
+    "without a BatchNorm layer before every activation; the train-test accuracy gap is measured every 10 "
+    "epochs on all test images. As a speed-up (Hands-On ML 11.1.3): the 784-100x4-10 ReLU net on the "
+    "full training set (SGD, η = 0.01, batches of 128, up to 10 epochs), with and without batch norm: "
+    "the epochs needed to reach 95% accuracy on the last 5,000 training images, held out. Several seeds."
+)
+
+
+@dataclass
+class Config(ExperimentConfig):
+    small_samples: int = option(300, ge=1)
+    small_hidden: tuple[int, ...] = option((100,) * 6, ge=1)
+    small_epochs: int = option(201, ge=1)
+    small_batch: int = option(100, ge=1)
+    eval_every: int = option(10, ge=1)
+    hidden: tuple[int, ...] = option((100,) * 4, ge=1)
+    lr: float = option(0.01, gt=0)
+    batch_size: int = option(128, ge=1)
+    epochs: int = option(10, ge=1)
+    target: float = option(0.95, gt=0, lt=1)
+    validation_samples: int = option(5000, ge=1)
+    repeats: int = option(3, ge=1)
+    train_samples: int | None = option(None, ge=1, meaning="the whole training set")
+    test_samples: int | None = option(None, ge=1, meaning="the whole test set")
+
+    QUICK: ClassVar[dict[str, Any]] = dict(small_samples=100, small_hidden=(32,) * 3, small_epochs=21, eval_every=5,
+                                           hidden=(32, 32), epochs=3, target=0.6, validation_samples=300, repeats=2,
+                                           train_samples=1800, test_samples=500)
+
+
+@dataclass
+class Run:
+    batchnorm: bool
+    seed: int
+    train_accuracy: list[float]  # the 300-image net, every eval_every epochs (epoch 0 first)
+    test_accuracy: list[float]
+    val_accuracy: list[float]  # the full-data net, after each epoch
+    epochs_to_target: int | None  # None: never reached
+
+
+@dataclass
+class Result:
+    dataset: str
+    note: str
+    small_samples: int
+    small_epochs: int
+    eval_every: int
+    epochs: int
+    target: float
+    runs: list[Run]
+
+
+def overfit(batchnorm: bool, seed: int, config: Config, data) -> tuple[list[float], list[float]]:
+    x, y = data.x_train[: config.small_samples], data.y_train[: config.small_samples]
+    model = mlp(config.small_hidden, init="he_normal", batchnorm=batchnorm, seed=seed).compile("sgd", lr=config.lr)
+    train, test = [model.accuracy(x, y)], [model.accuracy(data.x_test, data.y_test)]
+    for done in range(0, config.small_epochs, config.eval_every):
+        model.fit(x, y, epochs=min(config.eval_every, config.small_epochs - done), batch_size=config.small_batch,
+                  sampling="iid", evaluate_train=False, verbose=0)
+        train.append(model.accuracy(x, y))
+        test.append(model.accuracy(data.x_test, data.y_test))
+    return train, test
+
+
+def speed(batchnorm: bool, seed: int, config: Config, data) -> list[float]:
+    x_train, y_train, x_valid, y_valid = hold_out(data.x_train, data.y_train, config.validation_samples)
+    model = mlp(config.hidden, init="he_normal", batchnorm=batchnorm, seed=seed).compile("sgd", lr=config.lr)
+    history = model.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size, evaluate_train=False,
+                        validation_data=(x_valid, y_valid), verbose=0)
+    return list(history["val_accuracy"])
+
+
+def train(batchnorm: bool, seed: int, config: Config, data) -> Run:
+    train_accuracy, test_accuracy = overfit(batchnorm, seed, config, data)
+    val = speed(batchnorm, seed, config, data)
+    reached = next((epoch + 1 for epoch, a in enumerate(val) if a >= config.target), None)
+    return Run(batchnorm, seed, train_accuracy, test_accuracy, val, reached)
+
+
+def run(config: Config) -> Result:
+    data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
+    runs = [train(batchnorm, seed, config, data)
+            for seed in progress(seeds(config.seed, config.repeats), "seeds") for batchnorm in (False, True)]
+    return Result(data.name, data.note, config.small_samples, config.small_epochs, config.eval_every, config.epochs,
+                  config.target, runs)
+
+
+def runs_of(result: Result, batchnorm: bool) -> list[Run]:
+    return [r for r in result.runs if r.batchnorm == batchnorm]
+
+
+def gaps(result: Result, batchnorm: bool) -> list[float]:
+    return [r.train_accuracy[-1] - r.test_accuracy[-1] for r in runs_of(result, batchnorm)]
+
+
+def label(batchnorm: bool) -> str:
+    return "with batch norm" if batchnorm else "without batch norm"
+
+
+def speed_conclusion(result: Result) -> str:
+    """Epochs to the target; a run that never reached it counts as epochs + 1 (said so)."""
+    counts = {bn: [r.epochs_to_target or result.epochs + 1 for r in runs_of(result, bn)] for bn in (False, True)}
+    missed = {bn: sum(r.epochs_to_target is None for r in runs_of(result, bn)) for bn in (False, True)}
+    text = compare(label(True), counts[True], label(False), counts[False],
+                   f"Epochs to {result.target:.0%} validation accuracy", higher_is_better=False, digits=1)
+    if any(missed.values()):
+        text += (f" Runs that never reached it within {result.epochs} epochs (counted as {result.epochs + 1}): "
+                 f"{missed[True]} with and {missed[False]} without batch norm.")
+    return text
+
+
+def regularizer_verdict(result: Result) -> str:
+    tests = {bn: [r.test_accuracy[-1] for r in runs_of(result, bn)] for bn in (False, True)}
+    gap_order, test_order = order(gaps(result, True), gaps(result, False)), order(tests[True], tests[False])
+    if gap_order < 0 and test_order >= 0:
+        return "Batch norm acted as a regularizer here: a smaller gap, and test accuracy no lower."
+    if gap_order < 0:
+        return "The gap is smaller with batch norm only because the net fits its training images less well."
+    if gap_order > 0:
+        return "Unlike the book's claim, the gap is larger with batch norm in this setting."
+    return "The gaps differ by less than the seed-to-seed noise: no regularizing effect is shown here."
+
+
+def summarize(result: Result) -> Summary:
+    rows = []
+    for bn in (False, True):
+        runs = runs_of(result, bn)
+        reached = [r.epochs_to_target for r in runs if r.epochs_to_target is not None]
+        rows.append([label(bn), Spread.of([r.train_accuracy[-1] for r in runs]).text(),
+                     Spread.of([r.test_accuracy[-1] for r in runs]).text(), Spread.of(gaps(result, bn)).text(),
+                     Spread.of(reached).text(1) if reached else "never",
+                     f"{len(reached)}/{len(runs)}", Spread.of([r.val_accuracy[-1] for r in runs]).text()])
+    conclusions = [
+        compare(label(True), gaps(result, True), label(False), gaps(result, False),
+                f"Train-test gap after {result.small_epochs} epochs on {result.small_samples} images",
+                higher_is_better=False),
+        compare(label(True), [r.test_accuracy[-1] for r in runs_of(result, True)], label(False),
+                [r.test_accuracy[-1] for r in runs_of(result, False)],
+                f"Test accuracy of the net trained on {result.small_samples} images"),
+        regularizer_verdict(result),
+        speed_conclusion(result),
+    ]
+    notes = [result.note] if result.note else []
+    return Summary(["", f"train acc. ({result.small_samples} images)", "test acc.", "gap",
+                    f"epochs to {result.target:.0%}", "runs reaching it", f"val. acc. after {result.epochs} epochs"],
+                   rows, conclusions, notes)
+
+
+def plot(result: Result) -> dict[str, plt.Figure]:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6))
+    for index, bn in enumerate((False, True)):
+        runs = runs_of(result, bn)
+        ticks = np.arange(len(runs[0].train_accuracy)) * result.eval_every
+        ticks[-1] = result.small_epochs
+        color = f"C{index}"
+        left.plot(ticks, np.mean([r.train_accuracy for r in runs], axis=0), color=color, linestyle="--",
+                  label=f"train, {label(bn)}")
+        left.plot(ticks, np.mean([r.test_accuracy for r in runs], axis=0), color=color, label=f"test, {label(bn)}")
+        epochs = np.arange(1, result.epochs + 1)
+        curves = np.array([r.val_accuracy for r in runs])
+        right.plot(epochs, curves.mean(axis=0), color=color, marker="os"[index], label=label(bn))
+        right.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2)
+    right.axhline(result.target, color="0.5", linestyle=":", linewidth=1)
+    left.set(xlabel="epoch", ylabel="accuracy (mean over seeds)", ylim=(0, 1.02),
+             title=f"Regularizer? {result.small_samples} training images")
+    right.set(xlabel="epoch", ylabel="validation accuracy (mean, range over seeds)",
+              title="Speed-up? The full training set")
+    right.set_xticks(np.arange(1, result.epochs + 1))
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    figure.suptitle(f"Batch normalization on {result.dataset}")
+    figure.tight_layout()
+    return {"batchnorm_regularizer": figure}
