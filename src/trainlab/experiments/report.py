@@ -110,7 +110,8 @@ def placement(run: Run) -> tuple[str, str, str]:
 
 
 def entries(runs: Iterable[Run]) -> list[Entry]:
-    """The runs grouped by experiment, in the chapters' order (searches last), the run to show first."""
+    """The runs grouped by experiment and by book, in the chapters' order (searches last), the run to show first
+    in each group."""
     grouped: dict[str, Entry] = {}
     for run in runs:
         key, book, source = placement(run)
@@ -121,7 +122,13 @@ def entries(runs: Iterable[Run]) -> list[Entry]:
         entry.runs = [shown, *sorted((r for r in entry.runs if r is not shown), key=lambda r: r.started,
                                      reverse=True)]
     order = {name: i for i, name in enumerate(list_experiments())}
-    return sorted(grouped.values(), key=lambda e: (e.book == SEARCHES, order.get(e.key, len(order)), e.key))
+    chapters = sorted(grouped.values(), key=lambda e: (order.get(e.key, len(order)), e.key))
+    return sorted(chapters, key=lambda e: book_rank(e.book, [entry.book for entry in chapters]))
+
+
+def book_rank(book: str, books: list[str]) -> tuple[int, int]:
+    """Books in the order their first experiment comes in the chapters; the unplaced ones, then searches, last."""
+    return (book == OTHER) + 2 * (book == SEARCHES), books.index(book)
 
 
 def build_report(root: str | Path = "runs", out: str | Path | None = None, *, all_runs: bool = False,
