@@ -11,11 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+import trainlab as tl
 from trainlab.activations import Sigmoid
 from trainlab.experiments import get_experiment
 from trainlab.experiments.common import load_data
 from trainlab.experiments.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
-from trainlab.experiments.optimizers import train_optimizers
+from trainlab.experiments.optimizers import train
 from trainlab.gradcheck import every_layer_model
 
 NAMES = ["two-layer-net", "gradient-check", "optimizers", "optimizer-table", "init-histograms", "init-compare"]
@@ -53,35 +54,43 @@ def test_summaries_have_rows_of_the_header_width_and_full_sentences(quick):
         assert summary.conclusions and all(line.endswith(".") for line in summary.conclusions), name
 
 
-def test_runs_on_the_fallback_data_say_so(quick):
-    for name in ["two-layer-net", "gradient-check", "optimizers", "optimizer-table", "init-compare"]:
-        _, _, result, summary = quick[name]
-        if result.dataset == "mnist-mini":
-            assert result.note and summary.notes == [result.note], name
-            assert "mnist-mini" in result.note
+def test_quick_runs_say_which_settings_they_changed(quick):
+    for name in ["two-layer-net", "optimizers", "optimizer-table", "init-compare"]:
+        _, config, result, summary = quick[name]
+        assert result.dataset == "mnist-mini", name
+        note = summary.notes[-1]
+        assert note.startswith("This run changed the full-size settings") and "dataset mnist-mini (full size: mnist)" \
+            in note, name
+        assert f"iterations {config.iterations} (full size: " in note, name
 
 
 # -- two-layer-net --------------------------------------------------------------------------------------------
-def test_two_layer_net_keeps_the_book_settings():
+def test_two_layer_net_keeps_the_book_settings_in_both_chapters_forms():
     config = get_experiment("two-layer-net").Config()
-    assert (config.hidden, config.activation, config.init_std) == (50, "sigmoid", 0.01)
-    assert (config.lr, config.batch_size, config.iterations) == (0.1, 100, 10000)
+    assert (config.activations, config.hidden, config.init_std) == (("sigmoid", "relu"), 50, 0.01)
+    assert (config.lr, config.batch_size, config.iterations, config.dataset) == (0.1, 100, 10000, "mnist")
+    assert config.train_samples is None and config.test_samples is None  # all 60,000 / 10,000 images
 
 
 def test_two_layer_net_learns_and_train_and_test_accuracy_track_each_other(quick):
     _, config, result, summary = quick["two-layer-net"]
-    assert len(result.step_loss) == config.iterations
+    assert [r.activation for r in result.runs] == ["sigmoid", "relu"]
     per_epoch = result.iterations_per_epoch
     assert per_epoch == math.ceil(result.train_samples / config.batch_size)
-    assert result.epochs == list(range(1, math.ceil(config.iterations / per_epoch) + 1))
-    assert len(result.train_accuracy) == len(result.test_accuracy) == len(result.epochs)
-    assert all(0 <= a <= 1 for a in result.train_accuracy + result.test_accuracy)
-    assert result.step_loss[0] == pytest.approx(math.log(10), abs=0.05)  # tiny weights: a uniform guess
-    assert np.mean(result.step_loss[-20:]) < result.step_loss[0] - 0.5
-    assert result.train_accuracy[-1] > 0.5 and result.test_accuracy[-1] > 0.5
-    assert max(abs(a - b) for a, b in zip(result.train_accuracy, result.test_accuracy, strict=True)) < 0.05
-    assert "tracked each other" in conclusions(summary)
-    assert summary.rows[-1][1] == config.iterations
+    for r in result.runs:
+        assert len(r.step_loss) == config.iterations and r.status == "completed"
+        assert r.epochs == list(range(1, math.ceil(config.iterations / per_epoch) + 1))
+        assert len(r.train_accuracy) == len(r.test_accuracy) == len(r.epochs)
+        assert r.step_loss[0] == pytest.approx(math.log(10), abs=0.05)  # tiny weights: a uniform guess
+        assert np.mean(r.step_loss[-20:]) < r.step_loss[0] - 0.5
+        assert r.test_accuracy[-1] > 0.5
+        assert max(abs(a - b) for a, b in zip(r.train_accuracy, r.test_accuracy, strict=True)) < 0.05
+    sigmoid, relu = result.runs
+    assert relu.test_accuracy[-1] > sigmoid.test_accuracy[-1]  # chapter 5's ReLU net learns faster at η = 0.1
+    text = conclusions(summary)
+    assert text.count("so, as in the book, the net generalises") == 2
+    assert "the ReLU net's final test accuracy was higher than the sigmoid net's" in text
+    assert "one seed, so the noise is unknown" in text
 
 
 # -- gradient-check -------------------------------------------------------------------------------------------
@@ -117,38 +126,81 @@ def test_optimizers_keeps_the_book_settings():
     rates = dict(zip(config.optimizers, config.learning_rates, strict=True))
     assert {k: rates[k] for k in ("sgd", "momentum", "adagrad", "adam")} == {
         "sgd": 0.01, "momentum": 0.01, "adagrad": 0.01, "adam": 0.001}
+    assert rates["nadam"] == rates["adam"]  # Nadam against Adam compares the update rules alone
     assert (config.hidden, config.batch_size, config.iterations) == ((100, 100, 100, 100), 128, 2000)
+    assert config.seeds >= 3 and config.train_samples is None
 
 
 def test_optimizers_curves_start_alike_and_sgd_is_the_slowest(quick):
     _, config, result, summary = quick["optimizers"]
     assert result.optimizers == list(config.optimizers)
-    assert all(len(losses) == config.iterations for losses in result.step_loss)
-    assert result.status == ["completed"] * len(config.optimizers)
-    assert len({losses[0] for losses in result.step_loss}) == 1  # same weights, same first batch
-    for losses, final in zip(result.step_loss, result.final_loss, strict=True):
-        assert final == pytest.approx(np.mean(losses[-config.final_window:]))
-    assert all(0 <= a <= 1 for a in result.test_accuracy)
-    finals = dict(zip(result.optimizers, result.final_loss, strict=True))
-    assert finals["sgd"] > max(finals[name] for name in ("momentum", "adagrad", "adam"))
-    assert "SGD was the slowest of the book's four" in conclusions(summary)
+    assert [(r.optimizer, r.seed) for r in result.runs] == [(o, s) for s in (0, 1) for o in config.optimizers]
+    for r in result.runs:
+        assert len(r.loss_before) == len(r.loss_after) == config.iterations and r.status == "completed"
+        assert 0 <= r.test_accuracy <= 1
+    for seed in (0, 1):  # same weights, same first batch
+        assert len({r.loss_before[0] for r in result.runs if r.seed == seed}) == 1
+    # after its update a batch's loss is lower than before it, on average
+    assert all(np.mean(r.loss_after) < np.mean(r.loss_before) for r in result.runs)
+    for name in config.optimizers:
+        assert result.finals(name) == pytest.approx([np.mean(r.loss_after[-config.final_window:])
+                                                     for r in result.of(name)])
+    assert np.mean(result.finals("sgd")) > max(np.mean(result.finals(n)) for n in ("momentum", "adagrad", "adam"))
+    assert "As in the book, SGD was the slowest of its four" in conclusions(summary)
     assert len(summary.rows) == len(config.optimizers)
 
 
-def test_train_optimizers_gives_each_optimizer_the_same_batches(offline):
-    data = load_data("mnist", train_samples=500, test_samples=100)
-    runs = train_optimizers(data, ["sgd", "sgd", "adam"], [0.01, 0.01, 0.001], hidden=[20], iterations=12,
-                            batch_size=32, seed=3)
-    assert runs[0].step_loss == runs[1].step_loss  # same optimizer, same weights, same batches
-    assert runs[0].step_loss[0] == runs[2].step_loss[0] and runs[0].step_loss[1:] != runs[2].step_loss[1:]
-    with pytest.raises(ValueError, match="same length"):
-        train_optimizers(data, ["sgd"], [0.1, 0.2], hidden=[5], iterations=1, batch_size=8, seed=0)
+def test_train_records_the_loss_before_and_after_each_update_like_the_books_loop(offline):
+    """The losses of ``train`` are those of a hand-written loop: the batch's loss, update, the batch's loss again."""
+    data = load_data("mnist-mini", train_samples=500, test_samples=100)
+    run = train(data, "adam", 0.001, hidden=[20], iterations=5, batch_size=32, seed=3)
+    model = tl.mlp([20], seed=3)
+    optimizer = tl.get_optimizer("adam", lr=0.001)
+    before, after = [], []
+    for index in np.random.default_rng(3).integers(0, 500, size=(5, 32)):
+        x, t = data.x_train[index], data.y_train[index]
+        before.append(model.loss(x, t))
+        optimizer.update(model.params, model.gradient(x, t))
+        after.append(model.loss(x, t))
+    assert run.loss_before == pytest.approx(before, rel=1e-6) and run.loss_after == pytest.approx(after, rel=1e-6)
+    again = train(data, "sgd", 0.01, hidden=[20], iterations=5, batch_size=32, seed=3)
+    assert again.loss_before[0] == run.loss_before[0] and again.loss_before[1:] != run.loss_before[1:]
+
+
+def fake_optimizers_result(finals: dict[str, tuple[list[float], list[float]]], accuracy: float = 0.9):
+    """An optimizers Result whose runs have constant losses: per optimizer (after, before) per seed."""
+    module = get_experiment("optimizers")
+    runs = [module.Run(name, 0.01, seed, "completed", [b] * 10, [a] * 10, accuracy)
+            for name, (after, before) in finals.items() for seed, (a, b) in enumerate(zip(after, before, strict=True))]
+    return module.Result("mnist", "", list(finals), [0.01] * len(finals), [10], 10, 8, 5, 3, [], runs)
+
+
+def test_optimizers_summary_says_when_the_measure_flips_the_ranking():
+    module = get_experiment("optimizers")
+    result = fake_optimizers_result({"adagrad": ([0.10, 0.11, 0.12], [0.30, 0.31, 0.32]),
+                                     "adam": ([0.20, 0.21, 0.22], [0.20, 0.21, 0.22])})
+    text = conclusions(module.summarize(result))
+    assert "By the book's measure (the batch's loss after the update), AdaGrad ended below Adam in 3 of 3" in text
+    assert "Measured before the update (on a batch the net has not trained on), Adam ended below AdaGrad in 3 of 3" \
+        in text
+    assert "the ranking of AdaGrad and Adam flips with the moment the loss is measured" in text
+
+
+def test_optimizers_summary_never_ranks_an_absurd_finite_loss():
+    module = get_experiment("optimizers")
+    result = fake_optimizers_result({"sgd": ([1e30] * 2, [1e30] * 2), "momentum": ([0.3, 0.31], [0.3, 0.31]),
+                                     "adagrad": ([0.1, 0.11], [0.1, 0.11]), "adam": ([0.2, 0.21], [0.2, 0.21])})
+    summary = module.summarize(result)
+    text = conclusions(summary)
+    assert "SGD (η = 0.01) did not learn: its final loss was 1e+30 (blown up)" in text
+    assert "SGD was the slowest" not in text and "SGD" not in text.split("did not learn")[1]
+    assert summary.rows[0][2] == "1e+30 (blown up)"
 
 
 # -- optimizer-table ------------------------------------------------------------------------------------------
 def test_optimizer_table_measures_speed_and_quality_of_each_optimizer(quick):
     _, config, result, summary = quick["optimizer-table"]
-    n, seeds = len(config.optimizers), config.repeats
+    n, seeds = len(config.optimizers), config.seeds
     assert result.seeds == [config.seed + i for i in range(seeds)]
     assert len(result.reached) == n and all(len(per) == len(config.targets) for per in result.reached)
     assert all(len(per_seed) == seeds for per in result.reached for per_seed in per)
@@ -165,6 +217,7 @@ def test_optimizer_table_measures_speed_and_quality_of_each_optimizer(quick):
     assert times["sgd"] is None or times["sgd"] == max(t for t in times.values() if t is not None)
     assert result.speed_stars[result.optimizers.index("sgd")] == "★"
     assert len(summary.rows) == n and "agree with Hands-On ML's table" in conclusions(summary)
+    assert "AdaGrad one star for quality" in conclusions(summary)  # the book's ★ is about long runs
 
 
 def test_optimizer_table_star_rules():
@@ -220,34 +273,47 @@ def test_init_histograms_show_the_books_pictures(quick):
 def test_init_compare_he_below_xavier_below_a_net_that_does_not_learn(quick):
     _, config, result, summary = quick["init-compare"]
     assert result.labels == ["std=0.01", "Xavier", "He"]
-    assert all(len(losses) == config.iterations for losses in result.step_loss)
-    finals = dict(zip(result.labels, result.final_loss, strict=True))
-    assert finals["He"] < finals["Xavier"] < finals["std=0.01"]
-    assert finals["std=0.01"] == pytest.approx(math.log(10), abs=0.05)
+    assert all(len(r.loss_after) == config.iterations for r in result.runs)
+    means = {label: np.mean(result.finals(label)) for label in result.labels}
+    assert means["He"] < means["Xavier"] < means["std=0.01"]
+    assert means["std=0.01"] == pytest.approx(math.log(10), abs=0.05)
     text = conclusions(summary)
-    assert "As in the book" in text and "With std=0.01 the net did not learn" in text
-    assert all(0 <= a <= 1 for a in result.test_accuracy)
+    assert "As in the book, He ended below Xavier" in text and "With std=0.01 the net did not learn" in text
+    assert "beyond the seed-to-seed noise" in text
 
 
-# -- settings that fail -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "changes"), [
-    ("optimizers", {"optimizers": ("sgd", "adam"), "learning_rates": (5.0, 0.001)}),
-    ("optimizer-table", {"optimizers": ("sgd", "adam"), "learning_rates": (5.0, 0.001), "repeats": 1}),
-    ("init-compare", {"lr": 5.0}),
-])
-def test_a_diverging_run_is_reported_not_raised(offline, name, changes):
-    module = get_experiment(name)
-    config = module.Config(iterations=40, final_window=10, train_samples=600, test_samples=200, **changes)
-    result = module.run(config)
-    summary = module.summarize(result)
-    assert "diverged" in conclusions(summary) and all(line.endswith(".") for line in summary.conclusions)
-    assert any("diverged" in str(cell) for row in summary.rows for cell in row)
-    for figure in module.plot(result).values():
-        plt.close(figure)
+# -- the shared words for results ----------------------------------------------------------------------------------
+def test_comparisons_weigh_differences_against_the_seed_to_seed_noise():
+    from trainlab.experiments.common import compare, mean_sd, paired, pm
+
+    assert mean_sd([1.0, 2.0, 3.0]) == (2.0, 1.0) and mean_sd([5.0]) == (5.0, 0.0)
+    c = compare([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])  # difference -3, noise 2·√(1/3 + 1/3) = 1.633
+    assert c.difference == -3 and c.noise == pytest.approx(2 * math.sqrt(2 / 3)) and c.real and c.sign == -1
+    assert c.words() == "-3, beyond the seed-to-seed noise of ±1.6"
+    level = compare([1.0, 2.0, 3.0], [1.5, 2.5, 3.5])
+    assert not level.real and level.sign == 0 and level.relation("above", "below", "level") == "level"
+    one = compare([1.0], [2.0])
+    assert not one.real and one.sign == -1 and "one seed, so the noise is unknown" in one.words()
+    p = paired([0.91, 0.92, 0.93], [0.90, 0.905, 0.92])  # differences 0.01, 0.015, 0.01
+    assert p.difference == pytest.approx(0.011667, abs=1e-6) and p.real
+    assert pm([0.5, 0.7]) == "0.6 ± 0.14" and pm([0.9]) == "0.9" and pm([0.91, 0.93], 4, percent=True) == \
+        "92.00 ± 1.41 %" and pm([math.inf, 1.0]) == "diverged"
 
 
-def test_a_net_that_does_not_learn_is_not_said_to_generalise(offline):
-    module = get_experiment("two-layer-net")
-    result = module.run(module.Config(iterations=100, lr=100.0, train_samples=1000, test_samples=200))
-    text = conclusions(module.summarize(result))
-    assert "did not learn" in text and "tracked each other" not in text
+def test_learned_and_loss_words_never_praise_an_absurd_loss():
+    from trainlab.experiments.common import learned, learned_accuracy, learned_loss, loss_text
+
+    assert learned_loss(0.3) and not learned_loss(2.2) and not learned_loss(math.nan) and not learned_loss(1e30)
+    assert learned(2.2, 0.35) and not learned(2.2, 0.15) and not learned(1e30, 0.9) and not learned(math.inf, 0.9)
+    assert learned_accuracy(0.2) and not learned_accuracy(0.19)
+    assert loss_text(0.1234) == "0.123" and loss_text(math.nan) == "diverged" and loss_text(1e30) == "1e+30 (blown up)"
+
+
+def test_departures_name_every_changed_setting_with_its_full_size_value():
+    from trainlab.experiments.common import departures, settings_note
+
+    module = get_experiment("optimizers")
+    config = module.Config().quick()
+    assert departures(module.Config(seed=4)) == [] and settings_note([]) == []
+    assert departures(config) == ["dataset mnist-mini (full size: mnist)", "iterations 150 (full size: 2000)",
+                                  "seeds 2 (full size: 3)", "final_window 20 (full size: 100)"]

@@ -425,3 +425,13 @@ def test_amsgrad_keeps_v_max_in_its_state_and_it_loads():
         np.testing.assert_array_equal(continued[key], expected[key])
     with pytest.raises(ValueError, match="unexpected key 'W/v_max'"):
         tl.Adam().load_state_dict({**state, "config": {**state["config"], "amsgrad": False}})
+
+
+def test_amsgrad_switched_on_between_updates_starts_its_v_max():
+    params, grads = {"w": np.zeros(3)}, {"w": np.array([1.0, -2.0, 0.5])}
+    optimizer = tl.Adam(lr=0.1)
+    optimizer.update(params, grads)
+    optimizer.amsgrad = True
+    optimizer.update(params, grads)
+    v = optimizer.state["w"]["v"]
+    np.testing.assert_array_equal(optimizer.state["w"]["v_max"], v)  # max(0, v) after its first update

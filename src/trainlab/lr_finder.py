@@ -5,7 +5,10 @@ steps, so step k trains at η_k = η_min·q^k. While η is small the loss barely
 some rate the steps overshoot and the loss turns up and explodes. The loss is smoothed by a bias-corrected
 exponential moving average, s_k = (β·a_{k-1} + (1 - β)·L_k) / (1 - β^(k+1)), and the sweep stops once
 s_k > ``stop_factor``·min s. The turn-up is the rate of the lowest smoothed loss; a good rate, for a
-constant schedule or as 1cycle's peak, lies about 10 times below it.
+constant schedule or as 1cycle's peak, lies about 10 times below it (fastai's ``lr_find`` suggests the same
+"minimum / 10"). The average lags about β/(1 - β) steps behind the batch losses, so on a fast sweep the
+turn-up it finds lies a few times above the lowest raw loss: the factor 10 then leaves less room than it
+says, but stays below the rates where the loss explodes.
 
 The sweep trains a copy of the model with a fresh copy of its optimizer: the model, its optimizer and
 their counters are left exactly as they were.

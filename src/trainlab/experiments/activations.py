@@ -254,7 +254,8 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     markers = "os^vD<>ph*"
     for index, activation in enumerate(result.activations):
         runs = runs_of(result, activation)
-        style = dict(marker=markers[index % len(markers)], markersize=4, label=activation)
+        style = dict(marker=markers[index % len(markers)], markersize=4, label=activation,
+                     color=plt.cm.tab10(index % 10))  # nine activations: more than the default palette's colors
         for ax, when in zip(axes[:2], (0, -1), strict=True):
             norms = np.exp(np.mean(np.log(np.maximum([r.grad_norms[when] for r in runs], 1e-30)), axis=0))
             ax.semilogy(np.arange(1, len(norms) + 1), norms, **style)

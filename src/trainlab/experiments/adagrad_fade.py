@@ -11,7 +11,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress, smooth
-from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.landscapes import optimizer_path
 
 NAME = "adagrad-fade"
@@ -26,7 +26,9 @@ DESCRIPTION = (
     "of 128 drawn at random, 2000 iterations, η = 0.01 for every optimizer, the textbook's defaults): the "
     "median effective step over all weights and the distance the weights travel per step, every 20 "
     "steps, for AdaGrad and RMSProp with rho = 0.9, 0.99 and the notes' 0.5, over several seeds. And on "
-    "a long 2-D run: 1000 steps with η = 0.1 on the book's f(x, y) = x²/20 + y² from (-7, 2)."
+    "a long 2-D run: 1000 steps with η = 0.1 on the book's f(x, y) = x²/20 + y² from (-7, 2). Where a "
+    "weight's gradients have become 0 (dead units, always-blank pixels), RMSProp's h decays to 0 and its "
+    "effective step grows towards η/ε = 1e5: the distance the weights travel per step is the robust measure."
 )
 
 OPTIMIZERS = ("adagrad", "rmsprop:0.9", "rmsprop:0.99", "rmsprop:0.5")
@@ -143,6 +145,32 @@ def distance(path: list[list[float]], step: int) -> float:
     return float(np.hypot(*path[min(step, len(path) - 1)]))
 
 
+def stall_conclusions(result: Result) -> list[str]:
+    """Whether AdaGrad stalled, as the books warn: on the MNIST net, and on the long 2-D run."""
+    others = [s for s in result.optimizers if s != "adagrad"]
+    if "adagrad" not in result.optimizers or not others:
+        return []
+    adagrad = [r.final_loss for r in runs_of(result, "adagrad")]
+    beaten = [s for s in others if order(adagrad, [r.final_loss for r in runs_of(result, s)]) > 0]
+    ahead = [s for s in others if order(adagrad, [r.final_loss for r in runs_of(result, s)]) < 0]
+    lines = []
+    if beaten:
+        lines.append(f"On the MNIST net AdaGrad stalled as the books warn: its loss ended above that of "
+                     f"{', '.join(label(s) for s in beaten)}, beyond the noise.")
+    if ahead:
+        lines.append(f"Unlike the books' warning, within {result.iterations} steps on the MNIST net AdaGrad's fading "
+                     f"steps did not stall it: its loss ended below that of {', '.join(label(s) for s in ahead)} "
+                     f"at the same η = {result.lr:g}.")
+    steps = len(result.paths[0]) - 1
+    adagrad_2d = distance(result.paths[result.optimizers.index("adagrad")], steps)
+    best = min(others, key=lambda s: distance(result.paths[result.optimizers.index(s)], steps))
+    best_2d = distance(result.paths[result.optimizers.index(best)], steps)
+    if adagrad_2d > 10 * best_2d:
+        lines.append(f"On the long 2-D run AdaGrad stalled: after {steps} steps it was still {adagrad_2d:.3g} from "
+                     f"the minimum, where {label(best)} was {best_2d:.2g} from it.")
+    return lines
+
+
 def summarize(result: Result) -> Summary:
     rows, conclusions = [], []
     for spec, path in zip(result.optimizers, result.paths, strict=True):
@@ -173,6 +201,7 @@ def summarize(result: Result) -> Summary:
             conclusions.append(compare("AdaGrad", adagrad, label(spec), [r.final_loss for r in runs_of(result, spec)],
                                        f"Training loss (mean of the last steps) after {result.iterations} steps",
                                        higher_is_better=False))
+    conclusions += stall_conclusions(result)
     notes = [result.note] if result.note else []
     headers = ["optimizer", "effective step: last / first", "distance per step: last / first", "final loss",
                "test accuracy", "2-D distance after 100 steps", f"after {steps_2d} steps"]

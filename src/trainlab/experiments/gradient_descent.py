@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.landscapes import function_2, gradient_descent
 
 NAME = "gradient-descent"
 TITLE = "Gradient descent and the learning rate"
+BOOK = "Deep Learning from Scratch"
+SECTION = "4.4.1 Gradient descent"
+FIGURE = "Figure 4-10"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "a suitable rate (0.1) walks to the minimum; a too large one (10) diverges and a too small one "
+    "(1e-10) hardly moves."
+)
 DESCRIPTION = (
     "Gradient descent x ← x - η·∇f(x) (numerical gradients) on f(x0, x1) = x0² + x1² from (-3, 4), as in "
     "the book's chapter 4: a suitable η walks to the minimum, a too large one overshoots further at every "
@@ -25,8 +32,7 @@ class Config(ExperimentConfig):
     learning_rates: tuple[float, ...] = option((0.1, 10.0, 1e-10), gt=0)
     steps: int = option(100, ge=1)
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass
@@ -69,8 +75,9 @@ def summarize(result: Result) -> Summary:
     return Summary(["learning rate", "final point", "f(final)", "distance moved", "outcome"], rows, conclusions)
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, axes = plt.subplots(1, len(result.paths), figsize=(4.2 * len(result.paths), 4))
+def plot(result: Result) -> dict[str, Figure]:
+    figure = Figure(figsize=(4.2 * len(result.paths), 4))
+    axes = figure.subplots(1, len(result.paths), squeeze=False)[0]
     grid = np.linspace(-4.5, 4.5, 200)
     X, Y = np.meshgrid(grid, grid)
     for ax, lr, path in zip(np.atleast_1d(axes), result.learning_rates, result.paths, strict=True):

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import fallback_note
+from trainlab.experiments.common import departures, fallback_note, learned_accuracy, settings_note
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
 NAME = "hyperparameter-search"
 TITLE = "Hyperparameter search: learning rate and weight decay"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.5 Validating hyperparameters"
+FIGURE = "Figure 6-24"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "good values lie around a learning rate of 0.001 to 0.01 and a weight decay of 1e-8 to 1e-6; the "
+    "search is then narrowed to them."
+)
 DESCRIPTION = (
     "Random search as in the book (Deep Learning from Scratch 6.5): 100 trials with lr from 10^U(-6,-2) "
     "and the weight decay λ from 10^U(-8,-4), each training an MLP 784-100x6-10 (SGD, batches of 100) "
@@ -41,9 +48,8 @@ class Config(ExperimentConfig):
     top_k: int = option(5, ge=1)  # trials the narrowed ranges are drawn around
     stage2_trials: int = option(50, ge=1)
 
-    def quick(self) -> Config:
-        return dataclasses.replace(self, epochs=8, trials=10, stage2_trials=5, hidden_layers=2, hidden_units=50,
-                                   batch_size=50, best=6, top_k=3)
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 8, "trials": 10, "stage2_trials": 5,
+                             "hidden_layers": 2, "hidden_units": 50, "batch_size": 50, "best": 6, "top_k": 3}
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Result:
     stage1: dict[str, Any]  # dataclasses.asdict of trainlab.tune.SearchResult
     stage2: dict[str, Any]
     narrowed: list[list[str]]  # (old range, new range) per searched parameter
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def search_config(config: Config, space: tuple[str, ...], trials: int, study: str) -> SearchConfig:
@@ -71,7 +78,7 @@ def run(config: Config) -> Result:
     narrowing = narrow(first, top_k=config.top_k)
     second = run_tune_search(search_config(config, narrowing.space, config.stage2_trials, "stage-2"))
     return Result(first.dataset, fallback_note(config.dataset, first.dataset), seeded_part(first),
-                  seeded_part(second), [list(change) for change in narrowing.changes])
+                  seeded_part(second), [list(change) for change in narrowing.changes], departures(config))
 
 
 def seeded_part(search: SearchResult) -> dict[str, Any]:
@@ -101,6 +108,11 @@ def summarize(result: Result) -> Summary:
     in_band = sum(1 for trial in top if 1e-3 <= trial.params["lr"] <= 1e-2)
     lowest = sum(1 for trial in ranked if trial.params["lr"] < 1e-4)
     learned_low = [trial for trial in ranked if trial.params["lr"] < 1e-4 and trial.value > 0.3]
+    if not learned_accuracy(best.value):
+        return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, [
+            f"No trial learned: the best of {len(ranked)} trials of {first.config.epochs} epochs reached a validation "
+            f"accuracy of {best.value:.3f}, near the 10 % of guessing, so there is nothing to narrow the ranges "
+            "around."], ([result.note] if result.note else []) + settings_note(result.changed))
     conclusions = [
         f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
         f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",
@@ -117,7 +129,8 @@ def summarize(result: Result) -> Summary:
                            f"{median([t.value for t in second.complete]):.3f} against "
                            f"{median([t.value for t in first.complete]):.3f} in stage 1.")
     notes = [result.note] if result.note else []
-    return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions, notes)
+    return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions,
+                   notes + settings_note(result.changed))
 
 
 def median(values: list[float]) -> float:
@@ -128,7 +141,7 @@ def median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
+def plot(result: Result) -> dict[str, Figure]:
     first, second = as_search_result(result.stage1), as_search_result(result.stage2)
     best = min(20, len(first.complete))
     figures = {"best_curves": plot_best_curves(first, n=best), "scatter": plot_scatter(first)}

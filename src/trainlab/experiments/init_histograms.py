@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.activations import ACTIVATIONS
@@ -13,6 +13,13 @@ from trainlab.experiments.base import ExperimentConfig, Summary, option
 
 NAME = "init-histograms"
 TITLE = "Weight initialisation: activation histograms"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.2.2-6.2.3 Activations of the hidden layers"
+FIGURE = "Figures 6-10 to 6-14"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "sigmoid with std 1 piles the activations up at 0 and 1, std 0.01 crowds them at 0.5, Xavier spreads "
+    "them; with ReLU only He keeps every layer alike."
+)
 DESCRIPTION = (
     "The book's experiment of chapter 6.2: 1000 inputs drawn from N(0, 1) pass through 5 layers of 100 "
     "units, and the histogram of each layer's activations shows what the initial weight scale does. With "
@@ -58,8 +65,7 @@ class Config(ExperimentConfig):
     samples: int = option(1000, ge=1)
     bins: int = option(30, ge=1)
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass
@@ -85,9 +91,10 @@ def forward_layers(activation: str, init: str | float, config: Config) -> list[n
                           input_dim=config.units, seed=config.seed, dtype="float64")
     x = np.random.default_rng(config.seed).standard_normal((config.samples, config.units))
     outputs = []
-    for layer in model.layers:
-        x = layer.forward(x)
-        outputs.append(x)
+    with np.errstate(over="ignore", invalid="ignore"):  # absurd scales overflow: reported in words, not warned
+        for layer in model.layers:
+            x = layer.forward(x)
+            outputs.append(x)
     return outputs
 
 
@@ -109,8 +116,9 @@ def run(config: Config) -> Result:
         drawn = [a[a > 0] if activation == "relu" else a for a in outputs]
         result.counts.append([np.histogram(a, config.bins, range=(low, high))[0].tolist() for a in drawn])
         result.outside.append([float(np.mean((a < low) | (a > high))) for a in outputs])
-        result.mean.append([float(a.mean()) for a in outputs])
-        result.std.append([float(a.std()) for a in outputs])
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.mean.append([float(a.mean()) for a in outputs])
+            result.std.append([float(a.std()) for a in outputs])
         result.saturated.append([float(np.mean((a < low + MARGIN) | (a > high - MARGIN))) if bounded else 0.0
                                  for a in outputs])
         result.middle.append([float(np.mean(np.abs(a - centre) < MARGIN)) if bounded else 0.0 for a in outputs])
@@ -124,81 +132,112 @@ def find(result: Result, activation: str, label: str) -> int | None:
     return result.labels.index(wanted) if wanted in result.labels else None
 
 
-def summarize(result: Result) -> Summary:
+def overflowed(result: Result, i: int) -> bool:
+    """Whether setting ``i``'s activations overflowed (an absurd weight scale): no statistic of it means anything."""
+    return not all(np.isfinite(result.std[i]) & np.isfinite(result.mean[i]))
+
+
+def table(result: Result) -> tuple[list[str], list[list]]:
     rows = []
     for i, label in enumerate(result.labels):
+        if overflowed(result, i):
+            rows.append([label, "overflowed", "", "", "", "", ""])
+            continue
         bounded = result.activations[i] in ("sigmoid", "tanh")
         rows.append([label, result.std[i][0], result.std[i][-1], float(np.mean(result.std[i])),
                      f"{np.mean(result.saturated[i]):.1%}" if bounded else "-",
                      f"{np.mean(result.middle[i]):.1%}" if bounded else "-", f"{np.mean(result.zeros[i]):.1%}"])
     n = len(result.std[0]) if result.std else 0
-    conclusions = []
-    mean = lambda values: float(np.mean(values))  # noqa: E731  (the mean over the layers)
+    return ["setting", "std layer 1", f"std layer {n}", "std (mean over layers)", "saturated", "near the middle",
+            "zeros"], rows
 
-    wide, narrow, xavier = (find(result, "sigmoid", name) for name in ("std=1", "std=0.01", "Xavier"))
+
+def usable(result: Result, activation: str, label: str) -> int | None:
+    i = find(result, activation, label)
+    return None if i is None or overflowed(result, i) else i
+
+
+def sigmoid_lessons(result: Result) -> list[str]:
+    n, lines = len(result.std[0]), []
+    wide, narrow, xavier = (usable(result, "sigmoid", name) for name in ("std=1", "std=0.01", "Xavier"))
     if wide is not None:
-        saturated = mean(result.saturated[wide])
+        saturated = float(np.mean(result.saturated[wide]))
         verb = "pile up at 0 and 1, where the sigmoid's gradient vanishes" if saturated > 0.5 else \
             "do not pile up at 0 and 1"
-        conclusions.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over "
-                           f"the {n} layers) lie within {MARGIN} of 0 or 1: they {verb}.")
+        lines.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over the {n} "
+                     f"layers) lie within {MARGIN} of 0 or 1: they {verb}.")
     if narrow is not None:
-        middle, std = mean(result.middle[narrow]), mean(result.std[narrow])
-        verb = "crowd around 0.5, so all units say nearly the same" if middle > 0.9 else \
-            "do not crowd around 0.5"
-        conclusions.append(f"With std 0.01 they {verb}: {middle:.0%} lie within {MARGIN} of 0.5 and their standard "
-                           f"deviation is only {std:.3f}.")
+        middle, std = float(np.mean(result.middle[narrow])), float(np.mean(result.std[narrow]))
+        verb = "crowd around 0.5, so all units say nearly the same" if middle > 0.9 else "do not crowd around 0.5"
+        lines.append(f"With std 0.01 they {verb}: {middle:.0%} lie within {MARGIN} of 0.5 and their standard "
+                     f"deviation is only {std:.3f}.")
     if xavier is not None:
-        saturated, middle, std = mean(result.saturated[xavier]), mean(result.middle[xavier]), mean(result.std[xavier])
-        spread = (wide is None or saturated < mean(result.saturated[wide])) and (
-            narrow is None or middle < mean(result.middle[narrow]))
+        saturated, middle = float(np.mean(result.saturated[xavier])), float(np.mean(result.middle[xavier]))
+        spread = (wide is None or saturated < np.mean(result.saturated[wide])) and (
+            narrow is None or middle < np.mean(result.middle[narrow]))
         verdict = "spreads them out" if spread else "does not spread them better than the others"
-        conclusions.append(f"Xavier's std 1/√n {verdict}: standard deviation {std:.3f}, {saturated:.0%} near 0 or 1 "
-                           f"and {middle:.0%} near 0.5.")
+        lines.append(f"Xavier's std 1/√n {verdict}: standard deviation {np.mean(result.std[xavier]):.3f}, "
+                     f"{saturated:.0%} near 0 or 1 and {middle:.0%} near 0.5.")
+    return lines
 
-    relu = {name: find(result, "relu", name) for name in ("std=0.01", "Xavier", "He")}
+
+def relu_lessons(result: Result) -> list[str]:
+    n, lines = len(result.std[0]), []
+    relu = {name: usable(result, "relu", name) for name in ("std=0.01", "Xavier", "He")}
     ratios = {name: result.std[i][-1] / result.std[i][0] for name, i in relu.items() if i is not None}
-    if ratios:
-        parts = [f"{name} from {result.std[relu[name]][0]:.2g} to {result.std[relu[name]][-1]:.2g} "
-                 f"(a factor {ratio:.2g})" for name, ratio in ratios.items()]
-        conclusions.append(f"With ReLU the standard deviation of the activations goes from layer 1 to layer {n}: "
-                           f"{'; '.join(parts)}.")
-        if "He" in ratios:
-            he = relu["He"]
-            alive = 0.5 <= ratios["He"] <= 2 and max(result.zeros[he]) < 0.75
-            per_layer = ", ".join(f"{s:.2f}" for s in result.std[he])
-            conclusions.append(
-                f"He's √(2/n) {'keeps every layer alive' if alive else 'does not keep the layers alike'}: the "
-                f"standard deviation per layer is {per_layer}, and {min(result.zeros[he]):.0%} to "
-                f"{max(result.zeros[he]):.0%} of the outputs are zero, as expected of ReLU on symmetric inputs."
-            )
-        shrinking = [name for name, ratio in ratios.items() if ratio < 0.5]
-        if shrinking:
-            slowest = {name: ratios[name] ** (1 / max(n - 1, 1)) for name in shrinking}
-            conclusions.append("The activations shrink layer by layer with " + " and with ".join(
-                f"{name} (by a factor {factor:.2g} per layer)" for name, factor in slowest.items()) +
-                ", which starves the deeper layers of signal and gradient.")
+    if not ratios:
+        return []
+    parts = [f"{name} from {result.std[relu[name]][0]:.2g} to {result.std[relu[name]][-1]:.2g} (a factor "
+             f"{ratio:.2g})" for name, ratio in ratios.items()]
+    lines.append(f"With ReLU the standard deviation of the activations goes from layer 1 to layer {n}: "
+                 f"{'; '.join(parts)}.")
+    if "He" in ratios:
+        he = relu["He"]
+        alive = 0.5 <= ratios["He"] <= 2 and max(result.zeros[he]) < 0.75
+        per_layer = ", ".join(f"{s:.2f}" for s in result.std[he])
+        lines.append(f"He's √(2/n) {'keeps every layer alive' if alive else 'does not keep the layers alike'}: the "
+                     f"standard deviation per layer is {per_layer}, and {min(result.zeros[he]):.0%} to "
+                     f"{max(result.zeros[he]):.0%} of the outputs are zero, as expected of ReLU on symmetric inputs.")
+    shrinking = {name: ratio ** (1 / max(n - 1, 1)) for name, ratio in ratios.items() if ratio < 0.5}
+    if shrinking:
+        lines.append("The activations shrink layer by layer with " + " and with ".join(
+            f"{name} (by a factor {factor:.2g} per layer)" for name, factor in shrinking.items())
+            + ", which starves the deeper layers of signal and gradient.")
+    return lines
 
-    tanh = find(result, "tanh", "Xavier")
+
+def other_lessons(result: Result) -> list[str]:
+    n, lines = len(result.std[0]), []
+    tanh = usable(result, "tanh", "Xavier")
     if tanh is not None:
-        conclusions.append(
-            f"Tanh with Xavier stays centred on 0 (mean {mean(result.mean[tanh]):+.3f}) with a standard deviation "
-            f"from {result.std[tanh][0]:.2f} in layer 1 to {result.std[tanh][-1]:.2f} in layer {n}, "
-            f"{mean(result.saturated[tanh]):.0%} of values saturated."
-        )
-    if result.labels:
-        last = [std[-1] for std in result.std]
-        low, high = int(np.argmin(last)), int(np.argmax(last))
-        conclusions.append(f"In the last layer the standard deviation of the activations ranged from {last[low]:.2g} "
-                           f"({result.labels[low]}) to {last[high]:.2g} ({result.labels[high]}).")
-    return Summary(["setting", "std layer 1", f"std layer {n}", "std (mean over layers)", "saturated",
-                    "near the middle", "zeros"], rows, conclusions)
+        lines.append(f"Tanh with Xavier stays centred on 0 (mean {np.mean(result.mean[tanh]):+.3f}) with a standard "
+                     f"deviation from {result.std[tanh][0]:.2f} in layer 1 to {result.std[tanh][-1]:.2f} in layer "
+                     f"{n}, {np.mean(result.saturated[tanh]):.0%} of values saturated.")
+    bad = [label for i, label in enumerate(result.labels) if overflowed(result, i)]
+    if bad:
+        lines.append(f"With {', '.join(bad)} the activations overflowed to inf or NaN: such a weight scale makes "
+                     "the net unusable before any training, so no statistic of it is shown.")
+    finite = [i for i in range(len(result.labels)) if not overflowed(result, i)]
+    if finite:
+        low = min(finite, key=lambda i: result.std[i][-1])
+        high = max(finite, key=lambda i: result.std[i][-1])
+        lines.append(f"In the last layer the standard deviation of the activations ranged from "
+                     f"{result.std[low][-1]:.2g} ({result.labels[low]}) to {result.std[high][-1]:.2g} "
+                     f"({result.labels[high]}).")
+    return lines
 
 
-def plot_histograms(result: Result, settings: list[int]) -> plt.Figure:
+def summarize(result: Result) -> Summary:
+    headers, rows = table(result)
+    if not result.labels:
+        return Summary(headers, rows, ["No setting was given."])
+    return Summary(headers, rows, [*sigmoid_lessons(result), *relu_lessons(result), *other_lessons(result)])
+
+
+def plot_histograms(result: Result, settings: list[int]) -> Figure:
     layers = len(result.counts[settings[0]])
-    figure, axes = plt.subplots(len(settings), layers, figsize=(2.6 * layers, 2.1 * len(settings)),
-                                squeeze=False, sharey="row")
+    figure = Figure(figsize=(2.6 * layers, 2.1 * len(settings)))
+    axes = figure.subplots(len(settings), layers, squeeze=False, sharey="row")
     for row, i in zip(axes, settings, strict=True):
         low, high = result.ranges[i]
         bins = len(result.counts[i][0])
@@ -227,8 +266,9 @@ def plot_histograms(result: Result, settings: list[int]) -> plt.Figure:
     return figure
 
 
-def plot_layer_stats(result: Result) -> plt.Figure:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(14, 4.5))
+def plot_layer_stats(result: Result) -> Figure:
+    figure = Figure(figsize=(14, 4.5))
+    left, right = figure.subplots(1, 2)
     layers = np.arange(1, len(result.std[0]) + 1)
     styles = {"sigmoid": "-", "relu": "--", "tanh": ":"}
     for i, label in enumerate(result.labels):
@@ -248,7 +288,7 @@ def plot_layer_stats(result: Result) -> plt.Figure:
     return figure
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
+def plot(result: Result) -> dict[str, Figure]:
     figures = {}
     for activation in dict.fromkeys(result.activations):
         settings = [i for i, a in enumerate(result.activations) if a == activation]

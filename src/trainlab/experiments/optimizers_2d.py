@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
@@ -14,6 +14,13 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers-2d"
 TITLE = "Optimizer paths on x²/20 + y²"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.1.7 Which update method to use"
+FIGURE = "Figure 6-8"
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "SGD zig-zags across the valley; Momentum rolls like a ball; AdaGrad, whose steps shrink, and Adam "
+    "take straighter ways to the minimum."
+)
 DESCRIPTION = (
     "Each optimizer starts at (-7, 2) on f(x, y) = x²/20 + y², a valley twenty times flatter along x than "
     "along y, and takes 30 steps with the book's learning rates. SGD zig-zags across the steep direction "
@@ -31,8 +38,7 @@ class Config(ExperimentConfig):
     learning_rates: tuple[float, ...] = option((0.95, 0.1, 1.5, 0.3, 0.1, 0.1, 0.3, 0.3), gt=0,
                                                 length_of="optimizers")
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass
@@ -53,36 +59,54 @@ def run(config: Config) -> Result:
 
 
 def path_length(path: np.ndarray) -> float:
-    return float(np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sum(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+
+
+def diverged(path: np.ndarray) -> bool:
+    """Whether the path ran off: a non-finite point, or an end higher up the bowl than the start."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return not np.all(np.isfinite(path)) or not elongated_bowl(*path[-1]) <= elongated_bowl(*path[0])
 
 
 def summarize(result: Result) -> Summary:
-    rows = []
+    rows, ran_off = [], []
     for name, lr, path in zip(result.optimizers, result.learning_rates, result.paths, strict=True):
         path = np.array(path)
+        if diverged(path):
+            ran_off.append(f"{name} (η = {lr:g})")
+            rows.append([name, lr, "diverged", "", ""])
+            continue
         flips = int(np.sum(np.diff(np.sign(path[:, 1])) != 0))  # crossings of the valley floor y = 0
         rows.append([name, lr, float(elongated_bowl(*path[-1])), path_length(path), flips])
-    best = min(rows, key=lambda row: row[2])
-    sgd = next((row for row in rows if row[0] == "sgd"), None)
-    conclusions = [f"After {len(result.paths[0]) - 1} steps {best[0]} is lowest (f = {best[2]:.3g}).",
-                   ]
-    others = [row for row in rows if row[0] != "sgd"]
+    steps = len(result.paths[0]) - 1
+    conclusions = []
+    if ran_off:
+        conclusions.append(f"{', '.join(ran_off)} diverged: the steps overshoot further each time and the path "
+                           "leaves the valley, so it is left out of the comparison.")
+    kept = [row for row in rows if row[2] != "diverged"]
+    if kept:
+        best = min(kept, key=lambda row: row[2])
+        conclusions.append(f"After {steps} steps {best[0]} is lowest (f = {best[2]:.3g}).")
+    sgd = next((row for row in kept if row[0] == "sgd"), None)
+    others = [row for row in kept if row[0] != "sgd"]
     if sgd is not None and others:
         ratios = [sgd[3] / row[3] for row in others]
         conclusions.append(
-            f"SGD zig-zags across the valley: it crossed y = 0 {sgd[4]} times in {len(result.paths[0]) - 1} steps, "
-            f"and its path ({sgd[3]:.3g} long) is {min(ratios):.1f} to {max(ratios):.1f} times as long as the "
-            f"others', which cross at most {max(row[4] for row in others)} times."
+            f"SGD zig-zags across the valley: it crossed y = 0 {sgd[4]} times in {steps} steps, and its path "
+            f"({sgd[3]:.3g} long) is {min(ratios):.1f} to {max(ratios):.1f} times as long as the others', which "
+            f"cross at most {max(row[4] for row in others)} times."
         )
     return Summary(["optimizer", "learning rate", "f after the last step", "path length",
                     "crossings of y = 0"], rows, conclusions)
 
 
-def plot(result: Result) -> dict[str, plt.Figure]:
+def plot(result: Result) -> dict[str, Figure]:
     n = len(result.paths)
     columns = 4 if n > 4 else n
     rows = int(np.ceil(n / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3.2 * rows), squeeze=False)
+    figure = Figure(figsize=(4 * columns, 3.2 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     X, Y = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
     Z = elongated_bowl(X, Y)
     for ax, name, lr, path in zip(axes.flat, result.optimizers, result.learning_rates, result.paths, strict=False):

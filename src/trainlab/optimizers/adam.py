@@ -71,7 +71,7 @@ class Adam(AdamFamily):
     """
 
     amsgrad = Hyperparameter(False, check_flag, "use the largest second moment so far (AMSGrad)",
-                             keyword_only=True)
+                             keyword_only=True, changes_slots=True)
 
     @property
     def slots(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -53,8 +53,9 @@ class Hyperparameter:
     """
 
     def __init__(self, default: Any, check: Callable[[str, Any], Any], doc: str, *,
-                 keyword_only: bool = False) -> None:
+                 keyword_only: bool = False, changes_slots: bool = False) -> None:
         self.default, self.check, self.doc, self.keyword_only = default, check, doc, keyword_only
+        self.changes_slots = changes_slots  # the state arrays the rule takes depend on this one
         self.__doc__ = f"{doc}; default {default!r}"  # what help() shows for the attribute
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -67,6 +68,8 @@ class Hyperparameter:
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__[self.name] = self.check(self.name, value)
+        if self.changes_slots:
+            obj.__dict__.get("_arguments", {}).clear()
 
     def parameter(self) -> inspect.Parameter:
         kind = inspect.Parameter.KEYWORD_ONLY if self.keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
