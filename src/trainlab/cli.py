@@ -222,6 +222,12 @@ def run_command(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print(f"trainlab {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug, not bad input: one line; TRAINLAB_DEBUG=1 shows where
+        if os.environ.get("TRAINLAB_DEBUG"):
+            raise
+        print(f"trainlab {args.command}: internal error: {type(error).__name__}: {error} (a bug in trainlab; "
+              "TRAINLAB_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
