@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tqdm import tqdm
+
 from trainlab.experiments import get_experiment, list_experiments, load_experiment
 from trainlab.experiments.compare import MAX_FIGURES, compare_runs, comparison_page
 from trainlab.experiments.figures import STYLES, FigureOptions
@@ -91,8 +93,6 @@ def progress(outcomes: Iterator[Outcome], total: int, jobs: int) -> Iterable[Out
     print(f"running {total} experiments, {jobs} at a time", flush=True)
     bar = None
     if sys.stderr.isatty():
-        from tqdm import tqdm  # a terminal only
-
         bar = tqdm(total=total, desc="experiments", leave=False)
     write = bar.write if bar is not None else print
     for done, outcome in enumerate(outcomes, 1):
