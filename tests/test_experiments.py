@@ -58,6 +58,7 @@ def test_every_module_follows_the_experiment_protocol():
     for name in EXPERIMENTS:
         experiment = load_experiment(name)
         assert experiment.name == name and experiment.title and experiment.description
+        assert experiment.book in ("Deep Learning from Scratch", "Hands-On Machine Learning") and experiment.section
         assert dataclasses.is_dataclass(get_experiment(name).Result)
         config = experiment.Config()
         assert type(config.quick()) is type(config)
@@ -66,14 +67,15 @@ def test_every_module_follows_the_experiment_protocol():
 def test_the_protocol_names_what_a_module_lacks():
     module = types.ModuleType("trainlab.experiments.broken")
     module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
+    with pytest.raises(TypeError, match=r"experiment module broken.py must define BOOK \(str\)"):
+        experiment_of(module)
+    module.BOOK, module.SECTION, module.FIGURE = "Deep Learning from Scratch", "", "Figure 4-10"
     with pytest.raises(TypeError, match=r"experiment module broken.py must define Config \(type\)"):
         experiment_of(module)
     module.Config, module.run, module.summarize, module.plot = dict, print, print, print
     with pytest.raises(TypeError, match="Config must be a dataclass deriving from ExperimentConfig"):
         experiment_of(module)
     module.Config = get_experiment("gradient-descent").Config
-    assert experiment_of(module).reproduces() == ""
-    module.BOOK, module.FIGURE = "Deep Learning from Scratch", "Figure 4-10"
     assert experiment_of(module).reproduces() == "Deep Learning from Scratch, Figure 4-10"
 
 
