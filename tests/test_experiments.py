@@ -246,7 +246,7 @@ def test_book_and_quick_configs_are_valid(name):
     ("init-compare", "iterations=0", "iterations=0 is not allowed"),
     ("overfitting", "test_samples=-1", "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or "
                                        "None (the whole test set)"),
-    ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number >= 0 and < 1"),
+    ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number > 0 and < 1"),
     ("optimizers", "optimizers=sgd,adm", "did you mean 'adam'"),
     ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 12 are needed"),
     ("gradient-descent", "start=1", "start=(1.0,) is not allowed: it has 1 items where 2 are needed"),
