@@ -67,9 +67,8 @@ def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
     Works alike for pyplot's figures (which the inline backend would otherwise show a second time at the
     cell's end, so they are closed once shown) and for plain Figures (which it would not show at all).
     """
-    # Both optional and slow to import, and only needed when figures are shown.
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    import matplotlib.pyplot as plt  # slow to import: only showing figures needs it
+    from IPython.display import display  # optional: only notebooks show figures
 
     for figure in figures.values() if isinstance(figures, Mapping) else figures:
         display(as_png(figure))
