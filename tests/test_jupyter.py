@@ -33,7 +33,6 @@ def test_without_ipywidgets_progress_is_text_with_metrics_elapsed_time_and_eta()
     assert f"val_accuracy {last['val_accuracy']:.4g}" in shown  # the epoch's metrics, as recorded
 
 
-@pytest.mark.xfail(strict=True, reason="the runner calls matplotlib.use('Agg') on import (room: runner)")
 def test_importing_trainlab_and_the_experiments_leaves_the_inline_backend():
     notebook = run_cells(
         "%matplotlib inline\nimport matplotlib\nbefore = matplotlib.get_backend()",
@@ -47,10 +46,23 @@ def test_importing_trainlab_and_the_experiments_leaves_the_inline_backend():
     assert "inline" in before and same == "True", (before, after)
 
 
+SHOW_FIGURES = """
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from trainlab.liveplot import show_figures
+made_by_pyplot, plain = plt.figure(), Figure()
+made_by_pyplot.add_subplot().plot([1, 2])
+plain.add_subplot().plot([2, 1])
+show_figures({"pyplot": made_by_pyplot, "plain": plain})
+"""
+
+
 def test_live_plot_draws_one_figure_updated_in_place_and_history_plots_once():
     notebook = run_cells("%matplotlib inline", FIT.format(extra=", callbacks=[tl.LivePlot()]"),
-                         "axes = history.plot()", "history")
+                         "axes = history.plot()", "history", SHOW_FIGURES)
     figures = [o for o in notebook.cells[1].outputs if "image/png" in o.get("data", {})]
     assert len(figures) == 1  # shown once, redrawn in place (update_display_data), not once per epoch
     assert output_types(notebook.cells[2]).count("image/png") == 1  # pyplot's figure, not shown twice
     assert texts(notebook.cells[3]).startswith("History(completed, epochs 1-2")
+    assert output_types(notebook.cells[4]).count("image/png") == 2  # pyplot's and a plain Figure, once each
+

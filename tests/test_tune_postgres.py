@@ -75,7 +75,7 @@ def test_processes_sharing_a_postgres_study_add_up(postgres_url, tmp_path):
     machines = [subprocess.Popen([*command, "--out", str(tmp_path / name), *extra], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, env=one_thread)
                 for name, extra in (("a", ["--workers", "2"]), ("b", []))]
-    outputs = [machine.communicate(timeout=120) for machine in machines]
+    outputs = [machine.communicate(timeout=400) for machine in machines]  # a guard against a hang: loaded CI
     for machine, (stdout, stderr) in zip(machines, outputs, strict=True):
         assert machine.returncode == 0, stderr
         assert f"{n} trials finished" in stdout

@@ -1,4 +1,4 @@
-"""The Layer base class: one step of a network with a hand-written backward pass."""
+"""The Layer base class: one stage of a network with a hand-written backward pass."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from trainlab.registry import Configurable
 
 
 class Layer(Configurable):
-    """A differentiable step ``y = f(x; θ)`` of a network.
+    """A differentiable stage ``y = f(x; θ)`` of a network.
 
     ``forward(x, training)`` computes y and keeps what the backward pass needs; ``backward(dy)`` takes
     dL/dy, returns dL/dx and writes dL/dθ into ``grads[name]`` (arrays allocated once, updated in place).

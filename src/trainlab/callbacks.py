@@ -75,15 +75,21 @@ class MonitorMixin:
 class EarlyStopping(Callback, MonitorMixin):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    With ``restore_best`` the weights of the best epoch are put back at the end, so the model is the one
-    that scored best, not the one that had overfitted ``patience`` epochs later.
+    With ``restore_best`` (default True; Keras's name ``restore_best_weights`` is accepted too) the weights of
+    the best epoch are put back at the end, so the model is the one that scored best, not the one that had
+    overfitted ``patience`` epochs later.
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
-                 mode: str = "auto", restore_best: bool = True) -> None:
+                 mode: str = "auto", restore_best: bool | None = None, *,
+                 restore_best_weights: bool | None = None) -> None:
         self.set_monitor(monitor, mode, min_delta)
         self.patience = check_int("patience", patience, minimum=0)
-        self.restore_best = bool(restore_best)
+        if restore_best is not None and restore_best_weights is not None and restore_best != restore_best_weights:
+            raise ValueError(f"restore_best={restore_best!r} and restore_best_weights={restore_best_weights!r} "
+                             "disagree; they are the same setting (restore_best_weights is Keras's name): give one")
+        chosen = restore_best if restore_best is not None else restore_best_weights
+        self.restore_best = True if chosen is None else bool(chosen)
 
     def on_train_begin(self):
         self.check_monitor(self.run.log_names)

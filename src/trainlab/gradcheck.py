@@ -32,7 +32,7 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5)
     """Central-difference gradient of the scalar ``f(x)`` with respect to every entry of ``x``.
 
     ``x`` is perturbed in place, one entry at a time, and restored; it must be a float array (use float64
-    for accurate results). The default step h = 1e-5 balances truncation (∝ h²) and rounding (∝ 1/h).
+    for accurate results). The default difference h = 1e-5 balances truncation (∝ h²) and rounding (∝ 1/h).
     """
     check_positive("eps", eps)
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":

@@ -78,8 +78,8 @@ class Dense(Layer):
         W = self.params["W"]
         if self.trainable:
             np.matmul(self.x.T, dout, out=self.grads["W"])
-            if self.bias:
-                np.sum(dout, axis=0, out=self.grads["b"])
+            if self.bias:  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
+                np.add.reduce(dout, axis=0, out=self.grads["b"])
             if self.regularizer is not None:
                 self.grads["W"] += self.regularizer.gradient(W)
         return dout @ W.T if input_grad else None

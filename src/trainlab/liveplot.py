@@ -1,4 +1,4 @@
-"""A live plot of the training curves: one figure in a notebook cell, redrawn after every epoch.
+"""Figures in a notebook: a live plot of the training curves, redrawn after every epoch; an experiment's figures.
 
 Our own small callback on matplotlib and IPython.display rather than a library (livelossplot, hiddenlayer):
 it needs nothing beyond what a notebook already has, draws exactly what :meth:`History.plot` draws, and
@@ -7,7 +7,8 @@ its thirty lines are readable by someone learning what a callback is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from trainlab.callbacks import Callback, in_notebook
@@ -46,9 +47,9 @@ class LivePlot(Callback):
             from IPython.display import display  # optional: present whenever a notebook kernel runs
 
             if self.handle is None:
-                self.handle = display(self.figure, display_id=True)
+                self.handle = display(as_png(self.figure), display_id=True)
             else:
-                self.handle.update(self.figure)
+                self.handle.update(as_png(self.figure))
 
     def on_epoch_end(self, epoch, logs):
         if (epoch + 1 - self.run.first_epoch) % self.every == 0:
@@ -58,3 +59,27 @@ class LivePlot(Callback):
         history = self.run.history
         if history.epochs and (self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every):
             self.redraw()
+
+
+def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
+    """Show each figure once in the notebook cell: e.g. an experiment's ``plot(result)``, {name: Figure}.
+
+    Works alike for pyplot's figures (which the inline backend would otherwise show a second time at the
+    cell's end, so they are closed once shown) and for plain Figures (which it would not show at all).
+    """
+    import matplotlib.pyplot as plt  # slow to import: only showing figures needs it
+    from IPython.display import display  # optional: only notebooks show figures
+
+    for figure in figures.values() if isinstance(figures, Mapping) else figures:
+        display(as_png(figure))
+        plt.close(figure)
+
+
+def as_png(figure: Any) -> Any:
+    """The figure as an IPython PNG image: shown by any notebook, whatever matplotlib backend is active
+    (a Figure itself is shown only once the inline backend has registered its formatter)."""
+    from IPython.display import Image  # optional: only notebooks show images
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return Image(buffer.getvalue(), format="png")

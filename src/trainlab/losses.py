@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from trainlab.activations import row_max
+from trainlab.activations import Softmax, row_max
 from trainlab.backend import Array
+from trainlab.base import Layer
 from trainlab.registry import Configurable, Registry
 from trainlab.validation import check_finite, check_int, check_not_a_class
 
@@ -147,3 +150,25 @@ def get_loss(spec: str | Loss, argument: str = "loss") -> Loss:
         return spec
     check_not_a_class(argument, spec)
     return LOSSES.create(spec, argument)
+
+
+def warn_if_softmax_twice(loss: Loss, last_layer: Layer) -> None:
+    """Warn when the model ends in a softmax and ``loss`` applies softmax itself (a Keras habit).
+
+    Keras's ``Dense(10, activation="softmax")`` followed by ``loss="sparse_categorical_crossentropy"`` feeds
+    probabilities where trainlab's loss expects logits: the scores are squashed twice, training is slow and
+    the loss wrong, and nothing fails. The message says how to fix it.
+    """
+    if not isinstance(loss, SoftmaxCrossEntropy):
+        return
+    if isinstance(last_layer, Softmax):
+        where, fix = "the last layer is a Softmax", "remove that layer"
+    elif isinstance(getattr(last_layer, "activation", None), Softmax):
+        units = getattr(last_layer, "units", "n")
+        where, fix = (f"the last layer is Dense({units}, activation='softmax')",
+                      f"use Dense({units}) (no activation) as the output layer")
+    else:
+        return
+    warnings.warn(f"{where}, and the loss (softmax cross-entropy) applies softmax itself, so the scores would be "
+                  f"squashed twice: training is slow and the loss is wrong. Fix: {fix}; the loss expects raw "
+                  "scores (logits), and model.predict_proba(x) gives the probabilities.", UserWarning, stacklevel=3)

@@ -12,7 +12,7 @@ from trainlab.activations import softmax
 from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
 from trainlab.ensemble import Ensemble  # noqa: F401  (its home was this module: still importable from here)
-from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array
+from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array, warn_if_softmax_twice
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.params import ParamDict
@@ -329,6 +329,8 @@ class Sequential(Configurable):
         self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
         if loss is not None:
             self.loss_function = get_loss(loss)
+        if self.layers:
+            warn_if_softmax_twice(self.loss_function, self.layers[-1])
         if isinstance(metrics, str):
             metrics = [metrics]
         for name in metrics:

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FitOptions", "History", "OpenEpoch", "Trainer", "TrainingRun", "fit"]
 
-STATUSES = ("running", "completed", "stopped", "diverged")
-
 
 @dataclass
 class FitOptions:

@@ -14,6 +14,7 @@ from trainlab.textio import print_table
 from trainlab.tune.config import PRUNERS, SAMPLERS, SearchConfig
 from trainlab.tune.narrowing import narrow
 from trainlab.tune.params import describe_parameters
+from trainlab.tune.report import stage_two_command, write_outputs
 from trainlab.tune.results import SearchResult, best_table
 from trainlab.tune.search import run_search
 from trainlab.tune.space import BOOK_SPACE, merge_space
@@ -131,8 +132,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 def write_results(result: SearchResult, out: str, best: int, top_k: int, quick: bool) -> None:
     """Write the result files and say where they are; a full disk says that the trials are kept."""
-    from trainlab.tune.report import stage_two_command, write_outputs  # matplotlib: only when there are results
-
     try:
         files = write_outputs(result, out, best=best, top_k=top_k, quick=quick)
     except OSError as error:

@@ -1,0 +1,130 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4. Initial weights
+#
+# *Deep Learning from Scratch, 6.2.* Before the first update, the random weights already decide whether a
+# deep network can learn. Too large, and sigmoid units saturate at 0 or 1 where their slope vanishes. Too
+# small, and every unit outputs almost the same value, or the signal shrinks to nothing after a few layers.
+# The cure is to pick the weights' spread from the number of inputs of each unit.
+
+# %%
+import inspect
+
+import ipywidgets as widgets
+import numpy as np
+
+import trainlab as tl
+from trainlab.experiments import init_compare, init_histograms
+from trainlab.liveplot import show_figures
+
+# %% [markdown]
+# ## Why the spread should depend on the fan-in
+#
+# A unit sums $n$ inputs: $z = \sum_{i=1}^{n} w_i x_i$. With independent zero-mean weights and inputs,
+# $\operatorname{Var}(z) = n \operatorname{Var}(w) \operatorname{Var}(x)$. To keep the variance the same from
+# layer to layer we need $\operatorname{Var}(w) = 1/n$, i.e. a standard deviation of $1/\sqrt{n}$: this is
+# Xavier (Glorot) initialization, for activations that are roughly linear around 0 (sigmoid, tanh). A ReLU
+# zeroes half of its inputs, halving the variance, so He initialization doubles it: $\sigma = \sqrt{2/n}$.
+# Glorot's paper averages fan-in and fan-out to also keep the gradients' variance steady on the way back.
+# All of these are one class with a scale and a choice of fan:
+
+# %%
+print(inspect.getsource(tl.VarianceScaling))
+for name in ("glorot_normal", "he_normal", "lecun_normal"):
+    init = tl.get_initializer(name)
+    print(f"{name:14s} scale={init.scale}, mode={init.mode}: σ for 100 inputs and 100 outputs = "
+          f"{init.std((100, 100)):.4f}")
+
+# %% [markdown]
+# ## Activation histograms
+#
+# The experiment `init-histograms` sends 1,000 random inputs through 5 layers of 100 units and histograms
+# each layer's output, for several activations and weight scales. The same random draw is used for every
+# setting, only rescaled.
+
+# %%
+config = init_histograms.Config()
+result = init_histograms.run(config)
+summary = init_histograms.summarize(result)
+show_figures(init_histograms.plot(result))
+for line in summary.conclusions:
+    print("-", line)
+
+# %% [markdown]
+# ## Slide the weight scale
+#
+# Pick an activation and a standard deviation for the weights. For 100 inputs per unit, Xavier's
+# $1/\sqrt{100} = 0.1$ and He's $\sqrt{2/100} \approx 0.141$ are the reference points. Watch the last layer:
+# does its histogram keep the shape of the first?
+
+# %%
+def show_histograms(activation="sigmoid", std=1.0):
+    one = init_histograms.run(init_histograms.Config(activations=(activation,), inits=(str(std),)))
+    show_figures([init_histograms.plot_histograms(one, [0])])
+    print("std of the activations, layer 1 → 5: " + ", ".join(f"{s:.3g}" for s in one.std[0]))
+    if activation == "relu":
+        print(f"outputs exactly 0 in layer 5: {one.zeros[0][-1]:.0%}")
+    else:
+        print(f"saturated (within {init_histograms.MARGIN} of a bound) in layer 5: {one.saturated[0][-1]:.0%}")
+
+
+widgets.interact(show_histograms,
+                 activation=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid"),
+                 std=widgets.FloatLogSlider(value=1.0, base=10, min=-3, max=1, step=0.05, continuous_update=False));
+
+# %% [markdown]
+# ## Does it matter for learning?
+#
+# `init-compare` trains the same 784-100-100-100-100-10 ReLU net by SGD ($\eta = 0.01$) from three
+# initializations: std 0.01, Xavier and He. Here 500 steps on 8,000 MNIST digits.
+
+# %%
+compare = init_compare.run(init_compare.Config(dataset="mnist-mini", iterations=500, final_window=50))
+compare_summary = init_compare.summarize(compare)
+show_figures(init_compare.plot(compare))
+for line in compare_summary.conclusions:
+    print("-", line)
+
+# %%
+for label, loss, accuracy in zip(compare.labels, compare.final_loss, compare.test_accuracy):
+    print(f"{label:9s} final loss {loss:.3f}  test accuracy {accuracy:.3f}")
+small = compare.labels.index("std=0.01")
+learned = [label for label, loss in zip(compare.labels, compare.final_loss) if loss < 0.5 * compare.final_loss[small]]
+print(f"Loss below half of std=0.01's after {compare.iterations} steps: {', '.join(learned) or 'none'}.")
+print(f"std=0.01: mean loss of its first 100 steps {np.mean(compare.step_loss[small][:100]):.3f}, "
+      f"where guessing scores ln 10 = {np.log(10):.3f}")
+
+# %% [markdown]
+# With std 0.01 the signal is divided by about ten at every layer, so the gradients reaching the first
+# layers are tiny and the loss sits near $\ln 10 \approx 2.30$ (guessing) for a long time. Xavier and He keep
+# the signal's scale, and the net starts learning at once.
+#
+# ## Try this
+#
+# - Set every weight to the same value (`init=0.05` draws at random; `tl.Constant(0.05)` does not): all
+#   units of a layer then compute the same thing and receive the same gradient, forever. Check it below,
+#   then give only the output layer random weights: is that enough to break the symmetry?
+# - Move the slider for `tanh` to find where the last layer neither saturates nor collapses.
+
+# %%
+same = tl.Sequential([tl.Dense(20, init=tl.Constant(0.05)), tl.ReLU(), tl.Dense(10, init=tl.Constant(0.05))],
+                     input_dim=784, seed=0)
+same.compile("sgd", lr=0.1)
+data = tl.load_dataset("mnist-mini")
+same.fit(data.x_train[:2000], data.y_train[:2000], epochs=2, verbose=0)
+W = same.params["dense1.W"]
+print(f"largest difference between the 20 hidden units' weights after training: {np.ptp(W, axis=1).max():.2g} "
+      f"(the weights moved by up to {np.abs(W - 0.05).max():.2g})")
