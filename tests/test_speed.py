@@ -14,6 +14,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 import trainlab as tl
+from trainlab.backend import keep_mask
 
 SIZES = [784, 100, 100, 100, 100, 10]
 
@@ -63,3 +64,20 @@ def test_a_step_of_the_book_net_equals_the_plain_formulas_bitwise(dtype):
             for got, want in zip(grads.values(), expected, strict=True):
                 assert got.dtype == want.dtype and np.array_equal(got, want)
             tl.SGD(lr=0.1).update(model.params, grads)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("inverted", [True, False])
+def test_dropout_equals_its_plain_formula_bitwise(dtype, inverted):
+    """y = x ⊙ m / (1 - p) (inverted) or x ⊙ m, with the mask the layer's generator draws."""
+    layer = tl.Dropout(0.37, inverted=inverted)
+    layer.build((300,), np.dtype(dtype), np.random.default_rng(0))
+    x = np.random.default_rng(1).standard_normal((64, 300)).astype(dtype)
+    keep, keep_probability = keep_mask(np.random.default_rng(0), x.shape, 0.37)
+    mask = keep.astype(dtype)
+    if inverted:
+        mask *= 1.0 / keep_probability
+    y = layer.forward(x, training=True)
+    assert y.dtype == x.dtype and np.array_equal(y.view(np.uint8), (x * mask).view(np.uint8))
+    dy = np.random.default_rng(2).standard_normal(x.shape).astype(dtype)
+    assert np.array_equal(layer.backward(dy.copy()), dy * mask)
