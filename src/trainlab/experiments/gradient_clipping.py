@@ -16,7 +16,8 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "gradient-clipping"
 TITLE = "Gradient clipping: by norm and by value"
-SECTION = "Hands-On ML 11.1.4 Gradient clipping"
+BOOK = "Hands-On Machine Learning"
+SECTION = "11.1.4 Gradient clipping"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.1.4: a deep ReLU net (784-100x10-10, He init) trained with momentum SGD at a learning "

@@ -16,7 +16,8 @@ from trainlab.experiments.noise import Spread, compare, seeds
 
 NAME = "symmetric-weights"
 TITLE = "Symmetric initial weights: every hidden unit stays the same"
-SECTION = "Deep Learning from Scratch 6.2.1 Initial weights of zero"
+BOOK = "Deep Learning from Scratch"
+SECTION = "6.2.1 Initial weights of zero"
 FIGURE = ""
 DESCRIPTION = (
     "Deep Learning from Scratch 6.2.1: if every weight starts at the same value, every unit of a layer "
