@@ -19,8 +19,7 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 
 NAME = "activations"
 TITLE = "Activation functions and vanishing/exploding gradients"
-BOOK = "Hands-On Machine Learning"
-SECTION = "11.1 The vanishing/exploding gradients problems"
+SECTION = "Hands-On ML 11.1 The vanishing/exploding gradients problems"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.1: a 20-layer net (784-100x20-10) with each activation and the initialization it calls "

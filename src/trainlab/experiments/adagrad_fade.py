@@ -15,9 +15,8 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.landscapes import optimizer_path
 
 NAME = "adagrad-fade"
-TITLE = "AdaGrad's steps fade, RMSProp's do not"
-BOOK = "Deep Learning from Scratch"
-SECTION = "6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)"
+TITLE = "AdaGrad steps fade, RMSProp steps do not"
+SECTION = "Deep Learning from Scratch 6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)"
 FIGURE = ""
 DESCRIPTION = (
     "AdaGrad divides η by √h, where h sums every squared gradient seen so far, so each parameter's "

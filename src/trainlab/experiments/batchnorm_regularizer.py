@@ -14,8 +14,7 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 
 NAME = "batchnorm-regularizer"
 TITLE = "Batch norm as a regularizer and as a speed-up"
-BOOK = "Deep Learning from Scratch"
-SECTION = "6.3.1 Batch normalization (and Hands-On ML 11.1.3)"
+SECTION = "Deep Learning from Scratch 6.3.1 Batch normalization (and Hands-On ML 11.1.3)"
 FIGURE = ""
 DESCRIPTION = (
     "Two claims about batch normalization. As a regularizer (Deep Learning from Scratch 6.3.1, its third "

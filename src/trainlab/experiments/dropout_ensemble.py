@@ -15,8 +15,7 @@ from trainlab.experiments.noise import Spread, compare
 
 NAME = "dropout-ensemble"
 TITLE = "Dropout as an ensemble: accuracy against training cost"
-BOOK = "Deep Learning from Scratch"
-SECTION = "6.4.3 Dropout (ensemble learning)"
+SECTION = "Deep Learning from Scratch 6.4.3 Dropout (ensemble learning)"
 FIGURE = ""
 DESCRIPTION = (
     "Deep Learning from Scratch 6.4.3: an ensemble averages the outputs of separately trained nets; dropout "

@@ -14,8 +14,7 @@ from trainlab.landscapes import function_2
 
 NAME = "gradient-arrows"
 TITLE = "The gradient as a field of arrows"
-BOOK = "Deep Learning from Scratch"
-SECTION = "4.4 Gradient"
+SECTION = "Deep Learning from Scratch 4.4 Gradient"
 FIGURE = "Figure 4-9"
 DESCRIPTION = (
     "Deep Learning from Scratch 4.4: the numerical gradient (central differences with the book's step "

@@ -16,8 +16,7 @@ from trainlab.optimizers import OPTIMIZERS
 
 NAME = "gradient-clipping"
 TITLE = "Gradient clipping: by norm and by value"
-BOOK = "Hands-On Machine Learning"
-SECTION = "11.1.4 Gradient clipping"
+SECTION = "Hands-On ML 11.1.4 Gradient clipping"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.1.4: a deep ReLU net (784-100x10-10, He init) trained with momentum SGD at a learning "

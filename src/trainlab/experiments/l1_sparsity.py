@@ -15,8 +15,7 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 
 NAME = "l1-sparsity"
 TITLE = "L1 regularization makes weights sparse"
-BOOK = "Hands-On Machine Learning"
-SECTION = "11.4.1 L1 and L2 regularization"
+SECTION = "Hands-On ML 11.4.1 L1 and L2 regularization"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.4.1: an L1 penalty λ·Σ|W| pulls every weight towards 0 by the same amount λ·η per step, "

@@ -15,8 +15,7 @@ from trainlab.experiments.noise import Spread, compare, seeds
 
 NAME = "lr-finder"
 TITLE = "Finding the learning rate, then 1cycle"
-BOOK = "Hands-On Machine Learning"
-SECTION = "11.3 Learning rate scheduling (finding the rate, 1cycle)"
+SECTION = "Hands-On ML 11.3 Learning rate scheduling (finding the rate, 1cycle)"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.3 (learning rate scheduling): train for one epoch while the learning rate grows "

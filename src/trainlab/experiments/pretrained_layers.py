@@ -15,8 +15,7 @@ from trainlab.experiments.noise import Spread, compare, seeds
 
 NAME = "pretrained-layers"
 TITLE = "Reusing pretrained layers on a task with few samples"
-BOOK = "Hands-On Machine Learning"
-SECTION = "11.2.2 Transfer learning (reusing pretrained layers)"
+SECTION = "Hands-On ML 11.2.2 Transfer learning (reusing pretrained layers)"
 FIGURE = ""
 DESCRIPTION = (
     "Hands-On ML 11.2.2 on Fashion-MNIST: model A (784-300-100-50-50-50, SELU, LeCun init, SGD η = 1e-3, "

@@ -15,8 +15,7 @@ from trainlab.experiments.noise import compare, seeds
 
 NAME = "random-vs-grid"
 TITLE = "Random search against grid search at equal budget"
-BOOK = "Deep Learning from Scratch"
-SECTION = "6.5 Validating hyperparameters (random against grid search)"
+SECTION = "Deep Learning from Scratch 6.5 Validating hyperparameters (random against grid search)"
 FIGURE = ""
 DESCRIPTION = (
     "Deep Learning from Scratch 6.5 (after Bergstra & Bengio 2012): hyperparameters matter unequally, so "

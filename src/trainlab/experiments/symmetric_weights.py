@@ -16,8 +16,7 @@ from trainlab.experiments.noise import Spread, compare, seeds
 
 NAME = "symmetric-weights"
 TITLE = "Symmetric initial weights: every hidden unit stays the same"
-BOOK = "Deep Learning from Scratch"
-SECTION = "6.2.1 Initial weights of zero"
+SECTION = "Deep Learning from Scratch 6.2.1 Initial weights of zero"
 FIGURE = ""
 DESCRIPTION = (
     "Deep Learning from Scratch 6.2.1: if every weight starts at the same value, every unit of a layer "
@@ -124,10 +123,9 @@ def summarize(result: Result) -> Summary:
     rows, conclusions = [], []
     for init in result.inits:
         runs = runs_of(result, init)
-        rows.append([INITS.get(init, init), max(max(d) for r in runs for d in r.distinct),
-                     float(np.max([r.spread[-1] for r in runs])),
-                     Spread.of([r.test_accuracy[-1] for r in runs]).text()])
         most = max(max(d) for r in runs for d in r.distinct)
+        rows.append([INITS.get(init, init), most, float(np.max([r.spread[-1] for r in runs])),
+                     Spread.of([r.test_accuracy[-1] for r in runs]).text()])
         if most == 1:
             conclusions.append(f"From {INITS.get(init, init)} every hidden layer kept a single distinct unit through "
                                f"all {result.epochs} epochs in every seed: its {result.hidden[0]} units stayed "
