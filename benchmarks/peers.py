@@ -149,28 +149,36 @@ def peers(batch: int, dtype: str = "float32", only: str = "pytorch,jax") -> dict
     return contenders
 
 
-def ms_per_call(function: Callable[[], None], calls: int) -> float:
-    start = time.perf_counter()
+def ms_per_call(function: Callable[[], None], calls: int) -> tuple[float, float]:
+    """Wall-clock and CPU (all the process's threads) milliseconds per call.
+
+    On a loaded machine the CPU time is the steadier measure of the work done: wall time also counts
+    the time spent waiting for a core.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls * 1e3
+    return (time.perf_counter() - wall) / calls * 1e3, (time.process_time() - cpu) / calls * 1e3
 
 
-def interleaved(contenders: dict[str, Callable[[], None]], calls: int, repeats: int) -> dict[str, list[float]]:
-    """ms per call of each contender, timed in ``repeats`` rounds of one block each (all see the same load)."""
+def interleaved(contenders: dict[str, Callable[[], None]], calls: int, repeats: int) -> dict[str, list]:
+    """(wall, cpu) ms per call of each contender, timed in ``repeats`` rounds of one block each."""
     for function in contenders.values():  # warm up: compile, fill caches, start BLAS threads
         ms_per_call(function, calls // 3 + 1)
-    times: dict[str, list[float]] = {name: [] for name in contenders}
+    times: dict[str, list] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, function in contenders.items():
             times[name].append(ms_per_call(function, calls))
     return times
 
 
-def print_times(times: dict[str, list[float]], unit: str = "ms/step") -> dict[str, float]:
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(f"  {name:<34} {median:8.3f} {unit}  (min {min(times[name]):.3f})")
+def print_times(times: dict[str, list], unit: str = "ms/step") -> dict[str, tuple[float, float]]:
+    """Print and return the median wall and CPU time of each contender."""
+    medians = {}
+    for name, values in times.items():
+        wall, cpu = (statistics.median(column) for column in zip(*values, strict=True))
+        medians[name] = (wall, cpu)
+        print(f"  {name:<34} wall {wall:8.3f} {unit} (min {min(v[0] for v in values):.3f})   cpu {cpu:8.3f} {unit}")
     return medians
 
 

@@ -24,9 +24,9 @@ from trainlab.textio import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-AGREE = ("As in the book", "as the book says", "as in the book", "supports the book", "this run agrees",
-         "the book's lesson", "as the book says", ", as the book says")
-DISAGREE = ("Unlike the book", "unlike the book", "does not support", "is not confirmed", "this run disagrees",
+AGREE = ("As in the book", "as in the book", "as the book says", "supports the book", "this run agrees",
+         "the book's lesson")
+DISAGREE = ("Unlike the book", "unlike the book", "does not support", "does not confirm", "this run disagrees",
             "not tested by a run")
 
 

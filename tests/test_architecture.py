@@ -152,19 +152,6 @@ def test_no_import_cycles_inside_trainlab():
     assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
-# Modules of other rooms that still import inside functions, by owner; each is being reworked (issue 11).
-# Remove an entry when its module is clean; a module not listed here must be clean.
-KNOWN = {
-    "trainlab.cli": "runner",
-    "trainlab.experiments.command": "runner",
-    "trainlab.experiments.common": "exps",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason=f"being reworked by {KNOWN[name]}", strict=False))
-    if name in KNOWN else name
-    for name in sorted(MODULES)
-])
+@pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_imports_inside_functions_except_marked_optional_dependencies(name):
     assert imports_inside_functions(name, MODULES[name]) == []

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -48,3 +49,35 @@ def test_the_shell_completes_commands_options_and_experiment_names(line, expecte
     done = subprocess.run([sys.executable, "-m", "trainlab"], env=env, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [word.strip() for word in answer.read_text().split("\x0b")] == expected
+
+
+def test_the_end_of_a_run_shows_the_results_the_files_and_the_next_command(tmp_path, capsys):
+    assert main(["run", "gradient-descent", "--quick", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "gradient-descent: Gradient descent and the learning rate (quick) ..."
+    assert lines[1].startswith("gradient-descent (quick): done in ")
+    assert lines[2].split() == ["learning", "rate", "final", "point", "f(final)", "distance", "moved", "outcome"]
+    assert any(line.startswith("  - With η = 10 gradient descent diverged") for line in lines)
+    folder = next((tmp_path / "gradient-descent").iterdir())
+    written = next(line for line in lines if line.startswith("written: "))
+    assert written.startswith(f"written: {folder}/ (")
+    assert sorted(written.split(" (", 1)[1].rstrip(")").split(", ")) == sorted(p.name for p in folder.iterdir())
+    assert lines[-1].startswith(f"next: trainlab report {tmp_path}")
+
+
+def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
+    from trainlab.experiments import gradient_descent, optimizers_2d
+
+    for module in (gradient_descent, optimizers_2d):
+        original = module.run
+
+        def warned(config, original=original):
+            warnings.warn("MNIST was not found; using its test images", UserWarning, stacklevel=1)
+            warnings.warn("MNIST was not found; using its test images", UserWarning, stacklevel=1)
+            return original(config)
+
+        monkeypatch.setattr(module, "run", warned)
+    assert main(["run", "gradient-descent", "optimizers-2d", "--quick", "--jobs", "1", "--out", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert err.count("MNIST was not found") == 1 and err.startswith("trainlab: warning: MNIST was not found")
+    assert "2/2 experiments ran" in out and f"report: {tmp_path / 'report.html'}" in out

@@ -146,7 +146,7 @@ def test_gradient_clipping_reports_divergence_in_words():
             module.Run("no clipping", 1, [1.0, 2.0], [2.3, 1.0], "completed", None, 0.8)]
     result = module.Result("mnist", "", 0.1, 1.0, 1.0, 1, runs)
     assert module.divergence_text(result, "no clipping") == (
-        "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at steps 2), after gradient norms of "
+        "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at step 2), after gradient norms of "
         "up to 1e+06.")
 
 

@@ -10,22 +10,23 @@ import sys
 import typing
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import matplotlib
 
 import trainlab
+from trainlab.data.cache import cache_root, decoded_dir
+from trainlab.data.catalog import DATASETS
+from trainlab.data.download import download_dataset
+from trainlab.data.files_io import human_size
+from trainlab.data.inventory import DatasetStatus, dataset_status, list_datasets
 from trainlab.experiments.command import add_parsers as add_experiment_parsers
 from trainlab.experiments.runner import IncompleteRunError
+from trainlab.gradcheck import TOLERANCE, run_gradcheck
 from trainlab.textio import did_you_mean, print_table
 from trainlab.tune.command import add_parser as add_tune_parser
 
-if TYPE_CHECKING:
-    from trainlab.data.inventory import DatasetStatus
-
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
-    from trainlab.gradcheck import TOLERANCE, run_gradcheck
 
     rows = run_gradcheck(seed=args.seed)
     table = [("model", "parameter", "shape", "relative error", "result")] + [
@@ -42,8 +43,6 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     """``trainlab data list | info NAME | path NAME | download NAME``: what trainlab.data reports or does."""
-    from trainlab.data.download import download_dataset
-    from trainlab.data.inventory import dataset_status, list_datasets
 
     if args.data_command == "list":
         return _print_data_list(list_datasets(args.data_dir))
@@ -66,8 +65,6 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def _print_data_list(statuses: list[DatasetStatus]) -> int:
-    from trainlab.data.cache import cache_root
-    from trainlab.data.files_io import human_size
 
     print_table([("dataset", "train", "test", "size", "where")] + [
         (s.spec.name, f"{s.counts[0]:,}", f"{s.counts[1]:,}", human_size(s.size) if s.available else "-", s.where)
@@ -78,8 +75,6 @@ def _print_data_list(statuses: list[DatasetStatus]) -> int:
 
 
 def _print_data_info(status: DatasetStatus, verify: bool) -> int:
-    from trainlab.data.cache import decoded_dir
-    from trainlab.data.files_io import human_size
 
     spec = status.spec
     (height, width), (n_train, n_test) = spec.image_shape, status.counts
@@ -127,7 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_data_parser(commands: argparse._SubParsersAction) -> None:
     """The ``data`` command and its actions ``list``, ``info NAME``, ``path NAME`` and ``download NAME``."""
-    from trainlab.data.catalog import DATASETS
 
     data = commands.add_parser("data", help="the datasets: what is available, from where, sizes and counts")
     actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -222,6 +216,12 @@ def run_command(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print(f"trainlab {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug, not bad input: one line; TRAINLAB_DEBUG=1 shows where
+        if os.environ.get("TRAINLAB_DEBUG"):
+            raise
+        print(f"trainlab {args.command}: internal error: {type(error).__name__}: {error} (a bug in trainlab; "
+              "TRAINLAB_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ class Dense(Layer):
         W = self.params["W"]
         if self.trainable:
             np.matmul(self.x.T, dout, out=self.grads["W"])
-            if self.bias:
-                np.sum(dout, axis=0, out=self.grads["b"])
+            if self.bias:  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
+                np.add.reduce(dout, axis=0, out=self.grads["b"])
             if self.regularizer is not None:
                 self.grads["W"] += self.regularizer.gradient(W)
         return dout @ W.T if input_grad else None
@@ -191,9 +191,8 @@ class Dropout(Layer):
         if not training:
             return x if self.inverted else x * (1.0 - self.rate)
         keep, keep_probability = keep_mask(self.rng, x.shape, self.rate)
-        self.mask = keep.astype(x.dtype)
-        if self.inverted:
-            self.mask *= 1.0 / keep_probability
+        scale = 1.0 / keep_probability if self.inverted else 1.0
+        self.mask = np.multiply(keep, scale, dtype=x.dtype)  # m / (1 - p) in one pass over the batch
         return x * self.mask
 
     def backward(self, dout, input_grad=True):

@@ -15,7 +15,7 @@ from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.landscapes import optimizer_path
 
 NAME = "adagrad-fade"
-TITLE = "AdaGrad's steps fade, RMSProp's do not"
+TITLE = "AdaGrad steps fade, RMSProp steps do not"
 BOOK = "Deep Learning from Scratch"
 SECTION = "6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)"
 FIGURE = ""

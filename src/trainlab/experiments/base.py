@@ -239,9 +239,8 @@ class Experiment:
         return ", ".join(part for part in (self.book, self.section, self.figure) if part)
 
 
-REQUIRED = {"NAME": str, "TITLE": str, "DESCRIPTION": str, "Config": type, "run": Callable,
-            "summarize": Callable, "plot": Callable}
-OPTIONAL = ("BOOK", "SECTION", "FIGURE")  # "" until the module declares them
+REQUIRED = {"NAME": str, "TITLE": str, "DESCRIPTION": str, "BOOK": str, "SECTION": str, "FIGURE": str,
+            "Config": type, "run": Callable, "summarize": Callable, "plot": Callable}
 
 
 def experiment_of(module: ModuleType) -> Experiment:
@@ -252,6 +251,5 @@ def experiment_of(module: ModuleType) -> Experiment:
             raise TypeError(f"experiment module {where} must define {attribute} ({getattr(kind, '__name__', kind)})")
     if not (dataclasses.is_dataclass(module.Config) and issubclass(module.Config, ExperimentConfig)):
         raise TypeError(f"experiment module {where}: Config must be a dataclass deriving from ExperimentConfig")
-    book, section, figure = (getattr(module, attribute, "") for attribute in OPTIONAL)
-    return Experiment(module.NAME, module.TITLE, module.DESCRIPTION, book, section, figure, module.Config,
-                      module.run, module.summarize, module.plot)
+    return Experiment(module.NAME, module.TITLE, module.DESCRIPTION, module.BOOK, module.SECTION, module.FIGURE,
+                      module.Config, module.run, module.summarize, module.plot)

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tqdm import tqdm
+
 from trainlab.experiments import get_experiment, list_experiments, load_experiment
 from trainlab.experiments.compare import MAX_FIGURES, compare_runs, comparison_page
 from trainlab.experiments.figures import STYLES, FigureOptions
@@ -72,6 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcomes = run_many(names, jobs=jobs, threads=args.threads or None, quick=args.quick, dataset=args.dataset,
                         seed=args.seed, data_dir=args.data_dir, overrides=args.set, out=args.out, figures=figures)
     if len(names) == 1:
+        print(f"{names[0]}: {load_experiment(names[0]).title}{' (quick)' if args.quick else ''} ...", flush=True)
         outcome = next(outcomes)
         show_warnings([outcome])
         if outcome.error is not None:
@@ -90,8 +93,6 @@ def progress(outcomes: Iterator[Outcome], total: int, jobs: int) -> Iterable[Out
     print(f"running {total} experiments, {jobs} at a time", flush=True)
     bar = None
     if sys.stderr.isatty():
-        from tqdm import tqdm  # a terminal only
-
         bar = tqdm(total=total, desc="experiments", leave=False)
     write = bar.write if bar is not None else print
     for done, outcome in enumerate(outcomes, 1):
@@ -107,7 +108,7 @@ def progress(outcomes: Iterator[Outcome], total: int, jobs: int) -> Iterable[Out
 def print_record(record: RunRecord) -> None:
     """The end of one run: notes, the key results table, the conclusions, the folder and its files."""
     summary = record.summary
-    print(f"{record.name}{' (quick)' if record.quick else ''}: {record.seconds:.1f} s")
+    print(f"{record.name}{' (quick)' if record.quick else ''}: done in {record.seconds:.1f} s")
     for note in summary.notes:
         print(f"  note: {note}")
     print("\n".join(f"  {line}" for line in text_table([summary.headers, *summary.rows]).splitlines()))

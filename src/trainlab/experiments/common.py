@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+from tqdm import tqdm
 
 from trainlab.data import DATASETS, Standardizer, load_dataset
 from trainlab.mlp import mlp as mlp  # the book's MLPs: the library's builder, re-exported for the experiments
@@ -76,8 +77,6 @@ def progress(items: Iterable[T], description: str, total: int | None = None) -> 
     """A tqdm bar over ``items`` on a terminal; the plain iterable elsewhere (CI logs stay clean)."""
     if not sys.stderr.isatty():
         return items
-    from tqdm import tqdm
-
     return tqdm(items, desc=description, total=total, leave=False)
 
 

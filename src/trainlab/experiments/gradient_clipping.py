@@ -109,14 +109,18 @@ def arm_label(result: Result, arm: str) -> str:
 
 def divergence_text(result: Result, arm: str) -> str:
     runs = runs_of(result, arm)
+    lost = sum(r.status != "diverged" and r.test_accuracy < 0.2 for r in runs)  # 10 classes: chance is 0.1
     diverged = [r for r in runs if r.status == "diverged"]
+    which = "the others" if diverged else "them"
+    tail = f"; {lost} of {which} ended near chance (test accuracy below 0.2)" if lost else ""
     if not diverged:
         peak = max(max(r.grad_norm) for r in runs)
-        return f"With {arm_label(result, arm)} no run diverged (largest gradient norm {peak:.3g})."
+        return f"With {arm_label(result, arm)} no run diverged (largest gradient norm {peak:.3g}){tail}."
     steps = ", ".join(str(r.diverged_at) for r in diverged)
     peak = max(max(r.grad_norm, default=0.0) for r in diverged)
     return (f"With {arm_label(result, arm)} {len(diverged)} of {len(runs)} runs diverged (the loss became NaN "
-            f"or inf at steps {steps}), after gradient norms of up to {peak:.3g}.")
+            f"or inf at step{'s' if len(diverged) > 1 else ''} {steps}), after gradient norms of up to "
+            f"{peak:.3g}{tail}.")
 
 
 def summarize(result: Result) -> Summary:

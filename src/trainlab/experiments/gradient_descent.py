@@ -26,6 +26,9 @@ DESCRIPTION = (
 )
 
 
+BOOK_OUTCOMES = {0.1: "converged", 10.0: "diverged", 1e-10: "barely moved"}  # the book's three rates
+
+
 @dataclass
 class Config(ExperimentConfig):
     start: tuple[float, ...] = option((-3.0, 4.0), length=2)
@@ -70,8 +73,10 @@ def summarize(result: Result) -> Summary:
         state = verdict(start, final)
         moved = float(np.linalg.norm(final - start))
         rows.append([lr, f"({final[0]:.4g}, {final[1]:.4g})", value, moved, state])
+        book = BOOK_OUTCOMES.get(lr)
+        agree = "" if book is None else (" As in the book." if book == state else f" Unlike the book ({book}).")
         conclusions.append(f"With η = {lr:g} gradient descent {state}: after {len(path) - 1} steps it stands at "
-                           f"({final[0]:.3g}, {final[1]:.3g}), where f = {value:.3g} (it moved {moved:.3g}).")
+                           f"({final[0]:.3g}, {final[1]:.3g}), where f = {value:.3g} (it moved {moved:.3g}).{agree}")
     return Summary(["learning rate", "final point", "f(final)", "distance moved", "outcome"], rows, conclusions)
 
 

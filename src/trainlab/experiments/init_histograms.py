@@ -162,20 +162,22 @@ def sigmoid_lessons(result: Result) -> list[str]:
     wide, narrow, xavier = (usable(result, "sigmoid", name) for name in ("std=1", "std=0.01", "Xavier"))
     if wide is not None:
         saturated = float(np.mean(result.saturated[wide]))
-        verb = "pile up at 0 and 1, where the sigmoid's gradient vanishes" if saturated > 0.5 else \
-            "do not pile up at 0 and 1"
+        verb = "pile up at 0 and 1, where the sigmoid's gradient vanishes, as in the book's figure 6-10" \
+            if saturated > 0.5 else "do not pile up at 0 and 1, unlike the book's figure 6-10"
         lines.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over the {n} "
                      f"layers) lie within {MARGIN} of 0 or 1: they {verb}.")
     if narrow is not None:
         middle, std = float(np.mean(result.middle[narrow])), float(np.mean(result.std[narrow]))
-        verb = "crowd around 0.5, so all units say nearly the same" if middle > 0.9 else "do not crowd around 0.5"
+        verb = ("crowd around 0.5, so all units say nearly the same, as in the book's figure 6-11" if middle > 0.9
+                else "do not crowd around 0.5, unlike the book's figure 6-11")
         lines.append(f"With std 0.01 they {verb}: {middle:.0%} lie within {MARGIN} of 0.5 and their standard "
                      f"deviation is only {std:.3f}.")
     if xavier is not None:
         saturated, middle = float(np.mean(result.saturated[xavier])), float(np.mean(result.middle[xavier]))
         spread = (wide is None or saturated < np.mean(result.saturated[wide])) and (
             narrow is None or middle < np.mean(result.middle[narrow]))
-        verdict = "spreads them out" if spread else "does not spread them better than the others"
+        verdict = ("spreads them out, as in the book's figure 6-13" if spread else
+                   "does not spread them better than the others, unlike the book's figure 6-13")
         lines.append(f"Xavier's std 1/√n {verdict}: standard deviation {np.mean(result.std[xavier]):.3f}, "
                      f"{saturated:.0%} near 0 or 1 and {middle:.0%} near 0.5.")
     return lines
@@ -195,7 +197,9 @@ def relu_lessons(result: Result) -> list[str]:
         he = relu["He"]
         alive = 0.5 <= ratios["He"] <= 2 and max(result.zeros[he]) < 0.75
         per_layer = ", ".join(f"{s:.2f}" for s in result.std[he])
-        lines.append(f"He's √(2/n) {'keeps every layer alive' if alive else 'does not keep the layers alike'}: the "
+        verdict = ("keeps every layer alive, as in the book's figure 6-14" if alive else
+                   "does not keep the layers alike, unlike the book's figure 6-14")
+        lines.append(f"He's √(2/n) {verdict}: the "
                      f"standard deviation per layer is {per_layer}, and {min(result.zeros[he]):.0%} to "
                      f"{max(result.zeros[he]):.0%} of the outputs are zero, as expected of ReLU on symmetric inputs.")
     shrinking = {name: ratio ** (1 / max(n - 1, 1)) for name, ratio in ratios.items() if ratio < 0.5}

@@ -270,7 +270,7 @@ def book_pairs(result: Result) -> list[str]:
             verdict = "agrees" if c.difference < 0 else "disagrees"
             outcome = f"{label(fast)} ended {'below' if c.difference < 0 else 'above'} {label(slow)}"
         else:
-            verdict, outcome = "is not confirmed", f"{label(fast)} and {label(slow)} ended level"
+            verdict, outcome = "does not confirm it", f"{label(fast)} and {label(slow)} ended level"
         lines.append(f"Hands-On ML says {claim}; this run {verdict}: {outcome} after {result.iterations} "
                      f"iterations ({pm(result.finals(fast, 'loss_before'))} against "
                      f"{pm(result.finals(slow, 'loss_before'))}, before the update; {c.words()}).")
@@ -283,7 +283,7 @@ def accuracy_range(result: Result) -> list[str]:
         return ["No optimizer learned with these settings."]
     means = {n: float(np.mean([r.test_accuracy for r in result.of(n)])) for n in learned}
     low, high = min(means, key=means.get), max(means, key=means.get)
-    return [f"Test accuracy on {result.dataset}'s test set after the last step ranged from {means[low]:.1%} "
+    return [f"Test accuracy on the {result.dataset} test set after the last step ranged from {means[low]:.1%} "
             f"({label(low)}) to {means[high]:.1%} ({label(high)}), mean of the seeds."]
 
 

@@ -93,7 +93,9 @@ def summarize(result: Result) -> Summary:
     if sgd is not None and others:
         ratios = [sgd[3] / row[3] for row in others]
         conclusions.append(
-            f"SGD zig-zags across the valley: it crossed y = 0 {sgd[4]} times in {steps} steps, and its path "
+            f"{'As in the book, ' if sgd[4] > max(row[4] for row in others) else 'Unlike the book, '}SGD "
+            f"{'zig-zags' if sgd[4] > max(row[4] for row in others) else 'does not zig-zag more than the others'} "
+            f"across the valley: it crossed y = 0 {sgd[4]} times in {steps} steps, and its path "
             f"({sgd[3]:.3g} long) is {min(ratios):.1f} to {max(ratios):.1f} times as long as the others', which "
             f"cross at most {max(row[4] for row in others)} times."
         )

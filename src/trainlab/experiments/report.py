@@ -37,7 +37,7 @@ main { padding: 0 1.5em 3em; min-width: 0; }
 h1 { border-bottom: 2px solid #444; } h2.book { margin-top: 2em; border-bottom: 2px solid #999; }
 section.experiment { margin-top: 2.5em; border-top: 1px solid #ccc; }
 .source { color: #555; font-size: 0.9em; margin-bottom: 0; }
-.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; }
+.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; white-space: nowrap; }
 .quick { background: #ffe2a8; color: #6a4500; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -110,7 +110,8 @@ def placement(run: Run) -> tuple[str, str, str]:
 
 
 def entries(runs: Iterable[Run]) -> list[Entry]:
-    """The runs grouped by experiment, in the chapters' order (searches last), the run to show first."""
+    """The runs grouped by experiment and by book, in the chapters' order (searches last), the run to show first
+    in each group."""
     grouped: dict[str, Entry] = {}
     for run in runs:
         key, book, source = placement(run)
@@ -121,7 +122,13 @@ def entries(runs: Iterable[Run]) -> list[Entry]:
         entry.runs = [shown, *sorted((r for r in entry.runs if r is not shown), key=lambda r: r.started,
                                      reverse=True)]
     order = {name: i for i, name in enumerate(list_experiments())}
-    return sorted(grouped.values(), key=lambda e: (e.book == SEARCHES, order.get(e.key, len(order)), e.key))
+    chapters = sorted(grouped.values(), key=lambda e: (order.get(e.key, len(order)), e.key))
+    return sorted(chapters, key=lambda e: book_rank(e.book, [entry.book for entry in chapters]))
+
+
+def book_rank(book: str, books: list[str]) -> tuple[int, int]:
+    """Books in the order their first experiment comes in the chapters; the unplaced ones, then searches, last."""
+    return (book == OTHER) + 2 * (book == SEARCHES), books.index(book)
 
 
 def build_report(root: str | Path = "runs", out: str | Path | None = None, *, all_runs: bool = False,

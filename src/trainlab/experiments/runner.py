@@ -39,9 +39,8 @@ from trainlab.backend import blas_threads
 from trainlab.experiments import load_experiment
 from trainlab.experiments.base import Experiment, ExperimentConfig, Summary
 from trainlab.experiments.figures import FigureOptions, figure_style, save_figures
+from trainlab.experiments.runs import RUN_FILE
 from trainlab.textio import parse_assignments, write_json, write_text
-
-RUN_FILE = "run.json"  # written last: its presence marks a complete run
 
 
 class IncompleteRunError(RuntimeError):
@@ -118,7 +117,7 @@ def run_experiment(
                     "book": experiment.book, "section": experiment.section, "figure": experiment.figure,
                     "command": command, "quick": quick, "headers": summary.headers, "rows": summary.rows,
                     "conclusions": summary.conclusions, "notes": summary.notes,
-                    "figures": [name for name in figure_files if name.endswith((".png", ".svg"))]}
+                    "figures": [file for file in figure_files if file.endswith((".png", ".svg"))]}
     files += [write_json(folder / "summary.json", summary_data).name,
               write_text(folder / "summary.md", summary_markdown(summary_data, summary)).name, *figure_files]
     write_json(folder / RUN_FILE, run_facts(stamp, seconds, files))

@@ -124,10 +124,9 @@ def summarize(result: Result) -> Summary:
     rows, conclusions = [], []
     for init in result.inits:
         runs = runs_of(result, init)
-        rows.append([INITS.get(init, init), max(max(d) for r in runs for d in r.distinct),
-                     float(np.max([r.spread[-1] for r in runs])),
-                     Spread.of([r.test_accuracy[-1] for r in runs]).text()])
         most = max(max(d) for r in runs for d in r.distinct)
+        rows.append([INITS.get(init, init), most, float(np.max([r.spread[-1] for r in runs])),
+                     Spread.of([r.test_accuracy[-1] for r in runs]).text()])
         if most == 1:
             conclusions.append(f"From {INITS.get(init, init)} every hidden layer kept a single distinct unit through "
                                f"all {result.epochs} epochs in every seed: its {result.hidden[0]} units stayed "
