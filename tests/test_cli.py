@@ -81,3 +81,14 @@ def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert err.count("MNIST was not found") == 1 and err.startswith("trainlab: warning: MNIST was not found")
     assert "2/2 experiments ran" in out and f"report: {tmp_path / 'report.html'}" in out
+
+
+def test_list_names_the_book_section_of_every_experiment(capsys):
+    """Issue 13: `trainlab list` shows each experiment with the book and section it reproduces."""
+    from trainlab.experiments import get_experiment, list_experiments
+
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for name in list_experiments():
+        line = next(line for line in lines if line.split()[0] == name)
+        assert get_experiment(name).SECTION in line and ("DLfS" in line or "HOML" in line)

@@ -29,11 +29,15 @@ from trainlab.experiments.runner import (
 )
 from trainlab.textio import print_table, text_table
 
+BOOK_SHORT = {"Deep Learning from Scratch": "DLfS", "Hands-On Machine Learning": "HOML"}
+
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """``trainlab list``: the experiments, in chapter order, with their titles."""
-    print_table([("experiment", "what it shows")]
-                + [(name, get_experiment(name).TITLE) for name in list_experiments()])
+    """``trainlab list``: the experiments, in chapter order, with the book section each reproduces."""
+    modules = {name: get_experiment(name) for name in list_experiments()}
+    print_table([("experiment", "book section", "what it shows")]
+                + [(name, f"{BOOK_SHORT.get(module.BOOK, module.BOOK)} {module.SECTION}", module.TITLE)
+                   for name, module in modules.items()])
     return 0
 
 
