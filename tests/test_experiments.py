@@ -173,7 +173,8 @@ def test_the_report_in_a_headless_browser_at_desktop_and_phone_widths(quick_runs
         assert seen["data-horizontal-scroll"] == "false"
         assert seen["data-order"] == ",".join(order)  # the chapters' order, grouped by book
         assert seen["data-books"] == "|".join(books)  # grouped by book, each book once
-        assert float(seen["data-contents-top"]) == 0.0  # the contents stay in view at the end of the page
+        # the contents stay in view at the end of the page (to within a pixel: sticky layout rounds sub-pixel)
+        assert abs(float(seen["data-contents-top"])) < 1.0
         assert seen["data-viewer-open"] == "true"  # a clicked figure opens full size
         shot = matplotlib.image.imread(tmp_path / f"screenshot-{width}.png")
         assert shot.shape[1] == max(width, 500) + 20 and shot.std() > 0.05  # a picture, not a blank page
