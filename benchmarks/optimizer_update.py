@@ -1,4 +1,8 @@
-"""Time of one optimizer update for the parameters of the textbook's 784-100x4-10 net, per optimizer.
+"""Time of one optimizer update for the parameters of a net, per optimizer, against torch.optim.
+
+The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10 arrays), and
+``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10 arrays), where the
+AdamW update is about a quarter of a training step.
 
 For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixed gradients and, when torch
 is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
@@ -11,23 +15,37 @@ ratio. On a quiet machine the two agree; under load the first is the steadier.
 Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
 one core, and on a shared machine a second torch thread mostly waits for a core).
 
-    python benchmarks/optimizer_update.py [--updates 10] [--repeats 101] [--threads 1] [--dtype float32]
-                                          [--only adam,sgd]
+    python benchmarks/optimizer_update.py [--net book|fashion] [--updates 10] [--repeats 101] [--threads 1]
+                                          [--dtype float32] [--only adam,sgd]
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import time
+from collections.abc import Mapping
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 import trainlab as tl
 
-SIZES = [784, 100, 100, 100, 100, 10]
+
+def book_net() -> list[tl.Layer]:
+    """The textbook's 784-100x4-10 ReLU MLP."""
+    hidden = [layer for _ in range(4) for layer in (tl.Dense(100, init="he_normal"), tl.ReLU())]
+    return [*hidden, tl.Dense(10, init="he_normal")]
+
+
+def fashion_net() -> list[tl.Layer]:
+    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout (benchmarks/train_fashion.py)."""
+    hidden = [layer for units in (512, 256)
+              for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))]
+    return [*hidden, tl.Dense(10, init="glorot_uniform")]
+
+
+NETS = {"book": book_net, "fashion": fashion_net}
 
 # trainlab name -> (torch.optim class name, keyword arguments), default settings otherwise
 TORCH = {
@@ -47,18 +65,13 @@ TORCH = {
 }
 
 
-def shapes() -> list[tuple[int, ...]]:
-    """(fan_in, fan_out) and (fan_out,) for each Dense layer, in model order."""
-    return [shape for fan_in, fan_out in itertools.pairwise(SIZES) for shape in ((fan_in, fan_out), (fan_out,))]
+def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray]:
+    """The parameters of a freshly built ``net``, as the training loop hands them to the optimizer."""
+    return tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype).params
 
 
-def trainlab_update(name: str, dtype: str, seed: int = 0):
-    model = tl.Sequential(
-        [layer for units in SIZES[1:-1] for layer in (tl.Dense(units, init="he_normal"), tl.ReLU())]
-        + [tl.Dense(SIZES[-1], init="he_normal")],
-        input_dim=SIZES[0], seed=seed, dtype=dtype,
-    )
-    params = model.params
+def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
+    params = model_params(net, dtype, seed)
     rng = np.random.default_rng(seed)
     grads = {key: (1e-3 * rng.standard_normal(p.shape)).astype(dtype) for key, p in params.items()}
     optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
@@ -69,12 +82,13 @@ def trainlab_update(name: str, dtype: str, seed: int = 0):
     return update
 
 
-def torch_update(name: str, dtype: str, seed: int = 0):
+def torch_update(name: str, net: str, dtype: str, seed: int = 0):
     import torch
 
     generator = torch.Generator().manual_seed(seed)
     torch_dtype = getattr(torch, dtype)
-    tensors = [torch.nn.Parameter(torch.randn(shape, generator=generator, dtype=torch_dtype)) for shape in shapes()]
+    tensors = [torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
+               for p in model_params(net, dtype, seed).values()]
     for tensor in tensors:
         tensor.grad = 1e-3 * torch.randn(tensor.shape, generator=generator, dtype=torch_dtype)
     class_name, kwargs = TORCH[name]
@@ -91,6 +105,7 @@ def microseconds_per_call(function, calls: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--net", default="book", choices=list(NETS), help="whose parameters are updated")
     parser.add_argument("--updates", type=int, default=10, help="updates per timed block")
     parser.add_argument("--repeats", type=int, default=101, help="timed blocks per optimizer and library")
     parser.add_argument("--threads", type=int, default=1, help="threads of BLAS and of torch")
@@ -108,16 +123,17 @@ def main() -> None:
     except ImportError:
         torch = None
         print("torch is not importable: timing trainlab alone")
-    count = sum(int(np.prod(shape)) for shape in shapes())
-    print(f"one update of the 784-100x4-10 net's {count:,} parameters ({len(shapes())} arrays), {args.dtype}; "
+    arrays = list(model_params(args.net, args.dtype).values())
+    count = sum(array.size for array in arrays)
+    print(f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
           f"{args.repeats} blocks of {args.updates} updates each")
     if torch is not None:
         print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7}   "
               f"({label}, torch.optim defaults; µs: 20th percentile)")
     for name in names:
-        contenders = {"trainlab": trainlab_update(name, args.dtype)}
+        contenders = {"trainlab": trainlab_update(name, args.net, args.dtype)}
         if torch is not None and TORCH[name] is not None:
-            contenders["torch"] = torch_update(name, args.dtype)
+            contenders["torch"] = torch_update(name, args.net, args.dtype)
         for function in contenders.values():  # warm up: state, scratch buffers, allocator
             microseconds_per_call(function, args.updates // 3 + 1)
         times: dict[str, list[float]] = {key: [] for key in contenders}
