@@ -235,7 +235,7 @@ class Optimizer(Configurable):
         Everything is checked before anything changes: on an error (mismatched names or shapes, a NaN or
         inf gradient) the weights, the state and ``iterations`` are left as they were.
         """
-        thetas, gradients, squares = self.check_gradients(params, grads)
+        checked, squares = self.check_gradients(params, grads)
         if self._check_state:
             self._check_loaded_state(params)
         self.grad_norm = math.sqrt(sum(squares))
@@ -243,13 +243,13 @@ class Optimizer(Configurable):
         self.iterations += 1
         clipping = self.clip_value is not None or scale < 1.0
         rule, prepared = self.rule, self._arguments
-        for name, theta, g in zip(params, thetas, gradients, strict=True):
+        for name, theta, g in checked:
             if clipping:
                 g = self._clipped(g, theta, scale)
             arguments = prepared.get(name)
             if arguments is None or arguments.theta is not theta:  # made once per parameter
                 arguments = prepared[name] = RuleArguments(self, name, theta)
-            if arguments.blocks is None or not g.flags.c_contiguous:
+            if arguments.blocks is None:
                 rule(theta, g, *arguments.state, **arguments.scratch)
             else:
                 arguments.apply_blocks(rule, g)
@@ -261,30 +261,32 @@ class Optimizer(Configurable):
         return np.multiply(g, scale, out=self._buffer("clipped", theta))
 
     def check_gradients(self, params: Mapping[str, Array],
-                        grads: Mapping[str, Array]) -> tuple[list[Array], list[Array], list[float]]:
+                        grads: Mapping[str, Array]) -> tuple[list[tuple[str, Array, Array]], list[float]]:
         """Raise a clear error for mismatched names, types or shapes or a NaN/inf gradient.
 
-        Return the parameters and the gradients in the order of ``params``, and every gradient's ‖gᵢ‖².
-        The squared norm (one BLAS dot product per array) is NaN or inf whenever the gradient holds one,
-        which makes the guard nearly free (the exact check runs only to confirm); the squares also give the
+        Return (name, θ, g) for every parameter in the order of ``params``, and every gradient's ‖gᵢ‖². The
+        squared norm (one BLAS dot product per array) is NaN or inf whenever the gradient holds one, which
+        makes the guard nearly free (the exact check runs only to confirm); the squares also give the
         global norm for ``clip_norm``.
         """
-        thetas, gradients, squares = [], [], []
-        for name in params:  # one pass, by name: a model's ParamDict is a mapping written in Python
+        checked, squares = [], []
+        for name in params:  # by name, one pass: a model's ParamDict is a mapping written in Python
             param = params[name]
-            grad = grads[name] if name in grads else self._mismatched_names(params, grads)
+            try:
+                grad = grads[name]
+            except KeyError:
+                self._mismatched_names(params, grads)
             if not (isinstance(grad, np.ndarray) and isinstance(param, np.ndarray) and grad.shape == param.shape
                     and param.dtype.kind == "f"):
                 self._explain_mismatch(name, param, grad)
             square = float(np.vdot(grad, grad))
             if not math.isfinite(square):
                 square = self._confirmed_square(name, grad)
-            thetas.append(param)
-            gradients.append(grad)
+            checked.append((name, param, grad))
             squares.append(square)
-        if len(grads) != len(thetas):
+        if len(grads) != len(checked):
             self._mismatched_names(params, grads)
-        return thetas, gradients, squares
+        return checked, squares
 
     @staticmethod
     def _confirmed_square(name: str, grad: Array) -> float:
@@ -419,7 +421,11 @@ class RuleArguments:
                 self.blocks.append((start, start + size, theta_block, state_block, scratch))
 
     def apply_blocks(self, rule: Callable[..., None], g: Array) -> None:
-        """rule(θ, g, *state, **scratch) block by block (a large parameter, g C-contiguous)."""
+        """rule(θ, g, *state, **scratch) block by block (a large parameter), or at once if g is not
+        C-contiguous."""
+        if not g.flags.c_contiguous:
+            rule(self.theta, g, *self.state, **self.scratch)
+            return
         if g is not self.g:
             flat = g.reshape(-1)
             self.g, self.g_blocks = g, [flat[start:stop] for start, stop, *_ in self.blocks]
