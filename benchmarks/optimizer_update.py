@@ -8,9 +8,11 @@ For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixe
 is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy; the order
 within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block times
-in microseconds (the blocks that ran with the least interference from other processes) and two ratios
-trainlab / PyTorch: of those percentiles, and the median over pairs of neighbouring blocks of their
-ratio. On a quiet machine the two agree; under load the first is the steadier.
+in microseconds (the blocks that ran with the least interference from other processes) and three ratios
+trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks of their ratio,
+and of the median CPU times ("cpu": this thread's CPU time, which leaves out the time other processes
+hold the core). On a quiet machine they agree; when most blocks are interrupted (more runnable
+processes than cores) the wall-clock ratios mean little and "cpu" is the one to trust.
 
 Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
 one core, and on a shared machine a second torch thread mostly waits for a core).
@@ -96,11 +98,12 @@ def torch_update(name: str, net: str, dtype: str, seed: int = 0):
     return optimizer.step
 
 
-def microseconds_per_call(function, calls: int) -> float:
-    start = time.perf_counter()
+def microseconds_per_call(function, calls: int) -> tuple[float, float]:
+    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core) per call."""
+    start, cpu = time.perf_counter(), time.thread_time()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls * 1e6
+    return (time.perf_counter() - start) / calls * 1e6, (time.thread_time() - cpu) / calls * 1e6
 
 
 def main() -> None:
@@ -128,7 +131,7 @@ def main() -> None:
     print(f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
           f"{args.repeats} blocks of {args.updates} updates each")
     if torch is not None:
-        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7}   "
+        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
               f"({label}, torch.optim defaults; µs: 20th percentile)")
     for name in names:
         contenders = {"trainlab": trainlab_update(name, args.net, args.dtype)}
@@ -137,17 +140,21 @@ def main() -> None:
         for function in contenders.values():  # warm up: state, scratch buffers, allocator
             microseconds_per_call(function, args.updates // 3 + 1)
         times: dict[str, list[float]] = {key: [] for key in contenders}
+        cpu_times: dict[str, list[float]] = {key: [] for key in contenders}
         for repeat in range(args.repeats):
             order = list(contenders) if repeat % 2 == 0 else list(reversed(contenders))
             for key in order:
-                times[key].append(microseconds_per_call(contenders[key], args.updates))
+                wall, cpu = microseconds_per_call(contenders[key], args.updates)
+                times[key].append(wall)
+                cpu_times[key].append(cpu)
         ours = float(np.percentile(times["trainlab"], 20))
         if "torch" not in contenders:
             print(f"  {name:<10} {ours:12.1f}")
         else:
             theirs = float(np.percentile(times["torch"], 20))
             paired = statistics.median(a / b for a, b in zip(times["trainlab"], times["torch"], strict=True))
-            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f}")
+            cpu = statistics.median(cpu_times["trainlab"]) / statistics.median(cpu_times["torch"])
+            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}")
 
 
 if __name__ == "__main__":
