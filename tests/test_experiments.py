@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import types
+import typing
 from pathlib import Path
 
 import matplotlib.image
@@ -73,6 +74,19 @@ def test_quick_configs_are_declared_the_same_way_everywhere():
         assert Config.quick is ExperimentConfig.quick, name
         assert set(Config.QUICK) <= {f.name for f in dataclasses.fields(Config)}, name
         assert Config().quick() == dataclasses.replace(Config(), **Config.QUICK), name
+
+
+# the experiments whose Result is no list of runs: a deterministic check of every parameter (gradient-check),
+# one picture and one 2x3 net (gradient-arrows), and two searches kept in trainlab.tune's own form
+NOT_RUNS = {"gradient-check", "gradient-arrows", "hyperparameter-search"}
+
+
+def test_every_result_holds_its_runs_in_one_list():
+    """Issue 12, item 5: one shape for every experiment, one record per setting (and seed) in Result.runs."""
+    for name in sorted(set(EXPERIMENTS) - NOT_RUNS):
+        hints = typing.get_type_hints(get_experiment(name).Result)
+        assert typing.get_origin(hints.get("runs")) is list, name
+        assert dataclasses.is_dataclass(typing.get_args(hints["runs"])[0]), name
 
 
 def test_no_result_carries_a_dead_note():
