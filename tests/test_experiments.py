@@ -19,7 +19,7 @@ from test_experiments_failing import FAILING, SAYS  # the book experiments' fail
 from trainlab.cli import main
 from trainlab.experiments import common, get_experiment, list_experiments, load_experiment
 from trainlab.experiments.base import ExperimentConfig, experiment_of
-from trainlab.experiments.common import ExperimentData, result_from_plain
+from trainlab.experiments.common import ExperimentData, departures, result_from_plain
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import run_experiment
 from trainlab.experiments.runs import load_run
@@ -48,6 +48,20 @@ def test_quick_run_writes_config_metrics_figures_and_summary(name, quick_runs):
     assert text.startswith(f"# {get_experiment(name).TITLE}") and "## Conclusions" in text
     config = json.loads((record.folder / "config.json").read_text())
     assert config["seed"] == 0
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_a_quick_summary_names_every_setting_it_changed(name, quick_runs):
+    """Issue 12: a quick run's summary describes the quick settings, never only the full-size ones."""
+    Config = get_experiment(name).Config
+    changed = departures(Config().quick())
+    notes = json.loads((quick_runs[name].folder / "summary.json").read_text())["notes"]
+    said = [note for note in notes if note.startswith("This run changed the full-size settings")]
+    if not changed:  # already instant: its quick run is the full-size run
+        assert not said
+        return
+    assert len(said) == 1 and all(f"{item}" in said[0] for item in changed), (changed, notes)
+    assert not any("10,000 of the training images" in note for note in notes)  # a full-size number
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)

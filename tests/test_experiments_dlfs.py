@@ -231,13 +231,36 @@ def test_optimizer_table_aggregates_its_runs_per_optimizer():
     result = module.Result("mnist", ["sgd", "adam"], [0.01, 0.001], 100, [0.5, 0.2], 1, 10, [0, 50], [], runs)
     assert result.seeds == [0, 1] and result.times("sgd") == [40.0, None] and result.times("adam") == [11.0, None]
     assert result.final_losses("adam") == [0.10, math.inf] and result.accuracies("sgd") == [0.90, 0.92]
-    assert result.speed_stars() == ["★", "★★★"]  # 40 iterations is more than 2x adam's 11
+    assert result.speed_stars() == ["★★", "★★★"]  # 40 iterations: within four times adam's 11
     assert result.quality_stars() == ["★★★", "★"]  # mean accuracy 0.91 against 0.525
     assert result.mean_curve("sgd") == [2.0, pytest.approx(0.9)] and math.isnan(result.mean_curve("adam")[1])
     summary = module.summarize(result)
     assert summary.rows[0][2:5] == ["40", "never", "0.35 ± 0.071"]
     assert "Training diverged with Adam (the loss became NaN or inf)." in summary.conclusions
     plt.close(module.plot(result)["optimizer_table"])
+
+
+def test_optimizer_table_names_a_leader_only_beyond_the_noise():
+    module = get_experiment("optimizer-table")
+    Run = module.Run
+
+    def result(adam_times, adam_losses):
+        runs = [run for seed, (t, loss) in enumerate(zip(adam_times, adam_losses, strict=True))
+                for run in (Run("sgd", 0.01, seed, "completed", [40 + 10 * (seed % 2), 90], 0.35 + 0.05 * (seed % 2),
+                                0.91 + 0.05 * (seed % 2), [2.0]),
+                            Run("adam", 0.001, seed, "completed", [t, 22], loss, 0.955, [2.0]))]
+        return module.Result("mnist", ["sgd", "adam"], [0.01, 0.001], 100, [0.5, 0.2], 1, 10, [0], [], runs)
+
+    clear = module.summarize(result([10, 12, 11], [0.10, 0.12, 0.11])).conclusions
+    assert clear[0] == ("Iterations to bring the smoothed loss down to 0.5 (median of 3 seeds): Adam was fastest (11, "
+                        "ahead of SGD's 40: -32.3, beyond the seed-to-seed noise of ±6.8); SGD was slowest with 40, "
+                        "3.6 times as many as Adam.")
+    assert clear[1].startswith("After 100 iterations, of the optimizers that learned, final loss: Adam was lowest "
+                               "(0.11, ahead of SGD's 0.367: -0.257, beyond the seed-to-seed noise of ±0.035)")
+    assert "test accuracy: Adam (0.955) and SGD (0.927) lead, and which is ahead is not settled" in clear[1]
+    one_seed = module.summarize(result([10], [0.10])).conclusions
+    assert "Adam (10) and SGD (40) lead, and which is ahead is not settled (-30; one seed, so the noise is " \
+        "unknown)" in one_seed[0] and "was fastest" not in one_seed[0]
 
 
 def test_optimizer_table_star_rules():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from trainlab.experiments import optimizers as curves
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
+    compare,
     departures,
     first_reaching,
     learned_loss,
@@ -208,40 +209,53 @@ def learned(result: Result) -> list[str]:
     return [name for name in result.optimizers if all(learned_loss(v) for v in result.final_losses(name))]
 
 
+def ahead(ranked: list[str], values: dict[str, list[float]], what: str, centre: Callable = np.mean) -> str:
+    """"X was fastest (24, ahead of Y's 30: noise words)" when the first of ``ranked`` beats the second beyond
+    the seed-to-seed noise of their means; otherwise both, without a winner. ``centre``: the value shown."""
+    first, value = ranked[0], lambda name: f"{centre(values[name]):.3g}"
+    if len(ranked) == 1:
+        return f"{curves.label(first)} {what} ({value(first)})"
+    second = ranked[1]
+    c = compare(values[first], values[second])
+    if c.real:
+        return (f"{curves.label(first)} {what} ({value(first)}, ahead of {curves.label(second)}'s {value(second)}: "
+                f"{c.words()})")
+    return (f"{curves.label(first)} ({value(first)}) and {curves.label(second)} ({value(second)}) lead, and which "
+            f"is ahead is not settled ({c.words()})")
+
+
 def speed(result: Result) -> list[str]:
     runs = f"median of {len(result.seeds)} seeds" if len(result.seeds) > 1 else "one seed"
     first = {name: result.times(name)[0] for name in result.optimizers}
-    reached = [name for name, t in first.items() if t is not None]
+    reached = sorted((name for name, t in first.items() if t is not None), key=first.get)
     if not reached:
         return [f"No optimizer brought its smoothed loss down to {result.targets[0]:g} in {result.iterations} "
                 "iterations."]
-    fastest = min(reached, key=first.get)
+    fastest = reached[0]
     slow = [name for name in result.optimizers if name not in reached]
     if slow:
         slowest_text = f"{', '.join(map(curves.label, slow))} never got there in {result.iterations} iterations"
     else:
         slowest = max(reached, key=first.get)
         slowest_text = (f"{curves.label(slowest)} was slowest with {first[slowest]:.0f}, "
-                        f"{first[slowest] / first[fastest]:.1f} times as many")
-    return [f"To bring its smoothed loss down to {result.targets[0]:g} ({runs}), {curves.label(fastest)} was fastest "
-            f"with {first[fastest]:.0f} iterations; {slowest_text}."]
+                        f"{first[slowest] / first[fastest]:.1f} times as many as {curves.label(fastest)}")
+    times = {name: [r.reached[0] for r in result.of(name)] for name in reached}
+    return [f"Iterations to bring the smoothed loss down to {result.targets[0]:g} ({runs}): "
+            f"{ahead(reached, times, 'was fastest', np.median)}; {slowest_text}."]
 
 
 def leaders(result: Result) -> list[str]:
     ok = learned(result)
     if not ok:
         return ["No optimizer learned with these settings (every final loss was NaN, inf or not below ln 10)."]
-    finals = {name: float(np.mean(result.final_losses(name))) for name in ok}
-    accuracies = {name: float(np.mean(result.accuracies(name))) for name in ok}
-    best_loss, best_accuracy = min(finals, key=finals.get), max(accuracies, key=accuracies.get)
-    if best_loss == best_accuracy:
-        text = (f"{curves.label(best_loss)} had both the lowest loss ({finals[best_loss]:.3g}) and the best test "
-                f"accuracy ({accuracies[best_accuracy]:.1%})")
-    else:
-        text = (f"{curves.label(best_loss)} had the lowest loss ({finals[best_loss]:.3g}) and "
-                f"{curves.label(best_accuracy)} the best test accuracy ({accuracies[best_accuracy]:.1%})")
+    finals = {name: result.final_losses(name) for name in ok}
+    accuracies = {name: result.accuracies(name) for name in ok}
+    by_loss = sorted(ok, key=lambda name: np.mean(finals[name]))
+    by_accuracy = sorted(ok, key=lambda name: -np.mean(accuracies[name]))
     left_out = [curves.label(name) for name in result.optimizers if name not in ok]
-    return [f"After {result.iterations} iterations, of the optimizers that learned, {text}"
+    return [f"After {result.iterations} iterations, of the optimizers that learned, final loss: "
+            f"{ahead(by_loss, finals, 'was lowest')}; test accuracy: "
+            f"{ahead(by_accuracy, accuracies, 'was best')}"
             + (f"; {', '.join(left_out)} did not learn (diverged or stayed at a uniform guess)." if left_out else ".")]
 
 
