@@ -2,6 +2,7 @@
 
 import dataclasses
 import html
+import importlib.util
 import json
 import re
 import shutil
@@ -22,9 +23,10 @@ from trainlab.experiments.base import ExperimentConfig, experiment_of
 from trainlab.experiments.common import ExperimentData, departures, result_from_plain
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import run_experiment
-from trainlab.experiments.runs import load_run
+from trainlab.experiments.runs import Run, load_run
 
 EXPERIMENTS = list_experiments()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +136,28 @@ def test_an_older_runs_metrics_with_a_removed_field_are_summarized_again():
     assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds."
 
 
+def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summary(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
+    collect = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(collect)
+    folder, target = tmp_path / "run", tmp_path / "figures"
+    folder.mkdir()
+    target.mkdir()
+    own = {"headers": ["old"], "rows": [["old"]], "conclusions": ["Its own words."], "notes": [], "figures": []}
+    (folder / "metrics.json").write_text(json.dumps(OLD_PRETRAINED_METRICS))
+    summary, figures = collect.fresh(get_experiment("pretrained-layers"), Run(folder, own, {}), target)
+    assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds." and figures == ["pretrained_layers.png"]
+    # optimizer-table's metrics from before its runs list: the current code cannot read them, the run's own stay
+    old_table = {"dataset": "mnist", "note": "", "optimizers": ["sgd"], "learning_rates": [0.01], "iterations": 10,
+                 "seeds": [0], "targets": [0.5], "smoothing": 1, "final_window": 1, "reached": [[[3]]],
+                 "final_loss": [[0.3]], "test_accuracy": [[0.9]], "curve_steps": [0], "mean_curve": [[2.0]],
+                 "speed_stars": ["★★★"], "quality_stars": ["★★★"], "changed": []}
+    (folder / "metrics.json").write_text(json.dumps(old_table))
+    summary, figures = collect.fresh(get_experiment("optimizer-table"), Run(folder, own, {}), target)
+    assert summary.conclusions == ["Its own words."] and figures == []
+    assert "kept its own summary (TypeError" in capsys.readouterr().out
+
+
 def test_the_protocol_names_what_a_module_lacks():
     module = types.ModuleType("trainlab.experiments.broken")
     module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
@@ -153,7 +177,7 @@ def test_overrides_and_bad_names(tmp_path):
     record = run_experiment("gradient-descent", out=tmp_path, overrides=["steps=10", "learning_rates=0.1,0.5"],
                             echo=lambda line: None)
     metrics = json.loads((record.folder / "metrics.json").read_text())
-    assert metrics["learning_rates"] == [0.1, 0.5] and len(metrics["paths"][0]) == 11
+    assert [run["lr"] for run in metrics["runs"]] == [0.1, 0.5] and len(metrics["runs"][0]["path"]) == 11
     with pytest.raises(ValueError, match="has no setting 'step'"):
         run_experiment("gradient-descent", out=tmp_path, overrides=["step=3"])
     with pytest.raises(ValueError, match="expected a value of type int"):

@@ -263,6 +263,16 @@ def test_optimizer_table_names_a_leader_only_beyond_the_noise():
         "unknown)" in one_seed[0] and "was fastest" not in one_seed[0]
 
 
+@pytest.mark.parametrize("name", ["optimizers", "optimizer-table"])
+def test_an_optimizer_named_twice_is_refused(name, offline):
+    """Their runs are told apart by the optimizer's name: sgd twice would mix two learning rates' seeds."""
+    module = get_experiment(name)
+    config = module.Config(optimizers=("sgd", "adam", "sgd"), learning_rates=(0.1, 0.001, 0.01)).quick()
+    with pytest.raises(ValueError, match=r"optimizers=sgd,adam,sgd names sgd more than once; each optimizer may "
+                                         r"appear once"):
+        module.run(config.validate())
+
+
 def test_optimizer_table_star_rules():
     assert speed_stars([10, 20, 21, 40, 41, None]) == ["★★★", "★★★", "★★", "★★", "★", "★"]
     assert speed_stars([None, None]) == ["★", "★"]
