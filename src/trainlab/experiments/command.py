@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from trainlab.backend import usable_cores
 from trainlab.experiments import get_experiment, list_experiments, load_experiment
 from trainlab.experiments.compare import MAX_FIGURES, compare_runs, comparison_page
 from trainlab.experiments.figures import STYLES, FigureOptions
@@ -25,7 +26,6 @@ from trainlab.experiments.runner import (
     check_output_folder,
     make_config,
     run_many,
-    usable_cores,
 )
 from trainlab.textio import print_table, text_table
 

@@ -186,14 +186,6 @@ def quiet() -> None:
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker)
 
 
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
-
-
 def summary_with_data_note(summary: Summary, result: Any) -> Summary:
     """The summary with the data note of the result (which dataset was used instead of the one asked) first."""
     note = getattr(result, "note", "")
