@@ -38,8 +38,8 @@ import trainlab
 from trainlab.backend import blas_threads
 from trainlab.experiments import load_experiment
 from trainlab.experiments.base import Experiment, ExperimentConfig, Summary
-from trainlab.experiments.figures import FigureOptions, figure_style, save_figures
 from trainlab.experiments.runs import RUN_FILE
+from trainlab.figures import FigureOptions, figure_style, save_figures
 from trainlab.textio import parse_assignments, write_json, write_text
 
 
