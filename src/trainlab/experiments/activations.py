@@ -16,6 +16,7 @@ from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, progress, standardize
 from trainlab.experiments.init_histograms import parse_init
 from trainlab.experiments.noise import Spread, compare, order, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "activations"
 TITLE = "Activation functions and vanishing/exploding gradients"
@@ -250,7 +251,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    figure, axes = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
     markers = "os^vD<>ph*"
     for index, activation in enumerate(result.activations):
         runs = runs_of(result, activation)
@@ -265,11 +266,10 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         ax.set(xlabel="Dense layer (1 = next to the input)", ylabel="‖dL/dW‖ (geometric mean over seeds)",
                title=f"Gradient norm per layer, {when}")
         ax.grid(alpha=0.3, which="both")
-    axes[2].set(xlabel="epoch", ylabel="test accuracy (mean over seeds)", ylim=(0, 1),
-                title=f"Training speed, SGD η = {result.lr:g}, batch {result.batch_size}")
+    axes[2].set(xlabel="epoch", title=f"Training speed, SGD η = {result.lr:g}, batch {result.batch_size}")
+    accuracy_axis(axes[2], [line.get_ydata() for line in axes[2].get_lines()], label="test accuracy (mean over seeds)")
     axes[2].set_xticks(range(result.epochs + 1))
     axes[2].grid(alpha=0.3)
-    axes[2].legend(fontsize=8, ncol=2)
+    axes[2].legend(fontsize="small", ncol=2)
     figure.suptitle(f"784-{result.units}x{result.depth}-10 on {result.dataset}, {len(result.seeds)} seeds")
-    figure.tight_layout()
     return {"gradients": figure}

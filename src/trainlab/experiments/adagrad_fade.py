@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
@@ -209,7 +210,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, axes = plt.subplots(1, 4, figsize=(20, 4.6))
+    figure, axes = plt.subplots(1, 4, figsize=(20, 4.6), layout="constrained")
     for index, spec in enumerate(result.optimizers):
         runs = runs_of(result, spec)
         style = dict(color=f"C{index}", label=label(spec))
@@ -224,9 +225,11 @@ def plot(result: Result) -> dict[str, plt.Figure]:
                 ylim=(0, 2.5))
     x, y = np.meshgrid(np.linspace(-8, 8, 200), np.linspace(-3, 3, 120))
     axes[3].contour(x, y, x**2 / 20 + y**2, levels=12, colors="0.8", linewidths=0.6)
-    axes[3].set(xlabel="x", ylabel="y", title=f"{len(result.paths[0]) - 1} steps on x²/20 + y², η = {result.lr_2d:g}")
+    axes[3].set(xlabel="x", ylabel="y", title=f"{len(result.paths[0]) - 1} steps on x²/20 + y², η = {result.lr_2d:g}",
+                yticks=range(-2, 3))  # no y tick label in the corner, where it would meet the first x tick label
     for ax in axes:
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
-    figure.tight_layout()
+        ax.legend(fontsize="small")
+    for axis in (axes[0].xaxis, axes[0].yaxis, axes[1].xaxis, axes[1].yaxis):
+        axis.set_minor_formatter(NullFormatter())  # labelled minor ticks of a short log range run into each other
     return {"adagrad_fade": figure}

@@ -11,6 +11,7 @@ import numpy as np
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import hold_out, load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, order, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "batchnorm-regularizer"
 TITLE = "Batch norm as a regularizer and as a speed-up"
@@ -169,7 +170,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
     for index, bn in enumerate((False, True)):
         runs = runs_of(result, bn)
         ticks = np.arange(len(runs[0].train_accuracy)) * result.eval_every
@@ -183,14 +184,13 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         right.plot(epochs, curves.mean(axis=0), color=color, marker="os"[index], label=label(bn))
         right.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2)
     right.axhline(result.target, color="0.5", linestyle=":", linewidth=1)
-    left.set(xlabel="epoch", ylabel="accuracy (mean over seeds)", ylim=(0, 1.02),
-             title=f"Regularizer? {result.small_samples} training images")
-    right.set(xlabel="epoch", ylabel="validation accuracy (mean, range over seeds)",
-              title="Speed-up? The full training set")
+    left.set(xlabel="epoch", title=f"Regularizer? {result.small_samples} training images")
+    accuracy_axis(left, [line.get_ydata() for line in left.get_lines()], label="accuracy (mean over seeds)")
+    right.set(xlabel="epoch", title="Speed-up? The full training set")
+    accuracy_axis(right, [r.val_accuracy for r in result.runs], label="validation accuracy (mean, range over seeds)")
     right.set_xticks(np.arange(1, result.epochs + 1))
     for ax in (left, right):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend()
     figure.suptitle(f"Batch normalization on {result.dataset}")
-    figure.tight_layout()
     return {"batchnorm_regularizer": figure}

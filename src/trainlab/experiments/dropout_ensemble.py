@@ -12,6 +12,7 @@ import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare
+from trainlab.figures import accuracy_axis
 
 NAME = "dropout-ensemble"
 TITLE = "Dropout as an ensemble: accuracy against training cost"
@@ -118,7 +119,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, ax = plt.subplots(figsize=(7.5, 4.8))
+    figure, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
     members = len(result.runs[0].member_accuracy)
     costs = np.arange(1, members + 1) * result.epochs
     curves = np.array([r.ensemble_accuracy for r in result.runs])
@@ -127,10 +128,11 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     drop = np.array([r.dropout_accuracy for r in result.runs])
     ax.errorbar([result.epochs, 2 * result.epochs], drop.mean(axis=0), yerr=drop.std(axis=0), marker="s",
                 capsize=3, linestyle="--", label=f"one net with dropout {result.dropout:g}")
-    ax.set(xlabel="cost: epochs of training", ylabel="test accuracy (mean ± sd over repeats)",
+    ax.set(xlabel="cost: epochs of training",
            title=f"Dropout against an ensemble, {result.train_samples} training images of {result.dataset}")
+    ends = [values.mean(axis=0) + sign * values.std(axis=0) for values in (curves, drop) for sign in (-1, 1)]
+    accuracy_axis(ax, ends, label="test accuracy (mean ± sd over repeats)")
     ax.set_xticks(costs)
     ax.grid(alpha=0.3)
     ax.legend()
-    figure.tight_layout()
     return {"dropout_ensemble": figure}

@@ -115,7 +115,8 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), gridspec_kw={"width_ratios": [1.2, 1]})
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained",
+                                         gridspec_kw={"width_ratios": [1.2, 1]})
     grid, arrows = np.array(result.grid), np.array(result.arrows)
     left.quiver(grid[:, 0], grid[:, 1], arrows[:, 0], arrows[:, 1], angles="xy", color="#666666")
     left.plot(0, 0, "o", color="C3")
@@ -124,9 +125,8 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     numeric, backprop = np.array(result.net_numeric), np.array(result.net_backprop)
     image = right.imshow(numeric, cmap="coolwarm", vmin=-np.abs(numeric).max(), vmax=np.abs(numeric).max())
     for (i, j), value in np.ndenumerate(numeric):
-        right.text(j, i, f"{value:.5f}\n({backprop[i, j]:.5f})", ha="center", va="center", fontsize=9)
+        right.text(j, i, f"{value:.5f}\n({backprop[i, j]:.5f})", ha="center", va="center", fontsize="small")
     right.set(xticks=range(3), yticks=range(2), xlabel="output j", ylabel="input i",
               title="2x3 net: numerical dL/dW (backprop)")
     figure.colorbar(image, ax=right, shrink=0.6)
-    figure.tight_layout()
     return {"gradient_arrows": figure}

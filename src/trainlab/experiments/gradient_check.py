@@ -159,7 +159,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(15, 5))
+    figure = Figure(figsize=(15, 5), layout="constrained")
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     models = list(dict.fromkeys(result.check_models))
     params = list(dict.fromkeys(result.check_params))
@@ -173,7 +173,7 @@ def plot(result: Result) -> dict[str, Figure]:
         left.bar(positions, [max(errors.get(p, np.nan), 1e-16) for p in params], width, label=model)
     left.axhline(result.tolerance, color="tab:red", linestyle="--", label=f"tolerance {result.tolerance:.0e}")
     left.set_yscale("log")
-    left.set_xticks(np.arange(len(params)), labels, rotation=60, ha="right", fontsize=8)
+    left.set_xticks(np.arange(len(params)), labels, rotation=90, fontsize="small")
     left.set(title="Every layer type: relative error per parameter", ylabel="relative error (log scale)",
              ylim=(1e-13, 1e-3))
     left.legend(loc="upper right")
@@ -183,9 +183,8 @@ def plot(result: Result) -> dict[str, Figure]:
     right.bar(positions + 0.2, result.net_errors, 0.4, color="tab:green", label="relative error")
     right.axhline(result.tolerance, color="tab:red", linestyle="--")
     right.set_yscale("log")
-    right.set_xticks(positions, result.net_params, rotation=60, ha="right")
+    right.set_xticks(positions, result.net_params, rotation=90)
     right.set(title=f"Two-layer net 784-{result.hidden}-10 ({result.activation})", ylim=(1e-15, 1e-3))
     right.legend(loc="upper right")
     figure.suptitle("Backprop vs numerical gradients (float64, central differences)")
-    figure.tight_layout()
     return {"gradient_check": figure}

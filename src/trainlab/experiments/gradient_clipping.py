@@ -143,7 +143,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
     for index, arm in enumerate(ARMS):
         for number, run in enumerate(runs_of(result, arm)):
             label = arm_label(result, arm) if number == 0 else None
@@ -158,5 +158,4 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         ax.grid(alpha=0.3, which="both")
         ax.legend()
     figure.suptitle(f"A 10-layer ReLU net on {result.dataset}, every seed")
-    figure.tight_layout()
     return {"gradient_clipping": figure}

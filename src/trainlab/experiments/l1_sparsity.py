@@ -136,7 +136,7 @@ def summarize(result: Result) -> Summary:
 
 def plot(result: Result) -> dict[str, plt.Figure]:
     layers = len(result.hidden) + 1
-    figure, axes = plt.subplots(1, layers, figsize=(5.2 * layers, 4.3), squeeze=False)
+    figure, axes = plt.subplots(1, layers, figsize=(5.2 * layers, 4.3), layout="constrained", squeeze=False)
     centres = (np.array(result.bins[:-1]) + np.array(result.bins[1:])) / 2
     for layer, ax in enumerate(axes[0]):
         for index, setting in enumerate(SETTINGS):
@@ -146,7 +146,6 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         ax.set(xlabel="log10 |w| (first bin: everything smaller)", ylabel="fraction of weights",
                title=f"Layer {layer + 1} weights after {result.epochs} epochs")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize="small")
     figure.suptitle(f"MLP 784-{'-'.join(map(str, result.hidden))}-10 on {result.dataset} (mean over seeds)")
-    figure.tight_layout()
     return {"weight_histograms": figure}

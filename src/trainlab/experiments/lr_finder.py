@@ -12,6 +12,7 @@ import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import hold_out, load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "lr-finder"
 TITLE = "Finding the learning rate, then 1cycle"
@@ -148,7 +149,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
     for index, found in enumerate(result.sweeps):
         color = f"C{index}"
         left.semilogx(found.lrs, found.losses, color=color, alpha=0.25, linewidth=0.8)
@@ -157,20 +158,21 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         left.axvline(found.suggested_lr, color=color, linestyle="--", linewidth=1)
     start = result.sweeps[0].smoothed[0]
     left.set(xlabel="learning rate (log scale)", ylabel="training loss", ylim=(0, 2 * start),
-             title="One epoch of growing η: turn-up (dotted) and 10x below it (dashed)")
-    left.legend(fontsize=8)
+             title="One epoch of growing η:\nturn-up (dotted) and 10x below it (dashed)")
+    left.legend()
     left.grid(alpha=0.3, which="both")
     epochs = np.arange(1, result.epochs + 1)
+    bands = []
     for arm, marker in zip(ARMS, "os^", strict=True):
         curves = np.array([r.val_accuracy for r in result.runs if r.arm == arm])
         mean, sd = curves.mean(axis=0), curves.std(axis=0)
         right.plot(epochs, mean, marker=marker, label=arm)
         right.fill_between(epochs, mean - sd, mean + sd, alpha=0.2)
-    right.set(xlabel="epoch", ylabel="validation accuracy (mean ± sd over seeds)",
-              title=f"SGD, batch {result.batch_size}, MLP 784-{'-'.join(map(str, result.hidden))}-10")
+        bands += [mean - sd, mean + sd]
+    right.set(xlabel="epoch", title=f"SGD, batch {result.batch_size}, MLP 784-{'-'.join(map(str, result.hidden))}-10")
+    accuracy_axis(right, bands, label="validation accuracy (mean ± sd over seeds)")
     right.set_xticks(epochs)
     right.legend(loc="lower right")
     right.grid(alpha=0.3)
     figure.suptitle(f"Learning-rate finder and 1cycle on {result.dataset}")
-    figure.tight_layout()
     return {"lr_finder": figure}

@@ -12,6 +12,7 @@ import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, progress
 from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "pretrained-layers"
 TITLE = "Reusing pretrained layers on a task with few samples"
@@ -151,7 +152,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, ax = plt.subplots(figsize=(7, 4.6))
+    figure, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
     labels = ["B from scratch", "B on A (frozen)", "B on A (fine-tuned)"]
     values = np.array([[r.accuracy_b, r.accuracy_b_on_a_frozen, r.accuracy_b_on_a] for r in result.runs])
     for index, run_values in enumerate(values):
@@ -159,8 +160,8 @@ def plot(result: Result) -> dict[str, plt.Figure]:
     ax.errorbar(range(3), values.mean(axis=0), yerr=values.std(axis=0), marker="s", color="C0", capsize=4,
                 linewidth=2, label="mean ± sd")
     ax.set_xticks(range(3), labels)
-    ax.set(ylabel="test accuracy on task B", title=f"Task B from {result.samples_b} images ({result.dataset})")
+    ax.set(title=f"Task B from {result.samples_b} images ({result.dataset})")
+    accuracy_axis(ax, [values, values.mean(axis=0) - values.std(axis=0)], label="test accuracy on task B")
     ax.grid(alpha=0.3)
     ax.legend()
-    figure.tight_layout()
     return {"pretrained_layers": figure}

@@ -12,6 +12,7 @@ import numpy as np
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import compare, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "random-vs-grid"
 TITLE = "Random search against grid search at equal budget"
@@ -135,7 +136,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8), layout="constrained")
     trials = np.arange(1, result.budget + 1)
     for index, method in enumerate(("grid", "random")):
         runs = runs_of(result, method)
@@ -144,13 +145,14 @@ def plot(result: Result) -> dict[str, plt.Figure]:
                       label=f"{method} search" if number == 0 else None)
             right.scatter(r.lrs, r.scores, color=f"C{index}", marker="os"[index], s=18, alpha=0.7,
                           label=f"{method} search" if number == 0 else None)
-    left.set(xlabel="trial", ylabel="best validation accuracy so far", title="Best so far (every repeat)")
+    left.set(xlabel="trial", title="Best so far (every repeat)")
     left.set_xticks(trials)
-    right.set(xscale="log", xlabel="learning rate", ylabel="validation accuracy",
-              title="Every trial against the parameter that matters")
+    scores = [r.scores for r in result.runs]
+    accuracy_axis(left, scores, label="best validation accuracy so far")  # the same floor on both sides
+    right.set(xscale="log", xlabel="learning rate", title="Every trial against the parameter that matters")
+    accuracy_axis(right, scores, label="validation accuracy")
     for ax in (left, right):
         ax.grid(alpha=0.3)
         ax.legend()
     figure.suptitle(f"Random against grid search, {result.budget} trials each, on {result.dataset}")
-    figure.tight_layout()
     return {"random_vs_grid": figure}

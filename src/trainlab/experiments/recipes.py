@@ -25,6 +25,7 @@ from trainlab.experiments.common import (
     settings_note,
     standardize,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "recipes"
 TITLE = "Default and self-normalizing deep-net recipes"
@@ -277,7 +278,7 @@ def summarize(result: Result) -> Summary:
 
 def plot(result: Result) -> dict[str, Figure]:
     colors = {"default": "tab:blue", "self-normalizing": "tab:orange"}
-    figure = Figure(figsize=(15, 4.2))
+    figure = Figure(figsize=(15, 4.2), layout="constrained")
     axes = figure.subplots(1, 3)
     first = [result.of(name)[0] for name in result.names()]  # the curves of the first seed
     for r in first:
@@ -289,7 +290,8 @@ def plot(result: Result) -> dict[str, Figure]:
         if r.restored_epoch is not None:
             for ax in axes[:2]:
                 ax.axvline(r.restored_epoch, color=colors.get(r.name), linestyle=":", linewidth=1)
-    axes[0].set(title="Validation accuracy", xlabel="epochs", ylabel="accuracy")
+    axes[0].set(title="Validation accuracy", xlabel="epochs")
+    accuracy_axis(axes[0], [r.val_accuracy for r in first], label="accuracy")
     axes[1].set(title="Validation loss (dotted: restored epoch)", xlabel="epochs", ylabel="loss")
     axes[2].set(title="Training loss (mean over the epoch's batches)", xlabel="epochs", ylabel="loss")
     for ax in axes:
@@ -298,9 +300,8 @@ def plot(result: Result) -> dict[str, Figure]:
         ax.legend()
     figure.suptitle(f"{result.depth} hidden layers of 100 units on {result.dataset} "
                     f"({result.train_samples:,} training images; first seed)")
-    figure.tight_layout()
 
-    stats_figure = Figure(figsize=(12, 4.2))
+    stats_figure = Figure(figsize=(12, 4.2), layout="constrained")
     axes = stats_figure.subplots(1, 2)
     for r in first:
         layers = np.arange(1, len(r.trained.mean) + 1)
@@ -315,8 +316,7 @@ def plot(result: Result) -> dict[str, Figure]:
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize="small")
     stats_figure.suptitle("Activations on a batch of test images in inference mode (at initialization, batch norm "
                           "uses the batch's statistics)")
-    stats_figure.tight_layout()
     return {"curves": figure, "activations": stats_figure}

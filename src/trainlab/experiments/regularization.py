@@ -24,6 +24,7 @@ from trainlab.experiments.common import (
     settings_note,
     standardize,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "regularization"
 TITLE = "Regularization recipes and MC dropout"
@@ -347,26 +348,24 @@ def plot(result: Result) -> dict[str, Figure]:
     n = len(first)
     columns = min(3, n)
     rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(4.6 * columns, 3.6 * rows))
+    figure = Figure(figsize=(4.6 * columns, 3.6 * rows), layout="constrained")
     axes = figure.subplots(rows, columns, sharey=True, squeeze=False)
-    low = min(min(r.val_accuracy + r.train_accuracy, default=0.0) for r in first)
     for ax, r in zip(axes.flat, first, strict=False):
         epochs = np.arange(1, len(r.train_accuracy) + 1)
         ax.plot(epochs, r.train_accuracy, marker="o", markersize=3, label="train")
         ax.plot(epochs, r.val_accuracy, marker="s", markersize=3, label="validation")
         if r.restored_epoch is not None:
             ax.axvline(r.restored_epoch, color="0.5", linestyle=":", label=f"restored (epoch {r.restored_epoch})")
-        ax.set(title=f"{r.recipe}: test {r.test_accuracy:.3f}", xlabel="epochs", ylim=(max(0.0, low - 0.02), 1.0))
+        ax.set(title=f"{r.recipe}: test {r.test_accuracy:.3f}", xlabel="epochs")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("accuracy")
+        ax.legend(loc="lower right", fontsize="small")
+    for ax in axes[:, 0]:  # the panels share their y axis: one scale, stated on the left
+        accuracy_axis(ax, [(r.train_accuracy, r.val_accuracy) for r in first], label="accuracy")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     figure.suptitle(f"Training and validation accuracy per recipe ({result.dataset}, "
                     f"{result.train_samples:,} training images; first seed)")
-    figure.tight_layout()
     figures["accuracy"] = figure
     mc = next((r.monte_carlo for r in result.of("dropout") if r.monte_carlo is not None), None)
     if mc is not None and mc.images:
@@ -376,7 +375,7 @@ def plot(result: Result) -> dict[str, Figure]:
 
 def plot_monte_carlo(result: Result, mc: MonteCarlo) -> Figure:
     k = len(mc.images)
-    figure = Figure(figsize=(2.6 * k, 5.2))
+    figure = Figure(figsize=(2.6 * k, 5.2), layout="constrained")
     axes = figure.subplots(2, k, gridspec_kw={"height_ratios": [1, 1.3]}, squeeze=False)
     classes = np.arange(len(result.class_names))
     for column, (image, label, mean, std, plain) in enumerate(
@@ -387,14 +386,13 @@ def plot_monte_carlo(result: Result, mc: MonteCarlo) -> Figure:
         top.set_axis_off()
         verdict = "right" if predicted == label else "wrong"
         top.set_title(f"true: {result.class_names[label]}\nMC: {result.class_names[predicted]} ({verdict})",
-                      fontsize=9, color="black" if predicted == label else "tab:red")
+                      fontsize="small", color="black" if predicted == label else "tab:red")
         bottom.bar(classes, mean, yerr=std, capsize=2, color="tab:blue", alpha=0.8, label="MC mean ± std")
         bottom.plot(classes, plain, "k.", label="plain prediction")
         bottom.set(ylim=(0, 1.05), xticks=classes)
-        bottom.set_xticklabels(result.class_names, rotation=90, fontsize=7)
+        bottom.set_xticklabels(result.class_names, rotation=90, fontsize="small")
         if column == 0:
             bottom.set_ylabel("probability")
-            bottom.legend(fontsize=7, loc="upper left")
+            bottom.legend(fontsize="small", loc="upper left")
     figure.suptitle(f"MC dropout: class probabilities over {mc.samples} passes with dropout on (mean ± std)")
-    figure.tight_layout()
     return figure

@@ -13,6 +13,7 @@ from trainlab.activations import ACTIVATIONS
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "symmetric-weights"
 TITLE = "Symmetric initial weights: every hidden unit stays the same"
@@ -147,7 +148,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     epochs = np.arange(result.epochs + 1)
     for index, init in enumerate(result.inits):
         runs = runs_of(result, init)
@@ -156,11 +157,12 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         right.plot(epochs, np.mean([r.test_accuracy for r in runs], axis=0), **style)
     left.set(xlabel="epoch", ylabel="distinct units per hidden layer (mean)", yscale="log",
              title=f"Distinct hidden units (of {result.hidden[0]})")
-    right.set(xlabel="epoch", ylabel="test accuracy (mean over seeds)", ylim=(0, 1), title="Test accuracy")
+    right.set(xlabel="epoch", title="Test accuracy")
+    accuracy_axis(right, [np.mean([r.test_accuracy for r in runs_of(result, init)], axis=0) for init in result.inits],
+                  label="test accuracy (mean over seeds)")
     for ax in (left, right):
         ax.set_xticks(epochs)
         ax.grid(alpha=0.3)
         ax.legend()
     figure.suptitle(f"Sigmoid net 784-{'-'.join(map(str, result.hidden))}-10 on {result.dataset}")
-    figure.tight_layout()
     return {"symmetric_weights": figure}
