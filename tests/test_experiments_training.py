@@ -76,7 +76,7 @@ def test_batchnorm_speed_is_weighed_against_the_noise():
     runs += [run(0.1, False, s, [0.1, 0.51 + 0.02 * s, 0.6], "completed", None) for s in range(3)]
     runs += [run(0.01, True, s, [0.1, 0.11, 0.1], "completed", None) for s in range(3)]
     runs += [run(0.01, False, s, [0.1, 0.1, 0.12], "completed", None) for s in range(3)]
-    result = module.Result("mnist", "", 2, [1.0, 0.1, 0.01], [], runs)
+    result = module.Result("mnist", 2, [1.0, 0.1, 0.01], [], runs)
     assert [module.verdict(result, s) for s in (1.0, 0.1, 0.01)] == ["batch norm", "level", "neither learned"]
     summary = module.summarize(result)
     assert summary.conclusions[0] == (

@@ -93,7 +93,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     depth: int
     units: int
     epochs: int
@@ -155,7 +154,7 @@ def run(config: Config) -> Result:
     data = (x_train, loaded.y_train, x_test, loaded.y_test, x_train[:probe], loaded.y_train[:probe])
     runs = [train(spec, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for spec in config.activations]
-    return Result(loaded.name, loaded.note, config.depth, config.units, config.epochs, config.lr, config.batch_size,
+    return Result(loaded.name, config.depth, config.units, config.epochs, config.lr, config.batch_size,
                   seeds(config.seed, config.repeats), [r.activation for r in runs[: len(config.activations)]], runs)
 
 
@@ -244,10 +243,9 @@ def summarize(result: Result) -> Summary:
     conclusions.append(compare(best, finals(result, best), runner_up, finals(result, runner_up),
                                f"Highest test accuracy after {epochs(result.epochs)}"))
     conclusions += book_order_conclusions(result)
-    notes = [result.note] if result.note else []
     headers = ["activation", "init", "‖∇W₁‖/‖∇W_last‖ before", "after training", "dead units before",
                "dead after", "test acc. after epoch 1", f"after epoch {result.epochs}", "diverged runs"]
-    return Summary(headers, rows, conclusions, notes)
+    return Summary(headers, rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

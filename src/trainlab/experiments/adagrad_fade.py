@@ -76,7 +76,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     iterations: int
     lr: float
     lr_2d: float
@@ -128,7 +127,7 @@ def run(config: Config) -> Result:
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for spec in config.optimizers]
     paths = [optimizer_path(make_optimizer(spec, config.lr_2d), config.steps_2d).tolist()
              for spec in config.optimizers]
-    return Result(data.name, data.note, config.iterations, config.lr, config.lr_2d, list(config.optimizers), runs,
+    return Result(data.name, config.iterations, config.lr, config.lr_2d, list(config.optimizers), runs,
                   paths)
 
 
@@ -203,10 +202,9 @@ def summarize(result: Result) -> Summary:
                                        f"Training loss (mean of the last steps) after {result.iterations} steps",
                                        higher_is_better=False))
     conclusions += stall_conclusions(result)
-    notes = [result.note] if result.note else []
     headers = ["optimizer", "effective step: last / first", "distance per step: last / first", "final loss",
                "test accuracy", "2-D distance after 100 steps", f"after {steps_2d} steps"]
-    return Summary(headers, rows, conclusions, notes)
+    return Summary(headers, rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -84,7 +84,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     epochs: int
     weight_scales: list[float]
     changed: list[str]  # settings that differ from the full-size ones
@@ -115,7 +114,7 @@ def run(config: Config) -> Result:
     scales = np.logspace(0, -4, config.scales).tolist()
     jobs = [(s, bn, seed) for seed in seed_list(config.seed, config.seeds) for s in scales for bn in (True, False)]
     runs = [train(config, data, s, bn, seed) for s, bn, seed in progress(jobs, "weight scales")]
-    return Result(data.name, data.note, config.epochs, scales, departures(config), runs)
+    return Result(data.name, config.epochs, scales, departures(config), runs)
 
 
 # -- summary -----------------------------------------------------------------------------------------------------
@@ -196,9 +195,8 @@ def independence(result: Result, threshold: float = 0.5) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
     return Summary(headers, rows, [*speed_up(result), *divergence(result), *independence(result)],
-                   notes + settings_note(result.changed))
+                   settings_note(result.changed))
 
 
 # -- figure ------------------------------------------------------------------------------------------------------

@@ -57,7 +57,6 @@ class Repeat:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     epochs: int
     dropout: float
@@ -85,7 +84,7 @@ def repeat(seed: int, config: Config, data) -> Repeat:
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [repeat(config.seed + i, config, data) for i in progress(range(config.repeats), "repeats")]
-    return Result(data.name, data.note, len(data.x_train), config.epochs, config.dropout, runs)
+    return Result(data.name, len(data.x_train), config.epochs, config.dropout, runs)
 
 
 def ensemble(result: Result, k: int) -> list[float]:
@@ -114,8 +113,7 @@ def summarize(result: Result) -> Summary:
                 f"Dropout after {2 * e} epochs against the ensemble of {members} ({members * e} epochs), "
                 "test accuracy"),
     ]
-    notes = [result.note] if result.note else []
-    return Summary(["model", "cost (epochs of training)", "test accuracy"], rows, conclusions, notes)
+    return Summary(["model", "cost (epochs of training)", "test accuracy"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -37,8 +37,7 @@ class Config(ExperimentConfig):
     net_input: tuple[float, ...] = option((0.6, 0.9), length=2)
     net_label: int = option(2, ge=0, le=2)
 
-    def quick(self) -> Config:
-        return self  # already instant
+    # no QUICK: already instant
 
 
 @dataclass

@@ -49,7 +49,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     tolerance: float
     layer_types: list[str]  # the layer classes of the every-layer model
     penalties: list[str]  # and the penalties in its loss
@@ -95,7 +94,7 @@ def run(config: Config) -> Result:
                for name, param in net.params.items()}
     names = list(backprop)
     return Result(
-        dataset=data.name, note=data.note, tolerance=TOLERANCE, layer_types=layer_types, penalties=penalties,
+        dataset=data.name, tolerance=TOLERANCE, layer_types=layer_types, penalties=penalties,
         roles=roles,
         check_models=[row.model for row in rows], check_params=[row.parameter for row in rows],
         check_shapes=[list(row.shape) for row in rows], check_errors=[row.relative_error for row in rows],
@@ -153,9 +152,8 @@ def summarize(result: Result) -> Summary:
         f"The numerical gradient of its {entries:,} parameters took {2 * entries:,} evaluations of the loss; "
         f"backpropagation gives all of them from one forward and one backward pass."
     )
-    notes = [result.note] if result.note else []
     return Summary(["model", "parameter", "shape", "relative error", "mean abs difference", "check"],
-                   rows, conclusions, notes + settings_note(result.changed))
+                   rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:

@@ -61,7 +61,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     lr: float
     clip_norm: float
     clip_value: float
@@ -95,7 +94,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(arm, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for arm in ARMS]
-    return Result(data.name, data.note, config.lr, config.clip_norm, config.clip_value, config.epochs, runs)
+    return Result(data.name, config.lr, config.clip_norm, config.clip_value, config.epochs, runs)
 
 
 def runs_of(result: Result, arm: str) -> list[Run]:
@@ -137,9 +136,8 @@ def summarize(result: Result) -> Summary:
                                accuracy[ARMS[0]], "Test accuracy (a diverged run counts with its last weights)"))
     conclusions.append(compare(arm_label(result, ARMS[1]), accuracy[ARMS[1]], arm_label(result, ARMS[2]),
                                accuracy[ARMS[2]], "Test accuracy, norm against value clipping"))
-    notes = [result.note] if result.note else []
     return Summary(["setting", "diverged runs", "of", "median gradient norm", "largest gradient norm",
-                    "test accuracy"], rows, conclusions, notes)
+                    "test accuracy"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

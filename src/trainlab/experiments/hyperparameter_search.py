@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import departures, fallback_note, learned_accuracy, settings_note
+from trainlab.experiments.common import departures, learned_accuracy, settings_note
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
@@ -55,7 +55,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     stage1: dict[str, Any]  # dataclasses.asdict of trainlab.tune.SearchResult
     stage2: dict[str, Any]
     narrowed: list[list[str]]  # (old range, new range) per searched parameter
@@ -77,13 +76,13 @@ def run(config: Config) -> Result:
     first = run_tune_search(search_config(config, (), config.trials, "stage-1"))
     narrowing = narrow(first, top_k=config.top_k)
     second = run_tune_search(search_config(config, narrowing.space, config.stage2_trials, "stage-2"))
-    return Result(first.dataset, fallback_note(config.dataset, first.dataset), seeded_part(first),
+    return Result(first.dataset, seeded_part(first),
                   seeded_part(second), [list(change) for change in narrowing.changes], departures(config))
 
 
 def seeded_part(search: SearchResult) -> dict[str, Any]:
     """The search as plain data without what differs from run to run on the same seed: timings, the
-    worker processes' ids, and the data note naming this machine's folders (Result.note replaces it)."""
+    worker processes' ids, and the data note (which files were downloaded into which folder of this machine)."""
     data = dataclasses.asdict(search)
     data.update(seconds=0.0, data_note="")
     for trial in data["trials"]:
@@ -112,7 +111,7 @@ def summarize(result: Result) -> Summary:
         return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, [
             f"No trial learned: the best of {len(ranked)} trials of {first.config.epochs} epochs reached a validation "
             f"accuracy of {best.value:.3f}, near the 10 % of guessing, so there is nothing to narrow the ranges "
-            "around."], ([result.note] if result.note else []) + settings_note(result.changed))
+            "around."], settings_note(result.changed))
     conclusions = [
         f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
         f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",
@@ -128,9 +127,8 @@ def summarize(result: Result) -> Summary:
                            f"{second_best[0].value:.3f} (stage 1: {best.value:.3f}); its median trial scored "
                            f"{median([t.value for t in second.complete]):.3f} against "
                            f"{median([t.value for t in first.complete]):.3f} in stage 1.")
-    notes = [result.note] if result.note else []
     return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions,
-                   notes + settings_note(result.changed))
+                   settings_note(result.changed))
 
 
 def median(values: list[float]) -> float:

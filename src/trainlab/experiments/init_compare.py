@@ -69,7 +69,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     labels: list[str]  # per initialisation: "std=0.01", "Xavier", "He"
     inits: list[str]
     hidden: list[int]
@@ -97,7 +96,7 @@ def run(config: Config) -> Result:
         r = optimizers.train(data, config.optimizer, config.lr, hidden=config.hidden, iterations=config.iterations,
                              batch_size=config.batch_size, seed=seed, init=parse_init(init))
         runs.append(dataclasses.replace(r, optimizer=init_label(init)))
-    return Result(dataset=data.name, note=data.note, labels=[init_label(i) for i in config.inits],
+    return Result(dataset=data.name, labels=[init_label(i) for i in config.inits],
                   inits=list(config.inits), hidden=list(config.hidden), optimizer=config.optimizer, lr=config.lr,
                   iterations=config.iterations, batch_size=config.batch_size, final_window=config.final_window,
                   smoothing=config.smoothing, changed=departures(config), runs=runs)
@@ -146,8 +145,7 @@ def ranking(result: Result) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, ranking(result), notes + settings_note(result.changed))
+    return Summary(headers, rows, ranking(result), settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:

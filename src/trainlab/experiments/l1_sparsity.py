@@ -62,7 +62,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     hidden: list[int]
     l1: float
     l2: float
@@ -101,7 +100,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(setting, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for setting in SETTINGS]
-    return Result(data.name, data.note, list(config.hidden), config.l1, config.l2, config.threshold, config.epochs,
+    return Result(data.name, list(config.hidden), config.l1, config.l2, config.threshold, config.epochs,
                   BINS.tolist(), runs)
 
 
@@ -129,9 +128,8 @@ def summarize(result: Result) -> Summary:
         conclusions.append(
             ("Accuracies match: " if matched else "Accuracies do not match, so the sparsity comes at a price: ")
             + compare(label(result, "l1"), accuracy["l1"], label(result, other), accuracy[other], "test accuracy"))
-    notes = [result.note] if result.note else []
     headers = ["penalty"] + [f"|w| < {result.threshold:g} in layer {i + 1}" for i in range(layers)] + ["test accuracy"]
-    return Summary(headers, rows, conclusions, notes)
+    return Summary(headers, rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

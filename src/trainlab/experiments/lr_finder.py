@@ -74,7 +74,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     hidden: list[int]
     epochs: int
     batch_size: int
@@ -116,7 +115,7 @@ def run(config: Config) -> Result:
     for seed in progress(seeds(config.seed, config.repeats), "seeds"):
         sweeps.append(sweep(config, seed, x_train, y_train))
         runs += [train(config, arm, sweeps[-1], data) for arm in ARMS]
-    return Result(loaded.name, loaded.note, list(config.hidden), config.epochs, config.batch_size, sweeps, runs)
+    return Result(loaded.name, list(config.hidden), config.epochs, config.batch_size, sweeps, runs)
 
 
 def accuracies(result: Result, arm: str) -> list[float]:
@@ -143,9 +142,8 @@ def summarize(result: Result) -> Summary:
     diverged = [f"{r.arm} (seed {r.seed})" for r in result.runs if r.status == "diverged"]
     if diverged:
         conclusions.append(f"Training diverged: {', '.join(diverged)}.")
-    notes = [result.note] if result.note else []
     return Summary(["sweep / training", "loss turns up at η", "suggested η / η used (1cycle: peak)",
-                    f"test accuracy after {result.epochs} epochs"], rows, conclusions, notes)
+                    f"test accuracy after {result.epochs} epochs"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -98,7 +98,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     validation_samples: int
     test_samples: int
@@ -173,7 +172,7 @@ def run(config: Config) -> Result:
             val_loss=history.metrics.get("val_loss", []), val_accuracy=history.metrics.get("val_accuracy", []),
             test_accuracy=model.accuracy(data.x_test, data.y_test),
         ))
-    return Result(data.name, data.note, len(x_train), len(x_valid), len(data.x_test), config.epochs,
+    return Result(data.name, len(x_train), len(x_valid), len(data.x_test), config.epochs,
                   steps_per_epoch, lr_steps, descriptions, departures(config), runs)
 
 
@@ -252,9 +251,8 @@ def plateau(result: Result) -> list[str]:
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*failures(result), *against_constant(result), *plateau(result)]
-    notes = [result.note] if result.note else []
-    notes.append(f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
-                 f"{result.test_samples:,} test images; {result.steps_per_epoch} steps per epoch. {BOOK_DIFFERENCE}")
+    notes = [f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
+             f"{result.test_samples:,} test images; {result.steps_per_epoch} steps per epoch. {BOOK_DIFFERENCE}"]
     return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
 
 

@@ -75,7 +75,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     optimizers: list[str]
     learning_rates: list[float]
     iterations: int
@@ -144,7 +143,7 @@ def run(config: Config) -> Result:
             mean_curve.append([float(v) for v in np.mean(smoothed, axis=0)[steps]])
     first_target_times = [median_or_none(times[0]) for times in reached]
     return Result(
-        dataset=data.name, note=data.note, optimizers=names, learning_rates=[float(lr) for lr in config.learning_rates],
+        dataset=data.name, optimizers=names, learning_rates=[float(lr) for lr in config.learning_rates],
         iterations=config.iterations, seeds=seeds, targets=list(config.targets), smoothing=config.smoothing,
         final_window=config.final_window, reached=reached, final_loss=finals, test_accuracy=accuracies,
         curve_steps=steps, mean_curve=mean_curve, speed_stars=speed_stars(first_target_times),
@@ -260,8 +259,7 @@ def summarize(result: Result) -> Summary:
                 if not all(math.isfinite(v) for v in losses)]
     if diverged:
         conclusions.append(f"Training diverged with {', '.join(diverged)} (the loss became NaN or inf).")
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def star_labels(names: list[str], measured: list[str], optimizers: list[str], column: int) -> list[str]:

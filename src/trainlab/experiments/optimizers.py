@@ -152,7 +152,6 @@ def final_loss(losses: Sequence[float], status: str, window: int) -> float:
 @dataclass
 class Result:
     dataset: str
-    note: str
     optimizers: list[str]
     learning_rates: list[float]
     hidden: list[int]
@@ -177,7 +176,7 @@ class Result:
 
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
-    return Result(dataset=data.name, note=data.note, optimizers=list(config.optimizers),
+    return Result(dataset=data.name, optimizers=list(config.optimizers),
                   learning_rates=[float(v) for v in config.learning_rates], hidden=list(config.hidden),
                   iterations=config.iterations, batch_size=config.batch_size, final_window=config.final_window,
                   smoothing=config.smoothing, changed=departures(config), runs=train_all(data, config))
@@ -299,8 +298,7 @@ def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*same_start(result), *failures(result), *sgd_slowest(result), *measure_flip(result),
                    *book_pairs(result), *accuracy_range(result)]
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 # -- figure ------------------------------------------------------------------------------------------------------

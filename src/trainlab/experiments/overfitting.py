@@ -83,7 +83,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     test_samples: int
     labels: dict[str, str]  # setting -> its label with the numbers
@@ -133,7 +132,7 @@ def run(config: Config) -> Result:
                      test_samples=config.test_samples)
     jobs = [(s, seed) for seed in seed_list(config.seed, config.seeds) for s in config.settings]
     runs = [train(config, data, s, seed) for s, seed in progress(jobs, "settings")]
-    return Result(data.name, data.note, len(data.x_train), len(data.x_test), labels(config), departures(config), runs)
+    return Result(data.name, len(data.x_train), len(data.x_test), labels(config), departures(config), runs)
 
 
 # -- summary -----------------------------------------------------------------------------------------------------
@@ -203,8 +202,7 @@ def summarize(result: Result) -> Summary:
     conclusions = [*failures(result), *plain_overfits(result)]
     for setting in ("weight decay", "dropout (book)", "dropout (inverted)"):
         conclusions += regularizer(result, setting)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 # -- figures -----------------------------------------------------------------------------------------------------

@@ -64,7 +64,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     samples_b: int
     test_b: int
     classes_b: list[int]
@@ -119,7 +118,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir)
     runs = [repeat(seed, config, data) for seed in progress(seeds(config.seed, config.repeats), "seeds")]
     test_b = int(np.isin(data.y_test, config.classes_b).sum())
-    return Result(data.name, data.note, config.samples_b, test_b, list(config.classes_b), runs)
+    return Result(data.name, config.samples_b, test_b, list(config.classes_b), runs)
 
 
 def frozen_conclusion(result: Result) -> str:
@@ -146,9 +145,8 @@ def summarize(result: Result) -> Summary:
         f"Reuse helped in {sum(a > b for a, b in zip(reused, scratch, strict=True))} of {len(result.runs)} seeds.",
         frozen_conclusion(result),
     ]
-    notes = [result.note] if result.note else []
     return Summary(["seed", "model A (8 classes)", "B from scratch", "B on A, frozen phase", "B on A, fine-tuned",
-                    "gain"], rows, conclusions, notes)
+                    "gain"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

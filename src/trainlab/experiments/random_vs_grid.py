@@ -62,7 +62,6 @@ class Search:
 @dataclass
 class Result:
     dataset: str
-    note: str
     budget: int
     lr_range: list[float]
     decay_range: list[float]
@@ -100,7 +99,7 @@ def run(config: Config) -> Result:
     data = (loaded.x_train[n_valid:], loaded.y_train[n_valid:], loaded.x_train[:n_valid], loaded.y_train[:n_valid])
     runs = [search(method, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "repeats") for method in ("grid", "random")]
-    return Result(loaded.name, loaded.note, config.grid_points**2, list(config.lr_range), list(config.decay_range),
+    return Result(loaded.name, config.grid_points**2, list(config.lr_range), list(config.decay_range),
                   runs)
 
 
@@ -130,9 +129,8 @@ def summarize(result: Result) -> Summary:
         f"{len(set(runs_of(result, 'grid')[0].lrs))}: the parameter that matters is sampled "
         f"{result.budget // len(set(runs_of(result, 'grid')[0].lrs))} times more finely.",
     ]
-    notes = [result.note] if result.note else []
     return Summary(["search", "seed", "distinct learning rates", "best validation accuracy", "its learning rate",
-                    "its weight decay"], rows, conclusions, notes)
+                    "its weight decay"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

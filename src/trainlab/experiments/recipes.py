@@ -104,7 +104,6 @@ class ConfigurationRun:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     test_samples: int
     depth: int
@@ -192,7 +191,7 @@ def run(config: Config) -> Result:
             final_val_accuracy=model.accuracy(x_valid, y_valid), test_accuracy=model.accuracy(x_test, data.y_test),
             initial=initial, trained=activation_stats(model, probe),
         ))
-    result = Result(data.name, data.note, len(x_train), len(x_test), config.depth, departures(config), runs)
+    result = Result(data.name, len(x_train), len(x_test), config.depth, departures(config), runs)
     result.seconds = seconds
     return result
 
@@ -269,9 +268,8 @@ def timing(result: Result) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
-    notes.append("Times are wall-clock seconds of this run (not stored in metrics.json, which must be the same "
-                 "for the same seed).")
+    notes = ["Times are wall-clock seconds of this run (not stored in metrics.json, which must be the same "
+             "for the same seed)."]
     return Summary(headers, rows, [*accuracy(result), *normalization(result), *timing(result)],
                    notes + settings_note(result.changed))
 

@@ -124,7 +124,6 @@ class RecipeRun:
 @dataclass
 class Result:
     dataset: str
-    note: str
     class_names: list[str]
     train_samples: int
     validation_samples: int
@@ -231,7 +230,7 @@ def run(config: Config) -> Result:
         recipe_run, descriptions[recipe] = train(recipe, config, seed, data, sets)
         runs.append(recipe_run)
     names = list(FASHION_CLASSES) if data.name == "fashion-mnist" else [str(d) for d in range(10)]
-    return Result(data.name, data.note, names, len(x_train), len(x_valid), len(data.x_test), config.epochs,
+    return Result(data.name, names, len(x_train), len(x_valid), len(data.x_test), config.epochs,
                   descriptions, departures(config), runs)
 
 
@@ -334,9 +333,8 @@ def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*failures(result), *baseline_overfits(result), *recipes_against_baseline(result),
                    *early_stopping(result), *mc_dropout(result)]
-    notes = [result.note] if result.note else []
-    notes.append(f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
-                 f"{result.test_samples:,} test images; the gap is training minus test accuracy. {BOOK_DIFFERENCE}")
+    notes = [f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
+             f"{result.test_samples:,} test images; the gap is training minus test accuracy. {BOOK_DIFFERENCE}"]
     return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
 
 

@@ -62,7 +62,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     hidden: list[int]
     epochs: int
     inits: list[str]
@@ -114,7 +113,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(name, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for name in config.inits]
-    return Result(data.name, data.note, list(config.hidden), config.epochs, list(config.inits), runs)
+    return Result(data.name, list(config.hidden), config.epochs, list(config.inits), runs)
 
 
 def runs_of(result: Result, init: str) -> list[Run]:
@@ -142,9 +141,8 @@ def summarize(result: Result) -> Summary:
             conclusions.append(compare("Xavier", random, INITS.get(init, init),
                                        [r.test_accuracy[-1] for r in runs_of(result, init)],
                                        f"Test accuracy after {result.epochs} epochs"))
-    notes = [result.note] if result.note else []
     return Summary(["initial weights", "most distinct units in a hidden layer", "largest final spread",
-                    f"test accuracy after {result.epochs} epochs"], rows, conclusions, notes)
+                    f"test accuracy after {result.epochs} epochs"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

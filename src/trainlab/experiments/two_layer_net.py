@@ -83,7 +83,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     hidden: int
     lr: float
     train_samples: int
@@ -113,7 +112,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     jobs = [(a, seed) for seed in seed_list(config.seed, config.seeds) for a in config.activations]
     runs = [train(config, data, a, seed) for a, seed in progress(jobs, "two-layer nets")]
-    return Result(dataset=data.name, note=data.note, hidden=config.hidden, lr=config.lr,
+    return Result(dataset=data.name, hidden=config.hidden, lr=config.lr,
                   train_samples=len(data.x_train), test_samples=len(data.x_test), iterations=config.iterations,
                   batch_size=config.batch_size, iterations_per_epoch=-(-len(data.x_train) // config.batch_size),
                   activations=list(config.activations), changed=departures(config), runs=runs)
@@ -177,8 +176,7 @@ def forms(result: Result) -> list[str]:
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [line for a in result.activations for line in lesson(result, a)] + forms(result)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:
