@@ -39,9 +39,9 @@ def drawn(quick_results):
         if (name, style) not in cache:
             with figure_style(style):
                 cache[name, style] = get_experiment(name).plot(quick_results[name])
+                close_figures(cache[name, style].values())  # out of pyplot's keeping (closing resets the canvas)
                 for figure in cache[name, style].values():
                     render(figure)
-                close_figures(cache[name, style].values())  # out of pyplot's keeping; the objects stay usable
         return cache[name, style]
 
     return figures

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import optuna
@@ -139,13 +140,27 @@ def plot_optimization_history(result: SearchResult) -> Figure:
 def _from_optuna(result: SearchResult, draw: Callable[[optuna.Study], Any]) -> Figure:
     if len(result.complete) < 2:
         raise ValueError(f"Optuna's figures need two complete trials; the search has {len(result.complete)}")
-    with warnings.catch_warnings():  # Optuna marks its matplotlib figures "experimental"
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    with warnings.catch_warnings(), matplotlib.rc_context():  # Optuna switches to ggplot's style: undone after
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # "experimental" figures
         warnings.filterwarnings("ignore", message="The number of trials is too small")
         axes = draw(as_optuna_study(result))
     figure = axes.figure
     plt.close(figure)  # out of pyplot's keeping: the caller owns it, as the other figures here
     figure.set_layout_engine("constrained")
-    for text in axes.texts:  # Optuna writes the importances beside the bars in 10 points, whatever the style
-        text.set_fontsize("small")
+    in_our_sizes(axes)
     return figure
+
+
+def in_our_sizes(ax) -> None:
+    """Optuna's texts in the sizes of the style in force (it draws them in ggplot's, whatever the style)."""
+    rc = matplotlib.rcParams
+    ax.title.set_fontsize(rc["axes.titlesize"])
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        label.set_fontsize(rc["axes.labelsize"])
+    ax.tick_params(axis="x", labelsize=rc["xtick.labelsize"])
+    ax.tick_params(axis="y", labelsize=rc["ytick.labelsize"])
+    for text in ax.texts:  # the importances written beside the bars
+        text.set_fontsize("small")
+    if ax.get_legend() is not None:
+        for text in ax.get_legend().get_texts():
+            text.set_fontsize(rc["legend.fontsize"])
