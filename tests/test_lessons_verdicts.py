@@ -20,10 +20,17 @@ HIGH, LOW, NOISY = [0.90, 0.91, 0.92], [0.80, 0.81, 0.82], [0.70, 0.90, 0.80]
 
 
 def side(line: str) -> str:
-    """'agree', 'disagree' or 'none' as docs/results.md counts the line."""
-    agree, disagree = collect_results.agreement([line])
-    assert agree + disagree <= 1, line
-    return "agree" if agree else "disagree" if disagree else "none"
+    """'agree', 'disagree', 'unsettled' or 'none' as docs/results.md counts the line."""
+    counts = collect_results.agreement([line])
+    assert sum(counts) <= 1, line
+    return next((name for name, count in zip(("agree", "disagree", "unsettled"), counts, strict=True) if count),
+                "none")
+
+
+def test_the_results_table_counts_three_sides():
+    lines = ["As in the book, a.", "Unlike the book, b.", "c is within the noise: not tested by a run.",
+             "A sentence without a verdict.", "as the book says, d."]
+    assert collect_results.agreement(lines) == (2, 1, 1)
 
 
 def test_every_lesson_states_what_the_book_says():
@@ -49,7 +56,7 @@ def test_activations_pair_verdict_flips_with_the_ranking():
     assert disagree.startswith("Unlike the book, elu beat selu") and "elu is better by 0.100" in disagree
     open_ = module.pair_verdict(result(NOISY, LOW), "selu", "elu")
     assert "not tested by a run" in open_ and "within the seed-to-seed noise" in open_
-    assert [side(agree), side(disagree), side(open_)] == ["agree", "disagree", "disagree"]
+    assert [side(agree), side(disagree), side(open_)] == ["agree", "disagree", "unsettled"]
 
 
 def adagrad_result(adagrad_growth, rmsprop_growth, adagrad_loss, rmsprop_loss, adagrad_2d):
