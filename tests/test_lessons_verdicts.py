@@ -288,3 +288,25 @@ def test_recipes_self_normalizing_verdict_flips():
     (line,) = module.self_normalizing(result(drifted))
     assert line.startswith("Unlike the book, the self-normalizing net did not keep its activations normalized "
                            "(hidden stds 1.00 to 4.00 after training); at initialization it was normalized")
+
+
+def test_activations_vanishing_and_dying_verdicts_flip():
+    module = get_experiment("activations")
+
+    def result(sigmoid_ratio, relu_dead, elu_dead=0.0):
+        runs = [NS(activation="sigmoid", grad_norms=[[sigmoid_ratio, 1.0, 1.0]], dead_fraction=[0.0, 0.0]),
+                NS(activation="relu", grad_norms=[[0.5, 1.0, 1.0]], dead_fraction=[relu_dead, relu_dead / 2]),
+                NS(activation="elu", grad_norms=[[0.9, 1.0, 1.0]], dead_fraction=[elu_dead, 0.0])]
+        return NS(runs=runs, activations=["sigmoid", "relu", "elu"])
+
+    assert module.vanishing_verdict(result(1e-9, 0.1)) == [
+        "As in the book, sigmoid's gradients vanish towards the input (first over last hidden layer 1e-09 before "
+        "training, every seed) while those of relu, elu keep their size."]
+    assert module.vanishing_verdict(result(0.5, 0.1))[0].startswith("Unlike the book, sigmoid's gradients did not "
+                                                                      "vanish")
+    assert module.dying_verdict(result(1e-9, 0.1)) == [
+        "As in the book, ReLU units died and the leaky variants' did not: ReLU 0.100 of its hidden units dead (most "
+        "over the run, per seed), none with elu."]
+    assert module.dying_verdict(result(1e-9, 0.1, elu_dead=0.02))[0].startswith("Unlike the book, some units died "
+                                                                                "with elu (2.0%)")
+    assert "not tested by a run" in module.dying_verdict(result(1e-9, 0.0))[0]
