@@ -310,3 +310,13 @@ def test_activations_vanishing_and_dying_verdicts_flip():
     assert module.dying_verdict(result(1e-9, 0.1, elu_dead=0.02))[0].startswith("Unlike the book, some units died "
                                                                                 "with elu (2.0%)")
     assert "not tested by a run" in module.dying_verdict(result(1e-9, 0.0))[0]
+
+
+def test_hyperparameter_search_narrowing_verdict_flips():
+    module = get_experiment("hyperparameter-search")
+    assert module.narrowing_verdict(LOW, HIGH) == (
+        "As in the book, narrowing the ranges paid: validation accuracy of a trial 0.910 ± 0.010 in the narrowed "
+        "ranges against 0.810 ± 0.010 in the first stage.")
+    assert module.narrowing_verdict(HIGH, LOW).startswith("Unlike the book, the trials in the narrowed ranges")
+    assert "not tested by a run" in module.narrowing_verdict(NOISY, LOW)
+    assert "not tested by a run" in module.narrowing_verdict([0.5], LOW)

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import departures, learned_accuracy, settings_note
+from trainlab.experiments.noise import Spread, order
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
@@ -124,6 +125,7 @@ def summarize(result: Result) -> Summary:
     for old, new in result.narrowed:
         conclusions.append(f"Narrowed from the top trials: {old} became {new}.")
     second_best = best_trials(second, 1)
+    conclusions.append(narrowing_verdict([t.value for t in first.complete], [t.value for t in second.complete]))
     if second_best:
         conclusions.append(f"Stage 2 ({len(second.finished)} trials in the narrowed ranges) reached "
                            f"{second_best[0].value:.3f} (stage 1: {best.value:.3f}); its median trial scored "
@@ -152,6 +154,22 @@ def band_verdict(ranked: list[TrialRecord], top: list[TrialRecord], name: str) -
                 "different data subset and number of epochs move the best values.")
     return (f"The top trials fall in the book's band for {name} no more often than chance: {numbers}. Within this "
             f"search {name} hardly matters, so the book's band is not tested by a run.")
+
+
+def narrowing_verdict(first: list[float], second: list[float]) -> str:
+    """The book: search again in the narrowed ranges; its trials should score better than the first stage's
+    (the trials' scores as the sample, their spread as the noise)."""
+    if len(first) < 2 or len(second) < 2:
+        return "Too few finished trials to compare the stages: the book's narrowing is not tested by a run."
+    numbers = (f"validation accuracy of a trial {Spread.of(second).text()} in the narrowed ranges against "
+               f"{Spread.of(first).text()} in the first stage")
+    verdict = order(second, first)
+    if verdict > 0:
+        return f"As in the book, narrowing the ranges paid: {numbers}."
+    if verdict < 0:
+        return (f"Unlike the book, the trials in the narrowed ranges scored worse: {numbers}; likely cause: the top "
+                "trials that set the ranges were lucky draws of a noisy validation score.")
+    return f"The stages are within the noise of the trials' scores ({numbers}): the narrowing is not tested by a run."
 
 
 def median(values: list[float]) -> float:
