@@ -320,7 +320,7 @@ def mc_dropout(result: Result) -> list[str]:
         return []
     gain = paired([m.mc_accuracy for m in mcs], [m.plain_accuracy for m in mcs])
     verdict = {1: "as the book says, MC dropout raised", -1: "unlike the book's 'boost', MC dropout lowered",
-               0: "the book's boost is not tested by a run: MC dropout did not change beyond the noise"}[
+               0: "the book's boost is not tested by a run: MC dropout left unchanged (within the noise)"}[
                   gain.sign if gain.real else 0]
     lines = [f"{verdict[0].upper()}{verdict[1:]} the dropout net's test accuracy: the mean of {mcs[0].samples} "
              f"predictions with dropout on is {pm([m.mc_accuracy for m in mcs], 4)} against "
