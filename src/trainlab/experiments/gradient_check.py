@@ -23,6 +23,7 @@ BOOK_SAYS = (  # what the passage states, for docs/results.md
     "backprop's gradients agree with the numerical ones up to a tiny difference (it prints mean absolute "
     "differences around 1e-10 to 1e-13)."
 )
+BOOK_LARGEST_DIFF = 1e-10  # the largest mean absolute difference the book prints
 DESCRIPTION = (
     "Backpropagation is fast but easy to get wrong; the numerical gradient (f(θ + h) - f(θ - h)) / 2h is "
     "slow but simple. Comparing the two, in float64, checks every hand-written backward pass. First a "
@@ -148,12 +149,24 @@ def summarize(result: Result) -> Summary:
         f"{min(scales.values()):.1e} to {max(scales.values()):.1e}; the largest relative error is "
         f"{worst_net:.1e}, {'below' if worst_net < tol else 'above'} the tolerance."
     )
+    conclusions.append(book_verdict(max(diffs.values())))
     conclusions.append(
         f"The numerical gradient of its {entries:,} parameters took {2 * entries:,} evaluations of the loss; "
         f"backpropagation gives all of them from one forward and one backward pass."
     )
     return Summary(["model", "parameter", "shape", "relative error", "mean abs difference", "check"],
                    rows, conclusions, settings_note(result.changed))
+
+
+def book_verdict(largest: float) -> str:
+    """The book's printout against ours: a deterministic check, so 'agree' means the same order of magnitude or
+    smaller (within a factor 10 of the book's largest difference)."""
+    if largest <= 10 * BOOK_LARGEST_DIFF:
+        return (f"As in the book, the two gradients differ by almost nothing: the largest mean absolute difference "
+                f"is {largest:.1e}, where the book prints at most about {BOOK_LARGEST_DIFF:.0e}.")
+    return (f"Unlike the book, the largest mean absolute difference is {largest:.1e}, more than ten times the "
+            f"book's {BOOK_LARGEST_DIFF:.0e}; likely cause: a wrong backward pass, or a step h too small or too "
+            "large for float64.")
 
 
 def plot(result: Result) -> dict[str, Figure]:

@@ -253,6 +253,24 @@ def normalization(result: Result) -> list[str]:
     return lines
 
 
+def self_normalizing(result: Result) -> list[str]:
+    """The book: SELU with LeCun init keeps every layer's outputs at mean 0 and std 1 without batch norm."""
+    runs = [r for r in result.of("self-normalizing") if not r.failed] if "self-normalizing" in result.names() else []
+    if not runs:
+        return []
+    trained = [s for r in runs for s in r.trained.std]
+    if all(normalized(r.trained) for r in runs):
+        return [f"As in the book, the self-normalizing net kept its activations normalized without batch norm in "
+                f"every seed (hidden stds {min(trained):.2f} to {max(trained):.2f} after training)."]
+    initial = [s for r in runs for s in r.initial.std]
+    when = ("at initialization it was normalized (stds "
+            f"{min(initial):.2f} to {max(initial):.2f}), so the likely cause is training: the book's guarantee "
+            "needs weights of mean 0 and variance 1/fan-in, and training moves them away from that"
+            if all(normalized(r.initial) for r in runs) else "even at initialization it was not")
+    return [f"Unlike the book, the self-normalizing net did not keep its activations normalized (hidden stds "
+            f"{min(trained):.2f} to {max(trained):.2f} after training); {when}."]
+
+
 def timing(result: Result) -> list[str]:
     seconds = getattr(result, "seconds", {})
     names = [n for n in result.names() if seconds.get(n) and not any(r.failed for r in result.of(n))]
@@ -270,7 +288,8 @@ def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     notes = ["Times are wall-clock seconds of this run (not stored in metrics.json, which must be the same "
              "for the same seed)."]
-    return Summary(headers, rows, [*accuracy(result), *normalization(result), *timing(result)],
+    return Summary(headers, rows, [*accuracy(result), *normalization(result), *self_normalizing(result),
+                                   *timing(result)],
                    notes + settings_note(result.changed))
 
 

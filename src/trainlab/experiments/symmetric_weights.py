@@ -12,7 +12,7 @@ import trainlab as tl
 from trainlab.activations import ACTIVATIONS
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import load_data, mlp, progress
-from trainlab.experiments.noise import Spread, compare, seeds
+from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
 NAME = "symmetric-weights"
@@ -20,6 +20,11 @@ TITLE = "Symmetric initial weights: every hidden unit stays the same"
 BOOK = "Deep Learning from Scratch"
 SECTION = "6.2.1 Initial weights of zero"
 FIGURE = ""
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "with all weights 0, or all equal, every unit of a layer gets the same value forward and the same update "
+    "backward, so the weights stay equal and the many units are worth one; learning fails, and the weights "
+    "must start random to break the symmetry."
+)
 DESCRIPTION = (
     "Deep Learning from Scratch 6.2.1: if every weight starts at the same value, every unit of a layer "
     "computes the same output, receives the same gradient and makes the same update, so the units stay "
@@ -120,6 +125,24 @@ def runs_of(result: Result, init: str) -> list[Run]:
     return [r for r in result.runs if r.init == init]
 
 
+def symmetry_verdict(result: Result, init: str) -> str:
+    """The book: equal starting weights stay equal and the net learns far less than from random weights."""
+    runs = runs_of(result, init)
+    copies = max(max(d) for r in runs for d in r.distinct) == 1
+    equal, random = ([r.test_accuracy[-1] for r in runs_of(result, i)] for i in (init, "xavier"))
+    numbers = (f"test accuracy {Spread.of(equal).text()} from {INITS.get(init, init)} against "
+               f"{Spread.of(random).text()} from Xavier")
+    verdict = order(random, equal)
+    if copies and verdict > 0:
+        return (f"As in the book, from {INITS.get(init, init)} the units of each layer stayed copies and the net "
+                f"learned far less: {numbers}.")
+    if not copies or verdict < 0:
+        return (f"Unlike the book, from {INITS.get(init, init)} the units {'stayed' if copies else 'did not stay'} "
+                f"copies and {numbers}; likely cause: unequal biases or a random layer broke the symmetry.")
+    return (f"From {INITS.get(init, init)} the units stayed copies, but {numbers} is within the seed-to-seed noise: "
+            "the book's claim that learning fails is not tested by a run this size.")
+
+
 def summarize(result: Result) -> Summary:
     rows, conclusions = [], []
     for init in result.inits:
@@ -141,6 +164,7 @@ def summarize(result: Result) -> Summary:
             conclusions.append(compare("Xavier", random, INITS.get(init, init),
                                        [r.test_accuracy[-1] for r in runs_of(result, init)],
                                        f"Test accuracy after {result.epochs} epochs"))
+        conclusions += [symmetry_verdict(result, init) for init in symmetric]
     return Summary(["initial weights", "most distinct units in a hidden layer", "largest final spread",
                     f"test accuracy after {result.epochs} epochs"], rows, conclusions)
 
