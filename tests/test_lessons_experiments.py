@@ -55,7 +55,8 @@ def test_activations_sigmoid_gradients_vanish_while_the_relu_family_keeps_them()
     dead = {a: [r.dead_fraction for r in module.runs_of(result, a)] for a in result.activations}
     assert all(d == [0.0, 0.0] for a in ("prelu", "rrelu", "selu") for d in dead[a])  # they cannot die
     assert "the gradients vanish on the way down to the input with sigmoid with glorot_normal (" in text(summary)
-    assert any(line.startswith("Book: selu > relu (") for line in summary.conclusions)
+    assert any("the book's selu > relu" in line or line.startswith(("As in the book, selu", "Unlike the book, relu"))
+               for line in summary.conclusions)
 
 
 def test_dead_fraction_counts_units_that_never_fire():
@@ -186,10 +187,12 @@ def test_batchnorm_regularizer_verdicts():
             runs.append(module.Run(True, seed, [t + test_bn + gap_bn], [t + test_bn], [0.9], 1))
         return module.Result("mnist", 300, 201, 10, 1, 0.95, runs)
 
-    assert module.regularizer_verdict(result(0.1, 0.05)).startswith("Batch norm acted as a regularizer")
+    assert module.regularizer_verdict(result(0.1, 0.05)).startswith("As in the book, batch norm acted as a regularizer")
     assert module.regularizer_verdict(result(0.1, -0.1)).startswith("The gap is smaller with batch norm only")
-    assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book's claim")
+    assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book, the gap is larger")
+    assert "gap 0.500 ± 0.000 with batch norm against 0.300 ± 0.000" in module.regularizer_verdict(result(0.5, 0.0))
     assert module.regularizer_verdict(result(0.3, 0.0)).startswith("The gaps differ by less than")
+    assert "not tested by a run" in module.regularizer_verdict(result(0.3, 0.0))
 
 
 def test_batchnorm_regularizer_at_a_diverging_rate_says_which_runs_diverged():
@@ -234,6 +237,9 @@ def test_dropout_ensemble_costs_and_accuracies():
         assert len(run.ensemble_accuracy) == config.members and len(run.dropout_accuracy) == 2
         assert run.ensemble_accuracy[-1] > np.mean(run.member_accuracy)  # averaging helps
     assert [row[1] for row in summary.rows] == [5, 10, 15, 5, 10]
+    assert summary.conclusions[0].startswith("Averaging 3 plain nets (cost: 15 epochs instead of 5), test accuracy: "
+                                             "the ensemble of 3 ")  # weighed against the noise, like the others
+    assert "the mean of its members" in summary.conclusions[0] and "seed-to-seed noise" in summary.conclusions[0]
     assert summary.conclusions[1].startswith("At the same cost (5 epochs), test accuracy: dropout")
 
 

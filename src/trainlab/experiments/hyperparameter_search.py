@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import departures, learned_accuracy, settings_note
+from trainlab.experiments.noise import Spread, order
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
@@ -23,6 +24,7 @@ BOOK_SAYS = (  # what the passage states, for docs/results.md
     "good values lie around a learning rate of 0.001 to 0.01 and a weight decay of 1e-8 to 1e-6; the "
     "search is then narrowed to them."
 )
+BOOK_BANDS = {"lr": (1e-3, 1e-2), "weight_decay": (1e-8, 1e-6)}  # where the book finds the good values
 DESCRIPTION = (
     "Random search as in the book (Deep Learning from Scratch 6.5): 100 trials with lr from 10^U(-6,-2) "
     "and the weight decay λ from 10^U(-8,-4), each training an MLP 784-100x6-10 (SGD, batches of 100) "
@@ -119,9 +121,11 @@ def summarize(result: Result) -> Summary:
         f"{len(learned_low)} of the {lowest} trials with lr below 1e-4 got above 0.3 (they barely learn "
         f"in {first.config.epochs} epochs).",
     ]
+    conclusions += [band_verdict(ranked, top, name) for name in BOOK_BANDS]
     for old, new in result.narrowed:
         conclusions.append(f"Narrowed from the top trials: {old} became {new}.")
     second_best = best_trials(second, 1)
+    conclusions.append(narrowing_verdict([t.value for t in first.complete], [t.value for t in second.complete]))
     if second_best:
         conclusions.append(f"Stage 2 ({len(second.finished)} trials in the narrowed ranges) reached "
                            f"{second_best[0].value:.3f} (stage 1: {best.value:.3f}); its median trial scored "
@@ -129,6 +133,43 @@ def summarize(result: Result) -> Summary:
                            f"{median([t.value for t in first.complete]):.3f} in stage 1.")
     return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions,
                    settings_note(result.changed))
+
+
+def band_verdict(ranked: list[TrialRecord], top: list[TrialRecord], name: str) -> str:
+    """The book's band for ``name``: do the top trials fall in it more often than all trials do, beyond chance?
+
+    With a share p of all trials in the band, the count k of the n top trials in it would be n·p ± √(n·p·(1-p))
+    if the parameter did not matter; a count more than 2 of those standard deviations away is not chance.
+    """
+    low, high = BOOK_BANDS[name]
+    inside = [low <= trial.params[name] <= high for trial in ranked]
+    p, k, n = sum(inside) / len(inside), sum(inside[: len(top)]), len(top)
+    expected, sd = n * p, math.sqrt(n * p * (1 - p))
+    numbers = (f"{k} of the top {n} trials have {name} in the book's {low:g} to {high:g}, against {expected:.1f} "
+               f"± {sd:.1f} expected by chance ({sum(inside)} of all {len(ranked)} trials lie there)")
+    if k > expected + 2 * sd:
+        return f"As in the book, the good values of {name} lie in its band: {numbers}."
+    if k < expected - 2 * sd:
+        return (f"Unlike the book, the good values of {name} lie outside its band: {numbers}; likely cause: a "
+                "different data subset and number of epochs move the best values.")
+    return (f"The top trials fall in the book's band for {name} no more often than chance: {numbers}. Within this "
+            f"search {name} hardly matters, so the book's band is not tested by a run.")
+
+
+def narrowing_verdict(first: list[float], second: list[float]) -> str:
+    """The book: search again in the narrowed ranges; its trials should score better than the first stage's
+    (the trials' scores as the sample, their spread as the noise)."""
+    if len(first) < 2 or len(second) < 2:
+        return "Too few finished trials to compare the stages: the book's narrowing is not tested by a run."
+    numbers = (f"validation accuracy of a trial {Spread.of(second).text()} in the narrowed ranges against "
+               f"{Spread.of(first).text()} in the first stage")
+    verdict = order(second, first)
+    if verdict > 0:
+        return f"As in the book, narrowing the ranges paid: {numbers}."
+    if verdict < 0:
+        return (f"Unlike the book, the trials in the narrowed ranges scored worse: {numbers}; likely cause: the top "
+                "trials that set the ranges were lucky draws of a noisy validation score.")
+    return f"The stages are within the noise of the trials' scores ({numbers}): the narrowing is not tested by a run."
 
 
 def median(values: list[float]) -> float:

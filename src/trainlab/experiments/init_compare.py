@@ -149,7 +149,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(7.5, 4.8))
+    figure = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = figure.subplots()
     for index, label in enumerate(result.labels):
         curves = [smooth(r.loss_after, result.smoothing) for r in result.of(label) if r.status == "completed"]
@@ -161,13 +161,12 @@ def plot(result: Result) -> dict[str, Figure]:
                 markevery=max(1, len(curve) // 20), markersize=5, linewidth=1.2, label=label)
     ax.axhline(math.log(10), color="0.5", linestyle=":", linewidth=1)
     ax.annotate("ln 10: a uniform guess", (0.5 * result.iterations, math.log(10)), xytext=(0, -12),
-                textcoords="offset points", fontsize=8, color="0.4", ha="center")
+                textcoords="offset points", fontsize="small", color="0.4", ha="center")
     ax.set(xlabel="iterations", ylabel="loss after the update", ylim=(0, 2.5))
     ax.legend(loc="upper right")
     layers = "-".join(str(n) for n in [784, *result.hidden, 10])
     seeds = len({r.seed for r in result.runs})
     ax.set_title(f"Loss (smoothed over {result.smoothing} steps, mean of {seeds} seeds), MLP {layers} ReLU,\n"
                  f"{optimizers.label(result.optimizer)} η = {result.lr:g}, batch {result.batch_size}, "
-                 f"on {result.dataset}", fontsize=10)
-    figure.tight_layout()
+                 f"on {result.dataset}", fontsize="medium")
     return {"loss_curves": figure}

@@ -135,6 +135,10 @@ def train_all(data: ExperimentData, config: Config) -> list[Run]:
     if len(config.optimizers) != len(config.learning_rates):
         raise ValueError(f"optimizers ({len(config.optimizers)}) and learning_rates ({len(config.learning_rates)}) "
                          "must have the same length")
+    repeated = [name for name in dict.fromkeys(config.optimizers) if config.optimizers.count(name) > 1]
+    if repeated:  # the runs are told apart by the optimizer's name
+        raise ValueError(f"optimizers={','.join(config.optimizers)} names {', '.join(repeated)} more than once; each "
+                         "optimizer may appear once (compare its learning rates in separate runs with --set)")
     jobs = [(name, lr, seed) for seed in seed_list(config.seed, config.seeds)
             for name, lr in zip(config.optimizers, config.learning_rates, strict=True)]
     return [train(data, name, lr, hidden=config.hidden, iterations=config.iterations, batch_size=config.batch_size,
@@ -323,11 +327,11 @@ def plot_curves(ax, result: Result, names: Sequence[str], measure: str, log: boo
                 markersize=5, linewidth=1.2, label=f"{label(name)} (η = {lr:g})")
     if log:
         ax.set(xlabel="iterations", ylabel="loss (log scale)", yscale="log")
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="lower left", fontsize="small")
     else:
         top = float(np.clip(1.15 * max(ends, default=0.0), 1.0, 2.5))
         ax.set(xlabel="iterations", ylabel="loss", ylim=(0, top))
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize="small")
 
 
 def plot(result: Result) -> dict[str, Figure]:
@@ -336,13 +340,12 @@ def plot(result: Result) -> dict[str, Figure]:
     panels = [("The book's four (the book's measure: loss after the update)", four, "loss_after", False)] if four \
         else []
     panels.append(("All optimizers, loss before the update, log scale", result.optimizers, "loss_before", True))
-    figure = Figure(figsize=(6.8 * len(panels), 4.8))
+    figure = Figure(figsize=(6.8 * len(panels), 4.8), layout="constrained")
     for ax, (title, names, measure, log) in zip(figure.subplots(1, len(panels), squeeze=False).flat, panels,
                                                 strict=True):
         plot_curves(ax, result, names, measure, log)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize="medium")
     layers = "-".join(str(n) for n in [784, *result.hidden, 10])
     figure.suptitle(f"Training loss (smoothed over {result.smoothing} steps, mean of {seeds} seed"
                     f"{'s' * (seeds > 1)}), MLP {layers} ReLU, batch {result.batch_size}, on {result.dataset}")
-    figure.tight_layout()
     return {"loss_curves": figure}

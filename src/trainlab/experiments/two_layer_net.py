@@ -24,6 +24,7 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "two-layer-net"
 TITLE = "A two-layer net learns MNIST"
@@ -179,7 +180,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(12, 4.5))
+    figure = Figure(figsize=(12, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2)
     for index, activation in enumerate(result.activations):
         color, name = f"C{index}", LABELS.get(activation, activation)
@@ -192,11 +193,12 @@ def plot(result: Result) -> dict[str, Figure]:
             right.plot(first.epochs, first.test_accuracy, color=color, marker="s", linestyle="--",
                        label=f"{name}: test")
     left.set(title="Mini-batch loss (first seed)", xlabel="iteration", ylabel="loss", ylim=(0, 2.5))
-    left.legend(loc="upper right", fontsize=8)
-    right.set(title="Accuracy after each epoch (first seed)", xlabel="epochs", ylabel="accuracy", ylim=(0, 1.0))
+    left.legend(loc="upper right")
+    right.set(title="Accuracy after each epoch (first seed)", xlabel="epochs")
+    accuracy_axis(right, [(r.train_accuracy, r.test_accuracy) for r in (result.of(a)[0] for a in result.activations)],
+                  label="accuracy")
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
-    right.legend(loc="lower right", fontsize=8)
+    right.legend(loc="lower right")
     figure.suptitle(f"Two-layer net 784-{result.hidden}-10, SGD η = {result.lr:g}, batch {result.batch_size}, "
                     f"on {result.dataset}")
-    figure.tight_layout()
     return {"training": figure}
