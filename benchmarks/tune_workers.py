@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-from trainlab.tune.workers import usable_cores
+from trainlab.backend import usable_cores
 
 SEARCH = """
 import json

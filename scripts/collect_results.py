@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 AGREE = ("As in the book", "as in the book", "as the book says", "supports the book", "this run agrees",
          "the book's lesson")
-DISAGREE = ("Unlike the book", "unlike the book", "does not support", "does not confirm", "this run disagrees",
-            "not tested by a run")
+DISAGREE = ("Unlike the book", "unlike the book", "does not support", "does not confirm", "this run disagrees")
+UNSETTLED = ("not tested by a run",)  # the difference is within the seed-to-seed noise: neither side
 
 
 def newest_full_runs(runs: Path) -> dict[str, Run]:
@@ -57,11 +57,11 @@ def fresh(module: ModuleType, run: Run, target: Path) -> tuple[Summary, list[str
     return summary, [f"{name}.png" for name in figures]
 
 
-def agreement(conclusions: list[str]) -> tuple[int, int]:
-    """How many conclusions say the book's statement holds, and how many say it does not."""
-    agree = sum(any(phrase in line for phrase in AGREE) for line in conclusions)
-    disagree = sum(any(phrase in line for phrase in DISAGREE) for line in conclusions)
-    return agree, disagree
+def agreement(conclusions: list[str]) -> tuple[int, int, int]:
+    """How many conclusions say the book's statement holds, how many say it does not, and how many say that the
+    run cannot tell (the difference within the seed-to-seed noise)."""
+    return tuple(sum(any(phrase in line for phrase in phrases) for line in conclusions)
+                 for phrases in (AGREE, DISAGREE, UNSETTLED))
 
 
 def passage(module: ModuleType) -> str:
@@ -75,7 +75,7 @@ def section(name: str, run: Run) -> tuple[str, list]:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     summary, figures = fresh(module, run, target)
-    agree, disagree = agreement(summary.conclusions)
+    agree, disagree, unsettled = agreement(summary.conclusions)
     seconds = run.facts.get("seconds", 0)
     lines = [f"## {run.summary['title']} (`{name}`)", "", f"**Reproduces:** {passage(module)}.", ""]
     if getattr(module, "BOOK_SAYS", ""):
@@ -87,7 +87,7 @@ def section(name: str, run: Run) -> tuple[str, list]:
     lines += [f"- {line}" for line in summary.conclusions] + [""]
     lines += [f"![{name} {figure}](results/{name}/{figure})" for figure in figures] + [""]
     return "\n".join(lines), [f"[`{name}`](#{anchor(run.summary['title'], name)})", passage(module),
-                              str(agree), str(disagree), f"{seconds:.0f}"]
+                              str(agree), str(disagree), str(unsettled), f"{seconds:.0f}"]
 
 
 def anchor(title: str, name: str) -> str:
@@ -100,8 +100,9 @@ def main() -> None:
     newest = newest_full_runs(runs)
     built = [section(name, newest[name]) for name in list_experiments() if name in newest]
     missing = [name for name in list_experiments() if name not in newest]
-    overview = Summary(["experiment", "reproduces", "conclusions agreeing with the book", "disagreeing",
-                        "run seconds"], [row for _, row in built], []).table_markdown()
+    headers = ["experiment", "reproduces", "conclusions agreeing with the book", "disagreeing",
+               "not settled (within the noise)", "run seconds"]
+    overview = Summary(headers, [row for _, row in built], []).table_markdown()
     header = [
         "# Results of the full-size experiments", "",
         "Each section is the newest full-size run of one experiment: the passage of the book it reproduces, what",
@@ -109,7 +110,9 @@ def main() -> None:
         "support (computed by the experiment's `summarize`, not written by hand). Numbers are mean ± sd over the",
         "seeds; a difference counts only where it exceeds the seed-to-seed noise, twice the standard error of",
         "the difference (2·√(sd₁²/n₁ + sd₂²/n₂)). Regenerate with `trainlab run all` and then",
-        "`python scripts/collect_results.py`.", "", overview, "",
+        "`python scripts/collect_results.py`. The overview counts the conclusions that agree with the book, those",
+        "that disagree, and those the run cannot settle (a difference within the seed-to-seed noise).", "",
+        overview, "",
     ]
     if missing:
         header += [f"Not run at full size for this page: {', '.join(missing)}.", ""]

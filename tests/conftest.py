@@ -5,6 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+from trainlab.experiments import list_experiments, load_experiment
+from trainlab.experiments.runner import make_config
+
 matplotlib.use("Agg")  # figures render headless in every test
 
 settings.register_profile(
@@ -35,3 +38,14 @@ def isolated_data_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(scope="session")
+def quick_results(isolated_data_session):
+    """name -> the Result of each experiment's --quick run, computed once per session: the figure tests
+    (tests/test_figure_quality.py) draw them in every style without training again."""
+    results = {}
+    for name in list_experiments():
+        experiment = load_experiment(name)
+        results[name] = experiment.run(make_config(experiment, quick=True))
+    return results

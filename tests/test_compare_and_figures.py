@@ -13,7 +13,7 @@ from PIL import Image
 
 from trainlab.cli import main
 from trainlab.experiments.compare import compare_runs, number_lists
-from trainlab.experiments.figures import OKABE_ITO, FigureOptions, figure_style
+from trainlab.figures import OKABE_ITO, FigureOptions, figure_style
 
 # Machado, Oliveira and Fernandes (2009): linear-RGB matrices simulating full dichromacy
 DICHROMACY = {

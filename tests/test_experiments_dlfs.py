@@ -172,7 +172,7 @@ def fake_optimizers_result(finals: dict[str, tuple[list[float], list[float]]], a
     module = get_experiment("optimizers")
     runs = [module.Run(name, 0.01, seed, "completed", [b] * 10, [a] * 10, accuracy)
             for name, (after, before) in finals.items() for seed, (a, b) in enumerate(zip(after, before, strict=True))]
-    return module.Result("mnist", "", list(finals), [0.01] * len(finals), [10], 10, 8, 5, 3, [], runs)
+    return module.Result("mnist", list(finals), [0.01] * len(finals), [10], 10, 8, 5, 3, [], runs)
 
 
 def test_optimizers_summary_says_when_the_measure_flips_the_ranking():

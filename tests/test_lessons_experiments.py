@@ -1,5 +1,7 @@
 """The lessons of issue 13, each run with --quick: the numbers that carry each lesson, and the noise rule."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -53,7 +55,8 @@ def test_activations_sigmoid_gradients_vanish_while_the_relu_family_keeps_them()
     dead = {a: [r.dead_fraction for r in module.runs_of(result, a)] for a in result.activations}
     assert all(d == [0.0, 0.0] for a in ("prelu", "rrelu", "selu") for d in dead[a])  # they cannot die
     assert "the gradients vanish on the way down to the input with sigmoid with glorot_normal (" in text(summary)
-    assert any(line.startswith("Book: selu > relu (") for line in summary.conclusions)
+    assert any("the book's selu > relu" in line or line.startswith(("As in the book, selu", "Unlike the book, relu"))
+               for line in summary.conclusions)
 
 
 def test_dead_fraction_counts_units_that_never_fire():
@@ -144,7 +147,7 @@ def test_gradient_clipping_reports_divergence_in_words():
     module = get_experiment("gradient-clipping")
     runs = [module.Run("no clipping", 0, [1.0, 1e6], [2.3, 50.0], "diverged", 2, 0.1),
             module.Run("no clipping", 1, [1.0, 2.0], [2.3, 1.0], "completed", None, 0.8)]
-    result = module.Result("mnist", "", 0.1, 1.0, 1.0, 1, runs)
+    result = module.Result("mnist", 0.1, 1.0, 1.0, 1, runs)
     assert module.divergence_text(result, "no clipping") == (
         "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at step 2), after gradient norms of "
         "up to 1e+06.")
@@ -182,12 +185,48 @@ def test_batchnorm_regularizer_verdicts():
         for seed, t in enumerate([0.70, 0.72, 0.68]):
             runs.append(module.Run(False, seed, [t + 0.3], [t], [0.9], 1))
             runs.append(module.Run(True, seed, [t + test_bn + gap_bn], [t + test_bn], [0.9], 1))
-        return module.Result("mnist", "", 300, 201, 10, 1, 0.95, runs)
+        return module.Result("mnist", 300, 201, 10, 1, 0.95, runs)
 
-    assert module.regularizer_verdict(result(0.1, 0.05)).startswith("Batch norm acted as a regularizer")
+    assert module.regularizer_verdict(result(0.1, 0.05)).startswith("As in the book, batch norm acted as a regularizer")
     assert module.regularizer_verdict(result(0.1, -0.1)).startswith("The gap is smaller with batch norm only")
-    assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book's claim")
+    assert module.regularizer_verdict(result(0.5, 0.0)).startswith("Unlike the book, the gap is larger")
+    assert "gap 0.500 ± 0.000 with batch norm against 0.300 ± 0.000" in module.regularizer_verdict(result(0.5, 0.0))
     assert module.regularizer_verdict(result(0.3, 0.0)).startswith("The gaps differ by less than")
+    assert "not tested by a run" in module.regularizer_verdict(result(0.3, 0.0))
+
+
+def test_batchnorm_regularizer_at_a_diverging_rate_says_which_runs_diverged():
+    """Issue 13: `--set lr=1e4` raised KeyError('val_accuracy') (a diverged fit records no epoch)."""
+    module = get_experiment("batchnorm-regularizer")
+    config = dataclasses.replace(module.Config().quick(), lr=1e4)
+    result = module.run(config)
+    for run in result.runs:
+        assert (run.overfit_status, run.speed_status, run.epochs_to_target) == ("diverged", "diverged", None)
+        assert len(run.val_accuracy) == config.epochs and len(set(run.val_accuracy)) == 1  # its last weights
+        assert len(run.test_accuracy) == config.small_epochs // config.eval_every + 2
+    summary = module.summarize(result)
+    assert summary.conclusions[0] == (
+        "Training diverged (the loss became NaN or inf) for the net trained on 100 images without batch norm (seeds 0 "
+        "and 1); the net trained on 100 images with batch norm (seeds 0 and 1); the net trained on the full training "
+        "set without batch norm (seeds 0 and 1); the net trained on the full training set with batch norm (seeds 0 and "
+        "1). A diverged net is measured with the weights it had before the step that diverged, and never reaches the "
+        "target.")
+    assert "no verdict is drawn" in text(summary) and "acted as a regularizer" not in text(summary)
+    assert "Runs that never reached it within 3 epochs (counted as 4): 2 with and 2 without" in text(summary)
+
+
+def test_batchnorm_regularizer_names_only_the_runs_that_diverged():
+    module = get_experiment("batchnorm-regularizer")
+    runs = [module.Run(bn, seed, [0.9], [0.8], [0.9], 1) for seed in (0, 1) for bn in (False, True)]
+    result = module.Result("mnist", 300, 201, 10, 1, 0.95, runs)
+    assert module.divergence(result) == []
+    runs[1].speed_status = "diverged"  # seed 0 with batch norm
+    assert module.divergence(result)[0].startswith("Training diverged (the loss became NaN or inf) for the net "
+                                                   "trained on the full training set with batch norm (seed 0). ")
+    assert not module.regularizer_verdict(result).startswith("With diverged runs")
+    runs[2].overfit_status = "diverged"  # seed 1 without
+    assert "300 images without batch norm (seed 1); the net trained on the full" in module.divergence(result)[0]
+    assert module.regularizer_verdict(result).startswith("With diverged runs among them")
 
 
 # -- dropout-ensemble (issue 13, lesson 9) -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,14 @@ def blas_threads(threads: int | None):
     for a core.
     """
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def keep_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float) -> tuple[np.ndarray, float]:

@@ -22,6 +22,7 @@ from trainlab.experiments.common import (
     seed_list,
     settings_note,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "batchnorm"
 TITLE = "Batch normalization and the initial weight scale"
@@ -83,7 +84,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     epochs: int
     weight_scales: list[float]
     changed: list[str]  # settings that differ from the full-size ones
@@ -114,7 +114,7 @@ def run(config: Config) -> Result:
     scales = np.logspace(0, -4, config.scales).tolist()
     jobs = [(s, bn, seed) for seed in seed_list(config.seed, config.seeds) for s in scales for bn in (True, False)]
     runs = [train(config, data, s, bn, seed) for s, bn, seed in progress(jobs, "weight scales")]
-    return Result(data.name, data.note, config.epochs, scales, departures(config), runs)
+    return Result(data.name, config.epochs, scales, departures(config), runs)
 
 
 # -- summary -----------------------------------------------------------------------------------------------------
@@ -195,9 +195,8 @@ def independence(result: Result, threshold: float = 0.5) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
     return Summary(headers, rows, [*speed_up(result), *divergence(result), *independence(result)],
-                   notes + settings_note(result.changed))
+                   settings_note(result.changed))
 
 
 # -- figure ------------------------------------------------------------------------------------------------------
@@ -212,7 +211,7 @@ def plot(result: Result) -> dict[str, Figure]:
     columns = 4 if n >= 4 else n
     rows = int(np.ceil(n / columns))
     seeds = len({r.seed for r in result.runs})
-    figure = Figure(figsize=(3.2 * columns, 2.6 * rows + 0.4))
+    figure = Figure(figsize=(3.2 * columns, 2.6 * rows + 0.4), layout="constrained")
     axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     for ax, scale in zip(axes.flat, result.weight_scales, strict=False):
         for batchnorm, style, color, name in ((True, "-", "tab:blue", "Batch Normalization"),
@@ -222,19 +221,19 @@ def plot(result: Result) -> dict[str, Figure]:
         diverged = [r for r in result.of(scale, False) if r.status == "diverged"]
         if diverged:
             ax.text(0.97, 0.06, f"without BN: diverged\nin epoch {diverged[0].diverged_epoch}", transform=ax.transAxes,
-                    ha="right", va="bottom", fontsize=8, color="tab:red")
-        ax.set_title(f"W: {scale:.3g} ({verdict(result, scale)})", fontsize=9)
-        ax.set(ylim=(0, 1.0), xlim=(0, result.epochs))
+                    ha="right", va="bottom", fontsize="small", color="tab:red")
+        ax.set_title(f"W: {scale:.3g} ({verdict(result, scale)})", fontsize="small")
+        ax.set(xlim=(0, result.epochs))
         ax.grid(alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("accuracy")
+    shown = [line.get_ydata() for ax in axes.flat for line in ax.get_lines()]
+    for ax in axes[:, 0]:  # the panels share their y axis: one scale, stated on the left
+        accuracy_axis(ax, shown, label="accuracy")
     for ax in axes[-1, :]:
         ax.set_xlabel("epochs")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    figure.legend(handles, labels, loc="outside lower center", ncol=2, frameon=False)
     figure.suptitle(f"Training accuracy with and without batch norm for {n} initial weight scales ({result.dataset}, "
                     f"mean of {seeds} seed{'s' * (seeds > 1)}; in brackets: which learned faster beyond the noise)")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
     return {"accuracy_grid": figure}

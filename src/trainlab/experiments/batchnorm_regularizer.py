@@ -9,14 +9,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import hold_out, load_data, mlp, progress
+from trainlab.experiments.common import hold_out, join_words, load_data, mlp, progress
 from trainlab.experiments.noise import Spread, compare, order, seeds
+from trainlab.figures import accuracy_axis
 
 NAME = "batchnorm-regularizer"
 TITLE = "Batch norm as a regularizer and as a speed-up"
 BOOK = "Deep Learning from Scratch"
 SECTION = "6.3.1 Batch normalization (and Hands-On ML 11.1.3)"
 FIGURE = ""
+BOOK_SAYS = (  # what the passage states, for docs/results.md
+    "batch normalization lets a net learn faster (fewer epochs to a given accuracy, larger learning rates "
+    "possible), makes it less dependent on the initial weights, and also acts as a regularizer: it reduces "
+    "overfitting, so that dropout and other regularization are less needed."
+)
 DESCRIPTION = (
     "Two claims about batch normalization. As a regularizer (Deep Learning from Scratch 6.3.1, its third "
     "advantage; Hands-On ML 11.1.3): the book's overfitting setup, the 784-100x6-10 ReLU net (He init) "
@@ -58,12 +64,14 @@ class Run:
     test_accuracy: list[float]
     val_accuracy: list[float]  # the full-data net, after each epoch
     epochs_to_target: int | None  # None: never reached
+    # "completed" or "diverged" (the loss became NaN or inf): the 300-image net, the full-data net
+    overfit_status: str = "completed"
+    speed_status: str = "completed"
 
 
 @dataclass
 class Result:
     dataset: str
-    note: str
     small_samples: int
     small_epochs: int
     eval_every: int
@@ -72,38 +80,50 @@ class Result:
     runs: list[Run]
 
 
-def overfit(batchnorm: bool, seed: int, config: Config, data) -> tuple[list[float], list[float]]:
+def overfit(batchnorm: bool, seed: int, config: Config, data) -> tuple[list[float], list[float], str]:
+    """Train and test accuracy of the small net every ``eval_every`` epochs, and how its training ended.
+
+    A net that diverged trains no more: it is measured with the weights it had before the step that diverged.
+    """
     x, y = data.x_train[: config.small_samples], data.y_train[: config.small_samples]
     model = mlp(config.small_hidden, init="he_normal", batchnorm=batchnorm, seed=seed).compile("sgd", lr=config.lr)
-    train, test = [model.accuracy(x, y)], [model.accuracy(data.x_test, data.y_test)]
+    train, test, status = [model.accuracy(x, y)], [model.accuracy(data.x_test, data.y_test)], "completed"
     for done in range(0, config.small_epochs, config.eval_every):
-        model.fit(x, y, epochs=min(config.eval_every, config.small_epochs - done), batch_size=config.small_batch,
-                  sampling="iid", evaluate_train=False, verbose=0)
+        if status != "diverged":
+            status = model.fit(x, y, epochs=min(config.eval_every, config.small_epochs - done),
+                               batch_size=config.small_batch, sampling="iid", evaluate_train=False, verbose=0).status
         train.append(model.accuracy(x, y))
         test.append(model.accuracy(data.x_test, data.y_test))
-    return train, test
+    return train, test, status
 
 
-def speed(batchnorm: bool, seed: int, config: Config, data) -> list[float]:
+def speed(batchnorm: bool, seed: int, config: Config, data) -> tuple[list[float], int | None, str]:
+    """Validation accuracy after each epoch, the first epoch at the target (None: never), how training ended.
+
+    A fit that diverged records no epoch from the one it diverged in: those epochs count with the accuracy of
+    the weights it was left with (those before the step that diverged), and it never reaches the target.
+    """
     x_train, y_train, x_valid, y_valid = hold_out(data.x_train, data.y_train, config.validation_samples)
     model = mlp(config.hidden, init="he_normal", batchnorm=batchnorm, seed=seed).compile("sgd", lr=config.lr)
     history = model.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size, evaluate_train=False,
                         validation_data=(x_valid, y_valid), verbose=0)
-    return list(history["val_accuracy"])
+    val = list(history.metrics.get("val_accuracy", []))
+    reached = next((epoch + 1 for epoch, a in enumerate(val) if a >= config.target), None)
+    val += [model.accuracy(x_valid, y_valid)] * (config.epochs - len(val))
+    return val, reached, history.status
 
 
 def train(batchnorm: bool, seed: int, config: Config, data) -> Run:
-    train_accuracy, test_accuracy = overfit(batchnorm, seed, config, data)
-    val = speed(batchnorm, seed, config, data)
-    reached = next((epoch + 1 for epoch, a in enumerate(val) if a >= config.target), None)
-    return Run(batchnorm, seed, train_accuracy, test_accuracy, val, reached)
+    train_accuracy, test_accuracy, overfit_status = overfit(batchnorm, seed, config, data)
+    val, reached, speed_status = speed(batchnorm, seed, config, data)
+    return Run(batchnorm, seed, train_accuracy, test_accuracy, val, reached, overfit_status, speed_status)
 
 
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(batchnorm, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for batchnorm in (False, True)]
-    return Result(data.name, data.note, config.small_samples, config.small_epochs, config.eval_every, config.epochs,
+    return Result(data.name, config.small_samples, config.small_epochs, config.eval_every, config.epochs,
                   config.target, runs)
 
 
@@ -131,16 +151,64 @@ def speed_conclusion(result: Result) -> str:
     return text
 
 
+def diverged_seeds(result: Result, batchnorm: bool, status: str) -> list[int]:
+    """The seeds whose net (``status``: "overfit_status" or "speed_status") diverged."""
+    return [r.seed for r in runs_of(result, batchnorm) if getattr(r, status) == "diverged"]
+
+
+def divergence(result: Result) -> list[str]:
+    """Which runs diverged, in words (none: no sentence)."""
+    nets = {"overfit_status": f"the net trained on {result.small_samples} images",
+            "speed_status": "the net trained on the full training set"}
+    parts = []
+    for status, net in nets.items():
+        for bn in (False, True):
+            seeds = diverged_seeds(result, bn, status)
+            if seeds:
+                parts.append(f"{net} {label(bn)} (seed{'s' * (len(seeds) > 1)} {join_words(map(str, seeds))})")
+    if not parts:
+        return []
+    return [f"Training diverged (the loss became NaN or inf) for {'; '.join(parts)}. A diverged net is measured "
+            "with the weights it had before the step that diverged, and never reaches the target."]
+
+
 def regularizer_verdict(result: Result) -> str:
+    """The books: batch norm also regularizes (a smaller train-test gap, test accuracy no lower)."""
+    if any(diverged_seeds(result, bn, "overfit_status") for bn in (False, True)):
+        return ("With diverged runs among them, the gaps say nothing about batch norm as a regularizer: no verdict "
+                "is drawn.")
     tests = {bn: [r.test_accuracy[-1] for r in runs_of(result, bn)] for bn in (False, True)}
     gap_order, test_order = order(gaps(result, True), gaps(result, False)), order(tests[True], tests[False])
+    numbers = (f"gap {Spread.of(gaps(result, True)).text()} with batch norm against "
+               f"{Spread.of(gaps(result, False)).text()} without, test accuracy {Spread.of(tests[True]).text()} "
+               f"against {Spread.of(tests[False]).text()}")
     if gap_order < 0 and test_order >= 0:
-        return "Batch norm acted as a regularizer here: a smaller gap, and test accuracy no lower."
+        return f"As in the book, batch norm acted as a regularizer: {numbers}."
     if gap_order < 0:
-        return "The gap is smaller with batch norm only because the net fits its training images less well."
+        return (f"The gap is smaller with batch norm only because the net fits its training images less well "
+                f"({numbers}): this run does not support the book's claim that batch norm regularizes.")
     if gap_order > 0:
-        return "Unlike the book's claim, the gap is larger with batch norm in this setting."
-    return "The gaps differ by less than the seed-to-seed noise: no regularizing effect is shown here."
+        return (f"Unlike the book, the gap is larger with batch norm in this setting ({numbers}, beyond the "
+                f"seed-to-seed noise). Likely cause: with {result.small_samples} images the batch statistics vary "
+                "little from batch to batch, so they add little noise, while the normalized net memorizes its "
+                "training images faster and its moving averages describe those few images, not the test set.")
+    return (f"The gaps differ by less than the seed-to-seed noise ({numbers}): the book's claim that batch norm "
+            "regularizes is not tested by a run this size.")
+
+
+def speed_verdict(result: Result) -> str:
+    """Hands-On ML: batch norm lets the net reach a given accuracy in fewer epochs."""
+    counts = {bn: [r.epochs_to_target or result.epochs + 1 for r in runs_of(result, bn)] for bn in (False, True)}
+    numbers = (f"{Spread.of(counts[True]).text(1)} epochs to {result.target:.0%} with batch norm against "
+               f"{Spread.of(counts[False]).text(1)} without")
+    verdict = order(counts[True], counts[False])
+    if verdict < 0:
+        return f"As in the book, batch norm sped training up: {numbers}."
+    if verdict > 0:
+        return (f"Unlike the book, batch norm slowed training down: {numbers}, beyond the seed-to-seed noise "
+                "(at this learning rate the plain net may already train as fast as it can).")
+    return (f"{numbers[0].upper()}{numbers[1:]}, within the seed-to-seed noise: the book's speed-up is not tested by "
+            "a run this size.")
 
 
 def summarize(result: Result) -> Summary:
@@ -153,6 +221,7 @@ def summarize(result: Result) -> Summary:
                      Spread.of(reached).text(1) if reached else "never",
                      f"{len(reached)}/{len(runs)}", Spread.of([r.val_accuracy[-1] for r in runs]).text()])
     conclusions = [
+        *divergence(result),
         compare(label(True), gaps(result, True), label(False), gaps(result, False),
                 f"Train-test gap after {result.small_epochs} epochs on {result.small_samples} images",
                 higher_is_better=False),
@@ -161,15 +230,15 @@ def summarize(result: Result) -> Summary:
                 f"Test accuracy of the net trained on {result.small_samples} images"),
         regularizer_verdict(result),
         speed_conclusion(result),
+        speed_verdict(result),
     ]
-    notes = [result.note] if result.note else []
     return Summary(["", f"train acc. ({result.small_samples} images)", "test acc.", "gap",
                     f"epochs to {result.target:.0%}", "runs reaching it", f"val. acc. after {result.epochs} epochs"],
-                   rows, conclusions, notes)
+                   rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
     for index, bn in enumerate((False, True)):
         runs = runs_of(result, bn)
         ticks = np.arange(len(runs[0].train_accuracy)) * result.eval_every
@@ -183,14 +252,13 @@ def plot(result: Result) -> dict[str, plt.Figure]:
         right.plot(epochs, curves.mean(axis=0), color=color, marker="os"[index], label=label(bn))
         right.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.2)
     right.axhline(result.target, color="0.5", linestyle=":", linewidth=1)
-    left.set(xlabel="epoch", ylabel="accuracy (mean over seeds)", ylim=(0, 1.02),
-             title=f"Regularizer? {result.small_samples} training images")
-    right.set(xlabel="epoch", ylabel="validation accuracy (mean, range over seeds)",
-              title="Speed-up? The full training set")
+    left.set(xlabel="epoch", title=f"Regularizer? {result.small_samples} training images")
+    accuracy_axis(left, [line.get_ydata() for line in left.get_lines()], label="accuracy (mean over seeds)")
+    right.set(xlabel="epoch", title="Speed-up? The full training set")
+    accuracy_axis(right, [r.val_accuracy for r in result.runs], label="validation accuracy (mean, range over seeds)")
     right.set_xticks(np.arange(1, result.epochs + 1))
     for ax in (left, right):
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend()
     figure.suptitle(f"Batch normalization on {result.dataset}")
-    figure.tight_layout()
     return {"batchnorm_regularizer": figure}

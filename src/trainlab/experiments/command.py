@@ -14,10 +14,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from trainlab.backend import usable_cores
 from trainlab.experiments import get_experiment, list_experiments, load_experiment
 from trainlab.experiments.compare import MAX_FIGURES, compare_runs, comparison_page
-from trainlab.experiments.figures import STYLES, FigureOptions
-from trainlab.experiments.report import build_report
+from trainlab.experiments.report import REPORT_FORMATS, build_report
 from trainlab.experiments.runner import (
     IncompleteRunError,
     Outcome,
@@ -25,8 +25,8 @@ from trainlab.experiments.runner import (
     check_output_folder,
     make_config,
     run_many,
-    usable_cores,
 )
+from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.textio import print_table, text_table
 
 BOOK_SHORT = {"Deep Learning from Scratch": "DLfS", "Hands-On Machine Learning": "HOML"}
@@ -67,7 +67,7 @@ def check_run_options(args: argparse.Namespace, names: list[str]) -> FigureOptio
         except ValueError as error:
             raise ValueError(f"{name}: {error}" if len(names) > 1 else str(error)) from None
     check_output_folder(Path(args.out))
-    return FigureOptions.parse(args.format, args.dpi, args.style)
+    return FigureOptions.from_args(args)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -152,7 +152,9 @@ def one_line(error: BaseException | None) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """``trainlab report [RUNS]``: one offline HTML page of the runs' summaries and figures."""
-    print(build_report(args.runs, args.out, all_runs=args.all, prefer=args.format))
+    options = FigureOptions.from_args(args, REPORT_FORMATS)  # checked before anything is read or written
+    redraw_as = options if args.dpi is not None or args.style is not None else None
+    print(build_report(args.runs, args.out, all_runs=args.all, prefer=options.formats[0], redraw_as=redraw_as))
     return 0
 
 
@@ -198,20 +200,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
                           "the numbers are those of a serial run")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="change a setting of the experiment's config (repeatable), e.g. --set epochs=5")
-    run.add_argument("--format", default="png", metavar="F,F",
-                     help="figure files: png, svg and/or pdf, comma-separated (default png)")
-    run.add_argument("--dpi", type=int, default=110, help="resolution of PNG figures (default 110)")
-    run.add_argument("--style", default="paper", choices=list(STYLES),
-                     help="paper (default) or talk: larger text and lines for slides; both colour-blind safe")
+    add_figure_options(run)
     run.set_defaults(handler=cmd_run)
     report = commands.add_parser("report", help="one HTML page of all runs, readable offline")
     report.add_argument("runs", nargs="?", default="runs", help="a runs folder or one run (default runs/)")
     report.add_argument("--out", metavar="FILE", help="the HTML file (default RUNS/report.html)")
     report.add_argument("--all", action="store_true",
                         help="every complete run, not only the latest of each experiment (older ones folded)")
-    report.add_argument("--format", default="png", choices=("png", "svg"),
-                        help="the figures embedded where a run saved both (default png; svg stays sharp at any "
-                             "zoom: trainlab run --format png,svg)")
+    add_figure_options(report, REPORT_FORMATS, redraw=True)
     report.set_defaults(handler=cmd_report)
     compare = commands.add_parser("compare", help="compare runs of one experiment: settings, results, curves")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders (runs/NAME/<timestamp>), two or more")

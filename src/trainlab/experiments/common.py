@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from tqdm import tqdm
 
-from trainlab.data import DATASETS, Standardizer, load_dataset
+from trainlab.data import Standardizer, load_dataset
 from trainlab.mlp import mlp as mlp  # the book's MLPs: the library's builder, re-exported for the experiments
 
 T = TypeVar("T")
@@ -28,7 +28,6 @@ class ExperimentData:
     x_test: np.ndarray
     y_test: np.ndarray
     name: str
-    note: str  # "" when the requested dataset was used as asked; otherwise what happened instead
 
 
 def load_data(dataset: str, data_dir: str | None = None, train_samples: int | None = None,
@@ -45,21 +44,7 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
     if test_samples is not None:
         x_test, y_test = x_test[:test_samples], y_test[:test_samples]
     flat = lambda x: x.reshape(len(x), -1).astype(np.float32, copy=False)  # noqa: E731
-    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name, "")
-
-
-def fallback_note(requested: str, used: str, samples: str = "") -> str:
-    """An empty string when the requested dataset was used; otherwise a sentence naming the replacement.
-
-    The sentence is the same on every machine: a run's metrics.json (which holds it) must depend on the
-    seed alone, while the data package's own note names the folders searched and the download error. That
-    full story is still told, by the DatasetFallbackWarning printed when the data is loaded.
-    """
-    if used == requested:
-        return ""
-    wanted = DATASETS[requested].title if requested in DATASETS else requested
-    return (f"{wanted} was not available here, so this run used {used}{f': {samples}' if samples else ''}, "
-            f"shipped with trainlab. To use {wanted}, provide its files with --data-dir or $TRAINLAB_DATA.")
+    return ExperimentData(flat(x_train), y_train, flat(x_test), y_test, data.name)
 
 
 def smooth(values: Sequence[float], window: int = 11) -> np.ndarray:

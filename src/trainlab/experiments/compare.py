@@ -20,8 +20,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from trainlab.experiments.figures import figure_style
 from trainlab.experiments.runs import BrokenRunError, Run, load_run
+from trainlab.figures import figure_style
 from trainlab.textio import format_cell, read_json, write_text
 
 MAX_FIGURES = 12  # curves beyond these are left out of the page (the metrics.json files hold them all)

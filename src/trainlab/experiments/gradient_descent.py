@@ -81,7 +81,7 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(4.2 * len(result.paths), 4))
+    figure = Figure(figsize=(4.2 * len(result.paths), 4), layout="constrained")
     axes = figure.subplots(1, len(result.paths), squeeze=False)[0]
     grid = np.linspace(-4.5, 4.5, 200)
     X, Y = np.meshgrid(grid, grid)

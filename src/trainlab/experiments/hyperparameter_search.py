@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 from matplotlib.figure import Figure
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import departures, fallback_note, learned_accuracy, settings_note
+from trainlab.experiments.common import departures, learned_accuracy, settings_note
+from trainlab.experiments.noise import Spread, order
 from trainlab.tune import SearchConfig, SearchResult, TrialRecord, best_trials, narrow, plot_best_curves, plot_scatter
 from trainlab.tune import run_search as run_tune_search
 
@@ -23,6 +24,7 @@ BOOK_SAYS = (  # what the passage states, for docs/results.md
     "good values lie around a learning rate of 0.001 to 0.01 and a weight decay of 1e-8 to 1e-6; the "
     "search is then narrowed to them."
 )
+BOOK_BANDS = {"lr": (1e-3, 1e-2), "weight_decay": (1e-8, 1e-6)}  # where the book finds the good values
 DESCRIPTION = (
     "Random search as in the book (Deep Learning from Scratch 6.5): 100 trials with lr from 10^U(-6,-2) "
     "and the weight decay λ from 10^U(-8,-4), each training an MLP 784-100x6-10 (SGD, batches of 100) "
@@ -55,7 +57,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     stage1: dict[str, Any]  # dataclasses.asdict of trainlab.tune.SearchResult
     stage2: dict[str, Any]
     narrowed: list[list[str]]  # (old range, new range) per searched parameter
@@ -77,13 +78,13 @@ def run(config: Config) -> Result:
     first = run_tune_search(search_config(config, (), config.trials, "stage-1"))
     narrowing = narrow(first, top_k=config.top_k)
     second = run_tune_search(search_config(config, narrowing.space, config.stage2_trials, "stage-2"))
-    return Result(first.dataset, fallback_note(config.dataset, first.dataset), seeded_part(first),
+    return Result(first.dataset, seeded_part(first),
                   seeded_part(second), [list(change) for change in narrowing.changes], departures(config))
 
 
 def seeded_part(search: SearchResult) -> dict[str, Any]:
     """The search as plain data without what differs from run to run on the same seed: timings, the
-    worker processes' ids, and the data note naming this machine's folders (Result.note replaces it)."""
+    worker processes' ids, and the data note (which files were downloaded into which folder of this machine)."""
     data = dataclasses.asdict(search)
     data.update(seconds=0.0, data_note="")
     for trial in data["trials"]:
@@ -112,7 +113,7 @@ def summarize(result: Result) -> Summary:
         return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, [
             f"No trial learned: the best of {len(ranked)} trials of {first.config.epochs} epochs reached a validation "
             f"accuracy of {best.value:.3f}, near the 10 % of guessing, so there is nothing to narrow the ranges "
-            "around."], ([result.note] if result.note else []) + settings_note(result.changed))
+            "around."], settings_note(result.changed))
     conclusions = [
         f"The best of {len(ranked)} trials reached a validation accuracy of {best.value:.3f} with "
         f"lr = {best.params['lr']:.2g} and weight decay = {best.params['weight_decay']:.2g}.",
@@ -120,17 +121,55 @@ def summarize(result: Result) -> Summary:
         f"{len(learned_low)} of the {lowest} trials with lr below 1e-4 got above 0.3 (they barely learn "
         f"in {first.config.epochs} epochs).",
     ]
+    conclusions += [band_verdict(ranked, top, name) for name in BOOK_BANDS]
     for old, new in result.narrowed:
         conclusions.append(f"Narrowed from the top trials: {old} became {new}.")
     second_best = best_trials(second, 1)
+    conclusions.append(narrowing_verdict([t.value for t in first.complete], [t.value for t in second.complete]))
     if second_best:
         conclusions.append(f"Stage 2 ({len(second.finished)} trials in the narrowed ranges) reached "
                            f"{second_best[0].value:.3f} (stage 1: {best.value:.3f}); its median trial scored "
                            f"{median([t.value for t in second.complete]):.3f} against "
                            f"{median([t.value for t in first.complete]):.3f} in stage 1.")
-    notes = [result.note] if result.note else []
     return Summary(["rank", "validation accuracy", "lr", "weight decay", "status"], rows, conclusions,
-                   notes + settings_note(result.changed))
+                   settings_note(result.changed))
+
+
+def band_verdict(ranked: list[TrialRecord], top: list[TrialRecord], name: str) -> str:
+    """The book's band for ``name``: do the top trials fall in it more often than all trials do, beyond chance?
+
+    With a share p of all trials in the band, the count k of the n top trials in it would be n·p ± √(n·p·(1-p))
+    if the parameter did not matter; a count more than 2 of those standard deviations away is not chance.
+    """
+    low, high = BOOK_BANDS[name]
+    inside = [low <= trial.params[name] <= high for trial in ranked]
+    p, k, n = sum(inside) / len(inside), sum(inside[: len(top)]), len(top)
+    expected, sd = n * p, math.sqrt(n * p * (1 - p))
+    numbers = (f"{k} of the top {n} trials have {name} in the book's {low:g} to {high:g}, against {expected:.1f} "
+               f"± {sd:.1f} expected by chance ({sum(inside)} of all {len(ranked)} trials lie there)")
+    if k > expected + 2 * sd:
+        return f"As in the book, the good values of {name} lie in its band: {numbers}."
+    if k < expected - 2 * sd:
+        return (f"Unlike the book, the good values of {name} lie outside its band: {numbers}; likely cause: a "
+                "different data subset and number of epochs move the best values.")
+    return (f"The top trials fall in the book's band for {name} no more often than chance: {numbers}. Within this "
+            f"search {name} hardly matters, so the book's band is not tested by a run.")
+
+
+def narrowing_verdict(first: list[float], second: list[float]) -> str:
+    """The book: search again in the narrowed ranges; its trials should score better than the first stage's
+    (the trials' scores as the sample, their spread as the noise)."""
+    if len(first) < 2 or len(second) < 2:
+        return "Too few finished trials to compare the stages: the book's narrowing is not tested by a run."
+    numbers = (f"validation accuracy of a trial {Spread.of(second).text()} in the narrowed ranges against "
+               f"{Spread.of(first).text()} in the first stage")
+    verdict = order(second, first)
+    if verdict > 0:
+        return f"As in the book, narrowing the ranges paid: {numbers}."
+    if verdict < 0:
+        return (f"Unlike the book, the trials in the narrowed ranges scored worse: {numbers}; likely cause: the top "
+                "trials that set the ranges were lucky draws of a noisy validation score.")
+    return f"The stages are within the noise of the trials' scores ({numbers}): the narrowing is not tested by a run."
 
 
 def median(values: list[float]) -> float:

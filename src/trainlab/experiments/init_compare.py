@@ -69,7 +69,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     labels: list[str]  # per initialisation: "std=0.01", "Xavier", "He"
     inits: list[str]
     hidden: list[int]
@@ -97,7 +96,7 @@ def run(config: Config) -> Result:
         r = optimizers.train(data, config.optimizer, config.lr, hidden=config.hidden, iterations=config.iterations,
                              batch_size=config.batch_size, seed=seed, init=parse_init(init))
         runs.append(dataclasses.replace(r, optimizer=init_label(init)))
-    return Result(dataset=data.name, note=data.note, labels=[init_label(i) for i in config.inits],
+    return Result(dataset=data.name, labels=[init_label(i) for i in config.inits],
                   inits=list(config.inits), hidden=list(config.hidden), optimizer=config.optimizer, lr=config.lr,
                   iterations=config.iterations, batch_size=config.batch_size, final_window=config.final_window,
                   smoothing=config.smoothing, changed=departures(config), runs=runs)
@@ -146,12 +145,11 @@ def ranking(result: Result) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, ranking(result), notes + settings_note(result.changed))
+    return Summary(headers, rows, ranking(result), settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(7.5, 4.8))
+    figure = Figure(figsize=(7.5, 4.8), layout="constrained")
     ax = figure.subplots()
     for index, label in enumerate(result.labels):
         curves = [smooth(r.loss_after, result.smoothing) for r in result.of(label) if r.status == "completed"]
@@ -163,13 +161,12 @@ def plot(result: Result) -> dict[str, Figure]:
                 markevery=max(1, len(curve) // 20), markersize=5, linewidth=1.2, label=label)
     ax.axhline(math.log(10), color="0.5", linestyle=":", linewidth=1)
     ax.annotate("ln 10: a uniform guess", (0.5 * result.iterations, math.log(10)), xytext=(0, -12),
-                textcoords="offset points", fontsize=8, color="0.4", ha="center")
+                textcoords="offset points", fontsize="small", color="0.4", ha="center")
     ax.set(xlabel="iterations", ylabel="loss after the update", ylim=(0, 2.5))
     ax.legend(loc="upper right")
     layers = "-".join(str(n) for n in [784, *result.hidden, 10])
     seeds = len({r.seed for r in result.runs})
     ax.set_title(f"Loss (smoothed over {result.smoothing} steps, mean of {seeds} seeds), MLP {layers} ReLU,\n"
                  f"{optimizers.label(result.optimizer)} η = {result.lr:g}, batch {result.batch_size}, "
-                 f"on {result.dataset}", fontsize=10)
-    figure.tight_layout()
+                 f"on {result.dataset}", fontsize="medium")
     return {"loss_curves": figure}

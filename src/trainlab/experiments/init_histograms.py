@@ -240,7 +240,7 @@ def summarize(result: Result) -> Summary:
 
 def plot_histograms(result: Result, settings: list[int]) -> Figure:
     layers = len(result.counts[settings[0]])
-    figure = Figure(figsize=(2.6 * layers, 2.1 * len(settings)))
+    figure = Figure(figsize=(2.6 * layers, 2.1 * len(settings)), layout="constrained")
     axes = figure.subplots(len(settings), layers, squeeze=False, sharey="row")
     for row, i in zip(axes, settings, strict=True):
         low, high = result.ranges[i]
@@ -255,23 +255,22 @@ def plot_histograms(result: Result, settings: list[int]) -> Figure:
                 note = f"zeros {result.zeros[i][layer]:.0%}\nstd {result.std[i][layer]:.2g}"
             else:
                 note = f"std {result.std[i][layer]:.2g}\nsat. {result.saturated[i][layer]:.0%}"
-            ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize=7,
+            ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize="small",
                     bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
             if row is axes[0]:
                 ax.set_title(f"{layer + 1}-layer")
             if layer == 0:
-                ax.set_ylabel(result.labels[i], fontsize=9)
-            ax.tick_params(labelsize=7)
+                ax.set_ylabel(result.labels[i], fontsize="small")
+            ax.tick_params(labelsize="small")
     activation = result.activations[settings[0]]
     extra = " (zeros and values above 2 not drawn)" if activation == "relu" else ""
     figure.suptitle(f"Activations of {layers} {activation} layers of {result.units} units for {result.samples} "
                     f"inputs ~ N(0, 1){extra}")
-    figure.tight_layout()
     return figure
 
 
 def plot_layer_stats(result: Result) -> Figure:
-    figure = Figure(figsize=(14, 4.5))
+    figure = Figure(figsize=(14, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2)
     layers = np.arange(1, len(result.std[0]) + 1)
     styles = {"sigmoid": "-", "relu": "--", "tanh": ":"}
@@ -284,11 +283,10 @@ def plot_layer_stats(result: Result) -> Figure:
             right.plot(layers, result.middle[i], "--", color=color, marker="s", label=f"{label}: near the middle")
     left.set(title="Standard deviation of the activations", xlabel="layer", ylabel="std (log scale)", yscale="log",
              xticks=layers)
-    left.legend(fontsize=8, loc="lower left")
-    right.set(title=f"Sigmoid and tanh: share within {MARGIN} of a bound or of the middle", xlabel="layer",
+    left.legend(fontsize="small", loc="lower left")
+    right.set(title=f"Sigmoid and tanh: share within {MARGIN}\nof a bound or of the middle", xlabel="layer",
               ylabel="fraction of the activations", ylim=(-0.02, 1.02), xticks=layers)
-    right.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    figure.tight_layout()
+    right.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return figure
 
 

@@ -25,6 +25,7 @@ from trainlab.experiments.common import (
     seed_list,
     settings_note,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "lr-schedules"
 TITLE = "Learning-rate schedules"
@@ -97,7 +98,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     validation_samples: int
     test_samples: int
@@ -172,7 +172,7 @@ def run(config: Config) -> Result:
             val_loss=history.metrics.get("val_loss", []), val_accuracy=history.metrics.get("val_accuracy", []),
             test_accuracy=model.accuracy(data.x_test, data.y_test),
         ))
-    return Result(data.name, data.note, len(x_train), len(x_valid), len(data.x_test), config.epochs,
+    return Result(data.name, len(x_train), len(x_valid), len(data.x_test), config.epochs,
                   steps_per_epoch, lr_steps, descriptions, departures(config), runs)
 
 
@@ -251,9 +251,8 @@ def plateau(result: Result) -> list[str]:
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*failures(result), *against_constant(result), *plateau(result)]
-    notes = [result.note] if result.note else []
-    notes.append(f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
-                 f"{result.test_samples:,} test images; {result.steps_per_epoch} steps per epoch. {BOOK_DIFFERENCE}")
+    notes = [f"{result.train_samples:,} training, {result.validation_samples:,} validation and "
+             f"{result.test_samples:,} test images; {result.steps_per_epoch} steps per epoch. {BOOK_DIFFERENCE}"]
     return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
 
 
@@ -262,7 +261,7 @@ def plot(result: Result) -> dict[str, Figure]:
     colors = dict(zip(SCHEDULES, matplotlib.rcParams["axes.prop_cycle"].by_key()["color"], strict=False))
     names = list(dict.fromkeys(r.schedule for r in result.runs))
     first = {name: result.of(name)[0] for name in names}  # the learning-rate curves of the first seed
-    lr_figure = Figure(figsize=(12, 4.2))
+    lr_figure = Figure(figsize=(12, 4.2), layout="constrained")
     axes = lr_figure.subplots(1, 2)
     for name, r in first.items():
         x = np.array(result.lr_steps[: len(r.lr_curve)]) / result.steps_per_epoch
@@ -273,10 +272,9 @@ def plot(result: Result) -> dict[str, Figure]:
     for ax in axes:
         ax.grid(alpha=0.3)
     axes[0].legend()
-    lr_figure.tight_layout()
 
     seeds = len({r.seed for r in result.runs})
-    figure = Figure(figsize=(15, 4.2))
+    figure = Figure(figsize=(15, 4.2), layout="constrained")
     axes = figure.subplots(1, 3)
     for name in names:
         done = [r for r in result.of(name) if r.status == "completed"]
@@ -286,7 +284,8 @@ def plot(result: Result) -> dict[str, Figure]:
         for ax, what in zip(axes, ("val_accuracy", "val_loss", "train_loss"), strict=True):
             curve = np.mean([getattr(r, what) for r in done], axis=0)
             ax.plot(np.arange(1, len(curve) + 1), curve, **style)
-    axes[0].set(title="Validation accuracy", xlabel="epochs", ylabel="accuracy")
+    axes[0].set(title="Validation accuracy", xlabel="epochs")
+    accuracy_axis(axes[0], [line.get_ydata() for line in axes[0].get_lines()], label="accuracy")
     axes[1].set(title="Validation loss", xlabel="epochs", ylabel="loss")
     axes[2].set(title="Training loss (mean over the epoch's batches)", xlabel="epochs", ylabel="loss")
     for ax in axes:
@@ -296,5 +295,4 @@ def plot(result: Result) -> dict[str, Figure]:
         axes[0].legend()
     figure.suptitle(f"One MLP trained with each schedule ({result.dataset}, {result.train_samples:,} training images; "
                     f"mean of {seeds} seed{'s' * (seeds > 1)})")
-    figure.tight_layout()
     return {"learning_rates": lr_figure, "validation": figure}

@@ -21,6 +21,7 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
+from trainlab.figures import accuracy_axis
 from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizer-table"
@@ -74,7 +75,6 @@ class Config(ExperimentConfig):
 @dataclass
 class Result:
     dataset: str
-    note: str
     optimizers: list[str]
     learning_rates: list[float]
     iterations: int
@@ -143,7 +143,7 @@ def run(config: Config) -> Result:
             mean_curve.append([float(v) for v in np.mean(smoothed, axis=0)[steps]])
     first_target_times = [median_or_none(times[0]) for times in reached]
     return Result(
-        dataset=data.name, note=data.note, optimizers=names, learning_rates=[float(lr) for lr in config.learning_rates],
+        dataset=data.name, optimizers=names, learning_rates=[float(lr) for lr in config.learning_rates],
         iterations=config.iterations, seeds=seeds, targets=list(config.targets), smoothing=config.smoothing,
         final_window=config.final_window, reached=reached, final_loss=finals, test_accuracy=accuracies,
         curve_steps=steps, mean_curve=mean_curve, speed_stars=speed_stars(first_target_times),
@@ -259,8 +259,7 @@ def summarize(result: Result) -> Summary:
                 if not all(math.isfinite(v) for v in losses)]
     if diverged:
         conclusions.append(f"Training diverged with {', '.join(diverged)} (the loss became NaN or inf).")
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def star_labels(names: list[str], measured: list[str], optimizers: list[str], column: int) -> list[str]:
@@ -273,20 +272,20 @@ def plot(result: Result) -> dict[str, Figure]:
     label = curves.label
     names = [label(n) for n in result.optimizers]
     colors = [f"C{i}" for i in range(len(names))]
-    figure = Figure(figsize=(19, 5.5))
-    curve_ax, speed_ax, quality_ax = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.25, 1.25]})
+    figure = Figure(figsize=(13, 14), layout="constrained")
+    curve_ax, speed_ax, quality_ax = figure.subplots(3, 1)  # one above the other: room for a dozen names under bars
 
     for name, color, values in zip(result.optimizers, colors, result.mean_curve, strict=True):
         curve_ax.plot(result.curve_steps, values, color=color, marker=curves.MARKERS.get(name, "."),
                       markevery=max(1, len(values) // 10), markersize=5, label=label(name))
     for target in result.targets:
         curve_ax.axhline(target, color="0.5", linestyle=":", linewidth=1)
-        curve_ax.annotate(f"loss {target:g}", (0, target), xytext=(2, 2), textcoords="offset points", fontsize=7,
+        curve_ax.annotate(f"loss {target:g}", (0, target), xytext=(2, 2), textcoords="offset points", fontsize="small",
                           color="0.4")
     seeds = f"mean of {len(result.seeds)} seeds" if len(result.seeds) > 1 else "one seed"
     curve_ax.set(title=f"Loss, smoothed over {result.smoothing} steps ({seeds})",
                  xlabel="iterations", ylabel="loss", yscale="log")
-    curve_ax.legend(loc="lower left", fontsize=8)
+    curve_ax.legend(loc="lower left", ncols=2)
 
     positions = np.arange(len(names))
     target = result.targets[0]
@@ -296,21 +295,19 @@ def plot(result: Result) -> dict[str, Figure]:
         if len(done) == len(times):
             median = float(np.median(done))
             speed_ax.bar(i, median, color=colors[i], yerr=[[median - min(done)], [max(done) - median]], capsize=3)
-            speed_ax.text(i, max(done), f"{median:.0f}", ha="center", va="bottom", fontsize=8)
+            speed_ax.text(i, max(done), f"{median:.0f}", ha="center", va="bottom", fontsize="small")
         else:
             speed_ax.bar(i, result.iterations, color="none", edgecolor=colors[i], hatch="//")
-            speed_ax.text(i, result.iterations, "never", ha="center", va="bottom", fontsize=8)
-    speed_ax.set_xticks(positions, star_labels(names, result.speed_stars, result.optimizers, 0), fontsize=8)
+            speed_ax.text(i, result.iterations, "never", ha="center", va="bottom", fontsize="small")
+    speed_ax.set_xticks(positions, star_labels(names, result.speed_stars, result.optimizers, 0), fontsize="small")
     speed_ax.set(title=f"Convergence speed: iterations to loss {target:g}", ylabel="iterations (median, min-max)")
 
     accuracy = np.array([np.mean(a) for a in result.test_accuracy])
     spread = np.array([np.std(a) for a in result.test_accuracy])
     quality_ax.bar(positions, accuracy, color=colors, yerr=spread, capsize=3)
-    low = max(0.0, float(accuracy.min()) - 0.05)
-    quality_ax.set(title="Convergence quality: test accuracy", ylabel="test accuracy (mean ± std)",
-                   ylim=(low, min(1.0, float(accuracy.max()) + 0.03)))
-    quality_ax.set_xticks(positions, star_labels(names, result.quality_stars, result.optimizers, 1), fontsize=8)
+    quality_ax.set(title="Convergence quality: test accuracy")
+    accuracy_axis(quality_ax, [accuracy - spread, accuracy + spread], label="test accuracy (mean ± std)")
+    quality_ax.set_xticks(positions, star_labels(names, result.quality_stars, result.optimizers, 1), fontsize="small")
     figure.suptitle(f"Optimizers after {result.iterations} iterations on {result.dataset}: measured stars, "
                     "Hands-On ML's in parentheses")
-    figure.tight_layout()
     return {"optimizer_table": figure}

@@ -152,7 +152,6 @@ def final_loss(losses: Sequence[float], status: str, window: int) -> float:
 @dataclass
 class Result:
     dataset: str
-    note: str
     optimizers: list[str]
     learning_rates: list[float]
     hidden: list[int]
@@ -177,7 +176,7 @@ class Result:
 
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
-    return Result(dataset=data.name, note=data.note, optimizers=list(config.optimizers),
+    return Result(dataset=data.name, optimizers=list(config.optimizers),
                   learning_rates=[float(v) for v in config.learning_rates], hidden=list(config.hidden),
                   iterations=config.iterations, batch_size=config.batch_size, final_window=config.final_window,
                   smoothing=config.smoothing, changed=departures(config), runs=train_all(data, config))
@@ -299,8 +298,7 @@ def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*same_start(result), *failures(result), *sgd_slowest(result), *measure_flip(result),
                    *book_pairs(result), *accuracy_range(result)]
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 # -- figure ------------------------------------------------------------------------------------------------------
@@ -325,11 +323,11 @@ def plot_curves(ax, result: Result, names: Sequence[str], measure: str, log: boo
                 markersize=5, linewidth=1.2, label=f"{label(name)} (η = {lr:g})")
     if log:
         ax.set(xlabel="iterations", ylabel="loss (log scale)", yscale="log")
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="lower left", fontsize="small")
     else:
         top = float(np.clip(1.15 * max(ends, default=0.0), 1.0, 2.5))
         ax.set(xlabel="iterations", ylabel="loss", ylim=(0, top))
-        ax.legend(loc="upper right", fontsize=8)
+        ax.legend(loc="upper right", fontsize="small")
 
 
 def plot(result: Result) -> dict[str, Figure]:
@@ -338,13 +336,12 @@ def plot(result: Result) -> dict[str, Figure]:
     panels = [("The book's four (the book's measure: loss after the update)", four, "loss_after", False)] if four \
         else []
     panels.append(("All optimizers, loss before the update, log scale", result.optimizers, "loss_before", True))
-    figure = Figure(figsize=(6.8 * len(panels), 4.8))
+    figure = Figure(figsize=(6.8 * len(panels), 4.8), layout="constrained")
     for ax, (title, names, measure, log) in zip(figure.subplots(1, len(panels), squeeze=False).flat, panels,
                                                 strict=True):
         plot_curves(ax, result, names, measure, log)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize="medium")
     layers = "-".join(str(n) for n in [784, *result.hidden, 10])
     figure.suptitle(f"Training loss (smoothed over {result.smoothing} steps, mean of {seeds} seed"
                     f"{'s' * (seeds > 1)}), MLP {layers} ReLU, batch {result.batch_size}, on {result.dataset}")
-    figure.tight_layout()
     return {"loss_curves": figure}

@@ -107,7 +107,7 @@ def plot(result: Result) -> dict[str, Figure]:
     n = len(result.paths)
     columns = 4 if n > 4 else n
     rows = int(np.ceil(n / columns))
-    figure = Figure(figsize=(4 * columns, 3.2 * rows))
+    figure = Figure(figsize=(4 * columns, 3.2 * rows), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False)
     X, Y = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
     Z = elongated_bowl(X, Y)
@@ -120,5 +120,4 @@ def plot(result: Result) -> dict[str, Figure]:
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     figure.suptitle(f"{len(result.paths[0]) - 1} steps on f(x, y) = x²/20 + y² from {tuple(result.start)}")
-    figure.tight_layout()
     return {"paths": figure}

@@ -21,6 +21,7 @@ from trainlab.experiments.common import (
     seed_list,
     settings_note,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "overfitting"
 TITLE = "Overfitting, weight decay and dropout"
@@ -82,7 +83,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     test_samples: int
     labels: dict[str, str]  # setting -> its label with the numbers
@@ -132,7 +132,7 @@ def run(config: Config) -> Result:
                      test_samples=config.test_samples)
     jobs = [(s, seed) for seed in seed_list(config.seed, config.seeds) for s in config.settings]
     runs = [train(config, data, s, seed) for s, seed in progress(jobs, "settings")]
-    return Result(data.name, data.note, len(data.x_train), len(data.x_test), labels(config), departures(config), runs)
+    return Result(data.name, len(data.x_train), len(data.x_test), labels(config), departures(config), runs)
 
 
 # -- summary -----------------------------------------------------------------------------------------------------
@@ -202,8 +202,7 @@ def summarize(result: Result) -> Summary:
     conclusions = [*failures(result), *plain_overfits(result)]
     for setting in ("weight decay", "dropout (book)", "dropout (inverted)"):
         conclusions += regularizer(result, setting)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 # -- figures -----------------------------------------------------------------------------------------------------
@@ -217,23 +216,22 @@ def mean_curves(runs: list[Run]) -> tuple[np.ndarray, np.ndarray]:
 def plot(result: Result) -> dict[str, Figure]:
     settings = list(dict.fromkeys(r.setting for r in result.runs))
     seeds = len({r.seed for r in result.runs})
-    figure = Figure(figsize=(4.6 * len(settings), 4))
+    figure = Figure(figsize=(4.6 * len(settings), 4), layout="constrained")
     for ax, setting in zip(figure.subplots(1, len(settings), squeeze=False)[0], settings, strict=True):
         train, test = mean_curves(result.of(setting))
         x = np.arange(len(train))
         every = max(1, len(x) // 20)
         ax.plot(x, train, marker="o", markevery=every, markersize=4, label="train")
         ax.plot(x, test, marker="s", markevery=every, markersize=4, label="test")
-        ax.set(title=f"{result.labels[setting]}\ntrain {train[-1]:.2f}, test {test[-1]:.2f}", xlabel="epochs",
-               ylabel="accuracy", ylim=(0, 1.0))
-        ax.title.set_fontsize(10)
+        ax.set(title=f"{result.labels[setting]}\ntrain {train[-1]:.2f}, test {test[-1]:.2f}", xlabel="epochs")
+        accuracy_axis(ax, [train, test], label="accuracy")
+        ax.title.set_fontsize("medium")
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right")
     figure.suptitle(f"Train and test accuracy of a deep net trained on {result.train_samples} images "
                     f"({result.dataset}, {result.test_samples:,} test images; mean of {seeds} seed{'s' * (seeds > 1)})")
-    figure.tight_layout()
 
-    gap_figure = Figure(figsize=(6.5, 4))
+    gap_figure = Figure(figsize=(6.5, 4), layout="constrained")
     ax = gap_figure.subplots()
     for setting in settings:
         train, test = mean_curves(result.of(setting))
@@ -241,8 +239,7 @@ def plot(result: Result) -> dict[str, Figure]:
     ax.axhline(0, color="0.6", linewidth=0.8)
     ax.set(title="Train-test accuracy gap (a small gap can also mean both accuracies are low)", xlabel="epochs",
            ylabel="train accuracy - test accuracy")
-    ax.title.set_fontsize(9)
+    ax.title.set_fontsize("medium")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    gap_figure.tight_layout()
+    ax.legend(fontsize="small")
     return {"accuracy": figure, "gap": gap_figure}

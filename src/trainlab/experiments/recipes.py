@@ -25,6 +25,7 @@ from trainlab.experiments.common import (
     settings_note,
     standardize,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "recipes"
 TITLE = "Default and self-normalizing deep-net recipes"
@@ -103,7 +104,6 @@ class ConfigurationRun:
 @dataclass
 class Result:
     dataset: str
-    note: str
     train_samples: int
     test_samples: int
     depth: int
@@ -191,7 +191,7 @@ def run(config: Config) -> Result:
             final_val_accuracy=model.accuracy(x_valid, y_valid), test_accuracy=model.accuracy(x_test, data.y_test),
             initial=initial, trained=activation_stats(model, probe),
         ))
-    result = Result(data.name, data.note, len(x_train), len(x_test), config.depth, departures(config), runs)
+    result = Result(data.name, len(x_train), len(x_test), config.depth, departures(config), runs)
     result.seconds = seconds
     return result
 
@@ -253,6 +253,24 @@ def normalization(result: Result) -> list[str]:
     return lines
 
 
+def self_normalizing(result: Result) -> list[str]:
+    """The book: SELU with LeCun init keeps every layer's outputs at mean 0 and std 1 without batch norm."""
+    runs = [r for r in result.of("self-normalizing") if not r.failed] if "self-normalizing" in result.names() else []
+    if not runs:
+        return []
+    trained = [s for r in runs for s in r.trained.std]
+    if all(normalized(r.trained) for r in runs):
+        return [f"As in the book, the self-normalizing net kept its activations normalized without batch norm in "
+                f"every seed (hidden stds {min(trained):.2f} to {max(trained):.2f} after training)."]
+    initial = [s for r in runs for s in r.initial.std]
+    when = ("at initialization it was normalized (stds "
+            f"{min(initial):.2f} to {max(initial):.2f}), so the likely cause is training: the book's guarantee "
+            "needs weights of mean 0 and variance 1/fan-in, and training moves them away from that"
+            if all(normalized(r.initial) for r in runs) else "even at initialization it was not")
+    return [f"Unlike the book, the self-normalizing net did not keep its activations normalized (hidden stds "
+            f"{min(trained):.2f} to {max(trained):.2f} after training); {when}."]
+
+
 def timing(result: Result) -> list[str]:
     seconds = getattr(result, "seconds", {})
     names = [n for n in result.names() if seconds.get(n) and not any(r.failed for r in result.of(n))]
@@ -268,16 +286,16 @@ def timing(result: Result) -> list[str]:
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    notes = [result.note] if result.note else []
-    notes.append("Times are wall-clock seconds of this run (not stored in metrics.json, which must be the same "
-                 "for the same seed).")
-    return Summary(headers, rows, [*accuracy(result), *normalization(result), *timing(result)],
+    notes = ["Times are wall-clock seconds of this run (not stored in metrics.json, which must be the same "
+             "for the same seed)."]
+    return Summary(headers, rows, [*accuracy(result), *normalization(result), *self_normalizing(result),
+                                   *timing(result)],
                    notes + settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:
     colors = {"default": "tab:blue", "self-normalizing": "tab:orange"}
-    figure = Figure(figsize=(15, 4.2))
+    figure = Figure(figsize=(15, 4.2), layout="constrained")
     axes = figure.subplots(1, 3)
     first = [result.of(name)[0] for name in result.names()]  # the curves of the first seed
     for r in first:
@@ -289,7 +307,8 @@ def plot(result: Result) -> dict[str, Figure]:
         if r.restored_epoch is not None:
             for ax in axes[:2]:
                 ax.axvline(r.restored_epoch, color=colors.get(r.name), linestyle=":", linewidth=1)
-    axes[0].set(title="Validation accuracy", xlabel="epochs", ylabel="accuracy")
+    axes[0].set(title="Validation accuracy", xlabel="epochs")
+    accuracy_axis(axes[0], [r.val_accuracy for r in first], label="accuracy")
     axes[1].set(title="Validation loss (dotted: restored epoch)", xlabel="epochs", ylabel="loss")
     axes[2].set(title="Training loss (mean over the epoch's batches)", xlabel="epochs", ylabel="loss")
     for ax in axes:
@@ -298,9 +317,8 @@ def plot(result: Result) -> dict[str, Figure]:
         ax.legend()
     figure.suptitle(f"{result.depth} hidden layers of 100 units on {result.dataset} "
                     f"({result.train_samples:,} training images; first seed)")
-    figure.tight_layout()
 
-    stats_figure = Figure(figsize=(12, 4.2))
+    stats_figure = Figure(figsize=(12, 4.2), layout="constrained")
     axes = stats_figure.subplots(1, 2)
     for r in first:
         layers = np.arange(1, len(r.trained.mean) + 1)
@@ -315,8 +333,7 @@ def plot(result: Result) -> dict[str, Figure]:
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize="small")
     stats_figure.suptitle("Activations on a batch of test images in inference mode (at initialization, batch norm "
                           "uses the batch's statistics)")
-    stats_figure.tight_layout()
     return {"curves": figure, "activations": stats_figure}

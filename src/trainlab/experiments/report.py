@@ -12,17 +12,22 @@ browser decoded, and whether the page is wider than the window.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import itertools
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from trainlab.experiments import list_experiments, load_experiment
-from trainlab.experiments.runs import Run, load_runs
+from trainlab.experiments.redraw import RedrawError, redraw
+from trainlab.experiments.runs import Run, RunSkippedWarning, load_runs
+from trainlab.figures import FigureOptions
 from trainlab.textio import format_cell, write_text
 
+REPORT_FORMATS = ("png", "svg")  # what a browser shows inline
 SEARCHES = "Hyperparameter searches (trainlab tune)"
 OTHER = "Other experiments"
 
@@ -87,6 +92,9 @@ window.addEventListener("load", function () {
 """
 
 
+Figures = Callable[[Run], list[tuple[str, bytes, str]]]  # a run's figures to embed: name, contents, MIME type
+
+
 @dataclass
 class Entry:
     """One experiment (or search) of the report: where it belongs, its latest run and the older ones."""
@@ -132,13 +140,18 @@ def book_rank(book: str, books: list[str]) -> tuple[int, int]:
 
 
 def build_report(root: str | Path = "runs", out: str | Path | None = None, *, all_runs: bool = False,
-                 prefer: str = "png") -> Path:
+                 prefer: str = "png", redraw_as: FigureOptions | None = None) -> Path:
     """Write the report of the complete runs under ``root`` to ``out`` (default ``root/report.html``).
 
     ``all_runs``: the older runs of each experiment too; ``prefer``: the figure format embedded where a run has
-    both (png or svg). A broken or incomplete run folder is skipped with a warning naming it (:mod:`.runs`)."""
-    if prefer not in ("png", "svg"):
-        raise ValueError(f"--format {prefer}: the report embeds png or svg figures")
+    both (png or svg). ``redraw_as``: draw each run's figures again from its numbers in that resolution, style
+    and (first) format, instead of embedding the saved ones (a run that cannot be redrawn, such as a search,
+    keeps its saved figures, with a warning). A broken or incomplete run folder is skipped with a warning
+    naming it (:mod:`.runs`)."""
+    if prefer not in REPORT_FORMATS:
+        raise ValueError(f"--format {prefer}: the report embeds {' or '.join(REPORT_FORMATS)} figures")
+    if redraw_as is not None and redraw_as.formats[0] not in REPORT_FORMATS:
+        raise ValueError(f"--format {redraw_as.formats[0]}: the report embeds {' or '.join(REPORT_FORMATS)} figures")
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"no runs at {root}: run an experiment first (trainlab run NAME)")
@@ -149,7 +162,8 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None, *, al
     shown = sum(len(entry.runs) if all_runs else 1 for entry in found)
     older = sum(len(entry.runs) - 1 for entry in found)
     hidden = f"; {older} older run(s) not shown (trainlab report --all shows them)" if older and not all_runs else ""
-    body = "".join(render_book(book, list(group), all_runs, prefer)
+    body = "".join(render_book(book, list(group), all_runs, functools.partial(figures_of, prefer=prefer,
+                                                                              redraw_as=redraw_as))
                    for book, group in itertools.groupby(found, key=lambda entry: entry.book))
     generated = datetime.now().strftime("%Y-%m-%d %H:%M")
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -172,23 +186,23 @@ def contents(found: list[Entry]) -> str:
     return f"<nav id='contents'><details open><summary>Contents</summary><ol>{''.join(books)}</ol></details></nav>"
 
 
-def render_book(book: str, group: list[Entry], all_runs: bool, prefer: str) -> str:
+def render_book(book: str, group: list[Entry], all_runs: bool, figures: Figures) -> str:
     sections = []
     for entry in group:
         shown, older = entry.runs[0], entry.runs[1:]
         source = f"<p class='source'>{html.escape(entry.source)}</p>" if entry.source else ""
         parts = [f"<section class='experiment' id='{anchor(entry.key)}' data-experiment='{html.escape(entry.key)}'>",
                  source, f"<h3>{html.escape(shown.summary['title'])}{quick_badge(shown)}</h3>",
-                 render_run(shown, prefer)]
+                 render_run(shown, figures)]
         if all_runs and older:
             parts.append(f"<details class='older'><summary>{len(older)} older run(s)</summary>"
-                         + "".join(f"<h4>{html.escape(run.started)}{quick_badge(run)}</h4>{render_run(run, prefer)}"
+                         + "".join(f"<h4>{html.escape(run.started)}{quick_badge(run)}</h4>{render_run(run, figures)}"
                                    for run in older) + "</details>")
         sections.append("".join(parts) + "</section>")
     return f"<h2 class='book'>{html.escape(book)}</h2>{''.join(sections)}"
 
 
-def render_run(run: Run, prefer: str = "png") -> str:
+def render_run(run: Run, figures: Figures) -> str:
     """One run: description, command and folder, notes, the key-results table, conclusions, figures."""
     summary = run.summary
     parts = [f"<p>{html.escape(str(summary['description']))}</p>",
@@ -200,10 +214,22 @@ def render_run(run: Run, prefer: str = "png") -> str:
                    for row in summary["rows"])
     parts.append(f"<div class='scroll'><table><tr>{head}</tr>{rows}</table></div>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(str(c))}</li>" for c in summary["conclusions"]) + "</ul>")
-    for path, mime in run.figures(prefer):
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        parts.append(f"<figure><img alt='{html.escape(path.name)}' src='data:{mime};base64,{data}'></figure>")
+    for name, content, mime in figures(run):
+        data = base64.b64encode(content).decode("ascii")
+        parts.append(f"<figure><img alt='{html.escape(name)}' src='data:{mime};base64,{data}'></figure>")
     return "".join(parts)
+
+
+def figures_of(run: Run, prefer: str, redraw_as: FigureOptions | None) -> list[tuple[str, bytes, str]]:
+    """(file name, contents, MIME type) of each figure of ``run`` to embed: drawn again as ``redraw_as`` says,
+    else (or where that fails, with a warning) the saved files, in the ``prefer`` format where there is a choice."""
+    if redraw_as is not None:
+        try:
+            return redraw(run, redraw_as)
+        except RedrawError as problem:
+            warnings.warn(f"{run.folder}: figures not drawn again ({problem}); the saved ones are shown",
+                          RunSkippedWarning, stacklevel=2)
+    return [(path.name, path.read_bytes(), mime) for path, mime in run.figures(prefer)]
 
 
 def quick_badge(run: Run) -> str:

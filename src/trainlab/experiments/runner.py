@@ -38,8 +38,8 @@ import trainlab
 from trainlab.backend import blas_threads
 from trainlab.experiments import load_experiment
 from trainlab.experiments.base import Experiment, ExperimentConfig, Summary
-from trainlab.experiments.figures import FigureOptions, figure_style, save_figures
 from trainlab.experiments.runs import RUN_FILE
+from trainlab.figures import FigureOptions, figure_style, save_figures
 from trainlab.textio import parse_assignments, write_json, write_text
 
 
@@ -184,14 +184,6 @@ def silent(line: str) -> None:
 def quiet() -> None:
     """In a worker: no progress bars or warnings on the terminal (one display, the caller's)."""
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker)
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
 
 
 def summary_with_data_note(summary: Summary, result: Any) -> Summary:

@@ -24,6 +24,7 @@ from trainlab.experiments.common import (
     settings_note,
     smooth,
 )
+from trainlab.figures import accuracy_axis
 
 NAME = "two-layer-net"
 TITLE = "A two-layer net learns MNIST"
@@ -82,7 +83,6 @@ class Run:
 @dataclass
 class Result:
     dataset: str
-    note: str
     hidden: int
     lr: float
     train_samples: int
@@ -112,7 +112,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     jobs = [(a, seed) for seed in seed_list(config.seed, config.seeds) for a in config.activations]
     runs = [train(config, data, a, seed) for a, seed in progress(jobs, "two-layer nets")]
-    return Result(dataset=data.name, note=data.note, hidden=config.hidden, lr=config.lr,
+    return Result(dataset=data.name, hidden=config.hidden, lr=config.lr,
                   train_samples=len(data.x_train), test_samples=len(data.x_test), iterations=config.iterations,
                   batch_size=config.batch_size, iterations_per_epoch=-(-len(data.x_train) // config.batch_size),
                   activations=list(config.activations), changed=departures(config), runs=runs)
@@ -176,12 +176,11 @@ def forms(result: Result) -> list[str]:
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [line for a in result.activations for line in lesson(result, a)] + forms(result)
-    notes = [result.note] if result.note else []
-    return Summary(headers, rows, conclusions, notes + settings_note(result.changed))
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(12, 4.5))
+    figure = Figure(figsize=(12, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2)
     for index, activation in enumerate(result.activations):
         color, name = f"C{index}", LABELS.get(activation, activation)
@@ -194,11 +193,12 @@ def plot(result: Result) -> dict[str, Figure]:
             right.plot(first.epochs, first.test_accuracy, color=color, marker="s", linestyle="--",
                        label=f"{name}: test")
     left.set(title="Mini-batch loss (first seed)", xlabel="iteration", ylabel="loss", ylim=(0, 2.5))
-    left.legend(loc="upper right", fontsize=8)
-    right.set(title="Accuracy after each epoch (first seed)", xlabel="epochs", ylabel="accuracy", ylim=(0, 1.0))
+    left.legend(loc="upper right")
+    right.set(title="Accuracy after each epoch (first seed)", xlabel="epochs")
+    accuracy_axis(right, [(r.train_accuracy, r.test_accuracy) for r in (result.of(a)[0] for a in result.activations)],
+                  label="accuracy")
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
-    right.legend(loc="lower right", fontsize=8)
+    right.legend(loc="lower right")
     figure.suptitle(f"Two-layer net 784-{result.hidden}-10, SGD η = {result.lr:g}, batch {result.batch_size}, "
                     f"on {result.dataset}")
-    figure.tight_layout()
     return {"training": figure}

@@ -10,6 +10,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.textio import print_table
 from trainlab.tune.config import PRUNERS, SAMPLERS, SearchConfig
 from trainlab.tune.narrowing import narrow
@@ -83,6 +84,7 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     running.add_argument("--out", metavar="DIR", help="where the results go (default runs/tune/STUDY)")
     running.add_argument("--best", type=int, default=20, metavar="N", help="rows of the Best-N table and figure")
     running.add_argument("--top-k", type=int, default=5, metavar="K", help="trials the narrowing uses (default 5)")
+    add_figure_options(parser)
     parser.set_defaults(handler=cmd_tune)
     return parser
 
@@ -113,6 +115,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         return 0
     check_int("--best", args.best, minimum=1)  # refused now, not after the whole search
     check_int("--top-k", args.top_k, minimum=1)
+    figures = FigureOptions.from_args(args)
     config = config_from_args(args)
     try:
         result = run_search(config, log=print)
@@ -126,14 +129,15 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"Best-{len(rows) - 1} by final validation accuracy:")
         print_table(rows)
         print(narrow(result, args.top_k))
-    write_results(result, config.out, args.best, args.top_k, args.quick)
+    write_results(result, config.out, args.best, args.top_k, args.quick, figures)
     return 0
 
 
-def write_results(result: SearchResult, out: str, best: int, top_k: int, quick: bool) -> None:
+def write_results(result: SearchResult, out: str, best: int, top_k: int, quick: bool,
+                  figures: FigureOptions | None = None) -> None:
     """Write the result files and say where they are; a full disk says that the trials are kept."""
     try:
-        files = write_outputs(result, out, best=best, top_k=top_k, quick=quick)
+        files = write_outputs(result, out, best=best, top_k=top_k, quick=quick, figures=figures)
     except OSError as error:
         raise OSError(f"could not write the results to {out} ({error.strerror or error}); the "
                       f"{len(result.finished)} finished trials are kept in {storage_label(result.storage)}: once "

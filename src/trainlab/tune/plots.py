@@ -13,21 +13,25 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from optuna.importance import PedAnovaImportanceEvaluator
 from optuna.visualization import matplotlib as optuna_plots
 
+from trainlab.figures import accuracy_axis
 from trainlab.tune.results import SearchResult, as_optuna_study, best_trials
 from trainlab.tune.space import FloatRange, IntRange
 
 
 def plot_best_curves(result: SearchResult, n: int = 20, cols: int = 5) -> Figure:
     """The book's Best-N grid: one panel per trial, best first, validation (solid) and training (dashed)
-    accuracy per epoch on a 0..1 scale. One axes per trial shown (fewer than ``n`` if fewer finished).
+    accuracy per epoch, from chance level to 1 (:func:`trainlab.figures.accuracy_axis`). One axes per trial
+    shown (fewer than ``n`` if fewer finished).
     """
     best = best_trials(result, n)
     if not best:
@@ -44,16 +48,17 @@ def plot_best_curves(result: SearchResult, n: int = 20, cols: int = 5) -> Figure
         epochs = np.arange(1, len(trial.val_accuracy) + 1)
         ax.plot(epochs, trial.val_accuracy, color="C0")
         ax.plot(epochs[: len(trial.train_accuracy)], trial.train_accuracy, "--", color="C1")
-        ax.set_ylim(0.0, 1.0)
-        ax.set_title(f"Best-{index + 1} (val acc {trial.value:.3f})", fontsize=8)
-        ax.text(0.03, 0.96, trial.describe_params().replace(" ", "\n"), transform=ax.transAxes, fontsize=6,
+        ax.set_title(f"Best-{index + 1} (val acc {trial.value:.3f})", fontsize="medium")
+        ax.text(0.03, 0.96, trial.describe_params().replace(" ", "\n"), transform=ax.transAxes, fontsize="small",
                 va="top", color="0.3")  # top left: the curves start low
-        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+    shown = [(trial.val_accuracy, trial.train_accuracy) for trial in best]
+    for ax in axes[:, 0]:  # the panels share their y axis: one scale, stated on the left
+        accuracy_axis(ax, shown, label="accuracy")
     handles = [Line2D([], [], color="C0"), Line2D([], [], color="C1", linestyle="--")]
-    figure.legend(handles, ["validation accuracy", "training accuracy"], loc="outside lower center", ncols=2,
-                  fontsize=8)
+    figure.legend(handles, ["validation accuracy", "training accuracy"], loc="outside lower center", ncols=2)
     figure.suptitle(f"Best {len(best)} of {len(result.complete)} trials by final validation accuracy "
-                    f"(x: epoch)", fontsize=10)
+                    f"(x: epoch)", fontsize="medium")
     return figure
 
 
@@ -94,11 +99,11 @@ def plot_scatter(result: SearchResult, x: str | None = None, y: str | None = Non
         if name is not None:
             show_range(ax, axis, space[name])
     if y is None:
-        ax.set_ylabel("validation accuracy")
+        accuracy_axis(ax, [t.value for t in shown], label="validation accuracy")
     elif dots is not None:
         figure.colorbar(dots, ax=ax, label="validation accuracy")
-    ax.legend(fontsize=8, loc="best")
-    ax.set_title(f"{len(shown)} trials: validation accuracy over {x}" + (f" and {y}" if y else ""), fontsize=10)
+    ax.legend(loc="best")
+    ax.set_title(f"{len(shown)} trials: validation accuracy over {x}" + (f" and {y}" if y else ""), fontsize="medium")
     return figure
 
 
@@ -126,18 +131,36 @@ def plot_importances(result: SearchResult) -> Figure:
 
 def plot_optimization_history(result: SearchResult) -> Figure:
     """Optuna's optimization history: each complete trial's validation accuracy and the best so far."""
-    return _from_optuna(result, lambda study: optuna_plots.plot_optimization_history(
+    figure = _from_optuna(result, lambda study: optuna_plots.plot_optimization_history(
         study, target_name="validation accuracy"))
+    accuracy_axis(figure.axes[0], [t.value for t in result.complete], label="validation accuracy")
+    return figure
 
 
 def _from_optuna(result: SearchResult, draw: Callable[[optuna.Study], Any]) -> Figure:
     if len(result.complete) < 2:
         raise ValueError(f"Optuna's figures need two complete trials; the search has {len(result.complete)}")
-    with warnings.catch_warnings():  # Optuna marks its matplotlib figures "experimental"
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    with warnings.catch_warnings(), matplotlib.rc_context():  # Optuna switches to ggplot's style: undone after
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # "experimental" figures
         warnings.filterwarnings("ignore", message="The number of trials is too small")
         axes = draw(as_optuna_study(result))
     figure = axes.figure
     plt.close(figure)  # out of pyplot's keeping: the caller owns it, as the other figures here
     figure.set_layout_engine("constrained")
+    in_our_sizes(axes)
     return figure
+
+
+def in_our_sizes(ax) -> None:
+    """Optuna's texts in the sizes of the style in force (it draws them in ggplot's, whatever the style)."""
+    rc = matplotlib.rcParams
+    ax.title.set_fontsize(rc["axes.titlesize"])
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        label.set_fontsize(rc["axes.labelsize"])
+    ax.tick_params(axis="x", labelsize=rc["xtick.labelsize"])
+    ax.tick_params(axis="y", labelsize=rc["ytick.labelsize"])
+    for text in ax.texts:  # the importances written beside the bars
+        text.set_fontsize("small")
+    if ax.get_legend() is not None:
+        for text in ax.get_legend().get_texts():
+            text.set_fontsize(rc["legend.fontsize"])

@@ -6,8 +6,9 @@ crash or a full disk leaves whole files, never half-written ones:
 * ``config.json``: the search's settings (storage password hidden);
 * ``trials.json``: every trial with its curves (plain data) and ``trials.csv``: one row per trial;
 * ``narrowing.json``: the proposed second-stage space;
-* figures (PNG): ``best_curves`` (the book's Best-N grid), ``scatter`` (validation accuracy over lr and
-  weight decay), and Optuna's ``importances`` (parameter importance) and ``optimization_history``;
+* figures (PNG; SVG and PDF too as ``--format`` asks): ``best_curves`` (the book's Best-N grid), ``scatter``
+  (validation accuracy over lr and weight decay), and Optuna's ``importances`` (parameter importance) and
+  ``optimization_history``;
 * ``summary.md`` and ``summary.json``: the Best-N table, the conclusions (best trial, narrowing, the
   second-stage command), notes and figures, with the keys of an experiment's summary (``title``,
   ``description``, ``command``, ``headers``, ``rows``, ``conclusions``, ``notes``, ``figures``) plus
@@ -31,7 +32,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import trainlab
-from trainlab.textio import atomic_writer, markdown_table, write_json, write_text
+from trainlab.figures import FORMATS, FigureOptions, figure_style, save_figures
+from trainlab.textio import markdown_table, write_json, write_text
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.narrowing import Narrowing, narrow
 from trainlab.tune.plots import plot_best_curves, plot_importances, plot_optimization_history, plot_scatter
@@ -48,10 +50,11 @@ FIGURES: dict[str, tuple[int, Callable[[SearchResult, int], Figure]]] = {
 
 
 def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: int = 5,
-                  quick: bool = False) -> dict[str, Path]:
+                  quick: bool = False, figures: FigureOptions | None = None) -> dict[str, Path]:
     """Write the files listed in the module docstring into ``out``; return them by name.
 
-    ``quick``: the search is a ``--quick`` one (the report marks it).
+    ``quick``: the search is a ``--quick`` one (the report marks it); ``figures``: their formats, resolution
+    and style (default: PNG at 110 dpi, the paper style).
     """
     out = Path(out)
     files = {"config": write_json(out / "config.json", result.config.to_dict()),
@@ -62,15 +65,9 @@ def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: 
     narrowing = narrow(result, top_k) if result.complete else None
     if narrowing is not None:
         files["narrowing"] = write_json(out / "narrowing.json", dataclasses.asdict(narrowing))
-    for name, (needs, draw) in FIGURES.items():
-        path = out / f"{name}.png"
-        if len(result.complete) >= needs:
-            with atomic_writer(path) as file:
-                draw(result, best).savefig(file, format="png", dpi=110)
-            files[name] = path
-        else:
-            path.unlink(missing_ok=True)  # a figure of an earlier search in this folder would mislead
-    summary = {**summary_data(result, narrowing, best, [name for name in FIGURES if name in files]), "quick": quick}
+    figure_files = write_figures(result, out, best, figures or FigureOptions())
+    files.update({path.name: path for path in figure_files})
+    summary = {**summary_data(result, narrowing, best, [path.name for path in figure_files]), "quick": quick}
     files["summary_json"] = write_json(out / "summary.json", summary)
     files["summary"] = write_text(out / "summary.md", summary_markdown(summary))
     started = datetime.now() - timedelta(seconds=result.seconds)
@@ -79,6 +76,17 @@ def write_outputs(result: SearchResult, out: str | Path, best: int = 20, top_k: 
         "files": [path.name for path in files.values()], "trainlab": trainlab.__version__, "numpy": np.__version__,
         "python": platform.python_version(), "machine": platform.machine()})
     return files
+
+
+def write_figures(result: SearchResult, out: Path, best: int, options: FigureOptions) -> list[Path]:
+    """Draw the figures the search has enough complete trials for, in ``options``' style, and save each in
+    every format; remove the other figure files an earlier search left in this folder (they would mislead)."""
+    with figure_style(options.style):
+        drawn = {name: draw(result, best) for name, (needs, draw) in FIGURES.items() if len(result.complete) >= needs}
+    names = save_figures(drawn, out, options)
+    for stale in {f"{name}.{format_}" for name in FIGURES for format_ in FORMATS} - set(names):
+        (out / stale).unlink(missing_ok=True)
+    return [out / name for name in names]
 
 
 def trials_csv(result: SearchResult) -> str:
@@ -122,7 +130,7 @@ def summary_data(result: SearchResult, narrowing: Narrowing | None, best: int, f
     return {"kind": "tune", "name": "tune", "study": result.study, "storage": storage_label(result.storage),
             "title": f"Hyperparameter search: {result.study}", "description": description,
             "command": tune_command(config), "headers": rows[0], "rows": rows[1:], "conclusions": conclusions,
-            "notes": notes, "figures": [f"{name}.png" for name in figures]}
+            "notes": notes, "figures": [name for name in figures if name.endswith((".png", ".svg"))]}
 
 
 def summary_markdown(data: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
+from trainlab.backend import usable_cores
 from trainlab.tune.config import SearchConfig
 
 ERROR_MARK = "trainlab-worker-error: "
@@ -41,14 +42,6 @@ class WorkerError(RuntimeError):
 
 class WorkerStoppedError(ValueError):
     """A worker stopped on a clear error (bad input, a failing storage): its one line."""
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, e.g. under ``taskset``), else all of them."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
 
 
 def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]:
