@@ -1,33 +1,53 @@
-"""Time of one optimizer update for the parameters of the textbook's 784-100x4-10 net, per optimizer.
+"""Time of one optimizer update for the parameters of a net, per optimizer, against torch.optim.
+
+The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10 arrays), and
+``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10 arrays), where the
+AdamW update is about a quarter of a training step.
 
 For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixed gradients and, when torch
 is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy; the order
 within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block times
-in microseconds (the blocks that ran with the least interference from other processes) and two ratios
-trainlab / PyTorch: of those percentiles, and the median over pairs of neighbouring blocks of their
-ratio. On a quiet machine the two agree; under load the first is the steadier.
+in microseconds (the blocks that ran with the least interference from other processes) and three ratios
+trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks of their ratio,
+and of the median CPU times ("cpu": this thread's CPU time, which leaves out the time other processes
+hold the core). On a quiet machine they agree; when most blocks are interrupted (more runnable
+processes than cores) the wall-clock ratios mean little and "cpu" is the one to trust.
 
 Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
 one core, and on a shared machine a second torch thread mostly waits for a core).
 
-    python benchmarks/optimizer_update.py [--updates 10] [--repeats 101] [--threads 1] [--dtype float32]
-                                          [--only adam,sgd]
+    python benchmarks/optimizer_update.py [--net book|fashion] [--updates 10] [--repeats 101] [--threads 1]
+                                          [--dtype float32] [--only adam,sgd]
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import time
+from collections.abc import Mapping
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 import trainlab as tl
 
-SIZES = [784, 100, 100, 100, 100, 10]
+
+def book_net() -> list[tl.Layer]:
+    """The textbook's 784-100x4-10 ReLU MLP."""
+    hidden = [layer for _ in range(4) for layer in (tl.Dense(100, init="he_normal"), tl.ReLU())]
+    return [*hidden, tl.Dense(10, init="he_normal")]
+
+
+def fashion_net() -> list[tl.Layer]:
+    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout (benchmarks/train_fashion.py)."""
+    hidden = [layer for units in (512, 256)
+              for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))]
+    return [*hidden, tl.Dense(10, init="glorot_uniform")]
+
+
+NETS = {"book": book_net, "fashion": fashion_net}
 
 # trainlab name -> (torch.optim class name, keyword arguments), default settings otherwise
 TORCH = {
@@ -47,18 +67,13 @@ TORCH = {
 }
 
 
-def shapes() -> list[tuple[int, ...]]:
-    """(fan_in, fan_out) and (fan_out,) for each Dense layer, in model order."""
-    return [shape for fan_in, fan_out in itertools.pairwise(SIZES) for shape in ((fan_in, fan_out), (fan_out,))]
+def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray]:
+    """The parameters of a freshly built ``net``, as the training loop hands them to the optimizer."""
+    return tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype).params
 
 
-def trainlab_update(name: str, dtype: str, seed: int = 0):
-    model = tl.Sequential(
-        [layer for units in SIZES[1:-1] for layer in (tl.Dense(units, init="he_normal"), tl.ReLU())]
-        + [tl.Dense(SIZES[-1], init="he_normal")],
-        input_dim=SIZES[0], seed=seed, dtype=dtype,
-    )
-    params = model.params
+def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
+    params = model_params(net, dtype, seed)
     rng = np.random.default_rng(seed)
     grads = {key: (1e-3 * rng.standard_normal(p.shape)).astype(dtype) for key, p in params.items()}
     optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
@@ -69,12 +84,13 @@ def trainlab_update(name: str, dtype: str, seed: int = 0):
     return update
 
 
-def torch_update(name: str, dtype: str, seed: int = 0):
+def torch_update(name: str, net: str, dtype: str, seed: int = 0):
     import torch
 
     generator = torch.Generator().manual_seed(seed)
     torch_dtype = getattr(torch, dtype)
-    tensors = [torch.nn.Parameter(torch.randn(shape, generator=generator, dtype=torch_dtype)) for shape in shapes()]
+    tensors = [torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
+               for p in model_params(net, dtype, seed).values()]
     for tensor in tensors:
         tensor.grad = 1e-3 * torch.randn(tensor.shape, generator=generator, dtype=torch_dtype)
     class_name, kwargs = TORCH[name]
@@ -82,15 +98,17 @@ def torch_update(name: str, dtype: str, seed: int = 0):
     return optimizer.step
 
 
-def microseconds_per_call(function, calls: int) -> float:
-    start = time.perf_counter()
+def microseconds_per_call(function, calls: int) -> tuple[float, float]:
+    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core) per call."""
+    start, cpu = time.perf_counter(), time.thread_time()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls * 1e6
+    return (time.perf_counter() - start) / calls * 1e6, (time.thread_time() - cpu) / calls * 1e6
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--net", default="book", choices=list(NETS), help="whose parameters are updated")
     parser.add_argument("--updates", type=int, default=10, help="updates per timed block")
     parser.add_argument("--repeats", type=int, default=101, help="timed blocks per optimizer and library")
     parser.add_argument("--threads", type=int, default=1, help="threads of BLAS and of torch")
@@ -108,30 +126,35 @@ def main() -> None:
     except ImportError:
         torch = None
         print("torch is not importable: timing trainlab alone")
-    count = sum(int(np.prod(shape)) for shape in shapes())
-    print(f"one update of the 784-100x4-10 net's {count:,} parameters ({len(shapes())} arrays), {args.dtype}; "
+    arrays = list(model_params(args.net, args.dtype).values())
+    count = sum(array.size for array in arrays)
+    print(f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
           f"{args.repeats} blocks of {args.updates} updates each")
     if torch is not None:
-        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7}   "
+        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
               f"({label}, torch.optim defaults; µs: 20th percentile)")
     for name in names:
-        contenders = {"trainlab": trainlab_update(name, args.dtype)}
+        contenders = {"trainlab": trainlab_update(name, args.net, args.dtype)}
         if torch is not None and TORCH[name] is not None:
-            contenders["torch"] = torch_update(name, args.dtype)
+            contenders["torch"] = torch_update(name, args.net, args.dtype)
         for function in contenders.values():  # warm up: state, scratch buffers, allocator
             microseconds_per_call(function, args.updates // 3 + 1)
         times: dict[str, list[float]] = {key: [] for key in contenders}
+        cpu_times: dict[str, list[float]] = {key: [] for key in contenders}
         for repeat in range(args.repeats):
             order = list(contenders) if repeat % 2 == 0 else list(reversed(contenders))
             for key in order:
-                times[key].append(microseconds_per_call(contenders[key], args.updates))
+                wall, cpu = microseconds_per_call(contenders[key], args.updates)
+                times[key].append(wall)
+                cpu_times[key].append(cpu)
         ours = float(np.percentile(times["trainlab"], 20))
         if "torch" not in contenders:
             print(f"  {name:<10} {ours:12.1f}")
         else:
             theirs = float(np.percentile(times["torch"], 20))
             paired = statistics.median(a / b for a, b in zip(times["trainlab"], times["torch"], strict=True))
-            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f}")
+            cpu = statistics.median(cpu_times["trainlab"]) / statistics.median(cpu_times["torch"])
+            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}")
 
 
 if __name__ == "__main__":

@@ -130,10 +130,10 @@ for line in summary.conclusions:
 # times the start's distance, 5.
 
 # %%
-for lr, path in zip(result.learning_rates, result.paths):
-    predicted = 5 * abs(1 - 2 * lr) ** 100
-    print(f"η = {lr:g}: measured distance {np.linalg.norm(path[-1]):.4g}, predicted {predicted:.4g}")
-far = np.array(result.paths[1][-1])
+for run in result.runs:
+    predicted = 5 * abs(1 - 2 * run.lr) ** 100
+    print(f"η = {run.lr:g}: measured distance {np.linalg.norm(run.path[-1]):.4g}, predicted {predicted:.4g}")
+far = np.array(result.runs[1].path[-1])
 print(f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(tl.function_2, far.copy())}")
 
 # %% [markdown]

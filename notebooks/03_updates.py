@@ -80,8 +80,8 @@ def show_paths(**learning_rates):
     run = optimizers_2d.run(optimizers_2d.Config(optimizers=tuple(names),
                                                  learning_rates=tuple(learning_rates.values())))
     show_figures(optimizers_2d.plot(run))
-    for name, path in zip(names, run.paths):
-        print(f"{name:9s} η = {learning_rates[name]:<8.3g} f after 30 steps = {tl.elongated_bowl(*path[-1]):.3g}")
+    for one in run.runs:
+        print(f"{one.optimizer:9s} η = {one.lr:<8.3g} f after 30 steps = {tl.elongated_bowl(*one.path[-1]):.3g}")
 
 
 sliders = {name: widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05, description=name,

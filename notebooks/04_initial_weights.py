@@ -75,11 +75,11 @@ for line in summary.conclusions:
 def show_histograms(activation="sigmoid", std=1.0):
     one = init_histograms.run(init_histograms.Config(activations=(activation,), inits=(str(std),)))
     show_figures([init_histograms.plot_histograms(one, [0])])
-    print("std of the activations, layer 1 → 5: " + ", ".join(f"{s:.3g}" for s in one.std[0]))
+    print("std of the activations, layer 1 → 5: " + ", ".join(f"{s:.3g}" for s in one.runs[0].std))
     if activation == "relu":
-        print(f"outputs exactly 0 in layer 5: {one.zeros[0][-1]:.0%}")
+        print(f"outputs exactly 0 in layer 5: {one.runs[0].zeros[-1]:.0%}")
     else:
-        print(f"saturated (within {init_histograms.MARGIN} of a bound) in layer 5: {one.saturated[0][-1]:.0%}")
+        print(f"saturated (within {init_histograms.MARGIN} of a bound) in layer 5: {one.runs[0].saturated[-1]:.0%}")
 
 
 widgets.interact(show_histograms,

@@ -2,6 +2,7 @@
 
 import dataclasses
 import html
+import importlib.util
 import json
 import re
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import types
+import typing
 from pathlib import Path
 
 import matplotlib.image
@@ -18,12 +20,13 @@ from test_experiments_failing import FAILING, SAYS  # the book experiments' fail
 from trainlab.cli import main
 from trainlab.experiments import common, get_experiment, list_experiments, load_experiment
 from trainlab.experiments.base import ExperimentConfig, experiment_of
-from trainlab.experiments.common import ExperimentData, result_from_plain
+from trainlab.experiments.common import ExperimentData, departures, result_from_plain
 from trainlab.experiments.report import build_report
 from trainlab.experiments.runner import run_experiment
-from trainlab.experiments.runs import load_run
+from trainlab.experiments.runs import Run, load_run
 
 EXPERIMENTS = list_experiments()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +53,20 @@ def test_quick_run_writes_config_metrics_figures_and_summary(name, quick_runs):
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
+def test_a_quick_summary_names_every_setting_it_changed(name, quick_runs):
+    """Issue 12: a quick run's summary describes the quick settings, never only the full-size ones."""
+    Config = get_experiment(name).Config
+    changed = departures(Config().quick())
+    notes = json.loads((quick_runs[name].folder / "summary.json").read_text())["notes"]
+    said = [note for note in notes if note.startswith("This run changed the full-size settings")]
+    if not changed:  # already instant: its quick run is the full-size run
+        assert not said
+        return
+    assert len(said) == 1 and all(f"{item}" in said[0] for item in changed), (changed, notes)
+    assert not any("10,000 of the training images" in note for note in notes)  # a full-size number
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
 def test_same_seed_same_numbers(name, quick_runs, tmp_path):
     again = run_experiment(name, quick=True, out=tmp_path, echo=lambda line: None)
     first = (quick_runs[name].folder / "metrics.json").read_text()
@@ -73,6 +90,19 @@ def test_quick_configs_are_declared_the_same_way_everywhere():
         assert Config.quick is ExperimentConfig.quick, name
         assert set(Config.QUICK) <= {f.name for f in dataclasses.fields(Config)}, name
         assert Config().quick() == dataclasses.replace(Config(), **Config.QUICK), name
+
+
+# the experiments whose Result is no list of runs: a deterministic check of every parameter (gradient-check),
+# one picture and one 2x3 net (gradient-arrows), and two searches kept in trainlab.tune's own form
+NOT_RUNS = {"gradient-check", "gradient-arrows", "hyperparameter-search"}
+
+
+def test_every_result_holds_its_runs_in_one_list():
+    """Issue 12, item 5: one shape for every experiment, one record per setting (and seed) in Result.runs."""
+    for name in sorted(set(EXPERIMENTS) - NOT_RUNS):
+        hints = typing.get_type_hints(get_experiment(name).Result)
+        assert typing.get_origin(hints.get("runs")) is list, name
+        assert dataclasses.is_dataclass(typing.get_args(hints["runs"])[0]), name
 
 
 def test_no_result_carries_a_dead_note():
@@ -106,6 +136,28 @@ def test_an_older_runs_metrics_with_a_removed_field_are_summarized_again():
     assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds."
 
 
+def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summary(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
+    collect = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(collect)
+    folder, target = tmp_path / "run", tmp_path / "figures"
+    folder.mkdir()
+    target.mkdir()
+    own = {"headers": ["old"], "rows": [["old"]], "conclusions": ["Its own words."], "notes": [], "figures": []}
+    (folder / "metrics.json").write_text(json.dumps(OLD_PRETRAINED_METRICS))
+    summary, figures = collect.fresh(get_experiment("pretrained-layers"), Run(folder, own, {}), target)
+    assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds." and figures == ["pretrained_layers.png"]
+    # optimizer-table's metrics from before its runs list: the current code cannot read them, the run's own stay
+    old_table = {"dataset": "mnist", "note": "", "optimizers": ["sgd"], "learning_rates": [0.01], "iterations": 10,
+                 "seeds": [0], "targets": [0.5], "smoothing": 1, "final_window": 1, "reached": [[[3]]],
+                 "final_loss": [[0.3]], "test_accuracy": [[0.9]], "curve_steps": [0], "mean_curve": [[2.0]],
+                 "speed_stars": ["★★★"], "quality_stars": ["★★★"], "changed": []}
+    (folder / "metrics.json").write_text(json.dumps(old_table))
+    summary, figures = collect.fresh(get_experiment("optimizer-table"), Run(folder, own, {}), target)
+    assert summary.conclusions == ["Its own words."] and figures == []
+    assert "kept its own summary (TypeError" in capsys.readouterr().out
+
+
 def test_the_protocol_names_what_a_module_lacks():
     module = types.ModuleType("trainlab.experiments.broken")
     module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
@@ -125,7 +177,7 @@ def test_overrides_and_bad_names(tmp_path):
     record = run_experiment("gradient-descent", out=tmp_path, overrides=["steps=10", "learning_rates=0.1,0.5"],
                             echo=lambda line: None)
     metrics = json.loads((record.folder / "metrics.json").read_text())
-    assert metrics["learning_rates"] == [0.1, 0.5] and len(metrics["paths"][0]) == 11
+    assert [run["lr"] for run in metrics["runs"]] == [0.1, 0.5] and len(metrics["runs"][0]["path"]) == 11
     with pytest.raises(ValueError, match="has no setting 'step'"):
         run_experiment("gradient-descent", out=tmp_path, overrides=["step=3"])
     with pytest.raises(ValueError, match="expected a value of type int"):

@@ -237,6 +237,9 @@ def test_dropout_ensemble_costs_and_accuracies():
         assert len(run.ensemble_accuracy) == config.members and len(run.dropout_accuracy) == 2
         assert run.ensemble_accuracy[-1] > np.mean(run.member_accuracy)  # averaging helps
     assert [row[1] for row in summary.rows] == [5, 10, 15, 5, 10]
+    assert summary.conclusions[0].startswith("Averaging 3 plain nets (cost: 15 epochs instead of 5), test accuracy: "
+                                             "the ensemble of 3 ")  # weighed against the noise, like the others
+    assert "the mean of its members" in summary.conclusions[0] and "seed-to-seed noise" in summary.conclusions[0]
     assert summary.conclusions[1].startswith("At the same cost (5 epochs), test accuracy: dropout")
 
 

@@ -343,8 +343,11 @@ def test_huge_finite_float32_gradient_is_not_mistaken_for_inf():
     np.testing.assert_allclose(params["w"], -0.5, rtol=1e-6)
 
 
+@pytest.mark.parametrize("gradients", ["fresh", "reused", "non-contiguous"])
 @pytest.mark.parametrize("name", NAMES)
-def test_updating_a_large_parameter_block_by_block_is_the_same_update(name):
+def test_updating_a_large_parameter_block_by_block_is_the_same_update(name, gradients):
+    """Also when the gradient is the same array rewritten in place at every step (as a model's layers
+    write theirs: the optimizer keeps the views of its blocks), or a non-contiguous one at some steps."""
     rng = np.random.default_rng(0)
     start = rng.standard_normal((13, 11)).astype(np.float32)
     results = []
@@ -352,8 +355,16 @@ def test_updating_a_large_parameter_block_by_block_is_the_same_update(name):
         optimizer = make(name, lr=0.01)
         optimizer.block_size = block_size
         params = {"w": start.copy(), "b": np.zeros(3, np.float32)}
+        reused = {"w": np.empty((13, 11), np.float32), "b": np.ones(3, np.float32)}
         for step in range(5):
-            grads = {"w": np.sin(params["w"] + step).astype(np.float32), "b": np.ones(3, np.float32)}
+            g = np.sin(params["w"] + step).astype(np.float32)
+            if gradients == "reused":
+                reused["w"][...] = g
+                grads = reused
+            elif gradients == "non-contiguous" and step % 2:
+                grads = {"w": np.asfortranarray(g), "b": np.ones(3, np.float32)}
+            else:
+                grads = {"w": g, "b": np.ones(3, np.float32)}
             optimizer.update(params, grads)
         results.append((params["w"], optimizer.state_dict()["arrays"]))
     (blocked, blocked_state), (whole, whole_state) = results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -13,7 +13,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.activations import ACTIVATIONS, Activation, get_activation
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, progress, standardize
+from trainlab.experiments.common import departures, load_data, progress, settings_note, standardize
 from trainlab.experiments.init_histograms import parse_init
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
@@ -108,6 +108,7 @@ class Result:
     seeds: list[int]
     activations: list[str]
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def deep_net(activation: str, init: str | float, depth: int, units: int, seed: int) -> tl.Sequential:
@@ -162,7 +163,8 @@ def run(config: Config) -> Result:
     runs = [train(spec, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for spec in config.activations]
     return Result(loaded.name, config.depth, config.units, config.epochs, config.lr, config.batch_size,
-                  seeds(config.seed, config.repeats), [r.activation for r in runs[: len(config.activations)]], runs)
+                  seeds(config.seed, config.repeats), [r.activation for r in runs[: len(config.activations)]], runs,
+                  changed=departures(config))
 
 
 # -- summary ------------------------------------------------------------------------------------------------
@@ -301,7 +303,7 @@ def summarize(result: Result) -> Summary:
     conclusions += [*book_order_conclusions(result), *vanishing_verdict(result), *dying_verdict(result)]
     headers = ["activation", "init", "‖∇W₁‖/‖∇W_last‖ before", "after training", "dead units before",
                "dead after", "test acc. after epoch 1", f"after epoch {result.epochs}", "diverged runs"]
-    return Summary(headers, rows, conclusions)
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

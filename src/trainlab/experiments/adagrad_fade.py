@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -11,7 +11,7 @@ from matplotlib.ticker import NullFormatter
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, mlp, progress, smooth
+from trainlab.experiments.common import departures, load_data, mlp, progress, settings_note, smooth
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.landscapes import optimizer_path
 
@@ -88,6 +88,7 @@ class Result:
     optimizers: list[str]
     runs: list[Run]
     paths: list[list[list[float]]]  # [optimizer][step] the (x, y) of the 2-D run
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def make_optimizer(spec: str, lr: float) -> tl.Optimizer:
@@ -134,7 +135,7 @@ def run(config: Config) -> Result:
     paths = [optimizer_path(make_optimizer(spec, config.lr_2d), config.steps_2d).tolist()
              for spec in config.optimizers]
     return Result(data.name, config.iterations, config.lr, config.lr_2d, list(config.optimizers), runs,
-                  paths)
+                  paths, changed=departures(config))
 
 
 # -- summary ------------------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def summarize(result: Result) -> Summary:
     conclusions += fade_verdict(result) + stall_conclusions(result)
     headers = ["optimizer", "effective step: last / first", "distance per step: last / first", "final loss",
                "test accuracy", "2-D distance after 100 steps", f"after {steps_2d} steps"]
-    return Summary(headers, rows, conclusions)
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import hold_out, join_words, load_data, mlp, progress
+from trainlab.experiments.common import departures, hold_out, join_words, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
@@ -78,6 +78,7 @@ class Result:
     epochs: int
     target: float
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def overfit(batchnorm: bool, seed: int, config: Config, data) -> tuple[list[float], list[float], str]:
@@ -124,7 +125,7 @@ def run(config: Config) -> Result:
     runs = [train(batchnorm, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for batchnorm in (False, True)]
     return Result(data.name, config.small_samples, config.small_epochs, config.eval_every, config.epochs,
-                  config.target, runs)
+                  config.target, runs, changed=departures(config))
 
 
 def runs_of(result: Result, batchnorm: bool) -> list[Run]:
@@ -234,7 +235,7 @@ def summarize(result: Result) -> Summary:
     ]
     return Summary(["", f"train acc. ({result.small_samples} images)", "test acc.", "gap",
                     f"epochs to {result.target:.0%}", "runs reaching it", f"val. acc. after {result.epochs} epochs"],
-                   rows, conclusions)
+                   rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, mlp, progress
+from trainlab.experiments.common import departures, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order
 from trainlab.figures import accuracy_axis
 
@@ -66,6 +66,7 @@ class Result:
     epochs: int
     dropout: float
     runs: list[Repeat]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def repeat(seed: int, config: Config, data) -> Repeat:
@@ -89,7 +90,7 @@ def repeat(seed: int, config: Config, data) -> Repeat:
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [repeat(config.seed + i, config, data) for i in progress(range(config.repeats), "repeats")]
-    return Result(data.name, len(data.x_train), config.epochs, config.dropout, runs)
+    return Result(data.name, len(data.x_train), config.epochs, config.dropout, runs, changed=departures(config))
 
 
 def ensemble(result: Result, k: int) -> list[float]:
@@ -106,10 +107,10 @@ def summarize(result: Result) -> Summary:
     rows = [[f"ensemble of {k}", k * e, Spread.of(ensemble(result, k)).text()] for k in range(1, members + 1)]
     rows += [[f"one net, dropout {result.dropout:g}", (i + 1) * e, Spread.of(dropout_at(result, i)).text()]
              for i in range(2)]
-    gain = [r.ensemble_accuracy[-1] - np.mean(r.member_accuracy) for r in result.runs]
     conclusions = [
-        f"Averaging {members} plain nets raised test accuracy by {Spread.of(gain).text()} over the mean of its "
-        f"members (cost: {members * e} epochs instead of {e}).",
+        compare(f"the ensemble of {members}", ensemble(result, members), "the mean of its members",
+                [float(np.mean(r.member_accuracy)) for r in result.runs],
+                f"Averaging {members} plain nets (cost: {members * e} epochs instead of {e}), test accuracy"),
         compare("dropout", dropout_at(result, 0), "one plain net", ensemble(result, 1),
                 f"At the same cost ({e} epochs), test accuracy"),
         compare("dropout", dropout_at(result, 1), "an ensemble of 2", ensemble(result, 2),
@@ -119,7 +120,8 @@ def summarize(result: Result) -> Summary:
                 "test accuracy"),
     ]
     conclusions += [ensemble_verdict(result), dropout_verdict(result)]
-    return Summary(["model", "cost (epochs of training)", "test accuracy"], rows, conclusions)
+    return Summary(["model", "cost (epochs of training)", "test accuracy"], rows, conclusions,
+                   settings_note(result.changed))
 
 
 def ensemble_verdict(result: Result) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, mlp, progress
+from trainlab.experiments.common import departures, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.optimizers import OPTIMIZERS
 
@@ -72,6 +72,7 @@ class Result:
     clip_value: float
     epochs: int
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 class GradNormRecorder(tl.Callback):
@@ -100,7 +101,8 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(arm, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for arm in ARMS]
-    return Result(data.name, config.lr, config.clip_norm, config.clip_value, config.epochs, runs)
+    return Result(data.name, config.lr, config.clip_norm, config.clip_value, config.epochs, runs,
+                  changed=departures(config))
 
 
 def runs_of(result: Result, arm: str) -> list[Run]:
@@ -161,7 +163,7 @@ def summarize(result: Result) -> Summary:
                                accuracy[ARMS[2]], "Test accuracy, norm against value clipping"))
     conclusions += [clip_verdict(result, arm) for arm in ARMS[1:]]
     return Summary(["setting", "diverged runs", "of", "median gradient norm", "largest gradient norm",
-                    "test accuracy"], rows, conclusions)
+                    "test accuracy"], rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

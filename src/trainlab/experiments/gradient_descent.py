@@ -39,19 +39,26 @@ class Config(ExperimentConfig):
 
 
 @dataclass
+class Run:
+    lr: float
+    path: list[list[float]]  # steps + 1 points
+    final_value: float  # f at the last point
+
+
+@dataclass
 class Result:
     start: list[float]
-    learning_rates: list[float]
-    paths: list[list[list[float]]]  # per learning rate: (steps + 1) points
-    final_values: list[float]  # f at the last point
+    runs: list[Run]  # one per learning rate
+
+
+def descend(config: Config, lr: float) -> Run:
+    path = gradient_descent(function_2, config.start, lr=lr, step_num=config.steps)
+    with np.errstate(over="ignore"):
+        return Run(lr, path.tolist(), function_2(path[-1]))
 
 
 def run(config: Config) -> Result:
-    paths = [gradient_descent(function_2, config.start, lr=lr, step_num=config.steps)
-             for lr in config.learning_rates]
-    with np.errstate(over="ignore"):
-        finals = [function_2(path[-1]) for path in paths]
-    return Result(list(config.start), list(config.learning_rates), [p.tolist() for p in paths], finals)
+    return Result(list(config.start), [descend(config, lr) for lr in config.learning_rates])
 
 
 def verdict(start: np.ndarray, final: np.ndarray) -> str:
@@ -68,29 +75,30 @@ def verdict(start: np.ndarray, final: np.ndarray) -> str:
 def summarize(result: Result) -> Summary:
     start = np.array(result.start)
     rows, conclusions = [], []
-    for lr, path, value in zip(result.learning_rates, result.paths, result.final_values, strict=True):
-        final = np.array(path[-1])
+    for r in result.runs:
+        final = np.array(r.path[-1])
         state = verdict(start, final)
         moved = float(np.linalg.norm(final - start))
-        rows.append([lr, f"({final[0]:.4g}, {final[1]:.4g})", value, moved, state])
-        book = BOOK_OUTCOMES.get(lr)
+        rows.append([r.lr, f"({final[0]:.4g}, {final[1]:.4g})", r.final_value, moved, state])
+        book = BOOK_OUTCOMES.get(r.lr)
         agree = "" if book is None else (" As in the book." if book == state else f" Unlike the book ({book}).")
-        conclusions.append(f"With η = {lr:g} gradient descent {state}: after {len(path) - 1} steps it stands at "
-                           f"({final[0]:.3g}, {final[1]:.3g}), where f = {value:.3g} (it moved {moved:.3g}).{agree}")
+        conclusions.append(f"With η = {r.lr:g} gradient descent {state}: after {len(r.path) - 1} steps it stands at "
+                           f"({final[0]:.3g}, {final[1]:.3g}), where f = {r.final_value:.3g} (it moved "
+                           f"{moved:.3g}).{agree}")
     return Summary(["learning rate", "final point", "f(final)", "distance moved", "outcome"], rows, conclusions)
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    figure = Figure(figsize=(4.2 * len(result.paths), 4), layout="constrained")
-    axes = figure.subplots(1, len(result.paths), squeeze=False)[0]
+    figure = Figure(figsize=(4.2 * len(result.runs), 4), layout="constrained")
+    axes = figure.subplots(1, len(result.runs), squeeze=False)[0]
     grid = np.linspace(-4.5, 4.5, 200)
     X, Y = np.meshgrid(grid, grid)
-    for ax, lr, path in zip(np.atleast_1d(axes), result.learning_rates, result.paths, strict=True):
-        path = np.array(path)
+    for ax, r in zip(axes, result.runs, strict=True):
+        path = np.array(r.path)
         shown = path[np.all(np.abs(path) < 4.5, axis=1)]
         ax.contour(X, Y, X**2 + Y**2, levels=12, colors="0.8", linewidths=0.8)
         ax.plot(shown[:, 0], shown[:, 1], "o-", color="tab:blue", markersize=3)
         ax.plot(0, 0, "+", color="black", markersize=12)
-        ax.set(title=f"η = {lr:g}: {verdict(path[0], path[-1])}", xlabel="x0", ylabel="x1", aspect="equal")
+        ax.set(title=f"η = {r.lr:g}: {verdict(path[0], path[-1])}", xlabel="x0", ylabel="x1", aspect="equal")
     figure.suptitle("Gradient descent on x0² + x1² from (-3, 4)")
     return {"paths": figure}

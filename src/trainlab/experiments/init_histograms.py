@@ -69,20 +69,36 @@ class Config(ExperimentConfig):
 
 
 @dataclass
+class Run:
+    """One setting (an activation and a weight initialisation), measured layer by layer."""
+
+    label: str  # e.g. "sigmoid, std=1"
+    activation: str
+    init: str
+    range: list[float]  # the histograms' range
+    counts: list[list[int]]  # [layer][bin] (for ReLU: of the positive values)
+    outside: list[float]  # per layer: the fraction of values outside the histogram's range
+    mean: list[float]
+    std: list[float]
+    saturated: list[float]  # the fraction within MARGIN of the range's bounds (sigmoid, tanh; 0 for ReLU)
+    middle: list[float]  # the fraction within MARGIN of the range's centre (sigmoid 0.5, tanh 0)
+    zeros: list[float]  # the fraction exactly 0 (ReLU's dead outputs)
+
+    @property
+    def overflowed(self) -> bool:
+        """Whether the activations overflowed (an absurd weight scale): no statistic of it means anything."""
+        return not all(np.isfinite(self.std) & np.isfinite(self.mean))
+
+
+@dataclass
 class Result:
     units: int
     samples: int
-    labels: list[str]  # per setting, e.g. "sigmoid, std=1"
-    activations: list[str]
-    inits: list[str]
-    ranges: list[list[float]]  # per setting: the histogram range
-    counts: list[list[list[int]]]  # [setting][layer][bin] (for ReLU: of the positive values)
-    outside: list[list[float]]  # [setting][layer]: fraction of values outside the histogram range
-    mean: list[list[float]]  # [setting][layer]
-    std: list[list[float]]
-    saturated: list[list[float]]  # fraction within MARGIN of the range's bounds (sigmoid, tanh; 0 for ReLU)
-    middle: list[list[float]]  # fraction within MARGIN of the range's centre (sigmoid 0.5, tanh 0)
-    zeros: list[list[float]]  # fraction exactly 0 (ReLU's dead outputs)
+    runs: list[Run]  # one per setting
+
+    @property
+    def layers(self) -> int:
+        return len(self.runs[0].std)
 
 
 def forward_layers(activation: str, init: str | float, config: Config) -> list[np.ndarray]:
@@ -98,110 +114,99 @@ def forward_layers(activation: str, init: str | float, config: Config) -> list[n
     return outputs
 
 
+def measure(activation: str, init: str, config: Config) -> Run:
+    low, high = RANGES.get(activation, (-1.0, 1.0))
+    centre = (low + high) / 2
+    bounded = activation in ("sigmoid", "tanh")
+    outputs = forward_layers(activation, parse_init(init), config)
+    # ReLU's zeros (about half of its outputs) would dwarf the rest: its histograms count the positive values
+    drawn = [a[a > 0] if activation == "relu" else a for a in outputs]
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, std = [float(a.mean()) for a in outputs], [float(a.std()) for a in outputs]
+    return Run(
+        label=f"{activation}, {init_label(init)}", activation=activation, init=init, range=[low, high],
+        counts=[np.histogram(a, config.bins, range=(low, high))[0].tolist() for a in drawn],
+        outside=[float(np.mean((a < low) | (a > high))) for a in outputs], mean=mean, std=std,
+        saturated=[float(np.mean((a < low + MARGIN) | (a > high - MARGIN))) if bounded else 0.0 for a in outputs],
+        middle=[float(np.mean(np.abs(a - centre) < MARGIN)) if bounded else 0.0 for a in outputs],
+        zeros=[float(np.mean(a == 0)) for a in outputs],
+    )
+
+
 def run(config: Config) -> Result:
     if len(config.activations) != len(config.inits):
         raise ValueError(f"activations ({len(config.activations)}) and inits ({len(config.inits)}) must have "
                          "the same length")
-    result = Result(config.units, config.samples, [], [], [], [], [], [], [], [], [], [], [])
-    for activation, init in zip(config.activations, config.inits, strict=True):
-        low, high = RANGES.get(activation, (-1.0, 1.0))
-        centre = (low + high) / 2
-        bounded = activation in ("sigmoid", "tanh")
-        outputs = forward_layers(activation, parse_init(init), config)
-        result.labels.append(f"{activation}, {init_label(init)}")
-        result.activations.append(activation)
-        result.inits.append(init)
-        result.ranges.append([low, high])
-        # ReLU's zeros (about half of its outputs) would dwarf the rest: its histograms count the positive values
-        drawn = [a[a > 0] if activation == "relu" else a for a in outputs]
-        result.counts.append([np.histogram(a, config.bins, range=(low, high))[0].tolist() for a in drawn])
-        result.outside.append([float(np.mean((a < low) | (a > high))) for a in outputs])
-        with np.errstate(over="ignore", invalid="ignore"):
-            result.mean.append([float(a.mean()) for a in outputs])
-            result.std.append([float(a.std()) for a in outputs])
-        result.saturated.append([float(np.mean((a < low + MARGIN) | (a > high - MARGIN))) if bounded else 0.0
-                                 for a in outputs])
-        result.middle.append([float(np.mean(np.abs(a - centre) < MARGIN)) if bounded else 0.0 for a in outputs])
-        result.zeros.append([float(np.mean(a == 0)) for a in outputs])
-    return result
+    return Result(config.units, config.samples, [measure(activation, init, config)
+                                                 for activation, init in zip(config.activations, config.inits,
+                                                                             strict=True)])
 
 
-def find(result: Result, activation: str, label: str) -> int | None:
-    """The index of the setting ``activation`` with init label ``label`` ("std=1", "Xavier", "He")."""
+def usable(result: Result, activation: str, label: str) -> Run | None:
+    """The setting ``activation`` with init label ``label`` ("std=1", "Xavier", "He"), unless absent or overflowed."""
     wanted = f"{activation}, {label}"
-    return result.labels.index(wanted) if wanted in result.labels else None
-
-
-def overflowed(result: Result, i: int) -> bool:
-    """Whether setting ``i``'s activations overflowed (an absurd weight scale): no statistic of it means anything."""
-    return not all(np.isfinite(result.std[i]) & np.isfinite(result.mean[i]))
+    return next((r for r in result.runs if r.label == wanted and not r.overflowed), None)
 
 
 def table(result: Result) -> tuple[list[str], list[list]]:
     rows = []
-    for i, label in enumerate(result.labels):
-        if overflowed(result, i):
-            rows.append([label, "overflowed", "", "", "", "", ""])
+    for r in result.runs:
+        if r.overflowed:
+            rows.append([r.label, "overflowed", "", "", "", "", ""])
             continue
-        bounded = result.activations[i] in ("sigmoid", "tanh")
-        rows.append([label, result.std[i][0], result.std[i][-1], float(np.mean(result.std[i])),
-                     f"{np.mean(result.saturated[i]):.1%}" if bounded else "-",
-                     f"{np.mean(result.middle[i]):.1%}" if bounded else "-", f"{np.mean(result.zeros[i]):.1%}"])
-    n = len(result.std[0]) if result.std else 0
-    return ["setting", "std layer 1", f"std layer {n}", "std (mean over layers)", "saturated", "near the middle",
-            "zeros"], rows
-
-
-def usable(result: Result, activation: str, label: str) -> int | None:
-    i = find(result, activation, label)
-    return None if i is None or overflowed(result, i) else i
+        bounded = r.activation in ("sigmoid", "tanh")
+        rows.append([r.label, r.std[0], r.std[-1], float(np.mean(r.std)),
+                     f"{np.mean(r.saturated):.1%}" if bounded else "-", f"{np.mean(r.middle):.1%}" if bounded else "-",
+                     f"{np.mean(r.zeros):.1%}"])
+    return ["setting", "std layer 1", f"std layer {result.layers}", "std (mean over layers)", "saturated",
+            "near the middle", "zeros"], rows
 
 
 def sigmoid_lessons(result: Result) -> list[str]:
-    n, lines = len(result.std[0]), []
+    lines = []
     wide, narrow, xavier = (usable(result, "sigmoid", name) for name in ("std=1", "std=0.01", "Xavier"))
     if wide is not None:
-        saturated = float(np.mean(result.saturated[wide]))
+        saturated = float(np.mean(wide.saturated))
         verb = "pile up at 0 and 1, where the sigmoid's gradient vanishes, as in the book's figure 6-10" \
             if saturated > 0.5 else "do not pile up at 0 and 1, unlike the book's figure 6-10"
-        lines.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over the {n} "
-                     f"layers) lie within {MARGIN} of 0 or 1: they {verb}.")
+        lines.append(f"With sigmoid units and weights of std 1, {saturated:.0%} of the activations (mean over the "
+                     f"{result.layers} layers) lie within {MARGIN} of 0 or 1: they {verb}.")
     if narrow is not None:
-        middle, std = float(np.mean(result.middle[narrow])), float(np.mean(result.std[narrow]))
+        middle, std = float(np.mean(narrow.middle)), float(np.mean(narrow.std))
         verb = ("crowd around 0.5, so all units say nearly the same, as in the book's figure 6-11" if middle > 0.9
                 else "do not crowd around 0.5, unlike the book's figure 6-11")
         lines.append(f"With std 0.01 they {verb}: {middle:.0%} lie within {MARGIN} of 0.5 and their standard "
                      f"deviation is only {std:.3f}.")
     if xavier is not None:
-        saturated, middle = float(np.mean(result.saturated[xavier])), float(np.mean(result.middle[xavier]))
-        spread = (wide is None or saturated < np.mean(result.saturated[wide])) and (
-            narrow is None or middle < np.mean(result.middle[narrow]))
+        saturated, middle = float(np.mean(xavier.saturated)), float(np.mean(xavier.middle))
+        spread = (wide is None or saturated < np.mean(wide.saturated)) and (
+            narrow is None or middle < np.mean(narrow.middle))
         verdict = ("spreads them out, as in the book's figure 6-13" if spread else
                    "does not spread them better than the others, unlike the book's figure 6-13")
-        lines.append(f"Xavier's std 1/√n {verdict}: standard deviation {np.mean(result.std[xavier]):.3f}, "
+        lines.append(f"Xavier's std 1/√n {verdict}: standard deviation {np.mean(xavier.std):.3f}, "
                      f"{saturated:.0%} near 0 or 1 and {middle:.0%} near 0.5.")
     return lines
 
 
 def relu_lessons(result: Result) -> list[str]:
-    n, lines = len(result.std[0]), []
+    n, lines = result.layers, []
     relu = {name: usable(result, "relu", name) for name in ("std=0.01", "Xavier", "He")}
-    ratios = {name: result.std[i][-1] / result.std[i][0] for name, i in relu.items() if i is not None}
+    ratios = {name: r.std[-1] / r.std[0] for name, r in relu.items() if r is not None}
     if not ratios:
         return []
-    parts = [f"{name} from {result.std[relu[name]][0]:.2g} to {result.std[relu[name]][-1]:.2g} (a factor "
-             f"{ratio:.2g})" for name, ratio in ratios.items()]
+    parts = [f"{name} from {relu[name].std[0]:.2g} to {relu[name].std[-1]:.2g} (a factor {ratio:.2g})"
+             for name, ratio in ratios.items()]
     lines.append(f"With ReLU the standard deviation of the activations goes from layer 1 to layer {n}: "
                  f"{'; '.join(parts)}.")
     if "He" in ratios:
         he = relu["He"]
-        alive = 0.5 <= ratios["He"] <= 2 and max(result.zeros[he]) < 0.75
-        per_layer = ", ".join(f"{s:.2f}" for s in result.std[he])
+        alive = 0.5 <= ratios["He"] <= 2 and max(he.zeros) < 0.75
+        per_layer = ", ".join(f"{s:.2f}" for s in he.std)
         verdict = ("keeps every layer alive, as in the book's figure 6-14" if alive else
                    "does not keep the layers alike, unlike the book's figure 6-14")
-        lines.append(f"He's √(2/n) {verdict}: the "
-                     f"standard deviation per layer is {per_layer}, and {min(result.zeros[he]):.0%} to "
-                     f"{max(result.zeros[he]):.0%} of the outputs are zero, as expected of ReLU on symmetric inputs.")
+        lines.append(f"He's √(2/n) {verdict}: the standard deviation per layer is {per_layer}, and "
+                     f"{min(he.zeros):.0%} to {max(he.zeros):.0%} of the outputs are zero, as expected of ReLU on "
+                     "symmetric inputs.")
     shrinking = {name: ratio ** (1 / max(n - 1, 1)) for name, ratio in ratios.items() if ratio < 0.5}
     if shrinking:
         lines.append("The activations shrink layer by layer with " + " and with ".join(
@@ -211,58 +216,55 @@ def relu_lessons(result: Result) -> list[str]:
 
 
 def other_lessons(result: Result) -> list[str]:
-    n, lines = len(result.std[0]), []
+    lines = []
     tanh = usable(result, "tanh", "Xavier")
     if tanh is not None:
-        lines.append(f"Tanh with Xavier stays centred on 0 (mean {np.mean(result.mean[tanh]):+.3f}) with a standard "
-                     f"deviation from {result.std[tanh][0]:.2f} in layer 1 to {result.std[tanh][-1]:.2f} in layer "
-                     f"{n}, {np.mean(result.saturated[tanh]):.0%} of values saturated.")
-    bad = [label for i, label in enumerate(result.labels) if overflowed(result, i)]
+        lines.append(f"Tanh with Xavier stays centred on 0 (mean {np.mean(tanh.mean):+.3f}) with a standard "
+                     f"deviation from {tanh.std[0]:.2f} in layer 1 to {tanh.std[-1]:.2f} in layer "
+                     f"{result.layers}, {np.mean(tanh.saturated):.0%} of values saturated.")
+    bad = [r.label for r in result.runs if r.overflowed]
     if bad:
         lines.append(f"With {', '.join(bad)} the activations overflowed to inf or NaN: such a weight scale makes "
                      "the net unusable before any training, so no statistic of it is shown.")
-    finite = [i for i in range(len(result.labels)) if not overflowed(result, i)]
+    finite = [r for r in result.runs if not r.overflowed]
     if finite:
-        low = min(finite, key=lambda i: result.std[i][-1])
-        high = max(finite, key=lambda i: result.std[i][-1])
+        low = min(finite, key=lambda r: r.std[-1])
+        high = max(finite, key=lambda r: r.std[-1])
         lines.append(f"In the last layer the standard deviation of the activations ranged from "
-                     f"{result.std[low][-1]:.2g} ({result.labels[low]}) to {result.std[high][-1]:.2g} "
-                     f"({result.labels[high]}).")
+                     f"{low.std[-1]:.2g} ({low.label}) to {high.std[-1]:.2g} ({high.label}).")
     return lines
 
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
-    if not result.labels:
-        return Summary(headers, rows, ["No setting was given."])
     return Summary(headers, rows, [*sigmoid_lessons(result), *relu_lessons(result), *other_lessons(result)])
 
 
 def plot_histograms(result: Result, settings: list[int]) -> Figure:
-    layers = len(result.counts[settings[0]])
+    layers = result.layers
     figure = Figure(figsize=(2.6 * layers, 2.1 * len(settings)), layout="constrained")
     axes = figure.subplots(len(settings), layers, squeeze=False, sharey="row")
     for row, i in zip(axes, settings, strict=True):
-        low, high = result.ranges[i]
-        bins = len(result.counts[i][0])
+        low, high = result.runs[i].range
+        bins = len(result.runs[i].counts[0])
         edges = np.linspace(low, high, bins + 1)
         for layer, ax in enumerate(row):
-            counts = np.array(result.counts[i][layer])
+            counts = np.array(result.runs[i].counts[layer])
             ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="tab:blue", edgecolor="white",
                    linewidth=0.3)
             ax.set_xlim(low, high)
-            if result.activations[i] == "relu":
-                note = f"zeros {result.zeros[i][layer]:.0%}\nstd {result.std[i][layer]:.2g}"
+            if result.runs[i].activation == "relu":
+                note = f"zeros {result.runs[i].zeros[layer]:.0%}\nstd {result.runs[i].std[layer]:.2g}"
             else:
-                note = f"std {result.std[i][layer]:.2g}\nsat. {result.saturated[i][layer]:.0%}"
+                note = f"std {result.runs[i].std[layer]:.2g}\nsat. {result.runs[i].saturated[layer]:.0%}"
             ax.text(0.97, 0.95, note, transform=ax.transAxes, ha="right", va="top", fontsize="small",
                     bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
             if row is axes[0]:
                 ax.set_title(f"{layer + 1}-layer")
             if layer == 0:
-                ax.set_ylabel(result.labels[i], fontsize="small")
+                ax.set_ylabel(result.runs[i].label, fontsize="small")
             ax.tick_params(labelsize="small")
-    activation = result.activations[settings[0]]
+    activation = result.runs[settings[0]].activation
     extra = " (zeros and values above 2 not drawn)" if activation == "relu" else ""
     figure.suptitle(f"Activations of {layers} {activation} layers of {result.units} units for {result.samples} "
                     f"inputs ~ N(0, 1){extra}")
@@ -272,15 +274,14 @@ def plot_histograms(result: Result, settings: list[int]) -> Figure:
 def plot_layer_stats(result: Result) -> Figure:
     figure = Figure(figsize=(14, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2)
-    layers = np.arange(1, len(result.std[0]) + 1)
+    layers = np.arange(1, result.layers + 1)
     styles = {"sigmoid": "-", "relu": "--", "tanh": ":"}
-    for i, label in enumerate(result.labels):
+    for i, r in enumerate(result.runs):
         color = f"C{i}"
-        left.plot(layers, result.std[i], styles.get(result.activations[i], "-."), color=color, marker="o",
-                  label=label)
-        if result.activations[i] in ("sigmoid", "tanh"):
-            right.plot(layers, result.saturated[i], "-", color=color, marker="o", label=f"{label}: saturated")
-            right.plot(layers, result.middle[i], "--", color=color, marker="s", label=f"{label}: near the middle")
+        left.plot(layers, r.std, styles.get(r.activation, "-."), color=color, marker="o", label=r.label)
+        if r.activation in ("sigmoid", "tanh"):
+            right.plot(layers, r.saturated, "-", color=color, marker="o", label=f"{r.label}: saturated")
+            right.plot(layers, r.middle, "--", color=color, marker="s", label=f"{r.label}: near the middle")
     left.set(title="Standard deviation of the activations", xlabel="layer", ylabel="std (log scale)", yscale="log",
              xticks=layers)
     left.legend(fontsize="small", loc="lower left")
@@ -292,8 +293,8 @@ def plot_layer_stats(result: Result) -> Figure:
 
 def plot(result: Result) -> dict[str, Figure]:
     figures = {}
-    for activation in dict.fromkeys(result.activations):
-        settings = [i for i, a in enumerate(result.activations) if a == activation]
+    for activation in dict.fromkeys(r.activation for r in result.runs):
+        settings = [i for i, r in enumerate(result.runs) if r.activation == activation]
         figures[f"histograms_{activation}"] = plot_histograms(result, settings)
     figures["layer_statistics"] = plot_layer_stats(result)
     return figures

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, progress
+from trainlab.experiments.common import departures, load_data, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 
 NAME = "l1-sparsity"
@@ -73,6 +73,7 @@ class Result:
     epochs: int
     bins: list[float]
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 BINS = np.linspace(-8, 0.5, 35)  # log10 |w|; smaller values are counted in the first bin
@@ -105,7 +106,7 @@ def run(config: Config) -> Result:
     runs = [train(setting, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for setting in SETTINGS]
     return Result(data.name, list(config.hidden), config.l1, config.l2, config.threshold, config.epochs,
-                  BINS.tolist(), runs)
+                  BINS.tolist(), runs, changed=departures(config))
 
 
 def runs_of(result: Result, setting: str) -> list[Run]:
@@ -134,7 +135,7 @@ def summarize(result: Result) -> Summary:
             + compare(label(result, "l1"), accuracy["l1"], label(result, other), accuracy[other], "test accuracy"))
     conclusions.append(sparsity_verdict(result, near))
     headers = ["penalty"] + [f"|w| < {result.threshold:g} in layer {i + 1}" for i in range(layers)] + ["test accuracy"]
-    return Summary(headers, rows, conclusions)
+    return Summary(headers, rows, conclusions, settings_note(result.changed))
 
 
 def sparsity_verdict(result: Result, near: dict[str, list[float]]) -> str:

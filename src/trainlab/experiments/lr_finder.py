@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import hold_out, load_data, mlp, progress
+from trainlab.experiments.common import departures, hold_out, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
@@ -85,6 +85,7 @@ class Result:
     batch_size: int
     sweeps: list[Sweep]
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 ARMS = ("1cycle at the found rate", "constant found rate", "constant hand-picked rate")
@@ -121,7 +122,8 @@ def run(config: Config) -> Result:
     for seed in progress(seeds(config.seed, config.repeats), "seeds"):
         sweeps.append(sweep(config, seed, x_train, y_train))
         runs += [train(config, arm, sweeps[-1], data) for arm in ARMS]
-    return Result(loaded.name, list(config.hidden), config.epochs, config.batch_size, sweeps, runs)
+    return Result(loaded.name, list(config.hidden), config.epochs, config.batch_size, sweeps, runs,
+                  changed=departures(config))
 
 
 def accuracies(result: Result, arm: str) -> list[float]:
@@ -150,7 +152,7 @@ def summarize(result: Result) -> Summary:
     if diverged:
         conclusions.append(f"Training diverged: {', '.join(diverged)}.")
     return Summary(["sweep / training", "loss turns up at η", "suggested η / η used (1cycle: peak)",
-                    f"test accuracy after {result.epochs} epochs"], rows, conclusions)
+                    f"test accuracy after {result.epochs} epochs"], rows, conclusions, settings_note(result.changed))
 
 
 def finder_verdict(result: Result) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from trainlab.experiments import optimizers as curves
 from trainlab.experiments.base import ExperimentConfig, Summary, option
 from trainlab.experiments.common import (
+    compare,
     departures,
     first_reaching,
     learned_loss,
     load_data,
-    seed_list,
     settings_note,
     smooth,
 )
@@ -73,23 +73,61 @@ class Config(ExperimentConfig):
 
 
 @dataclass
+class Run:
+    """One optimizer trained from one seed, as the table measures it."""
+
+    optimizer: str
+    lr: float
+    seed: int
+    status: str  # "completed" or "diverged"
+    reached: list[int | None]  # per target: iterations until the smoothed loss reached it (None: never)
+    final_loss: float  # mean of the last final_window step losses (before the update); inf for a diverged run
+    test_accuracy: float
+    curve: list[float]  # the smoothed loss at Result.curve_steps (NaN from the step that diverged)
+
+
+@dataclass
 class Result:
     dataset: str
     optimizers: list[str]
     learning_rates: list[float]
     iterations: int
-    seeds: list[int]
     targets: list[float]
     smoothing: int
     final_window: int
-    reached: list[list[list[int | None]]]  # [optimizer][target][seed]: iterations to reach it (None: never)
-    final_loss: list[list[float]]  # [optimizer][seed]
-    test_accuracy: list[list[float]]  # [optimizer][seed]
-    curve_steps: list[int]  # the steps at which mean_curve is given
-    mean_curve: list[list[float]]  # [optimizer]: the smoothed loss averaged over the seeds
-    speed_stars: list[str]  # measured, per optimizer
-    quality_stars: list[str]
+    curve_steps: list[int]  # the steps at which each run's curve is kept
     changed: list[str]  # settings that differ from the full-size ones
+    runs: list[Run]  # per seed, per optimizer
+
+    def of(self, optimizer: str) -> list[Run]:
+        return [r for r in self.runs if r.optimizer == optimizer]
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(dict.fromkeys(r.seed for r in self.runs))
+
+    def times(self, optimizer: str) -> list[float | None]:
+        """Per target: the median number of iterations to reach it (None when a seed never did)."""
+        return [median_or_none([r.reached[i] for r in self.of(optimizer)]) for i in range(len(self.targets))]
+
+    def final_losses(self, optimizer: str) -> list[float]:
+        return [r.final_loss for r in self.of(optimizer)]
+
+    def accuracies(self, optimizer: str) -> list[float]:
+        return [r.test_accuracy for r in self.of(optimizer)]
+
+    def speed_stars(self) -> list[str]:
+        """Per optimizer, from the median time to the first target."""
+        return speed_stars([self.times(name)[0] for name in self.optimizers])
+
+    def quality_stars(self) -> list[str]:
+        """Per optimizer, from the mean test accuracy."""
+        return quality_stars([float(np.mean(self.accuracies(name))) for name in self.optimizers])
+
+    def mean_curve(self, optimizer: str) -> list[float]:
+        """The smoothed loss averaged over the seeds (NaN where a seed had diverged)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            return [float(v) for v in np.mean([r.curve for r in self.of(optimizer)], axis=0)]
 
 
 def iterations_to(step_loss: Sequence[float], target: float, window: int) -> int | None:
@@ -120,34 +158,28 @@ def quality_stars(accuracies: Sequence[float]) -> list[str]:
     return ["★★★" if p <= 1 else "★★" if p <= 3 else "★" for p in points]
 
 
+def measure(run: curves.Run, config: Config, steps: list[int]) -> Run:
+    """What the table keeps of one run of the optimizers experiment's loop."""
+    smoothed = np.full(config.iterations, np.nan)
+    smoothed[: len(run.loss_before)] = smooth(run.loss_before, config.smoothing)
+    return Run(run.optimizer, run.lr, run.seed, run.status,
+               [iterations_to(run.loss_before, target, config.smoothing) for target in config.targets],
+               curves.final_loss(run.loss_before, run.status, config.final_window), run.test_accuracy,
+               [float(v) for v in smoothed[steps]])
+
+
 def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
-    seeds = seed_list(config.seed, config.seeds)
-    runs = curves.train_all(data, curves.Config(
+    trained = curves.train_all(data, curves.Config(
         optimizers=config.optimizers, learning_rates=config.learning_rates, hidden=config.hidden,
         batch_size=config.batch_size, iterations=config.iterations, seed=config.seed, seeds=config.seeds))
-    names = list(config.optimizers)
-    per_seed = [runs[i * len(names):(i + 1) * len(names)] for i in range(len(seeds))]
-    reached, finals, accuracies, mean_curve = [], [], [], []
     steps = list(range(0, config.iterations, config.curve_every))
-    for i in range(len(names)):
-        runs = [seed_runs[i] for seed_runs in per_seed]
-        reached.append([[iterations_to(r.loss_before, target, config.smoothing) for r in runs]
-                        for target in config.targets])
-        finals.append([curves.final_loss(r.loss_before, r.status, config.final_window) for r in runs])
-        accuracies.append([r.test_accuracy for r in runs])
-        smoothed = np.full((len(runs), config.iterations), np.nan)
-        for row, r in zip(smoothed, runs, strict=True):
-            row[: len(r.loss_before)] = smooth(r.loss_before, config.smoothing)
-        with np.errstate(invalid="ignore", over="ignore"):
-            mean_curve.append([float(v) for v in np.mean(smoothed, axis=0)[steps]])
-    first_target_times = [median_or_none(times[0]) for times in reached]
     return Result(
-        dataset=data.name, optimizers=names, learning_rates=[float(lr) for lr in config.learning_rates],
-        iterations=config.iterations, seeds=seeds, targets=list(config.targets), smoothing=config.smoothing,
-        final_window=config.final_window, reached=reached, final_loss=finals, test_accuracy=accuracies,
-        curve_steps=steps, mean_curve=mean_curve, speed_stars=speed_stars(first_target_times),
-        quality_stars=quality_stars([float(np.mean(a)) for a in accuracies]), changed=departures(config),
+        dataset=data.name, optimizers=list(config.optimizers),
+        learning_rates=[float(lr) for lr in config.learning_rates], iterations=config.iterations,
+        targets=list(config.targets), smoothing=config.smoothing, final_window=config.final_window,
+        curve_steps=steps, changed=departures(config),
+        runs=[measure(r, config, steps) for r in trained],
     )
 
 
@@ -160,103 +192,112 @@ def agrees(measured: str, book: str) -> bool:
 
 
 def table(result: Result) -> tuple[list[str], list[list]]:
-    times = [[median_or_none(per_target) for per_target in reached] for reached in result.reached]
-    book = [BOOK_STARS.get(name, ("?", "?")) for name in result.optimizers]
-    rows = [[curves.label(name), lr, *(time_text(t) for t in optimizer_times), curves.finals_text(final), accuracy,
-             speed, book_speed, quality, book_quality]
-            for name, lr, optimizer_times, final, accuracy, speed, quality, (book_speed, book_quality) in zip(
-                result.optimizers, result.learning_rates, times, result.final_loss,
-                [curves.pm(a, 4, percent=True) for a in result.test_accuracy], result.speed_stars,
-                result.quality_stars, book, strict=True)]
+    rows = []
+    for name, lr, speed, quality in zip(result.optimizers, result.learning_rates, result.speed_stars(),
+                                        result.quality_stars(), strict=True):
+        book_speed, book_quality = BOOK_STARS.get(name, ("?", "?"))
+        rows.append([curves.label(name), lr, *(time_text(t) for t in result.times(name)),
+                     curves.finals_text(result.final_losses(name)), curves.pm(result.accuracies(name), 4, percent=True),
+                     speed, book_speed, quality, book_quality])
     headers = ["optimizer", "learning rate", *(f"iterations to loss {t:g}" for t in result.targets),
                f"final loss (mean of last {result.final_window})", "test accuracy", "speed (measured)",
                "speed (book)", "quality (measured)", "quality (book)"]
     return headers, rows
 
 
-def learned(result: Result) -> list[int]:
+def learned(result: Result) -> list[str]:
     """The optimizers whose every seed learned (finite loss clearly below ln 10)."""
-    return [i for i, finals in enumerate(result.final_loss) if all(learned_loss(v) for v in finals)]
+    return [name for name in result.optimizers if all(learned_loss(v) for v in result.final_losses(name))]
+
+
+def ahead(ranked: list[str], values: dict[str, list[float]], what: str, centre: Callable = np.mean) -> str:
+    """"X was fastest (24, ahead of Y's 30: noise words)" when the first of ``ranked`` beats the second beyond
+    the seed-to-seed noise of their means; otherwise both, without a winner. ``centre``: the value shown."""
+    first, value = ranked[0], lambda name: f"{centre(values[name]):.3g}"
+    if len(ranked) == 1:
+        return f"{curves.label(first)} {what} ({value(first)})"
+    second = ranked[1]
+    c = compare(values[first], values[second])
+    if c.real:
+        return (f"{curves.label(first)} {what} ({value(first)}, ahead of {curves.label(second)}'s {value(second)}: "
+                f"{c.words()})")
+    return (f"{curves.label(first)} ({value(first)}) and {curves.label(second)} ({value(second)}) lead, and which "
+            f"is ahead is not settled ({c.words()})")
 
 
 def speed(result: Result) -> list[str]:
     runs = f"median of {len(result.seeds)} seeds" if len(result.seeds) > 1 else "one seed"
-    first = [median_or_none(reached[0]) for reached in result.reached]
-    reached = [i for i, t in enumerate(first) if t is not None]
+    first = {name: result.times(name)[0] for name in result.optimizers}
+    reached = sorted((name for name, t in first.items() if t is not None), key=first.get)
     if not reached:
         return [f"No optimizer brought its smoothed loss down to {result.targets[0]:g} in {result.iterations} "
                 "iterations."]
-    name = lambda i: curves.label(result.optimizers[i])  # noqa: E731
-    fastest = min(reached, key=lambda i: first[i])
-    slow = [i for i in range(len(first)) if i not in reached]
+    fastest = reached[0]
+    slow = [name for name in result.optimizers if name not in reached]
     if slow:
-        slowest_text = f"{', '.join(name(i) for i in slow)} never got there in {result.iterations} iterations"
+        slowest_text = f"{', '.join(map(curves.label, slow))} never got there in {result.iterations} iterations"
     else:
-        slowest = max(reached, key=lambda i: first[i])
-        slowest_text = (f"{name(slowest)} was slowest with {first[slowest]:.0f}, "
-                        f"{first[slowest] / first[fastest]:.1f} times as many")
-    return [f"To bring its smoothed loss down to {result.targets[0]:g} ({runs}), {name(fastest)} was fastest with "
-            f"{first[fastest]:.0f} iterations; {slowest_text}."]
+        slowest = max(reached, key=first.get)
+        slowest_text = (f"{curves.label(slowest)} was slowest with {first[slowest]:.0f}, "
+                        f"{first[slowest] / first[fastest]:.1f} times as many as {curves.label(fastest)}")
+    times = {name: [r.reached[0] for r in result.of(name)] for name in reached}
+    return [f"Iterations to bring the smoothed loss down to {result.targets[0]:g} ({runs}): "
+            f"{ahead(reached, times, 'was fastest', np.median)}; {slowest_text}."]
 
 
 def leaders(result: Result) -> list[str]:
     ok = learned(result)
     if not ok:
         return ["No optimizer learned with these settings (every final loss was NaN, inf or not below ln 10)."]
-    name = lambda i: curves.label(result.optimizers[i])  # noqa: E731
-    finals = {i: float(np.mean(result.final_loss[i])) for i in ok}
-    accuracies = {i: float(np.mean(result.test_accuracy[i])) for i in ok}
-    best_loss, best_accuracy = min(finals, key=finals.get), max(accuracies, key=accuracies.get)
-    if best_loss == best_accuracy:
-        text = (f"{name(best_loss)} had both the lowest loss ({finals[best_loss]:.3g}) and the best test accuracy "
-                f"({accuracies[best_accuracy]:.1%})")
-    else:
-        text = (f"{name(best_loss)} had the lowest loss ({finals[best_loss]:.3g}) and {name(best_accuracy)} the best "
-                f"test accuracy ({accuracies[best_accuracy]:.1%})")
-    left_out = [name(i) for i in range(len(result.optimizers)) if i not in ok]
-    return [f"After {result.iterations} iterations, of the optimizers that learned, {text}"
+    finals = {name: result.final_losses(name) for name in ok}
+    accuracies = {name: result.accuracies(name) for name in ok}
+    by_loss = sorted(ok, key=lambda name: np.mean(finals[name]))
+    by_accuracy = sorted(ok, key=lambda name: -np.mean(accuracies[name]))
+    left_out = [curves.label(name) for name in result.optimizers if name not in ok]
+    return [f"After {result.iterations} iterations, of the optimizers that learned, final loss: "
+            f"{ahead(by_loss, finals, 'was lowest')}; test accuracy: "
+            f"{ahead(by_accuracy, accuracies, 'was best')}"
             + (f"; {', '.join(left_out)} did not learn (diverged or stayed at a uniform guess)." if left_out else ".")]
 
 
 def stars(result: Result) -> list[str]:
     if not learned(result):
         return []  # stars of runs that learned nothing compare nothing
-    book = [BOOK_STARS.get(name, ("?", "?")) for name in result.optimizers]
+    known = [i for i, name in enumerate(result.optimizers) if name in BOOK_STARS]
+    if not known:
+        return []
     lines = []
-    for column, measured, index in (("speed", result.speed_stars, 0), ("quality", result.quality_stars, 1)):
-        known = [i for i, name in enumerate(result.optimizers) if name in BOOK_STARS]
-        if not known:
-            continue
-        differ = [i for i in known if not agrees(measured[i], book[i][index])]
+    for column, measured, index in (("speed", result.speed_stars(), 0), ("quality", result.quality_stars(), 1)):
+        book = {i: BOOK_STARS[result.optimizers[i]][index] for i in known}
+        differ = [i for i in known if not agrees(measured[i], book[i])]
         text = (f"The measured {column} stars agree with Hands-On ML's table for {len(known) - len(differ)} of "
                 f"{len(known)} optimizers")
         if differ:
             text += "; they differ for " + ", ".join(
-                f"{curves.label(result.optimizers[i])} (measured {measured[i]}, book {book[i][index]})"
-                for i in differ)
+                f"{curves.label(result.optimizers[i])} (measured {measured[i]}, book {book[i]})" for i in differ)
         lines.append(text + ".")
     return lines
 
 
 def adagrad_quality(result: Result) -> list[str]:
     """The book's ★ for AdaGrad's quality judges where it ends on long runs, not what 2000 steps show."""
-    if "adagrad" not in result.optimizers:
+    if "adagrad" not in learned(result):
         return []
-    i = result.optimizers.index("adagrad")
-    if i not in learned(result) or len(result.quality_stars[i]) == 1:
+    measured = result.quality_stars()[result.optimizers.index("adagrad")]
+    if len(measured) == 1:
         return []
     return [f"Hands-On ML gives AdaGrad one star for quality because its effective learning rate η/√(Σg²) keeps "
             f"shrinking, so on long runs it stops before the minimum; in {result.iterations} iterations it has "
-            f"not yet stalled (measured {result.quality_stars[i]}, test accuracy "
-            f"{curves.pm(result.test_accuracy[i], 4, percent=True)}), so the book's rating is not tested by a run "
-            "this short."]
+            f"not yet stalled (measured {measured}, test accuracy "
+            f"{curves.pm(result.accuracies('adagrad'), 4, percent=True)}), so the book's rating is not tested by a "
+            "run this short."]
 
 
 def summarize(result: Result) -> Summary:
     headers, rows = table(result)
     conclusions = [*speed(result), *leaders(result), *stars(result), *adagrad_quality(result)]
-    diverged = [curves.label(name) for name, losses in zip(result.optimizers, result.final_loss, strict=True)
-                if not all(math.isfinite(v) for v in losses)]
+    diverged = [curves.label(name) for name in result.optimizers
+                if not all(math.isfinite(v) for v in result.final_losses(name))]
     if diverged:
         conclusions.append(f"Training diverged with {', '.join(diverged)} (the loss became NaN or inf).")
     return Summary(headers, rows, conclusions, settings_note(result.changed))
@@ -275,7 +316,8 @@ def plot(result: Result) -> dict[str, Figure]:
     figure = Figure(figsize=(13, 14), layout="constrained")
     curve_ax, speed_ax, quality_ax = figure.subplots(3, 1)  # one above the other: room for a dozen names under bars
 
-    for name, color, values in zip(result.optimizers, colors, result.mean_curve, strict=True):
+    for name, color in zip(result.optimizers, colors, strict=True):
+        values = result.mean_curve(name)
         curve_ax.plot(result.curve_steps, values, color=color, marker=curves.MARKERS.get(name, "."),
                       markevery=max(1, len(values) // 10), markersize=5, label=label(name))
     for target in result.targets:
@@ -289,8 +331,8 @@ def plot(result: Result) -> dict[str, Figure]:
 
     positions = np.arange(len(names))
     target = result.targets[0]
-    for i, per_seed in enumerate(result.reached):
-        times = per_seed[0]
+    for i, name in enumerate(result.optimizers):
+        times = [r.reached[0] for r in result.of(name)]
         done = [t for t in times if t is not None]
         if len(done) == len(times):
             median = float(np.median(done))
@@ -299,15 +341,16 @@ def plot(result: Result) -> dict[str, Figure]:
         else:
             speed_ax.bar(i, result.iterations, color="none", edgecolor=colors[i], hatch="//")
             speed_ax.text(i, result.iterations, "never", ha="center", va="bottom", fontsize="small")
-    speed_ax.set_xticks(positions, star_labels(names, result.speed_stars, result.optimizers, 0), fontsize="small")
+    speed_ax.set_xticks(positions, star_labels(names, result.speed_stars(), result.optimizers, 0), fontsize="small")
     speed_ax.set(title=f"Convergence speed: iterations to loss {target:g}", ylabel="iterations (median, min-max)")
 
-    accuracy = np.array([np.mean(a) for a in result.test_accuracy])
-    spread = np.array([np.std(a) for a in result.test_accuracy])
+    accuracy = np.array([np.mean(result.accuracies(name)) for name in result.optimizers])
+    spread = np.array([np.std(result.accuracies(name)) for name in result.optimizers])
     quality_ax.bar(positions, accuracy, color=colors, yerr=spread, capsize=3)
     quality_ax.set(title="Convergence quality: test accuracy")
     accuracy_axis(quality_ax, [accuracy - spread, accuracy + spread], label="test accuracy (mean ± std)")
-    quality_ax.set_xticks(positions, star_labels(names, result.quality_stars, result.optimizers, 1), fontsize="small")
+    quality_ax.set_xticks(positions, star_labels(names, result.quality_stars(), result.optimizers, 1),
+                          fontsize="small")
     figure.suptitle(f"Optimizers after {result.iterations} iterations on {result.dataset}: measured stars, "
                     "Hands-On ML's in parentheses")
     return {"optimizer_table": figure}

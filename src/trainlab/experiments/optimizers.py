@@ -135,6 +135,10 @@ def train_all(data: ExperimentData, config: Config) -> list[Run]:
     if len(config.optimizers) != len(config.learning_rates):
         raise ValueError(f"optimizers ({len(config.optimizers)}) and learning_rates ({len(config.learning_rates)}) "
                          "must have the same length")
+    repeated = [name for name in dict.fromkeys(config.optimizers) if config.optimizers.count(name) > 1]
+    if repeated:  # the runs are told apart by the optimizer's name
+        raise ValueError(f"optimizers={','.join(config.optimizers)} names {', '.join(repeated)} more than once; each "
+                         "optimizer may appear once (compare its learning rates in separate runs with --set)")
     jobs = [(name, lr, seed) for seed in seed_list(config.seed, config.seeds)
             for name, lr in zip(config.optimizers, config.learning_rates, strict=True)]
     return [train(data, name, lr, hidden=config.hidden, iterations=config.iterations, batch_size=config.batch_size,

@@ -42,20 +42,25 @@ class Config(ExperimentConfig):
 
 
 @dataclass
+class Run:
+    optimizer: str
+    lr: float
+    path: list[list[float]]  # steps + 1 points (x, y)
+
+
+@dataclass
 class Result:
     start: list[float]
-    optimizers: list[str]
-    learning_rates: list[float]
-    paths: list[list[list[float]]]
+    runs: list[Run]  # one per optimizer
 
 
 def run(config: Config) -> Result:
     if len(config.optimizers) != len(config.learning_rates):
         raise ValueError(f"optimizers ({len(config.optimizers)}) and learning_rates "
                          f"({len(config.learning_rates)}) must have the same length")
-    paths = [optimizer_path(tl.get_optimizer(name, lr=lr), config.steps, config.start).tolist()
-             for name, lr in zip(config.optimizers, config.learning_rates, strict=True)]
-    return Result(list(config.start), list(config.optimizers), list(config.learning_rates), paths)
+    return Result(list(config.start), [
+        Run(name, lr, optimizer_path(tl.get_optimizer(name, lr=lr), config.steps, config.start).tolist())
+        for name, lr in zip(config.optimizers, config.learning_rates, strict=True)])
 
 
 def path_length(path: np.ndarray) -> float:
@@ -71,15 +76,15 @@ def diverged(path: np.ndarray) -> bool:
 
 def summarize(result: Result) -> Summary:
     rows, ran_off = [], []
-    for name, lr, path in zip(result.optimizers, result.learning_rates, result.paths, strict=True):
-        path = np.array(path)
+    for r in result.runs:
+        path = np.array(r.path)
         if diverged(path):
-            ran_off.append(f"{name} (η = {lr:g})")
-            rows.append([name, lr, "diverged", "", ""])
+            ran_off.append(f"{r.optimizer} (η = {r.lr:g})")
+            rows.append([r.optimizer, r.lr, "diverged", "", ""])
             continue
         flips = int(np.sum(np.diff(np.sign(path[:, 1])) != 0))  # crossings of the valley floor y = 0
-        rows.append([name, lr, float(elongated_bowl(*path[-1])), path_length(path), flips])
-    steps = len(result.paths[0]) - 1
+        rows.append([r.optimizer, r.lr, float(elongated_bowl(*path[-1])), path_length(path), flips])
+    steps = len(result.runs[0].path) - 1
     conclusions = []
     if ran_off:
         conclusions.append(f"{', '.join(ran_off)} diverged: the steps overshoot further each time and the path "
@@ -104,20 +109,20 @@ def summarize(result: Result) -> Summary:
 
 
 def plot(result: Result) -> dict[str, Figure]:
-    n = len(result.paths)
+    n = len(result.runs)
     columns = 4 if n > 4 else n
     rows = int(np.ceil(n / columns))
     figure = Figure(figsize=(4 * columns, 3.2 * rows), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False)
     X, Y = np.meshgrid(np.linspace(-10, 10, 200), np.linspace(-5, 5, 200))
     Z = elongated_bowl(X, Y)
-    for ax, name, lr, path in zip(axes.flat, result.optimizers, result.learning_rates, result.paths, strict=False):
-        path = np.array(path)
+    for ax, r in zip(axes.flat, result.runs, strict=False):
+        path = np.array(r.path)
         ax.contour(X, Y, Z, levels=np.geomspace(0.05, 30, 12), colors="0.8", linewidths=0.8)
         ax.plot(path[:, 0], path[:, 1], "o-", color="tab:red", markersize=3, linewidth=1)
         ax.plot(0, 0, "+", color="black", markersize=10)
-        ax.set(title=f"{name} (η = {lr:g})", xlim=(-10, 10), ylim=(-5, 5), xlabel="x", ylabel="y")
+        ax.set(title=f"{r.optimizer} (η = {r.lr:g})", xlim=(-10, 10), ylim=(-5, 5), xlabel="x", ylabel="y")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    figure.suptitle(f"{len(result.paths[0]) - 1} steps on f(x, y) = x²/20 + y² from {tuple(result.start)}")
+    figure.suptitle(f"{len(result.runs[0].path) - 1} steps on f(x, y) = x²/20 + y² from {tuple(result.start)}")
     return {"paths": figure}

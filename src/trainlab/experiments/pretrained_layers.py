@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, progress
+from trainlab.experiments.common import departures, load_data, progress, settings_note
 from trainlab.experiments.noise import MARGIN, Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
@@ -77,6 +77,7 @@ class Result:
     test_b: int
     classes_b: list[int]
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def network(hidden: tuple[int, ...], classes: int, seed: int) -> tl.Sequential:
@@ -127,7 +128,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir)
     runs = [repeat(seed, config, data) for seed in progress(seeds(config.seed, config.repeats), "seeds")]
     test_b = int(np.isin(data.y_test, config.classes_b).sum())
-    return Result(data.name, config.samples_b, test_b, list(config.classes_b), runs)
+    return Result(data.name, config.samples_b, test_b, list(config.classes_b), runs, changed=departures(config))
 
 
 def frozen_conclusion(result: Result) -> str:
@@ -190,7 +191,7 @@ def summarize(result: Result) -> Summary:
         ratio_verdict(error_ratio),
     ]
     return Summary(["seed", "model A (8 classes)", "B from scratch", "B on A, frozen phase", "B on A, fine-tuned",
-                    "gain"], rows, conclusions)
+                    "gain"], rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, mlp, progress
+from trainlab.experiments.common import departures, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
@@ -71,6 +71,7 @@ class Result:
     lr_range: list[float]
     decay_range: list[float]
     runs: list[Search]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def candidates(method: str, config: Config, rng: np.random.Generator) -> list[tuple[float, float]]:
@@ -105,7 +106,7 @@ def run(config: Config) -> Result:
     runs = [search(method, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "repeats") for method in ("grid", "random")]
     return Result(loaded.name, config.grid_points**2, list(config.lr_range), list(config.decay_range),
-                  runs)
+                  runs, changed=departures(config))
 
 
 def runs_of(result: Result, method: str) -> list[Search]:
@@ -150,7 +151,7 @@ def summarize(result: Result) -> Summary:
     ]
     conclusions.append(search_verdict(result, finals))
     return Summary(["search", "seed", "distinct learning rates", "best validation accuracy", "its learning rate",
-                    "its weight decay"], rows, conclusions)
+                    "its weight decay"], rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

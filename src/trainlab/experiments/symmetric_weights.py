@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
@@ -11,7 +11,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.activations import ACTIVATIONS
 from trainlab.experiments.base import ExperimentConfig, Summary, option
-from trainlab.experiments.common import load_data, mlp, progress
+from trainlab.experiments.common import departures, load_data, mlp, progress, settings_note
 from trainlab.experiments.noise import Spread, compare, order, seeds
 from trainlab.figures import accuracy_axis
 
@@ -71,6 +71,7 @@ class Result:
     epochs: int
     inits: list[str]
     runs: list[Run]
+    changed: list[str] = field(default_factory=list)  # settings that differ from the full-size ones
 
 
 def initializer(name: str, constant: float) -> tl.Initializer | str:
@@ -118,7 +119,7 @@ def run(config: Config) -> Result:
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     runs = [train(name, seed, config, data)
             for seed in progress(seeds(config.seed, config.repeats), "seeds") for name in config.inits]
-    return Result(data.name, list(config.hidden), config.epochs, list(config.inits), runs)
+    return Result(data.name, list(config.hidden), config.epochs, list(config.inits), runs, changed=departures(config))
 
 
 def runs_of(result: Result, init: str) -> list[Run]:
@@ -166,7 +167,7 @@ def summarize(result: Result) -> Summary:
                                        f"Test accuracy after {result.epochs} epochs"))
         conclusions += [symmetry_verdict(result, init) for init in symmetric]
     return Summary(["initial weights", "most distinct units in a hidden layer", "largest final spread",
-                    f"test accuracy after {result.epochs} epochs"], rows, conclusions)
+                    f"test accuracy after {result.epochs} epochs"], rows, conclusions, settings_note(result.changed))
 
 
 def plot(result: Result) -> dict[str, plt.Figure]:

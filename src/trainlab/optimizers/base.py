@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -50,6 +50,10 @@ class Hyperparameter:
     Every assignment is validated (constructor, schedule and callback all use plain ``optimizer.lr = 0.1``),
     so a bad value raises at once, naming the attribute, before any weight moves. A subclass changes a
     default by declaring the hyperparameter again.
+
+    The value lives in the instance's ``__dict__``, where reading ``self.lr`` finds it at C speed (a rule
+    reads its hyperparameters for every parameter at every update); :meth:`Optimizer.__setattr__` checks
+    each assignment.
     """
 
     def __init__(self, default: Any, check: Callable[[str, Any], Any], doc: str, *,
@@ -64,12 +68,7 @@ class Hyperparameter:
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
             return self
-        return obj.__dict__[self.name]
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.name] = self.check(self.name, value)
-        if self.changes_slots:
-            obj.__dict__.get("_arguments", {}).clear()
+        raise AttributeError(f"{type(obj).__name__}.{self.name} is not set yet")
 
     def parameter(self) -> inspect.Parameter:
         kind = inspect.Parameter.KEYWORD_ONLY if self.keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -194,6 +193,15 @@ class Optimizer(Configurable):
         self._arguments: dict[str, RuleArguments] = {}
         self._check_state = False
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Check every assignment to a hyperparameter (``optimizer.lr = 0`` raises; the old value stays)."""
+        hyperparameter = self.hyperparameters.get(name)
+        if hyperparameter is not None:
+            value = hyperparameter.check(name, value)
+            if hyperparameter.changes_slots:
+                self.__dict__.get("_arguments", {}).clear()
+        object.__setattr__(self, name, value)
+
     def get_config(self) -> dict[str, Any]:
         """The hyperparameters by name: ``type(opt)(**opt.get_config())`` builds the same optimizer."""
         return {name: getattr(self, name) for name in self.hyperparameters}
@@ -227,24 +235,24 @@ class Optimizer(Configurable):
         Everything is checked before anything changes: on an error (mismatched names or shapes, a NaN or
         inf gradient) the weights, the state and ``iterations`` are left as they were.
         """
-        squares = self.check_gradients(params, grads)
+        checked, squares = self.check_gradients(params, grads)
         if self._check_state:
             self._check_loaded_state(params)
         self.grad_norm = math.sqrt(sum(squares))
         scale = 1.0 if self.clip_norm is None else clip_factor(self.grad_norm, self.clip_norm)
         self.iterations += 1
         clipping = self.clip_value is not None or scale < 1.0
-        for name, theta in params.items():
-            g = self._clipped(grads[name], theta, scale) if clipping else grads[name]
-            arguments = self._arguments.get(name)
+        rule, prepared = self.rule, self._arguments
+        for name, theta, g in checked:
+            if clipping:
+                g = self._clipped(g, theta, scale)
+            arguments = prepared.get(name)
             if arguments is None or arguments.theta is not theta:  # made once per parameter
-                arguments = self._arguments[name] = RuleArguments(self, name, theta)
-            if arguments.blocks is None or not g.flags.c_contiguous:
-                self.rule(theta, g, *arguments.state, **arguments.scratch)
-            else:  # a large parameter, block by block
-                g = g.reshape(-1)
-                for start, stop, theta_block, state_block, scratch in arguments.blocks:
-                    self.rule(theta_block, g[start:stop], *state_block, **scratch)
+                arguments = prepared[name] = RuleArguments(self, name, theta)
+            if arguments.blocks is None:
+                rule(theta, g, *arguments.state, **arguments.scratch)
+            else:
+                arguments.apply_blocks(rule, g)
 
     def _clipped(self, g: Array, theta: Array, scale: float) -> Array:
         """g clipped by value, or scaled by the clip factor of its global norm, in a scratch array."""
@@ -252,33 +260,50 @@ class Optimizer(Configurable):
             return np.clip(g, -self.clip_value, self.clip_value, out=self._buffer("clipped", theta))
         return np.multiply(g, scale, out=self._buffer("clipped", theta))
 
-    def check_gradients(self, params: Mapping[str, Array], grads: Mapping[str, Array]) -> list[float]:
-        """Raise a clear error for mismatched names, types or shapes or a NaN/inf gradient; return ‖gᵢ‖².
+    def check_gradients(self, params: Mapping[str, Array],
+                        grads: Mapping[str, Array]) -> tuple[list[tuple[str, Array, Array]], list[float]]:
+        """Raise a clear error for mismatched names, types or shapes or a NaN/inf gradient.
 
-        The squared norm (one BLAS dot product per array) is NaN or inf whenever the gradient holds one,
-        which makes the guard nearly free (the exact check runs only to confirm); the squares also give the
+        Return (name, θ, g) for every parameter in the order of ``params``, and every gradient's ‖gᵢ‖². The
+        squared norm (one BLAS dot product per array) is NaN or inf whenever the gradient holds one, which
+        makes the guard nearly free (the exact check runs only to confirm); the squares also give the
         global norm for ``clip_norm``.
         """
-        if params.keys() != grads.keys():
-            missing, extra = set(params) - set(grads), set(grads) - set(params)
-            raise ValueError(f"params and grads have different names: missing in grads {sorted(missing)}, "
-                             f"not in params {sorted(extra)}")
-        squares = []
-        for name, param in params.items():
-            grad = grads[name]
+        checked, squares = [], []
+        for name in params:  # by name, one pass: a model's ParamDict is a mapping written in Python
+            param = params[name]
+            try:
+                grad = grads[name]
+            except KeyError:
+                self._mismatched_names(params, grads)
             if not (isinstance(grad, np.ndarray) and isinstance(param, np.ndarray) and grad.shape == param.shape
                     and param.dtype.kind == "f"):
                 self._explain_mismatch(name, param, grad)
             square = float(np.vdot(grad, grad))
             if not math.isfinite(square):
-                if not np.isfinite(grad).all():
-                    raise FloatingPointError(
-                        f"grads[{name!r}] contains NaN or inf; the update was not applied (lower the learning "
-                        "rate, clip gradients, or check the inputs)"
-                    )
-                square = float(np.vdot(grad.astype(np.float64), grad.astype(np.float64)))  # float32 overflow
+                square = self._confirmed_square(name, grad)
+            checked.append((name, param, grad))
             squares.append(square)
-        return squares
+        if len(grads) != len(checked):
+            self._mismatched_names(params, grads)
+        return checked, squares
+
+    @staticmethod
+    def _confirmed_square(name: str, grad: Array) -> float:
+        """‖g‖² when its float dot product was not finite: an error if g holds a NaN or inf, else the sum
+        in float64 (the float32 sum overflowed)."""
+        if not np.isfinite(grad).all():
+            raise FloatingPointError(
+                f"grads[{name!r}] contains NaN or inf; the update was not applied (lower the learning "
+                "rate, clip gradients, or check the inputs)"
+            )
+        return float(np.vdot(grad.astype(np.float64), grad.astype(np.float64)))
+
+    @staticmethod
+    def _mismatched_names(params: Mapping[str, Array], grads: Mapping[str, Array]) -> NoReturn:
+        missing, extra = set(params) - set(grads), set(grads) - set(params)
+        raise ValueError(f"params and grads have different names: missing in grads {sorted(missing)}, "
+                         f"not in params {sorted(extra)}")
 
     @staticmethod
     def _explain_mismatch(name: str, param: Any, grad: Any) -> None:
@@ -377,13 +402,15 @@ class RuleArguments:
     """What the rule gets for one parameter besides its gradient: its state arrays and scratch arrays, and
     for a large parameter the same in blocks of ``block_size`` entries (views, made once and kept while the
     parameter is the same array: preparing them anew at every update cost more than the arithmetic of a
-    small parameter)."""
+    small parameter; likewise the gradient's blocks while the gradient is the same array)."""
 
     def __init__(self, optimizer: Optimizer, name: str, theta: Array) -> None:
         self.theta = theta
         self.state = optimizer._state_of(name, theta)
         self.scratch = {key: optimizer._buffer(key, theta) for key in optimizer.scratch}
         self.blocks: list[tuple[int, int, Array, list[Array], dict[str, Array]]] | None = None
+        self.g: Array | None = None  # the gradient whose blocks are in g_blocks
+        self.g_blocks: list[Array] = []
         size = optimizer.block_size
         if theta.size > size and theta.flags.c_contiguous:
             flat = [array.reshape(-1) for array in (theta, *self.state)]  # views: contiguous arrays
@@ -392,6 +419,18 @@ class RuleArguments:
                 theta_block, *state_block = (array[start:start + size] for array in flat)
                 scratch = {key: optimizer._buffer(key, theta_block) for key in optimizer.scratch}
                 self.blocks.append((start, start + size, theta_block, state_block, scratch))
+
+    def apply_blocks(self, rule: Callable[..., None], g: Array) -> None:
+        """rule(θ, g, *state, **scratch) block by block (a large parameter), or at once if g is not
+        C-contiguous."""
+        if not g.flags.c_contiguous:
+            rule(self.theta, g, *self.state, **self.scratch)
+            return
+        if g is not self.g:
+            flat = g.reshape(-1)
+            self.g, self.g_blocks = g, [flat[start:stop] for start, stop, *_ in self.blocks]
+        for (_, _, theta_block, state_block, scratch), g_block in zip(self.blocks, self.g_blocks, strict=True):
+            rule(theta_block, g_block, *state_block, **scratch)
 
 
 def get_optimizer(spec: str | Optimizer, argument: str = "optimizer", **kwargs: Any) -> Optimizer:
