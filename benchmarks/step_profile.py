@@ -17,7 +17,12 @@ timed in the same process in interleaved rounds (medians):
 The step's FLOPs count 2·m·n·k per product: forward, weight gradients, and input gradients of all but
 the first layer (which trainlab skips). Achieved GFLOP/s = FLOPs / step time.
 
-    python benchmarks/step_profile.py [--repeats 5] [--calls 50] [--threads 1,2]
+``--clock cpu`` times with the process's CPU time instead of the wall clock: on a loaded machine (more
+runnable processes than cores) the wall clock mostly measures the wait for a core, while the CPU time of
+a one-thread run is the work itself. With more threads it also counts BLAS threads spinning while they
+wait for each other, so use it with ``--threads 1``.
+
+    python benchmarks/step_profile.py [--repeats 5] [--calls 50] [--threads 1,2] [--clock wall|cpu]
 """
 
 from __future__ import annotations
@@ -71,11 +76,14 @@ def sgemm():
     return lambda: np.matmul(a, a, out=out)
 
 
-def seconds(function, calls: int) -> float:
-    start = time.perf_counter()
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+
+
+def seconds(function, calls: int, clock=time.perf_counter) -> float:
+    start = clock()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - start) / calls
+    return (clock() - start) / calls
 
 
 def main() -> None:
@@ -83,15 +91,18 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (median taken)")
     parser.add_argument("--calls", type=int, default=50, help="calls per timed block")
     parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
+                        help="wall clock, or the process's CPU time (steadier on a loaded machine, one thread)")
     args = parser.parse_args()
     nets = {
         "book 784-100x4-10 ReLU, SGD": (lambda batch: book_model(batch), lambda: tl.SGD(lr=0.01)),
         "fashion 784-512-256-10 BN Dropout, AdamW": (fashion_model, lambda: tl.AdamW(lr=1e-3, weight_decay=1e-4)),
     }
-    print(f"batch 128, float32; medians of {args.repeats} interleaved rounds of {args.calls} calls; {load_average()}")
+    print(f"batch 128, float32; medians of {args.repeats} interleaved rounds of {args.calls} calls, {args.clock} time; "
+          f"{load_average()}")
     for threads in [int(n) for n in args.threads.split(",")]:
         with threadpool_limits(threads):
-            profile(nets, threads, args.repeats, args.calls)
+            profile(nets, threads, args.repeats, args.calls, CLOCKS[args.clock])
     print(f"  {load_average()} at the end")
 
 
@@ -113,7 +124,7 @@ def contenders(make_model, make_optimizer, batch: int = 128):
     return functions, flops
 
 
-def profile(nets, threads: int, repeats: int, calls: int) -> None:
+def profile(nets, threads: int, repeats: int, calls: int, clock) -> None:
     peak_function = sgemm()
     timed = {"peak": peak_function}
     flops = {}
@@ -121,11 +132,11 @@ def profile(nets, threads: int, repeats: int, calls: int) -> None:
         functions, flops[net] = contenders(make_model, make_optimizer)
         timed |= {(net, part): function for part, function in functions.items()}
     for function in timed.values():  # warm up
-        seconds(function, 3)
+        seconds(function, 3, clock)
     times: dict = {key: [] for key in timed}
     for _ in range(repeats):
         for key, function in timed.items():
-            times[key].append(seconds(function, max(1, calls // 10) if key == "peak" else calls))
+            times[key].append(seconds(function, max(1, calls // 10) if key == "peak" else calls, clock))
     median = {key: statistics.median(values) for key, values in times.items()}
     peak = 2 * PEAK_SIZE**3 / median["peak"] / 1e9
     print(f"\n{threads} thread(s): sgemm peak {peak:6.1f} GFLOP/s ({PEAK_SIZE}^3 float32)")

@@ -1,5 +1,7 @@
 """Sequential: params/grads dicts, in-place updates, freezing, summary, state, cloning, reproducibility."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,30 @@ def test_textbook_update_changes_the_model_in_place():
         params["dense1.b"] = np.zeros(3)
     with pytest.raises(KeyError, match="not a trainable parameter"):
         params["nope"] = 1.0
+
+
+def test_params_is_a_dict_whose_writes_go_into_the_model_and_whose_names_are_fixed():
+    model = mlp()
+    params = model.params
+    names = [f"dense{i}.{p}" for i in (1, 2, 3) for p in ("W", "b")]
+    assert isinstance(params, dict) and list(params) == names
+    b = model.layers[0].params["b"]
+    params.update({"dense1.b": np.full(b.shape, 2.0)})
+    params |= {"dense1.b": params["dense1.b"] + 1.0}
+    assert params["dense1.b"] is b and np.all(b == 3.0)
+    assert params.setdefault("dense1.b") is b
+    with pytest.raises(KeyError, match="not a trainable parameter"):
+        params.update(nope=1.0)
+    with pytest.raises(KeyError, match="not a trainable parameter"):
+        params.setdefault("nope", 1.0)
+    removals = (lambda: params.pop("dense1.b"), params.popitem, params.clear, lambda: params.__delitem__("dense1.b"))
+    for remove in removals:
+        with pytest.raises(TypeError, match="cannot be deleted"):
+            remove()
+    assert list(params) == names
+    snapshot = copy.deepcopy(params)  # a plain dict of copies, detached from the model
+    snapshot["dense1.b"] += 1.0
+    assert type(snapshot) is dict and np.all(b == 3.0)
 
 
 def test_training_with_the_textbook_loop_learns_a_separable_problem():

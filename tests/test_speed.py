@@ -81,3 +81,34 @@ def test_dropout_equals_its_plain_formula_bitwise(dtype, inverted):
     assert y.dtype == x.dtype and np.array_equal(y.view(np.uint8), (x * mask).view(np.uint8))
     dy = np.random.default_rng(2).standard_normal(x.shape).astype(dtype)
     assert np.array_equal(layer.backward(dy.copy()), dy * mask)
+
+
+def plain_batchnorm(x, gamma, beta, dy, epsilon=1e-5):
+    """y and dL/dx, dL/dγ, dL/dβ of batch normalization (training) from the formulas of its docstring."""
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    xc = x - mean
+    inv_std = 1.0 / np.sqrt(np.mean(xc * xc, axis=0) + epsilon)
+    xhat = xc * inv_std
+    dbeta, dgamma = dy.sum(axis=0), (dy * xhat).sum(axis=0)
+    dx = (dy * n - dbeta - xhat * dgamma) * (gamma * inv_std / n)
+    return gamma * xhat + beta, dx, dgamma, dbeta
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_batchnorm_equals_its_plain_formulas_bitwise(dtype):
+    """The layer computes in place and reuses its scratch arrays; the numbers must be the formulas' own."""
+    rng = np.random.default_rng(3)
+    layer = tl.BatchNorm()
+    layer.build((300,), np.dtype(dtype), rng)
+    layer.params["gamma"][...] = rng.uniform(0.5, 2.0, 300)
+    layer.params["beta"][...] = rng.standard_normal(300)
+    for _ in range(2):  # a second step: nothing left over from the first may change the numbers
+        x = (rng.standard_normal((64, 300)) * 3 + 1).astype(dtype)
+        dy = rng.standard_normal(x.shape).astype(dtype)
+        want_y, want_dx, want_dgamma, want_dbeta = plain_batchnorm(x, layer.params["gamma"], layer.params["beta"], dy)
+        y = layer.forward(x, training=True)
+        dx = layer.backward(dy.copy())
+        for got, want in [(y, want_y), (dx, want_dx), (layer.grads["gamma"], want_dgamma),
+                          (layer.grads["beta"], want_dbeta)]:
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

@@ -124,10 +124,15 @@ class BatchNorm(Layer):
     def forward(self, x, training=False):
         axes = tuple(range(x.ndim - 1))
         self.batch_statistics = training and self.trainable  # a frozen layer normalizes as in inference
+        # ``y`` is scratch for (x - μ)² first, then holds the output: one batch-sized array fewer per step
         if self.batch_statistics:
-            mean = x.mean(axis=axes)
+            n = math.prod(x.shape[:-1])
+            mean = np.add.reduce(x, axis=axes)  # x.mean(axes) without its wrapper: the same sum and division
+            mean /= n
             xc = x - mean
-            var = np.mean(xc * xc, axis=axes)
+            y = np.multiply(xc, xc)
+            var = np.add.reduce(y, axis=axes)
+            var /= n
             if np.isfinite(var.sum()):  # a diverging batch must not poison the running averages
                 m = self.momentum
                 self.buffers["running_mean"] *= m
@@ -137,15 +142,20 @@ class BatchNorm(Layer):
         else:
             xc = x - self.buffers["running_mean"]
             var = self.buffers["running_var"]
+            y = np.empty_like(xc)
         self.inv_std = 1.0 / np.sqrt(var + self.epsilon)
         self.xhat = xc
         self.xhat *= self.inv_std
-        return self.params["gamma"] * self.xhat + self.params["beta"]
+        np.multiply(self.xhat, self.params["gamma"], out=y)  # γ·x̂ + β
+        y += self.params["beta"]
+        return y
 
     def backward(self, dout, input_grad=True):
+        # dout is the chain's own array (see activations.py): dL/dx is computed in it, in place
         axes = tuple(range(dout.ndim - 1))
-        dbeta = dout.sum(axis=axes)
-        dgamma = np.sum(dout * self.xhat, axis=axes)
+        dbeta = np.add.reduce(dout, axis=axes)
+        product = dout * self.xhat
+        dgamma = np.add.reduce(product, axis=axes)
         if self.trainable:
             self.grads["beta"][...] = dbeta
             self.grads["gamma"][...] = dgamma
@@ -153,11 +163,13 @@ class BatchNorm(Layer):
             return None
         scale = self.params["gamma"] * self.inv_std
         if not self.batch_statistics:  # running statistics are constants: an affine map
-            return dout * scale
+            dout *= scale
+            return dout
         n = math.prod(dout.shape[:-1])
-        dx = dout * n
+        dx = dout
+        dx *= n
         dx -= dbeta
-        dx -= self.xhat * dgamma
+        dx -= np.multiply(self.xhat, dgamma, out=product)
         dx *= scale / n
         return dx
 

@@ -48,7 +48,8 @@ def class_indices(t, n_samples: int | None, n_classes: int, argument: str = "t")
         t = t.astype(np.intp)
     elif t.dtype.kind not in "iu":
         raise TypeError(f"{argument} must hold integer class labels, got dtype {t.dtype}")
-    if t.shape[0] and (t.min() < 0 or t.max() >= n_classes):
+    # the ufuncs' own reduces: t.min()/t.max() without their Python wrappers (this runs on every step)
+    if t.shape[0] and (np.minimum.reduce(t) < 0 or np.maximum.reduce(t) >= n_classes):
         bad = t[(t < 0) | (t >= n_classes)][0].item()
         raise ValueError(f"{argument} holds label {bad} outside the {n_classes} classes 0..{n_classes - 1}")
     return t
@@ -88,21 +89,22 @@ class SoftmaxCrossEntropy(Loss):
         t = check_targets(y, t)
         shifted = y - row_max(y)
         probs = np.exp(shifted)
-        sums = probs.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(probs, axis=1, keepdims=True)  # probs.sum(...) without its wrapper (same sum)
         probs /= sums
         log_sums = np.log(sums)
+        n = y.shape[0]
         if t.ndim == 1:
-            rows = np.arange(y.shape[0])
-            loss = np.sum(log_sums[:, 0] - shifted[rows, t]) / y.shape[0]
+            self.rows = np.arange(n)  # kept for backward
+            loss = np.add.reduce(log_sums[:, 0] - shifted[self.rows, t]) / n
         else:
-            loss = np.sum(t * (log_sums - shifted)) / y.shape[0]
+            loss = np.add.reduce(t * (log_sums - shifted), axis=None) / n
         self.probs, self.t = probs, t
         return float(loss)
 
     def backward(self):
         grad, t = self.probs, self.t
         if t.ndim == 1:
-            grad[np.arange(grad.shape[0]), t] -= 1.0
+            grad[self.rows, t] -= 1.0
         else:
             grad -= t
         grad /= grad.shape[0]
