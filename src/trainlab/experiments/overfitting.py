@@ -184,8 +184,11 @@ def regularizer(result: Result, setting: str) -> list[str]:
     text = (f"{name}: train {pm(result.final(setting, 'train'))}, test {pm(result.final(setting, 'test'))}, "
             f"gap {pm(result.final(setting, 'gap'))} after {result.of(setting)[0].epochs} epochs (against no "
             f"regularization: gap {gap.words()}; test accuracy {test.words()})")
-    if gap.sign >= 0:
-        return [text + ": the gap did not shrink beyond the noise, so this run does not support the book's lesson."]
+    if gap.sign > 0:
+        return [text + ": the gap grew, so this run does not support the book's lesson."]
+    if gap.sign == 0:
+        return [text + ": the gap did not shrink beyond the noise, so the book's lesson is not tested by a run "
+                "of this size."]
     if test.sign > 0:
         return [text + ": the gap shrank and test accuracy rose, the book's lesson."]
     if test.sign == 0:
