@@ -107,7 +107,7 @@ def run_experiment(
              write_json(folder / "metrics.json", dataclasses.asdict(result)).name]
     command = command_line(name, quick, dict(dataset=dataset, seed=seed, data_dir=data_dir), overrides)
     try:
-        summary = summary_with_data_note(experiment.summarize(result), result)
+        summary = experiment.summarize(result)
         with figure_style(figures.style):
             figure_files = save_figures(experiment.plot(result), folder, figures)
     except Exception as error:  # the training's numbers are on disk; say where, and why the rest is missing
@@ -184,14 +184,6 @@ def silent(line: str) -> None:
 def quiet() -> None:
     """In a worker: no progress bars or warnings on the terminal (one display, the caller's)."""
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker)
-
-
-def summary_with_data_note(summary: Summary, result: Any) -> Summary:
-    """The summary with the data note of the result (which dataset was used instead of the one asked) first."""
-    note = getattr(result, "note", "")
-    if isinstance(note, str) and note and note not in summary.notes:
-        return dataclasses.replace(summary, notes=[note, *summary.notes])
-    return summary
 
 
 def command_line(name: str, quick: bool, options: dict[str, Any], overrides: Sequence[str]) -> str:
