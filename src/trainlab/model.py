@@ -15,7 +15,7 @@ from trainlab.ensemble import Ensemble  # noqa: F401  (its home was this module:
 from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array, warn_if_softmax_twice
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
-from trainlab.params import ParamDict
+from trainlab.params import ParamDict, pack_parameters
 from trainlab.registry import Configurable, deserialize, serialize
 from trainlab.saving import save_model
 from trainlab.training import fit
@@ -102,15 +102,18 @@ class Sequential(Configurable):
 
         Layers that are already built for this shape and dtype (taken from another model, to reuse or
         fine-tune them) keep their weights; they are shared with that model, so clone it first to keep
-        the original intact.
+        the original intact. The new layers' params and grads become views of flat arrays (``pack_parameters``).
         """
         self._name_layers()
         shape = tuple(input_shape)
+        built = []
         for layer, rng in zip(self.layers, spawn_rngs(self.seed, len(self.layers)), strict=True):
             if layer.built and layer.input_shape == shape and layer.dtype == self.dtype:
-                shape = layer.output_shape  # a layer taken from another model keeps its weights
+                shape = layer.output_shape  # a layer taken from another model keeps its weights (and arrays)
             else:
                 shape = layer.build(shape, self.dtype, rng)
+                built.append(layer)
+        pack_parameters(built)  # one flat buffer: an optimizer updates it with one call per pass
         self.input_shape = tuple(input_shape)
 
     def _name_layers(self) -> None:
@@ -156,23 +159,20 @@ class Sequential(Configurable):
             for name, grad in layer.grads.items()
         }
 
+    def _arrays(self) -> dict[str, Array]:
+        """Every parameter and buffer (trainable or not) by name: the layers' own arrays."""
+        return {f"{layer.name}.{name}": array for layer in self.layers
+                for name, array in {**layer.params, **layer.buffers}.items()}
+
     def state_dict(self) -> dict[str, Array]:
         """Copies of every parameter and buffer (trainable or not), e.g. for saving."""
         self._require_built()
-        return {
-            f"{layer.name}.{name}": array.copy()
-            for layer in self.layers
-            for name, array in {**layer.params, **layer.buffers}.items()
-        }
+        return {key: array.copy() for key, array in self._arrays().items()}
 
     def load_state_dict(self, state: dict[str, Array]) -> None:
         """Copy arrays from ``state`` (as made by :meth:`state_dict`) into the model."""
         self._require_built()
-        targets = {
-            f"{layer.name}.{name}": array
-            for layer in self.layers
-            for name, array in {**layer.params, **layer.buffers}.items()
-        }
+        targets = self._arrays()  # written in place: parameters are views of the model's flat buffer
         missing, unexpected = set(targets) - set(state), set(state) - set(targets)
         if missing or unexpected:
             raise ValueError(

@@ -1,4 +1,5 @@
-"""The model's parameters as the textbook's dict: names ("dense1.W") to live views of the layers' arrays."""
+"""The model's parameters as the textbook's dict: names ("dense1.W") to live views of the layers' arrays,
+and the packing that makes those arrays views of one flat buffer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,39 @@ import numpy as np
 
 from trainlab.backend import Array
 from trainlab.base import Layer
+
+
+def pack_parameters(layers: Sequence[Layer]) -> None:
+    """Make the layers' parameters views of one flat array per dtype, and their gradients views of another.
+
+    The arrays keep their values, names and shapes; each becomes a C-contiguous view of its piece of the
+    flat buffer, in the order of the layers and of each layer's ``params`` (the order ``model.params``
+    lists them). An optimizer then updates a run of consecutive parameters with one call of its rule on
+    the flat range they cover instead of one per parameter (:mod:`trainlab.optimizers.layout`). Whatever
+    writes parameters or gradients must therefore write into these arrays (``array[...] = value``, as
+    ``load_state_dict`` and :class:`ParamDict` do); a rebound entry only splits the run, and the
+    optimizer updates it alone.
+    """
+    entries: dict[np.dtype, list[tuple[Layer, str, Array]]] = {}
+    for layer in layers:
+        for name, array in layer.params.items():
+            entries.setdefault(array.dtype, []).append((layer, name, array))
+    for dtype, group in entries.items():
+        total = sum(array.size for _, _, array in group)
+        flat_params, flat_grads = np.empty(total, dtype), np.empty(total, dtype)
+        start = 0
+        for layer, name, array in group:
+            stop = start + array.size
+            layer.params[name] = flat_view(flat_params, start, stop, array)
+            layer.grads[name] = flat_view(flat_grads, start, stop, layer.grads[name])
+            start = stop
+
+
+def flat_view(flat: Array, start: int, stop: int, values: Array) -> Array:
+    """flat[start:stop] in the shape of ``values``, holding a copy of them."""
+    view = flat[start:stop].reshape(values.shape)
+    view[...] = values
+    return view
 
 
 class ParamDict(dict):

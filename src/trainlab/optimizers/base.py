@@ -18,6 +18,7 @@ import numpy as np
 
 from trainlab.backend import Array
 from trainlab.optimizers.clipping import clip_factor
+from trainlab.optimizers.layout import Layout, RuleArguments
 from trainlab.registry import Configurable, Registry
 from trainlab.validation import check_in_range, check_int, check_positive
 
@@ -190,7 +191,8 @@ class Optimizer(Configurable):
         self.grad_norm: float | None = None
         self.state: dict[str, dict[str, Array]] = {}
         self._scratch: dict[tuple[str, np.dtype], Array] = {}
-        self._arguments: dict[str, RuleArguments] = {}
+        self._arguments: dict[str, RuleArguments] = {}  # of parameters updated alone, by name
+        self._layout: Layout | None = None
         self._check_state = False
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -198,8 +200,8 @@ class Optimizer(Configurable):
         hyperparameter = self.hyperparameters.get(name)
         if hyperparameter is not None:
             value = hyperparameter.check(name, value)
-            if hyperparameter.changes_slots:
-                self.__dict__.get("_arguments", {}).clear()
+            if hyperparameter.changes_slots and "_arguments" in self.__dict__:
+                self._forget_arguments()
         object.__setattr__(self, name, value)
 
     def get_config(self) -> dict[str, Any]:
@@ -240,19 +242,16 @@ class Optimizer(Configurable):
             self._check_loaded_state(params)
         self.grad_norm = math.sqrt(sum(squares))
         scale = 1.0 if self.clip_norm is None else clip_factor(self.grad_norm, self.clip_norm)
+        layout = self._layout
+        if layout is None or not layout.fits(checked):  # new arrays: group them into runs anew
+            layout = self._layout = Layout(self, checked)
         self.iterations += 1
         clipping = self.clip_value is not None or scale < 1.0
-        rule, prepared = self.rule, self._arguments
-        for name, theta, g in checked:
+        rule = self.rule
+        for arguments, g in layout.steps:
             if clipping:
-                g = self._clipped(g, theta, scale)
-            arguments = prepared.get(name)
-            if arguments is None or arguments.theta is not theta:  # made once per parameter
-                arguments = prepared[name] = RuleArguments(self, name, theta)
-            if arguments.blocks is None:
-                rule(theta, g, *arguments.state, **arguments.scratch)
-            else:
-                arguments.apply_blocks(rule, g)
+                g = self._clipped(g, arguments.theta, scale)
+            arguments.apply(rule, g)
 
     def _clipped(self, g: Array, theta: Array, scale: float) -> Array:
         """g clipped by value, or scaled by the clip factor of its global norm, in a scratch array."""
@@ -332,8 +331,14 @@ class Optimizer(Configurable):
         buffer = self._scratch.get((key, like.dtype))
         if buffer is None or buffer.size < like.size:
             buffer = self._scratch[(key, like.dtype)] = np.empty(like.size, dtype=like.dtype)
-            self._arguments.clear()  # they hold views of the smaller buffer: share the new one
+            self._forget_arguments()  # they hold views of the smaller buffer: share the new one
         return buffer[: like.size].reshape(like.shape)
+
+    def _forget_arguments(self) -> None:
+        """Drop the prepared rule arguments and layout (made anew at the next update): the state arrays or
+        the scratch buffers they hold views of were replaced."""
+        self._arguments.clear()
+        self._layout = None
 
     def state_dict(self) -> dict[str, Any]:
         """Hyperparameters, iteration count and copies of the state arrays, as plain data.
@@ -376,7 +381,7 @@ class Optimizer(Configurable):
             setattr(self, key, getattr(fresh, key))
         self.iterations = iterations
         self.state = arrays
-        self._arguments.clear()
+        self._forget_arguments()
         self._check_state = True
 
     def _check_loaded_state(self, params: Mapping[str, Array]) -> None:
@@ -391,46 +396,11 @@ class Optimizer(Configurable):
                                      f"but params[{name!r}] has {param.shape}")
                 if array.dtype != param.dtype:
                     slots[slot] = array.astype(param.dtype)
-        self._arguments.clear()
+        self._forget_arguments()
         self._check_state = False
 
 
 Optimizer._build_constructor()
-
-
-class RuleArguments:
-    """What the rule gets for one parameter besides its gradient: its state arrays and scratch arrays, and
-    for a large parameter the same in blocks of ``block_size`` entries (views, made once and kept while the
-    parameter is the same array: preparing them anew at every update cost more than the arithmetic of a
-    small parameter; likewise the gradient's blocks while the gradient is the same array)."""
-
-    def __init__(self, optimizer: Optimizer, name: str, theta: Array) -> None:
-        self.theta = theta
-        self.state = optimizer._state_of(name, theta)
-        self.scratch = {key: optimizer._buffer(key, theta) for key in optimizer.scratch}
-        self.blocks: list[tuple[int, int, Array, list[Array], dict[str, Array]]] | None = None
-        self.g: Array | None = None  # the gradient whose blocks are in g_blocks
-        self.g_blocks: list[Array] = []
-        size = optimizer.block_size
-        if theta.size > size and theta.flags.c_contiguous:
-            flat = [array.reshape(-1) for array in (theta, *self.state)]  # views: contiguous arrays
-            self.blocks = []
-            for start in range(0, theta.size, size):
-                theta_block, *state_block = (array[start:start + size] for array in flat)
-                scratch = {key: optimizer._buffer(key, theta_block) for key in optimizer.scratch}
-                self.blocks.append((start, start + size, theta_block, state_block, scratch))
-
-    def apply_blocks(self, rule: Callable[..., None], g: Array) -> None:
-        """rule(θ, g, *state, **scratch) block by block (a large parameter), or at once if g is not
-        C-contiguous."""
-        if not g.flags.c_contiguous:
-            rule(self.theta, g, *self.state, **self.scratch)
-            return
-        if g is not self.g:
-            flat = g.reshape(-1)
-            self.g, self.g_blocks = g, [flat[start:stop] for start, stop, *_ in self.blocks]
-        for (_, _, theta_block, state_block, scratch), g_block in zip(self.blocks, self.g_blocks, strict=True):
-            rule(theta_block, g_block, *state_block, **scratch)
 
 
 def get_optimizer(spec: str | Optimizer, argument: str = "optimizer", **kwargs: Any) -> Optimizer:
