@@ -4,7 +4,9 @@ The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 pa
 ``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10 arrays), where the
 AdamW update is about a quarter of a training step.
 
-For each trainlab optimizer, times ``optimizer.update(params, grads)`` with fixed gradients and, when torch
+For each trainlab optimizer, times ``optimizer.update(model.params, model.grads)`` on a built model (its
+parameters and gradient buffers are views of one flat array each, as in training, so the optimizer's
+one-call-per-run path is what is measured) with fixed gradients and, when torch
 is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy; the order
 within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block times
@@ -72,10 +74,21 @@ def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray
     return tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype).params
 
 
-def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
-    params = model_params(net, dtype, seed)
+def model_params_and_grads(net: str, dtype: str, seed: int = 0) -> tuple[Mapping[str, np.ndarray],
+                                                                         Mapping[str, np.ndarray]]:
+    """A built model's parameters and its own gradient buffers (filled with small random numbers), the
+    arrays the training loop hands the optimizer: views of the model's flat buffers, which the optimizer
+    updates one run at a time (trainlab.optimizers.layout)."""
+    model = tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
-    grads = {key: (1e-3 * rng.standard_normal(p.shape)).astype(dtype) for key, p in params.items()}
+    grads = model.grads
+    for g in grads.values():
+        g[...] = 1e-3 * rng.standard_normal(g.shape)
+    return model.params, grads
+
+
+def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
+    params, grads = model_params_and_grads(net, dtype, seed)
     optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
 
     def update():
