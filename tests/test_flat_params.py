@@ -4,7 +4,9 @@ for separate arrays), for every optimizer, with clipping, a frozen layer, a load
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 
 import numpy as np
 import pytest
@@ -200,3 +202,18 @@ def test_packing_keeps_the_drawn_weights():
         for name, array in built.params.items():
             assert array.base is None and layer.params[name].base is not None
             np.testing.assert_array_equal(layer.params[name], array, strict=True)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_a_copied_optimizer_continues_as_the_original(name):
+    """A copy holds the state, not the model's arrays that the optimizer's layout refers to."""
+    model, optimizer = network(), make(name)
+    train(model, optimizer, steps=2)
+    state_bytes = sum(array.nbytes for array in optimizer.state_dict()["arrays"].values())
+    assert len(pickle.dumps(optimizer)) < state_bytes + 4000
+    twin, twin_optimizer = model.clone(), copy.deepcopy(optimizer)
+    train(model, optimizer, steps=2)
+    train(twin, twin_optimizer, steps=2)
+    for key, array in model.params.items():
+        np.testing.assert_array_equal(twin.params[key], array)
+    assert_same((twin, twin_optimizer), (model, optimizer))

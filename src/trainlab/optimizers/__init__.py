@@ -13,7 +13,8 @@ Notation in the docstrings: θ a parameter, g = ∇L(θ) its gradient, η the le
 (starting at 1), ⊙ elementwise product; squares, roots and divisions of arrays are elementwise.
 
 Where things are: :mod:`.base` holds :class:`Optimizer`, which does everything but the formulas (checks,
-NaN guard, clipping, state, block-wise traversal, scratch memory, ``state_dict``); each rule is a short
+NaN guard, clipping, state, scratch memory, ``state_dict``), and :mod:`.layout` how it walks the parameters
+(one rule call per run of parameters that lie back to back in memory, block by block); each rule is a short
 ``rule`` method in :mod:`.sgd` (SGD, Momentum, Nesterov, Lion), :mod:`.adaptive` (AdaGrad, RMSProp,
 Adadelta) or :mod:`.adam` (Adam/AMSGrad, AdamW, AdaMax, Nadam, RAdam); :mod:`.clipping` clips gradients.
 

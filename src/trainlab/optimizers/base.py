@@ -3,8 +3,9 @@
 A subclass declares its hyperparameters (:class:`Hyperparameter`), names its state arrays (``slots``) and
 writes ``rule``, the formula of its docstring. :class:`Optimizer` does the rest: the constructor,
 ``get_config`` and the help text from the declarations, checking params and gradients, the NaN guard,
-clipping, allocating the state, walking large parameters block by block and handing the rule the arrays it
-works on, scratch memory, ``state_dict``.
+clipping, allocating the state, handing the rule the arrays it works on (a run of parameters at once where
+they lie back to back in memory, see :mod:`.layout`; large ones block by block), scratch memory,
+``state_dict``.
 """
 
 from __future__ import annotations
@@ -123,6 +124,13 @@ class Optimizer(Configurable):
     ``learning_rate=`` is accepted for ``lr`` (Keras's name), and ``optimizer.learning_rate`` reads and sets
     it. After each update, :attr:`grad_norm` holds the global gradient norm before clipping.
 
+    One rule call per run, not per parameter: a model's parameters are views of one flat array and its
+    gradients of another (:func:`trainlab.params.pack_parameters`), so ``update`` calls the rule once on
+    the flat range that consecutive parameters cover (:mod:`trainlab.optimizers.layout`), with state
+    arrays whose pieces are ``state[name][slot]``. The rule is elementwise, so this is the same update,
+    bit for bit, as one call per parameter, which is what separate arrays get. The checks, the NaN guard
+    and ``grad_norm`` stay per parameter.
+
     ``momentum`` is the coefficient a 1cycle schedule cycles: β of Momentum and Nesterov, β1 of the Adam
     family, and ``None`` for optimizers without one (SGD, AdaGrad, RMSProp, Adadelta)::
 
@@ -204,6 +212,12 @@ class Optimizer(Configurable):
             if hyperparameter.changes_slots and "_arguments" in self.__dict__:
                 self._forget_arguments()
         object.__setattr__(self, name, value)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What ``copy.deepcopy`` and pickle copy: all but the prepared arguments, layout and scratch, which
+        hold the last update's parameters and gradients and views of the state (a copy would duplicate
+        them all, unlinked); the copy makes its own."""
+        return {**self.__dict__, "_arguments": {}, "_layout": None, "_scratch": {}}
 
     def get_config(self) -> dict[str, Any]:
         """The hyperparameters by name: ``type(opt)(**opt.get_config())`` builds the same optimizer."""

@@ -136,10 +136,13 @@ class Layout:
                 groups.extend(([name], [t], t, grad) for name, t, grad in zip(names, thetas, grads, strict=True))
             else:
                 groups.append((names, thetas, theta, g))
-        if groups:  # the largest first: the scratch buffers grow once, not as each run comes
-            largest = max((theta for *_, theta, _ in groups), key=lambda array: array.size)
-            for key in optimizer.scratch:
-                optimizer._buffer(key, largest)
+        largest: dict[np.dtype, Array] = {}  # per dtype: the scratch buffers grow once, not as each run comes
+        for *_, theta, _ in groups:
+            if theta.size > largest.get(theta.dtype, theta[:0]).size:
+                largest[theta.dtype] = theta
+        for key in optimizer.scratch:
+            for theta in largest.values():
+                optimizer._buffer(key, theta)
         self.steps = [(self._arguments(optimizer, names, thetas, theta), g) for names, thetas, theta, g in groups]
 
     @staticmethod
