@@ -1,4 +1,5 @@
-"""The book's 784-100x4-10 ReLU net and its SGD step in trainlab, PyTorch and JAX, and an interleaved timer.
+"""The book's 784-100x4-10 ReLU net and its SGD step in trainlab, PyTorch, JAX and bare NumPy, and an
+interleaved timer.
 
 Shared by the benchmarks (``python benchmarks/x.py`` puts this folder on ``sys.path``). PyTorch and JAX
 are benchmark-only dependencies (``pip install -e .[bench]``); a peer that is not installed is skipped.
@@ -45,6 +46,50 @@ def trainlab_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable
     return step
 
 
+def numpy_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], None]:
+    """The same step hand-written in bare NumPy: no layers, no checks, no NaN guard, every buffer reused.
+
+    It computes what trainlab's step computes, in the same order (the same numbers at one BLAS thread), so
+    trainlab / this is what the library's structure and checks cost over the least a NumPy step can do.
+    """
+    model, x, t = book_model(batch, dtype, seed)
+    W = [layer.params["W"].copy() for layer in model.layers if isinstance(layer, tl.Dense)]
+    b = [layer.params["b"].copy() for layer in model.layers if isinstance(layer, tl.Dense)]
+    gW, gb, work = [np.empty_like(w) for w in W], [np.empty_like(v) for v in b], np.empty(W[0].size, dtype)
+    rows, hidden = np.arange(batch), range(len(W) - 1)
+
+    def step() -> float:
+        inputs, masks, h = [], [], x
+        for i in hidden:  # h ← relu(h·W + b)
+            inputs.append(h)
+            h = h @ W[i]
+            h += b[i]
+            masks.append((h > 0).astype(dtype))
+            h *= masks[-1]
+        inputs.append(h)
+        y = h @ W[-1]
+        y += b[-1]
+        y -= np.ascontiguousarray(y.T).max(axis=0)[:, None]  # softmax cross-entropy, shifted by the row max
+        probs = np.exp(y)
+        sums = np.add.reduce(probs, axis=1, keepdims=True)
+        probs /= sums
+        loss = float(np.add.reduce(np.log(sums)[:, 0] - y[rows, t]) / batch)
+        probs[rows, t] -= 1.0  # dL/dy = (softmax − onehot) / N
+        dy = probs
+        dy /= batch
+        for i in range(len(W) - 1, -1, -1):
+            np.matmul(inputs[i].T, dy, out=gW[i])
+            np.add.reduce(dy, axis=0, out=gb[i])
+            if i:
+                dy = dy @ W[i].T
+                dy *= masks[i - 1]
+        for theta, g in zip([*W, *b], [*gW, *gb], strict=True):  # θ ← θ − η·g
+            theta -= np.multiply(LR, g, out=work[: g.size].reshape(g.shape))
+        return loss
+
+    return step
+
+
 def torch_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], None]:
     import torch  # optional benchmark-only dependency
 
@@ -83,6 +128,22 @@ def limit_threads(threads: int | None):
     except ModuleNotFoundError:
         pass
     return threadpool_limits(threads)
+
+
+def pin_cores(cores: int | None) -> str:
+    """Pin this process (every thread of every framework) to its first ``cores`` allowed cores (Linux).
+
+    Returns a note for the output. ``--threads`` limits each library's own pools, but JAX also runs its
+    compiled step on a thread apart from the Python one, which a second core lets it overlap: pinned to one
+    core, the frameworks share exactly one.
+    """
+    if cores is None:
+        return "not pinned"
+    allowed = sorted(os.sched_getaffinity(0))
+    if not 1 <= cores <= len(allowed):
+        raise SystemExit(f"--cores {cores}: this process may use 1 to {len(allowed)} cores")
+    os.sched_setaffinity(0, allowed[:cores])
+    return f"pinned to core(s) {', '.join(map(str, allowed[:cores]))}"
 
 
 def import_jax():
@@ -130,7 +191,7 @@ def jax_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], 
 
 def peers(batch: int, dtype: str = "float32", only: str = "pytorch,jax") -> dict[str, Callable[[], None]]:
     """trainlab's step and, for each peer in ``only`` that imports, its step, named with version and threads."""
-    contenders = {"trainlab": trainlab_step(batch, dtype)}
+    contenders = {"trainlab": trainlab_step(batch, dtype), "numpy, hand-written (no library)": numpy_step(batch, dtype)}
     try:
         if "pytorch" not in only:
             raise ModuleNotFoundError

@@ -12,8 +12,11 @@ machine. Peers that are not installed (``pip install -e .[bench]``) are skipped.
 the peak is reached in the first epoch, so ``--memory --epochs 1`` is enough.
 
     python benchmarks/train_fashion.py [--epochs 20] [--seed 0] [--dataset fashion-mnist] [--peers pytorch,jax]
-        [--threads 1]
+        [--threads 1] [--cores 1]
     python benchmarks/train_fashion.py --memory --epochs 1
+
+``--cores N`` pins the process to N cores (see benchmarks/step_time.py): with ``--threads 1 --cores 1`` every
+framework runs on one core, JAX's computation thread included.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sys
 import time
 
 from fashion_peers import BATCH, DROPOUT, HIDDEN, LR, MAX_LR, WEIGHT_DECAY, JaxRecipe, TorchRecipe, steps_per_epoch
-from peers import limit_threads, load_average
+from peers import limit_threads, load_average, pin_cores
 
 import trainlab as tl
 from trainlab.data import load_dataset
@@ -69,10 +72,10 @@ def make_peers(names: list[str], data, epochs: int, seed: int) -> dict[str, obje
     return peers
 
 
-def race(args) -> None:
+def race(args, pinned: str) -> None:
     data = load_dataset(args.dataset)
     print(f"{data.name}: {len(data.x_train)} training and {len(data.x_test)} test images ({data.source}), "
-          f"{args.epochs} epochs; {load_average()} at the start")
+          f"{args.epochs} epochs, seed {args.seed}; {pinned}; {load_average()} at the start")
     peers = make_peers([name for name in args.peers.split(",") if name], data, args.epochs, args.seed)
     accuracy, seconds = run(data, args.epochs, args.seed, list(peers.values()))
     print(f"  {'trainlab':<10} test accuracy {accuracy:.4f}   wall time {seconds:7.1f} s")
@@ -103,7 +106,8 @@ def memory(args) -> None:
     peaks = {}
     for name in ["trainlab", *[name for name in args.peers.split(",") if name]]:
         command = [sys.executable, __file__, "--alone", name, "--epochs", str(args.epochs), "--seed", str(args.seed),
-                   "--dataset", args.dataset, *(["--threads", str(args.threads)] if args.threads else [])]
+                   "--dataset", args.dataset, *(["--threads", str(args.threads)] if args.threads else []),
+                   *(["--cores", str(args.cores)] if args.cores else [])]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             print(f"  {name:<10} failed or not installed: {result.stderr.strip().splitlines()[-1:]}")
@@ -122,16 +126,18 @@ def main() -> None:
     parser.add_argument("--dataset", default="fashion-mnist")
     parser.add_argument("--peers", default="pytorch,jax", help="frameworks to compare with (comma-separated)")
     parser.add_argument("--threads", type=int, default=None, help="threads for every framework (default theirs)")
+    parser.add_argument("--cores", type=int, default=None, help="pin the process to this many cores (Linux)")
     parser.add_argument("--memory", action="store_true", help="peak memory of each, in separate processes")
     parser.add_argument("--alone", choices=["trainlab", *PEERS], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    pinned = pin_cores(args.cores)
     limit = limit_threads(args.threads)  # noqa: F841 (kept alive: the limit holds while it lives)
     if args.alone:
         alone(args)
     elif args.memory:
         memory(args)
     else:
-        race(args)
+        race(args, pinned)
 
 
 if __name__ == "__main__":
