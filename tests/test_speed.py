@@ -9,6 +9,9 @@ same order).
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -112,3 +115,18 @@ def test_batchnorm_equals_its_plain_formulas_bitwise(dtype):
         for got, want in [(y, want_y), (dx, want_dx), (layer.grads["gamma"], want_dgamma),
                           (layer.grads["beta"], want_dbeta)]:
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_benchmarks_bare_numpy_step_trains_as_trainlab_does(dtype, monkeypatch):
+    """benchmarks/step_time.py compares trainlab with the same step hand-written in bare NumPy; the
+    comparison means something only if the two compute the same thing: the same loss, step after step."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    peers = importlib.import_module("peers")
+    bare = peers.numpy_step(64, dtype)
+    model, x, t = peers.book_model(64, dtype)
+    optimizer = tl.SGD(lr=peers.LR)
+    with threadpool_limits(1):
+        losses = [(bare(), tl.train_step(model, optimizer, x, t)) for _ in range(4)]
+    assert all(ours == theirs for ours, theirs in losses), losses
+    assert losses[-1][0] < losses[0][0]  # and it trains
