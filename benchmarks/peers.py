@@ -47,7 +47,7 @@ def trainlab_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable
 
 
 def numpy_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], None]:
-    """The same step hand-written in bare NumPy: no layers, no checks, no NaN guard, every buffer reused.
+    """The same step hand-written in bare NumPy: no layers, no checks, no NaN guard, in place where it can be.
 
     It computes what trainlab's step computes, in the same order (the same numbers at one BLAS thread), so
     trainlab / this is what the library's structure and checks cost over the least a NumPy step can do.
@@ -139,6 +139,8 @@ def pin_cores(cores: int | None) -> str:
     """
     if cores is None:
         return "not pinned"
+    if not hasattr(os, "sched_setaffinity"):
+        raise SystemExit(f"--cores {cores}: pinning needs Linux (os.sched_setaffinity); leave --cores out here")
     allowed = sorted(os.sched_getaffinity(0))
     if not 1 <= cores <= len(allowed):
         raise SystemExit(f"--cores {cores}: this process may use 1 to {len(allowed)} cores")
