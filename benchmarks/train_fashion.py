@@ -3,11 +3,11 @@
 Fashion-MNIST, MLP 784-512-256-10 with BatchNorm, ReLU and Dropout 0.2 after each hidden layer, AdamW
 (lr 1e-3, weight decay 1e-4) under a 1cycle schedule (max lr 3e-3), batch 128, 20 epochs. Prints test
 accuracy, wall time and CPU time (of all the process's threads) for each, and the ratios (goals: trainlab's
-accuracy >= 0.909 and its wall time <= 0.7x PyTorch's). A CPU time above the wall time means that a framework
-used more than one core: without ``--cores``, ``--threads 1`` does not stop JAX's compute thread or
-PyTorch's helpers from running beside the Python thread. The frameworks alternate epoch by epoch (a callback runs one epoch of each
-peer after each trainlab epoch, timed apart and subtracted), so that all see the same load on a shared
-machine. Peers that are not installed (``pip install -e .[bench]``) are skipped.
+accuracy >= 0.909 and its wall time <= 0.7x PyTorch's). A CPU time above the wall time means that a
+framework used more than one core: without ``--cores``, ``--threads 1`` does not stop JAX's compute thread
+from running beside the Python thread. The frameworks alternate epoch by epoch (a callback runs one epoch
+of each peer after each trainlab epoch, timed apart and subtracted), so that all see the same load on a
+shared machine. Peers that are not installed (``pip install -e .[bench]``) are skipped.
 
 ``--memory`` instead trains each framework alone in its own subprocess (``--alone NAME``) for
 ``--epochs`` epochs and prints its peak resident memory (the process's maximum RSS, data included);
@@ -82,7 +82,8 @@ def race(args, pinned: str) -> None:
           f"{args.epochs} epochs, seed {args.seed}; {pinned}; {load_average()} at the start")
     peers = make_peers([name for name in args.peers.split(",") if name], data, args.epochs, args.seed)
     accuracy, seconds, cpu_seconds = run(data, args.epochs, args.seed, list(peers.values()))
-    print(f"  {'trainlab':<10} test accuracy {accuracy:.4f}   wall time {seconds:7.1f} s   cpu time {cpu_seconds:7.1f} s")
+    print(f"  {'trainlab':<10} test accuracy {accuracy:.4f}   wall time {seconds:7.1f} s"
+          f"   cpu time {cpu_seconds:7.1f} s")
     for name, peer in peers.items():
         print(f"  {name:<10} test accuracy {peer.test_accuracy():.4f}   wall time {peer.seconds:7.1f} s"
               f"   cpu time {peer.cpu_seconds:7.1f} s")
