@@ -32,7 +32,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments import gradient_check, gradient_descent
+from trainlab.lab import landscapes
+from trainlab.lessons import gradient_check, gradient_descent
 from trainlab.liveplot import show_figures
 
 # %% [markdown]
@@ -94,7 +95,7 @@ print(f"slope of log(error) against log(h): {slope_large:.2f} for h >= 1e-4, {sl
 # %%
 grid = np.linspace(-2, 2, 11)
 X0, X1 = np.meshgrid(grid, grid)
-G = np.array([[tl.numerical_gradient(tl.function_2, np.array([a, b])) for a, b in zip(r0, r1)]
+G = np.array([[tl.numerical_gradient(landscapes.function_2, np.array([a, b])) for a, b in zip(r0, r1)]
               for r0, r1 in zip(X0, X1)])
 fig, ax = plt.subplots(figsize=(4.5, 4.5))
 ax.quiver(X0, X1, -G[..., 0], -G[..., 1], angles="xy", color="tab:blue")
@@ -111,7 +112,7 @@ print("largest disagreement with the exact gradient 2x:", float(np.max(abs(G - 2
 # overshoot by more than it corrects, and a tiny $\eta$ hardly moves. trainlab's version records the path:
 
 # %%
-print(inspect.getsource(tl.gradient_descent))
+print(inspect.getsource(landscapes.gradient_descent))
 
 # %% [markdown]
 # The experiment `gradient-descent` runs three learning rates from $(-3, 4)$ for 100 steps.
@@ -134,7 +135,7 @@ for run in result.runs:
     predicted = 5 * abs(1 - 2 * run.lr) ** 100
     print(f"η = {run.lr:g}: measured distance {np.linalg.norm(run.path[-1]):.4g}, predicted {predicted:.4g}")
 far = np.array(result.runs[1].path[-1])
-print(f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(tl.function_2, far.copy())}")
+print(f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(landscapes.function_2, far.copy())}")
 
 # %% [markdown]
 # The diverging run stopped far short of the prediction, and the last line shows why: once $|x|$ is
@@ -168,11 +169,11 @@ show_figures(gradient_check.plot(gc_result))
 #   minimum in one step.
 
 # %%
-path = tl.gradient_descent(tl.function_2, [-3.0, 4.0], lr=0.5, step_num=3)
+path = landscapes.gradient_descent(landscapes.function_2, [-3.0, 4.0], lr=0.5, step_num=3)
 print(path)
 
 # %% [markdown]
 # - What happens at exactly $\eta = 1$? Predict it from $(1 - 2\eta)$ first, then run it.
 
 # %%
-print(tl.gradient_descent(tl.function_2, [-3.0, 4.0], lr=1.0, step_num=4))
+print(landscapes.gradient_descent(landscapes.function_2, [-3.0, 4.0], lr=1.0, step_num=4))

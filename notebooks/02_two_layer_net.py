@@ -26,7 +26,7 @@ import inspect
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments import two_layer_net
+from trainlab.lessons import two_layer_net
 from trainlab.liveplot import show_figures
 
 data = tl.load_dataset("mnist-mini")  # 8,000 + 2,000 real MNIST digits, shipped with trainlab

@@ -29,7 +29,8 @@ import numpy as np
 from IPython.display import Markdown
 
 import trainlab as tl
-from trainlab.experiments import optimizers, optimizers_2d
+from trainlab.lab import landscapes
+from trainlab.lessons import optimizers, optimizers_2d
 from trainlab.liveplot import show_figures
 
 # %% [markdown]
@@ -81,7 +82,7 @@ def show_paths(**learning_rates):
                                                  learning_rates=tuple(learning_rates.values())))
     show_figures(optimizers_2d.plot(run))
     for one in run.runs:
-        print(f"{one.optimizer:9s} η = {one.lr:<8.3g} f after 30 steps = {tl.elongated_bowl(*one.path[-1]):.3g}")
+        print(f"{one.optimizer:9s} η = {one.lr:<8.3g} f after 30 steps = {landscapes.elongated_bowl(*one.path[-1]):.3g}")
 
 
 sliders = {name: widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05, description=name,
@@ -120,14 +121,14 @@ Markdown(mnist_summary.table_markdown())
 # - Momentum with $\beta = 0.99$ on the valley: does the ball overshoot more?
 
 # %%
-path = tl.optimizer_path(tl.Momentum(lr=0.1, momentum=0.99), steps=30)
-print(f"f after 30 steps with β = 0.99: {tl.elongated_bowl(*path[-1]):.3g} "
-      f"(β = 0.9: {tl.elongated_bowl(*tl.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})")
+path = landscapes.optimizer_path(tl.Momentum(lr=0.1, momentum=0.99), steps=30)
+print(f"f after 30 steps with β = 0.99: {landscapes.elongated_bowl(*path[-1]):.3g} "
+      f"(β = 0.9: {landscapes.elongated_bowl(*landscapes.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})")
 
 # %% [markdown]
 # - Write your own rule: subclass `tl.Optimizer` and implement `rule(self, theta, g, *, work)` in place
 #   (for instance signSGD, $\theta \leftarrow \theta - \eta\,\operatorname{sign}(g)$), then pass it to
-#   `tl.optimizer_path`.
+#   `landscapes.optimizer_path`.
 
 # %%
 class SignSGD(tl.Optimizer):
@@ -135,4 +136,4 @@ class SignSGD(tl.Optimizer):
         theta -= self.lr * np.sign(g, out=work)
 
 
-print(tl.optimizer_path(SignSGD(lr=0.5), steps=30)[-1])
+print(landscapes.optimizer_path(SignSGD(lr=0.5), steps=30)[-1])

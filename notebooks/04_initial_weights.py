@@ -28,7 +28,7 @@ import numpy as np
 from IPython.display import Markdown
 
 import trainlab as tl
-from trainlab.experiments import init_compare, init_histograms
+from trainlab.lessons import init_compare, init_histograms
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

@@ -27,7 +27,7 @@ import numpy as np
 from IPython.display import Markdown
 
 import trainlab as tl
-from trainlab.experiments import batchnorm
+from trainlab.lessons import batchnorm
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

@@ -26,7 +26,7 @@ import inspect
 from IPython.display import Markdown
 
 import trainlab as tl
-from trainlab.experiments import overfitting
+from trainlab.lessons import overfitting
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

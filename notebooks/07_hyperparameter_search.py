@@ -25,7 +25,7 @@ import inspect
 
 import numpy as np
 
-from trainlab.experiments import hyperparameter_search
+from trainlab.lessons import hyperparameter_search
 from trainlab.liveplot import show_figures
 from trainlab.tune import narrow
 

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments import lr_schedules, optimizers
+from trainlab.lessons import lr_schedules, optimizers
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

@@ -35,7 +35,7 @@ import inspect
 import numpy as np
 
 import trainlab as tl
-from trainlab.experiments import regularization
+from trainlab.lessons import regularization
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

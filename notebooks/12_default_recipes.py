@@ -35,7 +35,7 @@
 import inspect
 
 import trainlab as tl
-from trainlab.experiments import recipes
+from trainlab.lessons import recipes
 from trainlab.liveplot import show_figures
 
 # %% [markdown]

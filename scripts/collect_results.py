@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from trainlab.experiments import get_experiment, list_experiments
-from trainlab.experiments.base import Summary
-from trainlab.experiments.common import result_from_plain
-from trainlab.experiments.runs import Run, load_runs
+from trainlab.lab.common import result_from_plain
+from trainlab.lab.lesson import Summary
+from trainlab.lab.runs import Run, load_runs
+from trainlab.lessons import get_experiment, list_experiments
 from trainlab.textio import write_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from trainlab.experiments import list_experiments, load_experiment
-from trainlab.experiments.runner import make_config
+from trainlab.lab.runner import make_config
+from trainlab.lessons import list_experiments, load_experiment
 
 matplotlib.use("Agg")  # figures render headless in every test
 

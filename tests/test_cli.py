@@ -66,7 +66,7 @@ def test_the_end_of_a_run_shows_the_results_the_files_and_the_next_command(tmp_p
 
 
 def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
-    from trainlab.experiments import gradient_descent, optimizers_2d
+    from trainlab.lessons import gradient_descent, optimizers_2d
 
     for module in (gradient_descent, optimizers_2d):
         original = module.run
@@ -85,7 +85,7 @@ def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
 
 def test_list_names_the_book_section_of_every_experiment(capsys):
     """Issue 13: `trainlab list` shows each experiment with the book and section it reproduces."""
-    from trainlab.experiments import get_experiment, list_experiments
+    from trainlab.lessons import get_experiment, list_experiments
 
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from trainlab.cli import build_parser, main, option_strings
-from trainlab.experiments import gradient_descent
+from trainlab.lessons import gradient_descent
 
 SECRET = "TOP-SECRET-CONTENT-4711"
 

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from trainlab.cli import main
-from trainlab.experiments.compare import compare_runs, number_lists
 from trainlab.figures import OKABE_ITO, FigureOptions, figure_style
+from trainlab.lab.compare import compare_runs, number_lists
 
 # Machado, Oliveira and Fernandes (2009): linear-RGB matrices simulating full dichromacy
 DICHROMACY = {

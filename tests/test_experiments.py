@@ -18,12 +18,13 @@ import pytest
 from test_experiments_failing import FAILING, SAYS  # the book experiments' failing settings
 
 from trainlab.cli import main
-from trainlab.experiments import common, get_experiment, list_experiments, load_experiment
-from trainlab.experiments.base import ExperimentConfig, experiment_of
-from trainlab.experiments.common import ExperimentData, departures, result_from_plain
-from trainlab.experiments.report import build_report
-from trainlab.experiments.runner import run_experiment
-from trainlab.experiments.runs import Run, load_run
+from trainlab.lab import common
+from trainlab.lab.common import ExperimentData, departures, result_from_plain
+from trainlab.lab.lesson import ExperimentConfig, experiment_of
+from trainlab.lab.report import build_report
+from trainlab.lab.runner import run_experiment
+from trainlab.lab.runs import Run, load_run
+from trainlab.lessons import get_experiment, list_experiments, load_experiment
 
 EXPERIMENTS = list_experiments()
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +160,7 @@ def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summ
 
 
 def test_the_protocol_names_what_a_module_lacks():
-    module = types.ModuleType("trainlab.experiments.broken")
+    module = types.ModuleType("trainlab.lessons.broken")
     module.NAME, module.TITLE, module.DESCRIPTION = "broken", "Broken", "An experiment without steps."
     with pytest.raises(TypeError, match=r"experiment module broken.py must define BOOK \(str\)"):
         experiment_of(module)
@@ -369,8 +370,8 @@ def test_run_with_jobs_gives_the_numbers_of_a_serial_run(quick_runs, tmp_path, c
 
 
 def test_importing_the_experiments_leaves_the_matplotlib_backend_alone():
-    code = ("import importlib, pkgutil, matplotlib; matplotlib.use('pdf'); import trainlab.experiments as e; "
-            "[importlib.import_module(f'trainlab.experiments.{m.name}') for m in pkgutil.iter_modules(e.__path__)]; "
+    code = ("import importlib, pkgutil, matplotlib; matplotlib.use('pdf'); import trainlab.lessons as e; "
+            "[importlib.import_module(f'trainlab.lessons.{m.name}') for m in pkgutil.iter_modules(e.__path__)]; "
             "print(matplotlib.get_backend())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

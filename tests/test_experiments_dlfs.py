@@ -13,11 +13,11 @@ import pytest
 
 import trainlab as tl
 from trainlab.activations import Sigmoid
-from trainlab.experiments import get_experiment
-from trainlab.experiments.common import load_data
-from trainlab.experiments.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
-from trainlab.experiments.optimizers import train
 from trainlab.gradcheck import every_layer_model
+from trainlab.lab.common import load_data
+from trainlab.lessons import get_experiment
+from trainlab.lessons.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
+from trainlab.lessons.optimizers import train
 
 NAMES = ["two-layer-net", "gradient-check", "optimizers", "optimizer-table", "init-histograms", "init-compare"]
 
@@ -336,7 +336,7 @@ def test_init_compare_he_below_xavier_below_a_net_that_does_not_learn(quick):
 
 # -- the shared words for results ----------------------------------------------------------------------------------
 def test_comparisons_weigh_differences_against_the_seed_to_seed_noise():
-    from trainlab.experiments.common import compare, mean_sd, paired, pm
+    from trainlab.lab.common import compare, mean_sd, paired, pm
 
     assert mean_sd([1.0, 2.0, 3.0]) == (2.0, 1.0) and mean_sd([5.0]) == (5.0, 0.0)
     c = compare([1.0, 2.0, 3.0], [4.0, 5.0, 6.0])  # difference -3, noise 2·√(1/3 + 1/3) = 1.633
@@ -353,7 +353,7 @@ def test_comparisons_weigh_differences_against_the_seed_to_seed_noise():
 
 
 def test_learned_and_loss_words_never_praise_an_absurd_loss():
-    from trainlab.experiments.common import learned, learned_accuracy, learned_loss, loss_text
+    from trainlab.lab.common import learned, learned_accuracy, learned_loss, loss_text
 
     assert learned_loss(0.3) and not learned_loss(2.2) and not learned_loss(math.nan) and not learned_loss(1e30)
     assert learned(2.2, 0.35) and not learned(2.2, 0.15) and not learned(1e30, 0.9) and not learned(math.inf, 0.9)
@@ -362,7 +362,7 @@ def test_learned_and_loss_words_never_praise_an_absurd_loss():
 
 
 def test_departures_name_every_changed_setting_with_its_full_size_value():
-    from trainlab.experiments.common import departures, settings_note
+    from trainlab.lab.common import departures, settings_note
 
     module = get_experiment("optimizers")
     config = module.Config().quick()

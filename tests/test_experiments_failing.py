@@ -7,8 +7,8 @@ import json
 import matplotlib.pyplot as plt
 import pytest
 
-from trainlab.experiments import get_experiment, list_experiments
-from trainlab.experiments.runner import run_experiment
+from trainlab.lab.runner import run_experiment
+from trainlab.lessons import get_experiment, list_experiments
 
 OPTIMIZERS = len(get_experiment("optimizers").Config().optimizers)
 # name -> the changes to its quick config that make training fail (diverge, blow up or learn nothing)
@@ -66,7 +66,7 @@ def test_overfitting_at_a_diverging_rate_writes_every_file(tmp_path):
 @pytest.mark.parametrize("name", ["optimizers", "overfitting", "regularization", "batchnorm"])
 def test_a_result_is_rebuilt_from_its_metrics_and_summarized_alike(name):
     """collect_results summarizes a run again from its metrics.json: the rebuilt Result must say the same."""
-    from trainlab.experiments.common import result_from_plain
+    from trainlab.lab.common import result_from_plain
 
     module = get_experiment(name)
     config = dataclasses.replace(module.Config().quick(), **FAILING[name])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import trainlab as tl
-from trainlab.experiments import get_experiment
+from trainlab.lessons import get_experiment
 
 NAMES = ("batchnorm", "overfitting", "lr-schedules", "regularization", "recipes")
 
@@ -258,7 +258,7 @@ def test_recipes_activation_stats_leave_the_model_unchanged():
 
 
 def test_shared_helpers_hold_out_standardize_and_standard_error():
-    from trainlab.experiments.common import hold_out, standard_error, standardize
+    from trainlab.lab.common import hold_out, standard_error, standardize
 
     x, y = np.arange(120, dtype=np.float32).reshape(60, 2), np.arange(60)
     x_train, y_train, x_valid, y_valid = hold_out(x, y, 5000)  # at most a sixth is held out

@@ -13,8 +13,8 @@ from PIL import Image
 from tune_helpers import tiny_args
 
 from trainlab.cli import build_parser, main
-from trainlab.experiments import get_experiment
-from trainlab.experiments.redraw import from_plain
+from trainlab.lab.redraw import from_plain
+from trainlab.lessons import get_experiment
 from trainlab.textio import read_json
 
 pypdf = pytest.importorskip("pypdf")

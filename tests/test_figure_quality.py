@@ -18,9 +18,9 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from tune_helpers import tiny
 
-from trainlab.experiments import get_experiment, list_experiments
-from trainlab.experiments.redraw import from_plain
 from trainlab.figures import STYLES, accuracy_axis, close_figures, figure_style, min_text_size
+from trainlab.lab.redraw import from_plain
+from trainlab.lessons import get_experiment, list_experiments
 from trainlab.textio import to_plain
 from trainlab.tune import run_search
 from trainlab.tune.report import FIGURES as TUNE_FIGURES

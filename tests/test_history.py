@@ -111,7 +111,7 @@ def test_the_library_imports_and_trains_without_jupyter_pandas_or_ipywidgets():
         matplotlib.use("Agg")
         import numpy as np
         import trainlab as tl
-        from trainlab.experiments import get_experiment, list_experiments
+        from trainlab.lessons import get_experiment, list_experiments
         for name in list_experiments():
             get_experiment(name)
         rng = np.random.default_rng(0)

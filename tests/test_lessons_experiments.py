@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import trainlab as tl
-from trainlab.experiments import get_experiment
-from trainlab.experiments.noise import Spread, compare, differs
+from trainlab.lab.noise import Spread, compare, differs
+from trainlab.lessons import get_experiment
 
 _CACHE = {}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trainlab.experiments import get_experiment, list_experiments
+from trainlab.lessons import get_experiment, list_experiments
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")

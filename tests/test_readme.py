@@ -17,7 +17,7 @@ def test_the_first_readme_example_runs(capsys):
 
 
 def test_the_readme_names_every_experiment_and_the_test_command():
-    from trainlab.experiments import MODULES
+    from trainlab.lessons import MODULES
 
     text = README.read_text()
     assert all(name in text for name in MODULES)

@@ -50,13 +50,6 @@ from trainlab.initializers import (
     Zeros,
     get_initializer,
 )
-from trainlab.landscapes import (
-    elongated_bowl,
-    elongated_bowl_gradient,
-    function_2,
-    gradient_descent,
-    optimizer_path,
-)
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.liveplot import LivePlot
 from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
@@ -177,17 +170,13 @@ __all__ = [
     "check_gradients",
     "clip_by_global_norm",
     "clip_by_value",
-    "elongated_bowl",
-    "elongated_bowl_gradient",
     "find_lr",
-    "function_2",
     "get_activation",
     "get_initializer",
     "get_loss",
     "get_optimizer",
     "get_schedule",
     "global_norm",
-    "gradient_descent",
     "load_dataset",
     "load_mnist",
     "load_model",
@@ -195,7 +184,6 @@ __all__ = [
     "mlp",
     "numerical_gradient",
     "one_hot",
-    "optimizer_path",
     "save_model",
     "train_step",
 ]

@@ -19,9 +19,9 @@ from trainlab.data.catalog import DATASETS
 from trainlab.data.download import download_dataset
 from trainlab.data.files_io import human_size
 from trainlab.data.inventory import DatasetStatus, dataset_status, list_datasets
-from trainlab.experiments.command import add_parsers as add_experiment_parsers
-from trainlab.experiments.runner import IncompleteRunError
 from trainlab.gradcheck import TOLERANCE, run_gradcheck
+from trainlab.lab.command import add_parsers as add_experiment_parsers
+from trainlab.lab.runner import IncompleteRunError
 from trainlab.textio import did_you_mean, print_table
 from trainlab.tune.command import add_parser as add_tune_parser
 
