@@ -17,6 +17,7 @@ from tqdm import tqdm
 from trainlab.backend import usable_cores
 from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.lab.compare import MAX_FIGURES, compare_runs, comparison_page
+from trainlab.lab.lesson import lesson_module, list_lessons, load_lesson
 from trainlab.lab.report import REPORT_FORMATS, build_report
 from trainlab.lab.runner import (
     IncompleteRunError,
@@ -26,7 +27,6 @@ from trainlab.lab.runner import (
     make_config,
     run_many,
 )
-from trainlab.lessons import get_experiment, list_experiments, load_experiment
 from trainlab.textio import print_table, text_table
 
 BOOK_SHORT = {"Deep Learning from Scratch": "DLfS", "Hands-On Machine Learning": "HOML"}
@@ -34,7 +34,7 @@ BOOK_SHORT = {"Deep Learning from Scratch": "DLfS", "Hands-On Machine Learning":
 
 def cmd_list(args: argparse.Namespace) -> int:
     """``trainlab list``: the experiments, in chapter order, with the book section each reproduces."""
-    modules = {name: get_experiment(name) for name in list_experiments()}
+    modules = {name: lesson_module(name) for name in list_lessons()}
     print_table([("experiment", "book section", "what it shows")]
                 + [(name, f"{BOOK_SHORT.get(module.BOOK, module.BOOK)} {module.SECTION}", module.TITLE)
                    for name, module in modules.items()])
@@ -46,9 +46,9 @@ def chosen_names(names: list[str]) -> list[str]:
     if "all" in names:
         if len(names) > 1:
             raise ValueError("'all' already runs every experiment; name no others with it")
-        return list_experiments()
+        return list_lessons()
     for name in names:
-        get_experiment(name)
+        lesson_module(name)
     return list(dict.fromkeys(names))
 
 
@@ -62,7 +62,7 @@ def check_run_options(args: argparse.Namespace, names: list[str]) -> FigureOptio
         raise ValueError("--set changes one experiment's settings; name a single experiment to use it")
     for name in names:
         try:
-            make_config(load_experiment(name), quick=args.quick, overrides=args.set, dataset=args.dataset,
+            make_config(load_lesson(name), quick=args.quick, overrides=args.set, dataset=args.dataset,
                         seed=args.seed, data_dir=args.data_dir)
         except ValueError as error:
             raise ValueError(f"{name}: {error}" if len(names) > 1 else str(error)) from None
@@ -78,7 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcomes = run_many(names, jobs=jobs, threads=args.threads or None, quick=args.quick, dataset=args.dataset,
                         seed=args.seed, data_dir=args.data_dir, overrides=args.set, out=args.out, figures=figures)
     if len(names) == 1:
-        print(f"{names[0]}: {load_experiment(names[0]).title}{' (quick)' if args.quick else ''} ...", flush=True)
+        print(f"{names[0]}: {load_lesson(names[0]).title}{' (quick)' if args.quick else ''} ...", flush=True)
         outcome = next(outcomes)
         show_warnings([outcome])
         if outcome.error is not None:
@@ -123,7 +123,7 @@ def print_record(record: RunRecord) -> None:
 
 def print_many(outcomes: list[Outcome], out: str) -> int:
     """The end of several runs: a table of them, the report, what failed, the next command."""
-    order = {name: i for i, name in enumerate(list_experiments())}
+    order = {name: i for i, name in enumerate(list_lessons())}
     outcomes = sorted(outcomes, key=lambda outcome: order.get(outcome.name, len(order)))
     print_table([("experiment", "seconds", "folder")] + [
         (o.name, f"{o.record.seconds:.1f}", str(o.record.folder)) if o.record else (o.name, "-", "FAILED")
@@ -177,7 +177,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def complete_names(prefix: str, **_: object) -> list[str]:
     """The experiment names (and 'all') that start with ``prefix``: shell completion of ``trainlab run``."""
-    return [name for name in [*list_experiments(), "all"] if name.startswith(prefix)]
+    return [name for name in [*list_lessons(), "all"] if name.startswith(prefix)]
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:

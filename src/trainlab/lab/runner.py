@@ -37,9 +37,9 @@ from threadpoolctl import threadpool_info
 import trainlab
 from trainlab.backend import blas_threads
 from trainlab.figures import FigureOptions, figure_style, save_figures
-from trainlab.lab.lesson import Experiment, ExperimentConfig, Summary
+from trainlab.lab.legacy import Experiment, ExperimentConfig, Summary
+from trainlab.lab.lesson import load_lesson
 from trainlab.lab.runs import RUN_FILE
-from trainlab.lessons import load_experiment
 from trainlab.textio import parse_assignments, write_json, write_text
 
 
@@ -92,7 +92,7 @@ def run_experiment(
 
     ``figures``: their formats, resolution and style (default: PNG at 110 dpi, the paper style)."""
     figures = figures or FigureOptions()
-    experiment = load_experiment(name)
+    experiment = load_lesson(name)
     config = make_config(experiment, quick=quick, overrides=overrides, dataset=dataset, seed=seed,
                          data_dir=data_dir)
     check_output_folder(Path(out))

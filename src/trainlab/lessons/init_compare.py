@@ -22,7 +22,7 @@ from trainlab.lab.common import (
     settings_note,
     smooth,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lessons import optimizers
 from trainlab.lessons.init_histograms import check_init, init_label, parse_init
 from trainlab.optimizers import OPTIMIZERS

@@ -20,7 +20,7 @@ from trainlab.lab.common import (
     settings_note,
     smooth,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lessons import optimizers as curves
 from trainlab.optimizers import OPTIMIZERS
 

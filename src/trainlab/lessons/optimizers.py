@@ -26,7 +26,7 @@ from trainlab.lab.common import (
     settings_note,
     smooth,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers"
