@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from trainlab.lab.lesson import list_lessons, load_lesson
-from trainlab.lab.runner import make_config
+from trainlab.lab.legacy_runner import make_config
 
 matplotlib.use("Agg")  # figures render headless in every test
 

@@ -23,7 +23,7 @@ from trainlab.lab.common import ExperimentData, departures, result_from_plain
 from trainlab.lab.legacy import ExperimentConfig, experiment_of
 from trainlab.lab.lesson import lesson_module, list_lessons, load_lesson
 from trainlab.lab.report import build_report
-from trainlab.lab.runner import run_experiment
+from trainlab.lab.legacy_runner import run_experiment
 from trainlab.lab.runs import Run, load_run
 
 EXPERIMENTS = list_lessons()

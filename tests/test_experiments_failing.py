@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from trainlab.lab.lesson import lesson_module, list_lessons
-from trainlab.lab.runner import run_experiment
+from trainlab.lab.legacy_runner import run_experiment
 
 OPTIMIZERS = len(lesson_module("optimizers").Config().optimizers)
 # name -> the changes to its quick config that make training fail (diverge, blow up or learn nothing)

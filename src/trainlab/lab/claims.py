@@ -43,8 +43,18 @@ class Measure:
     unit: str = ""
     digits: int = 3
     percent: bool = False
+    short: str = ""  # the column header in tables (default: the name)
 
-    def number(self, value: float, signed: bool = False) -> str:
+    def named(self, config: Any) -> str:
+        """The name with ``{field}`` replaced by the run's settings ("... reaches 0.3")."""
+        return config.described(self.name) if hasattr(config, "described") else self.name
+
+    def header(self, config: Any) -> str:
+        """The column header, ``{field}`` replaced likewise."""
+        text = self.short or self.name
+        return config.described(text) if hasattr(config, "described") else text
+
+    def number(self, value: float, signed: bool = False, digits: int | None = None) -> str:
         """``value`` without its unit: "0.123", "97.8" (a percentage), "+1,240"."""
         if not math.isfinite(value):
             return "n/a"
@@ -52,7 +62,7 @@ class Measure:
         sign = "+" if signed else ""
         if abs(number) >= 1000:
             return f"{number:{sign},.0f}"
-        return f"{number:{sign}.{self.digits}g}"
+        return f"{number:{sign}.{digits or self.digits}g}"
 
     @property
     def suffix(self) -> str:
@@ -133,6 +143,7 @@ class Evaluation:
     seeds: list[int]
     label_a: str
     comparisons: list[Comparison] = field(default_factory=list)
+    measure_name: str = ""  # the measure's name with the run's settings in it
 
     def sentence(self) -> str:
         """The claim, what was measured and the verdict, in one paragraph (the only place words are made)."""
@@ -165,13 +176,15 @@ class Evaluation:
                    "unsettled": "Unsettled: the difference is within the seed-to-seed noise.",
                    "untested": f"Untested: {self.reason}."}[self.verdict]
         why = f" {claim.why}" if claim.why and self.verdict in ("contradicts", "unsettled") else ""
-        return f"{head} Measured as {measure.name} ({how}{lost}): {'; '.join(parts)}. {verdict}{why}"
+        name = self.measure_name or measure.name
+        return f"{head} Measured as {name} ({how}{lost}): {'; '.join(parts)}. {verdict}{why}"
 
     def to_json(self) -> dict[str, Any]:
         """The claim, its verdict and every number behind it, for summary.json."""
         claim = self.claim
         return {
-            "id": claim.id, "book": claim.book, "source": claim.source, "measure": claim.measure.name,
+            "id": claim.id, "book": claim.book, "source": claim.source,
+            "measure": self.measure_name or claim.measure.name,
             "a": claim.a, "expect": claim.expect,
             "b": list(claim.b) if isinstance(claim.b, tuple) else claim.b, "paired": claim.paired,
             "verdict": self.verdict, "reason": self.reason, "seeds": list(self.seeds),
@@ -189,7 +202,7 @@ def spread_text(values: Sequence[float], measure: Measure) -> str:
         return "n/a"
     if spread.n == 1:
         return measure.text(spread.mean)
-    sd = measure.number(spread.sd)
+    sd = measure.number(spread.sd, digits=2)
     return f"{measure.number(spread.mean)} ± {sd}{measure.suffix}"
 
 
@@ -215,7 +228,7 @@ def evaluate(claim: Claim, runs: Measured, config: Any, label: Callable[[str], s
     missing = [s for s in claim.settings() if all(runs.get(s, seed) is None for seed in seeds)]
     if missing:
         return Evaluation(claim, "untested", f"the run did not include {', '.join(map(label, missing))}", seeds,
-                          label(claim.a))
+                          label(claim.a), measure_name=claim.measure.named(config))
 
     def values(setting: str) -> list[float]:
         runs_of = [runs.get(setting, seed) for seed in seeds]
@@ -242,14 +255,14 @@ def evaluate(claim: Claim, runs: Measured, config: Any, label: Callable[[str], s
         measurable = min(c.difference.n for c in comparisons)
         reason = ("one seed gives no estimate of the seed-to-seed noise" if len(seeds) < 2 else
                   f"only {measurable} of {len(seeds)} seeds could be measured")
-        return Evaluation(claim, "untested", reason, seeds, label(claim.a), comparisons)
+        return Evaluation(claim, "untested", reason, seeds, label(claim.a), comparisons, claim.measure.named(config))
     if "contradicts" in verdicts:
         verdict = "contradicts"
     elif all(v == "agrees" for v in verdicts):
         verdict = "agrees"
     else:
         verdict = "unsettled"
-    return Evaluation(claim, verdict, "", seeds, label(claim.a), comparisons)
+    return Evaluation(claim, verdict, "", seeds, label(claim.a), comparisons, claim.measure.named(config))
 
 
 def count(verdicts: Sequence[str]) -> dict[str, int]:

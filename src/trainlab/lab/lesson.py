@@ -18,7 +18,7 @@ and may declare ``TABLE`` (the measures tabulated per setting; or a ``table(runs
 (a setting's name for readers), ``notes(runs)`` (facts the numbers show that no claim states: which runs
 diverged) and ``cost(config, setting)`` (the relative time of a unit, for scheduling the longest first).
 
-The lab (:mod:`trainlab.lab.runner`) builds the units (every setting × every seed), runs them on an
+The lab (:mod:`trainlab.lab.legacy_runner`) builds the units (every setting × every seed), runs them on an
 executor, caches them, assembles :class:`Runs`, evaluates the claims and writes the run folder. A lesson
 imports ``trainlab`` and ``trainlab.lab`` only, never another lesson.
 """
@@ -119,6 +119,22 @@ class LessonModule:
     def name(self) -> str:
         return self.about.name
 
+    @property
+    def title(self) -> str:
+        return self.about.title
+
+    @property
+    def book(self) -> str:
+        return self.about.book
+
+    @property
+    def section(self) -> str:
+        return self.about.section
+
+    @property
+    def figure(self) -> str:
+        return self.about.figure
+
     def label(self, setting: str) -> str:
         label = getattr(self.module, "label", None)
         return label(setting) if label is not None else setting
@@ -142,7 +158,7 @@ class LessonModule:
         rows = [[self.label(setting), *(spread_text([m.of(run, runs.config) for run in runs.of(setting)], m)
                                         for m in measures)]
                 for setting in runs.settings if runs.of(setting)]
-        return ["setting", *(m.name for m in measures)], rows
+        return ["setting", *(m.header(runs.config) for m in measures)], rows
 
     def evaluate(self, runs: Runs) -> list[Evaluation]:
         """Every claim's verdict on ``runs``."""

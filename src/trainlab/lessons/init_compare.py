@@ -23,7 +23,7 @@ from trainlab.lab.common import (
     smooth,
 )
 from trainlab.lab.legacy import ExperimentConfig, Summary, option
-from trainlab.lessons import optimizers
+from trainlab.lessons import legacy_optimizers as optimizers
 from trainlab.lessons.init_histograms import check_init, init_label, parse_init
 from trainlab.optimizers import OPTIMIZERS
 

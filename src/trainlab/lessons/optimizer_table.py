@@ -21,7 +21,7 @@ from trainlab.lab.common import (
     smooth,
 )
 from trainlab.lab.legacy import ExperimentConfig, Summary, option
-from trainlab.lessons import optimizers as curves
+from trainlab.lessons import legacy_optimizers as curves
 from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizer-table"
