@@ -144,11 +144,12 @@ class Evaluation:
     label_a: str
     comparisons: list[Comparison] = field(default_factory=list)
     measure_name: str = ""  # the measure's name with the run's settings in it
+    subject: str = "the book"  # whose statement the claim is ("the prediction", in a notebook's try-this cell)
 
     def sentence(self) -> str:
         """The claim, what was measured and the verdict, in one paragraph (the only place words are made)."""
         claim, measure = self.claim, self.claim.measure
-        head = f"{claim.source}: {claim.book}"
+        head = f"{claim.source}: {claim.book}" + ("" if claim.book.endswith((".", "!", "?", ")")) else ".")
         if self.verdict == "untested" and not self.comparisons:
             return f"{head} Untested: {self.reason}."
         parts = []
@@ -172,7 +173,7 @@ class Evaluation:
         how = f"{n} seed{'s' * (n != 1)}" + (", paired by seed" if claim.paired and n > 1 else "")
         dropped = max((c.difference.dropped for c in self.comparisons), default=0)
         lost = f" ({dropped} not measurable)" if dropped else ""
-        verdict = {"agrees": "Agrees with the book.", "contradicts": "Contradicts the book.",
+        verdict = {"agrees": f"Agrees with {self.subject}.", "contradicts": f"Contradicts {self.subject}.",
                    "unsettled": "Unsettled: the difference is within the seed-to-seed noise.",
                    "untested": f"Untested: {self.reason}."}[self.verdict]
         why = f" {claim.why}" if claim.why and self.verdict in ("contradicts", "unsettled") else ""
