@@ -11,7 +11,8 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from trainlab.callbacks import Callback, in_notebook
+from trainlab.callbacks import Callback
+from trainlab.progress import in_notebook
 from trainlab.validation import check_int
 
 
