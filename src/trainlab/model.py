@@ -428,8 +428,13 @@ class Sequential(Configurable):
         """
         check_not_a_class("optimizer", optimizer)
         if isinstance(optimizer, Optimizer) and optimizer_params:
-            raise TypeError(f"optimizer parameters {sorted(optimizer_params)} need an optimizer name, not an object")
-        self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
+            raise TypeError(f"compile() got the keyword argument(s) {', '.join(sorted(optimizer_params))}: compile "
+                            "takes optimizer, loss, metrics, and the optimizer's parameters only with its name "
+                            "(compile('adam', lr=1e-3)); an optimizer object has its own")
+        try:
+            self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
+        except TypeError as error:  # an unknown keyword: say what compile itself takes too
+            raise TypeError(f"compile(): {error}; compile itself takes optimizer, loss, metrics") from None
         if loss is not None:
             self.loss_function = get_loss(loss)
         if self.layers:
