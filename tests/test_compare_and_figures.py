@@ -15,7 +15,7 @@ from PIL import Image
 
 from trainlab.cli import main
 from trainlab.figures import OKABE_ITO, FigureOptions, figure_style
-from trainlab.lab.compare import compare_runs, number_lists
+from trainlab.lab.compare import Comparison, Curve, compare_runs, number_lists
 from trainlab.textio import format_cell
 
 # Machado, Oliveira and Fernandes (2009): linear-RGB matrices simulating full dichromacy
@@ -79,17 +79,30 @@ def test_the_figures_name_their_axes_and_smooth_long_curves_with_the_raw_curve_f
     comparison = compare_runs(two_runs)
     figures = dict(comparison.figures())
     step_axes = figures["step_loss"].axes[0]
-    assert step_axes.get_xlabel() == "iteration"
-    assert "(smoothed over 12 points, raw curves faint)" in step_axes.get_title()  # 240 points / 20
+    legend = figures["step_loss"].legends[0]
+    assert step_axes.get_xlabel() == "iteration" and step_axes.get_title() == "two-layer-net: step_loss"
+    assert legend.get_title().get_text() == "smoothed over 12 points,\nthe raw curves faint"  # 240 points / 20
     lines = step_axes.get_lines()
     assert len(lines) == 8 and [line.get_alpha() for line in lines[:2]] == [0.2, None]  # raw, then smoothed
     np.testing.assert_allclose(lines[0].get_ydata(), comparison.curves["step_loss"][0].values)
-    legend = [text.get_text() for text in figures["step_loss"].legends[0].get_texts()]
-    assert legend[0] == "sigmoid, seed 1 (seed=1, lr=0.1)"
+    assert legend.get_texts()[0].get_text() == "sigmoid, seed 1 (seed=1, lr=0.1)"
     assert figures["train_accuracy"].axes[0].get_xlabel() == "epoch"
     assert len(dict(comparison.figures(smoothing=0))["step_loss"].axes[0].get_lines()) == 4  # raw only
     lines = dict(comparison.figures(smoothing=9))["train_accuracy"].axes[0].get_lines()
     assert len(lines) == 8
+
+
+def test_past_twelve_curves_the_legend_names_the_settings_and_the_runs():
+    curves = [Curve("loss", run, f"{setting}, seed {seed}", [1.0, 0.5, 0.25], [1, 2, 3], "epoch")
+              for run in ("lr=0.1", "lr=0.5") for setting in ("sgd", "adam", "nadam") for seed in (0, 1, 2)]
+    comparison = Comparison("optimizers", ["lr=0.1", "lr=0.5"], ["a", "b"], [], [], curves={"loss": curves})
+    figure = dict(comparison.figures())["loss"]
+    legend = figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["sgd", "adam", "nadam", "run lr=0.1", "run lr=0.5"]
+    assert legend.get_title().get_text() == "each setting's 3 seeds\nin its colour"
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == 18 and lines[0].get_color() == lines[1].get_color() != lines[3].get_color()
+    assert lines[0].get_linestyle() == "-" and lines[9].get_linestyle() == "--"
 
 
 def test_compare_json_holds_the_settings_results_and_curves(two_runs, tmp_path, capsys):

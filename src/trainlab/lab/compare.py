@@ -105,40 +105,57 @@ class Comparison:
         }
 
     def figures(self, smoothing: int | None = None) -> Iterator[tuple[str, Figure]]:
-        """One figure per metric, every run's curves of it overlaid: a colour per setting (the seeds of a
-        setting share it), a line style per run, the legend beside the axes. ``smoothing``: a moving average
-        over that many points, the raw curve faint behind (None: curves of over 100 points are smoothed over
-        a twentieth of their points; 0 or 1: none)."""
+        """One figure per metric, every run's curves of it overlaid: a colour (and past eight settings, a
+        marker) per setting, the seeds of a setting sharing it, a line style per run; the legend beside the
+        axes names each curve ("sigmoid, seed 0 (lr=0.5)"), or, past 12 curves, the settings and the runs.
+        ``smoothing``: a moving average over that many points, the raw curve faint behind (None: curves of
+        over 100 points are smoothed over a twentieth of their points; 0 or 1: none)."""
+        from matplotlib.lines import Line2D  # slow to import: only drawing needs it
+
         styles = dict(zip(self.labels, itertools.cycle(["-", "--", ":", "-."]), strict=False))
         for metric, curves in list(self.curves.items())[:MAX_FIGURES]:
-            figure = Figure(figsize=(9.5, 4), layout="constrained")
+            figure = Figure(figsize=(10, 4.2), layout="constrained")
             axes = figure.add_subplot()
             settings = list(dict.fromkeys(setting_of(c.label) for c in curves))
-            colours = {setting: PALETTE[i % len(PALETTE)] for i, setting in enumerate(settings)}
+            looks = {setting: (PALETTE[i % len(PALETTE)], MARKERS[i // len(PALETTE) % len(MARKERS)])
+                     for i, setting in enumerate(settings)}
             windows = set()
             for curve in curves:
-                colour, style = colours[setting_of(curve.label)], styles[curve.run]
+                (colour, marker), style = looks[setting_of(curve.label)], styles[curve.run]
                 window = smoothing if smoothing is not None else len(curve.values) // 20 * (len(curve.values) > 100)
+                shown = curve.values
                 if window > 1:
                     windows.add(window)
                     axes.plot(curve.x, curve.values, style, color=colour, alpha=0.2, linewidth=0.8)
-                    axes.plot(curve.x, smooth(curve.values, window), style, color=colour, linewidth=1.4,
-                              label=curve.name)
-                else:
-                    axes.plot(curve.x, curve.values, style, color=colour, linewidth=1.4, label=curve.name,
-                              marker="o" if len(curve.values) <= 30 else None, markersize=3)
-            smoothed = (f" (smoothed over {', '.join(map(str, sorted(windows)))} points, raw curves faint)"
-                        if windows else "")
-            axes.set(title=f"{self.name}: {metric}{smoothed}", ylabel=metric,
+                    shown = smooth(curve.values, window)
+                few = len(curve.values) <= 30
+                axes.plot(curve.x, shown, style, color=colour, linewidth=1.4, label=curve.name,
+                          marker="o" if few else marker or None, markersize=3 if few else 4,
+                          markevery=None if few else max(1, len(curve.values) // 8))
+            axes.set(title=f"{self.name}: {metric}", ylabel=metric,
                      xlabel=" / ".join(dict.fromkeys(c.axis for c in curves)))
             if all(c.axis == "epoch" for c in curves):
                 axes.xaxis.get_major_locator().set_params(integer=True)
             axes.grid(alpha=0.3)
-            figure.legend(loc="outside right upper", fontsize="small", ncols=2 if len(curves) > 16 else 1)
+            title = (f"smoothed over {', '.join(map(str, sorted(windows)))} points,\nthe raw curves faint"
+                     if windows else None)
+            if len(curves) <= 12:
+                figure.legend(loc="outside right upper", fontsize="small", title=title, title_fontsize="small")
+            else:  # a legend per meaning: the settings' colours, the runs' line styles
+                handles = [Line2D([], [], color=colour, marker=marker or None, label=setting)
+                           for setting, (colour, marker) in looks.items()]
+                handles += [Line2D([], [], color="0.4", linestyle=styles[run], label=f"run {run}")
+                            for run in self.labels if any(c.run == run for c in curves)]
+                seeds = len(curves) // max(1, len(settings) * len(self.labels))
+                note = f"each setting's {seeds} seeds\nin its colour" if seeds > 1 else None
+                figure.legend(handles=handles, loc="outside right upper", fontsize="small",
+                              ncols=2 if len(handles) > 16 else 1,
+                              title="\n".join(t for t in (title, note) if t) or None, title_fontsize="small")
             yield metric, figure
 
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")  # Okabe-Ito
+MARKERS = ("", "o", "s", "^")  # past eight settings, the colours come again with a marker
 
 
 def setting_of(label: str) -> str:
