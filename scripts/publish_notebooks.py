@@ -19,6 +19,7 @@ import datetime
 import html
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         except (nbclient.exceptions.CellExecutionError, nbclient.exceptions.CellTimeoutError,
                 nbclient.exceptions.DeadKernelError) as error:
             failed.append(path.name)
-            print(f"FAILED: {str(error).strip().splitlines()[-1]}")
+            last_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error).strip().splitlines()[-1])  # no terminal colours
+            print(f"FAILED: {last_line}")
             continue
         print(f"{entries[-1]['seconds']} s -> {out / entries[-1]['page']}")
     if args.names and (out / "published.json").exists():  # a partial run keeps the other pages listed
