@@ -556,7 +556,7 @@ class Sequential(Configurable):
             for line in str(table).splitlines():
                 print_fn(line)
         elif in_notebook():
-            from IPython.display import display  # present whenever a notebook kernel runs
+            from IPython.display import display  # optional: present whenever a notebook kernel runs
 
             display(table)
         else:
