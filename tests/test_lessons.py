@@ -128,3 +128,22 @@ def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
     assert verdict(claim, one) == "untested"
     nan = {setting: [math.nan] * 5 for setting in values(0.0)}
     assert verdict(claim, nan) == "untested"
+
+
+TRAINS_NOTHING = {"gradient-descent", "gradient-arrows", "gradient-check", "init-histograms", "optimizers-2d"}
+
+
+@pytest.mark.parametrize("name", [n for n in NEW_LESSONS if n not in TRAINS_NOTHING])
+def test_a_setting_that_breaks_training_is_reported_and_still_leaves_a_complete_run(name, tmp_path):
+    """Every lesson that trains declares BREAKS (changes to its quick settings that make training diverge or
+    learn nothing); the run still completes, says so in a note, and no claim agrees on the failed runs'
+    behalf where its measure cannot be taken."""
+    lesson = load_lesson(name)
+    breaks = getattr(lesson.module, "BREAKS", None)
+    assert breaks, f"{name} declares no BREAKS"
+    overrides = [f"{key}={','.join(map(str, value)) if isinstance(value, tuple) else value}"
+                 for key, value in breaks.items()]
+    outcome = next(run_lessons([name], quick=True, out=tmp_path, overrides=overrides))
+    assert outcome.error is None, outcome.error
+    run = load_run(outcome.record.folder)
+    assert any("diverged" in note or "did not learn" in note for note in run.summary["notes"]), run.summary["notes"]
