@@ -83,7 +83,8 @@ def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(optimizers, "train", warned)
     assert main(["run", *QUICK_PAIR, "--jobs", "1", "--out", str(tmp_path)]) == 0
     out, err = capsys.readouterr()
-    assert err.count("MNIST was not found") == 1 and any(line.startswith("trainlab: warning: MNIST was not found") for line in err.splitlines())
+    assert err.count("MNIST was not found") == 1
+    assert any(line.startswith("trainlab: warning: MNIST was not found") for line in err.splitlines())
     assert "written: " in out
 
 
