@@ -25,7 +25,7 @@ from trainlab.figures import FigureOptions
 from trainlab.lab.redraw import RedrawError, redraw
 from trainlab.lab.runs import Run, RunSkippedWarning, load_runs
 from trainlab.lessons import list_experiments, load_experiment
-from trainlab.textio import format_cell, write_text
+from trainlab.textio import displayable, format_cell, write_text
 
 REPORT_FORMATS = ("png", "svg")  # what a browser shows inline
 SEARCHES = "Hyperparameter searches (trainlab tune)"
@@ -173,7 +173,7 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None, *, al
             f"generated {generated}{hidden}. Click a figure to see it full size.</p>{body}</main></div>"
             "<div id='viewer' hidden><img alt='the figure, full size'></div>"
             f"<script>{SCRIPT}</script></body></html>")
-    return write_text(out, page)
+    return write_text(out, displayable(page))  # a non-UTF-8 folder name or a "\ud800" in a summary: shown as �
 
 
 def contents(found: list[Entry]) -> str:
