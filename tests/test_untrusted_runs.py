@@ -10,6 +10,7 @@ runs here are made by hand (the report reads files, whatever made them).
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,25 @@ def test_read_json_limits_size_and_depth(tmp_path):
     with pytest.raises(ValueError, match="nested deeper than 64 levels"):
         read_json(path)
 
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "symbolic link"])
+def test_report_out_never_replaces_a_fifo_or_a_link(kind, runs, tmp_path, capsys):
+    """N6: `trainlab report --out PATH` where PATH is a FIFO or a link (in a folder received from elsewhere, a
+    link could point anywhere): refused in one line, the FIFO or link and its target left as they were."""
+    out, target = tmp_path / "out.html", tmp_path / "precious.txt"
+    if kind == "FIFO":
+        os.mkfifo(out)
+    else:
+        target.write_text("precious")
+        out.symlink_to(target)
+    assert main(["report", str(runs), "--out", str(out)]) == 2
+    what = "FIFO (named pipe)" if kind == "FIFO" else kind
+    hint = "; give the path of the file it points to" if kind == "symbolic link" else ""
+    assert capsys.readouterr().err.strip() == (
+        f"trainlab report: error: {out} is a {what}, not a regular file: trainlab writes its files atomically (a new "
+        f"file renamed over the old one) and will not replace a {what}{hint}")
+    if kind == "FIFO":
+        assert stat.S_ISFIFO(os.lstat(out).st_mode)
+    else:
+        assert out.is_symlink() and target.read_text() == "precious"
