@@ -3,13 +3,13 @@
 NumPy and OpenBLAS pick their loops and kernels per CPU, so two machines train to slightly different
 numbers (see docs/experiments.md, "Verdicts that hold on every machine"). A claim's verdict (agrees,
 contradicts, unsettled, untested) must not change with that: a verdict that does hinges on the last bits
-of a sum, and its design is flawed. This script runs ``trainlab run all --quick --jobs 1`` twice on this
-machine, once as it is and once with the loops and kernels it would not pick (scripts/cpu_config.py:
+of a sum, and its design is flawed. This script runs ``trainlab run all --quick --jobs 1 --fresh`` twice on
+this machine, once as it is and once with the loops and kernels it would not pick (scripts/cpu_config.py:
 Haswell kernels and AVX2 loops on an AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the
 verdict of every claim in the runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
 
-    python scripts/check_portable_verdicts.py                  # both runs (a minute or two), then compare
-    python scripts/check_portable_verdicts.py --out DIR --set seeds=5   # options after the first go to trainlab run
+    python scripts/check_portable_verdicts.py                  # both runs (a few minutes), then compare
+    python scripts/check_portable_verdicts.py --out DIR --seeds 5   # options it does not know go to trainlab run
     python scripts/check_portable_verdicts.py --compare A B    # compare two output folders (two machines)
 
 Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not counted
@@ -121,8 +121,8 @@ def run_lessons(out: Path, extra: Sequence[str]) -> dict[str, int]:
     together = usable_cores() >= 2
     processes = {}
     for label, environment in configurations.items():
-        command = [sys.executable, "-m", "trainlab", "run", "all", "--quick", "--jobs", "1", "--out",
-                   str(out / label), *extra]
+        command = [sys.executable, "-m", "trainlab", "run", "all", "--quick", "--jobs", "1", "--fresh", "--out",
+                   str(out / label), *extra]  # --fresh: no unit from the cache of an earlier check
         log = open(out / f"{label}.log", "w")  # noqa: SIM115  (closed when the process has ended)
         processes[label] = (subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT), log)
         if not together:
