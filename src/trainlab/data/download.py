@@ -174,9 +174,9 @@ def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -
 
     The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading the
     same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a file: each
-    checks its own copy and renames it into place, and the second rename replaces the first copy with an
-    identical one. The file is copied through :func:`~.files_io.atomic_writer` rather than renamed, so that
-    it gets the permissions of any new file (pooch's temporary files are private to their owner).
+    checks its own copy and writes it into place atomically, the second replacing the first with an
+    identical file. It is copied through :func:`~.files_io.atomic_writer` rather than renamed, so that it
+    gets the permissions of any new file (pooch's temporary files are private to their owner).
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=destination.parent))

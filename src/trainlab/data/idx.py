@@ -42,7 +42,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIM = 2**32 - 1
 MAX_DECOMPRESSED_BYTES = 2**30
 """The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's largest
-file is 47 MB). A dataset's files are held to their exact size (:func:`trainlab.data.checksums.decode_verified`)."""
+file is 47 MB). A dataset's files are held to twice their size (:func:`trainlab.data.checksums.decode_verified`)."""
 
 
 @dataclass(frozen=True)
