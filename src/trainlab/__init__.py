@@ -28,8 +28,8 @@ from trainlab.callbacks import (
     EarlyStopping,
     LearningRateScheduler,
     ModelCheckpoint,
-    ProgressBar,
     ReduceLROnPlateau,
+    TensorBoard,
 )
 from trainlab.data import load_dataset, load_mnist
 from trainlab.gradcheck import check_gradients, numerical_gradient
@@ -52,11 +52,11 @@ from trainlab.initializers import (
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.liveplot import LivePlot
-from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
+from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot, to_categorical
 from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp
-from trainlab.model import Ensemble, Sequential
+from trainlab.model import Ensemble, Input, Sequential
 from trainlab.optimizers import (
     SGD,
     Adadelta,
@@ -76,6 +76,7 @@ from trainlab.optimizers import (
     get_optimizer,
     global_norm,
 )
+from trainlab.progress import ProgressBar
 from trainlab.regularizers import L1, L1L2, L2, MaxNorm, Regularizer
 from trainlab.saving import load_model, save_model
 from trainlab.schedules import (
@@ -125,6 +126,7 @@ __all__ = [
     "History",
     "Identity",
     "Initializer",
+    "Input",
     "LRFinderResult",
     "Layer",
     "LeakyReLU",
@@ -161,6 +163,7 @@ __all__ = [
     "Softmax",
     "SoftmaxCrossEntropy",
     "Tanh",
+    "TensorBoard",
     "Trainer",
     "Uniform",
     "VarianceScaling",
@@ -185,5 +188,6 @@ __all__ = [
     "numerical_gradient",
     "one_hot",
     "save_model",
+    "to_categorical",
     "train_step",
 ]

@@ -32,7 +32,8 @@ class DivergenceError(FloatingPointError):
         return f"{self.reason} at step {step}" + (f": {self.detail}" if self.detail else "")
 
 
-def train_step(model: Sequential, optimizer: Optimizer, x: Array, t: Array, max_loss: float = math.inf) -> float:
+def train_step(model: Sequential, optimizer: Optimizer, x: Array, t: Array, max_loss: float = math.inf,
+               weights: Array | None = None) -> float:
     """One step of training on the batch (x, t); returns the loss L the step saw (before the update).
 
     1. L = loss(model(x), t) + penalties (regularizers, ½·λ·Σ‖W‖²), forward in training mode;
@@ -43,12 +44,13 @@ def train_step(model: Sequential, optimizer: Optimizer, x: Array, t: Array, max_
        :class:`DivergenceError` for a NaN/inf gradient before any parameter changes);
     5. constraints (max-norm) project θ back onto their sets.
 
-    ``x`` is cast to the model's dtype if it has another; NaN or inf in it is named (a ValueError) when the
+    ``weights`` (one per sample) weight the samples' losses: L = (1/N) Σₙ wₙ·lₙ. ``x`` is cast to the model's
+    dtype if it has another; NaN or inf in it is named (a ValueError) when the
     loss is not finite, so the inner loop does not pay for a check of every batch.
     """
     # Overflow on the way to divergence is expected and reported as DivergenceError, not as NumPy warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loss, grads = model.loss_and_gradients(x, t)
+        loss, grads = model.loss_and_gradients(x, t, weights)
         if not math.isfinite(loss):
             raise DivergenceError(f"the loss became {loss}")
         if abs(loss) > max_loss:

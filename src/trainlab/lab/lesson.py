@@ -135,6 +135,16 @@ class LessonModule:
     def figure(self) -> str:
         return self.about.figure
 
+    def checked_settings(self, config: Any) -> list[str]:
+        """The settings ``config`` compares, each named once (runs are told apart by the setting's name)."""
+        settings = list(self.settings(config))
+        repeated = [s for s in dict.fromkeys(settings) if settings.count(s) > 1]
+        if repeated:
+            raise ValueError(f"{self.name}: the settings {', '.join(map(str, settings))} name "
+                             f"{', '.join(map(str, repeated))} more than once; each may appear once (compare "
+                             "other values of it in separate runs with --set)")
+        return settings
+
     def label(self, setting: str) -> str:
         label = getattr(self.module, "label", None)
         return label(setting) if label is not None else setting
