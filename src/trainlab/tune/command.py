@@ -102,11 +102,21 @@ def config_from_args(args: argparse.Namespace) -> SearchConfig:
         space=merge_space(BOOK_SPACE, args.space), sampler=args.sampler, pruner=args.pruner,
         grid_points=args.grid_points, workers=args.workers, storage=args.storage, study=args.study,
         resume=args.resume, overwrite=args.overwrite, seed=args.seed,
-        out=args.out or str(Path("runs") / "tune" / args.study),
+        out=args.out or default_out(args.study),
     )
     if args.quick:
         config = config.quick()  # --space entries win over the quick network
     return dataclasses.replace(config, **given)
+
+
+def default_out(study: str) -> str:
+    """``runs/tune/STUDY``, for a study whose name is a plain folder name: a name such as ``../../x`` would
+    put the results outside runs/tune, so it is refused (with --out, any name may be used; an empty one is
+    refused by :meth:`SearchConfig.checked`)."""
+    if study.strip() and (study in (".", "..") or study != Path(study).name or any(c in study for c in "\\\0")):
+        raise ValueError(f"--study {study!r}: the results go to runs/tune/STUDY, so the name must be a plain "
+                         "folder name (no '/', '\\' or '..'); or give --out DIR")
+    return str(Path("runs") / "tune" / study)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:

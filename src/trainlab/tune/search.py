@@ -29,7 +29,7 @@ from trainlab.tune.objective import Objective, prepare_data
 from trainlab.tune.results import SearchResult, quiet_optuna, record_of, records_of
 from trainlab.tune.samplers import make_pruner, make_sampler
 from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_failures, storage_url
-from trainlab.tune.workers import ERROR_MARK, die_with_parent, interrupt, run_workers
+from trainlab.tune.workers import ERROR_MARK, WorkerError, die_with_parent, interrupt, run_workers
 
 Log = Callable[[str], None]
 POLL_SECONDS = 0.25
@@ -62,7 +62,7 @@ def _run_search(config: SearchConfig, say: Log) -> SearchResult:
             config.sampler, config.search_space(), config.seed, config.grid_points),
             make_pruner(config.pruner, config.epochs))
         finished, _ = count_trials(storage, study_id)
-        say(f"study {config.study!r} in {describe(storage)}: {finished} of {config.trials} trials finished; "
+        say(f"study {config.study!r} in {describe(storage)}: {progress(finished, config.trials)}; "
             f"{len(data.x_train)} training / {len(data.x_val)} validation samples of {data.dataset}")
         started = time.perf_counter()
         if finished >= config.trials:
@@ -70,12 +70,25 @@ def _run_search(config: SearchConfig, say: Log) -> SearchResult:
         elif config.workers == 1:
             work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, say)
         else:
-            run_workers(config, data.dataset, say)
+            try:
+                run_workers(config, data.dataset, say)
+            except WorkerError as error:  # a worker died; if the others finished its trials, the search is done
+                if count_trials(storage, study_id)[0] < config.trials:
+                    raise
+                say(f"note: {error.ends()}; the other workers finished the search")
         seconds = time.perf_counter() - started
         trials = records_of(study)
     return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=trials,
                         study=config.study, storage=safe_url(url), dataset=data.dataset, data_note=data.note,
                         n_train=len(data.x_train), n_val=len(data.x_val), seconds=seconds, finished_before=finished)
+
+
+def progress(finished: int, trials: int) -> str:
+    """How far the study is: "3 of 6 trials finished", or, resumed with a smaller budget than it has already
+    met, "5 trials finished, more than the 2 asked for: none to run"."""
+    if finished <= trials:
+        return f"{finished} of {trials} trials finished"
+    return f"{finished} trials finished, more than the {trials} asked for: none to run"
 
 
 def fit_to_grid(config: SearchConfig, say: Log) -> SearchConfig:
