@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from dask_helpers import dask_scheduler_and_workers
 
 from trainlab.lab.cache import CacheWarning, UnitCache, unit_key
 from trainlab.lab.lesson import load_lesson
@@ -176,36 +176,11 @@ def test_sigkill_of_the_command_ends_its_workers(tmp_path):
     assert len(cache_entries(tmp_path)) == count and not (tmp_path / "optimizers").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def dask_cluster(tmp_path):
-    """A real `dask scheduler` and two `dask worker` processes on 127.0.0.1 (skipped without Dask)."""
     pytest.importorskip("distributed")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    log = open(tmp_path / "dask.log", "w")  # noqa: SIM115  (closed below)
-    processes = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                  stdout=log, stderr=log)]
-    for _ in range(2):
-        processes.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                                           "--nthreads", "1", "--no-dashboard", "--local-directory", str(tmp_path)],
-                                          stdout=log, stderr=log))
-    from distributed import Client  # optional: only with the cluster extra
-
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(2, timeout=60)
-    yield address
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.wait(timeout=30)
-    log.close()
+    with dask_scheduler_and_workers(tmp_path, workers=2) as address:
+        yield address
 
 
 def test_run_all_quick_gives_the_same_bytes_with_jobs_1_jobs_2_and_a_dask_cluster(tmp_path, dask_cluster):

@@ -23,6 +23,8 @@ import optuna
 from optuna.storages import BaseStorage, fail_stale_trials
 from optuna.trial import TrialState
 
+from trainlab.backend import blas_threads
+from trainlab.cluster import connect, worker_threads
 from trainlab.tune.budget import FINISHED, SurplusTrialError, count_trials, reap_dead_trials
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.objective import Objective, prepare_data
@@ -67,6 +69,8 @@ def _run_search(config: SearchConfig, say: Log) -> SearchResult:
         started = time.perf_counter()
         if finished >= config.trials:
             pass  # nothing left to run: the result is the study as it is
+        elif config.cluster:
+            run_on_cluster(config, data.dataset, say)
         elif config.workers == 1:
             work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, say)
         else:
@@ -115,6 +119,37 @@ def run_worker(config: SearchConfig, worker: int, log: Log | None = None, datase
                                          make_pruner(config.pruner, config.epochs), create=False)
             work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log,
                  tag=f"worker {worker}")
+
+
+def cluster_task(config: dict, worker: int, dataset: str) -> list[str]:
+    """One search worker as a Dask task (on any machine of the cluster): :func:`run_worker` with one BLAS
+    thread; its log lines come back with the result."""
+    lines: list[str] = []
+    with blas_threads(1):
+        run_worker(SearchConfig.from_dict(config), worker, lines.append, dataset)
+    return lines
+
+
+def run_on_cluster(config: SearchConfig, dataset: str, say: Log) -> None:
+    """Run the search's workers as tasks of the Dask cluster at ``config.cluster``, against the same storage
+    (which every worker machine must reach: PostgreSQL, or an SQLite file on a shared folder)."""
+    client = connect(config.cluster)
+    from distributed import as_completed  # optional: only with --cluster (the cluster extra; connect checked it)
+
+    try:
+        count = config.workers if config.workers > 1 else worker_threads(client)
+        say(f"{count} search workers on the Dask cluster at {config.cluster}")
+        futures = [client.submit(cluster_task, config.to_dict(), index, dataset, pure=False)
+                   for index in range(1, count + 1)]
+        try:
+            for future in as_completed(futures):
+                for line in future.result():
+                    say(line)
+        except BaseException:  # interrupted, or a worker's clear error: the others' trials stop with it
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
 
 
 def work(study: optuna.Study, storage: BaseStorage, study_id: int, objective: Objective, trials: int,
