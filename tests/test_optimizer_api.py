@@ -380,8 +380,9 @@ def test_constructor_config_and_help_come_from_the_declaration(registered):
     cls = type(tl.get_optimizer(registered))
     declared = list(cls.hyperparameters)
     signature = inspect.signature(cls)
-    assert list(signature.parameters) == [*declared, "learning_rate"]
-    assert [p.default for p in signature.parameters.values()][:-1] == [h.default for h in cls.hyperparameters.values()]
+    assert list(signature.parameters) == [*declared, *cls.keras_options, "learning_rate"]
+    defaults = [p.default for p in signature.parameters.values()]
+    assert defaults[: len(declared)] == [h.default for h in cls.hyperparameters.values()]
     assert declared[0] == "lr" and declared[-2:] == ["clip_norm", "clip_value"]
     optimizer = cls()
     assert list(optimizer.get_config()) == declared

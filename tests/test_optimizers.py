@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 import trainlab as tl
+from trainlab.optimizers import OPTIMIZERS, describe
+from trainlab.optimizers.reference import REFERENCES
+from trainlab.optimizers.reference import reference_step as readable_step
 
 # Each case: (registered name, non-default hyperparameters, so that a swapped or ignored one shows).
 CASES = {
@@ -40,62 +43,17 @@ def make(name: str, **overrides) -> tl.Optimizer:
     return tl.get_optimizer(registered, **{**hp, **overrides})
 
 
-# -- the reference: one update per published formula, plain float64, new arrays every step ---------------------
+# -- the reference: one update per published formula (trainlab.optimizers.reference), float64, new arrays --------
 def reference_step(name: str, hp: dict, state: dict, theta: np.ndarray, g: np.ndarray, t: int) -> np.ndarray:
-    """θ after update number t (t = 1, 2, ...), from the formula in the paper or textbook."""
-    lr = hp["lr"]
-    zeros = np.zeros_like(theta)
-    if name == "sgd":
-        return theta - lr * g
-    if name == "momentum":
-        state["v"] = hp["momentum"] * state.get("v", zeros) - lr * g
-        return theta + state["v"]
-    if name == "nesterov":  # Sutskever et al. (2013) / Keras form
-        state["v"] = hp["momentum"] * state.get("v", zeros) - lr * g
-        return theta + hp["momentum"] * state["v"] - lr * g
-    if name == "adagrad":
-        state["h"] = state.get("h", zeros) + g * g
-        return theta - lr * g / (np.sqrt(state["h"]) + hp["eps"])
-    if name == "rmsprop":
-        state["h"] = hp["rho"] * state.get("h", zeros) + (1 - hp["rho"]) * g * g
-        return theta - lr * g / (np.sqrt(state["h"]) + hp["eps"])
-    if name == "adadelta":  # Zeiler (2012), Algorithm 1, the step scaled by lr
-        rho, eps = hp["rho"], hp["eps"]
-        state["h"] = rho * state.get("h", zeros) + (1 - rho) * g * g
-        delta = np.sqrt(state.get("d", zeros) + eps) / np.sqrt(state["h"] + eps) * g
-        state["d"] = rho * state.get("d", zeros) + (1 - rho) * delta * delta
-        return theta - lr * delta
-    b1, b2 = hp["beta_1"], hp["beta_2"]
-    if name == "lion":  # Chen et al. (2023), Algorithm 2
-        m = state.get("m", zeros)
-        c = b1 * m + (1 - b1) * g
-        state["m"] = b2 * m + (1 - b2) * g
-        return theta - lr * (np.sign(c) + hp["weight_decay"] * theta)
-    eps = hp["eps"]
-    state["m"] = b1 * state.get("m", zeros) + (1 - b1) * g
-    if name == "adamax":
-        state["u"] = np.maximum(b2 * state.get("u", zeros), np.abs(g))
-        return theta - lr / (1 - b1**t) * state["m"] / (state["u"] + eps)
-    state["v"] = b2 * state.get("v", zeros) + (1 - b2) * g * g
-    m_hat, v_hat = state["m"] / (1 - b1**t), state["v"] / (1 - b2**t)
-    if name == "adam":
-        return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-    if name == "amsgrad":  # Reddi et al. (2018), with Adam's bias corrections (PyTorch's and Keras's form)
-        state["v_max"] = np.maximum(state.get("v_max", zeros), state["v"])
-        return theta - lr * m_hat / (np.sqrt(state["v_max"] / (1 - b2**t)) + eps)
-    if name == "adamw":
-        return theta - lr * hp["weight_decay"] * theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-    if name == "nadam":  # Dozat (2016), Algorithm 2 with constant μ = β1
-        m_bar = b1 * state["m"] / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t)
-        return theta - lr * m_bar / (np.sqrt(v_hat) + eps)
-    if name == "radam":  # Liu et al. (2020), Algorithm 2, with PyTorch's threshold 5 and ε added to √v
-        rho_inf = 2 / (1 - b2) - 1
-        rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
-        if rho_t <= 5:
-            return theta - lr * m_hat
-        r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        return theta - lr * r * m_hat * math.sqrt(1 - b2**t) / (np.sqrt(state["v"]) + eps)
-    raise AssertionError(name)
+    """θ after update number t (t = 1, 2, ...), by the readable rule of the optimizer ``name`` with ``hp``."""
+    return readable_step(tl.get_optimizer(CASES[name][0], **hp), theta, g, state, t)
+
+
+def test_every_optimizer_class_has_a_readable_rule():
+    classes = {describe(name).cls for name in OPTIMIZERS.names()}
+    assert classes <= set(REFERENCES), classes - set(REFERENCES)
+    with pytest.raises(KeyError, match="Optimizer has no reference rule"):
+        readable_step(tl.Optimizer(), np.zeros(1), np.zeros(1), {}, 1)
 
 
 # -- a fixed quadratic: f(W, b) = ½ wᵀHw - cᵀw + ½ Σ a (b - d)², w = vec(W) ----------------------------------
@@ -175,8 +133,9 @@ def test_matches_reference_on_a_small_network(name):
     losses = []
     for step in range(1, 51):
         optimizer.update(model.params, model.gradient(x, t))
-        grads = {k: g.copy() for k, g in reference.gradient(x, t).items()}
-        losses.append(reference.last_loss)
+        loss, grads = reference.loss_and_gradients(x, t)
+        grads = {k: g.copy() for k, g in grads.items()}
+        losses.append(loss)
         for key, theta in reference.params.items():
             reference.params[key] = reference_step(name, CASES[name][1], states[key], theta.copy(), grads[key], step)
     for key in model.params:

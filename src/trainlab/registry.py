@@ -91,11 +91,16 @@ class Registry:
         """Register a factory (a class or a function returning an object) under ``name``."""
         self._entries[name] = factory
 
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (a class registered for a while, in a test say); KeyError if it is unknown."""
+        del self._entries[name]
+
     def names(self) -> list[str]:
         return sorted(self._entries)
 
-    def create(self, name: str, argument: str, **kwargs: Any) -> Any:
-        """The object registered as ``name``; ``argument`` names the user's argument in the error."""
+    def lookup(self, name: str, argument: str) -> Callable[..., Any]:
+        """The class or factory registered as ``name`` (any case); ``argument`` names the user's argument
+        in the error for an unknown name, which lists the valid ones."""
         check_not_a_class(argument, name)
         if not isinstance(name, str):
             raise TypeError(f"{argument} must be a {self.kind} name or object, got {name!r}")
@@ -104,4 +109,8 @@ class Registry:
             raise ValueError(
                 f"{argument}={name!r} is not a known {self.kind}; valid names: {', '.join(self.names())}"
             )
-        return self._entries[key](**kwargs)
+        return self._entries[key]
+
+    def create(self, name: str, argument: str, **kwargs: Any) -> Any:
+        """The object registered as ``name``; ``argument`` names the user's argument in the error."""
+        return self.lookup(name, argument)(**kwargs)

@@ -7,30 +7,22 @@ All keep a moving average m of the gradients (the first moment) and all but AdaM
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
 from trainlab.backend import Array
-from trainlab.optimizers.base import (
-    OPTIMIZERS,
-    Hyperparameter,
-    Optimizer,
-    check_beta,
-    check_flag,
-    moving_average,
-)
-from trainlab.validation import check_non_negative, check_positive
+from trainlab.optimizers.base import OPTIMIZERS, Optimizer, Preset, moving_average
+from trainlab.optimizers.hyperparameters import FLAG, FRACTION, NON_NEGATIVE, POSITIVE, Hyperparameter
 
 
 class AdamFamily(Optimizer):
     """What the Adam family shares: η, β1, β2, ε, ``momentum`` as an alias of β1, and Adam's step."""
 
-    lr = Hyperparameter(0.001, check_positive, "the learning rate η (> 0)")
-    beta_1 = Hyperparameter(0.9, check_beta, "β1, the decay of the first moment m, in [0, 1)")
-    beta_2 = Hyperparameter(0.999, check_beta, "β2, the decay of the second moment, in [0, 1)")
-    eps = Hyperparameter(1e-8, check_positive, "ε, added to the root of the second moment (> 0)")
+    lr = Hyperparameter(0.001, POSITIVE, "the learning rate η")
+    beta_1 = Hyperparameter(0.9, FRACTION, "β1, the decay of the first moment m")
+    beta_2 = Hyperparameter(0.999, FRACTION, "β2, the decay of the second moment")
+    eps = Hyperparameter(1e-8, POSITIVE, "ε, added to the root of the second moment")
 
     @property
     def momentum(self) -> float:
@@ -70,8 +62,8 @@ class Adam(AdamFamily):
     added to √v rather than √v̂). ``momentum`` is an alias of ``beta_1``, so a 1cycle schedule can cycle it.
     """
 
-    amsgrad = Hyperparameter(False, check_flag, "use the largest second moment so far (AMSGrad)",
-                             keyword_only=True, changes_slots=True)
+    amsgrad = Hyperparameter(False, FLAG, "use the largest second moment so far (AMSGrad)", keyword_only=True)
+    marker = "D"
 
     @property
     def slots(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -87,7 +79,7 @@ class Adam(AdamFamily):
         self.descend(theta, m, v, work, bias_1=1.0 - β1**t)  # θ ← θ − η·m̂ / (√v̂ + ε)
 
 
-OPTIMIZERS.add("amsgrad", functools.partial(Adam, amsgrad=True))  # a name for lists of optimizers
+OPTIMIZERS.add("amsgrad", Preset(Adam, {"amsgrad": True}, label="AMSGrad", marker=">"))  # a name for lists
 
 
 @OPTIMIZERS.register("adamw")
@@ -102,7 +94,8 @@ class AdamW(Adam):
     0.01 (PyTorch's; Keras uses λ = 0.004 and ε = 1e-7). ``amsgrad=True`` as in :class:`Adam`.
     """
 
-    weight_decay = Hyperparameter(0.01, check_non_negative, "λ, the decoupled weight decay (>= 0)")
+    weight_decay = Hyperparameter(0.01, NON_NEGATIVE, "λ, the decoupled weight decay")
+    marker = "*"
 
     def rule(self, theta: Array, g: Array, m: Array, v: Array, v_max: Array | None = None, *,
              work: Array) -> None:
@@ -123,10 +116,11 @@ class AdaMax(AdamFamily):
     which differs by at most ε.
     """
 
-    lr = Hyperparameter(0.002, check_positive, "the learning rate η (> 0)")
-    beta_2 = Hyperparameter(0.999, check_beta, "β2, the decay of the infinity norm u, in [0, 1)")
-    eps = Hyperparameter(1e-8, check_positive, "ε, added to u (> 0)")
+    lr = Hyperparameter(0.002, POSITIVE, "the learning rate η")
+    beta_2 = Hyperparameter(0.999, FRACTION, "β2, the decay of the infinity norm u")
+    eps = Hyperparameter(1e-8, POSITIVE, "ε, added to u")
     slots = ("m", "u")
+    marker = "^"
 
     def rule(self, theta: Array, g: Array, m: Array, u: Array, *, work: Array) -> None:
         β1, β2, t = self.beta_1, self.beta_2, self.iterations
@@ -152,9 +146,10 @@ class Nadam(AdamFamily):
     fight. Defaults η = 0.002 (Dozat's and PyTorch's), β1 = 0.9, β2 = 0.999, ε = 1e-8.
     """
 
-    lr = Hyperparameter(0.002, check_positive, "the learning rate η (> 0)")
+    lr = Hyperparameter(0.002, POSITIVE, "the learning rate η")
     slots = ("m", "v")
     scratch = ("work", "m_bar")
+    marker = "P"
 
     def rule(self, theta: Array, g: Array, m: Array, v: Array, *, work: Array, m_bar: Array) -> None:
         β1, β2, t = self.beta_1, self.beta_2, self.iterations
@@ -181,6 +176,7 @@ class RAdam(AdamFamily):
     """
 
     slots = ("m", "v")
+    marker = "h"
 
     def rule(self, theta: Array, g: Array, m: Array, v: Array, *, work: Array) -> None:
         β1, β2, t = self.beta_1, self.beta_2, self.iterations

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
 from trainlab.backend import Array
-from trainlab.optimizers.base import OPTIMIZERS, Hyperparameter, Optimizer, check_beta, moving_average
-from trainlab.validation import check_non_negative, check_positive
+from trainlab.optimizers.base import OPTIMIZERS, Optimizer, moving_average
+from trainlab.optimizers.hyperparameters import FLAG, FRACTION, NON_NEGATIVE, POSITIVE, Hyperparameter
 
 
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """Stochastic gradient descent: θ ← θ − η·g.
 
-    Default η = 0.01 (the textbook's and Keras's).
+    Default η = 0.01 (the textbook's and Keras's). Keras's ``SGD(momentum=β, nesterov=...)`` works too:
+    with β > 0 it builds a :class:`Momentum` (β), with ``nesterov=True`` a :class:`Nesterov`, the same
+    objects and updates as ``tl.Momentum(lr, β)`` and ``tl.Nesterov(lr, β)``; ``momentum=0`` (the default)
+    is plain SGD, whose ``momentum`` is None, so that a 1cycle schedule leaves it alone.
     """
+
+    marker = "o"
+    keras_options: ClassVar[dict[str, Any]] = {"momentum": 0.0, "nesterov": False}
+
+    def __new__(cls, *args: Any, momentum: Any = 0.0, nesterov: Any = False, **kwargs: Any) -> Optimizer:
+        if cls is SGD:
+            momentum, nesterov = FRACTION.check("momentum", momentum), FLAG.check("nesterov", nesterov)
+            if momentum or nesterov:  # Keras's spelling of the momentum rules: build the rule's own class
+                return (Nesterov if nesterov else Momentum)(*args, momentum=momentum, **kwargs)
+        return super().__new__(cls)
 
     def rule(self, theta: Array, g: Array, *, work: Array) -> None:
         theta -= np.multiply(self.lr, g, out=work)
@@ -28,8 +43,9 @@ class Momentum(Optimizer):
     ``SGD(momentum=β)`` (whose buffer is b = −v/η) and Keras's ``SGD(momentum=β)``.
     """
 
-    momentum = Hyperparameter(0.9, check_beta, "β, the decay of the velocity v, in [0, 1)")
+    momentum = Hyperparameter(0.9, FRACTION, "β, the decay of the velocity v")
     slots = ("v",)
+    marker = "x"
 
     def rule(self, theta: Array, g: Array, v: Array, *, work: Array) -> None:
         β, η = self.momentum, self.lr
@@ -52,8 +68,9 @@ class Nesterov(Optimizer):
     Defaults η = 0.01, β = ``momentum`` = 0.9 (the textbook's).
     """
 
-    momentum = Hyperparameter(0.9, check_beta, "β, the decay of the velocity v, in [0, 1)")
+    momentum = Hyperparameter(0.9, FRACTION, "β, the decay of the velocity v")
     slots = ("v",)
+    marker = "+"
 
     def rule(self, theta: Array, g: Array, v: Array, *, work: Array) -> None:
         β, η = self.momentum, self.lr
@@ -77,12 +94,13 @@ class Lion(Optimizer):
     = 0. ``momentum`` is None: β1 is not a momentum decay, and 1cycle leaves it alone.
     """
 
-    lr = Hyperparameter(0.001, check_positive, "the learning rate η, the size of every step (> 0)")
-    beta_1 = Hyperparameter(0.9, check_beta, "β1, the weight of m in the update direction, in [0, 1)")
-    beta_2 = Hyperparameter(0.99, check_beta, "β2, the decay of the momentum m, in [0, 1)")
-    weight_decay = Hyperparameter(0.0, check_non_negative, "λ, the decoupled weight decay (>= 0)")
+    lr = Hyperparameter(0.001, POSITIVE, "the learning rate η, the size of every step")
+    beta_1 = Hyperparameter(0.9, FRACTION, "β1, the weight of m in the update direction")
+    beta_2 = Hyperparameter(0.99, FRACTION, "β2, the decay of the momentum m")
+    weight_decay = Hyperparameter(0.0, NON_NEGATIVE, "λ, the decoupled weight decay")
     slots = ("m",)
     scratch = ("work", "c")
+    marker = "X"
 
     def rule(self, theta: Array, g: Array, m: Array, *, work: Array, c: Array) -> None:
         β1, β2, η, λ = self.beta_1, self.beta_2, self.lr, self.weight_decay

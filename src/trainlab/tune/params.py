@@ -6,8 +6,9 @@ Every searchable setting has one name, one kind and one target:
   ``hidden_layers`` × ``hidden_units`` Dense layers with ``activation``, ``init``, optional ``batchnorm`` and
   ``dropout``, and the textbook's weight decay ``weight_decay`` (½·λ·ΣW² added to the loss);
 * ``optimizer`` settings go to the optimizer's constructor (``optimizer`` picks it by name; ``lr``,
-  ``momentum``, ... are its arguments; ``decoupled_weight_decay`` is AdamW's own ``weight_decay``, renamed so
-  that it cannot be confused with the model's);
+  ``momentum``, ... are its arguments, one for every hyperparameter a registered optimizer declares, derived
+  from its declaration: its meaning and allowed values; ``decoupled_weight_decay`` is AdamW's and Lion's own
+  ``weight_decay``, renamed so that it cannot be confused with the model's);
 * ``training`` settings go to ``fit`` (``batch_size``).
 
 A setting that is neither fixed nor searched keeps its default here: the book's network and SGD.
@@ -15,16 +16,15 @@ A setting that is neither fixed nor searched keeps its default here: the book's 
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trainlab.activations import ACTIVATIONS
 from trainlab.initializers import INITIALIZERS
-from trainlab.optimizers import OPTIMIZERS, get_optimizer
+from trainlab.optimizers import OPTIMIZERS, Hyperparameter, describe
+from trainlab.optimizers.hyperparameters import SHARED_OPTIONS
 
 KINDS = ("float", "int", "choice", "bool")
 TARGETS = ("model", "optimizer", "training")
@@ -99,7 +99,7 @@ def _fraction(name: str, target: str, default: Any, text: str) -> Parameter:
     return Parameter(name, "float", target, default, text, low=0.0, high=1.0, high_open=True)
 
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
+MODEL_PARAMETERS = [
     Parameter("hidden_layers", "int", "model", 6, "number of hidden Dense layers", low=1),
     Parameter("hidden_units", "int", "model", 100, "units in each hidden layer", low=1),
     Parameter("activation", "choice", "model", "relu", "activation after each hidden layer",
@@ -110,21 +110,73 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
     _fraction("dropout", "model", 0.0, "Dropout rate after each hidden activation (0: no Dropout layers)"),
     Parameter("weight_decay", "float", "model", 0.0, "the textbook's weight decay λ: loss + ½·λ·ΣW²", low=0.0),
     Parameter("optimizer", "choice", "optimizer", "sgd", "the optimizer, by name", choices=OPTIMIZERS.names),
-    _positive("lr", "float", "optimizer", None, "learning rate (default: the optimizer's own, 0.01 for sgd)"),
-    _fraction("momentum", "optimizer", None, "momentum of momentum and nesterov"),
-    _fraction("beta_1", "optimizer", None, "β1 of the Adam family"),
-    _fraction("beta_2", "optimizer", None, "β2 of the Adam family"),
-    _fraction("rho", "optimizer", None, "decay of rmsprop's squared-gradient average"),
-    _positive("eps", "float", "optimizer", None, "ε of the adaptive optimizers"),
-    Parameter("decoupled_weight_decay", "float", "optimizer", None, "adamw's decoupled weight decay λ", low=0.0),
-    _positive("clip_norm", "float", "optimizer", None, "clip the gradients' global norm to this value"),
-    _positive("clip_value", "float", "optimizer", None, "clip each gradient element to ±this value"),
-    Parameter("batch_size", "int", "training", 100, "mini-batch size", low=1),
-]}
-"""Every name a search space may use, by name."""
+]
+TRAINING_PARAMETERS = [Parameter("batch_size", "int", "training", 100, "mini-batch size", low=1)]
 
 OPTIMIZER_ARGUMENTS = {"decoupled_weight_decay": "weight_decay"}
-"""Parameter names that differ from the optimizer constructor's argument names."""
+"""Parameter names that differ from the optimizer constructor's argument names (the model has its own
+``weight_decay``)."""
+SEARCH_NAMES = {argument: name for name, argument in OPTIMIZER_ARGUMENTS.items()}
+
+
+def search_parameter(name: str, hyperparameter: Hyperparameter, optimizers: list[str]) -> Parameter:
+    """The search parameter of a declared hyperparameter: its meaning and domain; default None (each
+    optimizer's own)."""
+    domain, every = hyperparameter.domain, optimizers == OPTIMIZERS.names()
+    text = f"{hyperparameter.doc} ({'every optimizer' if every else ', '.join(optimizers)})"
+    if domain.kind == "bool":
+        return Parameter(name, "bool", "optimizer", None, text)
+    return Parameter(name, "float", "optimizer", None, text, low=domain.low, high=domain.high,
+                     low_open=domain.low_open, high_open=domain.high_open)
+
+
+def optimizer_parameters() -> dict[str, Parameter]:
+    """A search parameter for every hyperparameter the registered optimizers declare, ``lr`` first, the
+    clipping options last, the others by how many optimizers take them. Where optimizers declare a name
+    each in its own words, the declaration most of them share gives its meaning and domain."""
+    takers: dict[str, list[str]] = {}
+    declarations: dict[str, list[Hyperparameter]] = {}
+    for optimizer in OPTIMIZERS.names():
+        info = describe(optimizer)
+        for argument, hyperparameter in info.cls.hyperparameters.items():
+            if argument not in info.settings:  # "amsgrad" fixes Adam's amsgrad: it is not searched there
+                name = SEARCH_NAMES.get(argument, argument)
+                takers.setdefault(name, []).append(optimizer)
+                declarations.setdefault(name, []).append(hyperparameter)
+    order = sorted(takers, key=lambda name: (name != "lr", name in SHARED_OPTIONS, -len(takers[name]), name))
+    def most_shared(found: list[Hyperparameter]) -> Hyperparameter:
+        return max(found, key=lambda h: sum(other is h for other in found))
+
+    return {name: search_parameter(name, most_shared(declarations[name]), takers[name]) for name in order}
+
+
+class Parameters(Mapping[str, Parameter]):
+    """Every name a search space may use, by name: the model's, the optimizers' (derived from the registered
+    optimizers, so a newly registered one brings its hyperparameters) and the training's."""
+
+    def __init__(self) -> None:
+        self.known: tuple[tuple[str, int], ...] = ()
+        self.parameters: dict[str, Parameter] = {}
+
+    def current(self) -> dict[str, Parameter]:
+        known = tuple((name, id(OPTIMIZERS.lookup(name, "optimizer"))) for name in OPTIMIZERS.names())
+        if known != self.known:  # an optimizer was registered since: derive them again
+            parameters = [*MODEL_PARAMETERS, *optimizer_parameters().values(), *TRAINING_PARAMETERS]
+            self.known, self.parameters = known, {p.name: p for p in parameters}
+        return self.parameters
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self.current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.current())
+
+    def __len__(self) -> int:
+        return len(self.current())
+
+
+PARAMETERS = Parameters()
+"""Every name a search space may use, by name."""
 
 
 def get_parameter(name: str, where: str = "space") -> Parameter:
@@ -140,15 +192,11 @@ def default_values() -> dict[str, Any]:
     return {name: p.default for name, p in PARAMETERS.items()}
 
 
-@functools.cache
 def optimizer_accepts(optimizer: str) -> frozenset[str]:
-    """The parameter names (as used in a space) that optimizer ``optimizer``'s constructor takes."""
-    cls = type(get_optimizer(optimizer))
-    arguments = set(inspect.signature(cls.__init__).parameters) - {"self"}
-    return frozenset(
-        name for name, p in PARAMETERS.items()
-        if p.target == "optimizer" and name != "optimizer" and OPTIMIZER_ARGUMENTS.get(name, name) in arguments
-    )
+    """The parameter names (as used in a space) of the hyperparameters optimizer ``optimizer`` declares (less
+    those its registered name fixes, such as ``amsgrad`` for "amsgrad")."""
+    info = describe(optimizer)
+    return frozenset(SEARCH_NAMES.get(name, name) for name in info.cls.hyperparameters if name not in info.settings)
 
 
 def describe_parameters() -> list[tuple[str, str, str, str, str]]:
