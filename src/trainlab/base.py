@@ -1,13 +1,22 @@
-"""The Layer base class: one stage of a network with a hand-written backward pass."""
+"""The Layer base class: one stage of a network with a hand-written backward pass, and the registry of layers.
+
+A new layer is one class, registered by name (``@LAYERS.register("my_layer")``; activations in
+:data:`trainlab.activations.ACTIVATIONS`): the gradient checks (:func:`trainlab.gradcheck.every_layer_model`,
+``tests/test_gradients.py``) find it there and check its backward pass against numerical differences.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
 from trainlab.backend import Array
-from trainlab.registry import Configurable
+from trainlab.registry import Configurable, Registry
+
+LAYERS = Registry("layer")
+"""Layers with parameters or noise by name ("dense", "batchnorm", ...); activations have their own registry."""
 
 
 class Layer(Configurable):
@@ -24,6 +33,12 @@ class Layer(Configurable):
 
     default_name = "layer"
     stochastic = False  # True for layers that stay random under MC dropout (Dropout, AlphaDropout)
+    example_arguments: ClassVar[dict[str, Any]] = {}
+    """Constructor arguments of a small instance (those without a default: Dense's ``units``), with which the
+    gradient checks build every registered layer."""
+    cancels_bias: ClassVar[bool] = False
+    """True for a layer whose output does not change when a constant is added to an input feature (batch
+    norm subtracts the batch mean): a bias just before it has no effect and an exactly zero gradient."""
 
     def __init__(self, name: str | None = None, trainable: bool = True) -> None:
         if name is not None and (not isinstance(name, str) or not name or "." in name):

@@ -24,7 +24,9 @@ import numpy as np
 
 from trainlab.backend import rng_for
 from trainlab.model import Sequential
+from trainlab.optimizers import Optimizer
 from trainlab.registry import deserialize, serialize
+from trainlab.step import DivergenceError, train_step
 from trainlab.validation import check_in_range, check_int, check_positive
 
 
@@ -88,30 +90,24 @@ def find_lr(
     return sweep(work, optimizer, x, y, batch_size, np.geomspace(min_lr, max_lr, steps), stop_factor, beta)
 
 
-def sweep(model: Sequential, optimizer: Any, x: np.ndarray, y: np.ndarray, batch_size: int, rates: np.ndarray,
-          stop_factor: float, beta: float) -> LRFinderResult:
-    """Train ``model`` one batch per rate; stop when the smoothed loss exceeds stop_factor times its minimum."""
+def sweep(model: Sequential, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, batch_size: int,
+          rates: np.ndarray, stop_factor: float, beta: float) -> LRFinderResult:
+    """Train ``model`` one batch per rate (each a :func:`~trainlab.step.train_step`); stop when the loss
+    diverges or its smoothed value exceeds ``stop_factor`` times its minimum."""
     rng = rng_for(model.seed, "lr-finder")
     order = np.concatenate([rng.permutation(len(x)) for _ in range(math.ceil(len(rates) * batch_size / len(x)))])
-    params = model.params
     lrs, losses, smoothed, average = [], [], [], 0.0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step, lr in enumerate(rates):
-            index = order[step * batch_size : (step + 1) * batch_size]
-            optimizer.lr = float(lr)
-            grads = model.gradient(x[index], y[index])
-            loss = model.last_loss
-            if not math.isfinite(loss):
-                return LRFinderResult(lrs, losses, smoothed, stopped_early=True)
-            average = beta * average + (1 - beta) * loss
-            lrs.append(float(lr))
-            losses.append(float(loss))
-            smoothed.append(average / (1 - beta ** (step + 1)))
-            if smoothed[-1] > stop_factor * min(smoothed):
-                return LRFinderResult(lrs, losses, smoothed, stopped_early=True)
-            try:
-                optimizer.update(params, grads)
-            except FloatingPointError:  # a NaN/inf gradient: the loss has exploded
-                return LRFinderResult(lrs, losses, smoothed, stopped_early=True)
-            model.apply_constraints()
+    for step, lr in enumerate(rates):
+        index = order[step * batch_size : (step + 1) * batch_size]
+        optimizer.lr = float(lr)
+        try:
+            loss = train_step(model, optimizer, x[index], y[index])  # the loss before this step's update
+        except DivergenceError:  # a NaN/inf loss or gradient: the loss has exploded
+            return LRFinderResult(lrs, losses, smoothed, stopped_early=True)
+        average = beta * average + (1 - beta) * loss
+        lrs.append(float(lr))
+        losses.append(float(loss))
+        smoothed.append(average / (1 - beta ** (step + 1)))
+        if smoothed[-1] > stop_factor * min(smoothed):
+            return LRFinderResult(lrs, losses, smoothed, stopped_early=True)
     return LRFinderResult(lrs, losses, smoothed, stopped_early=False)
