@@ -14,7 +14,7 @@ import pytest
 
 import trainlab as tl
 from trainlab.callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint
-from trainlab.model import Ensemble
+from trainlab.ensemble import Ensemble
 from trainlab.saving import load_model
 from trainlab.training import Trainer
 

@@ -14,23 +14,20 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm import tqdm
 
 from trainlab.schedules import PlateauReducer
 from trainlab.validation import check_choice, check_int, check_non_negative
 
-if TYPE_CHECKING:
-    from trainlab.training import TrainingRun
-
 
 class Callback:
     """Base class; override the hooks you need. ``logs`` are the epoch's metrics by name."""
 
-    run: TrainingRun
+    run: Any  # the fit's trainlab.training.TrainingRun (training imports this module: no import back)
 
-    def set_run(self, run: TrainingRun) -> None:
+    def set_run(self, run: Any) -> None:
         self.run = run
 
     def on_train_begin(self) -> None: ...

@@ -11,7 +11,6 @@ import numpy as np
 from trainlab.activations import softmax
 from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
-from trainlab.ensemble import Ensemble  # noqa: F401  (its home was this module: still importable from here)
 from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array, warn_if_softmax_twice
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer

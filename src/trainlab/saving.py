@@ -23,7 +23,7 @@ from trainlab.registry import deserialize, serialize
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 FORMAT = "trainlab.model"
 VERSION = 1

@@ -1,7 +1,7 @@
 """One training step: what happens to a model on one mini-batch.
 
 :func:`train_step` is the whole of it, and the only place it happens: ``fit``, the textbook's ``Trainer``
-(through ``fit``) and a hand-written loop all call it.
+(through ``fit``), the learning-rate finder, the lessons and a hand-written loop all call it.
 
     for x_batch, t_batch in batches:
         loss = tl.train_step(model, optimizer, x_batch, t_batch)
@@ -10,14 +10,31 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from trainlab.backend import Array
-    from trainlab.model import Sequential
     from trainlab.optimizers import Optimizer
+
+
+class Model(Protocol):
+    """The model a step trains, as the loop sees it: :class:`trainlab.Sequential` is the one trainlab has.
+
+    The loop's modules (step, epochs, training, callbacks, saving) lie below ``trainlab.model`` in the import
+    order (``Sequential.fit`` *is* ``training.fit``: the model imports the loop), so they name the model by
+    this protocol instead of importing it back, not even for type hints (docs/architecture.md). A step
+    needs only these three; the loop's other modules use more of the Sequential it is at run time.
+    """
+
+    @property
+    def params(self) -> Mapping[str, Array]: ...
+
+    def loss_and_gradients(self, x: Array, t: Array) -> tuple[float, Mapping[str, Array]]: ...
+
+    def apply_constraints(self) -> None: ...
 
 
 class DivergenceError(FloatingPointError):
@@ -32,7 +49,7 @@ class DivergenceError(FloatingPointError):
         return f"{self.reason} at step {step}" + (f": {self.detail}" if self.detail else "")
 
 
-def train_step(model: Sequential, optimizer: Optimizer, x: Array, t: Array, max_loss: float = math.inf) -> float:
+def train_step(model: Model, optimizer: Optimizer, x: Array, t: Array, max_loss: float = math.inf) -> float:
     """One step of training on the batch (x, t); returns the loss L the step saw (before the update).
 
     1. L = loss(model(x), t) + penalties (regularizers, ½·λ·Σ‖W‖²), forward in training mode;

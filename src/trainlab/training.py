@@ -27,8 +27,8 @@ from trainlab.step import DivergenceError, train_step
 from trainlab.validation import check_choice, check_in_range, check_int, check_not_a_class, check_positive
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
     from trainlab.optimizers import Optimizer
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 __all__ = ["FitOptions", "History", "OpenEpoch", "Trainer", "TrainingRun", "fit"]
 
