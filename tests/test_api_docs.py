@@ -1,5 +1,5 @@
-"""The public surface: ``trainlab.__all__`` is the library (no lesson helpers), and docs/api.md, generated from
-its docstrings by scripts/api_docs.py, is what the code gives."""
+"""The public surface: ``trainlab.__all__`` is the library (no lesson helpers), and docs/api.md,
+generated from its docstrings by scripts/api_docs.py, is what the code gives."""
 
 from __future__ import annotations
 
@@ -21,9 +21,14 @@ def test_all_is_the_library():
     assert sorted(exported) == sorted(set(exported))
     for name in exported:
         module = getattr(trainlab, name).__module__
-        assert module.startswith("trainlab.") and not module.startswith(NOT_THE_LIBRARY), (name, module)
+        assert module.startswith("trainlab.") and not module.startswith(NOT_THE_LIBRARY), (
+            name,
+            module,
+        )
         api_docs.group_of(getattr(trainlab, name), name)  # and docs/api.md has a section for it
-    assert not {"function_2", "elongated_bowl", "optimizer_path", "gradient_descent"} & set(exported)
+    assert not {"function_2", "elongated_bowl", "optimizer_path", "gradient_descent"} & set(
+        exported
+    )
     assert {"Sequential", "Dense", "Adam", "train_step", "OneCycle", "EarlyStopping", "load_mnist",
             "check_gradients", "describe_optimizer"} <= set(exported)
 
@@ -38,6 +43,7 @@ def test_the_api_page_is_current():
 
 def test_the_page_shows_signatures_and_docstrings():
     page = api_docs.render()
-    assert "### `trainlab.SGD(lr=0.01, *, clip_norm=None, clip_value=None, momentum=0.0, nesterov=False" in page
+    signature = "(lr=0.01, *, clip_norm=None, clip_value=None, momentum=0.0, nesterov=False"
+    assert f"### `trainlab.SGD{signature}" in page
     assert "*class, a subclass of `trainlab.Optimizer`*. Stochastic gradient descent:" in page
     assert "- `loss_and_gradients(x, t)`: L and dL/dθ for a batch" in page  # methods, without self

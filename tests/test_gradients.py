@@ -1,8 +1,8 @@
 """Every layer, loss and regularizer against float64 numerical gradients and torch's autograd.
 
 ``test_every_registered_class`` takes every class of the registries (layers, activations, losses,
-regularizers): a new one is checked without an edit here. The hypothesis tests draw shapes and settings
-for the classes the library ships.
+regularizers): a new one is checked without an edit here. The hypothesis tests draw shapes and
+settings for the classes the library ships.
 """
 
 import itertools
@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 import trainlab as tl
 from trainlab.activations import ACTIVATIONS
 from trainlab.base import LAYERS
-from trainlab.gradcheck import every_layer_model, layer_gradients, numerical_gradient, registered, relative_error
+from trainlab.gradcheck import (
+    every_layer_model,
+    layer_gradients,
+    numerical_gradient,
+    registered,
+    relative_error,
+)
 from trainlab.losses import LOSSES
 from trainlab.optimizers.layout import follows
 from trainlab.regularizers import REGULARIZERS
@@ -28,8 +34,8 @@ except ImportError:  # pragma: no cover
 
 TOL = 1e-6
 # Where a whole gradient is ~1e-6 (a saturated softmax, a nearly degenerate batch) the central
-# difference's own rounding error (~1e-12) is 1e-6 of it; a wrong backward pass would be off by the size
-# of the gradient itself. So a check passes on relative error < 1e-6 or absolute error < 1e-9.
+# difference's own rounding error (~1e-12) is 1e-6 of it; a wrong backward pass would be off by the
+# size of the gradient itself. So a check passes on relative error < 1e-6 or absolute error < 1e-9.
 ATOL = 1e-9
 
 
@@ -43,7 +49,8 @@ def build(layer, input_shape, seed=0):
 
 
 def check_layer(layer, x, training=True):
-    """dL/dx and dL/dθ of L = Σ y ⊙ R against central differences (trainlab.gradcheck.layer_gradients).
+    """dL/dx and dL/dθ of L = Σ y ⊙ R against central differences
+    (trainlab.gradcheck.layer_gradients).
 
     Returns the relative errors of the arrays that disagree (an empty dict when all agree).
     """
@@ -68,7 +75,9 @@ def test_dense(n, d_in, d_out, bias, seed):
     assert not check_layer(build(tl.Dense(d_out, bias=bias), (d_in,), seed), x)
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax"])
+@pytest.mark.parametrize(
+    "activation", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "softmax"]
+)
 @given(n=batch, d_in=width, d_out=width, seed=seeds)
 def test_dense_with_fused_activation(activation, n, d_in, d_out, seed):
     x = np.random.default_rng(seed).standard_normal((n, d_in))
@@ -83,8 +92,18 @@ def test_dense_with_fused_activation(activation, n, d_in, d_out, seed):
     assert not check_layer(layer, x)
 
 
-ACTIVATION_MAKERS = [tl.Sigmoid, tl.Tanh, tl.ReLU, lambda: tl.LeakyReLU(0.2), tl.ELU, lambda: tl.ELU(0.5),
-               tl.SELU, tl.GELU, tl.Softmax, tl.Identity]
+ACTIVATION_MAKERS = [
+    tl.Sigmoid,
+    tl.Tanh,
+    tl.ReLU,
+    lambda: tl.LeakyReLU(0.2),
+    tl.ELU,
+    lambda: tl.ELU(0.5),
+    tl.SELU,
+    tl.GELU,
+    tl.Softmax,
+    tl.Identity,
+]
 
 
 @pytest.mark.parametrize("make", ACTIVATION_MAKERS)
@@ -94,7 +113,8 @@ def test_activation(make, shape, scale, seed):
     assert not check_layer(build(make(), shape[1:]), x)
 
 
-# With 2 samples batch norm maps any input to ±1: dL/dx is ~0 and a relative error measures only noise.
+# With 2 samples batch norm maps any input to ±1: dL/dx is ~0 and a relative error measures only
+# noise.
 @pytest.mark.parametrize("training", [True, False])
 @given(n=st.integers(3, 8), d=width, momentum=st.floats(0.0, 0.99), seed=seeds)
 def test_batchnorm(training, n, d, momentum, seed):
@@ -114,7 +134,9 @@ def test_batchnorm_on_3d_inputs(n, a, b, seed):
     assert not check_layer(build(tl.BatchNorm(), (a, b)), x)
 
 
-@pytest.mark.parametrize("layer_class", [tl.Dropout, lambda rate: tl.Dropout(rate, inverted=False), tl.AlphaDropout])
+@pytest.mark.parametrize(
+    "layer_class", [tl.Dropout, lambda rate: tl.Dropout(rate, inverted=False), tl.AlphaDropout]
+)
 @given(shape=st.tuples(batch, width), rate=st.floats(0.0, 0.9), seed=seeds)
 def test_dropout_with_a_fixed_mask(layer_class, shape, rate, seed):
     x = np.random.default_rng(seed).standard_normal(shape)
@@ -138,7 +160,9 @@ def test_softmax_cross_entropy(one_hot, n, k, scale, seed):
     loss = tl.SoftmaxCrossEntropy()
     loss.forward(y, t)
     analytic = loss.backward().copy()
-    assert agree(analytic, numerical_gradient(lambda y_: tl.SoftmaxCrossEntropy().forward(y_, t), y))
+    assert agree(
+        analytic, numerical_gradient(lambda y_: tl.SoftmaxCrossEntropy().forward(y_, t), y)
+    )
 
 
 @given(n=batch, k=width, seed=seeds)
@@ -191,14 +215,22 @@ def test_every_layer_model(softmax_head, seed):
     errors = tl.check_gradients(model, rng.standard_normal((10, 2, 3)), rng.integers(0, 4, 10))
     assert set(errors) == set(model.params)
     assert max(errors.values()) < TOL, errors
-    assert {type(layer) for layer in model.layers} >= {*registered(LAYERS), *registered(ACTIVATIONS)}
+    assert {type(layer) for layer in model.layers} >= {
+        *registered(LAYERS),
+        *registered(ACTIVATIONS),
+    }
     assert {type(layer.regularizer) for layer in model.layers if isinstance(layer, tl.Dense)} >= {
         *registered(REGULARIZERS)}
 
 
-# -- every registered class, against numerical differences and torch's autograd -------------------------------
+# -- every registered class, against numerical differences and torch's autograd --------------------
 def registered_classes():
-    kinds = {"layer": LAYERS, "activation": ACTIVATIONS, "loss": LOSSES, "regularizer": REGULARIZERS}
+    kinds = {
+        "layer": LAYERS,
+        "activation": ACTIVATIONS,
+        "loss": LOSSES,
+        "regularizer": REGULARIZERS,
+    }
     return [pytest.param(kind, cls, id=f"{kind}-{cls.__name__}")
             for kind, registry in kinds.items() for cls in registered(registry)]
 
@@ -208,7 +240,8 @@ def tensor(array):
 
 
 def dropout(layer, x, p, y):
-    """Dropout and AlphaDropout with the mask the layer drew: y = a·m⊙x + c (c from the layer's output)."""
+    """Dropout and AlphaDropout with the mask the layer drew: y = a·m⊙x + c (c from the layer's
+    output)."""
     if layer.mask is None:
         return x if layer.inverted else x * (1.0 - layer.rate)
     mask = torch.tensor(layer.mask)
@@ -218,13 +251,19 @@ def dropout(layer, x, p, y):
 def batch_norm(layer, x, p, y):
     d = x.shape[-1]
     running = [torch.tensor(layer.buffers[name].copy()) for name in ("running_mean", "running_var")]
-    out = F.batch_norm(x.reshape(-1, d), *running, p["gamma"], p["beta"], training=layer.batch_statistics,
-                       eps=layer.epsilon)
+    out = F.batch_norm(
+        x.reshape(-1, d),
+        *running,
+        p["gamma"],
+        p["beta"],
+        training=layer.batch_statistics,
+        eps=layer.epsilon,
+    )
     return out.reshape(x.shape)
 
 
-# torch's counterpart of each class's forward (layer, x, params, trainlab's y) -> y; a class without one is
-# checked against numerical differences only
+# torch's counterpart of each class's forward (layer, x, params, trainlab's y) -> y; a class without
+# one is checked against numerical differences only
 TORCH_LAYERS = {
     tl.Dense: lambda layer, x, p, y: x @ p["W"] + p["b"] if layer.bias else x @ p["W"],
     tl.BatchNorm: batch_norm,
@@ -245,9 +284,13 @@ TORCH_LAYERS = {
 }
 TORCH_LOSSES = {
     tl.SoftmaxCrossEntropy: lambda y, t: F.cross_entropy(y, torch.tensor(t)),
-    tl.MeanSquaredError: lambda y, t: F.mse_loss(y, torch.tensor(tl.one_hot(t, y.shape[1], np.float64))),
+    tl.MeanSquaredError: lambda y, t: F.mse_loss(
+        y, torch.tensor(tl.one_hot(t, y.shape[1], np.float64))
+    ),
 }
-TORCH_REGULARIZERS = {cls: lambda r, W: r.l1 * W.abs().sum() + r.l2 * (W * W).sum() for cls in (tl.L1, tl.L2, tl.L1L2)}
+TORCH_REGULARIZERS = {
+    cls: lambda r, W: r.l1 * W.abs().sum() + r.l2 * (W * W).sum() for cls in (tl.L1, tl.L2, tl.L1L2)
+}
 
 
 def agree_with_torch(ours, theirs):
@@ -255,9 +298,10 @@ def agree_with_torch(ours, theirs):
 
 
 def check_registered_layer(cls):
-    """A layer or activation class from its ``example_arguments``: on inputs of one and of two axes per sample
-    (where it takes them), in training and in inference; its dL/dx and dL/dθ against numerical differences,
-    and against torch's autograd where TORCH_LAYERS has its forward. Returns the checks made."""
+    """A layer or activation class from its ``example_arguments``: on inputs of one and of two axes
+    per sample (where it takes them), in training and in inference; its dL/dx and dL/dθ against
+    numerical differences, and against torch's autograd where TORCH_LAYERS has its forward. Returns
+    the checks made."""
     checks = []
     for shape, training in itertools.product([(5,), (2, 3)], [True, False]):
         layer = cls(**cls.example_arguments)
@@ -265,7 +309,8 @@ def check_registered_layer(cls):
             layer.build(shape, np.float64, np.random.default_rng(3))
         except ValueError:  # Dense takes one axis per sample
             continue
-        x = away_from_zero(np.random.default_rng(4).standard_normal((5, *shape)))  # off ReLU-like kinks
+        # off ReLU-like kinks
+        x = away_from_zero(np.random.default_rng(4).standard_normal((5, *shape)))
         pairs = layer_gradients(layer, x, training)
         failures = {name: relative_error(a, n) for name, (a, n) in pairs.items() if not agree(a, n)}
         assert not failures, (shape, training, failures)
@@ -290,14 +335,18 @@ def check_registered_layer(cls):
 
 @pytest.mark.parametrize(("kind", "cls"), registered_classes())
 def test_every_registered_class(kind, cls):
-    """dL/dx (and dL/dθ) of every registered layer, activation, loss and regularizer: numerical differences
-    in float64, and torch's autograd where torch is installed and the class has a counterpart there."""
+    """dL/dx (and dL/dθ) of every registered layer, activation, loss and regularizer: numerical
+    differences in float64, and torch's autograd where torch is installed and the class has a
+    counterpart there."""
     rng = np.random.default_rng(6)
     if kind in ("layer", "activation"):
         checks = check_registered_layer(cls)
-        assert "numerical" in checks and (torch is None or cls not in TORCH_LAYERS or "torch" in checks)
+        assert "numerical" in checks and (
+            torch is None or cls not in TORCH_LAYERS or "torch" in checks
+        )
     elif kind == "loss":
-        y, t = 2.0 * rng.standard_normal((6, 4)), rng.integers(0, 4, 6)  # class labels: every loss takes them
+        # class labels: every loss takes them
+        y, t = 2.0 * rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
         loss = cls()
         loss.forward(y, t)
         analytic = loss.backward().copy()
@@ -317,10 +366,10 @@ def test_every_registered_class(kind, cls):
 
 
 def test_gradients_stay_views_of_the_flat_buffer_the_optimizer_updates():
-    """After backward each layer's gradient is still the array the model packed (a view of one flat buffer, in
-    parameter order), for every registered layer with parameters: a backward pass that rebinds
-    ``grads[name]`` instead of writing into it would split the optimizer's run (and, with the old array
-    still in the model's dict, train on a stale gradient)."""
+    """After backward each layer's gradient is still the array the model packed (a view of one flat
+    buffer, in parameter order), for every registered layer with parameters: a backward pass that
+    rebinds ``grads[name]`` instead of writing into it would split the optimizer's run (and, with
+    the old array still in the model's dict, train on a stale gradient)."""
     model = every_layer_model(0).clone(dtype="float32")
     before = {name: (array, array.base) for name, array in model.grads.items()}
     rng = np.random.default_rng(0)
@@ -331,14 +380,23 @@ def test_gradients_stay_views_of_the_flat_buffer_the_optimizer_updates():
         for name, array in grads.items():
             assert array is before[name][0] and array.base is before[name][1], name
             layer_name, _, key = name.partition(".")
-            assert next(layer for layer in model.layers if layer.name == layer_name).grads[key] is array
-    assert {type(layer) for layer in model.layers if layer.params} >= {tl.Dense, tl.BatchNorm, tl.PReLU}
+            assert (
+                next(layer for layer in model.layers if layer.name == layer_name).grads[key]
+                is array
+            )
+    assert {type(layer) for layer in model.layers if layer.params} >= {
+        tl.Dense,
+        tl.BatchNorm,
+        tl.PReLU,
+    }
 
 
 def test_check_gradients_catches_a_wrong_backward(monkeypatch):
     model = tl.Sequential([tl.Dense(4), tl.Tanh(), tl.Dense(3)], input_dim=3, seed=0)
     original = tl.Tanh.backward
-    monkeypatch.setattr(tl.Tanh, "backward", lambda self, dout, input_grad=True: 1.1 * original(self, dout))
+    monkeypatch.setattr(
+        tl.Tanh, "backward", lambda self, dout, input_grad=True: 1.1 * original(self, dout)
+    )
     rng = np.random.default_rng(0)
     errors = tl.check_gradients(model, rng.standard_normal((5, 3)), rng.integers(0, 3, 5))
     assert errors["dense1.W"] > 1e-3 and errors["dense2.W"] < TOL
@@ -357,7 +415,9 @@ def test_numerical_gradient_of_known_functions():
     x = np.array([3.0, 4.0])
     np.testing.assert_allclose(numerical_gradient(lambda v: np.sum(v**2), x), [6.0, 8.0], rtol=1e-8)
     m = np.arange(6.0).reshape(2, 3)
-    np.testing.assert_allclose(numerical_gradient(lambda v: np.sum(np.sin(v)), m), np.cos(m), rtol=1e-8)
+    np.testing.assert_allclose(
+        numerical_gradient(lambda v: np.sum(np.sin(v)), m), np.cos(m), rtol=1e-8
+    )
     np.testing.assert_array_equal(x, [3.0, 4.0])  # restored after perturbation
     with pytest.raises(TypeError, match="float NumPy array"):
         numerical_gradient(lambda v: 0.0, np.array([1, 2]))

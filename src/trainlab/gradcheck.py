@@ -1,17 +1,17 @@
 """Gradient checking: numerical central differences against the hand-written backward passes.
 
-``numerical_gradient(f, x)`` approximates ∂f/∂xᵢ ≈ (f(x + h·eᵢ) - f(x - h·eᵢ)) / 2h for every entry of
-an array of any shape. ``check_gradients(model, x, t)`` compares it with ``model.gradient(x, t)`` for each
-parameter, in float64, replaying the dropout masks so that every evaluation sees the same network;
-``layer_gradients(layer, x)`` does the same for one layer (dL/dx and dL/dθ), which is how a new layer is
-checked. ``every_layer_model`` holds one of every registered layer and activation (found in
-:data:`trainlab.base.LAYERS` and :data:`trainlab.activations.ACTIVATIONS`: a new one is checked without
-being added here).
+``numerical_gradient(f, x)`` approximates ∂f/∂xᵢ ≈ (f(x + h·eᵢ) - f(x - h·eᵢ)) / 2h for every entry
+of an array of any shape. ``check_gradients(model, x, t)`` compares it with ``model.gradient(x, t)``
+for each parameter, in float64, replaying the dropout masks so that every evaluation sees the same
+network; ``layer_gradients(layer, x)`` does the same for one layer (dL/dx and dL/dθ), which is how a
+new layer is checked. ``every_layer_model`` holds one of every registered layer and activation
+(found in :data:`trainlab.base.LAYERS` and :data:`trainlab.activations.ACTIVATIONS`: a new one is
+checked without being added here).
 
-The error reported for a parameter is the relative error of the whole gradient array,
-‖g_backprop - g_numeric‖ / (‖g_backprop‖ + ‖g_numeric‖): elementwise ratios are meaningless for entries
-that are zero by construction (the bias of a layer followed by batch norm), while this measure is scale
-free and near 1e-9 for a correct backward pass in float64.
+The error reported for a parameter is the relative error of the whole gradient array, ‖g_backprop -
+g_numeric‖ / (‖g_backprop‖ + ‖g_numeric‖): elementwise ratios are meaningless for entries that are
+zero by construction (the bias of a layer followed by batch norm), while this measure is scale free
+and near 1e-9 for a correct backward pass in float64.
 """
 
 from __future__ import annotations
@@ -37,12 +37,15 @@ TOLERANCE = 1e-6
 def numerical_gradient(f: Callable[[Array], float], x: Array, eps: float = 1e-5) -> Array:
     """Central-difference gradient of the scalar ``f(x)`` with respect to every entry of ``x``.
 
-    ``x`` is perturbed in place, one entry at a time, and restored; it must be a float array (use float64
-    for accurate results). The default difference h = 1e-5 balances truncation (∝ h²) and rounding (∝ 1/h).
+    ``x`` is perturbed in place, one entry at a time, and restored; it must be a float array (use
+    float64 for accurate results). The default difference h = 1e-5 balances truncation (∝ h²) and
+    rounding (∝ 1/h).
     """
     check_positive("eps", eps)
     if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
-        raise TypeError(f"x must be a float NumPy array (it is perturbed in place), got {type(x).__name__}")
+        raise TypeError(
+            f"x must be a float NumPy array (it is perturbed in place), got {type(x).__name__}"
+        )
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):
         original = x[index]
@@ -83,12 +86,16 @@ def check_gradients(model: Sequential, x: Any, t: Any, eps: float = 1e-5) -> dic
     }
 
 
-def layer_gradients(layer: Layer, x: Array, training: bool = True) -> dict[str, tuple[Array, Array]]:
-    """Backprop's and the numerical dL/dx and dL/dθ of one built layer, by name ("x" and its parameters' names).
+def layer_gradients(
+    layer: Layer, x: Array, training: bool = True
+) -> dict[str, tuple[Array, Array]]:
+    """Backprop's and the numerical dL/dx and dL/dθ of one built layer, by name ("x" and its
+    parameters' names).
 
-    L = Σ y ⊙ R with R a fixed random array, so that every output counts with its own weight. The layer's
-    noise (dropout masks, RReLU's slopes) is replayed at every evaluation. Use float64 (``layer.build(shape,
-    np.float64, rng)``); the pairs agree to about 1e-9 relative for a correct backward pass.
+    L = Σ y ⊙ R with R a fixed random array, so that every output counts with its own weight. The
+    layer's noise (dropout masks, RReLU's slopes) is replayed at every evaluation. Use float64
+    (``layer.build(shape, np.float64, rng)``); the pairs agree to about 1e-9 relative for a correct
+    backward pass.
     """
     noise = None if layer.rng is None else layer.rng.bit_generator.state
 
@@ -97,8 +104,8 @@ def layer_gradients(layer: Layer, x: Array, training: bool = True) -> dict[str, 
             layer.rng.bit_generator.state = noise  # the same dropout mask at every evaluation
         return layer.forward(x, training)
 
-    # A seed no integer seed gives: R never equals an x or a weight drawn from an integer seed, which would
-    # make L = Σ y ⊙ x and its gradient degenerate.
+    # A seed no integer seed gives: R never equals an x or a weight drawn from an integer seed,
+    # which would make L = Σ y ⊙ x and its gradient degenerate.
     weights = np.random.default_rng([7, 7]).standard_normal(forward().shape)
     dx = layer.backward(weights.copy())
     analytic = {"x": dx, **{name: grad.copy() for name, grad in layer.grads.items()}}
@@ -107,7 +114,9 @@ def layer_gradients(layer: Layer, x: Array, training: bool = True) -> dict[str, 
     def loss(_: Array) -> float:
         return float(np.sum(forward() * weights))
 
-    return {name: (analytic[name], numerical_gradient(loss, array)) for name, array in arrays.items()}
+    return {
+        name: (analytic[name], numerical_gradient(loss, array)) for name, array in arrays.items()
+    }
 
 
 def registered(registry: Registry) -> list[type]:
@@ -121,19 +130,22 @@ def registered(registry: Registry) -> list[type]:
 
 
 def every_layer_model(seed: int = 0, softmax_head: bool = False) -> Sequential:
-    """A small float64 model with one of every registered layer and activation, for ``trainlab gradcheck``.
+    """A small float64 model with one of every registered layer and activation, for ``trainlab
+    gradcheck``.
 
-    Flatten, then each of them (built from its ``example_arguments``) after a Dense layer of 6 units, the
-    Dense layers taking turns without a regularizer and with each registered one; a Dense layer before a
-    layer that ``cancels_bias`` (batch norm) has no bias, whose gradient would be exactly zero. The biases
-    start at random (N(0, 0.1²)), not at 0: a sample whose inputs dropout zeroed would otherwise feed
-    exactly 0 to the next activation, on the kink of a ReLU, where the numerical derivative is the mean
-    of the two slopes and no backward pass can agree with it. Last a
-    Dense(4) whose scores go to softmax cross-entropy, or with ``softmax_head`` a Softmax trained with mean
-    squared error. λ = 1e-2 weight decay on top.
+    Flatten, then each of them (built from its ``example_arguments``) after a Dense layer of 6
+    units, the Dense layers taking turns without a regularizer and with each registered one; a Dense
+    layer before a layer that ``cancels_bias`` (batch norm) has no bias, whose gradient would be
+    exactly zero. The biases start at random (N(0, 0.1²)), not at 0: a sample whose inputs dropout
+    zeroed would otherwise feed exactly 0 to the next activation, on the kink of a ReLU, where the
+    numerical derivative is the mean of the two slopes and no backward pass can agree with it. Last
+    a Dense(4) whose scores go to softmax cross-entropy, or with ``softmax_head`` a Softmax trained
+    with mean squared error. λ = 1e-2 weight decay on top.
     """
     regularizers = [None, *(cls(**cls.example_arguments) for cls in registered(REGULARIZERS))]
-    others = [cls for cls in registered(LAYERS) + registered(ACTIVATIONS) if cls not in (Dense, Flatten)]
+    others = [
+        cls for cls in registered(LAYERS) + registered(ACTIVATIONS) if cls not in (Dense, Flatten)
+    ]
     layers: list[Layer] = [Flatten()]
     for index, cls in enumerate(others):
         dense = Dense(6, init="he_normal", bias=not cls.cancels_bias, bias_init=0.1,
@@ -163,7 +175,8 @@ class GradCheckRow:
 
 
 def run_gradcheck(seed: int = 0, batch: int = 16) -> list[GradCheckRow]:
-    """Check the every-layer model with softmax cross-entropy, and a Softmax-layer variant with MSE."""
+    """Check the every-layer model with softmax cross-entropy, and a Softmax-layer variant with
+    MSE."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, 2, 3))
     t = rng.integers(0, 4, size=batch)

@@ -22,8 +22,8 @@ def descend_scaled(theta: Array, g: Array, h: Array, eps: float, lr: float, work
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al., 2011): h ← h + g⊙g,  θ ← θ − η·g / (√h + ε)  (h starts at 0).
 
-    Defaults η = 0.01 (the textbook's and PyTorch's), ε = 1e-7 (the textbook's and Keras's; PyTorch uses
-    1e-10). ε is added outside the root, as in the textbook and PyTorch.
+    Defaults η = 0.01 (the textbook's and PyTorch's), ε = 1e-7 (the textbook's and Keras's; PyTorch
+    uses 1e-10). ε is added outside the root, as in the textbook and PyTorch.
     """
 
     eps = Hyperparameter(1e-7, POSITIVE, "ε, added to √h against division by zero")
@@ -39,9 +39,9 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     """RMSProp (Hinton, 2012): h ← ρ·h + (1−ρ)·g⊙g,  θ ← θ − η·g / (√h + ε)  (h starts at 0).
 
-    Defaults η = 0.01, ρ = ``rho`` = 0.99 (the textbook's ``decay_rate`` and PyTorch's ``alpha``), ε = 1e-7
-    (the textbook's; PyTorch 1e-8). ε is added outside the root, as in the textbook and PyTorch (Keras adds
-    it inside and defaults to η = 0.001, ρ = 0.9).
+    Defaults η = 0.01, ρ = ``rho`` = 0.99 (the textbook's ``decay_rate`` and PyTorch's ``alpha``), ε
+    = 1e-7 (the textbook's; PyTorch 1e-8). ε is added outside the root, as in the textbook and
+    PyTorch (Keras adds it inside and defaults to η = 0.001, ρ = 0.9).
     """
 
     rho = Hyperparameter(0.99, FRACTION, "the decay of the average of g⊙g")

@@ -5,8 +5,8 @@
 
 From the declarations :class:`~trainlab.optimizers.base.Optimizer` builds each class's constructor,
 ``get_config``, the help text and the check of every assignment (``optimizer.lr = 0`` raises), and
-:mod:`trainlab.tune.params` the optimizers' search parameters: a :class:`Domain` says which values are
-allowed in a form both can read.
+:mod:`trainlab.tune.params` the optimizers' search parameters: a :class:`Domain` says which values
+are allowed in a form both can read.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from trainlab.validation import check_number
 
 @dataclass(frozen=True)
 class Domain:
-    """The values a hyperparameter allows: a number in an interval (``low``/``high``, None for no bound,
-    ``*_open`` to exclude the bound itself), or a flag (``kind="bool"``); ``optional``: None too (off)."""
+    """The values a hyperparameter allows: a number in an interval (``low``/``high``, None for no
+    bound, ``*_open`` to exclude the bound itself), or a flag (``kind="bool"``); ``optional``: None
+    too (off)."""
 
     kind: str = "float"
     low: float | None = None
@@ -33,18 +34,23 @@ class Domain:
     optional: bool = False
 
     def check(self, name: str, value: Any) -> Any:
-        """``value`` (as a float or bool) if allowed, else a ValueError/TypeError naming ``name``."""
+        """``value`` (as a float or bool) if allowed, else a ValueError/TypeError naming
+        ``name``."""
         if value is None and self.optional:
             return None
         if self.kind == "bool":
             if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+                raise TypeError(
+                    f"{name} must be True or False, got {value!r} ({type(value).__name__})"
+                )
             return bool(value)
         value = check_number(name, value)
         if self.allows(value):
             return value
         if self.high is None:
-            raise ValueError(f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}")
+            raise ValueError(
+                f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}"
+            )
         raise ValueError(f"{name} must be in {self.interval()}, got {value!r}")
 
     def allows(self, value: float) -> bool:
@@ -61,7 +67,8 @@ class Domain:
         return f"{opening}{low}, {high}{')' if self.high_open or self.high is None else ']'}"
 
     def describe(self) -> str:
-        """The allowed values in words: ``> 0``, ``>= 0``, ``in [0, 1)``, ``True or False``, ``or None``."""
+        """The allowed values in words: ``> 0``, ``>= 0``, ``in [0, 1)``, ``True or False``, ``or
+        None``."""
         if self.kind == "bool":
             text = "True or False"
         elif self.high is None and self.low is not None:
@@ -69,7 +76,9 @@ class Domain:
         else:
             low = "-inf" if self.low is None else f"{self.low:g}"
             high = "inf" if self.high is None else f"{self.high:g}"
-            text = f"in {'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+            text = (
+                f"in {'(' if self.low_open else '['}{low}, {high}{')' if self.high_open else ']'}"
+            )
         return f"{text} or None" if self.optional else text
 
 
@@ -86,19 +95,22 @@ OPTIONAL_POSITIVE = Domain(low=0.0, low_open=True, optional=True)
 
 
 class Hyperparameter:
-    """A hyperparameter declared once, in the class body: its default, its :class:`Domain` and its meaning.
+    """A hyperparameter declared once, in the class body: its default, its :class:`Domain` and its
+    meaning.
 
-    The optimizer's constructor takes it (in declaration order, base class first; ``keyword_only`` ones
-    after ``*``), ``get_config`` returns it, and every assignment is checked against the domain
-    (constructor, schedule and callback all use plain ``optimizer.lr = 0.1``), so a bad value raises at
-    once, naming the attribute, before any weight moves. A subclass changes a default by declaring the
-    hyperparameter again.
+    The optimizer's constructor takes it (in declaration order, base class first; ``keyword_only``
+    ones after ``*``), ``get_config`` returns it, and every assignment is checked against the domain
+    (constructor, schedule and callback all use plain ``optimizer.lr = 0.1``), so a bad value raises
+    at once, naming the attribute, before any weight moves. A subclass changes a default by
+    declaring the hyperparameter again.
 
-    The value lives in the instance's ``__dict__``, where reading ``self.lr`` finds it at C speed (a rule
-    reads its hyperparameters for every run of parameters at every update).
+    The value lives in the instance's ``__dict__``, where reading ``self.lr`` finds it at C speed (a
+    rule reads its hyperparameters for every run of parameters at every update).
     """
 
-    def __init__(self, default: Any, domain: Domain, doc: str, *, keyword_only: bool = False) -> None:
+    def __init__(
+        self, default: Any, domain: Domain, doc: str, *, keyword_only: bool = False
+    ) -> None:
         if not isinstance(domain, Domain):
             raise TypeError(f"domain must be a Domain such as POSITIVE or FRACTION, got {domain!r}")
         self.default, self.domain, self.doc, self.keyword_only = default, domain, doc, keyword_only
@@ -106,7 +118,8 @@ class Hyperparameter:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
-        self.check(name, self.default)  # a default outside the domain is a mistake in the class body
+        # a default outside the domain is a mistake in the class body
+        self.check(name, self.default)
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
@@ -121,7 +134,11 @@ class Hyperparameter:
         return f"{self.doc} ({self.domain.describe()})"
 
     def parameter(self) -> inspect.Parameter:
-        kind = inspect.Parameter.KEYWORD_ONLY if self.keyword_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        kind = (
+            inspect.Parameter.KEYWORD_ONLY
+            if self.keyword_only
+            else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
         return inspect.Parameter(self.name, kind, default=self.default)
 
 
@@ -130,8 +147,8 @@ SHARED_OPTIONS = ("clip_norm", "clip_value")
 
 
 def declared_hyperparameters(cls: type) -> dict[str, Hyperparameter]:
-    """The hyperparameters of ``cls`` in constructor order: positional ones base class first, then keyword-only
-    ones, the shared clipping options last."""
+    """The hyperparameters of ``cls`` in constructor order: positional ones base class first, then
+    keyword-only ones, the shared clipping options last."""
     declared: dict[str, Hyperparameter] = {}
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():

@@ -1,10 +1,11 @@
 """The readable form of every update rule: the published formula, line for line, in plain NumPy.
 
-Each function returns θ after update number t (t = 1, 2, ...) as a new array and keeps its state (the
-velocities and moments, zeros at first) in the dict ``state``. No scratch arrays, no rearrangement to
-save passes, no blocks: what the paper or the textbook writes. The fast rules of :mod:`.sgd`,
-:mod:`.adaptive` and :mod:`.adam` are checked against these (``tests/test_optimizers.py``, in float64,
-to 1e-9), so a rule rewritten for speed is only right if it still computes this.
+Each function returns θ after update number t (t = 1, 2, ...) as a new array and keeps its state
+(the velocities and moments, zeros at first) in the dict ``state``. No scratch arrays, no
+rearrangement to save passes, no blocks: what the paper or the textbook writes. The fast rules of
+:mod:`.sgd`, :mod:`.adaptive` and :mod:`.adam` are checked against these
+(``tests/test_optimizers.py``, in float64, to 1e-9), so a rule rewritten for speed is only right if
+it still computes this.
 
 :func:`reference_step` applies the one of an optimizer's class with its current hyperparameters.
 """
@@ -30,7 +31,8 @@ REFERENCES: dict[type[Optimizer], Reference] = {}
 
 
 def reference(cls: type[Optimizer]) -> Callable[[Reference], Reference]:
-    """Decorator: the function is the readable rule of ``cls`` (a new optimizer registers its own)."""
+    """Decorator: the function is the readable rule of ``cls`` (a new optimizer registers its
+    own)."""
 
     def register(function: Reference) -> Reference:
         REFERENCES[cls] = function
@@ -39,8 +41,11 @@ def reference(cls: type[Optimizer]) -> Callable[[Reference], Reference]:
     return register
 
 
-def reference_step(optimizer: Optimizer, theta: Array, g: Array, state: dict[str, Array], t: int) -> Array:
-    """θ after update ``t`` by the readable rule of ``optimizer``'s class, with its hyperparameters now."""
+def reference_step(
+    optimizer: Optimizer, theta: Array, g: Array, state: dict[str, Array], t: int
+) -> Array:
+    """θ after update ``t`` by the readable rule of ``optimizer``'s class, with its hyperparameters
+    now."""
     if type(optimizer) not in REFERENCES:
         raise KeyError(f"{type(optimizer).__name__} has no reference rule; add one with @reference")
     hyperparameters = {k: v for k, v in optimizer.get_config().items() if k not in SHARED_OPTIONS}
@@ -57,19 +62,26 @@ def sgd(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float) -
 
 
 @reference(Momentum)
-def momentum(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, momentum: float) -> Array:
+def momentum(
+    theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, momentum: float
+) -> Array:
     state["v"] = momentum * zeros(state, "v", theta) - lr * g  # the textbook's v ← βv − ηg
     return theta + state["v"]
 
 
 @reference(Nesterov)
-def nesterov(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, momentum: float) -> Array:
-    state["v"] = momentum * zeros(state, "v", theta) - lr * g  # Sutskever et al. (2013), Keras's form
+def nesterov(
+    theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, momentum: float
+) -> Array:
+    # Sutskever et al. (2013), Keras's form
+    state["v"] = momentum * zeros(state, "v", theta) - lr * g
     return theta + momentum * state["v"] - lr * g
 
 
 @reference(AdaGrad)
-def adagrad(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, eps: float) -> Array:
+def adagrad(
+    theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, eps: float
+) -> Array:
     state["h"] = zeros(state, "h", theta) + g * g
     return theta - lr * g / (np.sqrt(state["h"]) + eps)
 
@@ -92,8 +104,17 @@ def adadelta(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: flo
 
 
 @reference(Lion)
-def lion(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, beta_1: float, beta_2: float,
-         weight_decay: float) -> Array:
+def lion(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    weight_decay: float,
+) -> Array:
     """Chen et al. (2023), Algorithm 2."""
     m = zeros(state, "m", theta)
     c = beta_1 * m + (1 - beta_1) * g
@@ -102,10 +123,20 @@ def lion(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, 
 
 
 @reference(Adam)
-def adam(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, beta_1: float, beta_2: float,
-         eps: float, amsgrad: bool = False) -> Array:
-    """Kingma & Ba (2015), Algorithm 1; AMSGrad (Reddi et al., 2018) with Adam's bias corrections, the
-    form of PyTorch and Keras."""
+def adam(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+    amsgrad: bool = False,
+) -> Array:
+    """Kingma & Ba (2015), Algorithm 1; AMSGrad (Reddi et al., 2018) with Adam's bias corrections,
+    the form of PyTorch and Keras."""
     state["m"] = beta_1 * zeros(state, "m", theta) + (1 - beta_1) * g
     state["v"] = beta_2 * zeros(state, "v", theta) + (1 - beta_2) * g * g
     v = state["v"]
@@ -116,15 +147,33 @@ def adam(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, 
 
 
 @reference(AdamW)
-def adamw(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, weight_decay: float,
-          **hyperparameters: Any) -> Array:
-    """Loshchilov & Hutter (2019): θ − η·λ·θ, then the Adam step (its gradient and moments without λ)."""
+def adamw(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    weight_decay: float,
+    **hyperparameters: Any,
+) -> Array:
+    """Loshchilov & Hutter (2019): θ − η·λ·θ, then the Adam step (its gradient and moments without
+    λ)."""
     return adam(theta, g, state, t, lr=lr, **hyperparameters) - lr * weight_decay * theta
 
 
 @reference(AdaMax)
-def adamax(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, beta_1: float, beta_2: float,
-           eps: float) -> Array:
+def adamax(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+) -> Array:
     """Kingma & Ba (2015), section 7.1, ε added to u."""
     state["m"] = beta_1 * zeros(state, "m", theta) + (1 - beta_1) * g
     state["u"] = np.maximum(beta_2 * zeros(state, "u", theta), np.abs(g))
@@ -132,8 +181,17 @@ def adamax(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float
 
 
 @reference(Nadam)
-def nadam(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, beta_1: float, beta_2: float,
-          eps: float) -> Array:
+def nadam(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+) -> Array:
     """Dozat (2016), Algorithm 2 with a constant μ = β1."""
     state["m"] = beta_1 * zeros(state, "m", theta) + (1 - beta_1) * g
     state["v"] = beta_2 * zeros(state, "v", theta) + (1 - beta_2) * g * g
@@ -142,8 +200,17 @@ def nadam(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float,
 
 
 @reference(RAdam)
-def radam(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, beta_1: float, beta_2: float,
-          eps: float) -> Array:
+def radam(
+    theta: Array,
+    g: Array,
+    state: dict[str, Array],
+    t: int,
+    *,
+    lr: float,
+    beta_1: float,
+    beta_2: float,
+    eps: float,
+) -> Array:
     """Liu et al. (2020), Algorithm 2, with PyTorch's threshold 5 and ε added to √v."""
     state["m"] = beta_1 * zeros(state, "m", theta) + (1 - beta_1) * g
     state["v"] = beta_2 * zeros(state, "v", theta) + (1 - beta_2) * g * g

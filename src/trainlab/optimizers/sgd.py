@@ -1,4 +1,5 @@
-"""Gradient descent and its momentum forms: SGD, Momentum, Nesterov, and Lion (the sign of a momentum)."""
+"""Gradient descent and its momentum forms: SGD, Momentum, Nesterov, and Lion (the sign of a
+momentum)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,39 @@ import numpy as np
 
 from trainlab.backend import Array
 from trainlab.optimizers.base import OPTIMIZERS, Optimizer, moving_average
-from trainlab.optimizers.hyperparameters import FLAG, FRACTION, NON_NEGATIVE, POSITIVE, Hyperparameter
+from trainlab.optimizers.hyperparameters import (
+    FLAG,
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    Hyperparameter,
+)
 
 
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """Stochastic gradient descent: θ ← θ − η·g.
 
-    Default η = 0.01 (the textbook's and Keras's). Keras's ``SGD(momentum=β, nesterov=...)`` works too:
-    with β > 0 it builds a :class:`Momentum` (β), with ``nesterov=True`` a :class:`Nesterov`, the same
-    objects and updates as ``tl.Momentum(lr, β)`` and ``tl.Nesterov(lr, β)``; ``momentum=0`` (the default)
-    is plain SGD, whose ``momentum`` is None, so that a 1cycle schedule leaves it alone.
+    Default η = 0.01 (the textbook's and Keras's). Keras's ``SGD(momentum=β, nesterov=...)`` works
+    too: with β > 0 it builds a :class:`Momentum` (β), with ``nesterov=True`` a :class:`Nesterov`,
+    the same objects and updates as ``tl.Momentum(lr, β)`` and ``tl.Nesterov(lr, β)``;
+    ``momentum=0`` (the default) is plain SGD, whose ``momentum`` is None, so that a 1cycle schedule
+    leaves it alone.
     """
 
     marker = "o"
     keras_options: ClassVar[dict[str, Any]] = {"momentum": 0.0, "nesterov": False}
 
-    def __new__(cls, *args: Any, momentum: Any = 0.0, nesterov: Any = False, **kwargs: Any) -> Optimizer:
+    def __new__(
+        cls, *args: Any, momentum: Any = 0.0, nesterov: Any = False, **kwargs: Any
+    ) -> Optimizer:
         if cls is SGD:
-            momentum, nesterov = FRACTION.check("momentum", momentum), FLAG.check("nesterov", nesterov)
-            if momentum or nesterov:  # Keras's spelling of the momentum rules: build the rule's own class
+            momentum, nesterov = (
+                FRACTION.check("momentum", momentum),
+                FLAG.check("nesterov", nesterov),
+            )
+            # Keras's spelling of the momentum rules: build the rule's own class
+            if momentum or nesterov:
                 return (Nesterov if nesterov else Momentum)(*args, momentum=momentum, **kwargs)
         return super().__new__(cls)
 
@@ -39,8 +53,8 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum SGD in the textbook form: v ← β·v − η·g,  θ ← θ + v  (v starts at 0).
 
-    Defaults η = 0.01, β = ``momentum`` = 0.9 (the textbook's). For a constant η this equals PyTorch's
-    ``SGD(momentum=β)`` (whose buffer is b = −v/η) and Keras's ``SGD(momentum=β)``.
+    Defaults η = 0.01, β = ``momentum`` = 0.9 (the textbook's). For a constant η this equals
+    PyTorch's ``SGD(momentum=β)`` (whose buffer is b = −v/η) and Keras's ``SGD(momentum=β)``.
     """
 
     momentum = Hyperparameter(0.9, FRACTION, "β, the decay of the velocity v")
@@ -60,10 +74,11 @@ class Nesterov(Optimizer):
 
         v ← β·v − η·g,   θ ← θ + β·v − η·g
 
-    (with the new v). This is the momentum step evaluated at the look-ahead point θ + β·v, rewritten so
-    that the gradient is taken at the stored parameters. It is what Keras's ``SGD(momentum=β,
+    (with the new v). This is the momentum step evaluated at the look-ahead point θ + β·v, rewritten
+    so that the gradient is taken at the stored parameters. It is what Keras's ``SGD(momentum=β,
     nesterov=True)`` does and, for a constant η, PyTorch's ``SGD(momentum=β, nesterov=True)``. (The
-    textbook's own code adds β²·v − (1+β)·η·g with the *new* v, which differs from this by β³ terms.)
+    textbook's own code adds β²·v − (1+β)·η·g with the *new* v, which differs from this by β³
+    terms.)
 
     Defaults η = 0.01, β = ``momentum`` = 0.9 (the textbook's).
     """
@@ -85,13 +100,14 @@ class Nesterov(Optimizer):
 class Lion(Optimizer):
     """Lion (Chen et al., 2023, "Symbolic Discovery of Optimization Algorithms", Algorithm 2)::
 
-        c = β1·m + (1−β1)·g                   (the direction: an interpolation of momentum and gradient)
-        θ ← θ − η·(sign(c) + λ·θ)             (every coordinate moves by ±η, plus decoupled decay)
-        m ← β2·m + (1−β2)·g                   (m starts at 0)
+        c = β1·m + (1−β1)·g          (the direction: an interpolation of momentum and gradient)
+        θ ← θ − η·(sign(c) + λ·θ)    (every coordinate moves by ±η, plus decoupled decay)
+        m ← β2·m + (1−β2)·g          (m starts at 0)
 
-    The step has the same size in every coordinate, so η is 3-10x smaller than Adam's (and λ larger) for
-    the same effect. Defaults η = 0.001, β1 = 0.9, β2 = 0.99 (the paper's and Keras's), λ = ``weight_decay``
-    = 0. ``momentum`` is None: β1 is not a momentum decay, and 1cycle leaves it alone.
+    The step has the same size in every coordinate, so η is 3-10x smaller than Adam's (and λ larger)
+    for the same effect. Defaults η = 0.001, β1 = 0.9, β2 = 0.99 (the paper's and Keras's),
+    λ = ``weight_decay`` = 0. ``momentum`` is None: β1 is not a momentum decay, and 1cycle leaves it
+    alone.
     """
 
     lr = Hyperparameter(0.001, POSITIVE, "the learning rate η, the size of every step")
@@ -108,5 +124,6 @@ class Lion(Optimizer):
         c += np.multiply(1.0 - β1, g, out=work)
         if λ:
             theta *= 1.0 - η * λ  # θ ← θ − η·λ·θ − η·sign(c)
-        theta -= np.multiply(η, np.sign(c, out=work), out=work)  # (NumPy's sign is ~20x slower in place)
+        # the sign into work, not in place: NumPy's sign is ~20x slower in place
+        theta -= np.multiply(η, np.sign(c, out=work), out=work)
         moving_average(m, g, β2, work)  # m ← β2·m + (1−β2)·g
