@@ -17,9 +17,9 @@ from pathlib import Path
 from types import ModuleType
 
 from trainlab.lab.common import result_from_plain
-from trainlab.lab.lesson import Summary
+from trainlab.lab.legacy import Summary
+from trainlab.lab.lesson import lesson_module, list_lessons
 from trainlab.lab.runs import Run, load_runs
-from trainlab.lessons import get_experiment, list_experiments
 from trainlab.textio import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def passage(module: ModuleType) -> str:
 
 
 def section(name: str, run: Run) -> tuple[str, list]:
-    module = get_experiment(name)
+    module = lesson_module(name)
     target = DOCS / "results" / name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -98,8 +98,8 @@ def anchor(title: str, name: str) -> str:
 def main() -> None:
     runs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs"
     newest = newest_full_runs(runs)
-    built = [section(name, newest[name]) for name in list_experiments() if name in newest]
-    missing = [name for name in list_experiments() if name not in newest]
+    built = [section(name, newest[name]) for name in list_lessons() if name in newest]
+    missing = [name for name in list_lessons() if name not in newest]
     headers = ["experiment", "reproduces", "conclusions agreeing with the book", "disagreeing",
                "not settled (within the noise)", "run seconds"]
     overview = Summary(headers, [row for _, row in built], []).table_markdown()

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from trainlab.lab.runner import make_config
-from trainlab.lessons import list_experiments, load_experiment
+from trainlab.lab.lesson import list_lessons, load_lesson
+from trainlab.lab.legacy_runner import make_config
 
 matplotlib.use("Agg")  # figures render headless in every test
 
@@ -45,7 +45,7 @@ def quick_results(isolated_data_session):
     """name -> the Result of each experiment's --quick run, computed once per session: the figure tests
     (tests/test_figure_quality.py) draw them in every style without training again."""
     results = {}
-    for name in list_experiments():
-        experiment = load_experiment(name)
+    for name in list_lessons():
+        experiment = load_lesson(name)
         results[name] = experiment.run(make_config(experiment, quick=True))
     return results

@@ -87,10 +87,10 @@ def test_a_warning_is_said_once_per_command(tmp_path, capsys, monkeypatch):
 
 def test_list_names_the_book_section_of_every_experiment(capsys):
     """Issue 13: `trainlab list` shows each experiment with the book and section it reproduces."""
-    from trainlab.lessons import get_experiment, list_experiments
+    from trainlab.lab.lesson import lesson_module, list_lessons
 
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    for name in list_experiments():
+    for name in list_lessons():
         line = next(line for line in lines if line.split()[0] == name)
-        assert get_experiment(name).SECTION in line and ("DLfS" in line or "HOML" in line)
+        assert lesson_module(name).SECTION in line and ("DLfS" in line or "HOML" in line)

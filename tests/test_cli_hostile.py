@@ -127,7 +127,7 @@ def test_python_dash_m_trainlab_runs_the_command(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
-    assert "experiment 'nope' does not exist" in done.stderr and list(tmp_path.iterdir()) == []
+    assert "lesson 'nope' does not exist" in done.stderr and list(tmp_path.iterdir()) == []
 
 
 def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(workspace, capsys, monkeypatch):

@@ -20,13 +20,13 @@ from test_experiments_failing import FAILING, SAYS  # the book experiments' fail
 from trainlab.cli import main
 from trainlab.lab import common
 from trainlab.lab.common import ExperimentData, departures, result_from_plain
-from trainlab.lab.lesson import ExperimentConfig, experiment_of
+from trainlab.lab.legacy import ExperimentConfig, experiment_of
+from trainlab.lab.lesson import lesson_module, list_lessons, load_lesson
 from trainlab.lab.report import build_report
-from trainlab.lab.runner import run_experiment
+from trainlab.lab.legacy_runner import run_experiment
 from trainlab.lab.runs import Run, load_run
-from trainlab.lessons import get_experiment, list_experiments, load_experiment
 
-EXPERIMENTS = list_experiments()
+EXPERIMENTS = list_lessons()
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -48,7 +48,7 @@ def test_quick_run_writes_config_metrics_figures_and_summary(name, quick_runs):
     assert summary["conclusions"] and all(line.endswith(".") for line in summary["conclusions"])
     assert all(isinstance(note, str) and note for note in summary["notes"])  # no empty parts
     text = (record.folder / "summary.md").read_text()
-    assert text.startswith(f"# {get_experiment(name).TITLE}") and "## Conclusions" in text
+    assert text.startswith(f"# {lesson_module(name).TITLE}") and "## Conclusions" in text
     config = json.loads((record.folder / "config.json").read_text())
     assert config["seed"] == 0
 
@@ -56,7 +56,7 @@ def test_quick_run_writes_config_metrics_figures_and_summary(name, quick_runs):
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_a_quick_summary_names_every_setting_it_changed(name, quick_runs):
     """Issue 12: a quick run's summary describes the quick settings, never only the full-size ones."""
-    Config = get_experiment(name).Config
+    Config = lesson_module(name).Config
     changed = departures(Config().quick())
     notes = json.loads((quick_runs[name].folder / "summary.json").read_text())["notes"]
     said = [note for note in notes if note.startswith("This run changed the full-size settings")]
@@ -76,10 +76,10 @@ def test_same_seed_same_numbers(name, quick_runs, tmp_path):
 
 def test_every_module_follows_the_experiment_protocol():
     for name in EXPERIMENTS:
-        experiment = load_experiment(name)
+        experiment = load_lesson(name)
         assert experiment.name == name and experiment.title and experiment.description
         assert experiment.book in ("Deep Learning from Scratch", "Hands-On Machine Learning") and experiment.section
-        assert dataclasses.is_dataclass(get_experiment(name).Result)
+        assert dataclasses.is_dataclass(lesson_module(name).Result)
         config = experiment.Config()
         assert type(config.quick()) is type(config)
 
@@ -87,7 +87,7 @@ def test_every_module_follows_the_experiment_protocol():
 def test_quick_configs_are_declared_the_same_way_everywhere():
     """--quick is ExperimentConfig.quick applied to the QUICK changes a Config declares; no module has its own."""
     for name in EXPERIMENTS:
-        Config = get_experiment(name).Config
+        Config = lesson_module(name).Config
         assert Config.quick is ExperimentConfig.quick, name
         assert set(Config.QUICK) <= {f.name for f in dataclasses.fields(Config)}, name
         assert Config().quick() == dataclasses.replace(Config(), **Config.QUICK), name
@@ -101,7 +101,7 @@ NOT_RUNS = {"gradient-check", "gradient-arrows", "hyperparameter-search"}
 def test_every_result_holds_its_runs_in_one_list():
     """Issue 12, item 5: one shape for every experiment, one record per setting (and seed) in Result.runs."""
     for name in sorted(set(EXPERIMENTS) - NOT_RUNS):
-        hints = typing.get_type_hints(get_experiment(name).Result)
+        hints = typing.get_type_hints(lesson_module(name).Result)
         assert typing.get_origin(hints.get("runs")) is list, name
         assert dataclasses.is_dataclass(typing.get_args(hints["runs"])[0]), name
 
@@ -110,7 +110,7 @@ def test_no_result_carries_a_dead_note():
     """The fallback to mnist-mini is gone (a missing dataset raises DataNotFoundError), and with it the note
     every Result carried and left empty."""
     for name in EXPERIMENTS:
-        assert "note" not in {f.name for f in dataclasses.fields(get_experiment(name).Result)}, name
+        assert "note" not in {f.name for f in dataclasses.fields(lesson_module(name).Result)}, name
     assert [f.name for f in dataclasses.fields(ExperimentData)] == ["x_train", "y_train", "x_test", "y_test", "name"]
     assert not hasattr(common, "fallback_note")
 
@@ -127,7 +127,7 @@ OLD_PRETRAINED_METRICS = {
 
 def test_an_older_runs_metrics_with_a_removed_field_are_summarized_again():
     """scripts/collect_results.py re-summarizes old runs: a field the code no longer has is ignored."""
-    module = get_experiment("pretrained-layers")
+    module = lesson_module("pretrained-layers")
     result = result_from_plain(module.Result, OLD_PRETRAINED_METRICS)
     assert not hasattr(result, "note") and [r.accuracy_b_on_a for r in result.runs] == [0.635, 0.411]
     summary = module.summarize(result)
@@ -146,7 +146,7 @@ def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summ
     target.mkdir()
     own = {"headers": ["old"], "rows": [["old"]], "conclusions": ["Its own words."], "notes": [], "figures": []}
     (folder / "metrics.json").write_text(json.dumps(OLD_PRETRAINED_METRICS))
-    summary, figures = collect.fresh(get_experiment("pretrained-layers"), Run(folder, own, {}), target)
+    summary, figures = collect.fresh(lesson_module("pretrained-layers"), Run(folder, own, {}), target)
     assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds." and figures == ["pretrained_layers.png"]
     # optimizer-table's metrics from before its runs list: the current code cannot read them, the run's own stay
     old_table = {"dataset": "mnist", "note": "", "optimizers": ["sgd"], "learning_rates": [0.01], "iterations": 10,
@@ -154,7 +154,7 @@ def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summ
                  "final_loss": [[0.3]], "test_accuracy": [[0.9]], "curve_steps": [0], "mean_curve": [[2.0]],
                  "speed_stars": ["★★★"], "quality_stars": ["★★★"], "changed": []}
     (folder / "metrics.json").write_text(json.dumps(old_table))
-    summary, figures = collect.fresh(get_experiment("optimizer-table"), Run(folder, own, {}), target)
+    summary, figures = collect.fresh(lesson_module("optimizer-table"), Run(folder, own, {}), target)
     assert summary.conclusions == ["Its own words."] and figures == []
     assert "kept its own summary (TypeError" in capsys.readouterr().out
 
@@ -170,7 +170,7 @@ def test_the_protocol_names_what_a_module_lacks():
     module.Config, module.run, module.summarize, module.plot = dict, print, print, print
     with pytest.raises(TypeError, match="Config must be a dataclass deriving from ExperimentConfig"):
         experiment_of(module)
-    module.Config = get_experiment("gradient-descent").Config
+    module.Config = lesson_module("gradient-descent").Config
     assert experiment_of(module).reproduces() == "Deep Learning from Scratch, Figure 4-10"
 
 
@@ -183,7 +183,7 @@ def test_overrides_and_bad_names(tmp_path):
         run_experiment("gradient-descent", out=tmp_path, overrides=["step=3"])
     with pytest.raises(ValueError, match="expected a value of type int"):
         run_experiment("gradient-descent", out=tmp_path, overrides=["steps=many"])
-    with pytest.raises(ValueError, match="experiment 'nope' does not exist; choose one of: gradient-descent"):
+    with pytest.raises(ValueError, match="lesson 'nope' does not exist; choose one of: gradient-descent"):
         run_experiment("nope", out=tmp_path)
 
 
@@ -205,7 +205,7 @@ def test_report_holds_every_run_with_its_figures(quick_runs, tmp_path):
         shutil.copytree(record.folder, tmp_path / record.name / record.folder.name)
     page = build_report(tmp_path).read_text()
     for name in EXPERIMENTS:
-        assert html.escape(get_experiment(name).TITLE) in page
+        assert html.escape(lesson_module(name).TITLE) in page
     assert page.count("data:image/png;base64,") == sum(
         len(json.loads((r.folder / "summary.json").read_text())["figures"]) for r in quick_runs.values()
     )
@@ -258,7 +258,7 @@ def test_the_report_in_a_headless_browser_at_desktop_and_phone_widths(quick_runs
     page = report.read_text()
     assert not re.search(r"""(src|href)=['"]?(https?:|//)""", page)  # one self-contained offline file
     total = sum(len(json.loads((r.folder / "summary.json").read_text())["figures"]) for r in quick_runs.values())
-    book = {name: load_experiment(name).book or "Other experiments" for name in EXPERIMENTS}
+    book = {name: load_lesson(name).book or "Other experiments" for name in EXPERIMENTS}
     books = sorted(dict.fromkeys(book.values()), key=lambda b: b == "Other experiments")  # first appearance
     order = [name for b in books for name in EXPERIMENTS if book[name] == b]  # chapter order within each book
     for width in (1280, 400):
@@ -333,7 +333,7 @@ def test_hyperparameter_search_trials_stay_in_the_book_ranges_and_narrow(quick_r
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_book_and_quick_configs_are_valid(name):
-    config = get_experiment(name).Config()
+    config = lesson_module(name).Config()
     assert config.validate() is config and config.quick().validate() == config.quick()
 
 

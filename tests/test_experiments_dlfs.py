@@ -15,7 +15,7 @@ import trainlab as tl
 from trainlab.activations import Sigmoid
 from trainlab.gradcheck import every_layer_model
 from trainlab.lab.common import load_data
-from trainlab.lessons import get_experiment
+from trainlab.lab.lesson import lesson_module
 from trainlab.lessons.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
 from trainlab.lessons.optimizers import train
 
@@ -36,7 +36,7 @@ def quick(offline):
     """name -> (module, config, result, summary) of one quick run of each experiment."""
     runs = {}
     for name in NAMES:
-        module = get_experiment(name)
+        module = lesson_module(name)
         config = module.Config().quick()
         result = module.run(config)
         runs[name] = (module, config, result, module.summarize(result))
@@ -66,7 +66,7 @@ def test_quick_runs_say_which_settings_they_changed(quick):
 
 # -- two-layer-net --------------------------------------------------------------------------------------------
 def test_two_layer_net_keeps_the_book_settings_in_both_chapters_forms():
-    config = get_experiment("two-layer-net").Config()
+    config = lesson_module("two-layer-net").Config()
     assert (config.activations, config.hidden, config.init_std) == (("sigmoid", "relu"), 50, 0.01)
     assert (config.lr, config.batch_size, config.iterations, config.dataset) == (0.1, 100, 10000, "mnist")
     assert config.train_samples is None and config.test_samples is None  # all 60,000 / 10,000 images
@@ -111,7 +111,7 @@ def test_gradient_check_reports_a_wrong_backward_pass(offline, monkeypatch):
     """A sigmoid whose backward pass is 1% off is caught: its parameters fail, the summary says so."""
     original = Sigmoid.backward
     monkeypatch.setattr(Sigmoid, "backward", lambda self, dout, input_grad=True: original(self, dout) * 1.01)
-    module = get_experiment("gradient-check")
+    module = lesson_module("gradient-check")
     result = module.run(module.Config().quick())
     summary = module.summarize(result)
     failed = [p for p, e in zip(result.check_params, result.check_errors, strict=True) if e >= result.tolerance]
@@ -122,7 +122,7 @@ def test_gradient_check_reports_a_wrong_backward_pass(offline, monkeypatch):
 
 # -- optimizers -----------------------------------------------------------------------------------------------
 def test_optimizers_keeps_the_book_settings():
-    config = get_experiment("optimizers").Config()
+    config = lesson_module("optimizers").Config()
     rates = dict(zip(config.optimizers, config.learning_rates, strict=True))
     assert {k: rates[k] for k in ("sgd", "momentum", "adagrad", "adam")} == {
         "sgd": 0.01, "momentum": 0.01, "adagrad": 0.01, "adam": 0.001}
@@ -169,14 +169,14 @@ def test_train_records_the_loss_before_and_after_each_update_like_the_books_loop
 
 def fake_optimizers_result(finals: dict[str, tuple[list[float], list[float]]], accuracy: float = 0.9):
     """An optimizers Result whose runs have constant losses: per optimizer (after, before) per seed."""
-    module = get_experiment("optimizers")
+    module = lesson_module("optimizers")
     runs = [module.Run(name, 0.01, seed, "completed", [b] * 10, [a] * 10, accuracy)
             for name, (after, before) in finals.items() for seed, (a, b) in enumerate(zip(after, before, strict=True))]
     return module.Result("mnist", list(finals), [0.01] * len(finals), [10], 10, 8, 5, 3, [], runs)
 
 
 def test_optimizers_summary_says_when_the_measure_flips_the_ranking():
-    module = get_experiment("optimizers")
+    module = lesson_module("optimizers")
     result = fake_optimizers_result({"adagrad": ([0.10, 0.11, 0.12], [0.30, 0.31, 0.32]),
                                      "adam": ([0.20, 0.21, 0.22], [0.20, 0.21, 0.22])})
     text = conclusions(module.summarize(result))
@@ -187,7 +187,7 @@ def test_optimizers_summary_says_when_the_measure_flips_the_ranking():
 
 
 def test_optimizers_summary_never_ranks_an_absurd_finite_loss():
-    module = get_experiment("optimizers")
+    module = lesson_module("optimizers")
     result = fake_optimizers_result({"sgd": ([1e30] * 2, [1e30] * 2), "momentum": ([0.3, 0.31], [0.3, 0.31]),
                                      "adagrad": ([0.1, 0.11], [0.1, 0.11]), "adam": ([0.2, 0.21], [0.2, 0.21])})
     summary = module.summarize(result)
@@ -222,7 +222,7 @@ def test_optimizer_table_measures_speed_and_quality_of_each_optimizer(quick):
 
 def test_optimizer_table_aggregates_its_runs_per_optimizer():
     """The table's numbers are medians and means over the runs of one optimizer, computed from the runs."""
-    module = get_experiment("optimizer-table")
+    module = lesson_module("optimizer-table")
     Run = module.Run
     runs = [Run("sgd", 0.01, 0, "completed", [30, None], 0.40, 0.90, [2.0, 1.0]),
             Run("adam", 0.001, 0, "completed", [10, 20], 0.10, 0.95, [2.0, 0.5]),
@@ -241,7 +241,7 @@ def test_optimizer_table_aggregates_its_runs_per_optimizer():
 
 
 def test_optimizer_table_names_a_leader_only_beyond_the_noise():
-    module = get_experiment("optimizer-table")
+    module = lesson_module("optimizer-table")
     Run = module.Run
 
     def result(adam_times, adam_losses):
@@ -266,7 +266,7 @@ def test_optimizer_table_names_a_leader_only_beyond_the_noise():
 @pytest.mark.parametrize("name", ["optimizers", "optimizer-table"])
 def test_an_optimizer_named_twice_is_refused(name, offline):
     """Their runs are told apart by the optimizer's name: sgd twice would mix two learning rates' seeds."""
-    module = get_experiment(name)
+    module = lesson_module(name)
     config = module.Config(optimizers=("sgd", "adam", "sgd"), learning_rates=(0.1, 0.001, 0.01)).quick()
     with pytest.raises(ValueError, match=r"optimizers=sgd,adam,sgd names sgd more than once; each optimizer may "
                                          r"appear once"):
@@ -298,7 +298,7 @@ def test_init_histograms_have_a_row_of_layers_per_setting(quick):
             else:
                 assert drawn == values and r.outside[layer] == 0
     assert [row[0] for row in summary.rows] == [r.label for r in result.runs]
-    figures = get_experiment("init-histograms").plot(result)
+    figures = lesson_module("init-histograms").plot(result)
     assert set(figures) == {"histograms_sigmoid", "histograms_relu", "histograms_tanh", "layer_statistics"}
     for figure in figures.values():
         plt.close(figure)
@@ -364,7 +364,7 @@ def test_learned_and_loss_words_never_praise_an_absurd_loss():
 def test_departures_name_every_changed_setting_with_its_full_size_value():
     from trainlab.lab.common import departures, settings_note
 
-    module = get_experiment("optimizers")
+    module = lesson_module("optimizers")
     config = module.Config().quick()
     assert departures(module.Config(seed=4)) == [] and settings_note([]) == []
     assert departures(config) == ["dataset mnist-mini (full size: mnist)", "iterations 150 (full size: 2000)",

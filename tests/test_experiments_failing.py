@@ -7,10 +7,10 @@ import json
 import matplotlib.pyplot as plt
 import pytest
 
-from trainlab.lab.runner import run_experiment
-from trainlab.lessons import get_experiment, list_experiments
+from trainlab.lab.lesson import lesson_module, list_lessons
+from trainlab.lab.legacy_runner import run_experiment
 
-OPTIMIZERS = len(get_experiment("optimizers").Config().optimizers)
+OPTIMIZERS = len(lesson_module("optimizers").Config().optimizers)
 # name -> the changes to its quick config that make training fail (diverge, blow up or learn nothing)
 FAILING = {
     "gradient-descent": {"learning_rates": (20.0, 1e3)},
@@ -34,12 +34,12 @@ NEVER = ("As in the book", "as the book says", "the book's lesson", "generalises
 
 def test_every_book_experiment_has_a_failing_setting():
     """The experiments of the chapters' figures (the lessons' own experiments test themselves)."""
-    assert set(FAILING) <= set(list_experiments()) and len(FAILING) == 13  # gradient-check trains nothing
+    assert set(FAILING) <= set(list_lessons()) and len(FAILING) == 13  # gradient-check trains nothing
 
 
 @pytest.mark.parametrize("name", sorted(FAILING))
 def test_a_failing_setting_is_reported_in_words(name):
-    module = get_experiment(name)
+    module = lesson_module(name)
     config = dataclasses.replace(module.Config().quick(), **FAILING[name]).validate()
     result = module.run(config)
     summary = module.summarize(result)
@@ -68,7 +68,7 @@ def test_a_result_is_rebuilt_from_its_metrics_and_summarized_alike(name):
     """collect_results summarizes a run again from its metrics.json: the rebuilt Result must say the same."""
     from trainlab.lab.common import result_from_plain
 
-    module = get_experiment(name)
+    module = lesson_module(name)
     config = dataclasses.replace(module.Config().quick(), **FAILING[name])
     result = module.run(config)
     plain = json.loads(json.dumps(dataclasses.asdict(result), default=float))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import trainlab as tl
-from trainlab.lessons import get_experiment
+from trainlab.lab.lesson import lesson_module
 
 NAMES = ("batchnorm", "overfitting", "lr-schedules", "regularization", "recipes")
 
@@ -25,7 +25,7 @@ def quick(tmp_path_factory):
         patch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("cache")))
         patch.setenv("TRAINLAB_OFFLINE", "1")
         for name in NAMES:
-            module = get_experiment(name)
+            module = lesson_module(name)
             config = module.Config().quick()
             if config.dataset == "mnist":  # tests train on mnist-mini, as they did before MNIST shipped
                 config = dataclasses.replace(config, dataset="mnist-mini")
@@ -62,13 +62,13 @@ def test_batchnorm_reports_the_diverged_runs_without_crashing(quick):
     assert any(line.startswith("Without batch norm training diverged at weight scales 1")
                for line in summary.conclusions)
     assert summary.conclusions[0].startswith("With batch norm the net learned faster")
-    figure = get_experiment("batchnorm").plot(result)["accuracy_grid"]
+    figure = lesson_module("batchnorm").plot(result)["accuracy_grid"]
     assert len([ax for ax in figure.axes if ax.get_visible()]) == 16
     plt.close(figure)
 
 
 def test_batchnorm_speed_is_weighed_against_the_noise():
-    module = get_experiment("batchnorm")
+    module = lesson_module("batchnorm")
     run = module.Run
     runs = [run(1.0, True, s, [0.1, 0.5 + 0.01 * s, 0.8], "completed", None) for s in range(3)]
     runs += [run(1.0, False, s, [0.1], "diverged", 1) for s in range(3)]
@@ -89,7 +89,7 @@ def test_batchnorm_speed_is_weighed_against_the_noise():
 
 # -- overfitting -----------------------------------------------------------------------------------------------
 def test_overfitting_keeps_the_book_settings_and_tests_on_every_test_image():
-    config = get_experiment("overfitting").Config()
+    config = lesson_module("overfitting").Config()
     assert (config.train_samples, config.test_samples, config.epochs, config.dropout_epochs) == (300, None, 201, 301)
     assert (config.lr, config.weight_decay, config.dropout, config.batch_size) == (0.01, 0.1, 0.2, 100)
     assert config.settings == ("plain", "weight decay", "dropout (book)", "dropout (inverted)")
@@ -120,7 +120,7 @@ def test_overfitting_quick_run_already_shows_the_book_result(quick):
 
 # -- learning-rate schedules -------------------------------------------------------------------------------------
 def test_lr_schedules_keep_the_books_settings():
-    config = get_experiment("lr-schedules").Config()
+    config = lesson_module("lr-schedules").Config()
     assert (config.epochs, config.plateau_patience, config.plateau_factor) == (25, 5, 0.5)
     assert (config.power_steps, config.exponential_epochs, config.piecewise_epochs) == (10000, 20.0, (5, 15))
 
@@ -160,7 +160,7 @@ def test_lr_schedules_summary_compares_with_the_constant_rate(quick):
     assert summary.conclusions[-1].startswith("Performance scheduling (η · 0.5 after 1 epochs")
     assert any("momentum 0.9 and batches of 32" in note for note in summary.notes)  # where it differs from the book
     with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
-        get_experiment("lr-schedules").make_schedule("cosine", get_experiment("lr-schedules").Config(), 100)
+        lesson_module("lr-schedules").make_schedule("cosine", lesson_module("lr-schedules").Config(), 100)
 
 
 # -- regularization ----------------------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_regularization_mc_dropout_measures_uncertainty(quick):
 
 
 def test_regularization_nets_are_built_as_described():
-    module = get_experiment("regularization")
+    module = lesson_module("regularization")
     config = module.Config()
     alpha, _ = module.build("alpha dropout", config, seed=0)
     assert any(isinstance(layer, tl.AlphaDropout) for layer in alpha.layers)
@@ -245,7 +245,7 @@ def test_recipes_selu_net_is_self_normalizing_at_initialization(quick):
 
 
 def test_recipes_activation_stats_leave_the_model_unchanged():
-    module = get_experiment("recipes")
+    module = lesson_module("recipes")
     config = dataclasses.replace(module.Config(), depth=3)
     model, _ = module.build("default", config, seed=0)
     before = model.state_dict()

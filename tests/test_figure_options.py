@@ -13,8 +13,8 @@ from PIL import Image
 from tune_helpers import tiny_args
 
 from trainlab.cli import build_parser, main
+from trainlab.lab.lesson import lesson_module
 from trainlab.lab.redraw import from_plain
-from trainlab.lessons import get_experiment
 from trainlab.textio import read_json
 
 pypdf = pytest.importorskip("pypdf")
@@ -131,7 +131,7 @@ def test_a_run_that_cannot_be_redrawn_keeps_its_saved_figures_with_a_warning(one
 
 def test_from_plain_rebuilds_nested_results(one_run):
     run = next((one_run / "two-layer-net").iterdir())
-    module = get_experiment("two-layer-net")
+    module = lesson_module("two-layer-net")
     result = from_plain(module.Result, read_json(run / "metrics.json"))
     assert type(result) is module.Result and type(result.runs[0]) is module.Run
     assert json.loads(json.dumps(result, default=vars)) == read_json(run / "metrics.json")

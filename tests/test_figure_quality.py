@@ -19,13 +19,13 @@ from matplotlib.transforms import Bbox
 from tune_helpers import tiny
 
 from trainlab.figures import STYLES, accuracy_axis, close_figures, figure_style, min_text_size
+from trainlab.lab.lesson import lesson_module, list_lessons
 from trainlab.lab.redraw import from_plain
-from trainlab.lessons import get_experiment, list_experiments
 from trainlab.textio import to_plain
 from trainlab.tune import run_search
 from trainlab.tune.report import FIGURES as TUNE_FIGURES
 
-EXPERIMENTS = list_experiments()
+EXPERIMENTS = list_lessons()
 ACCURACY = re.compile(r"accuracy", re.IGNORECASE)
 DIFFERENCE = re.compile(r"gap| - |\u2212|difference", re.IGNORECASE)  # a difference of accuracies, not an accuracy
 
@@ -38,7 +38,7 @@ def drawn(quick_results):
     def figures(name: str, style: str) -> dict[str, Figure]:
         if (name, style) not in cache:
             with figure_style(style):
-                cache[name, style] = get_experiment(name).plot(quick_results[name])
+                cache[name, style] = lesson_module(name).plot(quick_results[name])
                 close_figures(cache[name, style].values())  # out of pyplot's keeping (closing resets the canvas)
                 for figure in cache[name, style].values():
                     render(figure)

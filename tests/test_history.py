@@ -111,9 +111,9 @@ def test_the_library_imports_and_trains_without_jupyter_pandas_or_ipywidgets():
         matplotlib.use("Agg")
         import numpy as np
         import trainlab as tl
-        from trainlab.lessons import get_experiment, list_experiments
-        for name in list_experiments():
-            get_experiment(name)
+        from trainlab.lab.lesson import lesson_module, list_lessons
+        for name in list_lessons():
+            lesson_module(name)
         rng = np.random.default_rng(0)
         x, y = rng.standard_normal((100, 4)).astype("float32"), rng.integers(0, 2, 100)
         model = tl.Sequential([tl.Dense(8), tl.ReLU(), tl.Dense(2)], input_dim=4, seed=0)

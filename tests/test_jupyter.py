@@ -37,9 +37,9 @@ def test_importing_trainlab_and_the_experiments_leaves_the_inline_backend():
     notebook = run_cells(
         "%matplotlib inline\nimport matplotlib\nbefore = matplotlib.get_backend()",
         "import importlib, trainlab, trainlab.lessons, trainlab.tune\n"
-        "for name in trainlab.lessons.list_experiments():\n"
+        "for name in trainlab.lessons.list_lessons():\n"
         "    importlib.import_module('trainlab.lessons.' + trainlab.lessons.MODULES[name])\n"
-        "import trainlab.lab.runner, trainlab.lab.report",
+        "import trainlab.lab.legacy_runner, trainlab.lab.report",
         "print(before, matplotlib.get_backend(), before == matplotlib.get_backend())",
     )
     before, after, same = texts(notebook.cells[2]).split()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import trainlab as tl
+from trainlab.lab.lesson import lesson_module
 from trainlab.lab.noise import Spread, compare, differs
-from trainlab.lessons import get_experiment
 
 _CACHE = {}
 
@@ -15,7 +15,7 @@ _CACHE = {}
 def quick(name):
     """(module, config, result, summary) of experiment ``name`` run once with its quick config."""
     if name not in _CACHE:
-        module = get_experiment(name)
+        module = lesson_module(name)
         config = module.Config().quick()
         result = module.run(config)
         _CACHE[name] = module, config, result, module.summarize(result)
@@ -60,7 +60,7 @@ def test_activations_sigmoid_gradients_vanish_while_the_relu_family_keeps_them()
 
 
 def test_dead_fraction_counts_units_that_never_fire():
-    module = get_experiment("activations")
+    module = lesson_module("activations")
     model = tl.Sequential([tl.Dense(4), tl.ReLU(), tl.Dense(2)], input_dim=3, seed=0)
     model.params["dense1.b"][:] = [-100.0, -100.0, 100.0, 100.0]  # two units can never fire
     assert module.dead_fraction(model, np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)) == 0.5
@@ -101,7 +101,7 @@ def test_adagrad_steps_only_shrink_while_rmsprop_steps_follow_the_gradients():
 
 
 def test_adagrad_median_step_by_hand():
-    module = get_experiment("adagrad-fade")
+    module = lesson_module("adagrad-fade")
     optimizer = tl.AdaGrad(lr=0.5, eps=1e-7)
     optimizer.update({"w": np.zeros(3)}, {"w": np.array([1.0, 2.0, 4.0])})
     assert module.median_step(optimizer) == pytest.approx(0.5 / (2.0 + 1e-7))
@@ -124,7 +124,7 @@ def test_symmetric_weights_keep_every_unit_a_copy_and_do_not_learn():
 
 
 def test_distinct_units_and_spread_by_hand():
-    module = get_experiment("symmetric-weights")
+    module = lesson_module("symmetric-weights")
     W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])
     assert module.distinct_units(W) == 2 and module.distinct_units(np.ones((3, 4))) == 1
     assert module.spread(W) == pytest.approx(np.mean([np.std([1, 1, 2]), 0.0]))
@@ -144,7 +144,7 @@ def test_gradient_clipping_by_norm_rescues_the_exploding_net():
 
 
 def test_gradient_clipping_reports_divergence_in_words():
-    module = get_experiment("gradient-clipping")
+    module = lesson_module("gradient-clipping")
     runs = [module.Run("no clipping", 0, [1.0, 1e6], [2.3, 50.0], "diverged", 2, 0.1),
             module.Run("no clipping", 1, [1.0, 2.0], [2.3, 1.0], "completed", None, 0.8)]
     result = module.Result("mnist", 0.1, 1.0, 1.0, 1, runs)
@@ -177,7 +177,7 @@ def test_batchnorm_regularizer_measures_gap_and_epochs_to_target():
 
 
 def test_batchnorm_regularizer_verdicts():
-    module = get_experiment("batchnorm-regularizer")
+    module = lesson_module("batchnorm-regularizer")
 
     def result(gap_bn, test_bn):
         """Three seeds; without batch norm a gap of 0.3 at test accuracy t."""
@@ -197,7 +197,7 @@ def test_batchnorm_regularizer_verdicts():
 
 def test_batchnorm_regularizer_at_a_diverging_rate_says_which_runs_diverged():
     """Issue 13: `--set lr=1e4` raised KeyError('val_accuracy') (a diverged fit records no epoch)."""
-    module = get_experiment("batchnorm-regularizer")
+    module = lesson_module("batchnorm-regularizer")
     config = dataclasses.replace(module.Config().quick(), lr=1e4)
     result = module.run(config)
     for run in result.runs:
@@ -216,7 +216,7 @@ def test_batchnorm_regularizer_at_a_diverging_rate_says_which_runs_diverged():
 
 
 def test_batchnorm_regularizer_names_only_the_runs_that_diverged():
-    module = get_experiment("batchnorm-regularizer")
+    module = lesson_module("batchnorm-regularizer")
     runs = [module.Run(bn, seed, [0.9], [0.8], [0.9], 1) for seed in (0, 1) for bn in (False, True)]
     result = module.Result("mnist", 300, 201, 10, 1, 0.95, runs)
     assert module.divergence(result) == []

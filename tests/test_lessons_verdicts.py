@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trainlab.lessons import get_experiment, list_experiments
+from trainlab.lab.lesson import lesson_module, list_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
@@ -37,13 +37,13 @@ def test_every_lesson_states_what_the_book_says():
     lessons = ("activations", "adagrad-fade", "batchnorm-regularizer", "dropout-ensemble", "gradient-arrows",
                "gradient-clipping", "l1-sparsity", "lr-finder", "pretrained-layers", "random-vs-grid",
                "symmetric-weights")
-    assert set(lessons) <= set(list_experiments())
+    assert set(lessons) <= set(list_lessons())
     for name in lessons:
-        assert len(get_experiment(name).BOOK_SAYS) > 80, name
+        assert len(lesson_module(name).BOOK_SAYS) > 80, name
 
 
 def test_activations_pair_verdict_flips_with_the_ranking():
-    module = get_experiment("activations")
+    module = lesson_module("activations")
 
     def result(selu, elu):
         runs = [NS(activation=a, test_accuracy=[0.1, v]) for a, values in (("selu", selu), ("elu", elu))
@@ -69,7 +69,7 @@ def adagrad_result(adagrad_growth, rmsprop_growth, adagrad_loss, rmsprop_loss, a
 
 
 def test_adagrad_fade_and_stall_verdicts_flip():
-    module = get_experiment("adagrad-fade")
+    module = lesson_module("adagrad-fade")
     fades = adagrad_result([0.10, 0.11, 0.12], [50.0, 60.0, 70.0], [0.30, 0.31, 0.32], [0.10, 0.11, 0.12], 2.0)
     assert module.fade_verdict(fades) == [
         "As in the book, AdaGrad's effective step shrank (to 0.110 ± 0.010 of its first value) while that of "
@@ -88,7 +88,7 @@ def test_adagrad_fade_and_stall_verdicts_flip():
 
 
 def test_batchnorm_speed_verdict_flips():
-    module = get_experiment("batchnorm-regularizer")
+    module = lesson_module("batchnorm-regularizer")
 
     def result(with_bn, without_bn):
         runs = [module.Run(bn, seed, [1.0], [0.8], [0.96], epochs)
@@ -104,7 +104,7 @@ def test_batchnorm_speed_verdict_flips():
 
 
 def test_dropout_ensemble_verdicts_flip():
-    module = get_experiment("dropout-ensemble")
+    module = lesson_module("dropout-ensemble")
 
     def result(single, ensemble, dropout):
         runs = [NS(member_accuracy=[s, s], ensemble_accuracy=[s, e], dropout_accuracy=[d - 0.01, d])
@@ -127,7 +127,7 @@ def test_dropout_ensemble_verdicts_flip():
 
 
 def test_gradient_clipping_verdict_flips():
-    module = get_experiment("gradient-clipping")
+    module = lesson_module("gradient-clipping")
 
     def result(norm, none):
         runs = [NS(arm=arm, test_accuracy=v) for arm, values in (("clip by norm", norm), ("no clipping", none))
@@ -142,7 +142,7 @@ def test_gradient_clipping_verdict_flips():
 
 
 def test_l1_sparsity_verdict_flips():
-    module = get_experiment("l1-sparsity")
+    module = lesson_module("l1-sparsity")
     result = NS(threshold=1e-3, l1=3e-4, l2=1e-3)
     sparse = module.sparsity_verdict(result, {"l1": [0.5, 0.51, 0.52], "l2": [0.01] * 3, "none": [0.0] * 3})
     assert sparse.startswith("As in the book, L1 made the weights sparse and L2 did not: 0.510 ± 0.010")
@@ -153,7 +153,7 @@ def test_l1_sparsity_verdict_flips():
 
 
 def test_lr_finder_verdicts_flip():
-    module = get_experiment("lr-finder")
+    module = lesson_module("lr-finder")
     cycle, found, hand = module.ARMS
 
     def result(one_cycle, constant, by_hand):
@@ -174,7 +174,7 @@ def test_lr_finder_verdicts_flip():
 
 
 def test_pretrained_layers_verdicts_use_the_books_numbers():
-    module = get_experiment("pretrained-layers")
+    module = lesson_module("pretrained-layers")
     assert pytest.approx(2.95 / 0.75) == module.BOOK_ERROR_RATIO
     reuse = module.reuse_verdict([0.99, 0.992, 0.994], [0.97, 0.971, 0.972])
     assert reuse.startswith("As in the book, reusing model A's layers raised test accuracy on task B: B on A "
@@ -188,7 +188,7 @@ def test_pretrained_layers_verdicts_use_the_books_numbers():
 
 
 def test_random_vs_grid_verdict_flips():
-    module = get_experiment("random-vs-grid")
+    module = lesson_module("random-vs-grid")
     result = NS(budget=16, runs=[None] * 6)
     assert module.search_verdict(result, {"random": HIGH, "grid": LOW}).startswith(
         "As in the book, random search beat the grid at the same budget: best validation accuracy after 16 trials "
@@ -199,7 +199,7 @@ def test_random_vs_grid_verdict_flips():
 
 
 def test_symmetric_weights_verdict_flips():
-    module = get_experiment("symmetric-weights")
+    module = lesson_module("symmetric-weights")
 
     def result(distinct, equal, random):
         runs = [NS(init="zeros", distinct=[[1, 1], [1, distinct]], test_accuracy=[0.1, v]) for v in equal]
@@ -215,7 +215,7 @@ def test_symmetric_weights_verdict_flips():
 
 
 def test_hyperparameter_search_band_verdict_counts_the_top_trials_against_chance():
-    module = get_experiment("hyperparameter-search")
+    module = lesson_module("hyperparameter-search")
 
     def trials(lrs):
         return [NS(params={"lr": lr, "weight_decay": 1e-5}) for lr in lrs]
@@ -232,10 +232,10 @@ def test_hyperparameter_search_band_verdict_counts_the_top_trials_against_chance
 
 
 def test_gradient_check_and_arrows_verdicts_against_the_books_printout():
-    check = get_experiment("gradient-check")
+    check = lesson_module("gradient-check")
     assert check.book_verdict(1.3e-11).startswith("As in the book, the two gradients differ by almost nothing")
     assert check.book_verdict(1e-6).startswith("Unlike the book, the largest mean absolute difference is 1.0e-06")
-    arrows = get_experiment("gradient-arrows")
+    arrows = lesson_module("gradient-arrows")
     result = NS(h=1e-4, worst_angle=1e-6, arrows=[[1.0, 0.0], [2.0, 0.0]], grid=[[-0.5, 0.0], [-1.0, 0.0]])
     exact, pointing = arrows.book_verdicts(result, 1e-11)
     assert exact.startswith("As in the book") and pointing.startswith("As in the book's figure 4-9")
@@ -261,7 +261,7 @@ class Recipes:
 
 
 def test_regularization_verdicts_flip_with_the_gap():
-    module = get_experiment("regularization")
+    module = lesson_module("regularization")
 
     def runs(recipe, gaps):
         return [NS(recipe=recipe, gap=g, test_accuracy=0.85 + 0.001 * i) for i, g in enumerate(gaps)]
@@ -275,7 +275,7 @@ def test_regularization_verdicts_flip_with_the_gap():
 
 
 def test_recipes_self_normalizing_verdict_flips():
-    module = get_experiment("recipes")
+    module = lesson_module("recipes")
     normal, drifted = NS(mean=[0.0, 0.1], std=[1.0, 0.9]), NS(mean=[0.0, 0.1], std=[1.0, 4.0])
 
     def result(trained):
@@ -291,7 +291,7 @@ def test_recipes_self_normalizing_verdict_flips():
 
 
 def test_activations_vanishing_and_dying_verdicts_flip():
-    module = get_experiment("activations")
+    module = lesson_module("activations")
 
     def result(sigmoid_ratio, relu_dead, elu_dead=0.0):
         runs = [NS(activation="sigmoid", grad_norms=[[sigmoid_ratio, 1.0, 1.0]], dead_fraction=[0.0, 0.0]),
@@ -313,7 +313,7 @@ def test_activations_vanishing_and_dying_verdicts_flip():
 
 
 def test_hyperparameter_search_narrowing_verdict_flips():
-    module = get_experiment("hyperparameter-search")
+    module = lesson_module("hyperparameter-search")
     assert module.narrowing_verdict(LOW, HIGH) == (
         "As in the book, narrowing the ranges paid: validation accuracy of a trial 0.910 ± 0.010 in the narrowed "
         "ranges against 0.810 ± 0.010 in the first stage.")

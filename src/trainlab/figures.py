@@ -11,7 +11,8 @@ Two rules every figure follows, checked by the tests on every experiment's figur
 
 - no text smaller than :func:`min_text_size` of the style: matplotlib's ``"small"`` (0.83 of the style's
   base size) is the smallest size a figure may ask for, never a number of points;
-- an accuracy axis runs from a stated floor to 1 (:func:`accuracy_axis`), never from just under the data.
+- an accuracy axis spans the data it shows (:func:`accuracy_axis`), with the chance level marked where it
+  matters, so that the differences a lesson claims are visible.
 
 ``trainlab run``, ``trainlab tune`` and ``trainlab report`` take the same ``--format``, ``--dpi`` and
 ``--style`` options, added and read here (:func:`add_figure_options`, :meth:`FigureOptions.from_args`).
@@ -53,22 +54,32 @@ def min_text_size(style: str) -> float:
     return SMALLEST * STYLES[style]["font.size"]
 
 
-def accuracy_axis(ax: Any, values: Iterable[Any], *, classes: int = 10, label: str | None = None) -> float:
-    """Scale ``ax``'s y axis for accuracies and return its floor.
+def accuracy_axis(ax: Any, values: Iterable[Any], *, classes: int = 10, label: str | None = None,
+                  chance: bool | None = None) -> tuple[float, float]:
+    """Scale ``ax``'s y axis to the accuracies it shows and return its limits.
 
-    The axis runs from the chance level ``1 / classes`` (guessing among ``classes`` classes; 0.1 for the ten
-    digits) to 1, or from 0 if any of ``values`` (every number the axes shows: curves, error bars, bands)
-    is below chance. A 3-point difference then looks like 3 points, not like the whole height. ``label``: the
-    axis label, to which a second line stating a floor above 0 is added (None: leave the label alone, e.g. on
-    a panel sharing the y axis of a labelled one)."""
+    The axis spans the data (every number the axes shows: curves, error bars, bands), with a margin of a
+    tenth of their range and at least half a percentage point, clipped to [0, 1]: a difference of a few
+    points between curves near 0.97 is then as visible as the figure can make it, and the tick labels say
+    where the axis starts. The chance level ``1 / classes`` (0.1 for ten classes) is drawn as a dotted line
+    when it lies inside the axis, or when ``chance=True`` asks for it (the axis then reaches down to it:
+    for a run that may not have learned at all). ``label``: the axis label (None: leave it alone)."""
     numbers = np.array(list(_numbers(values)), dtype=float)
     numbers = numbers[np.isfinite(numbers)]
-    chance = 1.0 / classes
-    floor = chance if numbers.size and numbers.min() >= chance else 0.0
-    ax.set_ylim(floor, 1.0 + 0.02 * (1.0 - floor))  # a little room above 1, so a curve at 1 stays visible
+    level = 1.0 / classes
+    low, high = (float(numbers.min()), float(numbers.max())) if numbers.size else (0.0, 1.0)
+    if chance:
+        low = min(low, level)
+    margin = max(0.1 * (high - low), 0.005)
+    limits = (max(0.0, low - margin), min(1.0 + 0.02 * (high - low + margin), high + margin))
+    ax.set_ylim(*limits)
+    if chance is not False and limits[0] <= level <= limits[1]:
+        ax.axhline(level, color="0.5", linestyle=":", linewidth=1, zorder=0)
+        ax.annotate("chance", (0, level), xycoords=("axes fraction", "data"), xytext=(3, 3),
+                    textcoords="offset points", fontsize="small", color="0.4")
     if label is not None:
-        ax.set_ylabel(f"{label}\n(axis from chance level, {floor:g})" if floor else label)
-    return floor
+        ax.set_ylabel(label)
+    return limits
 
 
 def _numbers(values: Any) -> Iterator[float]:

@@ -15,8 +15,8 @@ import typing
 from typing import Any
 
 from trainlab.figures import FigureOptions, close_figures, figure_style
+from trainlab.lab.lesson import lesson_module
 from trainlab.lab.runs import Run
-from trainlab.lessons import get_experiment
 from trainlab.textio import read_json
 
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
@@ -57,7 +57,7 @@ def load_result(run: Run) -> Any:
     if run.summary.get("kind") == "tune":
         raise RedrawError("a search's figures are drawn by trainlab tune (its --dpi and --style)")
     try:
-        module = get_experiment(run.name)
+        module = lesson_module(run.name)
         return from_plain(module.Result, read_json(run.folder / "metrics.json"))
     except (ValueError, TypeError, KeyError) as error:  # an old run, from before the Result changed
         raise RedrawError(f"its numbers do not fit the {run.name} experiment's Result: {error}") from None
@@ -70,7 +70,7 @@ def redraw(run: Run, options: FigureOptions) -> list[tuple[str, bytes, str]]:
     format_ = options.formats[0]
     with figure_style(options.style):
         try:
-            figures = get_experiment(run.name).plot(result)
+            figures = lesson_module(run.name).plot(result)
         except Exception as error:  # the plot of another version of the experiment: say which run
             raise RedrawError(f"drawing failed: {type(error).__name__}: {error}") from None
         drawn = []

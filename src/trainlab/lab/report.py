@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 
 from trainlab.figures import FigureOptions
+from trainlab.lab.lesson import list_lessons, load_lesson
 from trainlab.lab.redraw import RedrawError, redraw
 from trainlab.lab.runs import Run, RunSkippedWarning, load_runs
-from trainlab.lessons import list_experiments, load_experiment
 from trainlab.textio import format_cell, write_text
 
 REPORT_FORMATS = ("png", "svg")  # what a browser shows inline
@@ -110,7 +110,7 @@ def placement(run: Run) -> tuple[str, str, str]:
     if run.summary.get("kind") == "tune":
         return f"tune-{run.summary.get('study', run.folder.name)}", SEARCHES, ""
     try:
-        experiment = load_experiment(run.name)
+        experiment = load_lesson(run.name)
         book, parts = experiment.book, (experiment.section, experiment.figure)
     except (ValueError, TypeError):  # an experiment this version does not have
         book, parts = str(run.summary.get("book", "")), (run.summary.get("section", ""), run.summary.get("figure", ""))
@@ -129,7 +129,7 @@ def entries(runs: Iterable[Run]) -> list[Entry]:
         shown = entry.runs[0]
         entry.runs = [shown, *sorted((r for r in entry.runs if r is not shown), key=lambda r: r.started,
                                      reverse=True)]
-    order = {name: i for i, name in enumerate(list_experiments())}
+    order = {name: i for i, name in enumerate(list_lessons())}
     chapters = sorted(grouped.values(), key=lambda e: (order.get(e.key, len(order)), e.key))
     return sorted(chapters, key=lambda e: book_rank(e.book, [entry.book for entry in chapters]))
 

@@ -1,32 +1,33 @@
-"""Run an experiment and write its results: ``runs/NAME/<timestamp>/``.
+"""Run lessons as units of work and write each lesson's results: ``runs/NAME/<timestamp>/``.
 
-The folder holds ``config.json`` (the settings), ``metrics.json`` (the Result, plain data), the figures,
-``summary.json`` (the key numbers and conclusions, for the report), ``summary.md`` (the same, to read) and,
-written last, ``run.json`` (when, how long, versions, the files written; kept apart so that metrics.json is
-the same for the same seed). What a failure leaves behind:
+:func:`run_lessons` builds every unit of the lessons asked for (:mod:`trainlab.lab.units`), takes the ones
+already trained from the cache (:mod:`trainlab.lab.cache`), runs the others on the workers
+(:mod:`trainlab.lab.executors`), the longest first, and writes a lesson's folder as soon as its last unit is
+in. Its ``metrics.json`` lists the runs in the lesson's order (settings, then seeds), so it is the same bytes
+whatever the executor, the order the units finished in, or how many came from the cache.
 
-- a setting that is not allowed, or an experiment that fails before it has results: no folder at all;
-- summarizing or plotting fails: the folder with config.json and metrics.json (the training's numbers are
-  kept), without run.json; the error names the folder, and the report skips it as incomplete;
-- a crash or a full disk mid-write: every file is written atomically (:func:`trainlab.textio.atomic_writer`),
-  so each file is whole or absent, and a run is complete only when run.json exists.
+A lesson's folder holds ``config.json`` (the settings), ``metrics.json`` (every run's numbers), the figures,
+``summary.json`` (the claims with their verdicts and numbers, the table, the notes), ``summary.md`` (the
+same, to read) and, written last, ``run.json`` (when, how long, versions, the files written; kept apart so
+that metrics.json is the same for the same settings). What a failure leaves behind:
 
-This module never chooses a matplotlib backend: the figures are saved through their own canvas, and the
-``trainlab`` command chooses the headless Agg backend for itself.
+- a setting that is not allowed: nothing runs and nothing is written;
+- a unit that fails: its lesson is reported as failed, without a folder; the other lessons go on, and every
+  unit that finished is in the cache, so the same command again trains only what is missing;
+- the claims, the table or the figures fail: the folder with config.json and metrics.json, without
+  run.json (the report skips it as incomplete), and an :class:`IncompleteRunError` naming it;
+- Ctrl-C, SIGTERM, a crash or a full disk: every file is written atomically, finished units are cached,
+  finished lessons keep their folders; a run is complete only when run.json exists.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
-import pickle
 import platform
-import sys
-import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,35 +36,67 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 import trainlab
-from trainlab.backend import blas_threads
 from trainlab.figures import FigureOptions, figure_style, save_figures
-from trainlab.lab.lesson import Experiment, ExperimentConfig, Summary
+from trainlab.lab.cache import UnitCache
+from trainlab.lab.claims import count
+from trainlab.lab.executors import Workers
+from trainlab.lab.lesson import LessonModule, Runs, load_lesson
+from trainlab.lab.progress import UnitProgress, duration
 from trainlab.lab.runs import RUN_FILE
-from trainlab.lessons import load_experiment
-from trainlab.textio import parse_assignments, write_json, write_text
+from trainlab.lab.settings import LessonConfig
+from trainlab.lab.timings import seconds_per_unit
+from trainlab.lab.units import Trained, Unit, train_unit, units_of
+from trainlab.textio import markdown_table, parse_assignments, write_json, write_text
+
+RETRIES = 2  # a unit whose worker process died is run again this many times
 
 
 class IncompleteRunError(RuntimeError):
-    """Summarizing or plotting failed after the results were written; the message names the folder."""
+    """The claims, table or figures failed after the numbers were written; the message names the folder."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the run; ``finished`` names the lessons whose folders were written."""
+
+    def __init__(self, finished: list[str], cached_units: int) -> None:
+        super().__init__(f"interrupted after {len(finished)} lesson(s)")
+        self.finished, self.cached_units = finished, cached_units
 
 
 @dataclasses.dataclass
 class RunRecord:
+    """A lesson's written run: its folder, what summary.json holds, how long it took, its files."""
+
     name: str
     folder: Path
-    summary: Summary
-    seconds: float
-    files: list[str]  # the files written, in the folder
+    summary: dict[str, Any]
+    seconds: float  # the units' training time (their sum: CPU-bound, one thread each)
+    files: list[str]
     quick: bool = False
 
 
-def make_config(experiment: Experiment, *, quick: bool = False, overrides: Sequence[str] = (),
-                **changes: Any) -> ExperimentConfig:
-    """The experiment's book defaults (or quick ones), changed as asked (None: unchanged), and validated."""
-    config = experiment.Config()
+@dataclasses.dataclass
+class Outcome:
+    """How one lesson of :func:`run_lessons` ended: its record, or the error; the warnings it raised."""
+
+    name: str
+    record: RunRecord | None
+    error: BaseException | None
+    warnings: list[str]
+
+
+def make_config(lesson: LessonModule, *, quick: bool = False, overrides: Sequence[str] = (),
+                **changes: Any) -> LessonConfig:
+    """The lesson's book settings (or quick ones), changed as asked (None: unchanged), and validated.
+
+    A change to a setting the lesson does not have (``dataset`` for a lesson without data) is ignored when
+    it comes from an option every lesson shares; ``--set`` names one lesson's own settings."""
+    config = lesson.Config()
     if quick:
         config = config.quick()
-    config = dataclasses.replace(config, **{key: value for key, value in changes.items() if value is not None})
+    fields = {f.name for f in dataclasses.fields(config)}
+    config = dataclasses.replace(config, **{key: value for key, value in changes.items()
+                                            if value is not None and key in fields})
     return config.with_overrides(parse_assignments(overrides)).validate()
 
 
@@ -76,114 +109,197 @@ def check_output_folder(out: Path) -> None:
         raise ValueError(f"--out {out}: {existing} is not writable")
 
 
-def run_experiment(
-    name: str,
-    *,
-    quick: bool = False,
-    dataset: str | None = None,
-    seed: int | None = None,
-    data_dir: str | None = None,
-    overrides: Sequence[str] = (),
-    out: str | Path = "runs",
-    echo: Callable[[str], None] = print,
-    figures: FigureOptions | None = None,
-) -> RunRecord:
-    """Run experiment ``name`` with its book defaults (or ``quick`` ones) changed as asked; write the folder.
-
-    ``figures``: their formats, resolution and style (default: PNG at 110 dpi, the paper style)."""
-    figures = figures or FigureOptions()
-    experiment = load_experiment(name)
-    config = make_config(experiment, quick=quick, overrides=overrides, dataset=dataset, seed=seed,
-                         data_dir=data_dir)
-    check_output_folder(Path(out))
-    stamp = datetime.now()
-    echo(f"{name}: {experiment.title}{' (quick)' if quick else ''}")
-    started = time.perf_counter()
-    result = experiment.run(config)  # a failure here leaves nothing behind: there are no results to keep
-    seconds = time.perf_counter() - started
-
-    folder = new_run_folder(Path(out) / name, stamp)
-    files = [write_json(folder / "config.json", dataclasses.asdict(config)).name,
-             write_json(folder / "metrics.json", dataclasses.asdict(result)).name]
-    command = command_line(name, quick, dict(dataset=dataset, seed=seed, data_dir=data_dir), overrides)
-    try:
-        summary = experiment.summarize(result)
-        with figure_style(figures.style):
-            figure_files = save_figures(experiment.plot(result), folder, figures)
-    except Exception as error:  # the training's numbers are on disk; say where, and why the rest is missing
-        raise IncompleteRunError(f"{name}: the results are kept in {folder} (config.json, metrics.json), but "
-                                 f"the summary or figures failed: {type(error).__name__}: {error}") from error
-    summary_data = {"name": name, "title": experiment.title, "description": experiment.description,
-                    "book": experiment.book, "section": experiment.section, "figure": experiment.figure,
-                    "command": command, "quick": quick, "headers": summary.headers, "rows": summary.rows,
-                    "conclusions": summary.conclusions, "notes": summary.notes,
-                    "figures": [file for file in figure_files if file.endswith((".png", ".svg"))]}
-    files += [write_json(folder / "summary.json", summary_data).name,
-              write_text(folder / "summary.md", summary_markdown(summary_data, summary)).name, *figure_files]
-    write_json(folder / RUN_FILE, run_facts(stamp, seconds, files))
-    return RunRecord(name, folder, summary, seconds, [*files, RUN_FILE], quick)
-
-
 @dataclasses.dataclass
-class Outcome:
-    """How one experiment of :func:`run_many` ended: its record, or the error; the warnings it raised."""
+class Plan:
+    """One lesson's part of a run: its settings, its units, and the units trained so far."""
 
-    name: str
-    record: RunRecord | None
-    error: BaseException | None
-    warnings: list[str]
+    lesson: LessonModule
+    config: LessonConfig
+    units: list[Unit]
+    command: str
+    quick: bool
+    trained: dict[Unit, Trained] = dataclasses.field(default_factory=dict)
+    failed: BaseException | None = None
+
+    @property
+    def complete(self) -> bool:
+        return len(self.trained) == len(self.units)
+
+    def runs(self) -> Runs:
+        """The trained units as :class:`Runs` (a unit="seed" lesson's ``{setting: run}`` spread out)."""
+        runs: dict[tuple[str, int], Any] = {}
+        for unit in self.units:
+            run = self.trained[unit].run
+            if unit.setting is None:
+                runs.update({(setting, unit.seed): value for setting, value in run.items()})
+            else:
+                runs[(unit.setting, unit.seed)] = run
+        return Runs(self.config, list(self.lesson.settings(self.config)), self.config.seed_list(), runs)
+
+    def metrics(self) -> dict[str, Any]:
+        """metrics.json: every run's numbers in the lesson's order (never in the order they finished)."""
+        return {"lesson": self.lesson.name, "settings": list(self.lesson.settings(self.config)),
+                "seeds": self.config.seed_list(),
+                "runs": [{"setting": u.setting, "seed": u.seed, "run": self.trained[u].run} for u in self.units]}
 
 
-def run_many(names: Sequence[str], *, jobs: int = 1, threads: int | None = 1, **options: Any) -> Iterator[Outcome]:
-    """Run experiments ``names`` (options as :func:`run_experiment`'s), yielding each outcome as it finishes.
+def run_lessons(names: Sequence[str], *, quick: bool = False, overrides: Sequence[str] = (), out: str | Path = "runs",
+                jobs: int = 1, cluster: str | None = None, threads: int | None = 1, fresh: bool = False,
+                figures: FigureOptions | None = None, progress: UnitProgress | None = None,
+                **changes: Any) -> Iterator[Outcome]:
+    """Run lessons ``names`` and write their folders under ``out``, yielding each lesson's outcome as soon as
+    its last unit is in.
 
-    ``jobs`` > 1 runs them in that many worker processes, each with ``threads`` BLAS threads, so that the
-    numbers are those of a serial run; ``jobs == 1`` runs them here, one after the other. The workers print
-    nothing: their warnings come back in the outcomes, for the caller to show once.
+    ``changes``: settings every lesson shares (``seed``, ``seeds``, ``dataset``, ``data_dir``; None: the
+    lesson's own); ``overrides``: ``key=value`` settings of a single lesson. ``jobs``: local worker
+    processes (1: this process); ``cluster``: the address of a Dask scheduler instead. ``threads``: BLAS
+    threads per unit. ``fresh``: train every unit again (the cache is still written). On Ctrl-C or SIGTERM
+    (raised here as KeyboardInterrupt) the queued units are cancelled, the workers end, and
+    :class:`Interrupted` says what finished.
     """
-    options = {**options, "echo": silent}
-    if jobs <= 1 or len(names) <= 1:
-        for name in names:
-            yield run_captured(name, threads, options)
-        return
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: no BLAS thread pools copied by fork
-    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context, initializer=quiet) as pool:
-        futures = {pool.submit(run_captured, name, threads, options): name for name in names}
-        for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as error:  # the worker process died (killed, out of memory): say which experiment
-                outcome = Outcome(futures[future], None, RuntimeError(f"its worker process died ({error})"), [])
-            yield outcome
-
-
-def run_captured(name: str, threads: int | None, options: dict[str, Any]) -> Outcome:
-    """Run one experiment with ``threads`` BLAS threads; its record or error, and the warnings it raised."""
-    with warnings.catch_warnings(record=True) as caught, blas_threads(threads):
-        warnings.simplefilter("always")
-        try:
-            record, error = run_experiment(name, **options), None
-        except Exception as failure:  # reported by the caller, with the other experiments' outcomes
-            record, error = None, portable(failure)
-    return Outcome(name, record, error, list(dict.fromkeys(str(w.message) for w in caught)))
-
-
-def portable(error: Exception) -> Exception:
-    """``error`` itself if it survives pickling (to come back from a worker), else a RuntimeError saying it."""
+    figures = figures or FigureOptions()
+    out = Path(out)
+    check_output_folder(out)
+    plans = [plan_lesson(name, quick=quick, overrides=overrides, changes=changes) for name in names]
+    cache = UnitCache(out / ".cache")
+    units = [unit for plan in plans for unit in plan.units]
+    owner = {unit: plan for plan in plans for unit in plan.units}
+    workers = Workers(jobs=jobs, cluster=cluster)
+    progress = progress or UnitProgress(units, workers.count)
+    finished: list[str] = []
     try:
-        pickle.loads(pickle.dumps(error))
-        return error
-    except Exception:  # an exception class whose arguments cannot be rebuilt
-        return RuntimeError(f"{type(error).__name__}: {error}")
+        for plan in plans:  # cached units first: a lesson whose units are all cached is written at once
+            for unit in plan.units:
+                found = None if fresh else cache.load(unit, plan.config)
+                if found is not None:
+                    plan.trained[unit] = found
+                    progress.finished(found, 0)
+        for plan in plans:
+            if plan.complete:
+                finished.append(plan.lesson.name)
+                yield finish(plan, out, figures)
+        waiting = sorted((u for u in units if u not in owner[u].trained), key=lambda u: -u.cost)
+        for trained, error, unit in train_all(waiting, owner, workers, threads):
+            plan = owner[unit]
+            if plan.failed is not None:
+                continue
+            if error is not None:
+                plan.failed = error
+                waiting[:] = [u for u in waiting if owner[u] is not plan]
+                progress.say(f"{plan.lesson.name}: FAILED in {unit.text()}: {type(error).__name__}: {error}")
+                yield Outcome(plan.lesson.name, None, error, warnings_of(plan))
+                continue
+            cache.store(trained, plan.config)
+            plan.trained[unit] = trained
+            progress.finished(trained, len(waiting))
+            if plan.complete:
+                finished.append(plan.lesson.name)
+                outcome = finish(plan, out, figures)
+                if outcome.record is not None:
+                    progress.say(f"{plan.lesson.name}: done ({duration(outcome.record.seconds)} of training)")
+                yield outcome
+    except KeyboardInterrupt:
+        workers.stop(cancel=True)
+        progress.close()
+        raise Interrupted(finished, sum(len(p.trained) for p in plans)) from None
+    workers.stop()
+    progress.close()
 
 
-def silent(line: str) -> None:
-    """An ``echo`` that prints nothing (a module-level function: workers receive it pickled)."""
+def plan_lesson(name: str, *, quick: bool, overrides: Sequence[str], changes: dict[str, Any]) -> Plan:
+    """One lesson's settings (checked) and units, with their expected costs on this machine."""
+    lesson = load_lesson(name)
+    config = make_config(lesson, quick=quick, overrides=overrides, **changes)
+    units = units_of(lesson, config, seconds_per_unit(name, quick))
+    return Plan(lesson, config, units, command_line(name, quick, changes, overrides), quick)
 
 
-def quiet() -> None:
-    """In a worker: no progress bars or warnings on the terminal (one display, the caller's)."""
-    sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker)
+def train_all(waiting: list[Unit], owner: dict[Unit, Plan], workers: Workers,
+              threads: int | None) -> Iterator[tuple[Trained | None, BaseException | None, Unit]]:
+    """Train the ``waiting`` units on ``workers`` (taking them from the front of the list, which the caller may
+    shorten), yielding (trained, None, unit) or (None, error, unit) as each comes back.
+
+    A few more units than workers are queued at a time, so that the longest go first and Ctrl-C has little
+    to cancel. When a local worker process dies (killed, out of memory), every unit it shared the pool with
+    fails; they are queued again on a fresh pool, each at most :data:`RETRIES` times.
+    """
+    queued: dict[Future, Unit] = {}
+    tries: dict[Unit, int] = {}
+    while waiting or queued:
+        while waiting and len(queued) < (1 if workers.jobs == 1 and workers.client is None else 2 * workers.count):
+            unit = waiting.pop(0)
+            queued[workers.submit(train_unit, unit, owner[unit].config, threads)] = unit
+        done, _ = wait(list(queued), return_when=FIRST_COMPLETED)
+        broken = []
+        for future in done:
+            unit = queued.pop(future)
+            try:
+                yield future.result(), None, unit
+            except BrokenProcessPool:
+                broken.append(unit)
+            except Exception as error:  # the unit's own failure: reported with its lesson
+                yield None, error, unit
+        if broken:
+            broken += list(queued.values())  # the pool is gone: every queued unit went with it
+            queued.clear()
+            workers.restart()
+            for unit in broken:
+                tries[unit] = tries.get(unit, 0) + 1
+                if tries[unit] > RETRIES:
+                    yield None, RuntimeError(f"its worker process died {tries[unit]} times (killed, or out of "
+                                             "memory?)"), unit
+                else:
+                    waiting.insert(0, unit)
+
+
+def warnings_of(plan: Plan) -> list[str]:
+    return list(dict.fromkeys(message for trained in plan.trained.values() for message in trained.warnings))
+
+
+def finish(plan: Plan, out: Path, figures: FigureOptions) -> Outcome:
+    """Write a complete lesson's folder; its outcome (an :class:`IncompleteRunError` if the summary failed)."""
+    try:
+        record = write_run(plan, out, figures)
+    except (IncompleteRunError, OSError) as error:
+        return Outcome(plan.lesson.name, None, error, warnings_of(plan))
+    return Outcome(plan.lesson.name, record, None, warnings_of(plan))
+
+
+def write_run(plan: Plan, out: Path, figures: FigureOptions) -> RunRecord:
+    """The lesson's folder: config and metrics first, then claims, table, figures and summary, run.json last."""
+    lesson, config = plan.lesson, plan.config
+    stamp = datetime.now()
+    seconds = sum(t.seconds for t in plan.trained.values())
+    folder = new_run_folder(out / lesson.name, stamp)
+    files = [write_json(folder / "config.json", dataclasses.asdict(config)).name,
+             write_json(folder / "metrics.json", plan.metrics()).name]
+    try:
+        runs = plan.runs()
+        evaluations = lesson.evaluate(runs)
+        headers, rows = lesson.table(runs)
+        notes = lesson.notes(runs)
+        with figure_style(figures.style):
+            figure_files = save_figures(lesson.plot(runs), folder, figures)
+    except Exception as error:  # the training's numbers are on disk; say where, and why the rest is missing
+        raise IncompleteRunError(f"{lesson.name}: the results are kept in {folder} (config.json, metrics.json), "
+                                 f"but the claims, table or figures failed: {type(error).__name__}: {error}"
+                                 ) from error
+    changed = config.changed()
+    if changed:
+        notes.append(f"This run changed the full-size settings, so its numbers are not the full-size ones: "
+                     f"{'; '.join(changed)}.")
+    claims = [evaluation.to_json() for evaluation in evaluations]
+    about = lesson.about
+    summary = {"name": lesson.name, "title": about.title, "description": lesson.describe(config),
+               "book": about.book, "section": about.section, "figure": about.figure, "command": plan.command,
+               "quick": plan.quick, "seeds": config.seed_list(), "changed": changed, "claims": claims,
+               "verdicts": count([c["verdict"] for c in claims]), "headers": headers, "rows": rows,
+               "conclusions": [c["sentence"] for c in claims], "notes": notes,
+               "figures": [file for file in figure_files if file.endswith((".png", ".svg"))]}
+    files += [write_json(folder / "summary.json", summary).name,
+              write_text(folder / "summary.md", summary_markdown(summary)).name, *figure_files]
+    write_json(folder / RUN_FILE, run_facts(stamp, seconds, files))
+    return RunRecord(lesson.name, folder, summary, seconds, [*files, RUN_FILE], plan.quick)
 
 
 def command_line(name: str, quick: bool, options: dict[str, Any], overrides: Sequence[str]) -> str:
@@ -216,11 +332,15 @@ def new_run_folder(parent: Path, stamp: datetime) -> Path:
     raise RuntimeError(f"could not create a run folder under {parent}")
 
 
-def summary_markdown(data: dict[str, Any], summary: Summary) -> str:
+VERDICT_MARK = {"agrees": "agrees", "contradicts": "CONTRADICTS", "unsettled": "unsettled", "untested": "untested"}
+
+
+def summary_markdown(data: dict[str, Any]) -> str:
     lines = [f"# {data['title']}", "", data["description"], "", f"Command: `{data['command']}`", ""]
-    if summary.notes:
-        lines += [f"> **Note:** {note}" for note in summary.notes] + [""]
-    lines += ["## Results", "", summary.table_markdown(), "", "## Conclusions", ""]
-    lines += [f"- {line}" for line in summary.conclusions] + [""]
-    lines += [f"![{figure}]({figure})" for figure in data["figures"] if figure.endswith((".png", ".svg"))]
+    lines += [f"> **Note:** {note}" for note in data["notes"]] + ([""] if data["notes"] else [])
+    lines += ["## The book's claims", ""]
+    lines += [f"- **{VERDICT_MARK[c['verdict']]}** ({c['id']}): {c['sentence']}" for c in data["claims"]]
+    lines += ["", "## Results", "", markdown_table([data["headers"], *data["rows"]]), ""]
+    lines += [f"![{figure}]({figure})" for figure in data["figures"]]
     return "\n".join(lines) + "\n"
+

@@ -1,19 +1,11 @@
-"""The experiments of the reference chapters, one module each; see :mod:`trainlab.lab.lesson`.
+"""The lessons, one module each, in the order of the chapters (Deep Learning from Scratch ch. 4-6, then
+Hands-On ML ch. 11): the catalogue the lab loads them from by name (:func:`trainlab.lab.lesson.load_lesson`).
 
-``list_experiments()`` gives their names in the order of the chapters; ``get_experiment(name)`` the
-module; ``load_experiment(name)`` the module checked against the protocol (:class:`base.Experiment`);
-:func:`trainlab.lab.runner.run_experiment` runs one and writes its results.
+What a lesson module declares is described in :mod:`trainlab.lab.lesson`. This file only lists them: it
+imports nothing, so that a lesson may import the lab and the lab may find the lessons without a cycle.
 """
 
-from __future__ import annotations
-
-import importlib
-from types import ModuleType
-
-from trainlab.lab.lesson import Experiment, experiment_of
-from trainlab.textio import did_you_mean
-
-# name -> module, in the order of the chapters (Deep Learning from Scratch ch. 4-6, then Hands-On ML ch. 11)
+# name on the command line -> module, in the order of the chapters
 MODULES = {
     "gradient-descent": "gradient_descent",
     "gradient-arrows": "gradient_arrows",
@@ -41,22 +33,3 @@ MODULES = {
     "l1-sparsity": "l1_sparsity",
     "recipes": "recipes",
 }
-
-
-def list_experiments() -> list[str]:
-    """Names of the experiments whose modules are present, in chapter order."""
-    return [name for name in MODULES if importlib.util.find_spec(f"{__name__}.{MODULES[name]}") is not None]
-
-
-def get_experiment(name: str) -> ModuleType:
-    """The module of experiment ``name``; a clear error listing the names for an unknown one."""
-    available = list_experiments()
-    if name not in available:
-        raise ValueError(f"experiment {name!r} does not exist; choose one of: {', '.join(available)} (or 'all')"
-                         + did_you_mean(name, available))
-    return importlib.import_module(f"{__name__}.{MODULES[name]}")
-
-
-def load_experiment(name: str) -> Experiment:
-    """Experiment ``name``, its module checked against the protocol every experiment declares."""
-    return experiment_of(get_experiment(name))

@@ -14,7 +14,7 @@ import trainlab as tl
 from trainlab.activations import ACTIVATIONS, Activation, get_activation
 from trainlab.figures import accuracy_axis
 from trainlab.lab.common import departures, load_data, progress, settings_note, standardize
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import Spread, compare, order, seeds
 from trainlab.lessons.init_histograms import parse_init
 

@@ -12,7 +12,7 @@ from matplotlib.ticker import NullFormatter
 import trainlab as tl
 from trainlab.lab.common import departures, load_data, mlp, progress, settings_note, smooth
 from trainlab.lab.landscapes import optimizer_path
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import Spread, compare, order, seeds
 
 NAME = "adagrad-fade"

@@ -22,7 +22,7 @@ from trainlab.lab.common import (
     seed_list,
     settings_note,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "batchnorm"
 TITLE = "Batch normalization and the initial weight scale"

@@ -10,7 +10,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.gradcheck import relative_error
 from trainlab.lab.landscapes import function_2
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "gradient-arrows"
 TITLE = "The gradient as a field of arrows"

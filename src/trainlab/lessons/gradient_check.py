@@ -12,7 +12,7 @@ import trainlab as tl
 from trainlab.activations import ACTIVATIONS
 from trainlab.gradcheck import TOLERANCE, every_layer_model, numerical_gradient, relative_error, run_gradcheck
 from trainlab.lab.common import departures, load_data, settings_note
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "gradient-check"
 TITLE = "Gradient check: backprop against numerical differences"

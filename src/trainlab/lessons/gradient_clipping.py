@@ -10,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.lab.common import departures, load_data, mlp, progress, settings_note
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import Spread, compare, order, seeds
 from trainlab.optimizers import OPTIMIZERS
 

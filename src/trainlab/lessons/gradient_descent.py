@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from trainlab.lab.landscapes import function_2, gradient_descent
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "gradient-descent"
 TITLE = "Gradient descent and the learning rate"

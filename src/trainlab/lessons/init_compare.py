@@ -22,8 +22,8 @@ from trainlab.lab.common import (
     settings_note,
     smooth,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
-from trainlab.lessons import optimizers
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
+from trainlab.lessons import legacy_optimizers as optimizers
 from trainlab.lessons.init_histograms import check_init, init_label, parse_init
 from trainlab.optimizers import OPTIMIZERS
 

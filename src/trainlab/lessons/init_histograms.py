@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.activations import ACTIVATIONS
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "init-histograms"
 TITLE = "Weight initialisation: activation histograms"

@@ -20,8 +20,8 @@ from trainlab.lab.common import (
     settings_note,
     smooth,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
-from trainlab.lessons import optimizers as curves
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
+from trainlab.lessons import legacy_optimizers as curves
 from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizer-table"

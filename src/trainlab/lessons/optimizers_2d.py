@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.lab.landscapes import elongated_bowl, optimizer_path
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.optimizers import OPTIMIZERS
 
 NAME = "optimizers-2d"

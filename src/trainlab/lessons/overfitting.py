@@ -21,7 +21,7 @@ from trainlab.lab.common import (
     seed_list,
     settings_note,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "overfitting"
 TITLE = "Overfitting, weight decay and dropout"

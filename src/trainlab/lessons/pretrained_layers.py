@@ -11,7 +11,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.figures import accuracy_axis
 from trainlab.lab.common import departures, load_data, progress, settings_note
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import MARGIN, Spread, compare, order, seeds
 
 NAME = "pretrained-layers"

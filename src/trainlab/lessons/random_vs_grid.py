@@ -11,7 +11,7 @@ import numpy as np
 
 from trainlab.figures import accuracy_axis
 from trainlab.lab.common import departures, load_data, mlp, progress, settings_note
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import Spread, compare, order, seeds
 
 NAME = "random-vs-grid"

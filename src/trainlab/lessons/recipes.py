@@ -25,7 +25,7 @@ from trainlab.lab.common import (
     settings_note,
     standardize,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "recipes"
 TITLE = "Default and self-normalizing deep-net recipes"

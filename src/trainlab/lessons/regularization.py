@@ -24,7 +24,7 @@ from trainlab.lab.common import (
     settings_note,
     standardize,
 )
-from trainlab.lab.lesson import ExperimentConfig, Summary, option
+from trainlab.lab.legacy import ExperimentConfig, Summary, option
 
 NAME = "regularization"
 TITLE = "Regularization recipes and MC dropout"
