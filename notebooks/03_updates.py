@@ -12,6 +12,16 @@
 #     name: python3
 # ---
 
+# %%
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
+# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
+# it does nothing.
+import importlib.util
+import os
+
+if importlib.util.find_spec("trainlab") is None:
+    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+
 # %% [markdown]
 # # 3. Update rules: SGD, Momentum, AdaGrad, Adam and friends
 #
@@ -32,6 +42,7 @@ import trainlab as tl
 from trainlab.lab import landscapes
 from trainlab.lessons import optimizers, optimizers_2d
 from trainlab.liveplot import show_figures
+from trainlab.widgets import interact
 
 # %% [markdown]
 # ## The rules
@@ -88,7 +99,7 @@ def show_paths(**learning_rates):
 sliders = {name: widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05, description=name,
                                         continuous_update=False)
            for name, lr in zip(config.optimizers, config.learning_rates)}
-widgets.interact(show_paths, **sliders);
+interact(show_paths, **sliders);
 
 # %% [markdown]
 # ## On MNIST

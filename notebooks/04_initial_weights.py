@@ -12,6 +12,16 @@
 #     name: python3
 # ---
 
+# %%
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
+# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
+# it does nothing.
+import importlib.util
+import os
+
+if importlib.util.find_spec("trainlab") is None:
+    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+
 # %% [markdown]
 # # 4. Initial weights
 #
@@ -30,6 +40,7 @@ from IPython.display import Markdown
 import trainlab as tl
 from trainlab.lessons import init_compare, init_histograms
 from trainlab.liveplot import show_figures
+from trainlab.widgets import interact
 
 # %% [markdown]
 # ## Why the spread should depend on the fan-in
@@ -82,9 +93,9 @@ def show_histograms(activation="sigmoid", std=1.0):
         print(f"saturated (within {init_histograms.MARGIN} of a bound) in layer 5: {one.runs[0].saturated[-1]:.0%}")
 
 
-widgets.interact(show_histograms,
-                 activation=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid"),
-                 std=widgets.FloatLogSlider(value=1.0, base=10, min=-3, max=1, step=0.05, continuous_update=False));
+interact(show_histograms,
+         activation=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid"),
+         std=widgets.FloatLogSlider(value=1.0, base=10, min=-3, max=1, step=0.05, continuous_update=False));
 
 # %% [markdown]
 # ## Does it matter for learning?

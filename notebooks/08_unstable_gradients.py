@@ -12,6 +12,16 @@
 #     name: python3
 # ---
 
+# %%
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
+# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
+# it does nothing.
+import importlib.util
+import os
+
+if importlib.util.find_spec("trainlab") is None:
+    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+
 # %% [markdown]
 # # 8. Vanishing and exploding gradients: initialization, activations, batch norm, clipping
 #

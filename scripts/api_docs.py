@@ -41,6 +41,8 @@ GROUPS = [
             "trainlab.epochs",
             "trainlab.history",
             "trainlab.callbacks",
+            "trainlab.progress",
+            "trainlab.widgets",
             "trainlab.liveplot",
             "trainlab.saving",
             "trainlab.lr_finder",

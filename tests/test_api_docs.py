@@ -46,4 +46,4 @@ def test_the_page_shows_signatures_and_docstrings():
     signature = "(lr=0.01, *, clip_norm=None, clip_value=None, momentum=0.0, nesterov=False"
     assert f"### `trainlab.SGD{signature}" in page
     assert "*class, a subclass of `trainlab.Optimizer`*. Stochastic gradient descent:" in page
-    assert "- `loss_and_gradients(x, t)`: L and dL/dθ for a batch" in page  # methods, without self
+    assert "- `loss_and_gradients(x, t, " in page  # methods, without self

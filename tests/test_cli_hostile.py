@@ -52,7 +52,7 @@ def report_still_reads_the_earlier_run(workspace: Path, capsys) -> None:
 
 REFUSED = [
     (["run", "optimizer"], "did you mean 'optimizers'?"),
-    (["run", "all", "optimizers"], "'all' already runs every experiment"),
+    (["run", "all", "optimizers"], "'all' already runs every lesson"),
     (["run", "overfitting", "--quick", "--set", "test_samples=-1"],
      "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or None (the whole test set)"),
     (["run", "two-layer-net", "--quick", "--set", "iterations=0"], "iterations=0 is not allowed"),
@@ -70,7 +70,7 @@ REFUSED = [
     (["run", "gradient-descent", "--seed", "-1"], "seed=-1 is not allowed: seed is a whole number >= 0"),
     (["run", "gradient-descent", "--threads", "-1"], "--threads must be >= 0"),
     (["run", "gradient-descent", "--jobs", "-2"], "--jobs must be >= 0"),
-    (["run", "all", "--set", "lr=1"], "name a single experiment to use it"),
+    (["run", "all", "--set", "lr=1"], "name a single lesson to use it"),
     (["run", "gradient-descent", "--data-dir", "nowhere"], "data_dir='nowhere' is not allowed: 'nowhere': no such"),
     (["run", "gradient-descent", "--out", "a-file"], "--out a-file: a-file is a file, not a folder"),
     (["run", "gradient-descent", "--out", "a-file/runs"], "a-file is a file, not a folder"),

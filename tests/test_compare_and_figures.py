@@ -2,7 +2,9 @@
 
 import itertools
 import json
+import os
 import re
+import shutil
 import xml.etree.ElementTree as ElementTree
 
 import matplotlib
@@ -13,7 +15,8 @@ from PIL import Image
 
 from trainlab.cli import main
 from trainlab.figures import OKABE_ITO, FigureOptions, figure_style
-from trainlab.lab.compare import compare_runs, number_lists
+from trainlab.lab.compare import Comparison, Curve, compare_runs, number_lists
+from trainlab.textio import format_cell
 
 # Machado, Oliveira and Fernandes (2009): linear-RGB matrices simulating full dichromacy
 DICHROMACY = {
@@ -30,7 +33,7 @@ DICHROMACY = {
 def two_runs(tmp_path_factory):
     """two-layer-net --quick twice: seed 1, and seed 0 with a larger learning rate."""
     out = tmp_path_factory.mktemp("runs")
-    short = ["--quick", "--set", "iterations=60", "--out", str(out)]
+    short = ["--quick", "--set", "iterations=240", "--out", str(out)]  # 3 epochs
     assert main(["run", "two-layer-net", "--seed", "1", *short]) == 0
     assert main(["run", "two-layer-net", "--set", "lr=0.5", *short]) == 0
     return sorted((out / "two-layer-net").iterdir())
@@ -41,39 +44,158 @@ def test_compare_shows_the_differing_settings_the_results_and_the_curves(two_run
     assert main(["compare", str(first), str(second), "--out", str(tmp_path / "c.html")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("two-layer-net: 2 runs; 2 setting(s) differ")
-    assert re.search(r"seed\s+1\s+0\n", out) and re.search(r"lr\s+0.1\s+0.5\n", out)
-    results = [line for line in out.splitlines() if line.startswith((first.name, second.name))]
-    rows = [len(json.loads((run / "summary.json").read_text())["rows"]) for run in two_runs]
-    assert len(results) == sum(rows)
+    # each run is named by the settings it differs in
+    assert f"  seed=1, lr=0.1: {first}\n" in out and f"  seed=0, lr=0.5: {second}\n" in out
     comparison = compare_runs(two_runs)
-    assert [key for key, _, differs in comparison.settings if differs] == ["seed", "lr"]
+    assert comparison.labels == ["seed=1, lr=0.1", "seed=0, lr=0.5"]
+    assert [key for key, _, differs in comparison.settings][:2] == ["seed", "lr"]  # those that differ first
+    assert [differs for _, _, differs in comparison.settings] == [True, True] + [False] * (len(comparison.settings) - 2)
+    # the key results side by side: a table per result column, a column per run
+    summaries = [json.loads((run / "summary.json").read_text()) for run in two_runs]
+    headers, rows = summaries[0]["headers"], [summary["rows"] for summary in summaries]
+    assert headers[:2] == ["form", "epoch"]  # a row per form and epoch: both name it
+    assert [table.title for table in comparison.results] == headers[2:]
+    accuracy = comparison.results[headers.index("test accuracy") - 2]
+    column = headers.index("test accuracy")
+    assert accuracy.rows == [[f"{row_a[0]}, {row_a[1]}", format_cell(row_a[column]), format_cell(row_b[column])]
+                             for row_a, row_b in zip(*rows, strict=True)]
+    table = re.search(rf"\ntest accuracy +seed=1, lr=0.1 +seed=0, lr=0.5\n(.*\n){{{len(rows[0])}}}", out)
+    assert table, out
+    # curves labelled by setting and seed, on named axes
     metrics = json.loads((first / "metrics.json").read_text())
-    assert set(comparison.curves) == {metric for _, metric, _ in number_lists(metrics)}
-    for lines in comparison.curves.values():  # each metric's curves of both runs
-        assert {label.split(": ")[0] for label in lines} == {first.name, second.name}
+    assert set(comparison.curves) == {"step_loss", "train_accuracy", "test_accuracy"}
+    for curve in comparison.curves["train_accuracy"]:
+        assert curve.axis == "epoch" and curve.x == [float(e) for e in metrics["runs"][0]["epochs"]]
+    labels = {curve.name for curve in comparison.curves["step_loss"]}
+    assert labels == {"sigmoid, seed 1 (seed=1, lr=0.1)", "relu, seed 1 (seed=1, lr=0.1)",
+                      "sigmoid, seed 0 (seed=0, lr=0.5)", "relu, seed 0 (seed=0, lr=0.5)"}
+    assert {curve.axis for curve in comparison.curves["step_loss"]} == {"iteration"}
     page = (tmp_path / "c.html").read_text()
     assert page.count("<tr class='differs'>") == 2 and "<td>seed</td>" in page
-    assert page.count("data:image/png;base64,") == min(len(comparison.curves), 12) > 0
+    assert page.count("data:image/png;base64,") == len(comparison.curves) == 3
 
 
-def test_compare_refuses_runs_of_different_experiments_and_broken_folders(two_runs, tmp_path, capsys):
-    assert main(["run", "gradient-descent", "--quick", "--out", str(tmp_path)]) == 0
-    other = next((tmp_path / "gradient-descent").iterdir())
-    capsys.readouterr()
-    assert main(["compare", str(two_runs[0]), str(other)]) == 2
-    err = capsys.readouterr().err
-    assert "runs of different experiments cannot be compared" in err and f"{other} is gradient-descent" in err
-    assert main(["compare", str(two_runs[0]), str(tmp_path)]) == 2
-    assert "not a complete run folder (incomplete: no summary.json" in capsys.readouterr().err
-    assert main(["compare", str(two_runs[0])]) == 2
-    assert "compare needs at least two run folders, got 1" in capsys.readouterr().err
+def test_the_figures_name_their_axes_and_smooth_long_curves_with_the_raw_curve_faint(two_runs):
+    comparison = compare_runs(two_runs)
+    figures = dict(comparison.figures())
+    step_axes = figures["step_loss"].axes[0]
+    legend = figures["step_loss"].legends[0]
+    assert step_axes.get_xlabel() == "iteration" and step_axes.get_title() == "two-layer-net: step_loss"
+    assert legend.get_title().get_text() == "smoothed over 12 points,\nthe raw curves faint"  # 240 points / 20
+    lines = step_axes.get_lines()
+    assert len(lines) == 8 and [line.get_alpha() for line in lines[:2]] == [0.2, None]  # raw, then smoothed
+    np.testing.assert_allclose(lines[0].get_ydata(), comparison.curves["step_loss"][0].values)
+    assert legend.get_texts()[0].get_text() == "sigmoid, seed 1 (seed=1, lr=0.1)"
+    assert figures["train_accuracy"].axes[0].get_xlabel() == "epoch"
+    assert len(dict(comparison.figures(smoothing=0))["step_loss"].axes[0].get_lines()) == 4  # raw only
+    lines = dict(comparison.figures(smoothing=9))["train_accuracy"].axes[0].get_lines()
+    assert len(lines) == 8
+
+
+def test_past_twelve_curves_the_legend_names_the_settings_and_the_runs():
+    curves = [Curve("loss", run, f"{setting}, seed {seed}", [1.0, 0.5, 0.25], [1, 2, 3], "epoch")
+              for run in ("lr=0.1", "lr=0.5") for setting in ("sgd", "adam", "nadam") for seed in (0, 1, 2)]
+    comparison = Comparison("optimizers", ["lr=0.1", "lr=0.5"], ["a", "b"], [], [], curves={"loss": curves})
+    figure = dict(comparison.figures())["loss"]
+    legend = figure.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["sgd", "adam", "nadam", "run lr=0.1", "run lr=0.5"]
+    assert legend.get_title().get_text() == "each setting's 3 seeds\nin its colour"
+    lines = figure.axes[0].get_lines()
+    assert len(lines) == 18 and lines[0].get_color() == lines[1].get_color() != lines[3].get_color()
+    assert lines[0].get_linestyle() == "-" and lines[9].get_linestyle() == "--"
+
+
+def test_compare_json_holds_the_settings_results_and_curves(two_runs, tmp_path, capsys):
+    assert main(["compare", *map(str, two_runs), "--json", "--out", str(tmp_path / "c.html")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [run["label"] for run in data["runs"]] == ["seed=1, lr=0.1", "seed=0, lr=0.5"]
+    assert data["settings"][0] == {"setting": "seed", "values": ["1", "0"], "differs": True}
+    assert data["page"] == str(tmp_path / "c.html") and (tmp_path / "c.html").exists()
+    step = [c for c in data["curves"] if c["metric"] == "step_loss" and c["label"] == "relu, seed 1"]
+    metrics = json.loads((two_runs[0] / "metrics.json").read_text())
+    assert step[0]["values"] == metrics["runs"][1]["step_loss"] and step[0]["axis"] == "iteration"
+
+
+def test_claims_are_shown_side_by_side_when_the_summaries_have_them(two_runs, tmp_path):
+    copies = []
+    for index, (run, verdict) in enumerate(zip(two_runs, ["agrees", "unsettled"], strict=True)):
+        copy = tmp_path / "two-layer-net" / f"run{index}"
+        shutil.copytree(run, copy)
+        summary = json.loads((copy / "summary.json").read_text())
+        summary["claims"] = [{"id": "relu-beats-sigmoid", "verdict": verdict, "statement": "..."}]
+        (copy / "summary.json").write_text(json.dumps(summary))
+        copies.append(copy)
+    comparison = compare_runs(copies)
+    assert comparison.claims == [["relu-beats-sigmoid", "agrees", "unsettled"]]
+
+
+def copy_run(run, folder, edit=None):
+    """A copy of ``run`` in ``folder`` (created), with ``edit(path)`` applied to it."""
+    shutil.copytree(run, folder)
+    if edit:
+        edit(folder)
+    return folder
+
+
+def test_n1_a_name_in_summary_json_cannot_choose_where_the_page_is_written(two_runs, tmp_path, capsys):
+    def rename(folder):
+        summary = json.loads((folder / "summary.json").read_text())
+        summary["name"] = "x/../../../victim/index"
+        (folder / "summary.json").write_text(json.dumps(summary))
+
+    runs = tmp_path / "received" / "runs"
+    copies = [copy_run(run, runs / "two-layer-net" / run.name, rename) for run in two_runs]
+    before = {p for p in tmp_path.rglob("*")}
+    assert main(["compare", *map(str, copies)]) == 0
+    written = {p for p in tmp_path.rglob("*")} - before
+    assert written == {runs / "compare-x-victim-index.html"}, written
+    assert "x/../../../victim/index: 2 runs" in capsys.readouterr().out
+
+
+N8_CASES = {
+    "a folder named 'lr: 0.1'": (lambda f: None, "lr: 0.1", 0, None),
+    "config.json holding a list": (lambda f: (f / "config.json").write_text("[1, 2]"), "run", 2,
+                                   "config.json holds a JSON list, not an object of settings"),
+    "a short result row": (lambda f: short_rows(f), "run", 0, None),
+    "a non-UTF-8 folder name": (lambda f: None, os.fsdecode(b"run-\xff"), 0, None),
+    "deep JSON in metrics.json": (lambda f: (f / "metrics.json").write_text("[" * 100_000 + "]" * 100_000), "run",
+                                  2, "metrics.json: JSON nested too deeply to read"),
+    "deep JSON in summary.json": (lambda f: (f / "summary.json").write_text("[" * 100_000 + "]" * 100_000), "run",
+                                  2, "not a complete run folder"),
+}
+
+
+def short_rows(folder):
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["rows"] = [row[:1] for row in summary["rows"]]
+    (folder / "summary.json").write_text(json.dumps(summary))
+
+
+@pytest.mark.parametrize("case", N8_CASES)
+def test_n8_hostile_run_folders_give_a_result_or_one_clear_line_never_an_internal_error(two_runs, tmp_path, capsys,
+                                                                                         case):
+    edit, name, status, message = N8_CASES[case]
+    odd = copy_run(two_runs[1], tmp_path / "two-layer-net" / name, edit)
+    assert main(["compare", str(two_runs[0]), str(odd), "--out", str(tmp_path / "c.html")]) == status
+    captured = capsys.readouterr()
+    assert "internal error" not in captured.err and "Traceback" not in captured.err
+    if message:
+        assert captured.err.startswith("trainlab compare: error: ") and message in captured.err, captured.err
+        assert len(captured.err.strip().splitlines()) == 1
+    else:
+        assert captured.err == "" and (tmp_path / "c.html").exists()
+        captured.out.encode("utf-8")  # printable: no lone surrogates
+    if case == "a short result row":  # the rows are numbered, the short run's cells are "-"
+        assert re.search(r"\ntest accuracy .*\nsigmoid \(chapter 4\) +\S+ +-\n", captured.out), captured.out
 
 
 def test_number_lists_finds_every_curve_and_names_it():
-    data = {"runs": [{"label": "adam", "loss": [1, 2, 4], "status": "ok"}, {"name": "sgd", "loss": [3.0, 2.0]}],
+    data = {"runs": [{"label": "adam", "loss": [1, 2, 4], "status": "ok"}, {"name": "sgd", "loss": [3.0, 2.0]},
+                     {"activation": "relu", "seed": 3, "status": "completed", "loss": [1.0, 0.5]}],
             "x": [1], "flags": [True, False], "lr": [0.1, 0.2], "nested": {"acc": [0.5, 0.6]},
             "epochs": [1, 2, 3], "steps": [0, 10, 20]}  # counters are axes, not curves
     assert list(number_lists(data)) == [("adam", "loss", [1.0, 2.0, 4.0]), ("sgd", "loss", [3.0, 2.0]),
+                                        ("relu, seed 3", "loss", [1.0, 0.5]),
                                         ("", "lr", [0.1, 0.2]), ("", "acc", [0.5, 0.6])]
 
 

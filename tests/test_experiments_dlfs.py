@@ -11,15 +11,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-import trainlab as tl
 from trainlab.activations import Sigmoid
 from trainlab.gradcheck import every_layer_model
-from trainlab.lab.common import load_data
 from trainlab.lab.lesson import lesson_module
 from trainlab.lessons.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
-from trainlab.lessons.optimizers import train
 
-NAMES = ["two-layer-net", "gradient-check", "optimizers", "optimizer-table", "init-histograms", "init-compare"]
+NAMES = ["two-layer-net", "gradient-check", "optimizer-table", "init-histograms", "init-compare"]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +52,7 @@ def test_summaries_have_rows_of_the_header_width_and_full_sentences(quick):
 
 
 def test_quick_runs_say_which_settings_they_changed(quick):
-    for name in ["two-layer-net", "optimizers", "optimizer-table", "init-compare"]:
+    for name in ["two-layer-net", "optimizer-table", "init-compare"]:
         _, config, result, summary = quick[name]
         assert result.dataset == "mnist-mini", name
         note = summary.notes[-1]
@@ -118,83 +115,6 @@ def test_gradient_check_reports_a_wrong_backward_pass(offline, monkeypatch):
     assert failed and "dense7.W" in failed  # the Dense layer feeding the sigmoid
     assert "WRONG" in {row[-1] for row in summary.rows}
     assert "exceed the tolerance" in summary.conclusions[0]
-
-
-# -- optimizers -----------------------------------------------------------------------------------------------
-def test_optimizers_keeps_the_book_settings():
-    config = lesson_module("optimizers").Config()
-    rates = dict(zip(config.optimizers, config.learning_rates, strict=True))
-    assert {k: rates[k] for k in ("sgd", "momentum", "adagrad", "adam")} == {
-        "sgd": 0.01, "momentum": 0.01, "adagrad": 0.01, "adam": 0.001}
-    assert rates["nadam"] == rates["adam"]  # Nadam against Adam compares the update rules alone
-    assert (config.hidden, config.batch_size, config.iterations) == ((100, 100, 100, 100), 128, 2000)
-    assert config.seeds >= 3 and config.train_samples is None
-
-
-def test_optimizers_curves_start_alike_and_sgd_is_the_slowest(quick):
-    _, config, result, summary = quick["optimizers"]
-    assert result.optimizers == list(config.optimizers)
-    assert [(r.optimizer, r.seed) for r in result.runs] == [(o, s) for s in (0, 1) for o in config.optimizers]
-    for r in result.runs:
-        assert len(r.loss_before) == len(r.loss_after) == config.iterations and r.status == "completed"
-        assert 0 <= r.test_accuracy <= 1
-    for seed in (0, 1):  # same weights, same first batch
-        assert len({r.loss_before[0] for r in result.runs if r.seed == seed}) == 1
-    # after its update a batch's loss is lower than before it, on average
-    assert all(np.mean(r.loss_after) < np.mean(r.loss_before) for r in result.runs)
-    for name in config.optimizers:
-        assert result.finals(name) == pytest.approx([np.mean(r.loss_after[-config.final_window:])
-                                                     for r in result.of(name)])
-    assert np.mean(result.finals("sgd")) > max(np.mean(result.finals(n)) for n in ("momentum", "adagrad", "adam"))
-    assert "As in the book, SGD was the slowest of its four" in conclusions(summary)
-    assert len(summary.rows) == len(config.optimizers)
-
-
-def test_train_records_the_loss_before_and_after_each_update_like_the_books_loop(offline):
-    """The losses of ``train`` are those of a hand-written loop: the batch's loss, update, the batch's loss again."""
-    data = load_data("mnist-mini", train_samples=500, test_samples=100)
-    run = train(data, "adam", 0.001, hidden=[20], iterations=5, batch_size=32, seed=3)
-    model = tl.mlp([20], seed=3)
-    optimizer = tl.get_optimizer("adam", lr=0.001)
-    before, after = [], []
-    for index in np.random.default_rng(3).integers(0, 500, size=(5, 32)):
-        x, t = data.x_train[index], data.y_train[index]
-        before.append(model.loss(x, t))
-        optimizer.update(model.params, model.gradient(x, t))
-        after.append(model.loss(x, t))
-    assert run.loss_before == pytest.approx(before, rel=1e-6) and run.loss_after == pytest.approx(after, rel=1e-6)
-    again = train(data, "sgd", 0.01, hidden=[20], iterations=5, batch_size=32, seed=3)
-    assert again.loss_before[0] == run.loss_before[0] and again.loss_before[1:] != run.loss_before[1:]
-
-
-def fake_optimizers_result(finals: dict[str, tuple[list[float], list[float]]], accuracy: float = 0.9):
-    """An optimizers Result whose runs have constant losses: per optimizer (after, before) per seed."""
-    module = lesson_module("optimizers")
-    runs = [module.Run(name, 0.01, seed, "completed", [b] * 10, [a] * 10, accuracy)
-            for name, (after, before) in finals.items() for seed, (a, b) in enumerate(zip(after, before, strict=True))]
-    return module.Result("mnist", list(finals), [0.01] * len(finals), [10], 10, 8, 5, 3, [], runs)
-
-
-def test_optimizers_summary_says_when_the_measure_flips_the_ranking():
-    module = lesson_module("optimizers")
-    result = fake_optimizers_result({"adagrad": ([0.10, 0.11, 0.12], [0.30, 0.31, 0.32]),
-                                     "adam": ([0.20, 0.21, 0.22], [0.20, 0.21, 0.22])})
-    text = conclusions(module.summarize(result))
-    assert "By the book's measure (the batch's loss after the update), AdaGrad ended below Adam in 3 of 3" in text
-    assert "Measured before the update (on a batch the net has not trained on), Adam ended below AdaGrad in 3 of 3" \
-        in text
-    assert "the ranking of AdaGrad and Adam flips with the moment the loss is measured" in text
-
-
-def test_optimizers_summary_never_ranks_an_absurd_finite_loss():
-    module = lesson_module("optimizers")
-    result = fake_optimizers_result({"sgd": ([1e30] * 2, [1e30] * 2), "momentum": ([0.3, 0.31], [0.3, 0.31]),
-                                     "adagrad": ([0.1, 0.11], [0.1, 0.11]), "adam": ([0.2, 0.21], [0.2, 0.21])})
-    summary = module.summarize(result)
-    text = conclusions(summary)
-    assert "SGD (η = 0.01) did not learn: its final loss was 1e+30 (blown up)" in text
-    assert "SGD was the slowest" not in text and "SGD" not in text.split("did not learn")[1]
-    assert summary.rows[0][2] == "1e+30 (blown up)"
 
 
 # -- optimizer-table ------------------------------------------------------------------------------------------
@@ -263,7 +183,7 @@ def test_optimizer_table_names_a_leader_only_beyond_the_noise():
         "unknown)" in one_seed[0] and "was fastest" not in one_seed[0]
 
 
-@pytest.mark.parametrize("name", ["optimizers", "optimizer-table"])
+@pytest.mark.parametrize("name", ["optimizer-table"])
 def test_an_optimizer_named_twice_is_refused(name, offline):
     """Their runs are told apart by the optimizer's name: sgd twice would mix two learning rates' seeds."""
     module = lesson_module(name)
@@ -361,11 +281,3 @@ def test_learned_and_loss_words_never_praise_an_absurd_loss():
     assert loss_text(0.1234) == "0.123" and loss_text(math.nan) == "diverged" and loss_text(1e30) == "1e+30 (blown up)"
 
 
-def test_departures_name_every_changed_setting_with_its_full_size_value():
-    from trainlab.lab.common import departures, settings_note
-
-    module = lesson_module("optimizers")
-    config = module.Config().quick()
-    assert departures(module.Config(seed=4)) == [] and settings_note([]) == []
-    assert departures(config) == ["dataset mnist-mini (full size: mnist)", "iterations 150 (full size: 2000)",
-                                  "seeds 2 (full size: 3)", "final_window 20 (full size: 100)"]

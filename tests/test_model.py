@@ -95,17 +95,17 @@ def test_frozen_layers_get_no_gradient_and_do_not_move():
     assert "dense1.W" not in grads and "dense1.W" not in model.params
     tl.SGD(lr=1.0).update(model.params, grads)
     np.testing.assert_array_equal(model.layers[0].params["W"], before)
-    assert "(frozen)" in model.summary()
+    assert "(frozen)" in str(model.summary_table())
 
 
 def test_summary_lists_layers_shapes_and_counts():
-    text = mlp().summary()
+    text = str(mlp().summary_table())
     assert "dense1 (Dense)" in text and "(None, 100)" in text and "78,500" in text
     assert "relu1 (ReLU)" in text
     assert "Total params: 89,610" in text  # 78,500 + 10,100 + 1,010
     assert "float32" in text
     fused = tl.Sequential([tl.Dense(4, activation="relu")], input_dim=3)
-    assert "dense1 (Dense+ReLU)" in fused.summary()
+    assert "dense1 (Dense+ReLU)" in str(fused.summary_table())
 
 
 def test_same_seed_same_numbers_and_different_seed_different_numbers():

@@ -31,8 +31,8 @@ from trainlab.callbacks import (
     EarlyStopping,
     LearningRateScheduler,
     ModelCheckpoint,
-    ProgressBar,
     ReduceLROnPlateau,
+    TensorBoard,
 )
 from trainlab.data import load_dataset, load_mnist
 from trainlab.ensemble import Ensemble
@@ -56,11 +56,11 @@ from trainlab.initializers import (
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.liveplot import LivePlot
-from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot
+from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot, to_categorical
 from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp
-from trainlab.model import Sequential
+from trainlab.model import Input, Sequential
 from trainlab.optimizers import (
     SGD,
     Adadelta,
@@ -81,6 +81,7 @@ from trainlab.optimizers import (
     global_norm,
 )
 from trainlab.optimizers import describe as describe_optimizer
+from trainlab.progress import ProgressBar
 from trainlab.regularizers import L1, L1L2, L2, MaxNorm, Regularizer
 from trainlab.saving import load_model, save_model
 from trainlab.schedules import (
@@ -130,6 +131,7 @@ __all__ = [
     "History",
     "Identity",
     "Initializer",
+    "Input",
     "LRFinderResult",
     "Layer",
     "LeakyReLU",
@@ -166,6 +168,7 @@ __all__ = [
     "Softmax",
     "SoftmaxCrossEntropy",
     "Tanh",
+    "TensorBoard",
     "Trainer",
     "Uniform",
     "VarianceScaling",
@@ -192,5 +195,6 @@ __all__ = [
     "numerical_gradient",
     "one_hot",
     "save_model",
+    "to_categorical",
     "train_step",
 ]

@@ -8,18 +8,22 @@ not callbacks; :class:`LearningRateScheduler` applies one (and ``fit`` wraps a s
 from __future__ import annotations
 
 import csv
+import inspect
 import math
+import numbers
 import string
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from trainlab.schedules import PlateauReducer
-from trainlab.validation import check_choice, check_int, check_non_negative
+from trainlab.validation import (
+    check_choice,
+    check_int,
+    check_non_negative,
+    check_not_a_class,
+    explain_keywords,
+)
 
 
 class Callback:
@@ -77,10 +81,12 @@ class EarlyStopping(Callback, MonitorMixin):
     overfitted ``patience`` epochs later.
     """
 
+    @explain_keywords
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto", restore_best: bool | None = None, *,
-                 restore_best_weights: bool | None = None) -> None:
+                 restore_best_weights: bool | None = None, verbose: int = 0) -> None:
         self.set_monitor(monitor, mode, min_delta)
+        self.verbose = check_choice("verbose", verbose, (0, 1))
         self.patience = check_int("patience", patience, minimum=0)
         if restore_best is not None and restore_best_weights is not None and restore_best != restore_best_weights:
             raise ValueError(f"restore_best={restore_best!r} and restore_best_weights={restore_best_weights!r} "
@@ -111,21 +117,33 @@ class EarlyStopping(Callback, MonitorMixin):
         if self.restore_best and self.best_state is not None:
             self.run.model.load_state_dict(self.best_state)
             self.run.history.restored_epoch = self.best_epoch
+            if self.verbose:
+                print(f"EarlyStopping: the weights of epoch {self.best_epoch + 1} ({self.monitor} "
+                      f"{self.best:.4g}) are restored")
 
 
 class LearningRateScheduler(Callback):
-    """Set ``optimizer.lr = schedule(i)`` before every step (``per="step"``) or epoch (``per="epoch"``).
+    """Set the learning rate from ``schedule`` at the start of every epoch, as Keras does, or of every step.
 
-    i counts iterations (or epochs) from the start of training, across ``fit`` calls. If the schedule also
-    has ``momentum(i)`` (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule
-    with an unset ``total_steps`` gets the run's total number of steps (or epochs).
+    ``schedule`` is called as ``schedule(epoch)``, or as ``schedule(epoch, lr)`` with the current learning rate
+    when it takes two arguments (the two forms of Hands-On ML's ``exponential_decay_fn``), and returns the
+    learning rate for that epoch. ``per="step"`` calls it before every step with the step number instead (a
+    Schedule object in ``callbacks`` is applied that way: its ``decay_steps`` and ``total_steps`` count
+    steps). The count starts at 0 and goes on across ``fit`` calls. If the schedule also has ``momentum(i)``
+    (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule with an unset
+    ``total_steps`` gets the run's total number of steps (or epochs). ``verbose=1`` prints each new
+    learning rate.
     """
 
-    def __init__(self, schedule: Callable[[int], float], per: str = "step") -> None:
+    @explain_keywords
+    def __init__(self, schedule: Callable[..., float], per: str = "epoch", verbose: int = 0) -> None:
+        check_not_a_class("schedule", schedule)
         if not callable(schedule):
-            raise TypeError(f"schedule must be callable as schedule(iteration) -> lr, got {schedule!r}")
+            raise TypeError(f"schedule must be callable as schedule(epoch) or schedule(epoch, lr), got {schedule!r}")
         self.schedule = schedule
-        self.per = check_choice("per", per, ("step", "epoch"))
+        self.per = check_choice("per", per, ("epoch", "step"))
+        self.verbose = check_choice("verbose", verbose, (0, 1))
+        self.takes_lr = positional_count(schedule) >= 2
 
     def on_train_begin(self):
         if getattr(self.schedule, "total_steps", 0) is None:
@@ -134,7 +152,14 @@ class LearningRateScheduler(Callback):
 
     def apply(self, i: int) -> None:
         optimizer = self.run.optimizer
-        optimizer.lr = self.schedule(i)
+        value = self.schedule(i, float(optimizer.lr)) if self.takes_lr else self.schedule(i)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+            name = getattr(self.schedule, "__name__", type(self.schedule).__name__)
+            raise ValueError(f"LearningRateScheduler: {name}({i}{', lr' if self.takes_lr else ''}) returned "
+                             f"{value!r}; a schedule must return a positive, finite learning rate")
+        if self.verbose:
+            print(f"{self.per} {i + 1}: LearningRateScheduler sets the learning rate to {value:.4g}")
+        optimizer.lr = float(value)
         if hasattr(self.schedule, "momentum") and getattr(optimizer, "momentum", None) is not None:
             optimizer.momentum = self.schedule.momentum(i)
 
@@ -147,15 +172,28 @@ class LearningRateScheduler(Callback):
             self.apply(epoch)
 
 
+def positional_count(function: Callable[..., Any]) -> int:
+    """How many positional arguments ``function`` accepts (1 when its signature cannot be read)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in kinds)
+
+
 class ReduceLROnPlateau(Callback, MonitorMixin):
     """Performance scheduling: η ← max(η·factor, min_lr) when ``monitor`` has not improved by more than
     ``min_delta`` for ``patience`` epochs, then ``cooldown`` epochs of grace (see
     :class:`trainlab.schedules.PlateauReducer`, which does the bookkeeping).
     """
 
+    @explain_keywords
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0, mode: str = "auto") -> None:
+                 min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0, mode: str = "auto",
+                 verbose: int = 0) -> None:
         self.set_monitor(monitor, mode, min_delta)
+        self.verbose = check_choice("verbose", verbose, (0, 1))
         self.settings = {"factor": factor, "patience": patience, "min_delta": min_delta, "cooldown": cooldown,
                          "min_lr": min_lr, "mode": "min" if self.sign > 0 else "max"}
         PlateauReducer(1.0, **self.settings)  # validate the settings now, not at the first epoch
@@ -167,23 +205,33 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
     def on_epoch_end(self, epoch, logs):
         value = self.read(logs)
         if value is not None:
-            self.run.optimizer.lr = self.reducer.update(value)
+            lr = self.reducer.update(value)
+            if self.verbose and lr != self.run.optimizer.lr:
+                print(f"epoch {epoch + 1}: ReduceLROnPlateau reduces the learning rate to {lr:.4g}")
+            self.run.optimizer.lr = lr
 
 
 class ModelCheckpoint(Callback, MonitorMixin):
     """Save the model (weights, optimizer state, training progress) at the end of every epoch.
 
-    ``path`` may name the epoch's logs in ``str.format`` fields: ``{epoch}`` (counted from 0), ``{loss}``,
-    the compiled metrics (``{accuracy}``), ``{val_loss}``, ``{val_accuracy}``, ``{lr}``, e.g.
-    ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The fields are checked when ``fit`` starts. With
-    ``save_best_only`` a save happens only when ``monitor`` improves. Saves are atomic: a temporary file
-    renamed over the old one, never a half-written file.
+    ``filepath`` (Keras's name; ``path=`` works too) may name the epoch's logs in ``str.format`` fields:
+    ``{epoch}`` (counted from 0), ``{loss}``, the compiled metrics (``{accuracy}``), ``{val_loss}``,
+    ``{val_accuracy}``, ``{lr}``, e.g. ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The fields are checked when
+    ``fit`` starts. With ``save_best_only`` a save happens only when ``monitor`` improves;
+    ``save_weights_only`` leaves the optimizer's state out of the file; ``verbose=1`` says each save. Saves
+    are atomic: a temporary file renamed over the old one, never a half-written file.
     """
 
-    def __init__(self, path: str | Path, monitor: str = "val_loss", save_best_only: bool = False,
-                 mode: str = "auto") -> None:
-        self.path = str(path)
+    @explain_keywords
+    def __init__(self, filepath: str | Path | None = None, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto", *,
+                 path: str | Path | None = None) -> None:
+        if (filepath is None) == (path is None):
+            raise TypeError("ModelCheckpoint needs the file to write: give filepath (Keras's name) or path, once")
+        self.path = str(filepath if path is None else path)
+        self.verbose = check_choice("verbose", verbose, (0, 1))
         self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
         self.set_monitor(monitor, mode, 0.0)
 
     def on_train_begin(self):
@@ -212,12 +260,16 @@ class ModelCheckpoint(Callback, MonitorMixin):
             if value is None or not self.improved(value, self.best):
                 return
             self.best = value
-        self.run.model.save(self.path.format(epoch=epoch, **logs))
+        path = self.path.format(epoch=epoch, **logs)
+        self.run.model.save(path, include_optimizer=not self.save_weights_only)
+        if self.verbose:
+            print(f"epoch {epoch + 1}: ModelCheckpoint saved the model to {path}")
 
 
 class CSVLogger(Callback):
     """Write one row of metrics per epoch to a CSV file (appending when ``append``)."""
 
+    @explain_keywords
     def __init__(self, path: str | Path, append: bool = False) -> None:
         self.path = Path(path)
         self.append = bool(append)
@@ -239,78 +291,60 @@ class CSVLogger(Callback):
             writer.writerow(row)
 
 
-def in_notebook() -> bool:
-    """Whether this code runs in a Jupyter kernel (whose output is a notebook cell, not a terminal).
+class TensorBoard(Callback):
+    """Write the run's curves as TensorBoard event files, as Keras's callback does: ``tensorboard --logdir DIR``.
 
-    Read from the modules already imported (IPython is never imported here): a kernel has loaded
-    ``ipykernel``, and its shell has a ``kernel``.
-    """
-    ipython = sys.modules.get("IPython")
-    if ipython is None or "ipykernel" not in sys.modules:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
+    After each epoch, every metric of the epoch's logs at step = the epoch (from 0), with Keras's names and
+    folders, so that TensorBoard draws training and validation on one chart: ``log_dir/train`` has
+    ``epoch_loss``, ``epoch_accuracy``, ... and ``epoch_learning_rate``, ``log_dir/validation`` has
+    ``epoch_loss``, ``epoch_accuracy``, ... (from ``val_loss``, ``val_accuracy``). ``update_freq="batch"``
+    (or a number n: every n steps) adds each step's loss as ``batch_loss`` at step = the iteration;
+    ``histogram_freq=n`` adds a histogram of every parameter every n epochs (``layer.W`` ...).
 
-
-class ProgressBar(Callback):
-    """Progress per epoch: steps, elapsed time, ETA, loss and metrics, wherever someone is watching.
-
-    ``verbose=1``: in a terminal, a tqdm bar per epoch; in a Jupyter notebook, ``tqdm.auto``'s bar (an
-    ipywidgets progress bar when ipywidgets is installed, else text that the notebook redraws); silent when
-    the output is neither (pipes, CI logs). ``verbose=2``: one line per epoch wherever the output goes.
-    Each finished epoch shows its metrics and the run's elapsed time and ETA (mean epoch time × epochs left).
+    The files are written by tensorboardX, an optional dependency: ``pip install "trainlab[tensorboard]"``.
     """
 
-    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
-        self.verbose = check_choice("verbose", verbose, (1, 2))
-        self.stream = stream
+    @explain_keywords
+    def __init__(self, log_dir: str | Path = "logs", histogram_freq: int = 0, update_freq: str | int = "epoch") -> None:
+        self.log_dir = Path(log_dir)
+        self.histogram_freq = check_int("histogram_freq", histogram_freq, minimum=0)
+        if update_freq == "epoch":
+            self.every = 0
+        elif update_freq == "batch":
+            self.every = 1
+        else:
+            self.every = check_int("update_freq", update_freq, minimum=1)
 
     def on_train_begin(self):
-        self.bar = None
-        self.notebook = self.stream is None and in_notebook()
-        stream = self.stream or (sys.stdout if self.notebook else sys.stderr)
-        self.out = stream
-        terminal = hasattr(stream, "isatty") and stream.isatty()
-        self.interactive = self.verbose == 1 and (terminal or self.notebook)
-        self.started = time.perf_counter()
+        try:
+            from tensorboardX import SummaryWriter  # optional: only this callback needs it
+        except ImportError:
+            raise ImportError('the TensorBoard callback writes with tensorboardX: pip install tensorboardX '
+                              '(or pip install "trainlab[tensorboard]")') from None
+        self.make_writer = SummaryWriter
+        self.writers: dict[str, Any] = {}
 
-    def on_epoch_begin(self, epoch):
-        if self.interactive:
-            if self.notebook:
-                # tqdm.auto draws an ipywidgets bar (optional, heavy: imported in notebooks only) when
-                # ipywidgets is installed, and falls back to text with a warning saying how to get the widget.
-                from tqdm.auto import tqdm as bar
-            else:
-                bar = tqdm
-            run = self.run
-            self.bar = bar(total=run.epoch_iterations(epoch), desc=f"epoch {epoch + 1}/{run.total_epochs}",
-                           unit="step", file=self.out, leave=True, dynamic_ncols=True)
+    def writer(self, part: str) -> Any:
+        """The writer of ``log_dir/part`` ("train" or "validation"), created when first written to."""
+        if part not in self.writers:
+            self.writers[part] = self.make_writer(str(self.log_dir / part))
+        return self.writers[part]
 
     def on_batch_end(self, iteration, loss):
-        if self.bar is not None:
-            self.bar.update(1)
-            if self.bar.n % 20 == 0:
-                self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
-
-    def timing(self, epoch: int) -> str:
-        """The run's elapsed time and the expected time left, e.g. "0:12 elapsed, ETA 0:30"."""
-        elapsed = time.perf_counter() - self.started
-        done = epoch + 1 - self.run.first_epoch
-        left = elapsed / done * (self.run.total_epochs - epoch - 1)
-        return f"{tqdm.format_interval(elapsed)} elapsed, ETA {tqdm.format_interval(left)}"
+        if self.every and (iteration + 1) % self.every == 0:
+            self.writer("train").add_scalar("batch_loss", loss, iteration)
 
     def on_epoch_end(self, epoch, logs):
-        summary = "  ".join(f"{key} {value:.4g}" for key, value in logs.items() if key != "epoch")
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{summary}  [{self.timing(epoch)}]", refresh=False)  # close() draws it
-            self.bar.close()
-            self.bar = None
-        elif self.verbose == 2:
-            print(f"epoch {epoch + 1}/{self.run.total_epochs}  {summary}  [{self.timing(epoch)}]", file=self.out,
-                  flush=True)
+        for name, value in logs.items():
+            part = "validation" if name.startswith("val_") else "train"
+            tag = "learning_rate" if name == "lr" else name.removeprefix("val_")
+            self.writer(part).add_scalar(f"epoch_{tag}", value, epoch)
+        if self.histogram_freq and (epoch + 1) % self.histogram_freq == 0:
+            for name, array in self.run.model.params.items():
+                self.writer("train").add_histogram(name, array, epoch)
+        for writer in self.writers.values():
+            writer.flush()
 
     def on_train_end(self, logs):
-        if self.bar is not None:
-            self.bar.close()
-        if (self.interactive or self.verbose == 2) and self.run.history.status != "completed":
-            print(f"training {self.run.history.status}: {self.run.history.stop_reason}", file=self.out)
+        for writer in self.writers.values():
+            writer.close()

@@ -175,6 +175,14 @@ def option_strings(parser: argparse.ArgumentParser) -> list[str]:
     return sorted(set(options))
 
 
+def chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command parser that ``args`` were parsed by: ``trainlab data download`` -> its own parser."""
+    for action in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+            return chosen_parser(action.choices[getattr(args, action.dest)], args)
+    return parser
+
+
 def one_line_warnings() -> Callable[..., None]:
     """A ``warnings.showwarning`` that prints each distinct warning once, as one line for a person."""
     seen: set[str] = set()
@@ -199,9 +207,10 @@ def run_command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     complete_in_the_shell(parser)
     args, extras = parser.parse_known_args(argv)
-    if extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}"
-                     + did_you_mean(extras[0].split("=")[0], option_strings(parser)))
+    if extras:  # said by the subcommand that got them, with its usage and its options
+        chosen = chosen_parser(parser, args)
+        chosen.error(f"unrecognized arguments: {' '.join(extras)}"
+                     + did_you_mean(extras[0].split("=")[0], option_strings(chosen)))
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

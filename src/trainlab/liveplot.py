@@ -11,8 +11,9 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from trainlab.callbacks import Callback, in_notebook
-from trainlab.validation import check_int
+from trainlab.callbacks import Callback
+from trainlab.progress import in_notebook
+from trainlab.validation import check_int, explain_keywords
 
 
 class LivePlot(Callback):
@@ -23,6 +24,7 @@ class LivePlot(Callback):
     Figure, not one of pyplot's, so the inline backend does not show it a second time at the cell's end.
     """
 
+    @explain_keywords
     def __init__(self, metrics: Sequence[str] | None = None, every: int = 1,
                  figsize: tuple[float, float] | None = None) -> None:
         self.metrics = None if metrics is None else list(metrics)

@@ -19,14 +19,17 @@ LOSSES = Registry("loss")
 
 
 class Loss(Configurable):
-    def forward(self, y: Array, t: Array) -> float:
+    """``forward(y, t, weights=None)``: L averaged over the batch's N samples, each sample's loss lₙ weighted
+    by ``weights`` (one per sample) when given: L = (1/N) Σₙ wₙ·lₙ (Keras's sample weights)."""
+
+    def forward(self, y: Array, t: Array, weights: Array | None = None) -> float:
         raise NotImplementedError
 
     def backward(self) -> Array:
         raise NotImplementedError
 
-    def __call__(self, y: Array, t: Array) -> float:
-        return self.forward(y, t)
+    def __call__(self, y: Array, t: Array, weights: Array | None = None) -> float:
+        return self.forward(y, t) if weights is None else self.forward(y, t, weights)
 
 
 def class_indices(t, n_samples: int | None, n_classes: int, argument: str = "t") -> np.ndarray:
@@ -83,7 +86,7 @@ class SoftmaxCrossEntropy(Loss):
     the row maximum, so no score is too large. Backward: dL/dy = (softmax(y) - t) / N.
     """
 
-    def forward(self, y, t):
+    def forward(self, y, t, weights=None):
         if y.ndim != 2:
             raise ValueError(f"softmax cross-entropy expects scores of shape (batch, classes), got {y.shape}")
         t = check_targets(y, t)
@@ -93,12 +96,15 @@ class SoftmaxCrossEntropy(Loss):
         probs /= sums
         log_sums = np.log(sums)
         n = y.shape[0]
+        self.rows = np.arange(n)  # kept for backward
+        self.probs, self.t, self.weights = probs, t, weights
+        if weights is not None:  # lₙ per sample, weighted
+            losses = log_sums[:, 0] - shifted[self.rows, t] if t.ndim == 1 else np.sum(t * (log_sums - shifted), 1)
+            return float(np.dot(weights, losses) / n)
         if t.ndim == 1:
-            self.rows = np.arange(n)  # kept for backward
             loss = np.add.reduce(log_sums[:, 0] - shifted[self.rows, t]) / n
         else:
             loss = np.add.reduce(t * (log_sums - shifted), axis=None) / n
-        self.probs, self.t = probs, t
         return float(loss)
 
     def backward(self):
@@ -107,6 +113,8 @@ class SoftmaxCrossEntropy(Loss):
             grad[self.rows, t] -= 1.0
         else:
             grad -= t
+        if self.weights is not None:
+            grad *= self.weights[:, None]
         grad /= grad.shape[0]
         return grad
 
@@ -118,7 +126,7 @@ class MeanSquaredError(Loss):
     Integer class labels are one-hot encoded first, so MSE also works on a classifier's outputs.
     """
 
-    def forward(self, y, t):
+    def forward(self, y, t, weights=None):
         if y.ndim == 2:
             t = check_targets(y, t)
         else:
@@ -128,11 +136,16 @@ class MeanSquaredError(Loss):
             t = one_hot(t, y.shape[1], y.dtype)
         if t.shape != y.shape:
             raise ValueError(f"targets t of shape {t.shape} do not match outputs of shape {y.shape}")
-        self.diff = y - t
+        self.diff, self.weights = y - t, weights
+        if weights is not None:  # lₙ = the mean of sample n's squared errors, weighted
+            squares = (self.diff * self.diff).reshape(len(y), -1)
+            return float(np.dot(weights, squares.mean(axis=1)) / len(y))
         return float(np.mean(self.diff * self.diff))
 
     def backward(self):
         grad = self.diff
+        if self.weights is not None:
+            grad *= self.weights.reshape(-1, *[1] * (grad.ndim - 1))
         grad *= 2.0 / grad.size
         return grad
 
@@ -144,6 +157,17 @@ def one_hot(t, n_classes: int, dtype=np.float32) -> np.ndarray:
     out = np.zeros((t.shape[0], n_classes), dtype=dtype)
     out[np.arange(t.shape[0]), t] = 1
     return out
+
+
+def to_categorical(y, num_classes: int | None = None, dtype=np.float32) -> np.ndarray:
+    """Keras's name for :func:`one_hot`: (N,) integer labels -> (N, num_classes) one-hot rows; ``num_classes``
+    defaults to the largest label + 1."""
+    labels = np.asarray(y)
+    if num_classes is None:
+        if labels.size == 0 or labels.dtype.kind not in "iub":
+            raise ValueError("to_categorical: give num_classes (it is read from the largest integer label)")
+        num_classes = int(labels.max()) + 1
+    return one_hot(labels.ravel(), num_classes, dtype)
 
 
 def get_loss(spec: str | Loss, argument: str = "loss") -> Loss:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,11 +18,20 @@ from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array, w
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.params import ParamDict, pack_parameters
+from trainlab.progress import VERBOSE, in_notebook
 from trainlab.registry import Configurable, deserialize, serialize
 from trainlab.regularizers import add_weight_decay_gradient, weight_decay_penalty
 from trainlab.saving import save_model
-from trainlab.training import fit
-from trainlab.validation import as_float_array, check_finite, check_int, check_non_negative, check_not_a_class
+from trainlab.training import fit, sample_weights
+from trainlab.validation import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_int,
+    check_non_negative,
+    check_not_a_class,
+    explain_keywords,
+)
 
 if TYPE_CHECKING:
     from trainlab.epochs import OpenEpoch
@@ -45,6 +57,46 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
                                  "object; a layer can be used once in a model (create one per place, e.g. "
                                  f"{type(part).__name__}() twice)")
             seen[id(part)] = index
+
+
+class Input:
+    """Keras's input declaration, first in a Sequential's list: ``Sequential([tl.Input(shape=(784,)), ...])``
+    is ``Sequential([...], input_shape=(784,))`` (the shape of one sample, without the batch axis)."""
+
+    @explain_keywords
+    def __init__(self, shape: int | Sequence[int], name: str | None = None) -> None:
+        dims = (shape,) if isinstance(shape, int) else tuple(shape)
+        self.shape = tuple(check_int("Input shape", n, minimum=1) for n in dims)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Input(shape={self.shape})"
+
+
+@dataclass
+class ModelSummary:
+    """What ``model.summary()`` shows: one row per layer (name and type, output shape, parameters) and the
+    totals; printed as text, shown as an HTML table in Jupyter."""
+
+    rows: list[tuple[str, str, str]]  # the header first
+    totals: list[str]
+
+    def __str__(self) -> str:
+        widths = [max(len(row[i]) for row in self.rows) for i in range(3)]
+        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in self.rows]
+        rule = "-" * len(lines[0])
+        return "\n".join([lines[0], rule, *lines[1:], rule, *self.totals])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        def row(cells: tuple[str, ...], tag: str) -> str:
+            return "<tr>" + "".join(f"<{tag} style='text-align:{align}'>{html.escape(cell)}</{tag}>"
+                                    for cell, align in zip(cells, ("left", "left", "right"), strict=True)) + "</tr>"
+
+        body = "".join(row(cells, "td") for cells in self.rows[1:])
+        notes = "".join(f"<div>{html.escape(line)}</div>" for line in self.totals)
+        return f"<table><thead>{row(self.rows[0], 'th')}</thead><tbody>{body}</tbody></table>{notes}"
 
 
 class Sequential(Configurable):
@@ -73,6 +125,12 @@ class Sequential(Configurable):
         loss: str | Loss = "softmax_cross_entropy",
     ) -> None:
         layers = list(layers)
+        if layers and isinstance(layers[0], Input):  # Keras's Sequential([Input(shape=...), ...])
+            if input_dim is not None or input_shape is not None:
+                raise ValueError("the input shape is given twice: tl.Input(shape=...) and input_dim/input_shape")
+            input_shape = layers.pop(0).shape
+        if any(isinstance(layer, Input) for layer in layers):
+            raise ValueError("tl.Input(shape=...) can only be the first item of the layers")
         check_distinct_layers(layers)
         if not layers:
             raise ValueError("layers is empty; a model needs at least one layer")
@@ -185,21 +243,47 @@ class Sequential(Configurable):
                 raise ValueError(f"state[{key!r}] has shape {value.shape}, the model needs {target.shape}")
             target[...] = value
 
+    def get_weights(self) -> list[Array]:
+        """Keras's list of weights: copies of every parameter and buffer, layer by layer (W, b; γ, β, the
+        running mean and variance), in the order :meth:`set_weights` takes them."""
+        return list(self.state_dict().values())
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Copy ``weights`` (a list as :meth:`get_weights` returns) into the model, checking each shape."""
+        self._require_built()
+        names = list(self._arrays())
+        if len(weights) != len(names):
+            raise ValueError(f"set_weights: the model has {len(names)} arrays ({', '.join(names)}), got {len(weights)}")
+        self.load_state_dict(dict(zip(names, weights, strict=True)))
+
     def count_params(self, trainable_only: bool = False) -> int:
         return sum(layer.count_params() for layer in self.layers if layer.trainable or not trainable_only)
 
     # -- computing --------------------------------------------------------------------------------------
     def check_input(self, x: Any, argument: str = "x", check_finite: bool = True) -> Array:
         """``x`` as an array of the model's dtype with the model's per-sample shape (building if needed)."""
-        x = as_float_array(argument, x, self.dtype, min_ndim=2) if check_finite else self._cast(x, argument)
+        try:
+            x = as_float_array(argument, x, self.dtype, min_ndim=2) if check_finite else self._cast(x, argument)
+        except ValueError:
+            self._one_sample_hint(np.shape(x), argument)
+            raise
         if not self.built:
             self.build(x.shape[1:])
         if x.shape[1:] != self.input_shape:
+            self._one_sample_hint(x.shape, argument)
             raise ValueError(
                 f"{argument} has per-sample shape {x.shape[1:]} (array shape {x.shape}) but the model "
                 f"expects {self.input_shape}"
             )
         return x
+
+    def _one_sample_hint(self, shape: tuple[int, ...], argument: str) -> None:
+        """ValueError with the fix when ``shape`` is that of one sample, not of a batch (``predict(x[0])``)."""
+        if (self.built and tuple(shape) == self.input_shape) or (not self.built and len(shape) == 1):
+            raise ValueError(f"{argument} has shape {tuple(shape)}: one sample, but the model takes a batch of "
+                             f"samples, shape (batch, {', '.join(map(str, shape))}); for one sample give "
+                             f"{argument}[None] or {argument}.reshape(1, {', '.join(map(str, shape))}) (or "
+                             "x[i:i + 1] instead of x[i], which keeps the batch axis)") from None
 
     def check_targets(self, y: Any, n_samples: int, argument: str = "y") -> Array:
         """``y`` as targets for ``n_samples`` outputs: one per sample, finite, class labels in range."""
@@ -254,17 +338,33 @@ class Sequential(Configurable):
                 return index
         return len(self.layers)
 
-    def predict(self, x: Any, batch_size: int | None = None) -> Array:
-        """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time."""
+    @explain_keywords
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> Array:
+        """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time.
+
+        ``verbose`` 1 (or "auto") prints how many samples took how long (default 0: silent; Keras's default
+        prints, but trainlab predicts in one pass and the notebook shows the result).
+        """
+        started = time.perf_counter()
+        verbose = check_choice("verbose", verbose, VERBOSE)
         x = self.check_input(x)
         # A diverged model's huge weights overflow to inf/NaN outputs: that is the answer, not a warning.
         with np.errstate(over="ignore", invalid="ignore"):
             if batch_size is None or batch_size >= len(x):
-                return self.forward(x, training=False)
-            batch_size = check_int("batch_size", batch_size, minimum=1)
-            return np.concatenate(
-                [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
-            )
+                outputs = self.forward(x, training=False)
+            else:
+                batch_size = check_int("batch_size", batch_size, minimum=1)
+                outputs = np.concatenate(
+                    [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+                )
+        if verbose:
+            print(f"predict: {len(x):,} samples in {time.perf_counter() - started:.2f} s")
+        return outputs
+
+    def __call__(self, x: Any, training: bool = False) -> Array:
+        """``model(x)``: the output for the batch ``x``, in inference mode unless ``training=True`` (dropout
+        active, batch statistics), as in Keras."""
+        return self.forward(self.check_input(x), training=bool(training))
 
     def penalty(self) -> float:
         """Σ layer regularization losses + ½·weight_decay·Σ‖W‖² over weight matrices."""
@@ -279,14 +379,17 @@ class Sequential(Configurable):
         x = self.check_input(x)
         return self.loss_function.forward(self.forward(x, training), t) + self.penalty()
 
-    def loss_and_gradients(self, x: Any, t: Any) -> tuple[float, dict[str, Array]]:
+    def loss_and_gradients(self, x: Any, t: Any, sample_weight: Array | None = None) -> tuple[float, dict[str, Array]]:
         """L and dL/dθ for a batch, from one training-mode forward pass and one backward pass.
 
         L includes the penalties and dL/dθ their gradients. The gradients are by parameter name, matching
         :attr:`params`; the arrays are the layers' gradient buffers, reused by the next call.
+        ``sample_weight`` (one per sample) weights the samples' losses (see :class:`trainlab.losses.Loss`).
         """
         x = self.check_input(x, check_finite=False)
-        loss = self.loss_function.forward(self.forward(x, training=True), t) + self.penalty()
+        outputs = self.forward(x, training=True)
+        loss = (self.loss_function.forward(outputs, t) if sample_weight is None else
+                self.loss_function.forward(outputs, t, sample_weight)) + self.penalty()
         if not math.isfinite(loss):
             as_float_array("x", x, self.dtype)  # name a NaN/inf input rather than report divergence
         self._backpropagate(self.loss_function.backward(), input_grad=False)
@@ -321,8 +424,13 @@ class Sequential(Configurable):
         """
         check_not_a_class("optimizer", optimizer)
         if isinstance(optimizer, Optimizer) and optimizer_params:
-            raise TypeError(f"optimizer parameters {sorted(optimizer_params)} need an optimizer name, not an object")
-        self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
+            raise TypeError(f"compile() got the keyword argument(s) {', '.join(sorted(optimizer_params))}: compile "
+                            "takes optimizer, loss, metrics, and the optimizer's parameters only with its name "
+                            "(compile('adam', lr=1e-3)); an optimizer object has its own")
+        try:
+            self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
+        except TypeError as error:  # an unknown keyword: say what compile itself takes too
+            raise TypeError(f"compile(): {error}; compile itself takes optimizer, loss, metrics") from None
         if loss is not None:
             self.loss_function = get_loss(loss)
         if self.layers:
@@ -340,14 +448,29 @@ class Sequential(Configurable):
         """A fresh Generator for choosing validation and evaluation subsets: the same choice every time."""
         return rng_for(self.seed, "validation-split")
 
-    def evaluate(self, x: Any, y: Any, batch_size: int = 4096) -> dict[str, float]:
-        """Loss (penalties included) and the compiled metrics in inference mode."""
+    @explain_keywords
+    def evaluate(self, x: Any, y: Any, batch_size: int = 4096, verbose: int | str = 0,
+                 sample_weight: Any = None) -> dict[str, float]:
+        """Loss (penalties included) and the compiled metrics in inference mode, by name.
+
+        ``sample_weight`` (one weight >= 0 per sample) weights the loss, L = (1/N) Σₙ wₙ·lₙ (the metrics are
+        not weighted). ``verbose`` 1 (or "auto") prints the scores on one line (default 0: the notebook
+        shows the returned dict).
+        """
+        verbose = check_choice("verbose", verbose, VERBOSE)
         outputs = self.predict(x, batch_size)
         y = self.check_targets(y, len(outputs))
+        weights = None
+        if sample_weight is not None:
+            weights = sample_weights(self, y, sample_weight, None)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged model scores NaN, silently
-            scores = {"loss": self.loss_function.forward(outputs, y) + self.penalty()}
+            loss = self.loss_function.forward(outputs, y) if weights is None else \
+                self.loss_function.forward(outputs, y, weights)
+            scores = {"loss": loss + self.penalty()}
         for name in self.metric_names:
             scores[name] = get_metric(name)(outputs, y)
+        if verbose:
+            print(f"evaluate: {len(outputs):,} samples: " + "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
         return scores
 
     def predict_proba(self, x: Any, batch_size: int | None = 4096) -> Array:
@@ -420,8 +543,23 @@ class Sequential(Configurable):
             copy.set_rng_state(self.rng_state())
         return copy
 
-    def summary(self) -> str:
-        """A table of layers, output shapes and parameter counts."""
+    def summary(self, print_fn: Callable[[str], Any] | None = None) -> None:
+        """Show the table of layers, output shapes and parameter counts, as Keras does: printed, or an HTML
+        table in a notebook; ``print_fn`` gets each line instead (``summary(print_fn=lines.append)``).
+        :meth:`summary_table` returns it."""
+        table = self.summary_table()
+        if print_fn is not None:
+            for line in str(table).splitlines():
+                print_fn(line)
+        elif in_notebook():
+            from IPython.display import display  # optional: present whenever a notebook kernel runs
+
+            display(table)
+        else:
+            print(table)
+
+    def summary_table(self) -> ModelSummary:
+        """The table :meth:`summary` shows (``str()`` of it is the text)."""
         self._require_built()
         rows = [("Layer (type)", "Output shape", "Params")]
         for layer in self.layers:
@@ -431,15 +569,10 @@ class Sequential(Configurable):
             frozen = "" if layer.trainable or not layer.params else " (frozen)"
             shape = str((None, *layer.output_shape))
             rows.append((f"{layer.name} ({kind}){frozen}", shape, f"{layer.count_params():,}"))
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
-        rule = "-" * len(lines[0])
         total, trainable = self.count_params(), self.count_params(trainable_only=True)
-        return "\n".join(
-            [lines[0], rule, *lines[1:], rule,
-             f"Total params: {total:,}  (trainable {trainable:,}, non-trainable {total - trainable:,})",
-             f"Input shape: {(None, *self.input_shape)}  dtype: {self.dtype.name}"]
-        )
+        return ModelSummary(rows, [
+            f"Total params: {total:,}  (trainable {trainable:,}, non-trainable {total - trainable:,})",
+            f"Input shape: {(None, *self.input_shape)}  dtype: {self.dtype.name}"])
 
     def __repr__(self) -> str:
         inner = ", ".join(type(layer).__name__ for layer in self.layers)

@@ -35,7 +35,9 @@ class Model(Protocol):
     @property
     def params(self) -> Mapping[str, Array]: ...
 
-    def loss_and_gradients(self, x: Array, t: Array) -> tuple[float, Mapping[str, Array]]: ...
+    def loss_and_gradients(
+        self, x: Array, t: Array, sample_weight: Array | None = None
+    ) -> tuple[float, Mapping[str, Array]]: ...
 
     def apply_constraints(self) -> None: ...
 
@@ -54,7 +56,12 @@ class DivergenceError(FloatingPointError):
 
 
 def train_step(
-    model: Model, optimizer: Optimizer, x: Array, t: Array, max_loss: float = math.inf
+    model: Model,
+    optimizer: Optimizer,
+    x: Array,
+    t: Array,
+    max_loss: float = math.inf,
+    weights: Array | None = None,
 ) -> float:
     """One step of training on the batch (x, t); returns the loss L it saw (before the update).
 
@@ -66,12 +73,13 @@ def train_step(
        :class:`DivergenceError` for a NaN/inf gradient before any parameter changes);
     5. constraints (max-norm) project θ back onto their sets.
 
-    ``x`` is cast to the model's dtype if it has another; NaN or inf in it is named (a ValueError)
-    when the loss is not finite, so the inner loop does not pay for a check of every batch.
+    ``weights`` (one per sample) weight the samples' losses: L = (1/N) Σₙ wₙ·lₙ. ``x`` is cast to the
+    model's dtype if it has another; NaN or inf in it is named (a ValueError) when the loss is not
+    finite, so the inner loop does not pay for a check of every batch.
     """
     # Overflow on the way to divergence is expected: reported as DivergenceError, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loss, grads = model.loss_and_gradients(x, t)
+        loss, grads = model.loss_and_gradients(x, t, weights)
         if not math.isfinite(loss):
             raise DivergenceError(f"the loss became {loss}")
         if abs(loss) > max_loss:

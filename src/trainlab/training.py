@@ -14,17 +14,28 @@ import dataclasses
 import inspect
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from trainlab.callbacks import Callback, LearningRateScheduler, ProgressBar
+from trainlab.callbacks import Callback, LearningRateScheduler
 from trainlab.epochs import BatchSampler, OpenEpoch, plan_segments
 from trainlab.history import History
+from trainlab.progress import VERBOSE, ProgressBar
+from trainlab.schedules import Schedule
 from trainlab.step import DivergenceError, train_step
-from trainlab.validation import check_choice, check_in_range, check_int, check_not_a_class, check_positive
+from trainlab.validation import (
+    check_choice,
+    check_finite,
+    check_in_range,
+    check_int,
+    check_keywords,
+    check_not_a_class,
+    check_positive,
+)
 
 if TYPE_CHECKING:
     from trainlab.optimizers import Optimizer
@@ -39,15 +50,23 @@ class FitOptions:
 
     - ``epochs`` (default 1) or ``iterations``: how many more epochs, or steps, to train.
     - ``batch_size``: samples per step.
-    - ``validation_data=(x_val, y_val)``, or ``validation_split``: a random fraction of (x, y) held out,
-      the same one at every call.
+    - ``validation_data=(x_val, y_val)`` (or ``(x_val, y_val, val_sample_weight)``), or ``validation_split``:
+      a random fraction of (x, y) held out, the same one at every call.
     - ``shuffle``, ``sampling``: "epoch" visits the samples in a new random order each epoch (in file order
       without ``shuffle``); "iid" draws every batch independently, as the textbook does.
-    - ``callbacks``: Callback objects and schedules (a schedule is applied per step).
-    - ``verbose``: 0 silent, 1 a progress bar (terminal or notebook), 2 a line per epoch.
+    - ``callbacks``: Callback objects, and Schedule objects (``tl.ExponentialDecay(...)``, applied per step: a
+      function of the epoch goes in ``LearningRateScheduler(fn)``).
+    - ``verbose``: "auto" (default) or 1: a bar on a terminal or in a notebook, a line per epoch elsewhere (a
+      pipe, a file); 2 a line per epoch; 0 silent (see :mod:`trainlab.progress`).
     - ``evaluate_train``: after each epoch the compiled metrics are computed in inference mode on the
       training data: all of it (True), a fixed random sample of n (an int), or none (False).
     - ``max_loss``: a loss that is NaN, inf or above it stops the run as "diverged".
+    - ``sample_weight`` (one weight >= 0 per sample) and ``class_weight`` ({class: weight}, 1 for a class not
+      named): the loss of a batch is (1/N) Σₙ wₙ·lₙ, as in Keras; given both, wₙ is their product. The
+      epoch's ``loss`` is that weighted loss; the metrics are not weighted.
+    - ``initial_epoch``: Keras's resumption: ``epochs`` is then the epoch to stop at (epochs initial_epoch
+      to epochs - 1 are trained) and the model's epoch counter starts at ``initial_epoch``. Without it,
+      ``epochs`` counts the epochs of this call, continuing the model's counter.
     """
 
     epochs: int | None = None
@@ -58,16 +77,21 @@ class FitOptions:
     shuffle: bool = True
     sampling: str = "epoch"
     callbacks: Sequence[Any] = ()
-    verbose: int = 1
+    verbose: int | str = "auto"
     evaluate_train: bool | int = True
     max_loss: float = 1e10
+    sample_weight: Any = None
+    class_weight: dict[int, float] | None = None
+    initial_epoch: int | None = None
 
     def __post_init__(self) -> None:
         if self.epochs is not None and self.iterations is not None:
             raise ValueError("give epochs or iterations, not both")
         self.batch_size = check_int("batch_size", self.batch_size, minimum=1)
         check_choice("sampling", self.sampling, ("epoch", "iid"))
-        check_choice("verbose", self.verbose, (0, 1, 2))
+        check_choice("verbose", self.verbose, VERBOSE)
+        if self.initial_epoch is not None:
+            self.check_initial_epoch()
         self.max_loss = check_positive("max_loss", self.max_loss, finite=False)
         if self.iterations is not None:
             check_int("iterations", self.iterations, minimum=0)
@@ -80,9 +104,19 @@ class FitOptions:
             if self.validation_split == 0.0:
                 raise ValueError("validation_split must be in (0, 1), got 0.0")
         if self.validation_data is not None and (
-                not isinstance(self.validation_data, (tuple, list)) or len(self.validation_data) != 2):
-            raise TypeError("validation_data must be a pair (x_val, y_val)")
+                not isinstance(self.validation_data, (tuple, list)) or len(self.validation_data) not in (2, 3)):
+            raise TypeError("validation_data must be a pair (x_val, y_val) or (x_val, y_val, val_sample_weight)")
+        if self.class_weight is not None and not isinstance(self.class_weight, dict):
+            raise TypeError(f"class_weight must be a dict {{class: weight}}, got {self.class_weight!r}")
         self.callbacks = [as_callback(c, f"callbacks[{i}]") for i, c in enumerate(self.callbacks)]
+
+    def check_initial_epoch(self) -> None:
+        self.initial_epoch = check_int("initial_epoch", self.initial_epoch, minimum=0)
+        if self.iterations is not None:
+            raise ValueError("initial_epoch goes with epochs (Keras's epochs: the epoch to stop at), not iterations")
+        if self.epochs is None or self.epochs < self.initial_epoch:
+            raise ValueError(f"with initial_epoch={self.initial_epoch}, epochs is the epoch to stop at (as in "
+                             f"Keras) and must be >= {self.initial_epoch}, got epochs={self.epochs}")
 
 
 @dataclass
@@ -94,6 +128,8 @@ class TrainingData:
     x_val: np.ndarray | None = None
     y_val: np.ndarray | None = None
     train_eval: tuple[np.ndarray, np.ndarray] | None = None
+    weights: np.ndarray | None = None  # per training sample (sample_weight × class_weight), None: all 1
+    val_weights: np.ndarray | None = None
 
 
 @dataclass
@@ -151,6 +187,7 @@ def fit(model: Sequential, x: Any, y: Any, *args: Any, **kwargs: Any) -> History
     """
     if model.optimizer is None:
         raise RuntimeError("compile the model first: model.compile(optimizer=..., loss=..., metrics=[...])")
+    check_keywords("fit", kwargs, [f.name for f in dataclasses.fields(FitOptions)])
     options = FitOptions(*args, **kwargs)
     data = prepare_data(model, x, y, options)
     sampler = BatchSampler(len(data.x), options.batch_size, options.sampling, options.shuffle, model.data_rng)
@@ -182,24 +219,67 @@ def prepare_data(model: Sequential, x: Any, y: Any, options: FitOptions) -> Trai
     """The checked training and validation arrays, and the training samples to evaluate each epoch."""
     x = model.check_input(x)
     y = model.check_targets(y, len(x))
+    warn_if_raw_pixels(x)
+    weights = sample_weights(model, y, options.sample_weight, options.class_weight)
     if options.validation_split is not None:
-        data = TrainingData(*split_validation(model, x, y, options.validation_split))
+        data = TrainingData(*split_validation(model, x, y, weights, options.validation_split))
     elif options.validation_data is not None:
         x_val = model.check_input(options.validation_data[0], "validation_data x")
         y_val = model.check_targets(options.validation_data[1], len(x_val), "validation_data y")
-        data = TrainingData(x, y, x_val, y_val)
+        val_weights = (sample_weights(model, y_val, options.validation_data[2], None, "validation_data sample_weight")
+                       if len(options.validation_data) == 3 else None)
+        data = TrainingData(x, y, x_val, y_val, weights=weights, val_weights=val_weights)
     else:
-        data = TrainingData(x, y)
+        data = TrainingData(x, y, weights=weights)
     data.train_eval = train_evaluation_set(model, data.x, data.y, options.evaluate_train)
     return data
+
+
+def warn_if_raw_pixels(x: np.ndarray) -> None:
+    """A UserWarning when the inputs look like raw 0-255 pixel values rather than values scaled to [0, 1]."""
+    high = float(np.max(x))
+    if 32 < high <= 255 and float(np.min(x)) >= 0:
+        warnings.warn(f"x holds values from 0 to {high:g}: raw pixel values? Divide them by 255 (x / 255.0) so that "
+                      "the inputs are in [0, 1]: inputs this large give the first layer huge outputs, and training "
+                      "goes badly (MNIST's raw pixels reach a loss of 26)", UserWarning, stacklevel=4)
+
+
+def sample_weights(model: Sequential, y: np.ndarray, sample_weight: Any, class_weight: dict | None,
+                   argument: str = "sample_weight") -> np.ndarray | None:
+    """One weight per sample: ``sample_weight`` × ``class_weight[label]`` (either may be absent); None if both are."""
+    if sample_weight is None and class_weight is None:
+        return None
+    weights = np.ones(len(y), dtype=model.dtype)
+    if sample_weight is not None:
+        given = np.asarray(sample_weight, dtype=model.dtype)
+        if given.shape != (len(y),):
+            raise ValueError(f"{argument} must have one weight per sample, shape ({len(y)},), got {given.shape}")
+        check_finite(argument, given)
+        if np.any(given < 0):
+            raise ValueError(f"{argument} must be >= 0, got {float(given.min())!r}")
+        weights *= given
+    if class_weight is not None:
+        classes = model.output_shape[-1]
+        table = np.ones(classes, dtype=model.dtype)
+        for label, weight in class_weight.items():
+            label = check_int("class_weight's class", label, minimum=0)
+            if label >= classes:
+                raise ValueError(f"class_weight names class {label}; the model has classes 0..{classes - 1}")
+            table[label] = check_positive(f"class_weight[{label}]", weight)
+        weights *= table[y.argmax(axis=1) if y.ndim == 2 else y]
+    return weights
 
 
 def plan_run(model: Sequential, data: TrainingData, sampler: BatchSampler, options: FitOptions) -> TrainingRun:
     """The run's steps, as pieces of epochs, from where the model's last fit ended."""
     steps_per_epoch = sampler.steps_per_epoch
     start = sampler.resume(model)
+    epochs = options.epochs or 0
+    if options.initial_epoch is not None:
+        start_at_epoch(model, options.initial_epoch, start)
+        epochs -= options.initial_epoch
     # with epochs=n, the open epoch (if any) is the first of the n
-    epoch_steps = max(0, (options.epochs or 0) * steps_per_epoch - start)
+    epoch_steps = max(0, epochs * steps_per_epoch - start)
     steps = epoch_steps if options.iterations is None else options.iterations
     segments = plan_segments(model.epochs_done, start, steps_per_epoch, steps)
     return TrainingRun(
@@ -209,6 +289,17 @@ def plan_run(model: Sequential, data: TrainingData, sampler: BatchSampler, optio
         steps_per_epoch=steps_per_epoch, segments=segments,
         log_names=log_names(model, data.train_eval is not None, data.x_val is not None),
     )
+
+
+def start_at_epoch(model: Sequential, initial_epoch: int, steps_done: int) -> None:
+    """Start the epoch counter of a model that has trained no epoch at ``initial_epoch`` (Keras's resumption)."""
+    if model.epochs_done == initial_epoch:
+        return
+    if model.epochs_done or steps_done:
+        raise ValueError(f"initial_epoch={initial_epoch}, but this model has trained {model.epochs_done} epochs "
+                         f"(and {steps_done} steps of the next); trainlab counts a model's epochs itself: leave "
+                         "initial_epoch out and give epochs=how many more")
+    model.epochs_done = initial_epoch
 
 
 def train_epoch(run: TrainingRun, hooks: Hooks, data: TrainingData, epoch: int, batches: list[np.ndarray],
@@ -226,9 +317,10 @@ def train_epoch(run: TrainingRun, hooks: Hooks, data: TrainingData, epoch: int, 
         iteration = model.iterations_done
         for callback in hooks.batch_begin:
             callback.on_batch_begin(iteration)
+        weights = None if data.weights is None else np.take(data.weights, index)
         try:
             loss = train_step(model, run.optimizer, np.take(data.x, index, axis=0), np.take(data.y, index, axis=0),
-                              max_loss)
+                              max_loss, weights)
         except DivergenceError as error:
             history.status, history.diverged_at, history.stop_reason = "diverged", iteration, error.at(iteration)
             break
@@ -265,13 +357,22 @@ def finish(run: TrainingRun, hooks: Hooks, started: float) -> History:
 
 
 def as_callback(item: Any, argument: str = "callbacks") -> Callback:
-    """A Callback, or a schedule (any ``schedule(iteration) -> lr``) wrapped in a per-step LearningRateScheduler."""
+    """A Callback, or a Schedule object (its steps count steps) wrapped in a per-step LearningRateScheduler.
+
+    A plain function is refused: is it a function of the epoch (Keras, Hands-On ML) or of the step? Applied
+    per step, an epoch schedule decays hundreds of times too fast and trains nothing, silently.
+    """
     check_not_a_class(argument, item)
     if isinstance(item, Callback):
         return item
-    if callable(item):
+    if isinstance(item, Schedule):
         return LearningRateScheduler(item, per="step")
-    raise TypeError(f"{argument} must be a Callback object or a schedule, got {item!r}")
+    if callable(item):
+        name = getattr(item, "__name__", "schedule")
+        raise TypeError(f"{argument} is the function {name}, not a Callback: wrap it, "
+                        f"LearningRateScheduler({name}) calls it at every epoch (as Keras does), "
+                        f"LearningRateScheduler({name}, per='step') at every step")
+    raise TypeError(f"{argument} must be a Callback object or a Schedule, got {item!r}")
 
 
 def log_names(model: Sequential, train_metrics: bool, validation: bool) -> list[str]:
@@ -281,15 +382,20 @@ def log_names(model: Sequential, train_metrics: bool, validation: bool) -> list[
     return ["loss", *metrics, *val, "lr"]
 
 
-def split_validation(model: Sequential, x: np.ndarray, y: np.ndarray, fraction: float):
-    """A random validation split, the same for every ``fit`` call of this model (seeded by its seed)."""
+def split_validation(model: Sequential, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, fraction: float):
+    """A random validation split, the same for every ``fit`` call of this model (seeded by its seed).
+
+    Returns the fields of :class:`TrainingData`: x, y, x_val, y_val, then (no evaluation set yet) the weights.
+    """
     n_val = round(len(x) * fraction)
     if n_val == 0 or n_val == len(x):
         raise ValueError(f"validation_split={fraction} leaves {len(x) - n_val} training and {n_val} "
                          f"validation samples of {len(x)}; both need at least one")
     order = model.split_rng().permutation(len(x))
     val, train = order[:n_val], order[n_val:]
-    return x[train], y[train], x[val], y[val]
+    if weights is None:
+        return x[train], y[train], x[val], y[val]
+    return x[train], y[train], x[val], y[val], None, weights[train], weights[val]
 
 
 def train_evaluation_set(model: Sequential, x, y, evaluate_train: bool | int):
@@ -316,7 +422,8 @@ def epoch_logs(model: Sequential, losses: list[float], data: TrainingData, lr: f
         scores = model.evaluate(*data.train_eval)
         logs.update({name: value for name, value in scores.items() if name != "loss"})
     if data.x_val is not None:
-        logs.update({f"val_{name}": value for name, value in model.evaluate(data.x_val, data.y_val).items()})
+        scores = model.evaluate(data.x_val, data.y_val, sample_weight=data.val_weights)
+        logs.update({f"val_{name}": value for name, value in scores.items()})
     logs["lr"] = lr
     return logs
 

@@ -6,9 +6,12 @@ and what is allowed, so a mistake is reported where it is made rather than as a 
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import numbers
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -72,6 +75,42 @@ def check_not_a_class(name: str, value: Any) -> None:
     if isinstance(value, type):
         raise TypeError(f"{name} is the class {value.__name__}, not an object; write {value.__name__}() "
                         "(with its arguments)")
+
+
+def check_keywords(function: str, given: Iterable[str], allowed: Iterable[str]) -> None:
+    """TypeError for a keyword argument that ``function`` does not take: it names the function, the keyword,
+    the closest allowed one and every allowed one (Python's own message names an internal function)."""
+    allowed = list(allowed)
+    for name in given:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}{hint}; it takes "
+                            f"{', '.join(allowed)}")
+
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def explain_keywords(function: Function) -> Function:
+    """Decorate ``function`` so that an unknown keyword argument raises :func:`check_keywords`' TypeError.
+
+    For functions Keras users call with Keras's own keywords (fit's options, callbacks, evaluate, predict):
+    the error lists what is allowed. A signature with ``**kwargs`` is left to the function itself.
+    """
+    signature = inspect.signature(function)
+    parameters = [p for p in signature.parameters.values() if p.name != "self"]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return function
+    allowed = [p.name for p in parameters if p.kind is not inspect.Parameter.VAR_POSITIONAL]
+    name = function.__qualname__.removesuffix(".__init__")
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        check_keywords(name, kwargs, allowed)
+        return function(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
 
 
 def as_float_array(name: str, x: Any, dtype: np.dtype, *, min_ndim: int = 1) -> np.ndarray:

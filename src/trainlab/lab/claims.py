@@ -10,6 +10,10 @@ closed set:
 - **agrees**: the 95 % interval of the difference lies on the book's side of zero (or inside its band);
 - **contradicts**: it lies on the other side (or outside the band);
 - **unsettled**: the interval holds zero (or straddles an edge of the band): within the noise;
+
+(``expect="~"``, "as good as": the interval of a - b lies within ±``margin`` agrees, wholly outside it
+contradicts, across an edge is unsettled.)
+
 - **untested**: the noise cannot be estimated (one seed), or the run cannot measure the claim (a setting
   missing, or fewer than two seeds measurable).
 
@@ -27,7 +31,7 @@ from typing import Any, Protocol
 from trainlab.lab.stats import Difference, Spread, difference
 
 VERDICTS = ("agrees", "contradicts", "unsettled", "untested")
-DIRECTIONS = ("<", ">", "in")
+DIRECTIONS = ("<", ">", "in", "~")
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ class Claim:
 
     ``a`` is a setting of the lesson (an arm); ``expect`` is ``"<"`` or ``">"`` (the book says the measure
     of ``a`` is below or above that of ``b``: a setting, or a tuple of settings to beat each of, or a number)
-    or ``"in"`` (``b`` is a band ``(low, high)``). ``paired``: runs of one seed start from the same weights and
+    or ``"in"`` (``b`` is a band ``(low, high)``) or ``"~"`` (``a`` and the setting ``b`` are level: their
+    difference lies within ±``margin``). ``paired``: runs of one seed start from the same weights and
     see the same batches, so the difference is taken seed by seed. ``why`` is the evidence a reader needs
     beside the verdict: where the book's conditions differ, what the book's own code gives.
     """
@@ -94,6 +99,7 @@ class Claim:
     b: str | tuple[str, ...] | float | tuple[float, float]
     paired: bool = True
     why: str = ""
+    margin: float = 0.0  # for expect="~": how far apart a and b may be and still count as level
 
     def __post_init__(self) -> None:
         if self.expect not in DIRECTIONS:
@@ -101,6 +107,8 @@ class Claim:
         if self.expect == "in" and not (isinstance(self.b, tuple) and len(self.b) == 2
                                         and all(isinstance(v, int | float) for v in self.b)):
             raise ValueError(f"claim {self.id!r}: expect='in' needs b=(low, high), got {self.b!r}")
+        if self.expect == "~" and not self.margin > 0:
+            raise ValueError(f"claim {self.id!r}: expect='~' (level) needs margin > 0, got {self.margin!r}")
 
     @property
     def others(self) -> tuple[str, ...] | tuple[float, ...]:
@@ -144,11 +152,12 @@ class Evaluation:
     label_a: str
     comparisons: list[Comparison] = field(default_factory=list)
     measure_name: str = ""  # the measure's name with the run's settings in it
+    subject: str = "the book"  # whose statement the claim is ("the prediction", in a notebook's try-this cell)
 
     def sentence(self) -> str:
         """The claim, what was measured and the verdict, in one paragraph (the only place words are made)."""
         claim, measure = self.claim, self.claim.measure
-        head = f"{claim.source}: {claim.book}"
+        head = f"{claim.source}: {claim.book}" + ("" if claim.book.endswith((".", "!", "?", ")")) else ".")
         if self.verdict == "untested" and not self.comparisons:
             return f"{head} Untested: {self.reason}."
         parts = []
@@ -172,7 +181,7 @@ class Evaluation:
         how = f"{n} seed{'s' * (n != 1)}" + (", paired by seed" if claim.paired and n > 1 else "")
         dropped = max((c.difference.dropped for c in self.comparisons), default=0)
         lost = f" ({dropped} not measurable)" if dropped else ""
-        verdict = {"agrees": "Agrees with the book.", "contradicts": "Contradicts the book.",
+        verdict = {"agrees": f"Agrees with {self.subject}.", "contradicts": f"Contradicts {self.subject}.",
                    "unsettled": "Unsettled: the difference is within the seed-to-seed noise.",
                    "untested": f"Untested: {self.reason}."}[self.verdict]
         why = f" {claim.why}" if claim.why and self.verdict in ("contradicts", "unsettled") else ""
@@ -218,6 +227,12 @@ def verdict_of(d: Difference, expect: str, band: tuple[float, float] | None = No
         if lo >= low and hi <= high:
             return "agrees"
         return "contradicts" if hi < low or lo > high else "unsettled"
+    if expect == "~":  # level within ±margin: the whole interval inside agrees, the whole interval outside not
+        assert band is not None
+        margin = band[1]
+        if -margin <= d.low and d.high <= margin:
+            return "agrees"
+        return "contradicts" if d.low > margin or d.high < -margin else "unsettled"
     wanted = -1 if expect == "<" else 1
     return "unsettled" if d.sign == 0 else "agrees" if d.sign == wanted else "contradicts"
 
@@ -245,7 +260,8 @@ def evaluate(claim: Claim, runs: Measured, config: Any, label: Callable[[str], s
         elif isinstance(other, str):
             b = values(other)
             d = difference(a, b, paired=claim.paired)
-            comparisons.append(Comparison(label(other), a, b, d, verdict_of(d, claim.expect)))
+            band = (-claim.margin, claim.margin) if claim.expect == "~" else None
+            comparisons.append(Comparison(label(other), a, b, d, verdict_of(d, claim.expect, band)))
         else:
             d = difference(a, float(other))
             comparisons.append(Comparison(claim.measure.text(float(other)), a, float(other), d,

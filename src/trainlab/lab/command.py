@@ -23,7 +23,7 @@ from typing import Any
 from trainlab.backend import usable_cores
 from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.lab import legacy_runner
-from trainlab.lab.compare import MAX_FIGURES, compare_runs, comparison_page
+from trainlab.lab.compare import MAX_FIGURES, compare_runs, comparison_page, text_tables
 from trainlab.lab.executors import CLUSTER_VARIABLE, cluster_address
 from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
 from trainlab.lab.progress import duration
@@ -279,19 +279,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``trainlab compare RUN RUN...``: settings side by side, key results in one table, curves overlaid."""
+    """``trainlab compare RUN RUN...``: the settings that differ, the key results side by side, curves overlaid."""
+    if args.smooth is not None and args.smooth < 0:
+        raise ValueError(f"--smooth takes a number of points >= 0 (0: no smoothing), got {args.smooth}")
     comparison = compare_runs(args.runs)
-    differ = [(key, *values) for key, values, differs in comparison.settings if differs]
+    # the page goes next to the runs' experiment folders, named from the experiment (letters and digits only)
+    out = Path(args.out) if args.out else Path(args.runs[0]).parent.parent / comparison.file_name
+    page = comparison_page(comparison, out, args.smooth)
+    if args.json:
+        print(json.dumps({**comparison.to_dict(), "page": str(page)}, indent=1))
+        return 0
+    differ = comparison.differing()
     print(f"{comparison.name}: {len(comparison.labels)} runs; {len(differ)} setting(s) differ, "
           f"{len(comparison.settings) - len(differ)} agree")
-    if differ:
-        print_table([("setting", *comparison.labels), *differ])
-    print()
-    print_table(comparison.results)
-    out = Path(args.out) if args.out else Path(args.runs[0]).parent.parent / f"compare-{comparison.name}.html"
-    page = comparison_page(comparison, out)
+    for label, folder in zip(comparison.labels, comparison.folders, strict=True):
+        print(f"  {label}: {folder}")
+    for table in text_tables(comparison):
+        print()
+        print_table(table)
     shown = min(len(comparison.curves), MAX_FIGURES)
-    print(f"page: {page} (every setting, the key results, {shown} figure(s) of curves overlaid)")
+    print(f"\npage: {page} (every setting, the results, {shown} figure(s) of curves overlaid)")
     return 0
 
 
@@ -344,4 +351,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders (runs/NAME/<timestamp>), two or more")
     compare.add_argument("--out", metavar="FILE",
                          help="the HTML page (default: compare-NAME.html in the runs folder of the first run)")
+    compare.add_argument("--smooth", type=int, metavar="N",
+                         help="smooth the curves over N points, the raw curve faint behind (default: curves of "
+                              "over 100 points over a fortieth of them; 0: none)")
+    compare.add_argument("--json", action="store_true",
+                         help="print the comparison as JSON (settings, results, claims, curves) instead of tables")
     compare.set_defaults(handler=cmd_compare)

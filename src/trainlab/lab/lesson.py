@@ -135,6 +135,16 @@ class LessonModule:
     def figure(self) -> str:
         return self.about.figure
 
+    def checked_settings(self, config: Any) -> list[str]:
+        """The settings ``config`` compares, each named once (runs are told apart by the setting's name)."""
+        settings = list(self.settings(config))
+        repeated = [s for s in dict.fromkeys(settings) if settings.count(s) > 1]
+        if repeated:
+            raise ValueError(f"{self.name}: the settings {', '.join(map(str, settings))} name "
+                             f"{', '.join(map(str, repeated))} more than once; each may appear once (compare "
+                             "other values of it in separate runs with --set)")
+        return settings
+
     def label(self, setting: str) -> str:
         label = getattr(self.module, "label", None)
         return label(setting) if label is not None else setting
@@ -159,6 +169,18 @@ class LessonModule:
                                         for m in measures)]
                 for setting in runs.settings if runs.of(setting)]
         return ["setting", *(m.header(runs.config) for m in measures)], rows
+
+    def runs_from(self, config_data: dict[str, Any], metrics: dict[str, Any]) -> Runs:
+        """The :class:`Runs` of a written run, from its config.json and metrics.json (the report draws its
+        figures again, docs/results.md evaluates its claims again, with the current code)."""
+        config = self.Config.from_json(config_data)
+        runs: dict[tuple[str, int], Any] = {}
+        for entry in metrics["runs"]:
+            if entry["setting"] is None:
+                runs.update({(setting, entry["seed"]): run for setting, run in entry["run"].items()})
+            else:
+                runs[(entry["setting"], entry["seed"])] = entry["run"]
+        return Runs(config, list(metrics["settings"]), list(metrics["seeds"]), runs)
 
     def evaluate(self, runs: Runs) -> list[Evaluation]:
         """Every claim's verdict on ``runs``."""

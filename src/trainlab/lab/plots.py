@@ -8,6 +8,7 @@ differ too, so that curves stay apart in grey print.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,19 +41,29 @@ def figure(columns: int = 1, rows: int = 1, *, width: float = 6.0, height: float
 def mean_curve(ax: Any, curves: np.ndarray, *, x: np.ndarray | None = None, window: int = 1, label: str = "",
                markevery: int | None = None, band: bool = True, **line: Any) -> None:
     """The mean over seeds of ``curves`` (one row per seed), smoothed over ``window`` points, with the range
-    of the seeds as a faint band; a point where a seed broke off (NaN: diverged) ends the mean there."""
+    of the seeds as a faint band. A seed that broke off (its row ends in NaN: it diverged) ends the mean
+    there, and its last finite point is marked with a cross, so a diverging run stays visible."""
     curves = np.atleast_2d(np.asarray(curves, dtype=np.float64))
     if curves.size == 0:
         return
     x = np.arange(1, curves.shape[1] + 1) if x is None else np.asarray(x)
     rows = np.array([smooth(row, window) for row in curves])
-    with np.errstate(invalid="ignore"):
+    with warnings.catch_warnings():  # columns where every seed has broken off are NaN: nothing to draw there
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = rows.mean(axis=0)
+        low, high = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
     count = max(1, len(mean) // 12)
-    ax.plot(x, mean, label=label, markevery=markevery or count, markersize=4, linewidth=1.4, **line)
+    drawn = ax.plot(x, mean, label=label, markevery=markevery or count, markersize=4, linewidth=1.4, **line)
+    colour = drawn[0].get_color()
     if band and len(rows) > 1:
-        ax.fill_between(x, np.nanmin(rows, axis=0), np.nanmax(rows, axis=0), alpha=0.15, linewidth=0,
-                        color=line.get("color"))
+        ax.fill_between(x, low, high, alpha=0.15, linewidth=0, color=colour)
+    for row in curves:
+        finite = np.flatnonzero(np.isfinite(row))
+        if len(finite) and finite[-1] < len(row) - 1:  # broke off before the end
+            ax.plot(x[finite[-1]], row[finite[-1]], marker="x", markersize=9, linestyle="none", color=colour)
+        elif not len(finite):  # diverged at the first step: a cross at the start
+            ax.plot(x[0], np.nanmax(curves) if np.isfinite(curves).any() else 0.0, marker="x", markersize=9,
+                    linestyle="none", color=colour)
 
 
 def legend_outside(ax: Any, **options: Any) -> None:

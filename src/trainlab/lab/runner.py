@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_info
 import trainlab
 from trainlab.figures import FigureOptions, figure_style, save_figures
 from trainlab.lab.cache import UnitCache
-from trainlab.lab.claims import count
+from trainlab.lab.claims import Evaluation, count
 from trainlab.lab.executors import Workers
 from trainlab.lab.lesson import LessonModule, Runs, load_lesson
 from trainlab.lab.progress import UnitProgress, duration
@@ -46,7 +46,7 @@ from trainlab.lab.runs import RUN_FILE
 from trainlab.lab.settings import LessonConfig
 from trainlab.lab.timings import seconds_per_unit
 from trainlab.lab.units import Trained, Unit, train_unit, units_of
-from trainlab.textio import markdown_table, parse_assignments, write_json, write_text
+from trainlab.textio import did_you_mean, markdown_table, parse_assignments, write_json, write_text
 
 RETRIES = 2  # a unit whose worker process died is run again this many times
 
@@ -97,7 +97,9 @@ def make_config(lesson: LessonModule, *, quick: bool = False, overrides: Sequenc
     fields = {f.name for f in dataclasses.fields(config)}
     config = dataclasses.replace(config, **{key: value for key, value in changes.items()
                                             if value is not None and key in fields})
-    return config.with_overrides(parse_assignments(overrides)).validate()
+    config = config.with_overrides(parse_assignments(overrides)).validate()
+    lesson.checked_settings(config)
+    return config
 
 
 def check_output_folder(out: Path) -> None:
@@ -145,8 +147,7 @@ class Plan:
 
 def run_lessons(names: Sequence[str], *, quick: bool = False, overrides: Sequence[str] = (), out: str | Path = "runs",
                 jobs: int = 1, cluster: str | None = None, threads: int | None = 1, fresh: bool = False,
-                figures: FigureOptions | None = None, progress: UnitProgress | None = None,
-                **changes: Any) -> Iterator[Outcome]:
+                figures: FigureOptions | None = None, **changes: Any) -> Iterator[Outcome]:
     """Run lessons ``names`` and write their folders under ``out``, yielding each lesson's outcome as soon as
     its last unit is in.
 
@@ -161,23 +162,34 @@ def run_lessons(names: Sequence[str], *, quick: bool = False, overrides: Sequenc
     out = Path(out)
     check_output_folder(out)
     plans = [plan_lesson(name, quick=quick, overrides=overrides, changes=changes) for name in names]
-    cache = UnitCache(out / ".cache")
+    for plan in train_plans(plans, UnitCache(out / ".cache"), jobs=jobs, cluster=cluster, threads=threads,
+                            fresh=fresh):
+        if plan.failed is not None:
+            yield Outcome(plan.lesson.name, None, plan.failed, warnings_of(plan))
+        else:
+            yield finish(plan, out, figures)
+
+
+def train_plans(plans: list[Plan], cache: UnitCache | None, *, jobs: int = 1, cluster: str | None = None,
+                threads: int | None = 1, fresh: bool = False, stream: Any = None) -> Iterator[Plan]:
+    """Train every unit of ``plans`` (from ``cache`` where it holds them, unless ``fresh``; into it), yielding
+    each plan as soon as it is complete or has failed (:attr:`Plan.failed`). See :func:`run_lessons`."""
     units = [unit for plan in plans for unit in plan.units]
     owner = {unit: plan for plan in plans for unit in plan.units}
     workers = Workers(jobs=jobs, cluster=cluster)
-    progress = progress or UnitProgress(units, workers.count)
+    progress = UnitProgress(units, workers.count, stream=stream)
     finished: list[str] = []
     try:
-        for plan in plans:  # cached units first: a lesson whose units are all cached is written at once
+        for plan in plans:  # cached units first: a lesson whose units are all cached is done at once
             for unit in plan.units:
-                found = None if fresh else cache.load(unit, plan.config)
+                found = None if fresh or cache is None else cache.load(unit, plan.config)
                 if found is not None:
                     plan.trained[unit] = found
                     progress.finished(found, 0)
         for plan in plans:
             if plan.complete:
                 finished.append(plan.lesson.name)
-                yield finish(plan, out, figures)
+                yield plan
         waiting = sorted((u for u in units if u not in owner[u].trained), key=lambda u: -u.cost)
         for trained, error, unit in train_all(waiting, owner, workers, threads):
             plan = owner[unit]
@@ -187,23 +199,63 @@ def run_lessons(names: Sequence[str], *, quick: bool = False, overrides: Sequenc
                 plan.failed = error
                 waiting[:] = [u for u in waiting if owner[u] is not plan]
                 progress.say(f"{plan.lesson.name}: FAILED in {unit.text()}: {type(error).__name__}: {error}")
-                yield Outcome(plan.lesson.name, None, error, warnings_of(plan))
+                yield plan
                 continue
-            cache.store(trained, plan.config)
+            if cache is not None:
+                cache.store(trained, plan.config)
             plan.trained[unit] = trained
             progress.finished(trained, len(waiting))
             if plan.complete:
                 finished.append(plan.lesson.name)
-                outcome = finish(plan, out, figures)
-                if outcome.record is not None:
-                    progress.say(f"{plan.lesson.name}: done ({duration(outcome.record.seconds)} of training)")
-                yield outcome
+                progress.say(f"{plan.lesson.name}: trained ({duration(sum(t.seconds for t in plan.trained.values()))})")
+                yield plan
     except KeyboardInterrupt:
         workers.stop(cancel=True)
         progress.close()
         raise Interrupted(finished, sum(len(p.trained) for p in plans)) from None
     workers.stop()
     progress.close()
+
+
+@dataclasses.dataclass
+class LessonRun:
+    """A lesson run in memory (a notebook's): its settings, its runs, the claims' verdicts, table and figures."""
+
+    lesson: LessonModule
+    config: LessonConfig
+    runs: Runs
+    evaluations: list[Evaluation]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        return self.lesson.table(self.runs)
+
+    def figures(self) -> dict[str, Any]:
+        return self.lesson.plot(self.runs)
+
+    def notes(self) -> list[str]:
+        return self.lesson.notes(self.runs)
+
+
+def run_lesson(name: str, *, quick: bool = False, jobs: int = 1, cache: str | Path | None = None,
+               **settings: Any) -> LessonRun:
+    """Run lesson ``name`` here (``jobs`` > 1: in local worker processes) and keep the results in memory:
+    for a notebook, or a script. ``settings`` change the lesson's own (``seeds=3, iterations=600``; an
+    unknown name is a ValueError listing them); ``cache``: a folder of finished units to use and fill."""
+    lesson = load_lesson(name)
+    base = lesson.Config().quick() if quick else lesson.Config()
+    fields = [f.name for f in dataclasses.fields(base)]
+    unknown = [key for key in settings if key not in fields]
+    if unknown:
+        raise ValueError(f"{name} has no setting {unknown[0]!r}{did_you_mean(unknown[0], fields)}; "
+                         f"settings: {', '.join(fields)}")
+    config = dataclasses.replace(base, **settings).validate()
+    lesson.checked_settings(config)
+    plan = Plan(lesson, config, units_of(lesson, config, seconds_per_unit(name, quick)), "", quick)
+    done = next(train_plans([plan], UnitCache(cache) if cache is not None else None, jobs=jobs))
+    if done.failed is not None:
+        raise done.failed
+    runs = done.runs()
+    return LessonRun(lesson, config, runs, lesson.evaluate(runs))
 
 
 def plan_lesson(name: str, *, quick: bool, overrides: Sequence[str], changes: dict[str, Any]) -> Plan:

@@ -63,6 +63,10 @@ class Config(DataConfig):
                              "level": 1.0, "fast_level": 0.8}
 
 
+# a setting at which training fails (every rule diverges at η = 10): the tests, and a reader, can watch it
+BREAKS = {"learning_rates": (10.0,) * 12, "iterations": 40}
+
+
 def settings(config: Config) -> tuple[str, ...]:
     return config.optimizers
 

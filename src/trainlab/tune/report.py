@@ -23,6 +23,7 @@ import dataclasses
 import io
 import platform
 import shlex
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,7 @@ from trainlab.textio import markdown_table, write_json, write_text
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.narrowing import Narrowing, narrow
 from trainlab.tune.plots import plot_best_curves, plot_importances, plot_optimization_history, plot_scatter
-from trainlab.tune.results import SearchResult, best_table, best_trials
+from trainlab.tune.results import SearchResult, best_table, best_trials, bound_warnings
 from trainlab.tune.storage import storage_label
 
 FIGURES: dict[str, tuple[int, Callable[[SearchResult, int], Figure]]] = {
@@ -124,6 +125,9 @@ def summary_data(result: SearchResult, narrowing: Narrowing | None, best: int, f
         conclusions.append(f"The top {narrowing.top_k} trials ({', '.join(map(str, narrowing.trials))}) used "
                            f"{ranges}. A second stage searches them: {stage_two_command(config, narrowing)}")
     notes = [result.data_note] if result.data_note else []
+    for warning in bound_warnings(result):  # in the summary, and said on the terminal
+        notes.append(f"Warning: {warning}.")
+        warnings.warn(warning, UserWarning, stacklevel=3)
     if counts["failed"]:
         notes.append(f"{counts['failed']} failed attempts (interrupted or surplus) are not counted; their slots "
                      "ran again.")
