@@ -73,9 +73,9 @@ def train_step(
        :class:`DivergenceError` for a NaN/inf gradient before any parameter changes);
     5. constraints (max-norm) project θ back onto their sets.
 
-    ``weights`` (one per sample) weight the samples' losses: L = (1/N) Σₙ wₙ·lₙ. ``x`` is cast to the
-    model's dtype if it has another; NaN or inf in it is named (a ValueError) when the loss is not
-    finite, so the inner loop does not pay for a check of every batch.
+    ``weights`` (one per sample) weight the samples' losses: L = (1/N) Σₙ wₙ·lₙ. ``x`` is cast to
+    the model's dtype if it has another; NaN or inf in it is named (a ValueError) when the loss is
+    not finite, so the inner loop does not pay for a check of every batch.
     """
     # Overflow on the way to divergence is expected: reported as DivergenceError, not as warnings.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

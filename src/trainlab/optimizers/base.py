@@ -150,7 +150,7 @@ class Optimizer(Configurable):
             self._configure(arguments)
 
         constructor.__signature__ = signature  # type: ignore[attr-defined]
-        # what inspect.signature(cls) shows: the constructor's parameters (not those of SGD's __new__)
+        # what inspect.signature(cls) shows: the constructor's parameters, not SGD.__new__'s
         cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
         constructor.__name__, constructor.__qualname__ = "__init__", f"{cls.__qualname__}.__init__"
         constructor.__doc__ = "Hyperparameters:\n\n" + "\n".join(
