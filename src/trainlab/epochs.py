@@ -20,7 +20,7 @@ from trainlab.data.batches import batch_indices
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 
 @dataclass

@@ -25,7 +25,7 @@ from trainlab.textio import atomic_writer
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 FORMAT = "trainlab.model"
 VERSION = 1

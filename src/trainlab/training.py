@@ -38,8 +38,8 @@ from trainlab.validation import (
 )
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
     from trainlab.optimizers import Optimizer
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 __all__ = ["FitOptions", "History", "OpenEpoch", "Trainer", "TrainingRun", "fit"]
 
