@@ -38,3 +38,10 @@ def worker_threads(client: Any) -> int:
     """How many tasks the cluster runs at once: its workers' threads, right now."""
     workers = client.scheduler_info().get("workers", {})
     return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+
+def as_completed(futures: list[Any]) -> Any:
+    """The Dask ``futures`` as they finish (``distributed.as_completed``)."""
+    from distributed import as_completed as completed  # optional: only after connect() found Dask
+
+    return completed(futures)

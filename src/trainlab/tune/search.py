@@ -24,7 +24,7 @@ from optuna.storages import BaseStorage, fail_stale_trials
 from optuna.trial import TrialState
 
 from trainlab.backend import blas_threads
-from trainlab.cluster import connect, worker_threads
+from trainlab.cluster import as_completed, connect, worker_threads
 from trainlab.tune.budget import FINISHED, SurplusTrialError, count_trials, reap_dead_trials
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.objective import Objective, prepare_data
@@ -134,8 +134,6 @@ def run_on_cluster(config: SearchConfig, dataset: str, say: Log) -> None:
     """Run the search's workers as tasks of the Dask cluster at ``config.cluster``, against the same storage
     (which every worker machine must reach: PostgreSQL, or an SQLite file on a shared folder)."""
     client = connect(config.cluster)
-    from distributed import as_completed  # optional: only with --cluster (the cluster extra; connect checked it)
-
     try:
         count = config.workers if config.workers > 1 else worker_threads(client)
         say(f"{count} search workers on the Dask cluster at {config.cluster}")
