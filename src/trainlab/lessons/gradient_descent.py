@@ -140,7 +140,7 @@ def plot(runs) -> dict:
         left = [n for n, run in zip(shown, runs.of(setting), strict=True) if n < len(run["path"])]
         title = f"η = {rate(config, setting):g} ({label(setting)})"
         if left:
-            title += f"\nruns off the plot at step {min(left)} (× the last point inside)"
+            title += f"\nruns off the plot at step {min(left)} (a cross: the last point inside)"
         ax.set(title=title, xlabel="x0", ylabel="x1", aspect="equal", xlim=(-box, box), ylim=(-box, box))
     ax = axes[3]
     steps = np.arange(config.steps + 1)

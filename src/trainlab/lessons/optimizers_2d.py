@@ -129,7 +129,8 @@ def notes(runs) -> list[str]:
     lines = []
     for setting in runs.settings:
         ran = runs.of(setting)
-        off = [r for r in ran if finite_path(r) is None or elongated_bowl(*r["path"][-1]) > elongated_bowl(*r["path"][0])]
+        off = [r for r in ran
+               if finite_path(r) is None or elongated_bowl(*r["path"][-1]) > elongated_bowl(*r["path"][0])]
         if off:
             lines.append(f"{label(setting)} diverged (it ended higher up the bowl than it started, or overflowed) in "
                          f"{len(off)} of {len(ran)} starts.")
@@ -162,5 +163,5 @@ def plot(runs) -> dict:
     for ax in axes[n:]:
         ax.set_visible(False)
     figure.suptitle(f"{config.steps} steps on f(x, y) = x²/20 + y²: seed {runs.seeds[0]}'s path bold, the other "
-                    f"{len(runs.seeds) - 1} starts faint; × the last point inside where a path runs off")
+                    f"{len(runs.seeds) - 1} starts faint; a cross marks the last point inside where a path runs off")
     return {"paths": figure}

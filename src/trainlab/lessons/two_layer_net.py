@@ -102,7 +102,9 @@ def train(config: Config, setting: str, seed: int) -> dict:
             train_accuracy.append(model.accuracy(data.x_train, data.y_train))
             test_accuracy.append(model.accuracy(data.x_test, data.y_test))
     return {"status": status, "loss": [float(f"{v:.5g}") for v in losses], "test_curve": test_curve,
+            "steps": [config.eval_every * (i + 1) for i in range(len(test_curve))],  # the x of test_curve
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
+            "epochs": list(range(1, len(train_accuracy) + 1)),
             "final_test": model.accuracy(data.x_test, data.y_test) if status == "completed" else math.nan}
 
 
@@ -177,10 +179,10 @@ def plot(runs) -> dict:
             shown.append(curves)
     epoch_ax.set(title="accuracy after each epoch (train solid, test dashed)", xlabel="epoch")
     accuracy_axis(epoch_ax, shown, label="accuracy")
-    speed = [(setting, runs.curves(setting, "test_curve")) for setting in ("sigmoid", "mse") if setting in runs.settings]
+    speed = [(s, runs.curves(s, "test_curve")) for s in ("sigmoid", "mse") if s in runs.settings]
     for setting, curves in speed:
-        plots.mean_curve(speed_ax, curves, x=config.eval_every * np.arange(1, curves.shape[1] + 1), label=label(setting),
-                         **colours[setting])
+        steps = config.eval_every * np.arange(1, curves.shape[1] + 1)
+        plots.mean_curve(speed_ax, curves, x=steps, label=label(setting), **colours[setting])
     speed_ax.axhline(config.level, color="0.5", linestyle="--", linewidth=1)
     speed_ax.set(title=f"cross-entropy against squared error\n(dashed: the level {config.level:g})",
                  xlabel="iteration")
