@@ -51,6 +51,7 @@ class Config(LessonConfig):
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"grid_step": 0.5, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"seeds": 5}  # notebooks/01_gradients.py: the full size (instant)
 
 
 def settings(config: Config) -> tuple[str, ...]:

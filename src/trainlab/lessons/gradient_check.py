@@ -54,6 +54,7 @@ class Config(DataConfig):
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "hidden": 10, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "seeds": 3}  # notebooks/01_gradients.py
 
 
 def settings(config: Config) -> tuple[str, ...]:

@@ -47,6 +47,7 @@ class Config(LessonConfig):
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"seeds": 5}  # notebooks/01_gradients.py: the full size (instant)
 
 
 def settings(config: Config) -> tuple[str, ...]:
@@ -120,8 +121,8 @@ def notes(runs) -> list[str]:
     when = f"{min(stalled)}" if min(stalled) == max(stalled) else f"{min(stalled)} to {max(stalled)}"
     return [f"With η = {runs.config.large_lr:g} the distance stopped growing at about "
             f"{np.median([d.max() for d in far]):.1g} after {when} steps: there f(x + h) and f(x - h) differ by "
-            "less than their rounding, so the numerical gradient is noise (the book's walk stops near 1e13 for "
-            "the same reason)."]
+            "less than their rounding, so the numerical gradient is lost (zero or noise; the book's walk stops "
+            "near 1e13 for the same reason)."]
 
 
 def plot(runs) -> dict:

@@ -59,6 +59,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 960, "eval_every": 40, "level": 0.8,
                              "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 2400, "seeds": 3}  # notebooks/02
 
 
 # every form fails at η = 1e6: the cross-entropy nets' loss explodes past max_loss within a few steps, the
