@@ -39,6 +39,7 @@ SURFACES = {  # f of a point, and its exact gradient
     "elongated": (lambda p: float(elongated_bowl(p[0], p[1])), lambda p: np.array(elongated_bowl_gradient(*p))),
 }
 LABELS = {"bowl": "x0² + x1² (the book's)", "elongated": "x²/20 + y²"}
+SHORT = {"bowl": "x0² + x1²", "elongated": "x²/20 + y²"}
 BOOK_POINTS = ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))
 
 
@@ -130,7 +131,7 @@ CLAIMS = (
 
 
 def plot(runs) -> dict:
-    figure, axes = plots.figure(3, width=4.6, height=4.4)
+    figure, axes = plots.figure(3, width=5.0, height=4.6)
     axes = axes.flat
     for ax, setting in zip(axes, runs.settings, strict=False):
         run = runs.get(setting, runs.seeds[0])
@@ -141,16 +142,15 @@ def plot(runs) -> dict:
         quiver = ax.quiver(grid[:, 0], grid[:, 1], arrows[:, 0], arrows[:, 1], run["angles"], angles="xy",
                            cmap="viridis", clim=(0, 70))
         ax.plot(0, 0, "+", color="#D55E00", markersize=14, markeredgewidth=2)
-        ax.set(title=f"-∇f of {label(setting)}\nlargest angle off the minimum {max(run['angles']):.2g}°",
+        ax.set(title=f"-∇f on {SHORT[setting]}\nlargest angle {max(run['angles']):.2g}°",
                xlabel="x0" if setting == "bowl" else "x", ylabel="x1" if setting == "bowl" else "y", aspect="equal")
-    figure.colorbar(quiver, ax=list(axes[:2]), shrink=0.7, label="angle between -∇f and the way to the minimum (°)")
+    figure.colorbar(quiver, ax=list(axes[:2]), shrink=0.7, label="angle off the minimum (°)")
     ax = axes[2]
     for setting, colour in plots.styles(runs.settings).items():
         run = runs.get(setting, runs.seeds[0])
         ax.plot(np.linalg.norm(run["grid"], axis=1), np.linalg.norm(run["arrows"], axis=1), linestyle="none",
                 markersize=3, alpha=0.6, label=label(setting), **colour)
-    ax.set(title="arrow length against distance from the minimum", xlabel="distance from the minimum",
-           ylabel="|∇f|")
+    ax.set(title="arrow length |∇f|", xlabel="distance from the minimum", ylabel="|∇f|")
     ax.grid(alpha=0.3)
     plots.legend_outside(ax, fontsize="small")
     first = runs.seeds[0]

@@ -31,7 +31,7 @@ LESSON = Lesson(
 )
 
 BOOK_START = (-0.6, 0.8)  # the direction of the book's start (-3, 4), whose distance from the minimum is 5
-LABELS = {"suitable": "suitable η", "too-large": "too large η", "too-small": "too small η"}
+LABELS = {"suitable": "suitable rate", "too-large": "too large rate", "too-small": "too small rate"}
 FLOOR, CEILING = 1e-300, 1e300  # a distance of exactly 0 (or an overflow) still has a logarithm
 
 
@@ -127,7 +127,7 @@ def notes(runs) -> list[str]:
 
 def plot(runs) -> dict:
     config, box = runs.config, 1.2 * runs.config.radius
-    figure, axes = plots.figure(4, width=4.2, height=4.2)
+    figure, axes = plots.figure(4, width=4.8, height=4.6)
     axes = axes.flat
     grid = np.linspace(-box, box, 200)
     X, Y = np.meshgrid(grid, grid)
@@ -141,8 +141,10 @@ def plot(runs) -> dict:
         left = [n for n, run in zip(shown, runs.of(setting), strict=True) if n < len(run["path"])]
         title = f"η = {rate(config, setting):g} ({label(setting)})"
         if left:
-            title += f"\nruns off the plot at step {min(left)} (a cross: the last point inside)"
-        ax.set(title=title, xlabel="x0", ylabel="x1", aspect="equal", xlim=(-box, box), ylim=(-box, box))
+            title += f"\noff the plot at step {min(left)}"
+        ticks = np.linspace(-0.8, 0.8, 5) * config.radius  # inside the box: no corner where two tick labels meet
+        ax.set(title=title, xlabel="x0", ylabel="x1", aspect="equal", xlim=(-box, box), ylim=(-box, box),
+               xticks=ticks, yticks=ticks)
     ax = axes[3]
     steps = np.arange(config.steps + 1)
     for setting in runs.settings:
@@ -152,5 +154,6 @@ def plot(runs) -> dict:
     ax.grid(alpha=0.3)
     plots.legend_outside(ax, fontsize="small")
     figure.suptitle(f"Gradient descent on x0² + x1², {config.steps} steps; seed 0 from the book's (-3, 4) (bold), "
-                    f"the others from the circle of radius {config.radius:g}; range of the seeds shaded")
+                    f"the others from the circle of radius {config.radius:g}; a cross: the last point inside the "
+                    "plot of a walk that runs off")
     return {"paths": figure}

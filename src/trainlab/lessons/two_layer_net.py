@@ -169,7 +169,7 @@ def plot(runs) -> dict:
     cross_entropy = [s for s in runs.settings if s != "mse"]
     for setting in cross_entropy:  # Figure 4-11 (the squared error's loss is on another scale)
         plots.mean_curve(loss_ax, runs.curves(setting, "loss"), window=101, label=label(setting), **colours[setting])
-    loss_ax.set(title="batch loss (cross-entropy), smoothed over 101 steps", xlabel="iteration", ylabel="loss",
+    loss_ax.set(title="batch loss (cross-entropy)\nsmoothed over 101 steps", xlabel="iteration", ylabel="loss",
                 ylim=(0, CHANCE_LOSS * 1.1))
     shown = []
     for setting in cross_entropy:  # Figure 4-12
@@ -178,7 +178,7 @@ def plot(runs) -> dict:
             plots.mean_curve(epoch_ax, curves, label=f"{label(setting)}: {key.split('_')[0]}", linestyle=dashes,
                              **colours[setting])
             shown.append(curves)
-    epoch_ax.set(title="accuracy after each epoch (train solid, test dashed)", xlabel="epoch")
+    epoch_ax.set(title="accuracy after each epoch\n(train solid, test dashed)", xlabel="epoch")
     accuracy_axis(epoch_ax, shown, label="accuracy")
     speed = [(s, runs.curves(s, "test_curve")) for s in ("sigmoid", "mse") if s in runs.settings]
     for setting, curves in speed:
