@@ -19,15 +19,18 @@ import shutil
 from pathlib import Path
 
 from trainlab.figures import close_figures
+from trainlab.lab.cache import UnitCache
 from trainlab.lab.claims import VERDICTS, Evaluation, count
 from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
 from trainlab.lab.runner import run_lesson
 from trainlab.lab.runs import Run, load_runs
+from trainlab.lab.units import Unit
 from trainlab.textio import markdown_table, read_json, write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TIMINGS = ROOT / "src" / "trainlab" / "lab" / "timings.json"
+UNIT_COSTS = ROOT / "benchmarks" / "data" / "unit_costs.json"
 
 
 def newest(runs: Path, quick: bool) -> dict[str, Run]:
@@ -106,6 +109,21 @@ def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, 
     return out
 
 
+def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]]:
+    """The measured seconds of every unit of the full-size runs, from the cache that run filled
+    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left out."""
+    costs = []
+    for name, run in full.items():
+        lesson = load_lesson(name)
+        config = lesson.Config.from_json(read_json(run.folder / "config.json"))
+        for entry in read_json(run.folder / "metrics.json")["runs"]:
+            trained = cache.load(Unit(name, entry["setting"], entry["seed"]), config)
+            if trained is not None:
+                costs.append({"lesson": name, "setting": entry["setting"], "seed": entry["seed"],
+                              "seconds": round(trained.seconds, 2)})
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="?", default=str(ROOT / "runs"), help="the full-size runs (default runs/)")
@@ -144,6 +162,9 @@ def main() -> None:
     footer = [timing.read_text()] if timing.exists() else []
     write_text(DOCS / "results.md", "\n".join(header + [text for text, _, _ in built] + footer))
     write_json(TIMINGS, timings(full, quick))
+    costs = unit_costs(full, UnitCache(Path(args.runs) / ".cache"))
+    if costs:
+        write_json(UNIT_COSTS, costs)
     print(f"wrote {DOCS / 'results.md'} ({len(built)} lessons: {totals}) and {TIMINGS}")
 
 

@@ -18,6 +18,7 @@ def load_script(monkeypatch, docs: Path, timings: Path):
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "DOCS", docs)
     monkeypatch.setattr(module, "TIMINGS", timings)
+    monkeypatch.setattr(module, "UNIT_COSTS", timings.with_name("unit_costs.json"))
     return module
 
 
@@ -42,5 +43,7 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
     timings = json.loads((tmp_path / "timings.json").read_text())
     assert timings["optimizers"]["full"]["units"] == 12 and timings["optimizers"]["quick"]["units"] == 8
     assert timings["optimizers"]["full"]["seconds"] == round(outcome.record.seconds, 1)
+    costs = json.loads((tmp_path / "unit_costs.json").read_text())
+    assert len(costs) == 12 and {c["setting"] for c in costs} == {"sgd", "momentum", "adagrad", "adam"}
     teachers = next(line for line in page.splitlines() if line.startswith("| `optimizers`"))
     assert f"{verdicts['agrees']} of 5 agree" in teachers and quick.record is not None

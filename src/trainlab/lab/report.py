@@ -26,7 +26,7 @@ from trainlab.lab.claims import VERDICTS, count
 from trainlab.lab.lesson import list_lessons, load_lesson
 from trainlab.lab.redraw import RedrawError, redraw
 from trainlab.lab.runs import Run, RunSkippedWarning, load_runs
-from trainlab.textio import format_cell, write_text
+from trainlab.textio import displayable, format_cell, write_text
 
 REPORT_FORMATS = ("png", "svg")  # what a browser shows inline
 SEARCHES = "Hyperparameter searches (trainlab tune)"
@@ -179,7 +179,7 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None, *, al
             "</main></div>"
             "<div id='viewer' hidden><img alt='the figure, full size'></div>"
             f"<script>{SCRIPT}</script></body></html>")
-    return write_text(out, page)
+    return write_text(out, displayable(page))  # a non-UTF-8 folder name or a "\ud800" in a summary: shown as �
 
 
 def overview(found: list[Entry]) -> str:
