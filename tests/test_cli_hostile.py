@@ -46,7 +46,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 def report_still_reads_the_earlier_run(workspace: Path, capsys) -> None:
     assert main(["report", "runs", "--out", str(workspace / "runs" / "report.html")]) == 0
     page = (workspace / "runs" / "report.html").read_text()
-    assert gradient_descent.TITLE in page and page.count("data:image/png;base64,") >= 1
+    assert gradient_descent.LESSON.title in page and page.count("data:image/png;base64,") >= 1
     capsys.readouterr()
 
 
@@ -59,19 +59,19 @@ REFUSED = [
     (["run", "init-compare", "--quick", "--set", "iterations=0"], "iterations=0 is not allowed"),
     (["run", "overfitting", "--quick", "--set", "dropout=1"], "dropout=1.0 is not allowed"),
     (["run", "optimizers", "--dataset", "cifar10"], "dataset='cifar10' is not allowed: dataset is one of: mnist"),
-    (["run", "gradient-descent", "--dataset", "cifar10"], "dataset='cifar10' is not allowed"),
+    (["run", "two-layer-net", "--dataset", "cifar10"], "dataset='cifar10' is not allowed"),
     (["run", "optimizers", "--dataset", "fashion_mnist"], "did you mean 'fashion-mnist'?"),
     (["run", "gradient-descent", "--set", "steps"], "--set 'steps': expected KEY=VALUE"),
     (["run", "gradient-descent", "--set", "stepz=3"], "has no setting 'stepz'; did you mean 'steps'?"),
     (["run", "gradient-descent", "--set", "steps=many"], "--set steps=many: expected a value of type int"),
-    (["run", "gradient-descent", "--set", "learning_rates=0.1,nan"], "expected a finite number"),
-    (["run", "gradient-descent", "--set", "learning_rates=-0.1"], "learning_rates=(-0.1,) is not allowed"),
-    (["run", "gradient-descent", "--set", "start=1,2,3"], "it has 3 items where 2 are needed"),
+    (["run", "gradient-descent", "--set", "suitable_lr=nan"], "expected a finite number"),
+    (["run", "gradient-descent", "--set", "suitable_lr=-0.1"], "suitable_lr=-0.1 is not allowed"),
+    (["run", "optimizers-2d", "--set", "learning_rates=0.1,0.2"], "it has 2 items where 8 are needed"),
     (["run", "gradient-descent", "--seed", "-1"], "seed=-1 is not allowed: seed is a whole number >= 0"),
     (["run", "gradient-descent", "--threads", "-1"], "--threads must be >= 0"),
     (["run", "gradient-descent", "--jobs", "-2"], "--jobs must be >= 0"),
     (["run", "all", "--set", "lr=1"], "name a single lesson to use it"),
-    (["run", "gradient-descent", "--data-dir", "nowhere"], "data_dir='nowhere' is not allowed: 'nowhere': no such"),
+    (["run", "two-layer-net", "--data-dir", "nowhere"], "data_dir='nowhere' is not allowed: 'nowhere': no such"),
     (["run", "gradient-descent", "--out", "a-file"], "--out a-file: a-file is a file, not a folder"),
     (["run", "gradient-descent", "--out", "a-file/runs"], "a-file is a file, not a folder"),
     (["report", "nowhere"], "no runs at nowhere"),
@@ -131,10 +131,10 @@ def test_python_dash_m_trainlab_runs_the_command(tmp_path):
 
 
 def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(workspace, capsys, monkeypatch):
-    def broken(result):
+    def broken(runs):
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(gradient_descent, "summarize", broken)
+    monkeypatch.setattr(gradient_descent, "plot", broken)
     assert main(["run", "gradient-descent", "--quick"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
@@ -149,12 +149,12 @@ def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(workspace
 
 
 def test_a_failing_experiment_leaves_no_folder(workspace, capsys, monkeypatch):
-    def broken(config):
+    def broken(config, setting, seed):
         raise ValueError("data file t10k-images-idx3-ubyte.gz: checksum mismatch")
 
-    monkeypatch.setattr(gradient_descent, "run", broken)
+    monkeypatch.setattr(gradient_descent, "train", broken)
     before = snapshot(workspace)
-    assert main(["run", "gradient-descent", "--quick"]) == 2
+    assert main(["run", "gradient-descent", "--quick", "--fresh", "--jobs", "1"]) == 2  # fresh: not from the cache
     assert "checksum mismatch" in capsys.readouterr().err
     assert snapshot(workspace) == before
 
@@ -208,7 +208,7 @@ def test_the_report_skips_a_broken_run_with_one_warning_naming_it(how, workspace
     assert len(err) == 1 and err[0].startswith(f"trainlab: warning: skipped {broken.relative_to(workspace)}: "), err
     assert REASONS.get(how, "") in err[0]
     page = (workspace / "runs" / "report.html").read_text()
-    assert page.count(gradient_descent.TITLE) >= 1 and "20990101-000000" not in page
+    assert page.count(gradient_descent.LESSON.title) >= 1 and "20990101-000000" not in page
 
 
 HOSTILE_FIGURES = ["../../../secret.txt", "/etc/passwd", "../secret.png", "link-out.png", "notes.txt",

@@ -33,7 +33,7 @@ DICHROMACY = {
 def two_runs(tmp_path_factory):
     """two-layer-net --quick twice: seed 1, and seed 0 with a larger learning rate."""
     out = tmp_path_factory.mktemp("runs")
-    short = ["--quick", "--set", "iterations=240", "--out", str(out)]  # 3 epochs
+    short = ["--quick", "--seeds", "1", "--set", "iterations=240", "--jobs", "1", "--out", str(out)]  # 3 epochs
     assert main(["run", "two-layer-net", "--seed", "1", *short]) == 0
     assert main(["run", "two-layer-net", "--set", "lr=0.5", *short]) == 0
     return sorted((out / "two-layer-net").iterdir())
@@ -53,43 +53,45 @@ def test_compare_shows_the_differing_settings_the_results_and_the_curves(two_run
     # the key results side by side: a table per result column, a column per run
     summaries = [json.loads((run / "summary.json").read_text()) for run in two_runs]
     headers, rows = summaries[0]["headers"], [summary["rows"] for summary in summaries]
-    assert headers[:2] == ["form", "epoch"]  # a row per form and epoch: both name it
-    assert [table.title for table in comparison.results] == headers[2:]
-    accuracy = comparison.results[headers.index("test accuracy") - 2]
-    column = headers.index("test accuracy")
-    assert accuracy.rows == [[f"{row_a[0]}, {row_a[1]}", format_cell(row_a[column]), format_cell(row_b[column])]
+    assert headers[0] == "setting"  # a row per setting: it names the row
+    assert [table.title for table in comparison.results] == headers[1:]
+    column = headers.index("final test accuracy")
+    accuracy = comparison.results[column - 1]
+    assert accuracy.rows == [[row_a[0], format_cell(row_a[column]), format_cell(row_b[column])]
                              for row_a, row_b in zip(*rows, strict=True)]
-    table = re.search(rf"\ntest accuracy +seed=1, lr=0.1 +seed=0, lr=0.5\n(.*\n){{{len(rows[0])}}}", out)
+    table = re.search(rf"\nfinal test accuracy +seed=1, lr=0.1 +seed=0, lr=0.5\n(.*\n){{{len(rows[0])}}}", out)
     assert table, out
-    # curves labelled by setting and seed, on named axes
+    assert [row[0] for row in comparison.claims] == [claim["id"] for claim in summaries[0]["claims"]]
+    # curves labelled by setting and seed, on the axes the run's counters name
     metrics = json.loads((first / "metrics.json").read_text())
-    assert set(comparison.curves) == {"step_loss", "train_accuracy", "test_accuracy"}
+    assert {"loss", "test_curve", "train_accuracy", "test_accuracy"} <= set(comparison.curves)
     for curve in comparison.curves["train_accuracy"]:
-        assert curve.axis == "epoch" and curve.x == [float(e) for e in metrics["runs"][0]["epochs"]]
-    labels = {curve.name for curve in comparison.curves["step_loss"]}
-    assert labels == {"sigmoid, seed 1 (seed=1, lr=0.1)", "relu, seed 1 (seed=1, lr=0.1)",
-                      "sigmoid, seed 0 (seed=0, lr=0.5)", "relu, seed 0 (seed=0, lr=0.5)"}
-    assert {curve.axis for curve in comparison.curves["step_loss"]} == {"iteration"}
+        assert curve.axis == "epoch" and curve.x == [float(e) for e in metrics["runs"][0]["run"]["epochs"]]
+    assert {curve.axis for curve in comparison.curves["test_curve"]} == {"iteration"}
+    labels = {curve.name for curve in comparison.curves["loss"]}
+    assert labels == {f"{setting}, seed {seed} ({run})" for setting in ("sigmoid", "relu", "mse")
+                      for seed, run in ((1, "seed=1, lr=0.1"), (0, "seed=0, lr=0.5"))}
+    assert {curve.axis for curve in comparison.curves["loss"]} == {"iteration"}
     page = (tmp_path / "c.html").read_text()
     assert page.count("<tr class='differs'>") == 2 and "<td>seed</td>" in page
-    assert page.count("data:image/png;base64,") == len(comparison.curves) == 3
+    assert page.count("data:image/png;base64,") == len(comparison.curves)
 
 
 def test_the_figures_name_their_axes_and_smooth_long_curves_with_the_raw_curve_faint(two_runs):
     comparison = compare_runs(two_runs)
     figures = dict(comparison.figures())
-    step_axes = figures["step_loss"].axes[0]
-    legend = figures["step_loss"].legends[0]
-    assert step_axes.get_xlabel() == "iteration" and step_axes.get_title() == "two-layer-net: step_loss"
+    step_axes = figures["loss"].axes[0]
+    legend = figures["loss"].legends[0]
+    assert step_axes.get_xlabel() == "iteration" and step_axes.get_title() == "two-layer-net: loss"
     assert legend.get_title().get_text() == "smoothed over 12 points,\nthe raw curves faint"  # 240 points / 20
     lines = step_axes.get_lines()
-    assert len(lines) == 8 and [line.get_alpha() for line in lines[:2]] == [0.2, None]  # raw, then smoothed
-    np.testing.assert_allclose(lines[0].get_ydata(), comparison.curves["step_loss"][0].values)
+    assert len(lines) == 12 and [line.get_alpha() for line in lines[:2]] == [0.2, None]  # raw, then smoothed
+    np.testing.assert_allclose(lines[0].get_ydata(), comparison.curves["loss"][0].values)
     assert legend.get_texts()[0].get_text() == "sigmoid, seed 1 (seed=1, lr=0.1)"
     assert figures["train_accuracy"].axes[0].get_xlabel() == "epoch"
-    assert len(dict(comparison.figures(smoothing=0))["step_loss"].axes[0].get_lines()) == 4  # raw only
-    lines = dict(comparison.figures(smoothing=9))["train_accuracy"].axes[0].get_lines()
-    assert len(lines) == 8
+    assert len(dict(comparison.figures(smoothing=0))["loss"].axes[0].get_lines()) == 6  # raw only
+    lines = dict(comparison.figures(smoothing=2))["test_curve"].axes[0].get_lines()
+    assert len(lines) == 12
 
 
 def test_past_twelve_curves_the_legend_names_the_settings_and_the_runs():
@@ -111,9 +113,10 @@ def test_compare_json_holds_the_settings_results_and_curves(two_runs, tmp_path, 
     assert [run["label"] for run in data["runs"]] == ["seed=1, lr=0.1", "seed=0, lr=0.5"]
     assert data["settings"][0] == {"setting": "seed", "values": ["1", "0"], "differs": True}
     assert data["page"] == str(tmp_path / "c.html") and (tmp_path / "c.html").exists()
-    step = [c for c in data["curves"] if c["metric"] == "step_loss" and c["label"] == "relu, seed 1"]
+    step = [c for c in data["curves"] if c["metric"] == "loss" and c["label"] == "relu, seed 1"]
     metrics = json.loads((two_runs[0] / "metrics.json").read_text())
-    assert step[0]["values"] == metrics["runs"][1]["step_loss"] and step[0]["axis"] == "iteration"
+    relu = next(entry for entry in metrics["runs"] if entry["setting"] == "relu")
+    assert step[0]["values"] == relu["run"]["loss"] and step[0]["axis"] == "iteration"
 
 
 def test_claims_are_shown_side_by_side_when_the_summaries_have_them(two_runs, tmp_path):
@@ -186,7 +189,8 @@ def test_n8_hostile_run_folders_give_a_result_or_one_clear_line_never_an_interna
         assert captured.err == "" and (tmp_path / "c.html").exists()
         captured.out.encode("utf-8")  # printable: no lone surrogates
     if case == "a short result row":  # the rows are numbered, the short run's cells are "-"
-        assert re.search(r"\ntest accuracy .*\nsigmoid \(chapter 4\) +\S+ +-\n", captured.out), captured.out
+        assert re.search(r"\nfinal test accuracy .*\nsigmoid, cross-entropy \(ch. 4\) +[\d.]+ % +-\n", captured.out), \
+            captured.out
 
 
 def test_number_lists_finds_every_curve_and_names_it():

@@ -11,12 +11,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from trainlab.activations import Sigmoid
-from trainlab.gradcheck import every_layer_model
 from trainlab.lab.lesson import lesson_module
 from trainlab.lessons.optimizer_table import agrees, iterations_to, quality_stars, speed_stars
 
-NAMES = ["two-layer-net", "gradient-check", "optimizer-table", "init-histograms", "init-compare"]
+NAMES = ["optimizer-table", "init-histograms", "init-compare"]  # two-layer-net, gradient-check: tests/lessons/
 
 
 @pytest.fixture(scope="module")
@@ -52,69 +50,13 @@ def test_summaries_have_rows_of_the_header_width_and_full_sentences(quick):
 
 
 def test_quick_runs_say_which_settings_they_changed(quick):
-    for name in ["two-layer-net", "optimizer-table", "init-compare"]:
+    for name in ["optimizer-table", "init-compare"]:
         _, config, result, summary = quick[name]
         assert result.dataset == "mnist-mini", name
         note = summary.notes[-1]
         assert note.startswith("This run changed the full-size settings") and "dataset mnist-mini (full size: mnist)" \
             in note, name
         assert f"iterations {config.iterations} (full size: " in note, name
-
-
-# -- two-layer-net --------------------------------------------------------------------------------------------
-def test_two_layer_net_keeps_the_book_settings_in_both_chapters_forms():
-    config = lesson_module("two-layer-net").Config()
-    assert (config.activations, config.hidden, config.init_std) == (("sigmoid", "relu"), 50, 0.01)
-    assert (config.lr, config.batch_size, config.iterations, config.dataset) == (0.1, 100, 10000, "mnist")
-    assert config.train_samples is None and config.test_samples is None  # all 60,000 / 10,000 images
-
-
-def test_two_layer_net_learns_and_train_and_test_accuracy_track_each_other(quick):
-    _, config, result, summary = quick["two-layer-net"]
-    assert [r.activation for r in result.runs] == ["sigmoid", "relu"]
-    per_epoch = result.iterations_per_epoch
-    assert per_epoch == math.ceil(result.train_samples / config.batch_size)
-    for r in result.runs:
-        assert len(r.step_loss) == config.iterations and r.status == "completed"
-        assert r.epochs == list(range(1, math.ceil(config.iterations / per_epoch) + 1))
-        assert len(r.train_accuracy) == len(r.test_accuracy) == len(r.epochs)
-        assert r.step_loss[0] == pytest.approx(math.log(10), abs=0.05)  # tiny weights: a uniform guess
-        assert np.mean(r.step_loss[-20:]) < r.step_loss[0] - 0.5
-        assert r.test_accuracy[-1] > 0.5
-        assert max(abs(a - b) for a, b in zip(r.train_accuracy, r.test_accuracy, strict=True)) < 0.05
-    sigmoid, relu = result.runs
-    assert relu.test_accuracy[-1] > sigmoid.test_accuracy[-1]  # chapter 5's ReLU net learns faster at η = 0.1
-    text = conclusions(summary)
-    assert text.count("so, as in the book, the net generalises") == 2
-    assert "the ReLU net's final test accuracy was higher than the sigmoid net's" in text
-    assert "one seed, so the noise is unknown" in text
-
-
-# -- gradient-check -------------------------------------------------------------------------------------------
-def test_gradient_check_passes_every_parameter_of_every_layer(quick):
-    _, config, result, summary = quick["gradient-check"]
-    params = len(every_layer_model(0).params)
-    assert len(result.check_errors) == 2 * params  # cross-entropy and softmax+mse variants
-    assert all(0 <= error < result.tolerance for error in result.check_errors)
-    assert {"Dense", "BatchNorm", "Dropout", "AlphaDropout", "Softmax"} <= set(result.layer_types)
-    assert result.net_params == ["dense1.W", "dense1.b", "dense2.W", "dense2.b"]
-    assert result.net_shapes == [[784, config.hidden], [config.hidden], [config.hidden, 10], [10]]
-    assert max(result.net_mean_abs_diff) < 1e-8 and max(result.net_errors) < result.tolerance
-    assert len(summary.rows) == 2 * params + 4 and {row[-1] for row in summary.rows} == {"ok"}
-    assert "below the tolerance" in conclusions(summary)
-
-
-def test_gradient_check_reports_a_wrong_backward_pass(offline, monkeypatch):
-    """A sigmoid whose backward pass is 1% off is caught: its parameters fail, the summary says so."""
-    original = Sigmoid.backward
-    monkeypatch.setattr(Sigmoid, "backward", lambda self, dout, input_grad=True: original(self, dout) * 1.01)
-    module = lesson_module("gradient-check")
-    result = module.run(module.Config().quick())
-    summary = module.summarize(result)
-    failed = [p for p, e in zip(result.check_params, result.check_errors, strict=True) if e >= result.tolerance]
-    assert failed and "dense7.W" in failed  # the Dense layer feeding the sigmoid
-    assert "WRONG" in {row[-1] for row in summary.rows}
-    assert "exceed the tolerance" in summary.conclusions[0]
 
 
 # -- optimizer-table ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import base64
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -13,7 +14,7 @@ from PIL import Image
 from tune_helpers import tiny_args
 
 from trainlab.cli import build_parser, main
-from trainlab.lab.lesson import lesson_module
+from trainlab.lab.lesson import load_lesson
 from trainlab.lab.redraw import from_plain
 from trainlab.textio import read_json
 
@@ -121,7 +122,7 @@ def test_a_run_that_cannot_be_redrawn_keeps_its_saved_figures_with_a_warning(one
     for path in run.iterdir():
         copy.joinpath(path.name).write_bytes(path.read_bytes())
     metrics = read_json(copy / "metrics.json")
-    del metrics[next(iter(metrics))]  # a Result field this version needs is missing
+    del metrics["runs"]  # numbers this version needs are missing
     (copy / "metrics.json").write_text(json.dumps(metrics))
     page = build(tmp_path / "runs", tmp_path / "r.html", "--dpi", "200")
     image = embedded(page, "png")
@@ -129,9 +130,32 @@ def test_a_run_that_cannot_be_redrawn_keeps_its_saved_figures_with_a_warning(one
     assert f"{copy}: figures not drawn again (its numbers do not fit" in capsys.readouterr().err
 
 
-def test_from_plain_rebuilds_nested_results(one_run):
+@dataclasses.dataclass
+class Inner:
+    values: list[float]
+
+
+@dataclasses.dataclass
+class Outer:
+    name: str
+    runs: list[Inner]
+    best: Inner | None = None
+
+
+def test_from_plain_rebuilds_nested_results():
+    """An old-protocol Result (nested dataclasses) from its plain JSON."""
+    result = Outer("x", [Inner([1.0, 2.0]), Inner([3.0])], Inner([0.5]))
+    again = from_plain(Outer, json.loads(json.dumps(dataclasses.asdict(result))))
+    assert again == result and type(again.runs[0]) is Inner
+
+
+def test_a_lessons_runs_are_rebuilt_from_its_saved_numbers(one_run):
+    """What the report draws again: a claims-protocol lesson's Runs from config.json and metrics.json."""
     run = next((one_run / "two-layer-net").iterdir())
-    module = lesson_module("two-layer-net")
-    result = from_plain(module.Result, read_json(run / "metrics.json"))
-    assert type(result) is module.Result and type(result.runs[0]) is module.Run
-    assert json.loads(json.dumps(result, default=vars)) == read_json(run / "metrics.json")
+    lesson = load_lesson("two-layer-net")
+    metrics = read_json(run / "metrics.json")
+    runs = lesson.runs_from(read_json(run / "config.json"), metrics)
+    assert runs.settings == metrics["settings"] and runs.seeds == metrics["seeds"]
+    assert [runs.get(entry["setting"], entry["seed"]) for entry in metrics["runs"]] == \
+        [entry["run"] for entry in metrics["runs"]]
+    assert runs.config == dataclasses.replace(lesson.Config().quick(), iterations=60)

@@ -260,25 +260,6 @@ def test_random_and_grid_search_spend_the_same_budget_differently():
                                       "that matters is sampled 3 times more finely.")
 
 
-# -- gradient-arrows (issue 13, lesson 10) -------------------------------------------------------------------
-def test_gradient_arrows_numbers_of_the_chapter():
-    module, config, result, summary = quick("gradient-arrows")
-    assert config.h == 1e-4
-    np.testing.assert_allclose(result.numeric, [[6, 8], [0, 4], [6, 0]], atol=1e-10)
-    assert result.numeric[0][0] != 6.0  # the step leaves its rounding trace, as in the book's printout
-    assert result.worst_angle < 1e-3 and len(result.grid) == 18 * 18
-    W, x = np.array(result.W), np.array([0.6, 0.9])
-    scores = x @ W
-    probabilities = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
-    by_hand = np.outer(x, probabilities - np.eye(3)[2])  # dL/dW = xᵀ(softmax(xW) - t)
-    np.testing.assert_allclose(result.net_backprop, by_hand, rtol=1e-12)
-    np.testing.assert_allclose(result.net_numeric, by_hand, rtol=1e-6)
-    assert result.net_loss == pytest.approx(-np.log(probabilities[2]))
-    assert "its length is 2 times the distance to it" in text(summary)
-    with pytest.raises(ValueError, match="odd number of values"):
-        module.run(module.Config(points=(1.0, 2.0, 3.0)))
-
-
 # -- pretrained-layers (issue 13, lesson 5) ------------------------------------------------------------------
 def test_pretrained_layers_split_and_reuse():
     module, config, result, summary = quick("pretrained-layers")

@@ -166,9 +166,9 @@ class Evaluation:
             if isinstance(c.b, list):
                 against = f"{c.other} {spread_text(c.b, measure)}"
             elif claim.expect == "in":
-                against = f"the book's band {c.other}"
+                against = f"{self.subject}'s band {c.other}"
             else:
-                against = f"the book's {c.other}"
+                against = f"{self.subject}'s {c.other}"
             d = c.difference
             interval = (f"; difference {measure.text(d.estimate, signed=True)}, 95 % interval "
                         f"{measure.text(d.low, signed=True)} to {measure.text(d.high, signed=True)}"

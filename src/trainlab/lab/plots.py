@@ -70,3 +70,23 @@ def legend_outside(ax: Any, **options: Any) -> None:
     """The legend to the right of the axes, where it hides no data."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **options)
+
+
+def path_2d(ax: Any, path: Any, box: tuple[float, float, float, float], *, label: str = "",
+            **line: Any) -> int:
+    """A path of points (x, y) drawn on ``ax`` while it stays inside ``box`` = (x_min, x_max, y_min, y_max)
+    and finite, plus the step that leaves the box (clipped at the axes' edge, so its direction shows); the
+    last point inside is marked with a large cross when the path went on beyond it, so that a path that runs
+    away (a diverging learning rate) stays visible. Returns how many of its points lie inside, in a row."""
+    path = np.asarray(path, dtype=np.float64).reshape(-1, 2)
+    finite = np.isfinite(path).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        inside = (finite & (path[:, 0] >= box[0]) & (path[:, 0] <= box[1]) & (path[:, 1] >= box[2])
+                  & (path[:, 1] <= box[3]))
+    shown = len(path) if inside.all() else int(np.argmin(inside))
+    end = shown + 1 if shown < len(path) and finite[shown] else shown
+    drawn = ax.plot(path[:end, 0], path[:end, 1], label=label, **line)
+    if 0 < shown < len(path):
+        ax.plot(*path[shown - 1], marker="x", markersize=11, markeredgewidth=2, linestyle="none",
+                color=drawn[0].get_color())
+    return shown

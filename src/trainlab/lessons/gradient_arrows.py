@@ -1,160 +1,159 @@
-"""The gradient as a picture (Deep Learning from Scratch 4.4): arrows of -∇f, and a 2x3 net's numerical gradient."""
+"""The gradient as a field of arrows: -∇f points where f falls fastest, which is the minimum only on a round bowl.
+
+The book draws -∇f of x0² + x1² on a grid: every arrow points at the minimum and grows with the distance
+from it. It adds that the gradient points where f falls most at each place, not always at the minimum. On
+the elongated valley x²/20 + y² (the surface of the book's optimizer figure) the two part ways: the lesson
+measures the angle between -∇f and the way to the minimum, and how fast f falls along each of the two,
+from finite differences of f itself.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-import trainlab as tl
-from trainlab.gradcheck import relative_error
-from trainlab.lab.landscapes import function_2
-from trainlab.lab.legacy import ExperimentConfig, Summary, option
+from trainlab.gradcheck import numerical_gradient, relative_error
+from trainlab.lab import plots
+from trainlab.lab.claims import Claim, Measure
+from trainlab.lab.landscapes import elongated_bowl, elongated_bowl_gradient
+from trainlab.lab.lesson import DLFS, Lesson
+from trainlab.lab.settings import LessonConfig, option
 
-NAME = "gradient-arrows"
-TITLE = "The gradient as a field of arrows"
-BOOK = "Deep Learning from Scratch"
-SECTION = "4.4 Gradient"
-FIGURE = "Figure 4-9"
-BOOK_SAYS = (  # what the passage states, for docs/results.md
-    "the central-difference gradient of x0² + x1² is (6, 8) at (3, 4), (0, 4) at (0, 2) and (6, 0) at (3, 0), "
-    "up to rounding in the last digits; drawn as arrows, -∇f points towards the minimum everywhere and grows "
-    "with the distance from it (on other functions it points where f falls fastest, not always at a minimum)."
+LESSON = Lesson(
+    name="gradient-arrows", title="The gradient as a field of arrows", book=DLFS, section="4.4 Gradient",
+    figure="Figure 4-9",
+    description=(
+        "The numerical gradient (central differences with the book's step h = {h}) of the book's bowl "
+        "f(x0, x1) = x0² + x1² and of the elongated valley x²/20 + y², against the exact one, at the book's "
+        "three points (3, 4), (0, 2) and (3, 0); then -∇f at every point of the book's grid (from -2 to 2.5 in "
+        "steps of {grid_step}) as arrows, the angle each makes with the straight way to the minimum, and how "
+        "fast f falls along each direction (a finite difference of f along it). Seed 0 uses the book's points "
+        "and grid; each other seed ({seeds} in all) three points drawn in [-4, 4]² and the grid shifted by a "
+        "random fraction of a step."),
 )
-TOLERANCE = 1e-6  # the largest difference from 2·x that still counts as rounding, for h = 1e-4
-ANGLE = 1.0  # degrees an arrow may point off the way to the origin
-DESCRIPTION = (
-    "Deep Learning from Scratch 4.4: the numerical gradient (central differences with the book's step "
-    "h = 1e-4) of f(x0, x1) = x0² + x1² at (3, 4), (0, 2) and (3, 0), against the exact 2·x; then -∇f on a "
-    "grid of the plane as arrows, which all point to the minimum at the origin and grow with the distance "
-    "from it (the steepest way down, not always straight to a minimum on other functions). Last, the "
-    "book's simple net: one 2x3 weight matrix W (random, from the seed), input x = (0.6, 0.9), label 2, "
-    "softmax cross-entropy loss; the numerical dL/dW against the one backpropagation gives, x·(softmax(xW) - t)."
-)
+
+SURFACES = {  # f of a point, and its exact gradient
+    "bowl": (lambda p: float(p[0] ** 2 + p[1] ** 2), lambda p: 2.0 * np.asarray(p)),
+    "elongated": (lambda p: float(elongated_bowl(p[0], p[1])), lambda p: np.array(elongated_bowl_gradient(*p))),
+}
+LABELS = {"bowl": "x0² + x1² (the book's)", "elongated": "x²/20 + y²"}
+SHORT = {"bowl": "x0² + x1²", "elongated": "x²/20 + y²"}
+BOOK_POINTS = ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))
 
 
 @dataclass
-class Config(ExperimentConfig):
+class Config(LessonConfig):
     h: float = option(1e-4, gt=0)  # the book's step for this chapter (trainlab's gradient checks use 1e-5)
-    points: tuple[float, ...] = option((3.0, 4.0, 0.0, 2.0, 3.0, 0.0))  # x0, x1 pairs
-    grid_low: float = -2.0
-    grid_high: float = option(2.5, gt=-2.0)
-    grid_step: float = option(0.25, gt=0)
-    net_input: tuple[float, ...] = option((0.6, 0.9), length=2)
-    net_label: int = option(2, ge=0, le=2)
+    grid_step: float = option(0.25, gt=0, le=1)
+    # Every claim is decided by orders of magnitude (angles of 0° against tens of degrees, errors of 1e-11
+    # against 1e-6); what the seeds add is other points of the plane. Five cost milliseconds.
+    seeds: int = option(5, ge=1)
 
-    # no QUICK: already instant
-
-
-@dataclass
-class Result:
-    h: float
-    points: list[list[float]]
-    numeric: list[list[float]]  # the numerical gradient at each point
-    exact: list[list[float]]
-    grid: list[list[float]]  # (x0, x1) of every arrow
-    arrows: list[list[float]]  # -∇f there (numerical)
-    worst_angle: float  # the largest angle (degrees) between an arrow and the way to the origin
-    W: list[list[float]]
-    net_loss: float
-    net_numeric: list[list[float]]
-    net_backprop: list[list[float]]
-    net_error: float  # relative error numeric vs backprop
+    QUICK: ClassVar[dict] = {"grid_step": 0.5, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"seeds": 5}  # notebooks/01_gradients.py: the full size (instant)
 
 
-def numeric_gradient(x: np.ndarray, h: float) -> np.ndarray:
-    return tl.numerical_gradient(function_2, np.array(x, dtype=np.float64), eps=h)
+def settings(config: Config) -> tuple[str, ...]:
+    return tuple(SURFACES)
 
 
-def arrow_field(config: Config) -> tuple[np.ndarray, np.ndarray]:
-    axis = np.arange(config.grid_low, config.grid_high, config.grid_step)
-    grid = np.array([(a, b) for a in axis for b in axis])
-    return grid, np.array([-numeric_gradient(point, config.h) for point in grid])
+def label(setting: str) -> str:
+    return LABELS.get(setting, setting)
 
 
-def worst_angle(grid: np.ndarray, arrows: np.ndarray) -> float:
-    """The largest angle between -∇f and the direction to the origin, over the points away from it."""
-    away = np.linalg.norm(grid, axis=1) > 1e-9
-    towards = -grid[away] / np.linalg.norm(grid[away], axis=1, keepdims=True)
-    unit = arrows[away] / np.linalg.norm(arrows[away], axis=1, keepdims=True)
-    return float(np.degrees(np.arccos(np.clip(np.min(np.sum(towards * unit, axis=1)), -1, 1))))
+def train(config: Config, setting: str, seed: int) -> dict:
+    f, exact = SURFACES[setting]
+    rng = np.random.default_rng(seed)
+    points = np.array(BOOK_POINTS) if seed == 0 else rng.uniform(-4.0, 4.0, size=(3, 2))
+    offset = 0.0 if seed == 0 else rng.uniform(0.0, config.grid_step, size=2)
+    axis = np.arange(-2.0, 2.5, config.grid_step)
+    grid = np.array([(a, b) for a in axis for b in axis]) + offset
+    grid = grid[np.linalg.norm(grid, axis=1) > 1e-9]  # the minimum itself has no direction
+
+    def gradient(point) -> np.ndarray:
+        return numerical_gradient(f, np.array(point, dtype=np.float64), eps=config.h)
+
+    numeric = np.array([gradient(p) for p in points])
+    arrows = -np.array([gradient(p) for p in grid])
+    towards = -grid / np.linalg.norm(grid, axis=1, keepdims=True)
+    steepest = arrows / np.linalg.norm(arrows, axis=1, keepdims=True)
+    cosines = np.clip(np.sum(towards * steepest, axis=1), -1.0, 1.0)
+
+    def fall(point, direction, eps=1e-4) -> float:  # how fast f falls along a unit direction: -df/ds
+        return (f(point - eps * direction) - f(point + eps * direction)) / (2 * eps)
+
+    falls = [fall(p, s) / fall(p, t) for p, s, t in zip(grid, steepest, towards, strict=True)]
+    return {"points": points.tolist(), "numeric": numeric.tolist(),
+            "error": relative_error(np.array([exact(p) for p in points]), numeric),
+            "grid": grid.tolist(), "arrows": arrows.tolist(), "angles": np.degrees(np.arccos(cosines)).tolist(),
+            "fall_ratio": falls}
 
 
-def simple_net(config: Config) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """(W, loss, numerical dL/dW with step h, backprop dL/dW) for the book's 2x3 net."""
-    model = tl.Sequential([tl.Dense(3, bias=False, init=1.0)], input_dim=2, seed=config.seed, dtype="float64")
-    x, t = np.array([config.net_input]), np.array([config.net_label])
-    W = model.params["dense1.W"]
-    numeric = tl.numerical_gradient(lambda _: model.loss(x, t), W, eps=config.h)
-    backprop = model.gradient(x, t)["dense1.W"].copy()
-    return W.copy(), model.loss(x, t), numeric, backprop
+def log_error(run, config) -> float:
+    return float(np.log10(max(run["error"], 1e-300)))
 
 
-def run(config: Config) -> Result:
-    if len(config.points) % 2:
-        raise ValueError(f"points={config.points!r} has an odd number of values; give x0,x1 pairs")
-    points = np.array(config.points).reshape(-1, 2)
-    grid, arrows = arrow_field(config)
-    W, loss, net_numeric, net_backprop = simple_net(config)
-    return Result(config.h, points.tolist(), [numeric_gradient(p, config.h).tolist() for p in points],
-                  (2 * points).tolist(), grid.tolist(), arrows.tolist(), worst_angle(grid, arrows), W.tolist(),
-                  loss, net_numeric.tolist(), net_backprop.tolist(), relative_error(net_backprop, net_numeric))
+def length_correlation(run, config) -> float:
+    lengths, distances = np.linalg.norm(run["arrows"], axis=1), np.linalg.norm(run["grid"], axis=1)
+    return float(np.corrcoef(lengths, distances)[0, 1])
 
 
-def summarize(result: Result) -> Summary:
-    rows = [[f"({p[0]:g}, {p[1]:g})", f"({n[0]:.15g}, {n[1]:.15g})", f"({e[0]:g}, {e[1]:g})",
-             float(np.max(np.abs(np.subtract(n, e))))]
-            for p, n, e in zip(result.points, result.numeric, result.exact, strict=True)]
-    worst = max(row[-1] for row in rows)
-    norms = np.linalg.norm(result.arrows, axis=1) / np.maximum(np.linalg.norm(result.grid, axis=1), 1e-12)
-    conclusions = [
-        f"With h = {result.h:g} the numerical gradient differs from the exact 2·x by at most {worst:.2g} at these "
-        "points (rounding in f(x ± h); for this quadratic the central difference has no truncation error).",
-        f"Every arrow -∇f on the grid points to the origin, the minimum (largest angle off that direction: "
-        f"{result.worst_angle:.2g}°), and its length is {np.median(norms):.3g} times the distance to it.",
-        f"For the 2x3 net (loss {result.net_loss:.4f}) the numerical dL/dW with h = {result.h:g} agrees with "
-        f"backpropagation to a relative error of {result.net_error:.2g}.",
-    ]
-    conclusions += book_verdicts(result, worst)
-    return Summary(["point", f"numerical gradient (h = {result.h:g})", "exact 2·x", "largest difference"], rows,
-                   conclusions)
+ERROR = Measure("log10 of the relative error ‖numerical - exact‖ / (‖numerical‖ + ‖exact‖) at the three points",
+                log_error, short="log10 relative error")
+ANGLE = Measure("the largest angle between -∇f and the straight way to the minimum, over the grid",
+                lambda run, c: max(run["angles"]), unit="°", short="largest angle off the minimum")
+MEDIAN_ANGLE = Measure("the median angle between -∇f and the way to the minimum",
+                       lambda run, c: float(np.median(run["angles"])), unit="°", short="median angle")
+GROWS = Measure("the correlation of an arrow's length with its distance from the minimum", length_correlation,
+                short="length-distance correlation")
+FALLS = Measure("the median, over the grid, of how much faster f falls along -∇f than along the straight way to "
+                "the minimum (a ratio of slopes of f)", lambda run, c: float(np.median(run["fall_ratio"])),
+                short="slope along -∇f / towards the minimum")
+TABLE = (ERROR, ANGLE, MEDIAN_ANGLE, GROWS, FALLS)
+
+CLAIMS = (
+    Claim("numerical-is-exact", "The central difference with h = 1e-4 gives the gradient of x0² + x1²: (6, 8) at "
+          "(3, 4), (0, 4) at (0, 2) and (6, 0) at (3, 0), up to rounding in the last digits (we ask for a relative "
+          "error below 1e-6, trainlab's gradient-check tolerance).", "DLfS 4.4", ERROR, a="bowl", expect="<",
+          b=-6.0),
+    Claim("arrows-point-to-minimum", "Drawn as arrows, -∇f of x0² + x1² points to the minimum everywhere (we ask for "
+          "within 1°).", "DLfS 4.4, Figure 4-9", ANGLE, a="bowl", expect="<", b=1.0),
+    Claim("arrows-grow-with-distance", "The farther from the minimum, the longer the arrow (we ask for a correlation "
+          "of length and distance above 0.9).", "DLfS 4.4, Figure 4-9", GROWS, a="bowl", expect=">", b=0.9),
+    Claim("not-always-at-minimum", "The gradient does not always point at the minimum: on the elongated valley "
+          "some arrows miss it (by more than 1°).", "DLfS 4.4", ANGLE, a="elongated", expect=">", b=1.0),
+    Claim("falls-fastest", "What -∇f does point to is the direction in which f falls fastest: there f falls "
+          "faster than along the straight way to the minimum.", "DLfS 4.4", FALLS, a="elongated", expect=">",
+          b=1.0),
+)
 
 
-def book_verdicts(result: Result, worst: float) -> list[str]:
-    """The book's printed gradients and its arrow picture, against rounding-sized tolerances (no seeds here)."""
-    lines = []
-    if worst <= TOLERANCE:
-        lines.append(f"As in the book, the numerical gradients are the exact ones up to rounding: at most {worst:.2g} "
-                     f"off 2·x (tolerance {TOLERANCE:g}).")
-    else:
-        lines.append(f"Unlike the book, the numerical gradient is {worst:.2g} off 2·x, more than rounding "
-                     f"(tolerance {TOLERANCE:g}): the step h = {result.h:g} is too large or too small for float64.")
-    lengths = np.linalg.norm(result.arrows, axis=1)
-    distances = np.linalg.norm(result.grid, axis=1)
-    grows = bool(np.all(np.diff(lengths[np.argsort(distances)]) >= -TOLERANCE))
-    if result.worst_angle <= ANGLE and grows:
-        lines.append(f"As in the book's figure 4-9, every arrow points to the minimum (within "
-                     f"{result.worst_angle:.2g}°) and the arrows grow with the distance from it.")
-    else:
-        lines.append(f"Unlike the book's figure 4-9, some arrow points {result.worst_angle:.2g}° off the way to the "
-                     f"minimum, or a farther arrow is shorter (arrows grow with distance: {grows}).")
-    return lines
-
-
-def plot(result: Result) -> dict[str, plt.Figure]:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained",
-                                         gridspec_kw={"width_ratios": [1.2, 1]})
-    grid, arrows = np.array(result.grid), np.array(result.arrows)
-    left.quiver(grid[:, 0], grid[:, 1], arrows[:, 0], arrows[:, 1], angles="xy", color="#666666")
-    left.plot(0, 0, "o", color="C3")
-    left.set(xlabel="x0", ylabel="x1", aspect="equal", title="-∇f of f(x0, x1) = x0² + x1² (numerical)")
-    left.grid(alpha=0.3)
-    numeric, backprop = np.array(result.net_numeric), np.array(result.net_backprop)
-    image = right.imshow(numeric, cmap="coolwarm", vmin=-np.abs(numeric).max(), vmax=np.abs(numeric).max())
-    for (i, j), value in np.ndenumerate(numeric):
-        right.text(j, i, f"{value:.5f}\n({backprop[i, j]:.5f})", ha="center", va="center", fontsize="small")
-    right.set(xticks=range(3), yticks=range(2), xlabel="output j", ylabel="input i",
-              title="2x3 net: numerical dL/dW (backprop)")
-    figure.colorbar(image, ax=right, shrink=0.6)
+def plot(runs) -> dict:
+    figure, axes = plots.figure(3, width=5.0, height=4.6)
+    axes = axes.flat
+    for ax, setting in zip(axes, runs.settings, strict=False):
+        run = runs.get(setting, runs.seeds[0])
+        grid, arrows = np.array(run["grid"]), np.array(run["arrows"])
+        X, Y = np.meshgrid(np.linspace(-2.3, 2.8, 100), np.linspace(-2.3, 2.8, 100))
+        f = SURFACES[setting][0]
+        ax.contour(X, Y, np.vectorize(lambda a, b, f=f: f((a, b)))(X, Y), levels=8, colors="0.85", linewidths=0.8)
+        quiver = ax.quiver(grid[:, 0], grid[:, 1], arrows[:, 0], arrows[:, 1], run["angles"], angles="xy",
+                           cmap="viridis", clim=(0, 70))
+        ax.plot(0, 0, "+", color="#D55E00", markersize=14, markeredgewidth=2)
+        ax.set(title=f"-∇f on {SHORT[setting]}\nlargest angle {max(run['angles']):.2g}°",
+               xlabel="x0" if setting == "bowl" else "x", ylabel="x1" if setting == "bowl" else "y", aspect="equal")
+    figure.colorbar(quiver, ax=list(axes[:2]), shrink=0.7, label="angle off the minimum (°)")
+    ax = axes[2]
+    for setting, colour in plots.styles(runs.settings).items():
+        run = runs.get(setting, runs.seeds[0])
+        ax.plot(np.linalg.norm(run["grid"], axis=1), np.linalg.norm(run["arrows"], axis=1), linestyle="none",
+                markersize=3, alpha=0.6, label=label(setting), **colour)
+    ax.set(title="arrow length |∇f|", xlabel="distance from the minimum", ylabel="|∇f|")
+    ax.grid(alpha=0.3)
+    plots.legend_outside(ax, fontsize="small")
+    first = runs.seeds[0]
+    figure.suptitle(f"The gradient as arrows (seed {first}{': the book' + chr(39) + 's grid' if first == 0 else ''}; "
+                    f"numerical gradients, h = {runs.config.h:g}); colour: how far each arrow points off the minimum")
     return {"gradient_arrows": figure}
