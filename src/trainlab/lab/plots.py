@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from trainlab.figures import OKABE_ITO
 from trainlab.lab.data import smooth
@@ -70,3 +71,10 @@ def legend_outside(ax: Any, **options: Any) -> None:
     """The legend to the right of the axes, where it hides no data."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **options)
+
+
+def plain_log_ticks(axis: Any) -> None:
+    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or 2×10¹, and
+    no labels on the minor ticks, where they would run into each other."""
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+    axis.set_minor_formatter(NullFormatter())
