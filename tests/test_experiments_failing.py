@@ -17,9 +17,6 @@ FAILING = {
     "gradient-descent": {"learning_rates": (20.0, 1e3)},
     "two-layer-net": {"lr": 1e4, "iterations": 150},
     "optimizers-2d": {"learning_rates": (1e6,) * 8},
-    "optimizer-table": {"learning_rates": (10.0,) * OPTIMIZERS, "iterations": 40, "final_window": 10},
-    "init-histograms": {"inits": ("1e300",) * 7},
-    "init-compare": {"lr": 10.0, "iterations": 40, "final_window": 10, "seeds": 1},
     "batchnorm": {"lr": 1e3, "scales": 4, "epochs": 2},
     "overfitting": {"lr": 10.0, "epochs": 5, "dropout_epochs": 5, "test_samples": 200},
     "hyperparameter-search": {"lr_range": (10.0, 100.0), "trials": 4, "stage2_trials": 2, "epochs": 2},
@@ -28,7 +25,7 @@ FAILING = {
     "recipes": {"max_lr": 100.0, "train_samples": 300, "depth": 3, "epochs": 2, "test_samples": 200},
 }
 # what the summary must say of the failure, and what it must not claim, per experiment
-SAYS = {"init-histograms": "overflowed", "hyperparameter-search": "No trial learned"}
+SAYS = {"hyperparameter-search": "No trial learned"}
 NEVER = ("As in the book", "as the book says", "the book's lesson", "generalises", "was fastest", "is lowest")
 
 

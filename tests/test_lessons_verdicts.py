@@ -34,9 +34,8 @@ def test_the_results_table_counts_three_sides():
 
 
 def test_every_lesson_states_what_the_book_says():
-    lessons = ("activations", "adagrad-fade", "batchnorm-regularizer", "dropout-ensemble", "gradient-arrows",
-               "gradient-clipping", "l1-sparsity", "lr-finder", "pretrained-layers", "random-vs-grid",
-               "symmetric-weights")
+    lessons = ("activations", "batchnorm-regularizer", "dropout-ensemble", "gradient-arrows",
+               "gradient-clipping", "l1-sparsity", "lr-finder", "pretrained-layers", "random-vs-grid")
     assert set(lessons) <= set(list_lessons())
     for name in lessons:
         assert len(lesson_module(name).BOOK_SAYS) > 80, name
@@ -57,34 +56,6 @@ def test_activations_pair_verdict_flips_with_the_ranking():
     open_ = module.pair_verdict(result(NOISY, LOW), "selu", "elu")
     assert "not tested by a run" in open_ and "within the seed-to-seed noise" in open_
     assert [side(agree), side(disagree), side(open_)] == ["agree", "disagree", "unsettled"]
-
-
-def adagrad_result(adagrad_growth, rmsprop_growth, adagrad_loss, rmsprop_loss, adagrad_2d):
-    runs = [NS(optimizer="adagrad", median_step=[1.0, g], final_loss=loss)
-            for g, loss in zip(adagrad_growth, adagrad_loss, strict=True)]
-    runs += [NS(optimizer="rmsprop:0.9", median_step=[1.0, g], final_loss=loss)
-             for g, loss in zip(rmsprop_growth, rmsprop_loss, strict=True)]
-    paths = [[[-7.0, 2.0], [adagrad_2d, 0.0]], [[-7.0, 2.0], [0.01, 0.0]]]
-    return NS(runs=runs, optimizers=["adagrad", "rmsprop:0.9"], iterations=2000, lr=0.01, lr_2d=0.1, paths=paths)
-
-
-def test_adagrad_fade_and_stall_verdicts_flip():
-    module = lesson_module("adagrad-fade")
-    fades = adagrad_result([0.10, 0.11, 0.12], [50.0, 60.0, 70.0], [0.30, 0.31, 0.32], [0.10, 0.11, 0.12], 2.0)
-    assert module.fade_verdict(fades) == [
-        "As in the book, AdaGrad's effective step shrank (to 0.110 ± 0.010 of its first value) while that of "
-        "RMSProp rho=0.9 did not fall as far, beyond the seed-to-seed noise."]
-    stall, two_d = module.stall_conclusions(fades)
-    assert stall.startswith("As in the book, AdaGrad stalled on the MNIST net: its loss ended above that of RMSProp")
-    assert two_d.startswith("As in the book, AdaGrad stalled on the long 2-D run: after 1 steps it was still 2 from")
-    grows = adagrad_result([1.5, 1.6, 1.7], [0.5, 0.6, 0.7], [0.10, 0.11, 0.12], [0.30, 0.31, 0.32], 0.01)
-    assert module.fade_verdict(grows)[0].startswith("Unlike the book, AdaGrad's effective step (last / first 1.600")
-    stall, two_d = module.stall_conclusions(grows)
-    assert stall.startswith("Unlike the book, within 2000 steps on the MNIST net AdaGrad's fading steps did not")
-    assert two_d.startswith("Unlike the book, AdaGrad did not stall on the long 2-D run")
-    level = adagrad_result([0.10, 0.11, 0.12], [0.05, 0.5, 0.9], [0.1, 0.2, 0.3], [0.15, 0.2, 0.25], 2.0)
-    assert "not tested by a run" in module.fade_verdict(level)[0]
-    assert "not tested by a run of 2000 steps" in module.stall_conclusions(level)[0]
 
 
 def test_batchnorm_speed_verdict_flips():
@@ -196,22 +167,6 @@ def test_random_vs_grid_verdict_flips():
     assert module.search_verdict(result, {"random": LOW, "grid": HIGH}).startswith("Unlike the book, the grid beat")
     assert "not tested by a run this size (3 repeats of 16 trials)" in module.search_verdict(
         result, {"random": NOISY, "grid": LOW})
-
-
-def test_symmetric_weights_verdict_flips():
-    module = lesson_module("symmetric-weights")
-
-    def result(distinct, equal, random):
-        runs = [NS(init="zeros", distinct=[[1, 1], [1, distinct]], test_accuracy=[0.1, v]) for v in equal]
-        runs += [NS(init="xavier", distinct=[[100, 100]] * 2, test_accuracy=[0.1, v]) for v in random]
-        return NS(runs=runs)
-
-    assert module.symmetry_verdict(result(1, [0.1, 0.11, 0.12], HIGH), "zeros") == (
-        "As in the book, from all weights 0 the units of each layer stayed copies and the net learned far less: "
-        "test accuracy 0.110 ± 0.010 from all weights 0 against 0.910 ± 0.010 from Xavier.")
-    assert module.symmetry_verdict(result(7, HIGH, HIGH), "zeros").startswith(
-        "Unlike the book, from all weights 0 the units did not stay copies")
-    assert "not tested by a run" in module.symmetry_verdict(result(1, NOISY, LOW), "zeros")
 
 
 def test_hyperparameter_search_band_verdict_counts_the_top_trials_against_chance():

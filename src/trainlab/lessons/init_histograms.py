@@ -58,7 +58,7 @@ class Config(LessonConfig):
     # changes them by a few percent. 5 seeds measure that noise; a unit takes milliseconds.
     seeds: int = option(5, ge=1)
 
-    QUICK: ClassVar[dict] = {"samples": 300, "seeds": 3}
+    QUICK: ClassVar[dict] = {"samples": 300}
 
 
 def settings(config: Config) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 import trainlab as tl
+from trainlab.figures import accuracy_axis
 from trainlab.lab import plots
 from trainlab.lab.claims import Claim, Measure, spread_text
 from trainlab.lab.data import data_of, hold_out, steps_to, trailing_mean
@@ -160,33 +161,30 @@ def plot(runs) -> dict:
     figure, axes = plots.figure(3, width=5.0, height=4.6)
     curve_ax, speed_ax, quality_ax = axes.flat
     colours = plots.styles(runs.settings)
-    for row, setting in enumerate(runs.settings):
+    qualities = []
+    for column, setting in enumerate(runs.settings):
         curves = runs.curves(setting, "curve")
         shortest = min(len(r["curve"]) for r in runs.of(setting))  # runs stop at their own epochs: draw what all have
         plots.mean_curve(curve_ax, curves[:, :shortest], x=config.curve_every * np.arange(1, shortest + 1),
                          label=label(setting), **colours[setting])
-        for ax, values in ((speed_ax, runs.values(setting, "to_level")),
-                           (quality_ax, [QUALITY.of(r, config) for r in runs.of(setting)])):
+        qualities.append([QUALITY.of(r, config) for r in runs.of(setting)])
+        for ax, values in ((speed_ax, runs.values(setting, "to_level")), (quality_ax, qualities[-1])):
             values = np.asarray(values, dtype=float)
-            ax.plot(values, np.full(len(values), row), linestyle="none", alpha=0.5, **colours[setting])
+            ax.plot(np.full(len(values), column), values, linestyle="none", alpha=0.5, **colours[setting])
             if np.isfinite(values).any():
-                ax.plot(np.nanmean(values), row, marker="|", markersize=16, color="black")
+                ax.plot(column, np.nanmean(values), marker="_", markersize=18, color="black")
     curve_ax.axhline(config.level, color="0.5", linestyle=":", linewidth=1)
     curve_ax.set(xscale="log", yscale="log", xlabel="iteration (log scale)", ylabel="training loss (log scale)",
                  title=f"Mean of the last {config.window} batch losses")
-    plots.legend_outside(curve_ax, fontsize="small")
-    speed_ax.set(xscale="log", xlabel=f"iterations to a loss of {config.level:g} (log scale)", title="Speed")
-    quality_ax.set(xlabel="test accuracy at the best validation epoch", title="Quality at convergence")
-    qualities = np.array([QUALITY.of(r, config) for s in runs.settings for r in runs.of(s)])
-    if np.isfinite(qualities).any():  # zoomed to the data, as accuracy_axis does
-        low, high = np.nanmin(qualities), np.nanmax(qualities)
-        quality_ax.set_xlim(low - max(0.1 * (high - low), 0.002), high + max(0.1 * (high - low), 0.002))
-    for ax in (speed_ax, quality_ax):
-        ax.set_yticks(range(len(runs.settings)), [label(s) for s in runs.settings])
-        ax.set_ylim(len(runs.settings) - 0.5, -0.5)
-        ax.grid(alpha=0.3)
     curve_ax.grid(alpha=0.3, which="both")
-    for axis in (curve_ax.xaxis, speed_ax.xaxis):
+    plots.legend_outside(curve_ax, fontsize="small")
+    speed_ax.set(yscale="log", ylabel=f"iterations to a loss of {config.level:g} (log scale)", title="Speed")
+    quality_ax.set(title="Quality at convergence")
+    accuracy_axis(quality_ax, qualities, label="test accuracy at the best validation epoch")
+    for ax in (speed_ax, quality_ax):
+        ax.set_xticks(range(len(runs.settings)), [label(s) for s in runs.settings], rotation=45, ha="right")
+        ax.grid(alpha=0.3)
+    for axis in (curve_ax.xaxis, curve_ax.yaxis, speed_ax.yaxis):
         plots.plain_log_ticks(axis)
     figure.suptitle(f"{config.dataset}, {config.seeds} seeds (dots; bar: the mean), each optimizer at its usual rate")
     return {"optimizer_table": figure}
