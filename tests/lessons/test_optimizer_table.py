@@ -3,8 +3,6 @@
 import dataclasses
 import math
 
-import pytest
-
 from trainlab.lab.lesson import load_lesson
 from trainlab.lab.runner import run_lesson
 
