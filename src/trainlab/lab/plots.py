@@ -78,3 +78,15 @@ def plain_log_ticks(axis: Any) -> None:
     no labels on the minor ticks, where they would run into each other."""
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+def strip(ax: Any, values: dict[str, Sequence[float]], labels: dict[str, str],
+          styles: dict[str, dict[str, Any]]) -> None:
+    """One column per setting: its seeds' values as dots and their mean as a bar (a measure's spread at a
+    glance, where a claim compares settings); NaN values are left out."""
+    for column, (setting, numbers) in enumerate(values.items()):
+        numbers = np.asarray(numbers, dtype=float)
+        ax.plot(np.full(len(numbers), column), numbers, linestyle="none", alpha=0.5, **styles[setting])
+        if np.isfinite(numbers).any():
+            ax.plot(column, np.nanmean(numbers), marker="_", markersize=18, color="black")
+    ax.set_xticks(range(len(values)), [labels[s] for s in values], rotation=45, ha="right")

@@ -161,18 +161,15 @@ def plot(runs) -> dict:
     figure, axes = plots.figure(3, width=5.0, height=4.6)
     curve_ax, speed_ax, quality_ax = axes.flat
     colours = plots.styles(runs.settings)
-    qualities = []
-    for column, setting in enumerate(runs.settings):
-        curves = runs.curves(setting, "curve")
+    for setting in runs.settings:
         shortest = min(len(r["curve"]) for r in runs.of(setting))  # runs stop at their own epochs: draw what all have
-        plots.mean_curve(curve_ax, curves[:, :shortest], x=config.curve_every * np.arange(1, shortest + 1),
-                         label=label(setting), **colours[setting])
-        qualities.append([QUALITY.of(r, config) for r in runs.of(setting)])
-        for ax, values in ((speed_ax, runs.values(setting, "to_level")), (quality_ax, qualities[-1])):
-            values = np.asarray(values, dtype=float)
-            ax.plot(np.full(len(values), column), values, linestyle="none", alpha=0.5, **colours[setting])
-            if np.isfinite(values).any():
-                ax.plot(column, np.nanmean(values), marker="_", markersize=18, color="black")
+        plots.mean_curve(curve_ax, runs.curves(setting, "curve")[:, :shortest], label=label(setting),
+                         x=config.curve_every * np.arange(1, shortest + 1), **colours[setting])
+    speeds = {s: runs.values(s, "to_level") for s in runs.settings}
+    qualities = {s: [QUALITY.of(r, config) for r in runs.of(s)] for s in runs.settings}
+    names = {s: label(s) for s in runs.settings}
+    plots.strip(speed_ax, speeds, names, colours)
+    plots.strip(quality_ax, qualities, names, colours)
     curve_ax.axhline(config.level, color="0.5", linestyle=":", linewidth=1)
     curve_ax.set(xscale="log", yscale="log", xlabel="iteration (log scale)", ylabel="training loss (log scale)",
                  title=f"Mean of the last {config.window} batch losses")
@@ -180,9 +177,8 @@ def plot(runs) -> dict:
     plots.legend_outside(curve_ax, fontsize="small")
     speed_ax.set(yscale="log", ylabel=f"iterations to a loss of {config.level:g} (log scale)", title="Speed")
     quality_ax.set(title="Quality at convergence")
-    accuracy_axis(quality_ax, qualities, label="test accuracy at the best validation epoch")
+    accuracy_axis(quality_ax, list(qualities.values()), label="test accuracy at the best validation epoch")
     for ax in (speed_ax, quality_ax):
-        ax.set_xticks(range(len(runs.settings)), [label(s) for s in runs.settings], rotation=45, ha="right")
         ax.grid(alpha=0.3)
     for axis in (curve_ax.xaxis, curve_ax.yaxis, speed_ax.yaxis):
         plots.plain_log_ticks(axis)
