@@ -141,15 +141,12 @@ def measured(key: str, of):
     return lambda run, c: of(run, c) if key in run and run.get("status") != "diverged" else math.nan
 
 
-def mnist_measure(of):
-    return measured("loss", of)
-
-
 FADE = Measure("the distance the weights move per step over the last {record_every} steps, over that of the first",
-               mnist_measure(lambda run, c: run["travel"][-1] / run["travel"][0]), short="step: last / first")
+               measured("loss", lambda run, c: run["travel"][-1] / run["travel"][0] if run["travel"] else math.nan),
+               short="step: last / first")
 FINAL = Measure("the mean of the last {window} batch losses",
-                mnist_measure(lambda run, c: final_mean(run["loss"], c.window)), short="final training loss")
-ACCURACY = Measure("test accuracy", mnist_measure(lambda run, c: run["test_accuracy"]), percent=True)
+                measured("loss", lambda run, c: final_mean(run["loss"], c.window)), short="final training loss")
+ACCURACY = Measure("test accuracy", measured("loss", lambda run, c: run["test_accuracy"]), percent=True)
 BOWL = Measure("the distance to the minimum after {steps_2d} steps on x²/20 + y²",
                measured("path", lambda run, c: float(np.hypot(*run["path"][-1]))),
                short="distance after {steps_2d} steps")
