@@ -46,6 +46,7 @@ import trainlab as tl
 from trainlab.lab import landscapes
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.notebook import predict, run_lesson, show
+from trainlab.lessons import adagrad_fade, optimizer_table
 from trainlab.liveplot import show_figures
 from trainlab.widgets import interact
 
@@ -136,8 +137,7 @@ show(mnist)
 # stops improving. Here on 7,000 digits (1,000 held out), at most 30 epochs, a patience of 5.
 
 # %%
-table = run_lesson("optimizer-table", dataset="mnist-mini", validation=1000, max_epochs=30, patience=5,
-                   window=50, level=0.2, seeds=3)
+table = run_lesson("optimizer-table", **optimizer_table.Config.NOTEBOOK)
 show(table)
 
 # %% [markdown]
@@ -149,7 +149,7 @@ show(table)
 # steps. The lesson `adagrad-fade` measures all of it (here 2,000 steps on 8,000 digits).
 
 # %%
-fade = run_lesson("adagrad-fade", dataset="mnist-mini", iterations=2000, record_every=50, window=100, seeds=3)
+fade = run_lesson("adagrad-fade", **adagrad_fade.Config.NOTEBOOK)
 show(fade)
 
 # %% [markdown]
@@ -160,7 +160,7 @@ show(fade)
 #   The cell states the prediction as a claim and tests it on the runs above, with the same statistics.
 
 # %%
-follow = fade.lesson.module.FOLLOW  # the measure the lesson's rho claim uses
+follow = adagrad_fade.FOLLOW  # the measure the lesson's rho claim uses
 predict(fade, Claim("rho-0.99-slower", "RMSProp with rho 0.99 follows the drop later than with rho 0.9.",
                     "this notebook", follow, a="rmsprop-rho-0.99", expect=">", b="rmsprop"))
 

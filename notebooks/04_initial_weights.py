@@ -44,6 +44,7 @@ import numpy as np
 import trainlab as tl
 from trainlab.lab.claims import Claim
 from trainlab.lab.notebook import predict, run_lesson, show
+from trainlab.lessons import init_compare, init_histograms, symmetric_weights
 from trainlab.liveplot import show_figures
 from trainlab.widgets import interact
 
@@ -73,7 +74,7 @@ for name in ("glorot_normal", "he_normal", "lecun_normal"):
 # gives every setting the same random draw, only rescaled; 5 seeds draw anew.
 
 # %%
-histograms = run_lesson("init-histograms")
+histograms = run_lesson("init-histograms", **init_histograms.Config.NOTEBOOK)
 show(histograms)
 
 # %% [markdown]
@@ -107,7 +108,7 @@ interact(show_histograms,
 # 3 seeds; speed is the iterations until the mean of the last 50 batch losses reaches 1.5.
 
 # %%
-compare = run_lesson("init-compare", dataset="mnist-mini", iterations=500, window=50, level=1.5, seeds=3)
+compare = run_lesson("init-compare", **init_compare.Config.NOTEBOOK)
 show(compare)
 
 # %% [markdown]
@@ -122,7 +123,7 @@ show(compare)
 # (here a sigmoid net 784-100-100-10, 3 epochs on 8,000 digits, 3 seeds).
 
 # %%
-symmetric = run_lesson("symmetric-weights", dataset="mnist-mini", epochs=3, seeds=3)
+symmetric = run_lesson("symmetric-weights", **symmetric_weights.Config.NOTEBOOK)
 show(symmetric)
 
 # %% [markdown]
@@ -133,7 +134,7 @@ show(symmetric)
 #   states the prediction as a claim and tests it on the runs above.
 
 # %%
-first_loss = compare.lesson.module.FIRST  # the lesson's measure: the first batch's loss
+first_loss = init_compare.FIRST  # the lesson's measure: the first batch's loss
 predict(compare, Claim("he-starts-higher", "He's first loss is above Xavier's.", "this notebook", first_loss,
                        a="he", expect=">", b="xavier"))
 

@@ -68,6 +68,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "hidden": (50, 50), "iterations": 600, "record_every": 20,
                              "window": 50}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 2000, "window": 100}
 
 
 BREAKS = {"lr_scale": 10000.0, "iterations": 40}  # AdaGrad at η = 100, RMSProp at 10: the loss soars

@@ -50,6 +50,7 @@ class Config(DataConfig):
     smoothing: int = option(11, ge=1, training=False)  # the figure's moving average (the book's smooth_curve)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 400, "window": 20, "seeds": 3, "level": 1.5}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 500, "window": 50, "level": 1.5, "seeds": 3}
 
 
 # training fails: at η = 10 every initialisation diverges

@@ -59,6 +59,7 @@ class Config(LessonConfig):
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"samples": 300}
+    NOTEBOOK: ClassVar[dict] = {"seeds": 5}  # the full size: milliseconds
 
 
 def settings(config: Config) -> tuple[str, ...]:
@@ -71,9 +72,12 @@ def label(setting: str) -> str:
 
 
 def scale(init: str, units: int) -> float:
-    """The weights' standard deviation: a number as given; Xavier 1/√n, He √(2/n) (n inputs per unit)."""
+    """The weights' standard deviation: a number as given; He √(2/n), Xavier (any other name) 1/√n (n: the inputs
+    of a unit, as in the book's script)."""
     value = parse_init(init)
-    return value if isinstance(value, float) else {"he": math.sqrt(2 / units)}.get(value, 1 / math.sqrt(units))
+    if isinstance(value, float):
+        return value
+    return math.sqrt(2 / units) if value == "he_normal" else 1 / math.sqrt(units)
 
 
 def train(config: Config, setting: str, seed: int) -> dict:

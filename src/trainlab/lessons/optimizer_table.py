@@ -66,6 +66,8 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 3000, "validation": 500, "max_epochs": 10,
                              "patience": 3, "window": 20, "level": 0.5, "seeds": 3, "curve_every": 1}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "validation": 1000, "max_epochs": 30, "patience": 5,
+                                "window": 50, "level": 0.2, "seeds": 3}
 
 
 BREAKS = {"learning_rates": (10.0,) * 8, "max_epochs": 1}  # every rule diverges at η = 10

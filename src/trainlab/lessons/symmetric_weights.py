@@ -49,6 +49,7 @@ class Config(DataConfig):
     seeds: int = option(3, ge=1)
 
     QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000, "test_samples": 500}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 3}
 
 
 # training fails: at η = 10,000 the sigmoid units saturate at once (or the loss overflows)
