@@ -134,7 +134,7 @@ show(mnist)
 # Table 11-2 rates each optimizer's convergence *speed* and the *quality* it converges to with one to three
 # stars. The lesson `optimizer-table` measures both: speed as the iterations to a loss level, quality as the
 # test accuracy at the epoch of the best validation accuracy, each run training until its validation accuracy
-# stops improving. Here on 7,000 digits (1,000 held out), at most 30 epochs, a patience of 5.
+# stops improving. Here on 7,000 digits (1,000 held out), at most 20 epochs, a patience of 4.
 
 # %%
 table = run_lesson("optimizer-table", **optimizer_table.Config.NOTEBOOK)

@@ -66,7 +66,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 3000, "validation": 500, "max_epochs": 10,
                              "patience": 3, "window": 20, "level": 0.5, "seeds": 3, "curve_every": 1}
-    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "validation": 1000, "max_epochs": 30, "patience": 5,
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "validation": 1000, "max_epochs": 20, "patience": 4,
                                 "window": 50, "level": 0.2, "seeds": 3}
 
 
@@ -144,8 +144,9 @@ CLAIMS = (
 def notes(runs) -> list[str]:
     config = runs.config
     capped = {s: sum(len(r["valid_accuracy"]) >= config.max_epochs for r in runs.of(s)) for s in runs.settings}
-    return [*failure_notes(runs, label), *(f"{label(s)} was still improving after {config.max_epochs} epochs in {n} "
-                                           f"of {len(runs.of(s))} seeds." for s, n in capped.items() if n)]
+    return [*failure_notes(runs, label), *(f"{label(s)} reached the limit of {config.max_epochs} epochs before its "
+                                           f"validation accuracy had stalled for {config.patience} in {n} of "
+                                           f"{len(runs.of(s))} seeds." for s, n in capped.items() if n)]
 
 
 def table(runs) -> tuple[list[str], list[list]]:
