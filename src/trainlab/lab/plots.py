@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from trainlab.figures import OKABE_ITO
 from trainlab.lab.data import smooth
@@ -73,9 +73,11 @@ def legend_outside(ax: Any, **options: Any) -> None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **options)
 
 
-def plain_log_ticks(axis: Any) -> None:
-    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or 2×10¹, and
-    no labels on the minor ticks, where they would run into each other."""
+def plain_log_ticks(axis: Any, subs: Sequence[float] = (1.0,)) -> None:
+    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or 2×10¹, at
+    ``subs`` times each power of ten ((1, 2, 5) for an axis that spans a decade or two), and no labels on the
+    minor ticks, where they would run into each other."""
+    axis.set_major_locator(LogLocator(subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
     axis.set_minor_formatter(NullFormatter())
 

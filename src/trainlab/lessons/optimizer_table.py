@@ -45,6 +45,10 @@ BOOK_STARS = {"sgd": ("★", "★★★"), "momentum": ("★★", "★★★"), 
               "adamax": ("★★★", "★★ or ★★★")}
 BOOK_SETTINGS = {"rmsprop": {"rho": 0.9}}  # Hands-On ML's RMSprop(lr=0.001, rho=0.9); the others' defaults
 FAST = ("adagrad", "rmsprop", "adam", "nadam", "adamax")  # ★★★ speed
+ADAMAX = ("Against AdaGrad, RMSProp, Adam and Nadam the book holds (at full size about 920 iterations against "
+          "1,350); AdaMax at Hands-On ML's η = 0.001 is the exception (about 1,770): it divides by the largest "
+          "recent |g|, more than Adam's √v, so its steps are smaller at the same η. At Kingma and Ba's "
+          "η = 0.002 it needed 1,186 ± 96 iterations (5 seeds, a separate run).")
 
 
 @dataclass
@@ -124,12 +128,16 @@ CLAIMS = (
     Claim("sgd-slowest", "Plain SGD converges slowest (★); Momentum and Nesterov are faster (★★).",
           "HOML 11.3, Table 11-2", TO_LEVEL, a="sgd", expect=">", b=("momentum", "nesterov")),
     Claim("momentum-behind-adaptive", "Momentum (★★) converges more slowly than AdaGrad, RMSProp, Adam, Nadam "
-          "and AdaMax (★★★).", "HOML 11.3, Table 11-2", TO_LEVEL, a="momentum", expect=">", b=FAST),
+          "and AdaMax (★★★).", "HOML 11.3, Table 11-2", TO_LEVEL, a="momentum", expect=">", b=FAST, why=ADAMAX),
     Claim("nesterov-behind-adaptive", "Nesterov (★★) converges more slowly than AdaGrad, RMSProp, Adam, Nadam and "
-          "AdaMax (★★★).", "HOML 11.3, Table 11-2", TO_LEVEL, a="nesterov", expect=">", b=FAST),
+          "AdaMax (★★★).", "HOML 11.3, Table 11-2", TO_LEVEL, a="nesterov", expect=">", b=FAST, why=ADAMAX),
     Claim("sgd-converges-well", "Slow as it is, SGD converges as well as Momentum (both ★★★ for quality; "
           "here: test accuracies within 0.5 point).", "HOML 11.3, Table 11-2", QUALITY, a="sgd", expect="~",
-          b="momentum", margin=0.005),
+          b="momentum", margin=0.005,
+          why="At full size SGD's gap to Momentum, 0.53 point (97.3 against 97.8 %, 5 seeds), sits on the "
+              "margin's edge: more seeds only narrow the interval around it. SGD's validation accuracy peaks "
+              "near epoch 53 with its training loss still falling (its step is a tenth of Momentum's): whether "
+              "it closes the gap would take a longer patience or a decaying η, not more seeds."),
     Claim("adagrad-stops-too-early", "AdaGrad's quality is poor (★): it stops too early, below SGD, Momentum and "
           "Nesterov (★★★).", "HOML 11.3.3, Table 11-2", QUALITY, a="adagrad", expect="<",
           b=("sgd", "momentum", "nesterov"),
@@ -183,7 +191,8 @@ def plot(runs) -> dict:
     accuracy_axis(quality_ax, list(qualities.values()), label="test accuracy at the best validation epoch")
     for ax in (speed_ax, quality_ax):
         ax.grid(alpha=0.3)
-    for axis in (curve_ax.xaxis, curve_ax.yaxis, speed_ax.yaxis):
+    for axis in (curve_ax.xaxis, curve_ax.yaxis):
         plots.plain_log_ticks(axis)
+    plots.plain_log_ticks(speed_ax.yaxis, subs=(1.0, 2.0, 5.0))
     figure.suptitle(f"{config.dataset}, {config.seeds} seeds (dots; bar: the mean), each optimizer at its usual rate")
     return {"optimizer_table": figure}
