@@ -28,17 +28,23 @@ if importlib.util.find_spec("trainlab") is None:
 # *Deep Learning from Scratch, 6.2.* Before the first update, the random weights already decide whether a
 # deep network can learn. Too large, and sigmoid units saturate at 0 or 1 where their slope vanishes. Too
 # small, and every unit outputs almost the same value, or the signal shrinks to nothing after a few layers.
-# The cure is to pick the weights' spread from the number of inputs of each unit.
+# All equal, and the units never become different. The cure is to pick the weights' spread from the number
+# of inputs of each unit.
+#
+# Every conclusion printed below comes from a lesson's declared claims: `show(run)` prints each claim of the
+# book with its verdict (agrees, contradicts, unsettled within the seed-to-seed noise, or untested), measured
+# over at least 3 seeds that pair (one seed gives every setting the same random draw).
 
 # %%
 import inspect
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import Markdown
 
 import trainlab as tl
-from trainlab.lessons import init_compare, init_histograms
+from trainlab.lab.claims import Claim
+from trainlab.lab.notebook import predict, run_lesson, show
+from trainlab.lessons import init_compare, init_histograms, symmetric_weights
 from trainlab.liveplot import show_figures
 from trainlab.widgets import interact
 
@@ -63,17 +69,13 @@ for name in ("glorot_normal", "he_normal", "lecun_normal"):
 # %% [markdown]
 # ## Activation histograms
 #
-# The experiment `init-histograms` sends 1,000 random inputs through 5 layers of 100 units and histograms
-# each layer's output, for several activations and weight scales. The same random draw is used for every
-# setting, only rescaled.
+# The lesson `init-histograms` sends 1,000 random inputs through 5 layers of 100 units and histograms each
+# layer's output, for several activations and weight scales (the book's Figures 6-10 to 6-14). One seed
+# gives every setting the same random draw, only rescaled; 5 seeds draw anew.
 
 # %%
-config = init_histograms.Config()
-result = init_histograms.run(config)
-summary = init_histograms.summarize(result)
-show_figures(init_histograms.plot(result))
-for line in summary.conclusions:
-    print("-", line)
+histograms = run_lesson("init-histograms", **init_histograms.Config.NOTEBOOK)
+show(histograms)
 
 # %% [markdown]
 # ## Slide the weight scale
@@ -84,13 +86,14 @@ for line in summary.conclusions:
 
 # %%
 def show_histograms(activation="sigmoid", std=1.0):
-    one = init_histograms.run(init_histograms.Config(activations=(activation,), inits=(str(std),)))
-    show_figures([init_histograms.plot_histograms(one, [0])])
-    print("std of the activations, layer 1 → 5: " + ", ".join(f"{s:.3g}" for s in one.runs[0].std))
+    one = run_lesson("init-histograms", cases=(f"{activation}:{std:.4g}",), seeds=1)
+    show_figures([one.figures()[f"histograms_{activation}"]])
+    layers = one.runs.of(one.runs.settings[0])[0]["layers"]
+    print("std of the activations, layer 1 → 5: " + ", ".join(f"{layer['std']:.3g}" for layer in layers))
     if activation == "relu":
-        print(f"outputs exactly 0 in layer 5: {one.runs[0].zeros[-1]:.0%}")
+        print(f"outputs exactly 0 in layer 5: {layers[-1]['zeros']:.0%}")
     else:
-        print(f"saturated (within {init_histograms.MARGIN} of a bound) in layer 5: {one.runs[0].saturated[-1]:.0%}")
+        print(f"saturated (within 0.05 of a bound) in layer 5: {layers[-1]['saturated']:.0%}")
 
 
 interact(show_histograms,
@@ -100,29 +103,44 @@ interact(show_histograms,
 # %% [markdown]
 # ## Does it matter for learning?
 #
-# `init-compare` trains the same 784-100-100-100-100-10 ReLU net by SGD ($\eta = 0.01$) from three
-# initializations: std 0.01, Xavier and He. Here 500 steps on 8,000 MNIST digits.
+# `init-compare` trains the 784-100-100-100-100-10 ReLU net by SGD ($\eta = 0.01$) from three
+# initializations: std 0.01, Xavier and He (the book's Figure 6-15). Here 500 steps on 8,000 MNIST digits,
+# 3 seeds; speed is the iterations until the mean of the last 50 batch losses reaches 1.5.
 
 # %%
-compare = init_compare.run(init_compare.Config(dataset="mnist-mini", iterations=500, final_window=50, seeds=1))
-compare_summary = init_compare.summarize(compare)
-show_figures(init_compare.plot(compare))
-for line in compare_summary.conclusions:
-    print("-", line)
-
-# %%
-Markdown(compare_summary.table_markdown())
+compare = run_lesson("init-compare", **init_compare.Config.NOTEBOOK)
+show(compare)
 
 # %% [markdown]
 # With std 0.01 the signal shrinks at every layer (the histograms above measured by how much), so the
-# gradients reaching the first layers are tiny and the loss can sit near $\ln 10 \approx 2.30$, the loss of
-# guessing, for a long time; the table says how far each initialization got.
+# gradients reaching the first layers are tiny and the loss sits at $\ln 10 \approx 2.30$, the loss of
+# guessing.
 #
+# ## All weights equal
+#
+# If every weight starts at the same value, every unit of a layer computes the same output and receives the
+# same gradient, forever: the lesson `symmetric-weights` counts the distinct units of each hidden layer
+# (here a sigmoid net 784-100-100-10, 3 epochs on 8,000 digits, 3 seeds).
+
+# %%
+symmetric = run_lesson("symmetric-weights", **symmetric_weights.Config.NOTEBOOK)
+show(symmetric)
+
+# %% [markdown]
 # ## Try this
 #
-# - Set every weight to the same value (`init=0.05` draws at random; `tl.Constant(0.05)` does not): all
-#   units of a layer then compute the same thing and receive the same gradient, forever. Check it below,
-#   then give only the output layer random weights: is that enough to break the symmetry?
+# - Predict before you look: He's weights are $\sqrt 2$ times Xavier's, so the untrained net's outputs are
+#   more spread out and its first loss higher than Xavier's (a confident wrong guess costs more). The cell
+#   states the prediction as a claim and tests it on the runs above.
+
+# %%
+first_loss = init_compare.FIRST  # the lesson's measure: the first batch's loss
+predict(compare, Claim("he-starts-higher", "He's first loss is above Xavier's.", "this notebook", first_loss,
+                       a="he", expect=">", b="xavier"))
+
+# %% [markdown]
+# - Set every weight to the same value (`init=0.05` draws at random; `tl.Constant(0.05)` does not), then give
+#   only the output layer random weights: is that enough to break the symmetry of the hidden units?
 # - Move the slider for `tanh` to find where the last layer neither saturates nor collapses.
 
 # %%

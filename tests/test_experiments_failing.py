@@ -14,9 +14,9 @@ from trainlab.lab.lesson import lesson_module, list_lessons
 OPTIMIZERS = len(lesson_module("optimizers").Config().optimizers)
 # name -> the changes to its quick config that make training fail (diverge, blow up or learn nothing)
 FAILING = {
-    "optimizer-table": {"learning_rates": (10.0,) * OPTIMIZERS, "iterations": 40, "final_window": 10},
-    "init-histograms": {"inits": ("1e300",) * 7},
-    "init-compare": {"lr": 10.0, "iterations": 40, "final_window": 10, "seeds": 1},
+    "gradient-descent": {"learning_rates": (20.0, 1e3)},
+    "two-layer-net": {"lr": 1e30, "iterations": 150},  # overflows float32 within a few steps on any CPU
+    "optimizers-2d": {"learning_rates": (1e6,) * 8},
     "batchnorm": {"lr": 1e3, "scales": 4, "epochs": 2},
     "overfitting": {"lr": 10.0, "epochs": 5, "dropout_epochs": 5, "test_samples": 200},
     "hyperparameter-search": {"lr_range": (10.0, 100.0), "trials": 4, "stage2_trials": 2, "epochs": 2},
@@ -25,7 +25,7 @@ FAILING = {
     "recipes": {"max_lr": 100.0, "train_samples": 300, "depth": 3, "epochs": 2, "test_samples": 200},
 }
 # what the summary must say of the failure, and what it must not claim, per experiment
-SAYS = {"init-histograms": "overflowed", "hyperparameter-search": "No trial learned"}
+SAYS = {"hyperparameter-search": "No trial learned"}
 NEVER = ("As in the book", "as the book says", "the book's lesson", "generalises", "was fastest", "is lowest")
 
 
@@ -47,7 +47,7 @@ def test_a_failing_setting_is_reported_in_words(name):
     assert summary.conclusions and all(line.endswith(".") for line in summary.conclusions)
     wanted = SAYS.get(name, ("diverged", "did not learn"))
     assert any(word in text for word in ([wanted] if isinstance(wanted, str) else wanted)), text
-    assert not any(phrase in text for phrase in NEVER if name != "batchnorm"), text
+    assert not any(phrase in text for phrase in NEVER if name not in ("optimizers-2d", "batchnorm")), text
     assert all(len(row) == len(summary.headers) for row in summary.rows)
     json.dumps(dataclasses.asdict(result), default=float)  # the metrics can be written
     for figure in module.plot(result).values():

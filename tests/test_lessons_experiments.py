@@ -85,51 +85,6 @@ def test_lr_finder_sweeps_and_trains_with_the_found_rate():
     assert summary.conclusions[1].startswith("Test accuracy after 2 epochs: 1cycle at the found rate")
 
 
-# -- adagrad-fade (issue 13, lesson 1) -----------------------------------------------------------------------
-def test_adagrad_steps_only_shrink_while_rmsprop_steps_follow_the_gradients():
-    module, config, result, summary = quick("adagrad-fade")
-    adagrad = module.runs_of(result, "adagrad")
-    assert len(adagrad) == config.repeats and len(result.runs) == len(config.optimizers) * config.repeats
-    for run in adagrad:  # every entry's η/(√h + ε) can only shrink, so their median can only shrink
-        assert all(b <= a for a, b in zip(run.median_step, run.median_step[1:], strict=False))
-        assert run.steps[-1] == config.iterations and len(run.step_loss) == config.iterations
-    assert all(module.growth(r) > 1 for r in module.runs_of(result, "rmsprop:0.9"))
-    distances = {spec: module.distance(path, config.steps_2d) for spec, path in zip(result.optimizers, result.paths,
-                                                                                       strict=True)}
-    assert distances["adagrad"] > 1.0 and distances["rmsprop:0.99"] < 0.1  # AdaGrad stalls on the long 2-D run
-    assert "Only AdaGrad ended with smaller effective steps" in text(summary)
-
-
-def test_adagrad_median_step_by_hand():
-    module = lesson_module("adagrad-fade")
-    optimizer = tl.AdaGrad(lr=0.5, eps=1e-7)
-    optimizer.update({"w": np.zeros(3)}, {"w": np.array([1.0, 2.0, 4.0])})
-    assert module.median_step(optimizer) == pytest.approx(0.5 / (2.0 + 1e-7))
-
-
-# -- symmetric-weights (issue 13, lesson 2) ------------------------------------------------------------------
-def test_symmetric_weights_keep_every_unit_a_copy_and_do_not_learn():
-    module, config, result, summary = quick("symmetric-weights")
-    for run in result.runs:
-        assert len(run.distinct) == len(run.test_accuracy) == config.epochs + 1
-        if run.init == "xavier":
-            assert all(d == list(config.hidden) for d in run.distinct)
-        else:
-            assert all(d == [1, 1] for d in run.distinct) and max(max(s) for s in run.spread) < 1e-6
-    random = [r.test_accuracy[-1] for r in module.runs_of(result, "xavier")]
-    for init in ("zeros", "constant"):
-        symmetric = [r.test_accuracy[-1] for r in module.runs_of(result, init)]
-        assert min(random) > max(symmetric) + 0.2
-    assert "its 16 units stayed copies of each other" in text(summary)
-
-
-def test_distinct_units_and_spread_by_hand():
-    module = lesson_module("symmetric-weights")
-    W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])
-    assert module.distinct_units(W) == 2 and module.distinct_units(np.ones((3, 4))) == 1
-    assert module.spread(W) == pytest.approx(np.mean([np.std([1, 1, 2]), 0.0]))
-
-
 # -- gradient-clipping (issue 13, lesson 4) ------------------------------------------------------------------
 def test_gradient_clipping_by_norm_rescues_the_exploding_net():
     module, _, result, summary = quick("gradient-clipping")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from trainlab.figures import OKABE_ITO
 from trainlab.lab.data import smooth
@@ -90,3 +91,24 @@ def path_2d(ax: Any, path: Any, box: tuple[float, float, float, float], *, label
         ax.plot(*path[shown - 1], marker="x", markersize=11, markeredgewidth=2, linestyle="none",
                 color=drawn[0].get_color())
     return shown
+
+
+def plain_log_ticks(axis: Any, subs: Sequence[float] = (1.0,)) -> None:
+    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or 2×10¹, at
+    ``subs`` times each power of ten ((1, 2, 5) for an axis that spans a decade or two), and no labels on the
+    minor ticks, where they would run into each other."""
+    axis.set_major_locator(LogLocator(subs=subs))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def strip(ax: Any, values: dict[str, Sequence[float]], labels: dict[str, str],
+          styles: dict[str, dict[str, Any]]) -> None:
+    """One column per setting: its seeds' values as dots and their mean as a bar (a measure's spread at a
+    glance, where a claim compares settings); NaN values are left out."""
+    for column, (setting, numbers) in enumerate(values.items()):
+        numbers = np.asarray(numbers, dtype=float)
+        ax.plot(np.full(len(numbers), column), numbers, linestyle="none", alpha=0.5, **styles[setting])
+        if np.isfinite(numbers).any():
+            ax.plot(column, np.nanmean(numbers), marker="_", markersize=18, color="black")
+    ax.set_xticks(range(len(values)), [labels[s] for s in values], rotation=45, ha="right")

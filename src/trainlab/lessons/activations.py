@@ -14,9 +14,9 @@ import trainlab as tl
 from trainlab.activations import ACTIVATIONS, Activation, get_activation
 from trainlab.figures import accuracy_axis
 from trainlab.lab.common import departures, load_data, progress, settings_note, standardize
+from trainlab.lab.inits import parse_init
 from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.lab.noise import Spread, compare, order, seeds
-from trainlab.lessons.init_histograms import parse_init
 
 NAME = "activations"
 TITLE = "Activation functions and vanishing/exploding gradients"
