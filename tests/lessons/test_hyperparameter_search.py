@@ -57,5 +57,6 @@ def test_stage_two_searches_the_range_of_stage_ones_best_trials():
     assert lr_low == pytest.approx(np.log10(min(t["lr"] for t in best)))
     assert lr_high == pytest.approx(np.log10(max(t["lr"] for t in best)))
     assert all(10**lr_low <= t["lr"] * (1 + 1e-9) and t["lr"] <= 10**lr_high * (1 + 1e-9) for t in second["trials"])
-    assert all(10**wd_low <= t["weight_decay"] * (1 + 1e-9) for t in second["trials"])
+    assert all(10**wd_low <= t["weight_decay"] * (1 + 1e-9) and t["weight_decay"] <= 10**wd_high * (1 + 1e-9)
+               for t in second["trials"])
     assert all(len(t["val"]) == len(t["train"]) == 2 and 0 <= t["test"] <= 1 for t in first["trials"])
