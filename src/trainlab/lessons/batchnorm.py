@@ -177,14 +177,15 @@ def notes(runs) -> list[str]:
             lines.append(f"{label(setting)}: no net learned (every training accuracy ended below 20 %): the nets "
                          "did not learn.")
     if GRID in runs.settings and runs.of(GRID):
-        scales = runs.of(GRID)[0]["scales"]
-        behind = [np.mean([speed(r["batchnorm"][i], config) <= speed(r["plain"][i], config) for r in runs.of(GRID)])
-                  for i in range(len(scales))]
-        slower = [s for s, share in zip(scales, behind, strict=True) if share > 0.5]
-        if slower:
-            lines.append("The plain net learned as fast or faster in most seeds at the weight scale"
-                         f"{'s' * (len(slower) > 1)} {', '.join(f'{s:.3g}' for s in slower)}: near He's scale "
-                         f"(√(2/{config.hidden_units}) = {np.sqrt(2 / config.hidden_units):.2f}) it needs no help.")
+        scales, grid = runs.of(GRID)[0]["scales"], runs.of(GRID)
+        ahead = [np.mean([speed(r["plain"][i], config) > speed(r["batchnorm"][i], config) for r in grid]) > 0.5
+                 for i in range(len(scales))]
+        idle = [max(final(r[arm][i], config) for r in grid for arm in ("batchnorm", "plain")) < 2 * CHANCE_ACCURACY
+                for i in range(len(scales))]
+        for picked, text in ((ahead, "the plain net learned faster in most seeds"), (idle, "neither net learned")):
+            chosen = [f"{s:.3g}" for s, keep in zip(scales, picked, strict=True) if keep]
+            if chosen:
+                lines.append(f"At the weight scale{'s' * (len(chosen) > 1)} {', '.join(chosen)} {text}.")
     return lines
 
 
