@@ -89,7 +89,7 @@ for decade in sorted(set(decades)):
 
 # %%
 predict(run, Claim("chosen-is-lucky", "The chosen trial's validation score is above its test accuracy.",
-                   "our prediction", hyperparameter_search.OPTIMISM, a="stage 1", expect=">", b=0.0))
+                   "our prediction", hyperparameter_search.OPTIMISM, a="stage 1", expect=">", b=0.0));
 
 # %% [markdown]
 # ## Random against grid search
@@ -109,7 +109,7 @@ show(run)
 
 # %%
 predict(run, Claim("more-rates", "Random search tries more distinct learning rates.", "our prediction",
-                   random_vs_grid.DISTINCT, a="random", expect=">", b="grid"))
+                   random_vs_grid.DISTINCT, a="random", expect=">", b="grid"));
 
 # %% [markdown]
 # - Use more trials and epochs (`trials=60, epochs=50`); does stage 2's median rise further above stage 1's?

@@ -223,7 +223,8 @@ def plot(runs) -> dict:
         axes = np.atleast_1d(axes).ravel()
         for ax, setting in zip(axes, depths, strict=True):
             for arm in ("batchnorm", "plain"):
-                plots.mean_curve(ax, runs.curves(setting, arm), x=epochs, label=names[arm], **colours[arm])
+                curves = runs.curves(setting, arm)  # shorter where every seed diverged early
+                plots.mean_curve(ax, curves, x=epochs[: curves.shape[1]], label=names[arm], **colours[arm])
             ax.set(title=setting, xlabel="epochs")
             ax.grid(alpha=0.3)
         for ax in axes:

@@ -155,7 +155,7 @@ def plot(runs) -> dict:
         ax.errorbar(x + (i - 1) * 0.12, means, yerr=[low, high], capsize=3, linestyle="none", label=name,
                     **plots.style(i))
         shown += [np.array(means) - low, np.array(means) + high]
-    ax.set_xticks(x, [label(s) for s in runs.settings])
+    ax.set_xticks(x, [f"two hidden layers\nof {s.split('-')[0]} units" for s in runs.settings])
     ax.set_xlim(-0.5, len(x) - 0.5)
     accuracy_axis(ax, shown, label="test accuracy (mean, range of the seeds)")
     ax.grid(alpha=0.3, axis="y")
