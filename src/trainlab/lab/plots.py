@@ -70,3 +70,14 @@ def legend_outside(ax: Any, **options: Any) -> None:
     """The legend to the right of the axes, where it hides no data."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **options)
+
+
+def panels(count: int, columns: int, *, width: float = 3.2, height: float = 2.6) -> tuple[Figure, list[Any]]:
+    """A figure of ``count`` panels, ``columns`` to a row (fewer if there are fewer panels), and its first
+    ``count`` axes in reading order; the cells left over in the last row are hidden."""
+    columns = max(1, min(columns, count))
+    fig = Figure(figsize=(width * columns, height * -(-count // columns)), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(-(-count // columns), columns, squeeze=False)).ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return fig, axes[:count]

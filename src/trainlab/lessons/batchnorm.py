@@ -196,11 +196,9 @@ def plot(runs) -> dict:
     epochs = np.arange(config.epochs + 1)
     if runs.of(GRID):
         scales = runs.of(GRID)[0]["scales"]
-        columns = min(4, len(scales))
-        figure, axes = plots.figure(columns, -(-len(scales) // columns), width=3.2, height=2.5)
-        axes = np.atleast_1d(axes).reshape(-1, columns)
+        figure, axes = plots.panels(len(scales), 4, height=2.5)
         shown = []
-        for i, (ax, scale) in enumerate(zip(axes.flat, scales, strict=False)):
+        for i, (ax, scale) in enumerate(zip(axes, scales, strict=True)):
             for arm in ("batchnorm", "plain"):
                 curves = np.array([list(r[arm][i]) + [np.nan] * (len(epochs) - len(r[arm][i])) for r in runs.of(GRID)])
                 plots.mean_curve(ax, curves, x=epochs, label=names[arm], linestyle="-" if arm == "batchnorm" else "--",
@@ -208,19 +206,16 @@ def plot(runs) -> dict:
                 shown.append(curves)
             ax.set_title(f"W: {scale:.3g}", fontsize="small")
             ax.grid(alpha=0.3)
-        for i, ax in enumerate(axes.flat):
-            accuracy_axis(ax, shown, label=None if i % columns else "accuracy")
-        for ax in list(axes.flat)[len(scales):]:
-            ax.set_visible(False)
-        plots.legend_outside(axes[0, -1], fontsize="small")
+        for i, ax in enumerate(axes):
+            accuracy_axis(ax, shown, label=None if i % 4 else "accuracy")
+        plots.legend_outside(axes[min(3, len(axes) - 1)], fontsize="small")
         figure.suptitle(f"Training accuracy over {config.epochs} epochs for {len(scales)} initial weight scales "
                         f"(784-{config.hidden_units}x{config.depth}-10, {config.dataset}; mean of {len(runs.seeds)} "
                         "seeds and their range; x: a net that diverged)")
         figures["accuracy_grid"] = figure
     depths = [s for s in runs.settings if s != GRID and runs.of(s)]
     if depths:
-        figure, axes = plots.figure(len(depths), width=4.2, height=3.4)
-        axes = np.atleast_1d(axes).ravel()
+        figure, axes = plots.panels(len(depths), len(depths), width=4.2, height=3.4)
         for ax, setting in zip(axes, depths, strict=True):
             for arm in ("batchnorm", "plain"):
                 curves = runs.curves(setting, arm)  # shorter where every seed diverged early

@@ -196,19 +196,15 @@ def plot(runs) -> dict:
     first = runs.of("stage 1")
     if first:
         top = ranked(first[0])[: config.best]
-        columns = min(5, len(top))
-        figure, axes = plots.figure(columns, -(-len(top) // columns), width=2.6, height=2.0)
-        axes = np.atleast_1d(axes).ravel()
-        for i, (ax, t) in enumerate(zip(axes, top, strict=False)):
+        figure, axes = plots.panels(len(top), 5, width=2.6, height=2.0)
+        for i, (ax, t) in enumerate(zip(axes, top, strict=True)):
             ax.plot(t["val"], **plots.style(0), markevery=10, markersize=3, label="validation")
             ax.plot(t["train"], "--", **plots.style(1), markevery=10, markersize=3, label="train")
             ax.set_title(f"Best-{i + 1}: η {t['lr']:.1e}, λ {t['weight_decay']:.0e}", fontsize="x-small")
             ax.grid(alpha=0.3)
         for ax in axes:
             accuracy_axis(ax, [t["val"] for t in top] + [t["train"] for t in top])
-        for ax in axes[len(top):]:
-            ax.set_visible(False)
-        plots.legend_outside(axes[columns - 1], fontsize="small")
+        plots.legend_outside(axes[min(4, len(axes) - 1)], fontsize="small")
         figure.suptitle(f"The best {len(top)} of {config.trials} trials of seed {runs.seeds[0]}: accuracy over "
                         f"{config.epochs} epochs (Figure 6-24)")
         figures["best_curves"] = figure
