@@ -52,6 +52,7 @@ class Config(DataConfig):
     small_hidden: tuple[int, ...] = option((50,), ge=1)  # "fewer parameters": the book's TwoLayerNet (ch. 4)
     big_hidden: tuple[int, ...] = option((300,) * 6, ge=1)  # "as the model grows": three times as wide
     every: int = option(10, ge=1)  # measure every this many epochs
+    settings: tuple[str, ...] = option(SETTINGS, choices=SETTINGS)  # the nets to train (a notebook: fewer)
     # Most gaps differ by 6 to 12 points with a seed-to-seed sd near 1.5; the bigger net's weight decay and
     # dropout differ by about 1.3 points with a paired sd near 1.3, which five seeds cannot resolve (±1.6):
     # ten paired seeds put that interval within about ±0.9 points.
@@ -65,7 +66,7 @@ BREAKS = {"lr": 10.0, "epochs": 3, "dropout_epochs": 3, "every": 1}  # every net
 
 
 def settings(config: Config) -> tuple[str, ...]:
-    return SETTINGS
+    return config.settings
 
 
 def label(setting: str) -> str:
