@@ -34,10 +34,19 @@ def test_band_shares_of_the_top_trials():
     assert module.WD_BAND.of(SEARCH, CONFIG) == pytest.approx(2 / 4)  # 1e-7 twice
 
 
-def test_optimism_grows_with_the_trials_chosen_among():
+def test_the_validation_choice_overstates_the_chosen_trial():
     assert module.OPTIMISM.of(SEARCH, CONFIG) == pytest.approx(0.8 - 0.70)
-    # blocks of 2: best 0.8 (test 0.70), 0.75 (0.74), 0.5 (0.5): optimism 0.10, 0.01, 0.0
-    assert module.MORE_OPTIMISM.of(SEARCH, CONFIG) == pytest.approx(0.10 - np.mean([0.10, 0.01, 0.0]))
+
+
+def test_tuning_on_a_test_slice_overstates_the_chosen_trials_accuracy_elsewhere():
+    trials = [{"test_slices": [0.9, 0.5, 0.7]}, {"test_slices": [0.6, 0.8, 0.7]}]
+    # one trial alone: its slice scores average out against the other slices
+    assert module.tuned_on_test(trials, 1) == pytest.approx(0.0)
+    # slice 1 picks trial 1 (0.9 against 0.6 elsewhere), slice 2 trial 2 (0.8 against 0.65), slice 3 trial 1
+    # (a tie at 0.7, the first wins; 0.7 against 0.7)
+    assert module.tuned_on_test(trials, 2) == pytest.approx(np.mean([0.9 - 0.6, 0.8 - 0.65, 0.0]))
+    run = {"trials": trials}
+    assert module.MORE_OPTIMISM.of(run, dataclasses.replace(CONFIG, block=1)) == pytest.approx(0.15)
 
 
 def test_short_trials_against_long_ones():
@@ -60,3 +69,5 @@ def test_stage_two_searches_the_range_of_stage_ones_best_trials():
     assert all(10**wd_low <= t["weight_decay"] * (1 + 1e-9) and t["weight_decay"] <= 10**wd_high * (1 + 1e-9)
                for t in second["trials"])
     assert all(len(t["val"]) == len(t["train"]) == 2 and 0 <= t["test"] <= 1 for t in first["trials"])
+    assert all(len(t["test_slices"]) == config.slices for t in first["trials"])
+    assert all(np.mean(t["test_slices"]) == pytest.approx(t["test"], abs=1e-3) for t in first["trials"])
