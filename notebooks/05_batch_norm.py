@@ -37,7 +37,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.lab.notebook import Claim, predict, run_lesson, show
-from trainlab.lessons import batchnorm
+from trainlab.lessons import batchnorm, batchnorm_regularizer
 
 # %% [markdown]
 # ## The formula
@@ -96,7 +96,8 @@ for use_bn in (False, True):
 # claims, with its verdict over the seeds.
 
 # %%
-run = run_lesson("batchnorm", scales=8, epochs=15, depths=(2, 20), seeds=3)
+print(batchnorm.Config.NOTEBOOK)  # the notebook's size: change it and run again
+run = run_lesson("batchnorm", **batchnorm.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]
@@ -139,6 +140,5 @@ print(f"training mode, each alone in its batch: the outputs are {'identical' if 
 # speed-up on 12,000 images to 85 % validation accuracy.
 
 # %%
-run = run_lesson("batchnorm-regularizer", small_epochs=150, train_samples=12000, validation_samples=2000,
-                 target=0.85, epochs=5, test_samples=2000, seeds=3)
+run = run_lesson("batchnorm-regularizer", **batchnorm_regularizer.Config.NOTEBOOK)
 show(run)

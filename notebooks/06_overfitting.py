@@ -79,8 +79,8 @@ print(inspect.getsource(tl.Dropout.backward))
 # is one of the lesson's declared claims with its verdict over the seeds.
 
 # %%
-run = run_lesson("overfitting", epochs=150, dropout_epochs=225, test_samples=2000, seeds=3,
-                 settings=("plain", "weight decay", "dropout", "more data", "smaller net"))
+print(overfitting.Config.NOTEBOOK)
+run = run_lesson("overfitting", **overfitting.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]
@@ -123,7 +123,7 @@ for lam in (0.0, 0.03, 0.1, 0.3):
 # one plain net: 30), 3 members, 3 seeds (the lesson: 30 and 45 epochs, 5 members, 4 seeds).
 
 # %%
-run = run_lesson("dropout-ensemble", epochs=20, long_epochs=30, members=3, seeds=3)
+run = run_lesson("dropout-ensemble", **dropout_ensemble.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]

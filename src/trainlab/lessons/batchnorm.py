@@ -55,6 +55,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 500, "epochs": 8, "scales": 4,
                              "depths": (2, 20), "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"scales": 8, "epochs": 15, "depths": (2, 20), "seeds": 3}
 
 
 BREAKS = {"lr": 1000.0, "epochs": 2, "scales": 2}  # every net without batch norm overflows

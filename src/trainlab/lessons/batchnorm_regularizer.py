@@ -59,6 +59,8 @@ class Config(DataConfig):
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100, "small_hidden": (32,) * 3,
                              "small_epochs": 40, "hidden": (32, 32), "epochs": 3, "every": 20,
                              "validation_samples": 300, "test_samples": 500, "target": 0.6, "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000, "validation_samples": 2000,
+                                "target": 0.85, "epochs": 5, "test_samples": 2000, "seeds": 3}
 
 
 BREAKS = {"lr": 1e4, "small_epochs": 2, "small_every": 1, "epochs": 1}

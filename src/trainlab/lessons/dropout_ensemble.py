@@ -54,6 +54,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 600, "test_samples": 1000,
                              "epochs": 6, "long_epochs": 9, "members": 3, "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"epochs": 20, "long_epochs": 30, "members": 3, "seeds": 3}
 
 
 BREAKS = {"lr": 1e4, "epochs": 1, "long_epochs": 1}

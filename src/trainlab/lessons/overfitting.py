@@ -60,6 +60,8 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 50, "dropout_epochs": 75, "test_samples": 1000,
                              "more_samples": 900, "big_hidden": (150,) * 6, "every": 10, "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"epochs": 150, "dropout_epochs": 225, "test_samples": 2000, "seeds": 3,
+                                "settings": SETTINGS[:5]}  # without the bigger net
 
 
 BREAKS = {"lr": 10.0, "epochs": 3, "dropout_epochs": 3, "every": 1}  # every net overflows at η = 10

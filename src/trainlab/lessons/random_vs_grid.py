@@ -56,6 +56,7 @@ class Config(DataConfig):
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 300, "validation_samples": 500,
                              "test_samples": 1000, "hidden": (32, 32), "epochs": 10, "lr_range": (-3.0, 0.0),
                              "grid_points": 3, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"grid_points": 3, "epochs": 30, "test_samples": 2000, "seeds": 8}
 
 
 BREAKS = {"lr_range": (3.0, 4.0), "epochs": 2, "grid_points": 2}
