@@ -35,9 +35,9 @@ import inspect
 
 import numpy as np
 
-from trainlab.lessons import hyperparameter_search
-from trainlab.liveplot import show_figures
-from trainlab.tune import narrow
+from trainlab.lab import search
+from trainlab.lab.notebook import Claim, predict, run_lesson, show
+from trainlab.lessons import hyperparameter_search, random_vs_grid
 
 # %% [markdown]
 # ## Random search on a log scale
@@ -47,47 +47,73 @@ from trainlab.tune import narrow
 # sampling beats a grid when only some of the parameters matter: with $n$ trials a grid tries only
 # $\sqrt n$ distinct values of each parameter, random search $n$.
 #
-# After a first round, the ranges are narrowed to the values the best trials used, and searched again.
-# trainlab's search runs on Optuna; `narrow` is the narrowing step:
+# After a first round, the ranges are narrowed to the values the best trials used, and searched again. One
+# trial is the book's: the 784-100×6-10 net trained for 50 epochs and scored on the validation split:
 
 # %%
-print(inspect.getsource(narrow))
+print(inspect.getsource(search.trial))
 
 # %% [markdown]
 # ## The experiment
 #
-# Each trial trains the book's 784-100×6-10 net by SGD on 500 MNIST digits for 50 epochs and is scored by
-# its accuracy on a 20% validation split of those 500 (the test set is not touched). 20 trials, then 10 in
-# the narrowed ranges (the book: 100 trials).
+# `hyperparameter-search` runs the book's search: each trial trains the 784-100×6-10 net by SGD on 500 MNIST
+# digits less a 20 % validation split, and is scored on that split (the test set is not touched). The ranges
+# are then narrowed to those of the best five trials and searched again. After the search, and never to choose,
+# every trial is also scored on the test set, in slices: choosing the trial that scores best on one slice is
+# tuning on the test set, and its score there overstates its accuracy on the other slices.
+# Here 20 trials of 30 epochs, then 8, and 3 whole searches (the book: one search of 100 trials of 50 epochs).
 
 # %%
-config = hyperparameter_search.Config(dataset="mnist-mini", trials=20, stage2_trials=10, best=12, top_k=5)
-result = hyperparameter_search.run(config)
-summary = hyperparameter_search.summarize(result)
-show_figures(hyperparameter_search.plot(result))
-for line in summary.conclusions:
-    print("-", line)
+print(hyperparameter_search.Config.NOTEBOOK)
+run = run_lesson("hyperparameter-search", **hyperparameter_search.Config.NOTEBOOK)
+show(run)
 
 # %% [markdown]
 # ## Reading the search
 #
-# Which learning rates worked? Group the first stage's trials by the decade of their learning rate:
+# Which learning rates worked? Group the first stage's trials of every search by the decade of their learning
+# rate:
 
 # %%
-trials = [t for t in result.stage1["trials"] if t["value"] is not None]
-decades = np.floor(np.log10([t["params"]["lr"] for t in trials])).astype(int)
+trials = [t for stages in run.runs.of("stage 1") for t in stages["trials"]]
+decades = np.floor(np.log10([t["lr"] for t in trials])).astype(int)
 for decade in sorted(set(decades)):
-    scores = [t["value"] for t, d in zip(trials, decades) if d == decade]
+    scores = [t["val"][-1] for t, d in zip(trials, decades) if d == decade]
     print(f"lr in [1e{decade}, 1e{decade + 1}): {len(scores):2d} trials, best validation accuracy "
           f"{max(scores):.3f}, median {np.median(scores):.3f}")
-wd_corr = np.corrcoef(np.log10([t["params"]["weight_decay"] for t in trials]), [t["value"] for t in trials])[0, 1]
-print(f"\ncorrelation of log10(weight decay) with the score: {wd_corr:+.2f} "
-      f"({'weak' if abs(wd_corr) < 0.3 else 'noticeable'}: in this range the learning rate decides)")
 
 # %% [markdown]
-# ## Try this
+# ## Try this: predict before you look
 #
+# The best of the trials was chosen *because* its validation score was high, partly by luck. Predict that its
+# validation score overstates its test accuracy:
+
+# %%
+predict(run, Claim("chosen-is-lucky", "The chosen trial's validation score is above its test accuracy.",
+                   "our prediction", hyperparameter_search.OPTIMISM, a="stage 1", expect=">", b=0.0));
+
+# %% [markdown]
+# ## Random against grid search
+#
+# With $n$ trials a grid tries only $\sqrt n$ distinct values of each parameter, random search $n$: when only
+# one parameter matters, random search samples it $\sqrt n$ times more finely. `random-vs-grid` runs both with
+# the same budget, the grid shifted by a random fraction of its step in every repeat (so that no grid is lucky
+# by where its points fall), scores the trials on 2,000 validation images and tests the chosen net. Here 9
+# trials per search (a 3×3 grid), 30 epochs, 8 repeats.
+
+# %%
+run = run_lesson("random-vs-grid", **random_vs_grid.Config.NOTEBOOK)
+show(run)
+
+# %% [markdown]
+# Predict why random search can win: it tries more distinct learning rates than the grid, at the same budget.
+
+# %%
+predict(run, Claim("more-rates", "Random search tries more distinct learning rates.", "our prediction",
+                   random_vs_grid.DISTINCT, a="random", expect=">", b="grid"));
+
+# %% [markdown]
 # - Use more trials and epochs (`trials=60, epochs=50`); does stage 2's median rise further above stage 1's?
-# - Search a wider learning-rate range, `lr_range=(1e-6, 1.0)`: where does training start to diverge?
-# - The command line runs the same search in parallel processes:
-#   `trainlab tune --trials 100 --workers 2` (see docs/tune.md).
+# - Search a wider learning-rate range, `lr_range=(-6, 0)`: where does training start to diverge?
+# - The command line runs a search on Optuna, in parallel processes: `trainlab tune --trials 100 --workers 2`
+#   (see docs/tune.md).

@@ -98,7 +98,7 @@ def test_every_accuracy_axis_shows_all_its_data_within_0_and_1(name, drawn):
 def test_the_experiments_show_accuracy_axes(drawn):
     """The check above is not vacuous: most experiments plot accuracies, and it finds their axes."""
     found = [name for name in EXPERIMENTS if any(accuracy_axes(f) for f in drawn(name, "paper").values())]
-    assert len(found) >= 15 and {"optimizer-table", "regularization", "hyperparameter-search"} <= set(found)
+    assert len(found) >= 15 and {"optimizer-table", "regularization"} <= set(found)
 
 
 # ---------------------------------------------------------------------------------------------- text

@@ -37,7 +37,7 @@ from trainlab.textio import read_json, to_plain, write_json
 
 PACKAGE = Path(trainlab.__file__).resolve().parent
 TRAINING_CODE = ("*.py", "optimizers/*.py", "data/*.py", "lab/units.py", "lab/data.py", "lab/landscapes.py",
-                 "lab/lesson.py", "lab/settings.py")
+                 "lab/lesson.py", "lab/settings.py", "lab/nets.py", "lab/search.py")
 LEFT_OUT = ("cli.py", "__main__.py")  # parsing the command line changes no number
 
 

@@ -112,3 +112,14 @@ def strip(ax: Any, values: dict[str, Sequence[float]], labels: dict[str, str],
         if np.isfinite(numbers).any():
             ax.plot(column, np.nanmean(numbers), marker="_", markersize=18, color="black")
     ax.set_xticks(range(len(values)), [labels[s] for s in values], rotation=45, ha="right")
+
+
+def panels(count: int, columns: int, *, width: float = 3.2, height: float = 2.6) -> tuple[Figure, list[Any]]:
+    """A figure of ``count`` panels, ``columns`` to a row (fewer if there are fewer panels), and its first
+    ``count`` axes in reading order; the cells left over in the last row are hidden."""
+    columns = max(1, min(columns, count))
+    fig = Figure(figsize=(width * columns, height * -(-count // columns)), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(-(-count // columns), columns, squeeze=False)).ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return fig, axes[:count]

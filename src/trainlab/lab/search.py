@@ -1,0 +1,72 @@
+"""The book's hyperparameter trial (Deep Learning from Scratch 6.5), shared by the search lessons.
+
+A trial trains the 784-100x6-10 ReLU net (He init) by SGD with one learning rate η and weight decay λ (the loss
+gains ½·λ·ΣW²), batches of 100 drawn at random, for 50 epochs, and scores it by its accuracy on a validation
+set, never on the test set. :func:`log_uniform` draws 10^U(a, b), :func:`offset_grid` is a grid on the log
+scale shifted by a random fraction of its step, and :func:`spearman` ranks two lists of scores alike or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+import trainlab as tl
+
+
+@dataclass(frozen=True)
+class Split:
+    """Training and validation images for the trials, and the test images (read only after a choice)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_valid: np.ndarray
+    y_valid: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def trial(split: Split, lr: float, weight_decay: float, seed: int, *, hidden: Sequence[int], epochs: int,
+          batch_size: int, curves: bool = True) -> tuple[dict, tl.Sequential]:
+    """One trial: the trained net and its numbers, ``val`` (the validation accuracy after every epoch with
+    ``curves``, else only at the end; its last value is the trial's score), ``train`` (the same on the training
+    images, with ``curves``) and ``status``. A trial that diverged is scored with the weights it was left with."""
+    model = tl.mlp(hidden, init="he_normal", weight_decay=weight_decay, seed=seed)
+    model.compile("sgd", lr=lr, metrics=["accuracy"])
+    history = model.fit(split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, sampling="iid",
+                        evaluate_train=curves, validation_data=(split.x_valid, split.y_valid) if curves else None,
+                        verbose=0)
+    val = [round(v, 4) for v in history.metrics.get("val_accuracy", [])] if curves else []
+    if history.status != "completed" or not curves:
+        val.append(round(model.accuracy(split.x_valid, split.y_valid), 4))
+    result = {"lr": lr, "weight_decay": weight_decay, "val": val, "status": history.status}
+    if curves:
+        result["train"] = [round(v, 4) for v in history.metrics.get("accuracy", [])]
+    return result, model
+
+
+def log_uniform(rng: np.random.Generator, low: float, high: float, n: int) -> list[float]:
+    """``n`` draws of 10^U(log10 low, log10 high): the book's way of sampling a rate over decades."""
+    return (10 ** rng.uniform(np.log10(low), np.log10(high), n)).tolist()
+
+
+def offset_grid(rng: np.random.Generator, low: float, high: float, n: int) -> list[float]:
+    """``n`` points evenly spaced on the log scale from ``low`` to ``high``, one in each of n equal cells, all
+    shifted by one random fraction of a cell: a grid that favours no value by where its points fall."""
+    a, b = np.log10(low), np.log10(high)
+    return (10 ** (a + (np.arange(n) + rng.uniform()) * (b - a) / n)).tolist()
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    """Spearman's rank correlation (ties share their mean rank): 1 when b ranks the items as a does."""
+    ranks = [np.argsort(np.argsort(v, kind="stable"), kind="stable").astype(float) for v in (a, b)]
+    for values, rank in zip((a, b), ranks, strict=True):
+        values = np.asarray(values, dtype=float)
+        for value in np.unique(values):
+            tied = values == value
+            rank[tied] = rank[tied].mean()
+    if ranks[0].std() == 0 or ranks[1].std() == 0:
+        return float("nan")
+    return float(np.corrcoef(*ranks)[0, 1])
