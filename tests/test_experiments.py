@@ -20,7 +20,7 @@ from test_experiments_failing import FAILING, SAYS  # the book experiments' fail
 
 from trainlab.cli import main
 from trainlab.lab import common
-from trainlab.lab.common import ExperimentData, departures, result_from_plain
+from trainlab.lab.common import ExperimentData, departures
 from trainlab.lab.legacy import ExperimentConfig, experiment_of
 from trainlab.lab.legacy_runner import run_experiment
 from trainlab.lab.lesson import lesson_module, load_lesson
@@ -116,29 +116,7 @@ def test_no_result_carries_a_dead_note():
     assert not hasattr(common, "fallback_note")
 
 
-# metrics.json of `trainlab run pretrained-layers --quick`, written before Result.note was removed
-OLD_PRETRAINED_METRICS = {
-    "dataset": "fashion-mnist", "note": "", "samples_b": 50, "test_b": 2000, "classes_b": [5, 6],
-    "runs": [{"seed": 0, "accuracy_a": 0.83225, "accuracy_b": 0.931, "accuracy_b_on_a": 0.635,
-              "accuracy_b_on_a_frozen": 0.55},
-             {"seed": 1, "accuracy_a": 0.834125, "accuracy_b": 0.9565, "accuracy_b_on_a": 0.411,
-              "accuracy_b_on_a_frozen": 0.346}],
-}
-
-
-def test_an_older_runs_metrics_with_a_removed_field_are_summarized_again():
-    """scripts/collect_results.py re-summarizes old runs: a field the code no longer has is ignored."""
-    module = lesson_module("pretrained-layers")
-    result = result_from_plain(module.Result, OLD_PRETRAINED_METRICS)
-    assert not hasattr(result, "note") and [r.accuracy_b_on_a for r in result.runs] == [0.635, 0.411]
-    summary = module.summarize(result)
-    assert summary.rows[1][:5] == [1, 0.834125, 0.9565, 0.346, 0.411]
-    assert summary.conclusions[0].startswith("Test accuracy on task B (50 training images, 2000 test images): "
-                                             "B on A 0.523 ± 0.158, B from scratch 0.944 ± 0.018")
-    assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds."
-
-
-def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summary(tmp_path, capsys):
+def test_collect_results_keeps_the_runs_own_summary_where_the_code_cannot_read_its_metrics(tmp_path, capsys):
     spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
     collect = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(collect)
@@ -146,9 +124,6 @@ def test_collect_results_summarizes_old_metrics_again_or_keeps_the_runs_own_summ
     folder.mkdir()
     target.mkdir()
     own = {"headers": ["old"], "rows": [["old"]], "conclusions": ["Its own words."], "notes": [], "figures": []}
-    (folder / "metrics.json").write_text(json.dumps(OLD_PRETRAINED_METRICS))
-    summary, figures = collect.fresh(lesson_module("pretrained-layers"), Run(folder, own, {}), target)
-    assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds." and figures == ["pretrained_layers.png"]
     # optimizer-table's metrics from before its runs list: the current code cannot read them, the run's own stay
     old_table = {"dataset": "mnist", "note": "", "optimizers": ["sgd"], "learning_rates": [0.01], "iterations": 10,
                  "seeds": [0], "targets": [0.5], "smoothing": 1, "final_window": 1, "reached": [[[3]]],
@@ -383,9 +358,8 @@ def test_importing_the_experiments_leaves_the_matplotlib_backend_alone():
 # test_experiments_failing.py); gradient-check and gradient-arrows train nothing.
 LESSONS_FAILING = {
     "adagrad-fade": {"lr": 1e4, "lr_2d": 1e4}, "symmetric-weights": {"lr": 1e4}, "batchnorm-regularizer": {"lr": 1e4},
-    "dropout-ensemble": {"lr": 1e4}, "random-vs-grid": {"lr_range": (3.0, 4.0)}, "activations": {"lr": 1e4},
-    "gradient-clipping": {"lr": 1e4}, "pretrained-layers": {"lr": 1e4, "fine_tune_lr": 1e4},
-    "lr-finder": {"hand_lr": 1e4}, "l1-sparsity": {"lr": 1e4},
+    "dropout-ensemble": {"lr": 1e4}, "random-vs-grid": {"lr_range": (3.0, 4.0)},
+    "lr-finder": {"hand_lr": 1e4},
 }
 ALL_FAILING = {name: changes for name, changes in {**FAILING, **LESSONS_FAILING}.items() if name in EXPERIMENTS}
 

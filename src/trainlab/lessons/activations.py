@@ -1,9 +1,6 @@
-"""Activation functions and vanishing/exploding gradients in a 20-layer net (Hands-On ML 11.1, 11.1.2).
-
-The gradients are measured at the start (the norm of dL/dW of every layer); the book's ranking of the
-activations is measured at convergence: each activation trains with each rate of a small grid, stopped early
-on a validation split, and the rate that scores best on that split is the one whose test accuracy counts.
-"""
+"""Activation functions and vanishing/exploding gradients in a 20-layer net (Hands-On ML 11.1, 11.1.2): the
+gradients at the start, and the book's ranking at convergence, each rate of a small grid stopped early and the
+one that scores best on a validation split counted on the test set."""
 
 from __future__ import annotations
 
@@ -29,19 +26,19 @@ LESSON = Lesson(
     section="11.1 The vanishing/exploding gradients problems, 11.1.1 Glorot and He initialization, 11.1.2 "
             "Nonsaturating activation functions", figure="",
     description=(
-        "A deep net, 784-{units}x{depth}-10 (the 20 hidden layers of 100 units of the chapter's exercise 8), "
-        "with each activation and the initialization Table 11-1 pairs it with (Glorot for the logistic "
-        "sigmoid and tanh, He for the ReLU family and ELU, LeCun for SELU), and the logistic with the N(0, 1) "
-        "start the book says made deep nets fail before 2010 (sigmoid@1). Leaky ReLU has the book's 'huge "
-        "leak' alpha = 0.2; PReLU learns its slopes (from 0.25); RReLU draws them from U(1/8, 1/3) in training. "
-        "Inputs are standardized ({train_samples} MNIST training images, the last {validation} of them held "
-        "out for validation). Before training the norm of dL/dW of every layer is measured on {probe_samples} "
-        "training images. Then each net trains with Nadam (the exercise's optimizer), batches of "
-        "{batch_size}, once per learning rate of the grid {learning_rates} (the tuning budget: one run per "
-        "rate), each stopped early when the validation accuracy has not improved for {patience} epochs "
-        "(at most {epochs}) and set back to its best epoch; the rate with the best validation accuracy is "
-        "chosen, never by the test set, and its test accuracy is what the ranking compares. Runs of one seed "
-        "start from the same random draws and see the same batches ({seeds} seeds)."),
+        "A deep net, 784-{units}x{depth}-10 (the 20 hidden layers of 100 units of the chapter's exercise 8), with "
+        "each activation and the initialization Table 11-1 pairs it with (Glorot for the logistic sigmoid and "
+        "tanh, He for the ReLU family and ELU, LeCun for SELU), and the logistic with the N(0, 1) start the book "
+        "says made deep nets fail before 2010 (sigmoid@1). Leaky ReLU has the book's 'huge leak' alpha = 0.2; "
+        "PReLU learns its slopes (from 0.25); RReLU draws them from U(1/8, 1/3) in training. Inputs are "
+        "standardized ({train_samples} {dataset} training images, the last {validation} held out for "
+        "validation). Before training the norm of dL/dW of every layer is measured on {probe_samples} images. "
+        "Each net then trains with Nadam (the exercise's optimizer), batches of {batch_size}, once per rate of "
+        "the grid {learning_rates} (the tuning budget: one run per rate), stopped when the validation accuracy "
+        "has not improved for {patience} epochs (at most {epochs}) and set back to its best epoch; the rate "
+        "with the best validation accuracy is chosen, never by the test set, and its test accuracy is what "
+        "the ranking compares. Runs of one seed start from the same draws and see the same batches ({seeds} "
+        "seeds)."),
 )
 
 INITS = {"sigmoid": "glorot_normal", "tanh": "glorot_normal", "selu": "lecun_normal"}  # the others: He
@@ -94,8 +91,7 @@ def settings(config: Config) -> tuple[str, ...]:
 
 
 def label(setting: str) -> str:
-    name, init = spec(setting)
-    return f"{name} ({init_text(init)})" if "@" in setting else name
+    return f"{spec(setting)[0]} ({init_text(spec(setting)[1])})" if "@" in setting else setting
 
 
 def deep_net(setting: str, config: Config, seed: int) -> tl.Sequential:
@@ -140,19 +136,19 @@ def train(config: Config, setting: str, seed: int) -> dict:
         history = model.fit(x_train, y_train, epochs=config.epochs, batch_size=config.batch_size, verbose=0,
                             validation_data=(x_valid, y_valid), evaluate_train=False, callbacks=[stop])
         curve = [float(v) for v in history.metrics.get("val_accuracy", [])]
-        run["curves"].append(curve)
-        run["status"].append(history.status)
+        run["curves"], run["status"] = [*run["curves"], curve], [*run["status"], history.status]
         if history.status != "diverged" and curve and max(curve) > best_val:
             best, best_val, run["lr"] = model, max(curve), lr
     if best is None:  # every rate diverged: nothing to measure
-        return {**run, "lr": math.nan, "val_accuracy": math.nan, "test_accuracy": math.nan, "dead_after": math.nan}
-    return {**run, "val_accuracy": best_val, "test_accuracy": best.accuracy(x_test, data.y_test),
-            "dead_after": dead_fraction(best, probe[0])}
+        return {**run, "lr": math.nan, "val_accuracy": math.nan, "test_accuracy": math.nan, "dead_after": math.nan,
+                "chosen_curve": []}
+    return {**run, "val_accuracy": best_val, "test_accuracy": best.accuracy(x_test, data.y_test), "dead_after":
+            dead_fraction(best, probe[0]), "chosen_curve": run["curves"][config.learning_rates.index(run["lr"])]}
 
 
 def log_ratio(run: dict, config: Config) -> float:
-    """log10 of ‖dL/dW‖ of the second hidden layer over that of the last (both units x units, unlike the first,
-    whose 784 inputs make its gradient larger whatever happens): < 0 when it shrinks towards the input."""
+    """log10 ‖dL/dW₂‖/‖dL/dW_last hidden‖: < 0 when the gradient shrinks towards the input (layer 2, not 1, whose
+    784 inputs make its gradient larger whatever happens)."""
     norms = run["grad_norms"]
     return math.log10(norms[1] / norms[-2]) if norms[1] > 0 and norms[-2] > 0 else math.nan
 
@@ -210,13 +206,11 @@ def notes(runs) -> list[str]:
     lines = []
     for setting in runs.settings:
         statuses = [s for run in runs.of(setting) for s in run["status"]]
-        if statuses.count("diverged"):
-            lines.append(f"{label(setting)} diverged (the loss became NaN or inf) in {statuses.count('diverged')} "
-                         f"of {len(statuses)} runs (seeds x rates).")
-        accuracy = runs.values(setting, lambda run: finite_or_nan(run["test_accuracy"]))
-        if np.sum(accuracy < 0.2):
-            lines.append(f"{label(setting)} did not learn (test accuracy below 0.2, chance 0.1) in "
-                         f"{int(np.sum(accuracy < 0.2))} of {len(accuracy)} seeds.")
+        stuck = int(np.sum(runs.values(setting, lambda run: finite_or_nan(run["test_accuracy"])) < 0.2))
+        lines += [f"{label(setting)} diverged (the loss became NaN or inf) in {statuses.count('diverged')} of "
+                  f"{len(statuses)} runs (seeds x rates)."] * (statuses.count("diverged") > 0)
+        lines += [f"{label(setting)} did not learn (test accuracy below 0.2, chance 0.1) in {stuck} of "
+                  f"{len(runs.of(setting))} seeds."] * (stuck > 0)
     return lines
 
 
@@ -230,18 +224,16 @@ def plot(runs) -> dict:
         norms = np.array([run["grad_norms"] for run in runs.of(setting)])
         mean = np.exp(np.mean(np.log(np.maximum(norms, 1e-300)), axis=0))
         left.semilogy(np.arange(1, mean.size + 1), mean, label=label(setting), markersize=4, **colours[setting])
-        chosen = [run["curves"][list(config.learning_rates).index(run["lr"])] if math.isfinite(run["lr"]) else []
-                  for run in runs.of(setting)]
-        width = max((len(c) for c in chosen), default=0)
-        curves = np.array([c + [np.nan] * (width - len(c)) for c in chosen])
         accuracy = runs.values(setting, lambda run: finite_or_nan(run["test_accuracy"]))
-        if np.nanmean(accuracy) >= 0.5 if np.isfinite(accuracy).any() else False:
-            plots.mean_curve(middle, curves, label=label(setting), band=False, **colours[setting])
+        mean = float(np.mean(accuracy[np.isfinite(accuracy)])) if np.isfinite(accuracy).any() else math.nan
+        if mean >= 0.5:
+            plots.mean_curve(middle, runs.curves(setting, "chosen_curve"), label=label(setting), band=False,
+                             **colours[setting])
             right.plot([len(learned)] * len(accuracy), accuracy, linestyle="none", alpha=0.5, **colours[setting])
-            right.plot(len(learned), np.nanmean(accuracy), marker="_", markersize=18, color="k")
+            right.plot(len(learned), mean, marker="_", markersize=18, color="k")
             learned.append((setting, accuracy))
         else:
-            missing.append(f"{label(setting)} {np.nanmean(accuracy):.2f}")
+            missing.append(f"{label(setting)} {mean:.2f}")
     left.set(xlabel="Dense layer (1 = next to the input)", ylabel="‖dL/dW‖ (geometric mean over seeds)",
              title="Gradient size per layer before training")
     middle.set(xlabel="epoch", title="Validation accuracy at the chosen rate (mean)")

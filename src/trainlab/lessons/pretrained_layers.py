@@ -20,6 +20,7 @@ from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import data_of
 from trainlab.lab.lesson import HOML, Lesson
 from trainlab.lab.settings import DataConfig, option
+from trainlab.lab.stats import finite
 
 LESSON = Lesson(
     name="pretrained-layers", title="Reusing pretrained layers on a task with few samples", book=HOML,
@@ -57,7 +58,8 @@ class Config(DataConfig):
     seeds: int = option(6, ge=1)
 
     QUICK: ClassVar[dict] = {"hidden": (32, 16), "samples_a": 2000, "samples_b": 50, "epochs_a": 3, "epochs_b": 4,
-                             "frozen_epochs": 2, "seeds": 2, "lr": 1e-2}
+                             "frozen_epochs": 2, "seeds": 2, "lr": 1e-2, "train_samples": 20000,
+                             "test_samples": 4000}
 
 
 BREAKS = {"lr": 1e5, "fine_tune_lr": 1e5}  # model A, B and the fine-tuning all diverge
@@ -154,13 +156,14 @@ def notes(runs) -> list[str]:
         if diverged:
             lines.append(f"{label(setting)} diverged (the loss became NaN or inf) in {diverged} of "
                          f"{len(runs.of(setting))} seeds.")
-    frozen = runs.values("frozen", "test_accuracy")
-    if np.isfinite(frozen).any() and abs(np.nanmean(frozen) - 0.5) < 0.15:
-        lines.append(f"After the frozen phase B on A scored {np.nanmean(frozen):.1%} on average (two balanced "
+    frozen = finite(runs.values("frozen", "test_accuracy"))
+    if frozen.size and abs(frozen.mean() - 0.5) < 0.15:
+        lines.append(f"After the frozen phase B on A scored {frozen.mean():.1%} on average (two balanced "
                      "classes: chance is 50 %): the new output layer had barely moved at η = "
                      f"{runs.config.lr:g}, so the fine-tuning started from a head that did not learn yet.")
-    accuracy_a = runs.values("reused", "accuracy_a")
-    lines.append(f"Model A scored {np.nanmean(accuracy_a):.1%} on its 8 classes (mean over seeds).")
+    accuracy_a = finite(runs.values("reused", "accuracy_a"))
+    if accuracy_a.size:
+        lines.append(f"Model A scored {accuracy_a.mean():.1%} on its 8 classes (mean over seeds).")
     return lines
 
 
@@ -170,7 +173,7 @@ def plot(runs) -> dict:
     for seed, column in enumerate(values.T):
         ax.plot(range(len(column)), column, marker="o", color="0.6", linewidth=0.8,
                 label="one seed" if seed == 0 else None)
-    mean = np.nanmean(values, axis=1)
+    mean = [finite(row).mean() if finite(row).size else np.nan for row in values]
     ax.plot(range(len(mean)), mean, marker="s", color="C0", linewidth=2, label="mean")
     ax.plot([0, 2], [BOOK_SCRATCH, BOOK_REUSED], marker="*", markersize=14, linestyle="none", color="C3",
             label="the book's chosen run")
