@@ -154,7 +154,7 @@ def notes(runs) -> list[str]:
     for setting in runs.settings:
         of = runs.of(setting)
         diverged = sum(run["status"] == "diverged" for run in of)
-        dead = sum(run["status"] != "diverged" and run["failed"] for run in of)
+        dead = sum(run["status"] != "diverged" and run["failed"] == 1 for run in of)
         if diverged or dead:
             lines.append(f"{label(setting)}: {diverged} of {len(of)} runs diverged (the loss became NaN or inf) and "
                          f"{dead} did not learn (test accuracy below {runs.config.fail_below:g}).")
