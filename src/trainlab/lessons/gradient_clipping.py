@@ -100,7 +100,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
     optimizer = tl.get_optimizer("momentum", lr=config.lr, **({f"clip_{kind}": threshold} if threshold else {}))
     rng = np.random.default_rng(seed)
     steps = len(data.x_train) // config.batch_size
-    norms, losses, cosines, status = [], [], [], "completed"
+    norms, losses, cosines, acted, status = [], [], [], [], "completed"
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(config.epochs * steps):
             if step % steps == 0:
@@ -111,6 +111,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
                 g = np.concatenate([v.ravel() for v in model.gradient(x, t).values()]).astype(np.float64)
                 if np.all(np.isfinite(g)) and not np.array_equal(c := clipped(g, kind, threshold), g):
                     cosines.append(cosine(g, c))
+                    acted.append(step)
             try:
                 losses.append(tl.train_step(model, optimizer, x, t))
             except tl.DivergenceError:
@@ -119,7 +120,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
             norms.append(optimizer.grad_norm)
     accuracy = model.accuracy(data.x_test, data.y_test) if status == "completed" else math.nan
     return {"status": status, "test_accuracy": accuracy, "grad_norm": [float(f"{v:.4g}") for v in norms],
-            "loss": [float(f"{v:.4g}") for v in losses], "cosines": cosines,
+            "loss": [float(f"{v:.4g}") for v in losses], "cosines": cosines, "clipped_at": acted,
             "failed": float(status == "diverged" or not accuracy >= config.fail_below)}
 
 
@@ -138,11 +139,12 @@ CLAIMS = (
     Claim("clipping-keeps-it-trainable", "Clipping the gradients mitigates exploding gradients: clipped by norm "
           "(clipnorm=1.0) the net that explodes without clipping stays trainable.", "HOML 11.1.4", FAILED,
           a="norm@1", expect="<", b="none"),
-    Claim("clip-value-works", "Clipping every entry to [-1, 1] (clipvalue=1.0) works well in practice.",
-          "HOML 11.1.4", FAILED, a="value@1", expect="<", b="none",
-          why="With about 170,000 weights, entries above 1 appear only once the gradient has already exploded "
-              "(its norm in the thousands), too late to hold it back; at smaller thresholds (see the table) clipping "
-              "by value acts from the start. The book leaves the threshold to be tuned on a validation set."),
+    Claim("clip-value-works", "Clipping every entry to [-1, 1] (clipvalue=1.0) works well in practice (read here: "
+          "at most one run in ten fails).", "HOML 11.1.4", FAILED, a="value@1", expect="<", b=0.1,
+          why="With about 170,000 weights a gradient can be large (a norm of 10 to 100) while every entry stays "
+              "below 1: clipping each entry at 1 acted on only a few of the probed steps and left such steps "
+              "almost whole. The nets did not diverge, but most ended dead at chance; at 0.1 and below (see the "
+              "table) every seed trained. The book leaves the threshold to be tuned on a validation set."),
     Claim("value-turns-the-gradient", "Clipping by value may change the orientation of the gradient vector ((0.9, "
           "100.0) becomes (0.9, 1.0)); clipping by norm keeps it ((0.9, 100.0) becomes (0.0090, 0.9999)).",
           "HOML 11.1.4", TURN, a="value@1", expect="<", b="norm@1"),
@@ -180,7 +182,7 @@ def plot(runs) -> dict:
     names = [label(s) for s in runs.settings]
     share.set_xticks(range(len(names)), names, rotation=50, ha="right")
     share.set(ylabel="share of failed runs", ylim=(0, 1.05), title=f"Failed runs out of {config.seeds} seeds")
-    curves.set(yscale="log", xlabel="step", ylabel="global gradient norm before clipping (mean over seeds)",
+    curves.set(yscale="log", xlabel="step", ylabel="gradient norm before clipping (mean of the seeds)",
                title="Gradient norm (x: a seed diverged)")
     dots.set_xticks(range(len(names)), names, rotation=50, ha="right")
     accuracy_axis(dots, [line.get_ydata() for line in dots.get_lines()], chance=True,
