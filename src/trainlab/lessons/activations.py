@@ -227,7 +227,7 @@ def plot(runs) -> dict:
         if mean >= 0.5:
             curves = [run["chosen_curve"] for run in runs.of(setting)]  # a stopped run carries its best on
             width = max(map(len, curves))
-            plots.mean_curve(middle, np.array([c + [max(c)] * (width - len(c)) for c in curves]), band=False,
+            plots.mean_curve(middle, 1 - np.array([c + [max(c)] * (width - len(c)) for c in curves]), band=False,
                              label=label(setting), **colours[setting])
             right.plot([len(learned)] * len(accuracy), accuracy, linestyle="none", alpha=0.5, **colours[setting])
             right.plot(len(learned), mean, marker="_", markersize=18, color="k")
@@ -236,8 +236,8 @@ def plot(runs) -> dict:
             missing.append(f"{label(setting)} {mean:.2f}")
     left.set(xlabel="Dense layer (1 = next to the input)", ylabel="‖dL/dW‖ (geometric mean over seeds)",
              title="Gradient size per layer before training")
-    middle.set(xlabel="epoch", title="Validation accuracy at the chosen rate\n(mean; a stopped run keeps its best)")
-    accuracy_axis(middle, [line.get_ydata() for line in middle.get_lines()], label="validation accuracy")
+    middle.set(xlabel="epoch", ylabel="validation error (log scale)", yscale="log",
+               title="Validation error at the chosen rate\n(mean; a stopped run keeps its best)")
     right.set_xticks(range(len(learned)), [label(s) for s, _ in learned], rotation=60, ha="right")
     accuracy_axis(right, [a for _, a in learned], label="test accuracy (dots: seeds; bar: mean)")
     right.set_title("At convergence" + (f"\n(off the axis: {', '.join(missing)})" if missing else ""))
