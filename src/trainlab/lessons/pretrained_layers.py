@@ -53,9 +53,9 @@ class Config(DataConfig):
     epochs_b: int = option(20, ge=2)
     frozen_epochs: int = option(4, ge=1)
     samples_a: int | None = option(None, ge=1, meaning="every training image of the other 8 classes")
-    # The error ratio's seed-to-seed sd is about 0.9: 5 seeds put the book's 4 far outside its interval. The gain
-    # in accuracy (half a point, paired sd ~1 point) would need ~20 seeds (30 CPU-minutes): beyond this lesson.
-    seeds: int = option(5, ge=1)
+    # The gain in accuracy is ~0.6 points with a paired sd of ~0.8 (5 seeds of the full run): 10 seeds resolve it
+    # (a unit takes ~30 CPU-seconds). The error ratio's sd is ~0.8, which puts the book's 4 far outside.
+    seeds: int = option(10, ge=1)
 
     QUICK: ClassVar[dict] = {"hidden": (32, 16), "samples_a": 2000, "samples_b": 50, "epochs_a": 3, "epochs_b": 4,
                              "frozen_epochs": 2, "seeds": 2, "lr": 1e-2, "train_samples": 20000,
@@ -142,10 +142,12 @@ ADMITTED = ("The book itself adds that it tried many configurations until one sh
 CLAIMS = (
     Claim("reuse-helps", f"Reusing model A's hidden layers raises the test accuracy on task B ({BOOK_SCRATCH:.2%} "
           f"from scratch, {BOOK_REUSED:.2%} after reuse).", "HOML 11.2.2", ACCURACY, a="reused", expect=">",
-          b="scratch", why="Over fresh seeds the gain is a fraction of a point, within the seed-to-seed noise of "
-                           "200 training images. " + ADMITTED),
+          b="scratch", why="Over fresh seeds the gain is about half a point, near the seed-to-seed noise of 200 "
+                           "training images. " + ADMITTED),
     Claim("error-divided-by-4", "Reuse divides the error rate by about 4 (from 2.95 % to 0.75 %).", "HOML 11.2.2",
-          RATIO, a="reused", expect="in", b=(3.0, 5.0), why=ADMITTED),
+          RATIO, a="reused", expect="in", b=(3.0, 5.0),
+          why="In the full-size run the book's 97.05 % from scratch lies below every seed's (97.4 to 99.2 %) while "
+              "its 99.25 % after reuse is typical: its factor 4 owes most to a weak run from scratch. " + ADMITTED),
 )
 
 
@@ -168,19 +170,30 @@ def notes(runs) -> list[str]:
 
 
 def plot(runs) -> dict:
-    figure, ax = plots.figure(width=7.0, height=4.6)
-    values = np.array([runs.values(s, "test_accuracy") for s in runs.settings])
+    """Left: B from scratch and B on A, seed by seed, with the book's chosen run; right: the error ratio per seed
+    against the book's 4 (the frozen phase, near chance at the book's rate, is in the table)."""
+    figure, axes = plots.figure(2, width=5.6, height=4.6)
+    left, right = axes.flat
+    pair = ("scratch", "reused")
+    values = np.array([runs.values(s, "test_accuracy") for s in pair])
     for seed, column in enumerate(values.T):
-        ax.plot(range(len(column)), column, marker="o", color="0.6", linewidth=0.8,
-                label="one seed" if seed == 0 else None)
-    mean = [finite(row).mean() if finite(row).size else np.nan for row in values]
-    ax.plot(range(len(mean)), mean, marker="s", color="C0", linewidth=2, label="mean")
-    ax.plot([0, 2], [BOOK_SCRATCH, BOOK_REUSED], marker="*", markersize=14, linestyle="none", color="C3",
-            label="the book's chosen run")
-    ax.set_xticks(range(len(runs.settings)), [label(s) for s in runs.settings])
-    accuracy_axis(ax, [values, BOOK_SCRATCH, BOOK_REUSED], classes=2, label="test accuracy on task B")
-    ax.set_title(f"Shirt or sandal from {runs.config.samples_b} images ({runs.config.dataset}), "
-                 f"{len(runs.seeds)} seeds")
-    ax.grid(alpha=0.3)
-    plots.legend_outside(ax)
+        left.plot([0, 1], column, marker="o", color="0.6", linewidth=0.8, label="one seed" if seed == 0 else None)
+    left.plot([0, 1], [finite(row).mean() if finite(row).size else np.nan for row in values], marker="s",
+              color="C0", linewidth=2, label="mean")
+    left.plot([0, 1], [BOOK_SCRATCH, BOOK_REUSED], marker="*", markersize=14, linestyle="none", color="C3",
+              label="the book's chosen run")
+    left.set_xticks([0, 1], [label(s) for s in pair])
+    left.set_xlim(-0.4, 1.4)
+    accuracy_axis(left, [values, BOOK_SCRATCH, BOOK_REUSED], classes=2, label="test accuracy on task B")
+    ratios = runs.values("reused", "error_ratio")
+    right.axhspan(3, 5, color="C3", alpha=0.12, label="the book: about 4")
+    right.plot(np.arange(len(ratios)), ratios, marker="o", linestyle="none", color="C0", label="one seed")
+    right.axhline(1, color="0.5", linestyle=":", linewidth=1)
+    right.set(xlabel="seed", ylabel="error from scratch / error of B on A", title="How much reuse divides the error",
+              ylim=(0, max([5.5, *(finite(ratios) + 0.5)])))
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        plots.legend_outside(ax, fontsize="small")
+    figure.suptitle(f"Shirt or sandal from {runs.config.samples_b} images ({runs.config.dataset}), "
+                    f"{len(runs.seeds)} seeds")
     return {"pretrained_layers": figure}
