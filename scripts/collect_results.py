@@ -1,125 +1,171 @@
-"""Write docs/results.md from the newest full-size run of each experiment (figures to docs/results/NAME/).
+"""Write docs/results.md from the newest full-size run of each lesson (figures to docs/results/NAME/), and
+src/trainlab/lab/timings.json from those runs' times.
 
-    .venv/bin/python scripts/collect_results.py [RUNS]      # RUNS defaults to runs/
+    .venv/bin/python scripts/collect_results.py [RUNS] [--quick QUICK_RUNS]
 
-Quick runs (--quick) are skipped: the page records the full-size numbers and the commands that made them.
-Each run's numbers (metrics.json) are summarized and plotted again by the experiment's current code, so the
-words and figures follow the code while the numbers stay those of the run; a run whose metrics the current
-code cannot read keeps its own summary.json and figures. docs/results/timing.md, if present, is appended.
+RUNS (default runs/) holds the full-size runs; QUICK_RUNS (optional) a `trainlab run all --quick`. Each run's
+numbers (config.json, metrics.json) are evaluated again by the lesson's current code: its claims' verdicts,
+its table and its figures, so that the words follow the code while the numbers stay those of the run. The
+overview counts verdicts (agrees, contradicts, unsettled, untested), never phrases. The teachers' table says,
+for each lesson, how its claims fare at full size, at the notebook's size (the lesson run in memory with the
+settings its notebook uses, ``Config.NOTEBOOK``) and in ``--quick``. docs/results/timing.md, if present, is
+appended.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
-from trainlab.lab.common import result_from_plain
-from trainlab.lab.legacy import Summary
-from trainlab.lab.lesson import lesson_module, list_lessons
+from trainlab.figures import close_figures
+from trainlab.lab.cache import UnitCache
+from trainlab.lab.claims import VERDICTS, Evaluation, count
+from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
+from trainlab.lab.runner import run_lesson
 from trainlab.lab.runs import Run, load_runs
-from trainlab.textio import write_text
+from trainlab.lab.units import Unit
+from trainlab.textio import markdown_table, read_json, write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-AGREE = ("As in the book", "as in the book", "as the book says", "supports the book", "this run agrees",
-         "the book's lesson")
-DISAGREE = ("Unlike the book", "unlike the book", "does not support", "does not confirm", "this run disagrees")
-UNSETTLED = ("not tested by a run",)  # the difference is within the seed-to-seed noise: neither side
+TIMINGS = ROOT / "src" / "trainlab" / "lab" / "timings.json"
+UNIT_COSTS = ROOT / "benchmarks" / "data" / "unit_costs.json"
 
 
-def newest_full_runs(runs: Path) -> dict[str, Run]:
-    """The newest complete full-size run of each experiment (broken folders are skipped with a warning)."""
-    newest: dict[str, Run] = {}
+def newest(runs: Path, quick: bool) -> dict[str, Run]:
+    """The newest complete run of each lesson, full-size or quick (broken folders skipped with a warning)."""
+    found: dict[str, Run] = {}
     for run in sorted(load_runs(runs), key=lambda run: run.started):
-        if not run.quick:
-            newest[run.name] = run
-    return newest
+        if run.quick == quick:
+            found[run.name] = run
+    return found
 
 
-def fresh(module: ModuleType, run: Run, target: Path) -> tuple[Summary, list[str]]:
-    """The run summarized and plotted by the current code; the run's own summary and figures if that fails."""
-    try:
-        result = result_from_plain(module.Result, json.loads((run.folder / "metrics.json").read_text()))
-        summary = module.summarize(result)
-        figures = module.plot(result)
-    except (KeyError, TypeError, ValueError, IndexError) as problem:
-        print(f"{run.folder}: kept its own summary ({type(problem).__name__}: {problem})")
-        data = run.summary
-        for path, _ in run.figures():
-            shutil.copy(path, target / path.name)
-        return (Summary(data["headers"], data["rows"], data["conclusions"], data.get("notes", [])),
-                [path.name for path, _ in run.figures()])
-    for name, figure in figures.items():
-        figure.savefig(target / f"{name}.png", dpi=100, bbox_inches="tight")
-    return summary, [f"{name}.png" for name in figures]
+def evaluated(lesson: LessonModule, run: Run) -> tuple[list[Evaluation], object]:
+    """The run's claims evaluated again by the current code, and its Runs."""
+    runs = lesson.runs_from(read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json"))
+    return lesson.evaluate(runs), runs
 
 
-def agreement(conclusions: list[str]) -> tuple[int, int, int]:
-    """How many conclusions say the book's statement holds, how many say it does not, and how many say that the
-    run cannot tell (the difference within the seed-to-seed noise)."""
-    return tuple(sum(any(phrase in line for phrase in phrases) for line in conclusions)
-                 for phrases in (AGREE, DISAGREE, UNSETTLED))
+def verdict_text(evaluations: list[Evaluation]) -> str:
+    """"4 of 5 agree, 1 contradicts" (what a teacher needs to know of a run)."""
+    counts = count([e.verdict for e in evaluations])
+    parts = [f"{counts['agrees']} of {len(evaluations)} agree"]
+    parts += [f"{counts[v]} {v}" for v in VERDICTS[1:] if counts[v]]
+    return ", ".join(parts)
 
 
-def passage(module: ModuleType) -> str:
-    parts = [getattr(module, key, "") for key in ("BOOK", "SECTION", "FIGURE")]
-    return ", ".join(part for part in parts if part) or "trainlab's own"
-
-
-def section(name: str, run: Run) -> tuple[str, list]:
-    module = lesson_module(name)
-    target = DOCS / "results" / name
+def section(lesson: LessonModule, run: Run) -> tuple[str, list[str], dict[str, int]]:
+    """The lesson's section of the page, its overview row and its verdict counts."""
+    evaluations, runs = evaluated(lesson, run)
+    target = DOCS / "results" / lesson.name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    summary, figures = fresh(module, run, target)
-    agree, disagree, unsettled = agreement(summary.conclusions)
-    seconds = run.facts.get("seconds", 0)
-    lines = [f"## {run.summary['title']} (`{name}`)", "", f"**Reproduces:** {passage(module)}.", ""]
-    if getattr(module, "BOOK_SAYS", ""):
-        lines += [f"**The book:** {module.BOOK_SAYS}", ""]
-    lines += [module.DESCRIPTION, "", f"Command: `{run.summary['command']}` — run {run.started}, {seconds:.0f} s.",
-              ""]
-    lines += [f"> **Note:** {note}" for note in summary.notes] + ([""] if summary.notes else [])
-    lines += [summary.table_markdown(), "", "**Ours, against the book:**", ""]
-    lines += [f"- {line}" for line in summary.conclusions] + [""]
-    lines += [f"![{name} {figure}](results/{name}/{figure})" for figure in figures] + [""]
-    return "\n".join(lines), [f"[`{name}`](#{anchor(run.summary['title'], name)})", passage(module),
-                              str(agree), str(disagree), str(unsettled), f"{seconds:.0f}"]
+    figures = lesson.plot(runs)
+    for name, figure in figures.items():
+        figure.savefig(target / f"{name}.png", dpi=100, bbox_inches="tight")
+    close_figures(figures.values())
+    headers, rows = lesson.table(runs)
+    counts = count([e.verdict for e in evaluations])
+    seconds = float(run.facts.get("seconds", 0))
+    lines = [f"## {lesson.title} (`{lesson.name}`)", "", f"**Reproduces:** {lesson.about.reproduces()}.", "",
+             run.summary["description"], "",
+             f"Command: `{run.summary['command']}` — run {run.started}, {seconds / 60:.1f} CPU-minutes of training "
+             f"over {len(runs.seeds)} seeds.", ""]
+    lines += [f"> **Note:** {note}" for note in run.summary.get("notes", [])]
+    lines += ["", "**The book's claims, and what the runs say:**", ""]
+    lines += [f"- **{e.verdict}** (`{e.claim.id}`): {e.sentence()}" for e in evaluations] + [""]
+    lines += [markdown_table([headers, *rows]), ""]
+    lines += [f"![{lesson.name} {name}](results/{lesson.name}/{name}.png)" for name in figures] + [""]
+    book = BOOK_SHORT.get(lesson.book, lesson.book)
+    row = [f"[`{lesson.name}`](#{anchor(lesson.title, lesson.name)})", f"{book} {lesson.section.split(' ')[0]}",
+           *(str(counts[v]) for v in VERDICTS), f"{seconds / 60:.1f}"]
+    return "\n".join(lines), row, counts
 
 
 def anchor(title: str, name: str) -> str:
-    text = f"{title} ({name})".lower()
+    text = f"{title} (`{name}`)".lower()
     return "".join(c for c in text.replace(" ", "-") if c.isalnum() or c in "-_")
 
 
+def teachers_row(lesson: LessonModule, full: Run | None, quick: Run | None) -> list[str]:
+    """How the lesson's claims fare at full size, at the notebook's size and in --quick."""
+    cells = [f"`{lesson.name}`"]
+    cells.append(verdict_text(evaluated(lesson, full)[0]) if full else "not run")
+    notebook = lesson.Config.NOTEBOOK
+    cells.append(verdict_text(run_lesson(lesson.name, **notebook).evaluations) if notebook else "no notebook run")
+    cells.append(verdict_text(evaluated(lesson, quick)[0]) if quick else "not run")
+    return cells
+
+
+def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, dict[str, float]]]:
+    """{lesson: {"full" | "quick": {"seconds", "units"}}} from the runs (trainlab list, the runner's ETA)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for size, runs in (("full", full), ("quick", quick)):
+        for name, run in runs.items():
+            units = len(read_json(run.folder / "metrics.json")["runs"])
+            out.setdefault(name, {})[size] = {"seconds": round(float(run.facts.get("seconds", 0)), 1), "units": units}
+    return out
+
+
+def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]]:
+    """The measured seconds of every unit of the full-size runs, from the cache that run filled
+    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left out."""
+    costs = []
+    for name, run in full.items():
+        lesson = load_lesson(name)
+        config = lesson.Config.from_json(read_json(run.folder / "config.json"))
+        for entry in read_json(run.folder / "metrics.json")["runs"]:
+            trained = cache.load(Unit(name, entry["setting"], entry["seed"]), config)
+            if trained is not None:
+                costs.append({"lesson": name, "setting": entry["setting"], "seed": entry["seed"],
+                              "seconds": round(trained.seconds, 2)})
+    return costs
+
+
 def main() -> None:
-    runs = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs"
-    newest = newest_full_runs(runs)
-    built = [section(name, newest[name]) for name in list_lessons() if name in newest]
-    missing = [name for name in list_lessons() if name not in newest]
-    headers = ["experiment", "reproduces", "conclusions agreeing with the book", "disagreeing",
-               "not settled (within the noise)", "run seconds"]
-    overview = Summary(headers, [row for _, row in built], []).table_markdown()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", default=str(ROOT / "runs"), help="the full-size runs (default runs/)")
+    parser.add_argument("--quick", metavar="RUNS", help="a folder of `trainlab run all --quick` runs")
+    parser.add_argument("--no-notebook", action="store_true", help="skip the notebook-size column (it trains)")
+    args = parser.parse_args()
+    full = newest(Path(args.runs), quick=False)
+    quick = newest(Path(args.quick), quick=True) if args.quick else {}
+    lessons = [load_lesson(name) for name in list_lessons()]
+    built = [section(lesson, full[lesson.name]) for lesson in lessons if lesson.name in full]
+    totals = {v: sum(counts[v] for _, _, counts in built) for v in VERDICTS}
+    overview = markdown_table([["lesson", "book", *VERDICTS, "CPU-minutes"], *(row for _, row, _ in built),
+                               ["**all**", "", *(f"**{totals[v]}**" for v in VERDICTS), ""]])
+    teachers = markdown_table([["lesson", "full size", "notebook size", "--quick"]] + [
+        teachers_row(lesson, full.get(lesson.name), quick.get(lesson.name)) if not args.no_notebook else
+        [f"`{lesson.name}`", verdict_text(evaluated(lesson, full[lesson.name])[0]) if lesson.name in full else "-",
+         "-", verdict_text(evaluated(lesson, quick[lesson.name])[0]) if lesson.name in quick else "-"]
+        for lesson in lessons])
+    missing = [lesson.name for lesson in lessons if lesson.name not in full]
     header = [
-        "# Results of the full-size experiments", "",
-        "Each section is the newest full-size run of one experiment: the passage of the book it reproduces, what",
-        "the book states there, the command that made the run, the key numbers and the conclusions the numbers",
-        "support (computed by the experiment's `summarize`, not written by hand). Numbers are mean ± sd over the",
-        "seeds; a difference counts only where it exceeds the seed-to-seed noise, twice the standard error of",
-        "the difference (2·√(sd₁²/n₁ + sd₂²/n₂)). Regenerate with `trainlab run all` and then",
-        "`python scripts/collect_results.py`. The overview counts the conclusions that agree with the book, those",
-        "that disagree, and those the run cannot settle (a difference within the seed-to-seed noise).", "",
-        overview, "",
+        "# What the lessons found: the book's claims, verdict by verdict", "",
+        "Each lesson declares the claims of the book it tests (`trainlab show NAME` lists them); each claim is",
+        "measured on every seed and judged by one statistics engine (docs/lab.md): the 95 % interval of the",
+        "difference (paired by seed where the runs pair) gives **agrees**, **contradicts**, **unsettled** (within",
+        "the seed-to-seed noise) or **untested** (one seed, or the run cannot measure it). The sentences below are",
+        "made from the verdicts and the numbers by `trainlab.lab.claims`; nothing on this page is counted from",
+        "phrases. Each section is the newest full-size run of one lesson, its numbers evaluated by the current",
+        "code. Regenerate with `trainlab run all` and then `python scripts/collect_results.py`.", "",
+        overview, "", "## For teachers: which lessons reproduce the book at which size", "",
+        "Full size is `trainlab run NAME`; notebook size is what the lesson's notebook runs (in about a minute);",
+        "`--quick` is the seconds-long version the tests run, too small to settle most claims.", "", teachers, "",
     ]
     if missing:
         header += [f"Not run at full size for this page: {', '.join(missing)}.", ""]
     timing = DOCS / "results" / "timing.md"
     footer = [timing.read_text()] if timing.exists() else []
-    write_text(DOCS / "results.md", "\n".join(header + [text for text, _ in built] + footer))
-    print(f"wrote {DOCS / 'results.md'} ({len(built)} experiments)")
+    write_text(DOCS / "results.md", "\n".join(header + [text for text, _, _ in built] + footer))
+    write_json(TIMINGS, timings(full, quick))
+    costs = unit_costs(full, UnitCache(Path(args.runs) / ".cache"))
+    if costs:
+        write_json(UNIT_COSTS, costs)
+    print(f"wrote {DOCS / 'results.md'} ({len(built)} lessons: {totals}) and {TIMINGS}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def write_files(folder: Path, arrays: dict, compress: bool = True, roles=ROLES) 
 
 
 class MirrorHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests."""
+    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests, and every
+    request ``state['delay']`` seconds late."""
 
     def __init__(self, *args, state: dict, **kwargs):
         self.state = state
@@ -93,6 +95,7 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.state["requests"].append(self.path)
+        time.sleep(self.state["delay"])
         if self.state["fail"] > 0:
             self.state["fail"] -= 1
             self.send_error(503, "try again later")
@@ -104,9 +107,10 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def http_mirror(folder: Path, fail: int = 0) -> Iterator[tuple[str, dict]]:
-    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``: yields (base URL, state)."""
-    state = {"requests": [], "fail": fail}
+def http_mirror(folder: Path, fail: int = 0, delay: float = 0.0) -> Iterator[tuple[str, dict]]:
+    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``, each answer ``delay`` seconds late:
+    yields (base URL, state)."""
+    state = {"requests": [], "fail": fail, "delay": delay}
     handler = functools.partial(MirrorHandler, directory=str(folder), state=state)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     # a short poll interval: shutdown() waits for the next poll, 0.5 s by default
@@ -124,4 +128,4 @@ def leftovers(folder: Path) -> list[str]:
     """Temporary files the atomic writes or a download's staging folder left in ``folder`` (must be none)."""
     if not folder.exists():
         return []
-    return sorted(p.name for pattern in ("*.part", ".download") for p in folder.rglob(pattern))
+    return sorted(p.name for pattern in ("*.part", ".download*") for p in folder.rglob(pattern))

@@ -159,7 +159,7 @@ N8_CASES = {
     "a short result row": (lambda f: short_rows(f), "run", 0, None),
     "a non-UTF-8 folder name": (lambda f: None, os.fsdecode(b"run-\xff"), 0, None),
     "deep JSON in metrics.json": (lambda f: (f / "metrics.json").write_text("[" * 100_000 + "]" * 100_000), "run",
-                                  2, "metrics.json: JSON nested too deeply to read"),
+                                  2, "metrics.json: unreadable JSON (nested deeper than 64 levels)"),
     "deep JSON in summary.json": (lambda f: (f / "summary.json").write_text("[" * 100_000 + "]" * 100_000), "run",
                                   2, "not a complete run folder"),
 }

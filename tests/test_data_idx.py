@@ -155,3 +155,32 @@ def test_header_of_a_broken_file(tmp_path):
         read_idx_header(broken(tmp_path, b"\x12\x34\x08\x01\x00\x00\x00\x01\x05"))
     with pytest.raises(IDXError, match="truncated"):
         read_idx_header(broken(tmp_path, gzip.compress(GOOD)[:12], "cut.gz"))
+
+
+def test_a_gzip_bomb_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch):
+    """Issue 22: 2 MB of gzip decompressed to 4.3 GB in memory. Decompression now stops at a limit, with a
+    clear error naming the file: twice its size for a dataset's file, MAX_DECOMPRESSED_BYTES (1 GiB) for any
+    IDX file (here 10 MB, so that the test takes a second, not a minute)."""
+    import tracemalloc
+
+    import trainlab.data.idx
+    from trainlab.data.catalog import FileSpec
+    from trainlab.data.checksums import decode_verified
+
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as file:
+        file.write(bytes([0, 0, 8, 3]) + np.array([1000, 28, 28], ">u4").tobytes())
+        for _ in range(200):
+            file.write(bytes(2**20))  # 200 MB of zeros
+    assert bomb.stat().st_size < 300_000
+    monkeypatch.setattr(trainlab.data.idx, "MAX_DECOMPRESSED_BYTES", 10 * 2**20, raising=False)
+    tracemalloc.start()
+    try:
+        with pytest.raises(IDXError, match=rf"^{bomb}: decompresses to more than 1,568,032 bytes \(\d+,\d+ bytes "
+                                           r"compressed\), more than the file can hold; it is not the expected file$"):
+            decode_verified(bomb, FileSpec(bomb.name, (1000, 28, 28)))
+        with pytest.raises(IDXError, match=rf"^{bomb}: decompresses to more than 10,485,760 bytes"):
+            read_idx(bomb)
+        assert tracemalloc.get_traced_memory()[1] < 40 * 2**20
+    finally:
+        tracemalloc.stop()

@@ -1,12 +1,15 @@
 """Where files come from: the folders and environment variables, and downloads from a local HTTP mirror
 (success, 404, bad checksum, connection refused, retries), with atomic writes into the cache."""
 
+import os
+import stat
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import closed_port, http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
+from data_helpers import NAMES, closed_port, http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
 
 from trainlab.data import ChecksumError, DataNotFoundError, DownloadError, cache_root, load_dataset
 from trainlab.data.catalog import DATASETS, DatasetSpec
@@ -232,3 +235,44 @@ def test_fashion_mnist_download_reports_each_mirror(tmp_path):
     with http_mirror(empty) as (url, _), pytest.raises(DataNotFoundError) as error:
         load_dataset("fashion-mnist", mirrors=[url])
     assert f"{url}train-images-idx3-ubyte.gz: HTTP 404" in str(error.value)
+
+
+def test_concurrent_first_downloads_of_one_dataset_all_succeed(toy, tmp_path):
+    """Issue 22, N5: two processes loading a dataset nobody downloaded yet (`trainlab run A B --jobs 2`) shared
+    one staging file; one of them failed with "No such file". Each attempt now stages in a folder of its own."""
+    arrays, spec, mirror = toy
+    loaders = 4
+    start, results = threading.Barrier(loaders), []
+
+    def load():
+        start.wait()
+        try:
+            results.append(load_dataset(spec, mirrors=[url]).y_test)
+        except Exception as error:  # collected, asserted below
+            results.append(error)
+
+    with http_mirror(mirror, delay=0.05) as (url, state):  # slow answers: the downloads overlap
+        threads = [threading.Thread(target=load) for _ in range(loaders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(state["requests"]) > 4  # several of them downloaded
+    for result in results:
+        assert not isinstance(result, Exception), result
+        np.testing.assert_array_equal(result, arrays["test_labels"])
+    cache = tmp_path / "cache" / "toy"
+    assert sorted(p.name for p in cache.iterdir() if p.name != "decoded") == sorted(NAMES.values())
+    assert leftovers(tmp_path) == []
+
+
+def test_downloaded_files_keep_the_umask(toy, tmp_path):
+    _, spec, mirror = toy
+    old = os.umask(0o022)
+    try:
+        with http_mirror(mirror) as (url, _):
+            load_dataset(spec, mirrors=[url])
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "cache" / "toy").glob("*.gz"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path.name

@@ -2,7 +2,6 @@
 
 import dataclasses
 import html
-import importlib.util
 import json
 import re
 import shutil
@@ -25,7 +24,7 @@ from trainlab.lab.legacy import ExperimentConfig, experiment_of
 from trainlab.lab.legacy_runner import run_experiment
 from trainlab.lab.lesson import lesson_module, load_lesson
 from trainlab.lab.report import build_report
-from trainlab.lab.runs import Run, load_run
+from trainlab.lab.runs import load_run
 
 EXPERIMENTS = LEGACY_LESSONS  # the new protocol's lessons: tests/test_lessons.py
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,25 +113,6 @@ def test_no_result_carries_a_dead_note():
         assert "note" not in {f.name for f in dataclasses.fields(lesson_module(name).Result)}, name
     assert [f.name for f in dataclasses.fields(ExperimentData)] == ["x_train", "y_train", "x_test", "y_test", "name"]
     assert not hasattr(common, "fallback_note")
-
-
-def test_collect_results_keeps_the_runs_own_summary_where_the_code_cannot_read_its_metrics(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
-    collect = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(collect)
-    folder, target = tmp_path / "run", tmp_path / "figures"
-    folder.mkdir()
-    target.mkdir()
-    own = {"headers": ["old"], "rows": [["old"]], "conclusions": ["Its own words."], "notes": [], "figures": []}
-    # optimizer-table's metrics from before its runs list: the current code cannot read them, the run's own stay
-    old_table = {"dataset": "mnist", "note": "", "optimizers": ["sgd"], "learning_rates": [0.01], "iterations": 10,
-                 "seeds": [0], "targets": [0.5], "smoothing": 1, "final_window": 1, "reached": [[[3]]],
-                 "final_loss": [[0.3]], "test_accuracy": [[0.9]], "curve_steps": [0], "mean_curve": [[2.0]],
-                 "speed_stars": ["★★★"], "quality_stars": ["★★★"], "changed": []}
-    (folder / "metrics.json").write_text(json.dumps(old_table))
-    summary, figures = collect.fresh(lesson_module("optimizer-table"), Run(folder, own, {}), target)
-    assert summary.conclusions == ["Its own words."] and figures == []
-    assert "kept its own summary (TypeError" in capsys.readouterr().out
 
 
 def test_the_protocol_names_what_a_module_lacks():

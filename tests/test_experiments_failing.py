@@ -15,7 +15,7 @@ OPTIMIZERS = len(lesson_module("optimizers").Config().optimizers)
 # name -> the changes to its quick config that make training fail (diverge, blow up or learn nothing)
 FAILING = {
     "gradient-descent": {"learning_rates": (20.0, 1e3)},
-    "two-layer-net": {"lr": 1e4, "iterations": 150},
+    "two-layer-net": {"lr": 1e30, "iterations": 150},  # overflows float32 within a few steps on any CPU
     "optimizers-2d": {"learning_rates": (1e6,) * 8},
     "optimizer-table": {"learning_rates": (10.0,) * OPTIMIZERS, "iterations": 40, "final_window": 10},
     "init-histograms": {"inits": ("1e300",) * 7},

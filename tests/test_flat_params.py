@@ -75,8 +75,8 @@ def test_one_call_per_run_gives_the_bits_of_one_call_per_parameter(name, block_s
         runs.append((model, optimizer))
     assert_same(*runs)
     (model, optimizer), (_, alone) = runs
-    assert len(optimizer._layout.steps) == 1  # all ten parameters in one run
-    assert len(alone._layout.steps) == len(model.params)
+    assert len(optimizer.workspace.layout.steps) == 1  # all ten parameters in one run
+    assert len(alone.workspace.layout.steps) == len(model.params)
     for slot in optimizer.slots:  # the per-name state is views of the run's state
         assert consecutive([optimizer.state[key][slot] for key in model.params])
 
@@ -92,7 +92,7 @@ def test_a_frozen_layer_splits_the_run(name):
             np.testing.assert_array_equal(model.layers[3].params[key], array)
         runs.append((model, optimizer))
     assert_same(*runs)
-    assert len(runs[0][1]._layout.steps) == 2  # the layers before the frozen one, and the one after
+    assert len(runs[0][1].workspace.layout.steps) == 2  # the layers before the frozen one, and the one after
 
 
 @pytest.mark.parametrize("name", ["momentum", "adam", "amsgrad"])
@@ -107,7 +107,7 @@ def test_freezing_and_unfreezing_between_updates_keeps_the_state(name):
         train(model, optimizer, steps=2)
         runs.append((model, optimizer))
     assert_same(*runs)
-    assert len(runs[0][1]._layout.steps) == 1
+    assert len(runs[0][1].workspace.layout.steps) == 1
 
 
 @pytest.mark.parametrize("name", ["momentum", "adam"])
@@ -133,7 +133,7 @@ def test_a_loaded_state_is_used_on_the_flat_path(name):
     restored_optimizer.load_state_dict(saved_state)
     train(restored, restored_optimizer, steps=2)
     assert_same((restored, restored_optimizer), (model, optimizer))
-    assert len(restored_optimizer._layout.steps) == 1
+    assert len(restored_optimizer.workspace.layout.steps) == 1
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
@@ -147,7 +147,7 @@ def test_a_rebound_parameter_is_updated_alone(name):
         train(model, optimizer, steps=2)
         runs.append((model, optimizer))
     assert_same(*runs)
-    assert len(runs[0][1]._layout.steps) == 3  # before it, it, after it
+    assert len(runs[0][1].workspace.layout.steps) == 3  # before it, it, after it
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "lion"])

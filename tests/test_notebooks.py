@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom in a real Jupyter kernel, without an error.
+"""Every notebook in notebooks/ runs top to bottom in a real Jupyter kernel, without an error, and every
+conclusion it prints is a claim's verdict that holds (never from one seed; no prediction contradicted).
 
 The notebooks are jupytext percent scripts (notebooks/*.py); each is read as a notebook and executed cell by
 cell in the python3 kernel of this interpreter, from the notebooks/ folder as Jupyter Lab would. The time
@@ -11,6 +12,7 @@ to hang nbclient (jupyter/nbclient#312). ``TEST_NOTEBOOK_REPEAT=20`` executes ea
 """
 
 import os
+import re
 import resource
 import time
 from pathlib import Path
@@ -49,3 +51,41 @@ def test_notebook_runs_top_to_bottom(path: Path):
     figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells if cell.cell_type == "code"
                   for output in cell.outputs)
     assert figures >= 1, "every notebook shows at least one figure inline"
+    assert_conclusions_hold(notebook)
+
+
+VERDICT_LINE = re.compile(r"^\[(prediction )?(agrees|contradicts|unsettled|untested)\] (.*)$", re.MULTILINE)
+
+
+def assert_conclusions_hold(notebook) -> None:
+    """Every conclusion a notebook prints is a claim's verdict (``[verdict] sentence``, from
+    trainlab.lab.notebook): none agrees or contradicts on one seed, and no "try this" prediction is contradicted
+    by the notebook's own numbers. The prose cannot state a direction of its own: a notebook that prints a
+    verdict-like sentence without the engine ("As in the book", "Unlike the book") fails too."""
+    printed = "\n".join(texts(cell) for cell in notebook.cells if cell.cell_type == "code")
+    for prediction, verdict, sentence in VERDICT_LINE.findall(printed):
+        if verdict in ("agrees", "contradicts"):
+            assert "(1 seed" not in sentence, f"a verdict from one seed: [{prediction}{verdict}] {sentence[:160]}"
+        assert not (prediction and verdict == "contradicts"), f"a prediction the numbers contradict: {sentence[:200]}"
+    for phrase in ("As in the book", "Unlike the book", "as the book says"):
+        assert phrase not in printed, f"a conclusion stated in words, not by a claim: {phrase!r}"
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    for phrase in ("As in the book", "Unlike the book"):
+        assert phrase not in markdown, f"prose states a verdict of its own: {phrase!r}"
+
+
+def test_a_conclusion_from_one_seed_or_a_contradicted_prediction_fails_the_notebook():
+    import nbformat
+
+    def notebook_printing(line: str):
+        cell = nbformat.v4.new_code_cell("print()")
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=line + "\n")]
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    assert_conclusions_hold(notebook_printing("[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (3 seeds, paired"))
+    assert_conclusions_hold(notebook_printing("[untested] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): ..."))
+    for bad in ("[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): SGD 3 against Adam 2.",
+                "[prediction contradicts] notebook: Adam is faster. Measured as x (3 seeds, paired by seed): ...",
+                "Unlike the book, SGD was not clearly the slowest of its four"):
+        with pytest.raises(AssertionError):
+            assert_conclusions_hold(notebook_printing(bad))

@@ -380,8 +380,9 @@ def test_constructor_config_and_help_come_from_the_declaration(registered):
     cls = type(tl.get_optimizer(registered))
     declared = list(cls.hyperparameters)
     signature = inspect.signature(cls)
-    assert list(signature.parameters) == [*declared, "learning_rate"]
-    assert [p.default for p in signature.parameters.values()][:-1] == [h.default for h in cls.hyperparameters.values()]
+    assert list(signature.parameters) == [*declared, *cls.keras_options, "learning_rate"]
+    defaults = [p.default for p in signature.parameters.values()]
+    assert defaults[: len(declared)] == [h.default for h in cls.hyperparameters.values()]
     assert declared[0] == "lr" and declared[-2:] == ["clip_norm", "clip_value"]
     optimizer = cls()
     assert list(optimizer.get_config()) == declared
@@ -411,6 +412,29 @@ def test_learning_rate_is_kerass_name_for_lr(name):
     assert with_learning_rate.lr == 0.25 == with_learning_rate.learning_rate
     with pytest.raises(ValueError, match="lr must be > 0"):
         with_learning_rate.learning_rate = 0.0
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_kerass_sgd_with_momentum_is_momentum_or_nesterov(nesterov):
+    """tl.SGD(momentum=β, nesterov=...) as in Keras: the Momentum or Nesterov rule, the same bits."""
+    rule = tl.Nesterov if nesterov else tl.Momentum
+    keras_style = tl.SGD(learning_rate=0.05, momentum=0.8, nesterov=nesterov)
+    by_name = tl.get_optimizer("sgd", lr=0.05, momentum=0.8, nesterov=nesterov)
+    assert type(keras_style) is rule and type(by_name) is rule
+    gradient, start = quadratic(seed=10)
+    expected = run_trainlab(rule(lr=0.05, momentum=0.8), {k: v.copy() for k, v in start.items()}, gradient, 8)
+    for optimizer in (keras_style, by_name):
+        params = run_trainlab(optimizer, {k: v.copy() for k, v in start.items()}, gradient, 8)
+        for key in params:
+            np.testing.assert_array_equal(params[key], expected[key], strict=True)
+            assert not np.allclose(params[key], start[key])
+    plain = tl.SGD(lr=0.05, momentum=0.0)
+    assert type(plain) is tl.SGD and plain.momentum is None  # 1cycle leaves plain SGD's missing momentum alone
+    assert type(tl.SGD(momentum=0.0, nesterov=True)) is tl.Nesterov
+    with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\), got 1.5"):
+        tl.SGD(momentum=1.5)
+    with pytest.raises(TypeError, match="nesterov must be True or False, got 'yes'"):
+        tl.SGD(momentum=0.9, nesterov="yes")
 
 
 def test_compile_accepts_learning_rate():

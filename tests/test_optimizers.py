@@ -1,7 +1,8 @@
-"""Optimizers against references: each against an independent float64 reference written from its published
-formula (on a quadratic, with the learning rate changed between steps, on a small network), and against
-torch.optim where the conventions coincide. Behaviour (in place, state_dict, clipping, bad input) is in
-test_optimizer_api.py; bit-for-bit stability in test_optimizer_goldens.py."""
+"""Optimizers against references: each against an independent float64 reference written from its
+published formula (on a quadratic, with the learning rate changed between steps, on a small
+network), and against torch.optim where the conventions coincide. Behaviour (in place, state_dict,
+clipping, bad input) is in test_optimizer_api.py; bit-for-bit stability in
+test_optimizer_goldens.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import numpy as np
 import pytest
 
 import trainlab as tl
+from trainlab.optimizers import OPTIMIZERS, describe
+from trainlab.optimizers.reference import REFERENCES
+from trainlab.optimizers.reference import reference_step as readable_step
 
 # Each case: (registered name, non-default hyperparameters, so that a swapped or ignored one shows).
 CASES = {
@@ -24,15 +28,18 @@ CASES = {
     "amsgrad": ("adam", {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6, "amsgrad": True}),
     "adamax": ("adamax", {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6}),
     "nadam": ("nadam", {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6}),
-    "adamw": ("adamw", {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6, "weight_decay": 0.1}),
+    "adamw": (
+        "adamw",
+        {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6, "weight_decay": 0.1},
+    ),
     "radam": ("radam", {"lr": 0.05, "beta_1": 0.8, "beta_2": 0.95, "eps": 1e-6}),
     "lion": ("lion", {"lr": 0.01, "beta_1": 0.8, "beta_2": 0.95, "weight_decay": 0.1}),
 }
 NAMES = list(CASES)
 NEW = ("adadelta", "amsgrad", "radam", "lion")  # issue 13's: checked over 100 steps
 STEPS = {name: 100 if name in NEW else 50 for name in NAMES}
-"""Steps compared. The older nine keep their 50: after that, RMSProp's and AdaMax's oscillation around the
-minimum amplifies rounding differences (from the last bit) beyond the tolerance."""
+"""Steps compared. The older nine keep their 50: after that, RMSProp's and AdaMax's oscillation
+around the minimum amplifies rounding differences (from the last bit) beyond the tolerance."""
 
 
 def make(name: str, **overrides) -> tl.Optimizer:
@@ -40,69 +47,29 @@ def make(name: str, **overrides) -> tl.Optimizer:
     return tl.get_optimizer(registered, **{**hp, **overrides})
 
 
-# -- the reference: one update per published formula, plain float64, new arrays every step ---------------------
-def reference_step(name: str, hp: dict, state: dict, theta: np.ndarray, g: np.ndarray, t: int) -> np.ndarray:
-    """θ after update number t (t = 1, 2, ...), from the formula in the paper or textbook."""
-    lr = hp["lr"]
-    zeros = np.zeros_like(theta)
-    if name == "sgd":
-        return theta - lr * g
-    if name == "momentum":
-        state["v"] = hp["momentum"] * state.get("v", zeros) - lr * g
-        return theta + state["v"]
-    if name == "nesterov":  # Sutskever et al. (2013) / Keras form
-        state["v"] = hp["momentum"] * state.get("v", zeros) - lr * g
-        return theta + hp["momentum"] * state["v"] - lr * g
-    if name == "adagrad":
-        state["h"] = state.get("h", zeros) + g * g
-        return theta - lr * g / (np.sqrt(state["h"]) + hp["eps"])
-    if name == "rmsprop":
-        state["h"] = hp["rho"] * state.get("h", zeros) + (1 - hp["rho"]) * g * g
-        return theta - lr * g / (np.sqrt(state["h"]) + hp["eps"])
-    if name == "adadelta":  # Zeiler (2012), Algorithm 1, the step scaled by lr
-        rho, eps = hp["rho"], hp["eps"]
-        state["h"] = rho * state.get("h", zeros) + (1 - rho) * g * g
-        delta = np.sqrt(state.get("d", zeros) + eps) / np.sqrt(state["h"] + eps) * g
-        state["d"] = rho * state.get("d", zeros) + (1 - rho) * delta * delta
-        return theta - lr * delta
-    b1, b2 = hp["beta_1"], hp["beta_2"]
-    if name == "lion":  # Chen et al. (2023), Algorithm 2
-        m = state.get("m", zeros)
-        c = b1 * m + (1 - b1) * g
-        state["m"] = b2 * m + (1 - b2) * g
-        return theta - lr * (np.sign(c) + hp["weight_decay"] * theta)
-    eps = hp["eps"]
-    state["m"] = b1 * state.get("m", zeros) + (1 - b1) * g
-    if name == "adamax":
-        state["u"] = np.maximum(b2 * state.get("u", zeros), np.abs(g))
-        return theta - lr / (1 - b1**t) * state["m"] / (state["u"] + eps)
-    state["v"] = b2 * state.get("v", zeros) + (1 - b2) * g * g
-    m_hat, v_hat = state["m"] / (1 - b1**t), state["v"] / (1 - b2**t)
-    if name == "adam":
-        return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-    if name == "amsgrad":  # Reddi et al. (2018), with Adam's bias corrections (PyTorch's and Keras's form)
-        state["v_max"] = np.maximum(state.get("v_max", zeros), state["v"])
-        return theta - lr * m_hat / (np.sqrt(state["v_max"] / (1 - b2**t)) + eps)
-    if name == "adamw":
-        return theta - lr * hp["weight_decay"] * theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-    if name == "nadam":  # Dozat (2016), Algorithm 2 with constant μ = β1
-        m_bar = b1 * state["m"] / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t)
-        return theta - lr * m_bar / (np.sqrt(v_hat) + eps)
-    if name == "radam":  # Liu et al. (2020), Algorithm 2, with PyTorch's threshold 5 and ε added to √v
-        rho_inf = 2 / (1 - b2) - 1
-        rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
-        if rho_t <= 5:
-            return theta - lr * m_hat
-        r = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-        return theta - lr * r * m_hat * math.sqrt(1 - b2**t) / (np.sqrt(state["v"]) + eps)
-    raise AssertionError(name)
+# -- the reference: one update per published formula (trainlab.optimizers.reference), float64, new
+# arrays --------
+def reference_step(
+    name: str, hp: dict, state: dict, theta: np.ndarray, g: np.ndarray, t: int
+) -> np.ndarray:
+    """θ after update number t (t = 1, 2, ...), by the readable rule of the optimizer ``name`` with
+    ``hp``."""
+    return readable_step(tl.get_optimizer(CASES[name][0], **hp), theta, g, state, t)
 
 
-# -- a fixed quadratic: f(W, b) = ½ wᵀHw - cᵀw + ½ Σ a (b - d)², w = vec(W) ----------------------------------
+def test_every_optimizer_class_has_a_readable_rule():
+    classes = {describe(name).cls for name in OPTIMIZERS.names()}
+    assert classes <= set(REFERENCES), classes - set(REFERENCES)
+    with pytest.raises(KeyError, match="Optimizer has no reference rule"):
+        readable_step(tl.Optimizer(), np.zeros(1), np.zeros(1), {}, 1)
+
+
+# -- a fixed quadratic: f(W, b) = ½ wᵀHw - cᵀw + ½ Σ a (b - d)², w = vec(W) ------------------------
 def quadratic(seed: int = 0):
     rng = np.random.default_rng(seed)
     Q = rng.standard_normal((12, 12))
-    H = Q @ Q.T / 12 + np.diag(np.linspace(0.1, 3.0, 12))  # symmetric positive definite, ill-conditioned
+    # symmetric positive definite, ill-conditioned
+    H = Q @ Q.T / 12 + np.diag(np.linspace(0.1, 3.0, 12))
     c = rng.standard_normal(12)
     a, d = np.array([0.05, 1.0, 4.0, 20.0]), rng.standard_normal(4)
 
@@ -122,7 +89,9 @@ def run_reference(name, hp, params, gradient, steps, lrs=None):
     for t in range(1, steps + 1):
         step_hp = hp if lrs is None else {**hp, "lr": lrs[t - 1]}
         grads = gradient(params)
-        params = {k: reference_step(name, step_hp, states[k], params[k], grads[k], t) for k in params}
+        params = {
+            k: reference_step(name, step_hp, states[k], params[k], grads[k], t) for k in params
+        }
     return params
 
 
@@ -138,14 +107,21 @@ def run_trainlab(optimizer, params, gradient, steps, lrs=None):
 def test_matches_reference_on_a_quadratic_step_by_step(name):
     gradient, start = quadratic()
     hp, optimizer = CASES[name][1], make(name)
-    params, expected = {k: v.copy() for k, v in start.items()}, {k: v.copy() for k, v in start.items()}
+    params, expected = (
+        {k: v.copy() for k, v in start.items()},
+        {k: v.copy() for k, v in start.items()},
+    )
     states = {k: {} for k in params}
     for t in range(1, STEPS[name] + 1):
         optimizer.update(params, gradient(params))
         grads = gradient(expected)
-        expected = {k: reference_step(name, hp, states[k], expected[k], grads[k], t) for k in expected}
+        expected = {
+            k: reference_step(name, hp, states[k], expected[k], grads[k], t) for k in expected
+        }
         for key in params:
-            np.testing.assert_allclose(params[key], expected[key], rtol=1e-9, atol=1e-10, err_msg=f"step {t}")
+            np.testing.assert_allclose(
+                params[key], expected[key], rtol=1e-9, atol=1e-10, err_msg=f"step {t}"
+            )
     for key in params:
         assert not np.allclose(params[key], start[key])  # it did move
 
@@ -161,7 +137,9 @@ def test_matches_reference_with_lr_changed_between_steps(name):
 
 
 def small_network():
-    model = tl.Sequential([tl.Dense(6), tl.Tanh(), tl.Dense(3)], input_dim=4, seed=0, dtype="float64")
+    model = tl.Sequential(
+        [tl.Dense(6), tl.Tanh(), tl.Dense(3)], input_dim=4, seed=0, dtype="float64"
+    )
     rng = np.random.default_rng(7)
     return model, rng.standard_normal((16, 4)), rng.integers(0, 3, 16)
 
@@ -175,17 +153,21 @@ def test_matches_reference_on_a_small_network(name):
     losses = []
     for step in range(1, 51):
         optimizer.update(model.params, model.gradient(x, t))
-        grads = {k: g.copy() for k, g in reference.gradient(x, t).items()}
-        losses.append(reference.last_loss)
+        loss, grads = reference.loss_and_gradients(x, t)
+        grads = {k: g.copy() for k, g in grads.items()}
+        losses.append(loss)
         for key, theta in reference.params.items():
-            reference.params[key] = reference_step(name, CASES[name][1], states[key], theta.copy(), grads[key], step)
+            reference.params[key] = reference_step(
+                name, CASES[name][1], states[key], theta.copy(), grads[key], step
+            )
     for key in model.params:
         np.testing.assert_allclose(model.params[key], reference.params[key], rtol=1e-9, atol=1e-12)
     assert losses[-1] < losses[0]  # and it learns
 
 
 def test_radam_takes_both_branches_and_lion_moves_every_coordinate_by_lr():
-    """RAdam: plain momentum steps while ρₜ ≤ 5 (here t = 1..5 with β2 = 0.95), rectified after; Lion: ±η."""
+    """RAdam: plain momentum steps while ρₜ ≤ 5 (here t = 1..5 with β2 = 0.95), rectified after;
+    Lion: ±η."""
     gradient, start = quadratic(seed=6)
     radam = make("radam")
     params = {k: v.copy() for k, v in start.items()}
@@ -194,7 +176,9 @@ def test_radam_takes_both_branches_and_lion_moves_every_coordinate_by_lr():
         before = params["b"].copy()
         radam.update(params, gradient(params))
         m = radam.state["b"]["m"]
-        m_hat_step.append(np.allclose(before - params["b"], 0.05 * m / (1 - 0.8**radam.iterations), rtol=1e-12))
+        m_hat_step.append(
+            np.allclose(before - params["b"], 0.05 * m / (1 - 0.8**radam.iterations), rtol=1e-12)
+        )
     assert m_hat_step == [True] * 5 + [False] * 3
     lion = make("lion", weight_decay=0.0)
     params = {k: v.copy() for k, v in start.items()}
@@ -202,7 +186,7 @@ def test_radam_takes_both_branches_and_lion_moves_every_coordinate_by_lr():
     np.testing.assert_allclose(np.abs(params["W"] - start["W"]), 0.01, rtol=1e-12)
 
 
-# -- torch.optim on the same quadratic -------------------------------------------------------------------------
+# -- torch.optim on the same quadratic -------------------------------------------------------------
 def torch_optimizer(torch, name, hp, tensors):
     """The torch.optim counterpart, with parameters set so that the two conventions agree."""
     betas = (hp.get("beta_1"), hp.get("beta_2"))
@@ -218,11 +202,16 @@ def torch_optimizer(torch, name, hp, tensors):
     if name == "adadelta":
         return optim.Adadelta(tensors, lr=hp["lr"], rho=hp["rho"], eps=hp["eps"])
     if name in ("adam", "amsgrad"):
-        return optim.Adam(tensors, lr=hp["lr"], betas=betas, eps=hp["eps"], amsgrad=name == "amsgrad")
-    if name == "adamax":  # PyTorch: u ← max(β2·u, |g| + ε) and m/u; ours: max(β2·u, |g|) and m/(u + ε)
+        return optim.Adam(
+            tensors, lr=hp["lr"], betas=betas, eps=hp["eps"], amsgrad=name == "amsgrad"
+        )
+    # PyTorch: u ← max(β2·u, |g| + ε) and m/u; ours: max(β2·u, |g|) and m/(u + ε)
+    if name == "adamax":
         return optim.Adamax(tensors, lr=hp["lr"], betas=betas, eps=hp["eps"])
     if name == "adamw":
-        return optim.AdamW(tensors, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=hp["weight_decay"])
+        return optim.AdamW(
+            tensors, lr=hp["lr"], betas=betas, eps=hp["eps"], weight_decay=hp["weight_decay"]
+        )
     if name == "nadam":  # PyTorch's μₜ = β1·(1 - ½·0.96^(ψ·t)) is the constant β1 when ψ is huge
         return optim.NAdam(tensors, lr=hp["lr"], betas=betas, eps=hp["eps"], momentum_decay=1e6)
     if name == "radam":
@@ -235,7 +224,8 @@ def test_matches_torch_optim(name):
     torch = pytest.importorskip("torch")
     gradient, start = quadratic(seed=5)
     hp = CASES[name][1]
-    if name == "adamax":  # ε sits in different places (see torch_optimizer): make it too small to matter
+    # ε sits in different places (see torch_optimizer): make it too small to matter
+    if name == "adamax":
         hp = {**hp, "eps": 1e-12}
     params = {k: v.copy() for k, v in start.items()}
     tensors = {k: torch.nn.Parameter(torch.tensor(v)) for k, v in start.items()}
@@ -249,6 +239,8 @@ def test_matches_torch_optim(name):
             tensors[key].grad = torch.tensor(grad)
         theirs.step()
         for key in params:
-            np.testing.assert_allclose(params[key], tensors[key].detach().numpy(), **tolerance, err_msg=f"step {step}")
+            np.testing.assert_allclose(
+                params[key], tensors[key].detach().numpy(), **tolerance, err_msg=f"step {step}"
+            )
     for key in params:
         assert not np.allclose(params[key], start[key])

@@ -1,10 +1,14 @@
 """The library's findings of the reliability sweep (issue 10): each test failed before its fix."""
 
 import math
+import time
+import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import trainlab as tl
 from trainlab.saving import load_model
@@ -278,3 +282,62 @@ def test_a_hand_made_checkpoint_with_a_missing_key(tmp_path):
         np.savez(tmp_path / "bad.npz", **{**arrays, "__trainlab__": np.array(json.dumps(broken))})
         with pytest.raises(ValueError, match=f"bad.npz is not a readable trainlab model file: .*{path[-1]}"):
             load_model(tmp_path / "bad.npz")
+
+
+# -- issue 22, finding N7: a huge epochs= or iterations= costs no memory before the first step ------------------
+class StopAfter(tl.Callback):
+    """Stops training after ``steps`` steps by raising (fit leaves counters that match the weights)."""
+
+    class EnoughError(Exception):
+        pass
+
+    def __init__(self, steps):
+        self.steps, self.started = steps, None
+
+    def on_batch_begin(self, iteration):
+        if self.started is None:
+            self.started = time.perf_counter()
+
+    def on_batch_end(self, iteration, loss):
+        self.steps -= 1
+        if self.steps == 0:
+            raise self.EnoughError
+
+
+@pytest.mark.parametrize("how", [{"iterations": 10**12}, {"epochs": 10**11}, {"iterations": 10**7},
+                                 {"epochs": 10**6}], ids=lambda how: f"{next(iter(how))}={next(iter(how.values()))}")
+def test_a_huge_count_starts_training_at_once_in_constant_memory(how):
+    """`fit(iterations=10**12)` (reachable with `--set`) allocated one tuple per epoch before the first step:
+    OOM-killed at 22 GB; `epochs=10**7` cost 1.1 GB. The plan of the steps is now computed as it goes."""
+    x, y = blobs()
+    model = net()
+    stop = StopAfter(3)
+    tracemalloc.start()
+    began = time.perf_counter()
+    try:
+        with pytest.raises(StopAfter.EnoughError):
+            model.fit(x, y, batch_size=16, verbose=0, evaluate_train=False, callbacks=[stop], **how)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert stop.started - began < 1.0  # the first step started at once
+    assert peak < 2 * 2**20, f"{peak / 2**20:.1f} MiB before and during three steps"
+    assert model.iterations_done == 3 and model.epochs_done == 0
+
+
+@given(first=st.integers(0, 5), start=st.integers(0, 6), per_epoch=st.integers(1, 7), steps=st.integers(-1, 40))
+def test_the_planned_pieces_are_those_of_the_plain_loop(first, start, per_epoch, steps):
+    from trainlab.epochs import plan_segments
+
+    start = min(start, per_epoch - 1)
+    expected, left, epoch, begin = [], steps, first, start
+    while left > 0:  # the plain loop that plan_segments replaced
+        stop = min(per_epoch, begin + left)
+        expected.append((epoch, begin, stop))
+        left -= stop - begin
+        epoch, begin = epoch + 1, 0
+    segments = plan_segments(first, start, per_epoch, steps)
+    assert list(segments) == expected and len(segments) == len(expected)
+    assert [segments[i] for i in range(-len(expected), 0)] == expected and segments[1:3] == expected[1:3]
+    for epoch in range(first - 1, first + len(expected) + 1):
+        assert segments.steps_in(epoch) == sum(b - a for e, a, b in expected if e == epoch)

@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import stat
 
 import numpy as np
 import pytest
@@ -75,3 +77,64 @@ def test_parse_assignments():
         parse_assignments(["lr"])
     with pytest.raises(ValueError, match="--set '=3': expected KEY=VALUE"):
         parse_assignments(["=3"])
+
+
+# -- issue 22, finding N6: what an output path is, and the permissions of what is written -------------------
+def writers(tmp_path):
+    """Every way trainlab writes a file: the text helpers and a model checkpoint."""
+    import trainlab as tl
+
+    model = tl.Sequential([tl.Dense(2)], input_dim=3, seed=0).compile("sgd")
+    return {"write_text": lambda path: write_text(path, "x"), "write_json": lambda path: write_json(path, [1]),
+            "model.save": lambda path: model.save(path)}
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+                         ids=["umask 022", "umask 077", "umask 002"])
+def test_new_files_keep_the_umask_and_stay_atomic(tmp_path, mask, mode):
+    old = os.umask(mask)
+    try:
+        for name, write in writers(tmp_path).items():
+            path = tmp_path / name
+            write(path)  # a new file
+            assert stat.S_IMODE(path.stat().st_mode) == mode, name
+            os.chmod(path, 0o600)
+            write(path)  # replacing one: a new file again, whole, with the umask's permissions
+            assert stat.S_IMODE(path.stat().st_mode) == mode, name
+    finally:
+        os.umask(old)
+    assert sorted(os.listdir(tmp_path)) == sorted(writers(tmp_path))  # no temporary file left
+
+
+def make_special(tmp_path, kind):
+    """A path that is not a regular file, and how to see that it is still what it was."""
+    path = tmp_path / f"out-{kind}"
+    if kind == "FIFO":
+        os.mkfifo(path)
+        return path, lambda: stat.S_ISFIFO(os.lstat(path).st_mode)
+    if kind == "character device":
+        try:
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+        except PermissionError:
+            pytest.skip("creating a device node needs root")
+        return path, lambda: stat.S_ISCHR(os.lstat(path).st_mode)
+    if kind == "folder":
+        path.mkdir()
+        return path, path.is_dir
+    target = tmp_path / "target.txt"
+    if kind == "symbolic link":
+        target.write_text("precious")
+    path.symlink_to(target)  # "dangling": a link to nothing
+    return path, lambda: path.is_symlink() and (kind != "symbolic link" or target.read_text() == "precious")
+
+
+@pytest.mark.parametrize("kind", ["FIFO", "character device", "symbolic link", "dangling", "folder"])
+@pytest.mark.parametrize("writer", ["write_text", "write_json", "model.save"])
+def test_a_device_fifo_or_link_is_refused_not_replaced(tmp_path, kind, writer):
+    path, unchanged = make_special(tmp_path, kind)
+    described = {"dangling": "symbolic link", "FIFO": "FIFO (named pipe)"}.get(kind, kind)
+    with pytest.raises(ValueError, match=rf"out-{kind} is a {re.escape(described)}, not a regular file: trainlab "
+                                         r"writes its files atomically .* and will not replace a"):
+        writers(tmp_path)[writer](path)
+    assert unchanged()
+    assert not [name for name in os.listdir(tmp_path) if name.endswith(".part")]  # nothing left behind

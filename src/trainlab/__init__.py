@@ -1,7 +1,10 @@
-"""trainlab: a NumPy laboratory for the techniques that make neural-network training work.
+"""trainlab: a NumPy library for the techniques that make neural-network training work.
 
 Layers with hand-written backward passes, losses, initializers, regularizers, optimizers and schedules,
-all checked against numerical gradients; and experiments that reproduce the textbook chapters on them.
+all checked against numerical gradients; the model, its training step and loop, callbacks, saving, data
+and gradient checks. ``__all__`` is the library and nothing else (docs/api.md lists it, generated from the
+docstrings by scripts/api_docs.py); the laboratory that reproduces the textbook chapters lives in
+:mod:`trainlab.lab` and :mod:`trainlab.lessons`, the hyperparameter search in :mod:`trainlab.tune`.
 """
 
 __version__ = "0.1.0"
@@ -32,7 +35,8 @@ from trainlab.callbacks import (
     TensorBoard,
 )
 from trainlab.data import load_dataset, load_mnist
-from trainlab.gradcheck import check_gradients, numerical_gradient
+from trainlab.ensemble import Ensemble
+from trainlab.gradcheck import check_gradients, layer_gradients, numerical_gradient
 from trainlab.history import History
 from trainlab.initializers import (
     Constant,
@@ -56,7 +60,7 @@ from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_los
 from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp
-from trainlab.model import Ensemble, Input, Sequential
+from trainlab.model import Input, Sequential
 from trainlab.optimizers import (
     SGD,
     Adadelta,
@@ -76,6 +80,7 @@ from trainlab.optimizers import (
     get_optimizer,
     global_norm,
 )
+from trainlab.optimizers import describe as describe_optimizer
 from trainlab.progress import ProgressBar
 from trainlab.regularizers import L1, L1L2, L2, MaxNorm, Regularizer
 from trainlab.saving import load_model, save_model
@@ -173,6 +178,7 @@ __all__ = [
     "check_gradients",
     "clip_by_global_norm",
     "clip_by_value",
+    "describe_optimizer",
     "find_lr",
     "get_activation",
     "get_initializer",
@@ -180,6 +186,7 @@ __all__ = [
     "get_optimizer",
     "get_schedule",
     "global_norm",
+    "layer_gradients",
     "load_dataset",
     "load_mnist",
     "load_model",

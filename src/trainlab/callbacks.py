@@ -14,7 +14,7 @@ import numbers
 import string
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from trainlab.schedules import PlateauReducer
 from trainlab.validation import (
@@ -25,16 +25,13 @@ from trainlab.validation import (
     explain_keywords,
 )
 
-if TYPE_CHECKING:
-    from trainlab.training import TrainingRun
-
 
 class Callback:
     """Base class; override the hooks you need. ``logs`` are the epoch's metrics by name."""
 
-    run: TrainingRun
+    run: Any  # the fit's trainlab.training.TrainingRun (training imports this module: no import back)
 
-    def set_run(self, run: TrainingRun) -> None:
+    def set_run(self, run: Any) -> None:
         self.run = run
 
     def on_train_begin(self) -> None: ...

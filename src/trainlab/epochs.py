@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from trainlab.data.batches import batch_indices
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 
 @dataclass
@@ -91,13 +92,54 @@ class BatchSampler:
         return self.epoch()
 
 
-def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> list[tuple[int, int, int]]:
-    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``."""
-    segments = []
-    epoch = first_epoch
-    while steps > 0:
-        stop = min(steps_per_epoch, start + steps)
-        segments.append((epoch, start, stop))
-        steps -= stop - start
-        epoch, start = epoch + 1, 0
-    return segments
+class Segments(Sequence[tuple[int, int, int]]):
+    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``,
+    ``steps_per_epoch`` steps to an epoch: the first piece may finish an epoch begun earlier, the last may
+    stop inside one, the others are whole epochs.
+
+    A sequence computed on demand, in O(1) memory and time per piece whatever the count, so that
+    ``fit(iterations=10**12)`` starts its first step at once (a list of the pieces took 22 GB).
+    """
+
+    def __init__(self, first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> None:
+        self.first_epoch, self.start, self.steps_per_epoch = first_epoch, start, steps_per_epoch
+        self.steps = max(0, steps)
+        self.first_length = min(steps_per_epoch - start, self.steps)  # what the first piece trains
+        rest = self.steps - self.first_length
+        self.length = 0 if self.steps == 0 else 1 + -(-rest // steps_per_epoch)
+
+    def __len__(self) -> int:
+        return self.length
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int, int]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[int, int, int]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[int, int, int] | list[tuple[int, int, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.length))]
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(f"segment {index} of {self.length}")
+        if index == 0:
+            return self.first_epoch, self.start, self.start + self.first_length
+        done = self.first_length + (index - 1) * self.steps_per_epoch  # steps before this piece
+        return self.first_epoch + index, 0, min(self.steps_per_epoch, self.steps - done)
+
+    def steps_in(self, epoch: int) -> int:
+        """How many steps the pieces train in ``epoch`` (0 outside them)."""
+        index = epoch - self.first_epoch
+        return self[index][2] - self[index][1] if 0 <= index < self.length else 0
+
+    def __repr__(self) -> str:
+        return (f"Segments(first_epoch={self.first_epoch}, start={self.start}, "
+                f"steps_per_epoch={self.steps_per_epoch}, steps={self.steps})")
+
+
+def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> Segments:
+    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``
+    (a :class:`Segments`: computed on demand, O(1) memory)."""
+    return Segments(first_epoch, start, steps_per_epoch, steps)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any, ClassVar
 
 import numpy as np
 
 from trainlab.activations import SELU_ALPHA, SELU_SCALE, get_activation
 from trainlab.backend import keep_mask
-from trainlab.base import Layer
+from trainlab.base import LAYERS, Layer
 from trainlab.initializers import Initializer, get_initializer
 from trainlab.regularizers import MaxNorm, Regularizer, get_constraint, get_regularizer
 from trainlab.validation import check_in_range, check_int, check_positive
 
 
+@LAYERS.register("dense")
 class Dense(Layer):
     """Fully connected layer: y = x·W + b, with W of shape (inputs, units).
 
@@ -24,6 +26,7 @@ class Dense(Layer):
     """
 
     default_name = "dense"
+    example_arguments: ClassVar[dict[str, Any]] = {"units": 3}
 
     def __init__(
         self,
@@ -92,6 +95,7 @@ class Dense(Layer):
             self.constraint(self.params["W"])
 
 
+@LAYERS.register("batchnorm", "batch_normalization")
 class BatchNorm(Layer):
     """Batch normalization (Ioffe & Szegedy 2015) over the last (feature) axis.
 
@@ -106,6 +110,7 @@ class BatchNorm(Layer):
     """
 
     default_name = "batchnorm"
+    cancels_bias = True
 
     def __init__(
         self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, trainable: bool = True
@@ -174,6 +179,7 @@ class BatchNorm(Layer):
         return dx
 
 
+@LAYERS.register("dropout")
 class Dropout(Layer):
     """Dropout with m ~ Bernoulli(1 - p) drawn anew for every batch; p = ``rate``.
 
@@ -213,6 +219,7 @@ class Dropout(Layer):
         return dout
 
 
+@LAYERS.register("alpha_dropout")
 class AlphaDropout(Dropout):
     """Dropout that keeps SELU's self-normalization (Klambauer et al. 2017).
 
@@ -243,6 +250,7 @@ class AlphaDropout(Dropout):
         return y
 
 
+@LAYERS.register("flatten")
 class Flatten(Layer):
     """Reshape each sample to a vector: (N, d1, d2, ...) -> (N, d1·d2·...)."""
 

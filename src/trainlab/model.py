@@ -14,13 +14,13 @@ import numpy as np
 from trainlab.activations import softmax
 from trainlab.backend import Array, resolve_dtype, rng_for, seed_sequence, spawn_rngs
 from trainlab.base import Layer
-from trainlab.ensemble import Ensemble  # noqa: F401  (its home was this module: still importable from here)
 from trainlab.losses import Loss, SoftmaxCrossEntropy, get_loss, target_array, warn_if_softmax_twice
 from trainlab.metrics import accuracy, get_metric
 from trainlab.optimizers import Optimizer, get_optimizer
 from trainlab.params import ParamDict, pack_parameters
 from trainlab.progress import VERBOSE, in_notebook
 from trainlab.registry import Configurable, deserialize, serialize
+from trainlab.regularizers import add_weight_decay_gradient, weight_decay_penalty
 from trainlab.saving import save_model
 from trainlab.training import fit, sample_weights
 from trainlab.validation import (
@@ -103,8 +103,10 @@ class Sequential(Configurable):
     """A network as a list of layers applied in order, plus a loss.
 
     ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ = ``weight_decay``,
-    the textbook's decay over weight matrices, not biases). ``model.gradient(x, t)`` returns dL/dθ by name,
-    matching ``model.params``, so a textbook optimizer runs as ``optimizer.update(model.params, grads)``.
+    the textbook's decay over weight matrices, not biases: a short way to put ``L2(λ/2)`` on every weight,
+    see :func:`trainlab.regularizers.weight_decay_penalty`; the decoupled decay is AdamW's and Lion's).
+    ``model.gradient(x, t)`` returns dL/dθ by name, matching ``model.params``, so a textbook optimizer runs
+    as ``optimizer.update(model.params, grads)``.
 
     ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is float32
     by default, float64 for gradient checks. The model is built (weights created) as soon as the input
@@ -148,7 +150,6 @@ class Sequential(Configurable):
         self.open_epoch: OpenEpoch | None = None  # an epoch a fit stopped inside, to be continued
         self.data_rng = rng_for(self.seed, "data-order")
         self.history: History | None = None
-        self.last_loss = math.nan  # L of the last loss_and_gradients / gradient call
         if input_dim is not None:
             self.build((check_int("input_dim", input_dim, minimum=1),))
         elif input_shape is not None:
@@ -326,10 +327,9 @@ class Sequential(Configurable):
         for index in range(len(self.layers) - 1, first - 1, -1):
             dout = self.layers[index].backward(dout, input_grad=input_grad or index > first)
         if self.weight_decay:
-            for layer in self.layers:
-                if layer.trainable:
-                    for name in layer.decay_params:
-                        layer.grads[name] += self.weight_decay * layer.params[name]
+            decayed = [layer for layer in self.layers if layer.trainable]
+            add_weight_decay_gradient(self.weight_decay, [(layer.params[name], layer.grads[name])
+                                                          for layer in decayed for name in layer.decay_params])
         return dout if input_grad else None
 
     def _first_trainable_index(self) -> int:
@@ -370,12 +370,8 @@ class Sequential(Configurable):
         """Σ layer regularization losses + ½·weight_decay·Σ‖W‖² over weight matrices."""
         total = sum(layer.regularization_loss() for layer in self.layers)
         if self.weight_decay:
-            squares = sum(
-                float(np.vdot(layer.params[name], layer.params[name]))
-                for layer in self.layers
-                for name in layer.decay_params
-            )
-            total += 0.5 * self.weight_decay * squares
+            total += weight_decay_penalty(self.weight_decay, [layer.params[name] for layer in self.layers
+                                                              for name in layer.decay_params])
         return float(total)
 
     def loss(self, x: Any, t: Any, training: bool = False) -> float:
@@ -397,12 +393,12 @@ class Sequential(Configurable):
         if not math.isfinite(loss):
             as_float_array("x", x, self.dtype)  # name a NaN/inf input rather than report divergence
         self._backpropagate(self.loss_function.backward(), input_grad=False)
-        self.last_loss = loss
         return loss, self.grads
 
     def gradient(self, x: Any, t: Any) -> dict[str, Array]:
-        """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``); the loss is
-        kept in :attr:`last_loss`. See :meth:`loss_and_gradients`."""
+        """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``). See
+        :meth:`loss_and_gradients`, which returns the loss too, and :func:`trainlab.train_step`, the whole
+        step every loop takes."""
         return self.loss_and_gradients(x, t)[1]
 
     def apply_constraints(self) -> None:

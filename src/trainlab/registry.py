@@ -1,9 +1,11 @@
-"""Names and configs: how layers, initializers, losses, optimizers ... are found by name and rebuilt.
+"""Names and configs: how layers, initializers, losses, optimizers ... are found by name and
+rebuilt.
 
-A :class:`Configurable` object can describe itself as plain JSON data (``get_config``: its constructor's
-arguments) and be rebuilt from it; :func:`serialize` / :func:`deserialize` do this recursively, which is all
-that saving a model needs (no pickle). A :class:`Registry` maps user-facing names ("he_normal", "relu",
-"adam") to classes and reports unknown names together with the valid ones.
+A :class:`Configurable` object can describe itself as plain JSON data (``get_config``: its
+constructor's arguments) and be rebuilt from it; :func:`serialize` / :func:`deserialize` do this
+recursively, which is all that saving a model needs (no pickle). A :class:`Registry` maps
+user-facing names ("he_normal", "relu", "adam") to classes and reports unknown names together with
+the valid ones.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ _CLASSES: dict[str, type] = {}
 class Configurable:
     """Base for objects that can be rebuilt from ``get_config()``.
 
-    By convention each constructor argument is stored under an attribute of the same name, so the default
-    ``get_config`` can read them back; a class that stores them differently overrides ``get_config``.
+    By convention each constructor argument is stored under an attribute of the same name, so the
+    default ``get_config`` can read them back; a class that stores them differently overrides
+    ``get_config``.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -44,7 +47,8 @@ class Configurable:
 
 
 def serialize(value: Any) -> Any:
-    """Plain JSON data for ``value``: Configurable objects become {"class": ..., "config": {...}}."""
+    """Plain JSON data for ``value``: Configurable objects become {"class": ..., "config":
+    {...}}."""
     if isinstance(value, Configurable):
         return {"class": type(value).__name__, "config": serialize(value.get_config())}
     if isinstance(value, dict):
@@ -61,7 +65,9 @@ def deserialize(data: Any) -> Any:
     if isinstance(data, dict) and set(data) == {"class", "config"}:
         name = data["class"]
         if name not in _CLASSES:
-            raise ValueError(f"unknown class {name!r} in a saved config; known: {', '.join(sorted(_CLASSES))}")
+            raise ValueError(
+                f"unknown class {name!r} in a saved config; known: {', '.join(sorted(_CLASSES))}"
+            )
         return _CLASSES[name](**deserialize(data["config"]))
     if isinstance(data, dict):
         return {key: deserialize(item) for key, item in data.items()}
@@ -91,17 +97,27 @@ class Registry:
         """Register a factory (a class or a function returning an object) under ``name``."""
         self._entries[name] = factory
 
+    def remove(self, name: str) -> None:
+        """Forget ``name`` (a class registered for a while, in a test say); KeyError if it is
+        unknown."""
+        del self._entries[name]
+
     def names(self) -> list[str]:
         return sorted(self._entries)
 
-    def create(self, name: str, argument: str, **kwargs: Any) -> Any:
-        """The object registered as ``name``; ``argument`` names the user's argument in the error."""
+    def lookup(self, name: str, argument: str) -> Callable[..., Any]:
+        """The class or factory registered as ``name`` (any case); ``argument`` names the user's
+        argument in the error for an unknown name, which lists the valid ones."""
         check_not_a_class(argument, name)
         if not isinstance(name, str):
             raise TypeError(f"{argument} must be a {self.kind} name or object, got {name!r}")
         key = name.lower()
         if key not in self._entries:
-            raise ValueError(
-                f"{argument}={name!r} is not a known {self.kind}; valid names: {', '.join(self.names())}"
-            )
-        return self._entries[key](**kwargs)
+            raise ValueError(f"{argument}={name!r} is not a known {self.kind}; "
+                             f"valid names: {', '.join(self.names())}")
+        return self._entries[key]
+
+    def create(self, name: str, argument: str, **kwargs: Any) -> Any:
+        """The object registered as ``name``; ``argument`` names the user's argument in the
+        error."""
+        return self.lookup(name, argument)(**kwargs)

@@ -3,14 +3,15 @@
 The file is a NumPy ``.npz`` archive (no pickle): ``weights/<name>`` and ``optimizer/<path>`` arrays plus
 one JSON document, ``__trainlab__``, with the architecture, the compile settings, the optimizer's other
 state, the random generators' states and the epoch/step counters. Saving writes a temporary file in the
-same folder and renames it over the target, so an interrupted save leaves the previous file intact.
+same folder and renames it over the target (:func:`trainlab.textio.atomic_writer`), so an interrupted save
+leaves the previous file intact; the file gets the usual permissions (0644 under umask 022), and a target
+that is a device, a FIFO or a symbolic link is refused rather than replaced.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,11 @@ import numpy as np
 from trainlab.epochs import OpenEpoch
 from trainlab.history import History
 from trainlab.registry import deserialize, serialize
+from trainlab.textio import atomic_writer
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 FORMAT = "trainlab.model"
 VERSION = 1
@@ -75,17 +77,8 @@ def save_model(model: Sequential, path: str | os.PathLike, include_optimizer: bo
             "state": split_arrays(model.optimizer.state_dict(), "optimizer", arrays),
         }
     arrays[META_KEY] = np.array(json.dumps(meta))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as file:  # the umask's permissions; a device, FIFO or link at path is refused
+        np.savez(file, **arrays)
 
 
 def load_model(path: str | os.PathLike) -> Sequential:

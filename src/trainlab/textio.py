@@ -5,7 +5,14 @@ One home for the small helpers that the commands, the experiments, the data pack
 Atomic writes: every file goes to a temporary file in the destination folder, is flushed to disk and is
 then renamed over the destination (``os.replace``, atomic on POSIX and Windows). A crash, a full disk or a
 failed check therefore leaves either the old file or the new one under the final name, never a half-written
-one, and two processes writing the same file both end with a whole one.
+one, and two processes writing the same file both end with a whole one. The new file has the permissions
+any new file gets (0666 less the umask: 0644 under the usual umask 022). A destination that is not a
+regular file (a device such as /dev/null, a FIFO, a socket, a folder, or a symbolic link) is refused with a
+ValueError rather than replaced by a regular file: the rename would delete the device node, or the link.
+
+Reading JSON from elsewhere (run folders received from another machine, search results): :func:`read_json`
+refuses files larger than a size limit and documents nested deeper than a depth limit, with one error that
+names the file; :func:`displayable` makes any text safe to write as UTF-8.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import difflib
 import json
 import math
 import os
+import re
+import secrets
+import stat
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -65,12 +74,13 @@ def atomic_writer(path: str | os.PathLike, *, check: Callable[[Path], None] | No
     """A binary file to write ``path`` through; it becomes ``path`` only when the block ends without error.
 
     ``check(temporary_path)``, if given, runs on the complete temporary file before the rename; if it
-    raises, the temporary file is deleted and the destination is left as it was.
+    raises, the temporary file is deleted and the destination is left as it was. A ``path`` that exists
+    and is not a regular file is refused (:func:`check_replaceable`) before anything is written.
     """
     path = Path(path)
+    check_replaceable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    temporary = Path(temporary)
+    descriptor, temporary = _create_temporary(path)
     try:
         with os.fdopen(descriptor, "wb") as file:
             yield file
@@ -81,6 +91,41 @@ def atomic_writer(path: str | os.PathLike, *, check: Callable[[Path], None] | No
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` (``.NAME.<random>.part``), open for writing. Created with mode 0666,
+    which the kernel reduces by the umask as for any new file (``tempfile.mkstemp`` would make it 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        temporary = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
+
+
+FILE_KINDS = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO (named pipe)",
+              stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder", stat.S_IFLNK: "symbolic link"}
+
+
+def check_replaceable(path: str | os.PathLike) -> None:
+    """Nothing if ``path`` does not exist or is a regular file; else a ValueError saying what it is.
+
+    Writing atomically replaces the destination by a new regular file, so a device (``--out /dev/null``),
+    a FIFO or a socket would be deleted and replaced, and a symbolic link replaced rather than followed
+    (following it could write outside a run folder received from elsewhere): all are refused.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = FILE_KINDS.get(stat.S_IFMT(mode), "special file")
+    hint = "; give the path of the file it points to" if kind == "symbolic link" else ""
+    raise ValueError(f"{path} is a {kind}, not a regular file: trainlab writes its files atomically (a new file "
+                     f"renamed over the old one) and will not replace a {kind}{hint}")
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -109,13 +154,59 @@ def to_plain(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """The JSON in ``path``; a ValueError naming the file when it cannot be read or is not valid JSON."""
+MAX_JSON_BYTES = 256 * 2**20
+"""The largest JSON file :func:`read_json` reads by default (256 MiB; a full-size run's metrics.json is a few MB)."""
+MAX_JSON_DEPTH = 64
+"""The deepest nesting of lists and objects :func:`read_json` accepts by default (trainlab writes at most 6)."""
+
+
+def read_json(path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """The JSON in ``path``; a ValueError naming the file when it cannot be read, is not valid UTF-8 JSON, is
+    larger than ``max_bytes`` or nests lists and objects deeper than ``max_depth``.
+
+    The limits make a file from elsewhere (a run folder received from another machine) safe to read: no
+    gigabytes read into memory, no RecursionError in the parser or in the code that walks the result.
+    """
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        reason = "empty file" if isinstance(error, json.JSONDecodeError) and not error.doc.strip() else error
+        with open(path, "rb") as file:
+            data = file.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ValueError(f"larger than {max_bytes:,} bytes")
+        text = data.decode("utf-8")
+        if json_depth(text) > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+        return json.loads(text)
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        if isinstance(error, json.JSONDecodeError) and not error.doc.strip():
+            reason = "empty file"
         raise ValueError(f"{path}: unreadable JSON ({reason})") from None
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in JSON ``text`` (brackets inside strings not counted), found
+    without parsing, so that a hostile document is refused before the recursive parser sees it."""
+    depth = deepest = 0
+    for match in _JSON_STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+_JSON_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def displayable(text: str) -> str:
+    """``text`` with every lone surrogate (what a file name's undecodable bytes, or ``"\\ud800"`` in JSON,
+    become in Python) replaced by U+FFFD, so that it can be written as UTF-8 and printed."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # ---------------------------------------------------------------------------------------------- values

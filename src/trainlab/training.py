@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from trainlab.callbacks import Callback, LearningRateScheduler
-from trainlab.epochs import BatchSampler, OpenEpoch, plan_segments
+from trainlab.epochs import BatchSampler, OpenEpoch, Segments, plan_segments
 from trainlab.history import History
 from trainlab.progress import VERBOSE, ProgressBar
 from trainlab.schedules import Schedule
@@ -38,8 +38,8 @@ from trainlab.validation import (
 )
 
 if TYPE_CHECKING:
-    from trainlab.model import Sequential
     from trainlab.optimizers import Optimizer
+    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
 
 __all__ = ["FitOptions", "History", "OpenEpoch", "Trainer", "TrainingRun", "fit"]
 
@@ -149,7 +149,7 @@ class TrainingRun:
     first_iteration: int
     total_iterations: int
     steps_per_epoch: int
-    segments: list[tuple[int, int, int]] = field(default_factory=list)
+    segments: Segments = field(default_factory=lambda: plan_segments(0, 0, 1, 0))
     log_names: list[str] = field(default_factory=list)
     stop_requested: bool = False
 
@@ -161,7 +161,7 @@ class TrainingRun:
 
     def epoch_iterations(self, epoch: int) -> int:
         """Steps this run trains in ``epoch`` (fewer than a whole epoch where a run starts or ends inside it)."""
-        return sum(stop - start for index, start, stop in self.segments if index == epoch)
+        return self.segments.steps_in(epoch)
 
 
 class Hooks:

@@ -38,7 +38,8 @@ def decode_verified(path: str | os.PathLike, spec: FileSpec) -> tuple[np.ndarray
     path = Path(path)
     raw = path.read_bytes()
     compressed = raw[:2] == GZIP_MAGIC
-    data = decompress(raw, str(path)) if compressed else raw
+    # at most twice what it must hold: enough to say what a slightly different file holds; a gzip bomb stops there
+    data = decompress(raw, str(path), limit=2 * spec.idx_bytes) if compressed else raw
     array = parse_idx(data, str(path))
     if spec.sha256 is not None:
         _compare(path, "SHA-256 of the decompressed contents", hashlib.sha256(data).hexdigest(), spec.sha256)

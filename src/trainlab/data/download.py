@@ -6,7 +6,8 @@ only once complete. What stays trainlab's own:
 * the check. pooch compares a checksum of the bytes it received; trainlab checks the SHA-256 of the
   *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no hash
   of its own, and the file is moved into the cache only after :func:`~.checksums.decode_verified` passed.
-  A corrupt, truncated or wrong download never appears under its final name.
+  A corrupt, truncated or wrong download never appears under its final name, and each attempt stages in a
+  folder of its own, so that concurrent first downloads of one dataset do not trip over each other.
 * the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ... seconds,
   an HTTP 404 and a refused connection included; offline, that would keep a command waiting for nothing.
   Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried with exponential
@@ -20,11 +21,13 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -35,10 +38,12 @@ from trainlab.data.cache import dataset_cache_dir
 from trainlab.data.catalog import DatasetSpec, FileSpec
 from trainlab.data.checksums import decode_verified
 from trainlab.data.errors import ChecksumError, DataNotFoundError, DownloadError, IDXError
+from trainlab.data.files_io import atomic_writer
 from trainlab.data.sources import Folder, downloads_allowed, find_file, find_folder, mirrors_for, search_folders
 
 STAGING = ".download"
-"""The subfolder of a dataset's cache folder that downloads land in until they are checked."""
+"""The start of the name of the subfolders of a dataset's cache folder that downloads land in until they are
+checked (``.download-XXXXXXXX``, one per attempt)."""
 
 
 def _user_agent() -> str:
@@ -164,10 +169,18 @@ def download_file(
 
 
 def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -> None:
-    """One attempt: pooch downloads ``url`` into the staging folder; checked, it is moved to ``destination``."""
-    staging = destination.parent / STAGING
+    """One attempt: pooch downloads ``url`` into a staging folder of this attempt's own; checked, it is
+    written to ``destination`` atomically.
+
+    The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading the
+    same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a file: each
+    checks its own copy and writes it into place atomically, the second replacing the first with an
+    identical file. It is copied through :func:`~.files_io.atomic_writer` rather than renamed, so that it
+    gets the permissions of any new file (pooch's temporary files are private to their owner).
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=destination.parent))
     staged = staging / destination.name
-    staged.unlink(missing_ok=True)  # a leftover of an interrupted run is fetched again, not trusted
     downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=timeout,
                                       headers={"User-Agent": USER_AGENT})
     try:
@@ -177,10 +190,10 @@ def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -
             decode_verified(staged, file)
         except (ChecksumError, IDXError) as error:  # the staged name means nothing to a reader: leave it out
             raise type(error)(str(error).removeprefix(f"{staged}: ")) from None
-        os.replace(staged, destination)
+        with open(staged, "rb") as source, atomic_writer(destination) as target:
+            shutil.copyfileobj(source, target)
     finally:
-        staged.unlink(missing_ok=True)
-        _remove_if_empty(staging)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def diagnose(error: BaseException) -> tuple[str, bool, bool]:
@@ -226,7 +239,3 @@ def _quiet(logger: logging.Logger) -> Iterator[None]:
     finally:
         logger.setLevel(level)
 
-
-def _remove_if_empty(folder: Path) -> None:
-    with suppress(OSError):  # not empty (another process is downloading there) or already gone
-        folder.rmdir()

@@ -9,13 +9,15 @@ An IDX file is a header followed by the array's values in C order, big-endian::
     the values                             prod(dims) x itemsize bytes, nothing after them
 
 Files may be gzip-compressed (``.gz``); compression is recognised from the file's first bytes, not its
-name, so a decompressed file that kept its ``.gz`` name still reads. Every fault is reported as an
-:class:`~trainlab.data.errors.IDXError` that names the file and what is wrong with it.
+name, so a decompressed file that kept its ``.gz`` name still reads. Decompression stops at a size limit,
+so that a small file that inflates to gigabytes is refused before it fills the memory. Every fault is
+reported as an :class:`~trainlab.data.errors.IDXError` that names the file and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import zlib
 from dataclasses import dataclass
@@ -38,6 +40,9 @@ IDX_DTYPES: dict[int, np.dtype] = {
 _CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
 GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIM = 2**32 - 1
+MAX_DECOMPRESSED_BYTES = 2**30
+"""The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's largest
+file is 47 MB). A dataset's files are held to twice their size (:func:`trainlab.data.checksums.decode_verified`)."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +118,22 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, bool]:
     return decompress(raw, str(path)), True
 
 
-def decompress(raw: bytes, source: str) -> bytes:
-    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream."""
+def decompress(raw: bytes, source: str, limit: int | None = None) -> bytes:
+    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream, or for one that
+    decompresses to more than ``limit`` bytes (default :data:`MAX_DECOMPRESSED_BYTES`; a "gzip bomb" is a
+    few MB that inflate to gigabytes in memory), which is found after ``limit`` + 1 bytes."""
+    limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
     try:
-        return gzip.decompress(raw)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            data = stream.read(limit + 1)
     except EOFError:
         raise IDXError(f"{source}: truncated: the gzip stream ends early (an interrupted download?)") from None
     except (OSError, zlib.error) as error:
         raise IDXError(f"{source}: corrupt gzip stream: {error}") from None
+    if len(data) > limit:
+        raise IDXError(f"{source}: decompresses to more than {limit:,} bytes ({len(raw):,} bytes compressed), "
+                       "more than the file can hold; it is not the expected file")
+    return data
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:

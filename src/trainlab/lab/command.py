@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.backend import usable_cores
+from trainlab.cluster import CLUSTER_VARIABLE, cluster_address
 from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.lab import legacy_runner
 from trainlab.lab.compare import MAX_FIGURES, compare_runs, comparison_page, text_tables
-from trainlab.lab.executors import CLUSTER_VARIABLE, cluster_address
 from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
 from trainlab.lab.progress import duration
 from trainlab.lab.report import REPORT_FORMATS, build_report

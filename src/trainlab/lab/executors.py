@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-CLUSTER_VARIABLE = "TRAINLAB_CLUSTER"  # the address of a Dask scheduler, when --cluster is not given
+from trainlab.cluster import connect, worker_threads
 
 
 class InProcess(Executor):
@@ -88,25 +88,14 @@ class Workers:
             initargs=(os.getpid(),))
 
     def _connect(self, address: str) -> Executor:
-        try:
-            from distributed import Client  # optional: pip install trainlab[cluster]
-        except ImportError:
-            raise ValueError(f"--cluster {address}: Dask is not installed; pip install 'trainlab[cluster]' "
-                             "(or dask[distributed]) on this machine and on the workers") from None
-        try:
-            self.client = Client(address, timeout="15s")
-        except OSError as error:
-            raise ValueError(f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
-                             "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/experiments.md)"
-                             ) from None
+        self.client = connect(address)
         return self.client.get_executor(pure=False)
 
     @property
     def count(self) -> int:
         """How many units run at once: the local processes, or the Dask workers' threads right now."""
         if self.client is not None:
-            workers = self.client.scheduler_info().get("workers", {})
-            return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+            return worker_threads(self.client)
         return self.jobs
 
     @property
@@ -137,8 +126,3 @@ class Workers:
                 child.terminate()
             for child in multiprocessing.active_children():
                 child.join(timeout=5)
-
-
-def cluster_address(option: str | None) -> str | None:
-    """The Dask scheduler to use: ``--cluster``, else ``$TRAINLAB_CLUSTER``, else None (local)."""
-    return option or os.environ.get(CLUSTER_VARIABLE) or None

@@ -170,6 +170,18 @@ class LessonModule:
                 for setting in runs.settings if runs.of(setting)]
         return ["setting", *(m.header(runs.config) for m in measures)], rows
 
+    def runs_from(self, config_data: dict[str, Any], metrics: dict[str, Any]) -> Runs:
+        """The :class:`Runs` of a written run, from its config.json and metrics.json (the report draws its
+        figures again, docs/results.md evaluates its claims again, with the current code)."""
+        config = self.Config.from_json(config_data)
+        runs: dict[tuple[str, int], Any] = {}
+        for entry in metrics["runs"]:
+            if entry["setting"] is None:
+                runs.update({(setting, entry["seed"]): run for setting, run in entry["run"].items()})
+            else:
+                runs[(entry["setting"], entry["seed"])] = entry["run"]
+        return Runs(config, list(metrics["settings"]), list(metrics["seeds"]), runs)
+
     def evaluate(self, runs: Runs) -> list[Evaluation]:
         """Every claim's verdict on ``runs``."""
         return [evaluate(claim, runs, runs.config, self.label) for claim in self.claims]

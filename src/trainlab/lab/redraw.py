@@ -15,7 +15,7 @@ import typing
 from typing import Any
 
 from trainlab.figures import FigureOptions, close_figures, figure_style
-from trainlab.lab.lesson import lesson_module
+from trainlab.lab.lesson import LessonModule, lesson_module, load_lesson
 from trainlab.lab.runs import Run
 from trainlab.textio import read_json
 
@@ -57,6 +57,9 @@ def load_result(run: Run) -> Any:
     if run.summary.get("kind") == "tune":
         raise RedrawError("a search's figures are drawn by trainlab tune (its --dpi and --style)")
     try:
+        lesson = load_lesson(run.name)
+        if isinstance(lesson, LessonModule):  # a lesson of the claims protocol: its Runs
+            return lesson.runs_from(read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json"))
         module = lesson_module(run.name)
         return from_plain(module.Result, read_json(run.folder / "metrics.json"))
     except (ValueError, TypeError, KeyError) as error:  # an old run, from before the Result changed

@@ -22,10 +22,11 @@ from datetime import datetime
 from pathlib import Path
 
 from trainlab.figures import FigureOptions
+from trainlab.lab.claims import VERDICTS, count
 from trainlab.lab.lesson import list_lessons, load_lesson
 from trainlab.lab.redraw import RedrawError, redraw
 from trainlab.lab.runs import Run, RunSkippedWarning, load_runs
-from trainlab.textio import format_cell, write_text
+from trainlab.textio import displayable, format_cell, write_text
 
 REPORT_FORMATS = ("png", "svg")  # what a browser shows inline
 SEARCHES = "Hyperparameter searches (trainlab tune)"
@@ -44,6 +45,10 @@ section.experiment { margin-top: 2.5em; border-top: 1px solid #ccc; }
 .source { color: #555; font-size: 0.9em; margin-bottom: 0; }
 .badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; white-space: nowrap; }
 .quick { background: #ffe2a8; color: #6a4500; }
+.verdict { font-size: 0.8em; padding: 0.05em 0.45em; border-radius: 0.3em; font-weight: bold; }
+.verdict.agrees { background: #d7f0dd; color: #15562a; } .verdict.contradicts { background: #f9d6d5; color: #7a1411; }
+.verdict.unsettled { background: #fff0c2; color: #6a4f00; } .verdict.untested { background: #e6e6e6; color: #444; }
+ul.claims li { margin-bottom: 0.4em; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; } th { background: #f0f0f0; }
@@ -169,11 +174,32 @@ def build_report(root: str | Path = "runs", out: str | Path | None = None, *, al
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'><title>trainlab report</title>"
             f"<style>{STYLE}</style></head><body><div class='page'>{contents(found)}<main>"
-            f"<h1>trainlab experiments</h1><p class='meta'>{shown} run(s) from {html.escape(str(root))}, "
-            f"generated {generated}{hidden}. Click a figure to see it full size.</p>{body}</main></div>"
+            f"<h1>trainlab lessons</h1><p class='meta'>{shown} run(s) from {html.escape(str(root))}, "
+            f"generated {generated}{hidden}. Click a figure to see it full size.</p>{overview(found)}{body}"
+            "</main></div>"
             "<div id='viewer' hidden><img alt='the figure, full size'></div>"
             f"<script>{SCRIPT}</script></body></html>")
-    return write_text(out, page)
+    return write_text(out, displayable(page))  # a non-UTF-8 folder name or a "\ud800" in a summary: shown as �
+
+
+def overview(found: list[Entry]) -> str:
+    """A table of the shown runs' verdicts: how many of each lesson's claims agree with the book, and so on."""
+    rows = []
+    totals = dict.fromkeys(VERDICTS, 0)
+    for entry in found:
+        claims = entry.runs[0].summary.get("claims")
+        if not isinstance(claims, list) or not claims:
+            continue
+        counts = count([str(c.get("verdict")) for c in claims if isinstance(c, dict) and c.get("verdict") in VERDICTS])
+        totals = {v: totals[v] + counts[v] for v in VERDICTS}
+        rows.append(f"<tr><td><a href='#{anchor(entry.key)}'>{html.escape(entry.key)}</a>{quick_badge(entry.runs[0])}"
+                    "</td>" + "".join(f"<td>{counts[v]}</td>" for v in VERDICTS) + "</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th><span class='verdict {v}'>{v}</span></th>" for v in VERDICTS)
+    total = "<tr><th>all</th>" + "".join(f"<th>{totals[v]}</th>" for v in VERDICTS) + "</tr>"
+    return (f"<h2>The book's claims, by verdict</h2><div class='scroll'><table><tr><th>lesson</th>{head}</tr>"
+            f"{''.join(rows)}{total}</table></div>")
 
 
 def contents(found: list[Entry]) -> str:
@@ -213,7 +239,16 @@ def render_run(run: Run, figures: Figures) -> str:
     rows = "".join("<tr>" + "".join(f"<td>{html.escape(format_cell(v))}</td>" for v in row) + "</tr>"
                    for row in summary["rows"])
     parts.append(f"<div class='scroll'><table><tr>{head}</tr>{rows}</table></div>")
-    parts.append("<ul>" + "".join(f"<li>{html.escape(str(c))}</li>" for c in summary["conclusions"]) + "</ul>")
+    claims = summary.get("claims")
+    if isinstance(claims, list) and claims:
+        items = []
+        for claim in (c for c in claims if isinstance(c, dict)):
+            verdict = html.escape(str(claim.get("verdict")))
+            items.append(f"<li><span class='verdict {verdict}'>{verdict}</span> "
+                         f"{html.escape(str(claim.get('sentence', '')))}</li>")
+        parts.append(f"<h4>The book's claims</h4><ul class='claims'>{''.join(items)}</ul>")
+    else:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(str(c))}</li>" for c in summary["conclusions"]) + "</ul>")
     for name, content, mime in figures(run):
         data = base64.b64encode(content).decode("ascii")
         parts.append(f"<figure><img alt='{html.escape(name)}' src='data:{mime};base64,{data}'></figure>")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -266,21 +266,25 @@ def plan_lesson(name: str, *, quick: bool, overrides: Sequence[str], changes: di
     return Plan(lesson, config, units, command_line(name, quick, changes, overrides), quick)
 
 
-def train_all(waiting: list[Unit], owner: dict[Unit, Plan], workers: Workers,
-              threads: int | None) -> Iterator[tuple[Trained | None, BaseException | None, Unit]]:
+Came = tuple[Trained | None, BaseException | None, Unit]  # a unit back from a worker: trained, or its error
+
+
+def train_all(waiting: list[Unit], owner: dict[Unit, Any], workers: Workers, threads: int | None,
+              train: Callable[..., Trained] = train_unit) -> Iterator[Came]:
     """Train the ``waiting`` units on ``workers`` (taking them from the front of the list, which the caller may
     shorten), yielding (trained, None, unit) or (None, error, unit) as each comes back.
 
     A few more units than workers are queued at a time, so that the longest go first and Ctrl-C has little
     to cancel. When a local worker process dies (killed, out of memory), every unit it shared the pool with
-    fails; they are queued again on a fresh pool, each at most :data:`RETRIES` times.
+    fails; they are queued again on a fresh pool, each at most :data:`RETRIES` times. ``train(unit, config,
+    threads)`` runs one unit (benchmarks/cluster_simulation.py replays measured costs with one that sleeps).
     """
     queued: dict[Future, Unit] = {}
     tries: dict[Unit, int] = {}
     while waiting or queued:
         while waiting and len(queued) < (1 if workers.jobs == 1 and workers.client is None else 2 * workers.count):
             unit = waiting.pop(0)
-            queued[workers.submit(train_unit, unit, owner[unit].config, threads)] = unit
+            queued[workers.submit(train, unit, owner[unit].config, threads)] = unit
         done, _ = wait(list(queued), return_when=FIRST_COMPLETED)
         broken = []
         for future in done:

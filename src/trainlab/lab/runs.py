@@ -2,8 +2,10 @@
 
 The report, ``trainlab compare`` and scripts/collect_results.py read runs only through :func:`load_runs`,
 which skips a broken or incomplete folder with one warning naming it, so one bad folder never hides the
-others. A figure is embedded only if it is an image file directly inside its run's folder: not a path with
-``/``, ``..`` or a drive, not a symbolic link, and its first bytes match its type.
+others. Run folders may come from elsewhere: their JSON is read with size and depth limits
+(:func:`trainlab.textio.read_json`), and every field the report uses is checked before it is used. A
+figure is embedded only if it is an image file directly inside its run's folder: not a path with ``/``,
+``..`` or a drive, not a symbolic link, and its first bytes match its type.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from trainlab.textio import read_json
+from trainlab.textio import displayable, read_json
 
 RUN_FILE = "run.json"  # written last by the runner: a run is complete when it exists
 # embeddable image types: suffix -> (MIME type, how the file starts)
@@ -60,8 +62,8 @@ class Run:
             try:
                 path, mime = safe_image(self.folder, entry)
             except BrokenRunError as problem:
-                warnings.warn(f"{self.folder}: figure {entry!r} not embedded: {problem}", RunSkippedWarning,
-                              stacklevel=2)
+                warnings.warn(displayable(f"{self.folder}: figure {entry!r} not embedded: {problem}"),
+                              RunSkippedWarning, stacklevel=2)
                 continue
             chosen.setdefault(path.stem, (path, mime))
         return list(chosen.values())
@@ -85,10 +87,22 @@ def load_run(folder: Path) -> Run:
         if not path.is_file():
             raise BrokenRunError(f"incomplete: no {file} (the run stopped before writing all its files)")
     facts = checked_json(folder / RUN_FILE, dict)
-    missing = [name for name in facts.get("files", []) if not isinstance(name, str) or not (folder / name).is_file()]
+    files = facts.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
+        raise BrokenRunError(f"{RUN_FILE}: 'files' must be a list of file names, not {str(files)[:80]}")
+    missing = [name for name in files if not is_file(folder, name)]
     if missing:
         raise BrokenRunError(f"incomplete: {', '.join(map(str, missing))} missing")
     return Run(folder, check_summary(checked_json(folder / "summary.json", dict)), facts)
+
+
+def is_file(folder: Path, name: str) -> bool:
+    """Whether ``name`` is a file in ``folder`` (False for a name the system cannot even look up, such as
+    one longer than 255 bytes)."""
+    try:
+        return (folder / name).is_file()
+    except (OSError, ValueError):  # ENAMETOOLONG; ValueError: a NUL byte in the name
+        return False
 
 
 def checked_json(path: Path, kind: type) -> Any:
@@ -116,18 +130,26 @@ def check_summary(data: dict[str, Any]) -> dict[str, Any]:
 
 def safe_image(folder: Path, entry: Any) -> tuple[Path, str]:
     """The path and MIME type of image ``entry`` of run ``folder``, or a BrokenRunError saying why not."""
-    if not isinstance(entry, str) or not entry or entry != Path(entry).name or entry in (".", "..") or "\\" in entry:
+    if (not isinstance(entry, str) or not entry or entry != Path(entry).name or entry in (".", "..")
+            or "\\" in entry or "\0" in entry):
         raise BrokenRunError("only a file name inside the run's folder may be embedded")
     path = folder / entry
-    if path.is_symlink():
+    try:
+        link, regular = path.is_symlink(), path.is_file()
+    except OSError as error:  # a name longer than the system allows
+        raise BrokenRunError(f"it cannot be looked up ({error.strerror})") from None
+    if link:
         raise BrokenRunError("it is a symbolic link")
-    if not path.is_file():
+    if not regular:
         raise BrokenRunError("no such file in the run's folder")
     kind = IMAGE_TYPES.get(path.suffix.lower())
     if kind is None:
         raise BrokenRunError(f"not an image type ({', '.join(IMAGE_TYPES)})")
-    with open(path, "rb") as file:
-        head = file.read(512).lstrip()
+    try:
+        with open(path, "rb") as file:
+            head = file.read(512).lstrip()
+    except OSError as error:
+        raise BrokenRunError(f"it cannot be read ({error.strerror})") from None
     if not head.startswith(kind[1]):
         raise BrokenRunError(f"its content is not {kind[0]}")
     return path, kind[0]
@@ -140,5 +162,5 @@ def load_runs(root: str | Path) -> list[Run]:
         try:
             runs.append(load_run(folder))
         except BrokenRunError as problem:
-            warnings.warn(f"skipped {folder}: {problem}", RunSkippedWarning, stacklevel=2)
+            warnings.warn(displayable(f"skipped {folder}: {problem}"), RunSkippedWarning, stacklevel=2)
     return runs

@@ -98,9 +98,23 @@ class LessonConfig:
     """
 
     QUICK: ClassVar[dict[str, Any]] = {}
+    NOTEBOOK: ClassVar[dict[str, Any]] = {}  # the settings the lesson's notebook runs it with (about a minute)
 
     seed: int = option(0, ge=0)
     seeds: int = option(5, ge=1)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LessonConfig:
+        """The config a run's config.json holds (lists back to tuples; a setting added since: its default;
+        one removed since: ignored)."""
+        hints = typing.get_type_hints(cls)
+        values = {}
+        for spec in dataclasses.fields(cls):
+            if spec.name in data:
+                value, hint = data[spec.name], hints[spec.name]
+                wants_tuple = tuple in (typing.get_origin(hint), *map(typing.get_origin, typing.get_args(hint)))
+                values[spec.name] = tuple(value) if wants_tuple and isinstance(value, list) else value
+        return cls(**values)
 
     def seed_list(self) -> list[int]:
         """The seeds of the run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""

@@ -116,8 +116,7 @@ def train(spec: str, seed: int, config: Config, data) -> Run:
     before = np.concatenate([p.ravel() for p in params.values()])
     for step in range(1, config.iterations + 1):
         index = batches.choice(len(data.x_train), config.batch_size)
-        optimizer.update(params, model.gradient(data.x_train[index], data.y_train[index]))
-        losses.append(float(model.last_loss))
+        losses.append(tl.train_step(model, optimizer, data.x_train[index], data.y_train[index]))
         if step % config.record_every == 0 or step == config.iterations:
             after = np.concatenate([p.ravel() for p in params.values()])
             travel.append(float(np.linalg.norm(after - before)) / (step - (steps[-1] if steps else 0)))

@@ -28,6 +28,7 @@ from trainlab.lab.common import (
 )
 from trainlab.lab.legacy import ExperimentConfig, Summary, option
 from trainlab.optimizers import OPTIMIZERS
+from trainlab.step import DivergenceError, train_step
 
 NAME = "optimizers"
 TITLE = "Optimizers on MNIST: training-loss curves"
@@ -116,17 +117,12 @@ def train(data: ExperimentData, optimizer: str, lr: float, *, hidden: Sequence[i
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # divergence is reported, not warned
         for index in batches:
             x, t = data.x_train[index], data.y_train[index]
-            grads = model.gradient(x, t)
-            if not math.isfinite(model.last_loss):
-                status = "diverged"
-                break
             try:
-                update.update(model.params, grads)
-            except FloatingPointError:  # a NaN/inf gradient
+                before.append(train_step(model, update, x, t))  # the loss before the update
+            except DivergenceError:  # a NaN/inf loss or gradient: nothing was updated
                 status = "diverged"
                 break
-            before.append(float(model.last_loss))
-            after.append(float(model.loss(x, t)))
+            after.append(float(model.loss(x, t)))  # the same batch's loss after it (the book's)
         accuracy = model.accuracy(data.x_test, data.y_test)
     return Run(optimizer, float(lr), seed, status, before, after, accuracy)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from trainlab.backend import Array
-from trainlab.optimizers.base import OPTIMIZERS, Hyperparameter, Optimizer, check_beta, moving_average
-from trainlab.validation import check_positive
+from trainlab.optimizers.base import OPTIMIZERS, Optimizer, moving_average
+from trainlab.optimizers.hyperparameters import FRACTION, POSITIVE, Hyperparameter
 
 
 def descend_scaled(theta: Array, g: Array, h: Array, eps: float, lr: float, work: Array) -> None:
@@ -22,12 +22,13 @@ def descend_scaled(theta: Array, g: Array, h: Array, eps: float, lr: float, work
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al., 2011): h ← h + g⊙g,  θ ← θ − η·g / (√h + ε)  (h starts at 0).
 
-    Defaults η = 0.01 (the textbook's and PyTorch's), ε = 1e-7 (the textbook's and Keras's; PyTorch uses
-    1e-10). ε is added outside the root, as in the textbook and PyTorch.
+    Defaults η = 0.01 (the textbook's and PyTorch's), ε = 1e-7 (the textbook's and Keras's; PyTorch
+    uses 1e-10). ε is added outside the root, as in the textbook and PyTorch.
     """
 
-    eps = Hyperparameter(1e-7, check_positive, "ε, added to √h against division by zero (> 0)")
+    eps = Hyperparameter(1e-7, POSITIVE, "ε, added to √h against division by zero")
     slots = ("h",)
+    marker = "s"
 
     def rule(self, theta: Array, g: Array, h: Array, *, work: Array) -> None:
         h += np.square(g, out=work)  # h ← h + g⊙g
@@ -38,14 +39,15 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     """RMSProp (Hinton, 2012): h ← ρ·h + (1−ρ)·g⊙g,  θ ← θ − η·g / (√h + ε)  (h starts at 0).
 
-    Defaults η = 0.01, ρ = ``rho`` = 0.99 (the textbook's ``decay_rate`` and PyTorch's ``alpha``), ε = 1e-7
-    (the textbook's; PyTorch 1e-8). ε is added outside the root, as in the textbook and PyTorch (Keras adds
-    it inside and defaults to η = 0.001, ρ = 0.9).
+    Defaults η = 0.01, ρ = ``rho`` = 0.99 (the textbook's ``decay_rate`` and PyTorch's ``alpha``), ε
+    = 1e-7 (the textbook's; PyTorch 1e-8). ε is added outside the root, as in the textbook and
+    PyTorch (Keras adds it inside and defaults to η = 0.001, ρ = 0.9).
     """
 
-    rho = Hyperparameter(0.99, check_beta, "the decay of the average of g⊙g, in [0, 1)")
-    eps = Hyperparameter(1e-7, check_positive, "ε, added to √h against division by zero (> 0)")
+    rho = Hyperparameter(0.99, FRACTION, "the decay of the average of g⊙g")
+    eps = Hyperparameter(1e-7, POSITIVE, "ε, added to √h against division by zero")
     slots = ("h",)
+    marker = "v"
 
     def rule(self, theta: Array, g: Array, h: Array, *, work: Array) -> None:
         moving_average(h, np.square(g, out=work), self.rho, work)  # h ← ρ·h + (1−ρ)·g⊙g
@@ -65,11 +67,12 @@ class Adadelta(Optimizer):
     ρ = ``rho`` = 0.9, ε = 1e-6 (PyTorch's; Keras uses η = 0.001, ρ = 0.95, ε = 1e-7).
     """
 
-    lr = Hyperparameter(1.0, check_positive, "the learning rate η, a scale of Zeiler's step (> 0)")
-    rho = Hyperparameter(0.9, check_beta, "the decay of both averages, in [0, 1)")
-    eps = Hyperparameter(1e-6, check_positive, "ε, added inside both roots (> 0)")
+    lr = Hyperparameter(1.0, POSITIVE, "the learning rate η, a scale of Zeiler's step")
+    rho = Hyperparameter(0.9, FRACTION, "the decay of both averages")
+    eps = Hyperparameter(1e-6, POSITIVE, "ε, added inside both roots")
     slots = ("h", "d")
     scratch = ("work", "step")
+    marker = "<"
 
     def rule(self, theta: Array, g: Array, h: Array, d: Array, *, work: Array, step: Array) -> None:
         ρ, ε = self.rho, self.eps

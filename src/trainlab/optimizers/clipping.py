@@ -25,15 +25,16 @@ def global_norm(grads: Mapping[str, Array] | Iterable[Array]) -> float:
 
 
 def clip_factor(norm: float, max_norm: float) -> float:
-    """The scale min(1, max_norm / ‖g‖) that brings a global norm ‖g‖ down to at most ``max_norm``."""
+    """The scale min(1, max_norm / ‖g‖) that brings a global norm ‖g‖ down to at most
+    ``max_norm``."""
     return 1.0 if norm <= max_norm else max_norm / norm
 
 
 def clip_by_global_norm(grads: Mapping[str, Array] | Iterable[Array], max_norm: float) -> float:
     """Scale all gradients in place by min(1, max_norm / ‖g‖), ‖g‖ their global norm; return ‖g‖.
 
-    The direction of the whole gradient is kept; only its length is capped at ``max_norm``. The returned
-    norm is the one before clipping (worth logging: spikes announce divergence).
+    The direction of the whole gradient is kept; only its length is capped at ``max_norm``. The
+    returned norm is the one before clipping (worth logging: spikes announce divergence).
     """
     max_norm = check_positive("max_norm", max_norm)
     arrays = _arrays(grads)
@@ -48,7 +49,8 @@ def clip_by_global_norm(grads: Mapping[str, Array] | Iterable[Array], max_norm: 
 
 
 def clip_by_value(grads: Mapping[str, Array] | Iterable[Array], limit: float) -> None:
-    """Clip every gradient entry in place to [-limit, limit] (this may change the gradient's direction)."""
+    """Clip every gradient entry in place to [-limit, limit] (this may change the gradient's
+    direction)."""
     limit = check_positive("limit", limit)
     for g in _arrays(grads):
         np.clip(g, -limit, limit, out=g)

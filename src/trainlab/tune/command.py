@@ -10,6 +10,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from trainlab.cluster import cluster_address
 from trainlab.figures import FigureOptions, add_figure_options
 from trainlab.textio import print_table
 from trainlab.tune.config import PRUNERS, SAMPLERS, SearchConfig
@@ -71,7 +72,12 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="seconds: 20 trials of 20 epochs on a 784-50-50-10 network, batches of 50 "
                              "(--trials, --epochs, --train-samples and --space still win)")
     running = parser.add_argument_group("running")
-    running.add_argument("--workers", type=int, default=1, metavar="W", help="parallel worker processes (default 1)")
+    running.add_argument("--workers", type=int, default=1, metavar="W",
+                         help="parallel worker processes (default 1); with --cluster, tasks on the cluster "
+                              "(default: one per worker thread)")
+    running.add_argument("--cluster", metavar="ADDRESS",
+                         help="a Dask scheduler (tcp://HOST:8786; or $TRAINLAB_CLUSTER) whose workers run the "
+                              "search's workers, against --storage (which they must reach: PostgreSQL)")
     running.add_argument("--storage", metavar="URL|FILE",
                          help="an SQLAlchemy URL (postgresql://user:pass@host/db) or an SQLite file "
                               "(default OUT/study.db)")
@@ -100,13 +106,24 @@ def config_from_args(args: argparse.Namespace) -> SearchConfig:
     config = SearchConfig(
         dataset=args.dataset, data_dir=args.data_dir, val_fraction=args.val_fraction,
         space=merge_space(BOOK_SPACE, args.space), sampler=args.sampler, pruner=args.pruner,
-        grid_points=args.grid_points, workers=args.workers, storage=args.storage, study=args.study,
+        grid_points=args.grid_points, workers=args.workers, cluster=cluster_address(args.cluster),
+        storage=args.storage, study=args.study,
         resume=args.resume, overwrite=args.overwrite, seed=args.seed,
-        out=args.out or str(Path("runs") / "tune" / args.study),
+        out=args.out or default_out(args.study),
     )
     if args.quick:
         config = config.quick()  # --space entries win over the quick network
     return dataclasses.replace(config, **given)
+
+
+def default_out(study: str) -> str:
+    """``runs/tune/STUDY``, for a study whose name is a plain folder name: a name such as ``../../x`` would
+    put the results outside runs/tune, so it is refused (with --out, any name may be used; an empty one is
+    refused by :meth:`SearchConfig.checked`)."""
+    if study.strip() and (study in (".", "..") or study != Path(study).name or any(c in study for c in "\\\0")):
+        raise ValueError(f"--study {study!r}: the results go to runs/tune/STUDY, so the name must be a plain "
+                         "folder name (no '/', '\\' or '..'); or give --out DIR")
+    return str(Path("runs") / "tune" / study)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:

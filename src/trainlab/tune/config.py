@@ -34,7 +34,8 @@ class SearchConfig:
     Search: ``trials`` trials over ``space`` (entries as in :mod:`trainlab.tune.space`; defaults from
     :mod:`trainlab.tune.params` for the rest), proposed by ``sampler`` (random, tpe or grid, with
     ``grid_points`` values per continuous range), optionally stopped early by ``pruner`` (none, median
-    or hyperband), run by ``workers`` processes.
+    or hyperband), run by ``workers`` processes; with ``cluster`` (a Dask scheduler's address) by ``workers``
+    tasks on its workers (default: one per worker thread), on other machines too.
 
     Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or
     the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one worker,
@@ -57,6 +58,7 @@ class SearchConfig:
     pruner: str = "none"
     grid_points: int = 5
     workers: int = 1
+    cluster: str | None = None
     storage: str | None = None
     study: str = "hyperparameter-search"
     resume: bool = False
@@ -94,7 +96,7 @@ class SearchConfig:
         if self.resume and self.overwrite:
             raise ValueError("resume and overwrite exclude each other: continue the study, or delete it and start "
                              "again")
-        if self.storage is None and self.out is None and self.workers > 1:
+        if self.storage is None and self.out is None and (self.workers > 1 or self.cluster):
             raise ValueError(f"workers={self.workers} need a storage the processes share: give storage "
                              "(a URL or an SQLite file) or out (the study goes to OUT/study.db)")
         space = self.search_space()

@@ -2,12 +2,14 @@
 
 Every searchable setting has one name, one kind and one target:
 
-* ``model`` settings build the network (:func:`trainlab.tune.trainable.build_model`): the book's MLP of
-  ``hidden_layers`` × ``hidden_units`` Dense layers with ``activation``, ``init``, optional ``batchnorm`` and
-  ``dropout``, and the textbook's weight decay ``weight_decay`` (½·λ·ΣW² added to the loss);
+* ``model`` settings build the network (:func:`trainlab.tune.objective.build_model`): the book's MLP
+  of ``hidden_layers`` × ``hidden_units`` Dense layers with ``activation``, ``init``, optional
+  ``batchnorm`` and ``dropout``, and the textbook's weight decay ``weight_decay`` (½·λ·ΣW² added to
+  the loss);
 * ``optimizer`` settings go to the optimizer's constructor (``optimizer`` picks it by name; ``lr``,
-  ``momentum``, ... are its arguments; ``decoupled_weight_decay`` is AdamW's own ``weight_decay``, renamed so
-  that it cannot be confused with the model's);
+  ``momentum``, ... are its arguments, one for every hyperparameter a registered optimizer declares,
+  derived from its declaration: its meaning and allowed values; ``decoupled_weight_decay`` is
+  AdamW's and Lion's own ``weight_decay``, renamed so that it cannot be confused with the model's);
 * ``training`` settings go to ``fit`` (``batch_size``).
 
 A setting that is neither fixed nor searched keeps its default here: the book's network and SGD.
@@ -15,16 +17,15 @@ A setting that is neither fixed nor searched keeps its default here: the book's 
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trainlab.activations import ACTIVATIONS
 from trainlab.initializers import INITIALIZERS
-from trainlab.optimizers import OPTIMIZERS, get_optimizer
+from trainlab.optimizers import OPTIMIZERS, Hyperparameter, describe
+from trainlab.optimizers.hyperparameters import SHARED_OPTIONS
 
 KINDS = ("float", "int", "choice", "bool")
 TARGETS = ("model", "optimizer", "training")
@@ -34,9 +35,9 @@ TARGETS = ("model", "optimizer", "training")
 class Parameter:
     """One searchable setting.
 
-    ``low``/``high`` bound the values a range may cover (``low_open``: ``low`` itself is excluded, e.g.
-    a learning rate must be > 0; ``high_open`` likewise); ``choices`` lists the allowed values of a
-    ``choice`` parameter. ``default`` None means "the optimizer's own default".
+    ``low``/``high`` bound the values a range may cover (``low_open``: ``low`` itself is excluded,
+    e.g. a learning rate must be > 0; ``high_open`` likewise); ``choices`` lists the allowed values
+    of a ``choice`` parameter. ``default`` None means "the optimizer's own default".
     """
 
     name: str
@@ -51,7 +52,8 @@ class Parameter:
     choices: Callable[[], list[str]] | None = None
 
     def check_value(self, value: Any, where: str) -> Any:
-        """``value`` if this parameter allows it; else ValueError/TypeError naming ``where`` and the rule."""
+        """``value`` if this parameter allows it; else ValueError/TypeError naming ``where`` and the
+        rule."""
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise TypeError(f"{where}: {self.name} is true or false, got {value!r}")
@@ -59,7 +61,8 @@ class Parameter:
         if self.kind == "choice":
             allowed = self.choices() if self.choices else []
             if not isinstance(value, str) or value.lower() not in allowed:
-                raise ValueError(f"{where}: {self.name}={value!r} is not allowed; choose from {', '.join(allowed)}")
+                raise ValueError(f"{where}: {self.name}={value!r} is not allowed; "
+                                 f"choose from {', '.join(allowed)}")
             return value.lower()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"{where}: {self.name} takes a number, got {value!r}")
@@ -68,7 +71,9 @@ class Parameter:
         if self.kind == "int" and value != int(value):
             raise TypeError(f"{where}: {self.name} takes a whole number, got {value!r}")
         if not self.allows(value):
-            raise ValueError(f"{where}: {self.name}={value:.12g} is outside its allowed values {self.domain()}")
+            raise ValueError(
+                f"{where}: {self.name}={value:.12g} is outside its allowed values {self.domain()}"
+            )
         return int(value) if self.kind == "int" else float(value)
 
     def allows(self, value: float) -> bool:
@@ -76,10 +81,13 @@ class Parameter:
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
-        return not (self.high is not None and (value > self.high or (self.high_open and value == self.high)))
+        return not (
+            self.high is not None and (value > self.high or (self.high_open and value == self.high))
+        )
 
     def domain(self) -> str:
-        """The allowed values in interval notation, e.g. ``(0, inf)`` or ``[0, 1)``; choices as a list."""
+        """The allowed values in interval notation, e.g. ``(0, inf)`` or ``[0, 1)``; choices as a
+        list."""
         if self.kind == "bool":
             return "true, false"
         if self.kind == "choice":
@@ -99,60 +107,162 @@ def _fraction(name: str, target: str, default: Any, text: str) -> Parameter:
     return Parameter(name, "float", target, default, text, low=0.0, high=1.0, high_open=True)
 
 
-PARAMETERS: dict[str, Parameter] = {p.name: p for p in [
+MODEL_PARAMETERS = [
     Parameter("hidden_layers", "int", "model", 6, "number of hidden Dense layers", low=1),
     Parameter("hidden_units", "int", "model", 100, "units in each hidden layer", low=1),
-    Parameter("activation", "choice", "model", "relu", "activation after each hidden layer",
-              choices=ACTIVATIONS.names),
-    Parameter("init", "choice", "model", "he_normal", "weight initializer of every Dense layer",
-              choices=INITIALIZERS.names),
-    Parameter("batchnorm", "bool", "model", False, "BatchNorm between each hidden Dense layer and its activation"),
-    _fraction("dropout", "model", 0.0, "Dropout rate after each hidden activation (0: no Dropout layers)"),
-    Parameter("weight_decay", "float", "model", 0.0, "the textbook's weight decay λ: loss + ½·λ·ΣW²", low=0.0),
-    Parameter("optimizer", "choice", "optimizer", "sgd", "the optimizer, by name", choices=OPTIMIZERS.names),
-    _positive("lr", "float", "optimizer", None, "learning rate (default: the optimizer's own, 0.01 for sgd)"),
-    _fraction("momentum", "optimizer", None, "momentum of momentum and nesterov"),
-    _fraction("beta_1", "optimizer", None, "β1 of the Adam family"),
-    _fraction("beta_2", "optimizer", None, "β2 of the Adam family"),
-    _fraction("rho", "optimizer", None, "decay of rmsprop's squared-gradient average"),
-    _positive("eps", "float", "optimizer", None, "ε of the adaptive optimizers"),
-    Parameter("decoupled_weight_decay", "float", "optimizer", None, "adamw's decoupled weight decay λ", low=0.0),
-    _positive("clip_norm", "float", "optimizer", None, "clip the gradients' global norm to this value"),
-    _positive("clip_value", "float", "optimizer", None, "clip each gradient element to ±this value"),
-    Parameter("batch_size", "int", "training", 100, "mini-batch size", low=1),
-]}
-"""Every name a search space may use, by name."""
+    Parameter(
+        "activation",
+        "choice",
+        "model",
+        "relu",
+        "activation after each hidden layer",
+        choices=ACTIVATIONS.names,
+    ),
+    Parameter(
+        "init",
+        "choice",
+        "model",
+        "he_normal",
+        "weight initializer of every Dense layer",
+        choices=INITIALIZERS.names,
+    ),
+    Parameter(
+        "batchnorm",
+        "bool",
+        "model",
+        False,
+        "BatchNorm between each hidden Dense layer and its activation",
+    ),
+    _fraction(
+        "dropout", "model", 0.0, "Dropout rate after each hidden activation (0: no Dropout layers)"
+    ),
+    Parameter(
+        "weight_decay",
+        "float",
+        "model",
+        0.0,
+        "the textbook's weight decay λ: loss + ½·λ·ΣW²",
+        low=0.0,
+    ),
+    Parameter(
+        "optimizer",
+        "choice",
+        "optimizer",
+        "sgd",
+        "the optimizer, by name",
+        choices=OPTIMIZERS.names,
+    ),
+]
+TRAINING_PARAMETERS = [Parameter("batch_size", "int", "training", 100, "mini-batch size", low=1)]
 
 OPTIMIZER_ARGUMENTS = {"decoupled_weight_decay": "weight_decay"}
-"""Parameter names that differ from the optimizer constructor's argument names."""
+"""Parameter names that differ from the optimizer constructor's argument names (the model has its
+own ``weight_decay``)."""
+SEARCH_NAMES = {argument: name for name, argument in OPTIMIZER_ARGUMENTS.items()}
+
+
+def search_parameter(name: str, hyperparameter: Hyperparameter, optimizers: list[str]) -> Parameter:
+    """The search parameter of a declared hyperparameter: its meaning and domain; default None (each
+    optimizer's own)."""
+    domain, every = hyperparameter.domain, optimizers == OPTIMIZERS.names()
+    text = f"{hyperparameter.doc} ({'every optimizer' if every else ', '.join(optimizers)})"
+    if domain.kind == "bool":
+        return Parameter(name, "bool", "optimizer", None, text)
+    return Parameter(name, "float", "optimizer", None, text, low=domain.low, high=domain.high,
+                     low_open=domain.low_open, high_open=domain.high_open)
+
+
+def optimizer_parameters() -> dict[str, Parameter]:
+    """A search parameter for every hyperparameter the registered optimizers declare, ``lr`` first,
+    the clipping options last, the others by how many optimizers take them. Where optimizers declare
+    a name each in its own words, the declaration most of them share gives its meaning and
+    domain."""
+    takers: dict[str, list[str]] = {}
+    declarations: dict[str, list[Hyperparameter]] = {}
+    for optimizer in OPTIMIZERS.names():
+        info = describe(optimizer)
+        for argument, hyperparameter in info.cls.hyperparameters.items():
+            # "amsgrad" fixes Adam's amsgrad: it is not searched there
+            if argument not in info.settings:
+                name = SEARCH_NAMES.get(argument, argument)
+                takers.setdefault(name, []).append(optimizer)
+                declarations.setdefault(name, []).append(hyperparameter)
+    order = sorted(
+        takers, key=lambda name: (name != "lr", name in SHARED_OPTIONS, -len(takers[name]), name)
+    )
+
+    def most_shared(found: list[Hyperparameter]) -> Hyperparameter:
+        return max(found, key=lambda h: sum(other is h for other in found))
+
+    return {
+        name: search_parameter(name, most_shared(declarations[name]), takers[name])
+        for name in order
+    }
+
+
+class Parameters(Mapping[str, Parameter]):
+    """Every name a search space may use, by name: the model's, the optimizers' (derived from the
+    registered optimizers, so a newly registered one brings its hyperparameters) and the
+    training's."""
+
+    def __init__(self) -> None:
+        self.known: tuple[tuple[str, int], ...] = ()
+        self.parameters: dict[str, Parameter] = {}
+
+    def current(self) -> dict[str, Parameter]:
+        known = tuple(
+            (name, id(OPTIMIZERS.lookup(name, "optimizer"))) for name in OPTIMIZERS.names()
+        )
+        if known != self.known:  # an optimizer was registered since: derive them again
+            parameters = [*MODEL_PARAMETERS, *optimizer_parameters().values(), *TRAINING_PARAMETERS]
+            self.known, self.parameters = known, {p.name: p for p in parameters}
+        return self.parameters
+
+    def __getitem__(self, name: str) -> Parameter:
+        return self.current()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.current())
+
+    def __len__(self) -> int:
+        return len(self.current())
+
+
+PARAMETERS = Parameters()
+"""Every name a search space may use, by name."""
 
 
 def get_parameter(name: str, where: str = "space") -> Parameter:
-    """The :class:`Parameter` called ``name``; an error listing the valid names for an unknown one."""
+    """The :class:`Parameter` called ``name``; an error listing the valid names for an unknown
+    one."""
     if name not in PARAMETERS:
-        raise ValueError(f"{where}: unknown parameter {name!r}; searchable parameters: {', '.join(PARAMETERS)} "
-                         "(see `trainlab tune --list-params`)")
+        raise ValueError(
+            f"{where}: unknown parameter {name!r}; searchable parameters: {', '.join(PARAMETERS)} "
+            "(see `trainlab tune --list-params`)"
+        )
     return PARAMETERS[name]
 
 
 def default_values() -> dict[str, Any]:
-    """Every parameter's default: the book's network (784-100×6-10, ReLU, He) trained by SGD, batch 100."""
+    """Every parameter's default: the book's network (784-100×6-10, ReLU, He) trained by SGD, batch
+    100."""
     return {name: p.default for name, p in PARAMETERS.items()}
 
 
-@functools.cache
 def optimizer_accepts(optimizer: str) -> frozenset[str]:
-    """The parameter names (as used in a space) that optimizer ``optimizer``'s constructor takes."""
-    cls = type(get_optimizer(optimizer))
-    arguments = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    """The parameter names (as used in a space) of the hyperparameters optimizer ``optimizer``
+    declares (less those its registered name fixes, such as ``amsgrad`` for "amsgrad")."""
+    info = describe(optimizer)
     return frozenset(
-        name for name, p in PARAMETERS.items()
-        if p.target == "optimizer" and name != "optimizer" and OPTIMIZER_ARGUMENTS.get(name, name) in arguments
+        SEARCH_NAMES.get(name, name)
+        for name in info.cls.hyperparameters
+        if name not in info.settings
     )
 
 
 def describe_parameters() -> list[tuple[str, str, str, str, str]]:
-    """Rows (name, kind, goes to, default, allowed / meaning) for ``trainlab tune --list-params``."""
+    """Rows (name, kind, goes to, default, allowed / meaning) for ``trainlab tune
+    --list-params``."""
     rows = []
     for p in PARAMETERS.values():
         default = "optimizer's" if p.default is None else str(p.default).lower()

@@ -23,13 +23,15 @@ import optuna
 from optuna.storages import BaseStorage, fail_stale_trials
 from optuna.trial import TrialState
 
+from trainlab.backend import blas_threads
+from trainlab.cluster import as_completed, connect, worker_threads
 from trainlab.tune.budget import FINISHED, SurplusTrialError, count_trials, reap_dead_trials
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.objective import Objective, prepare_data
 from trainlab.tune.results import SearchResult, quiet_optuna, record_of, records_of
 from trainlab.tune.samplers import make_pruner, make_sampler
 from trainlab.tune.storage import describe, open_storage, open_study, safe_url, storage_failures, storage_url
-from trainlab.tune.workers import ERROR_MARK, die_with_parent, interrupt, run_workers
+from trainlab.tune.workers import ERROR_MARK, WorkerError, die_with_parent, interrupt, run_workers
 
 Log = Callable[[str], None]
 POLL_SECONDS = 0.25
@@ -62,20 +64,35 @@ def _run_search(config: SearchConfig, say: Log) -> SearchResult:
             config.sampler, config.search_space(), config.seed, config.grid_points),
             make_pruner(config.pruner, config.epochs))
         finished, _ = count_trials(storage, study_id)
-        say(f"study {config.study!r} in {describe(storage)}: {finished} of {config.trials} trials finished; "
+        say(f"study {config.study!r} in {describe(storage)}: {progress(finished, config.trials)}; "
             f"{len(data.x_train)} training / {len(data.x_val)} validation samples of {data.dataset}")
         started = time.perf_counter()
         if finished >= config.trials:
             pass  # nothing left to run: the result is the study as it is
+        elif config.cluster:
+            run_on_cluster(config, data.dataset, say)
         elif config.workers == 1:
             work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, say)
         else:
-            run_workers(config, data.dataset, say)
+            try:
+                run_workers(config, data.dataset, say)
+            except WorkerError as error:  # a worker died; if the others finished its trials, the search is done
+                if count_trials(storage, study_id)[0] < config.trials:
+                    raise
+                say(f"note: {error.ends()}; the other workers finished the search")
         seconds = time.perf_counter() - started
         trials = records_of(study)
     return SearchResult(config=dataclasses.replace(config, storage=safe_url(url)), trials=trials,
                         study=config.study, storage=safe_url(url), dataset=data.dataset, data_note=data.note,
                         n_train=len(data.x_train), n_val=len(data.x_val), seconds=seconds, finished_before=finished)
+
+
+def progress(finished: int, trials: int) -> str:
+    """How far the study is: "3 of 6 trials finished", or, resumed with a smaller budget than it has already
+    met, "5 trials finished, more than the 2 asked for: none to run"."""
+    if finished <= trials:
+        return f"{finished} of {trials} trials finished"
+    return f"{finished} trials finished, more than the {trials} asked for: none to run"
 
 
 def fit_to_grid(config: SearchConfig, say: Log) -> SearchConfig:
@@ -102,6 +119,35 @@ def run_worker(config: SearchConfig, worker: int, log: Log | None = None, datase
                                          make_pruner(config.pruner, config.epochs), create=False)
             work(study, storage, study_id, Objective(config, data, storage, study_id), config.trials, log,
                  tag=f"worker {worker}")
+
+
+def cluster_task(config: dict, worker: int, dataset: str) -> list[str]:
+    """One search worker as a Dask task (on any machine of the cluster): :func:`run_worker` with one BLAS
+    thread; its log lines come back with the result."""
+    lines: list[str] = []
+    with blas_threads(1):
+        run_worker(SearchConfig.from_dict(config), worker, lines.append, dataset)
+    return lines
+
+
+def run_on_cluster(config: SearchConfig, dataset: str, say: Log) -> None:
+    """Run the search's workers as tasks of the Dask cluster at ``config.cluster``, against the same storage
+    (which every worker machine must reach: PostgreSQL, or an SQLite file on a shared folder)."""
+    client = connect(config.cluster)
+    try:
+        count = config.workers if config.workers > 1 else worker_threads(client)
+        say(f"{count} search workers on the Dask cluster at {config.cluster}")
+        futures = [client.submit(cluster_task, config.to_dict(), index, dataset, pure=False)
+                   for index in range(1, count + 1)]
+        try:
+            for future in as_completed(futures):
+                for line in future.result():
+                    say(line)
+        except BaseException:  # interrupted, or a worker's clear error: the others' trials stop with it
+            client.cancel(futures)
+            raise
+    finally:
+        client.close()
 
 
 def work(study: optuna.Study, storage: BaseStorage, study_id: int, objective: Objective, trials: int,

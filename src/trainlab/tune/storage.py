@@ -102,6 +102,21 @@ def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
         raise StorageError(f"cannot open storage {shown}: {reason}") from None
 
 
+class Storage(RDBStorage):
+    """Optuna's RDB storage, whose heartbeat keeps beating through a failed write.
+
+    Optuna records a running trial's heartbeat from a thread of its own, every :data:`HEARTBEAT_SECONDS`.
+    When the storage fails (a full disk, a lost connection) that thread died with a 45-line traceback on
+    stderr, just before the trial's own next write failed with the same cause and the search stopped with
+    its one-line error. A missed heartbeat is harmless (the next one writes again; only one missed for
+    :data:`GRACE_SECONDS` makes the trial stale), so the heartbeat leaves the failure to the trial to report.
+    """
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, OSError):
+            super().record_heartbeat(trial_id)
+
+
 def _connect(url: str, engine: dict[str, Any], prepared: bool = False, attempts: int = 5) -> RDBStorage:
     """An RDBStorage for ``url``, which creates Optuna's tables in a new database.
 
@@ -112,9 +127,9 @@ def _connect(url: str, engine: dict[str, Any], prepared: bool = False, attempts:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat: "experimental"
-                return RDBStorage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                                  grace_period=GRACE_SECONDS, skip_table_creation=prepared,
-                                  skip_compatibility_check=prepared)
+                return Storage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
+                               grace_period=GRACE_SECONDS, skip_table_creation=prepared,
+                               skip_compatibility_check=prepared)
         except Exception as error:
             if attempt == attempts - 1 or not any(text in str(error) for text in ("already exists", "duplicate key")):
                 raise

@@ -37,7 +37,25 @@ BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", 
 
 
 class WorkerError(RuntimeError):
-    """A worker process crashed (its traceback went to stderr)."""
+    """A worker process crashed (its traceback went to stderr); ``failed``: (worker, exit status) of each."""
+
+    def __init__(self, message: str, failed: Sequence[tuple[int, int]] = ()) -> None:
+        super().__init__(message)
+        self.failed = list(failed)
+
+    def ends(self) -> str:
+        """How the failed workers ended, e.g. "worker 2 was killed (SIGKILL)"."""
+        return ", ".join(f"worker {index} {ending(code)}" for index, code in self.failed)
+
+
+def ending(code: int) -> str:
+    """A process's exit status in words: "exited with status 1", "was killed (SIGKILL)"."""
+    if code >= 0:
+        return f"exited with status {code}"
+    try:
+        return f"was killed ({signal.Signals(-code).name})"
+    except ValueError:
+        return f"was killed (signal {-code})"
 
 
 class WorkerStoppedError(ValueError):
@@ -79,7 +97,7 @@ def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] |
     if failed:
         codes = ", ".join(f"worker {index} exit code {code}" for index, code in failed)
         raise WorkerError(f"{len(failed)} of {len(processes)} workers failed ({codes}); see their errors above. "
-                          "Finished trials are kept: rerun with --resume to complete the search")
+                          "Finished trials are kept: rerun with --resume to complete the search", failed)
 
 
 def forward(stream: IO[str], log: Callable[[str], None] | None, lock: threading.Lock, errors: list[str]) -> None:
