@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from notebook_calls import notebook_settings
 
 import trainlab as tl
 from trainlab.lab.lesson import load_lesson
@@ -64,3 +65,7 @@ def test_diverging_rates_leave_nothing_to_measure():
     run = module.train(config, "relu", 0)
     assert run["status"] == ["diverged"] and math.isnan(run["test_accuracy"]) and math.isnan(run["lr"])
     assert math.isnan(module.ACCURACY.of(run, config)) and math.isfinite(module.GRADIENTS.of(run, config))
+
+
+def test_the_notebook_runs_the_lesson_at_its_declared_notebook_settings():
+    assert notebook_settings("08_unstable_gradients", "activations") == [module.Config.NOTEBOOK]

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from notebook_calls import notebook_settings
 
 from trainlab.lab.lesson import Runs, load_lesson
 from trainlab.lab.runner import make_config
@@ -44,3 +45,7 @@ def test_runs_of_a_seed_pair_and_the_quick_run_explodes_without_clipping():
     assert runs["none"]["failed"] == 1.0 and runs["norm@1"]["failed"] == 0.0
     assert runs["norm@1"]["cosines"] and all(c == pytest.approx(1.0) for c in runs["norm@1"]["cosines"])
     assert max(runs["value@0.01"]["cosines"]) < 0.95  # a small threshold clips most entries: the step turns
+
+
+def test_the_notebook_runs_the_lesson_at_its_declared_notebook_settings():
+    assert notebook_settings("08_unstable_gradients", "gradient-clipping") == [module.Config.NOTEBOOK]

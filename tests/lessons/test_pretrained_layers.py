@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from notebook_calls import notebook_settings
 
 from trainlab.lab.lesson import load_lesson
 from trainlab.lab.runner import make_config
@@ -40,3 +41,7 @@ def test_one_unit_runs_every_setting_of_a_seed_with_the_old_lessons_numbers():
     assert run["reused"]["test_accuracy"] == pytest.approx(0.635, abs=0.002)
     assert run["frozen"]["test_accuracy"] == pytest.approx(0.55, abs=0.002)
     assert run["reused"]["error_ratio"] == pytest.approx((1 - 0.931) / (1 - 0.635), rel=0.02)
+
+
+def test_the_notebook_runs_the_lesson_at_its_declared_notebook_settings():
+    assert notebook_settings("09_reusing_layers", "pretrained-layers") == [module.Config.NOTEBOOK]

@@ -52,16 +52,11 @@ def spec(setting: str) -> tuple[str, str | float]:
     return name, parse_init(init) if init else INITS.get(name, "he_normal")
 
 
-def check_setting(setting: str) -> None:
-    name, init = spec(setting)
-    ACTIVATIONS.create(name, "activations")
-    tl.get_initializer(init, "activations")
-
-
 @dataclass
 class Config(DataConfig):
     activations: tuple[str, ...] = option(
-        ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"), check=check_setting)
+        ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"),
+        check=lambda s: (ACTIVATIONS.create(spec(s)[0], "activations"), tl.get_initializer(spec(s)[1], "activations")))
     depth: int = option(20, ge=3)
     units: int = option(100, ge=1)
     learning_rates: tuple[float, ...] = option((3e-4, 1e-3, 3e-3), gt=0)  # Nadam's default 1e-3, and x3 either way
@@ -80,6 +75,9 @@ class Config(DataConfig):
                              "depth": 8, "units": 32, "learning_rates": (1e-3, 3e-3), "epochs": 4, "patience": 2,
                              "validation": 500, "probe_samples": 200, "train_samples": 3000, "test_samples": 2000,
                              "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"activations": ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu"),
+                                "train_samples": 2500, "validation": 500, "test_samples": 3000, "probe_samples": 500,
+                                "learning_rates": (1e-3,), "epochs": 5, "patience": 2, "seeds": 3}
 
 
 BREAKS = {"learning_rates": (1e6,), "activations": ("relu", "sigmoid")}  # every rate diverges: nothing to compare

@@ -55,6 +55,8 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"), "train_samples": 6000,
                              "test_samples": 2000, "lr": 0.3, "epochs": 3, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"), "train_samples": 6000,
+                                "test_samples": 2000, "lr": 0.3, "epochs": 3, "seeds": 4}
 
 
 BREAKS = {"lr": 1e4}  # every setting diverges or ends dead

@@ -60,6 +60,7 @@ class Config(DataConfig):
     QUICK: ClassVar[dict] = {"hidden": (32, 16), "samples_a": 2000, "samples_b": 50, "epochs_a": 3, "epochs_b": 4,
                              "frozen_epochs": 2, "seeds": 2, "lr": 1e-2, "train_samples": 20000,
                              "test_samples": 4000}
+    NOTEBOOK: ClassVar[dict] = {"samples_a": 12000, "epochs_a": 5, "lr": 0.01, "seeds": 4}
 
 
 BREAKS = {"lr": 1e5, "fine_tune_lr": 1e5}  # model A, B and the fine-tuning all diverge
