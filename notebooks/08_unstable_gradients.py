@@ -28,8 +28,8 @@ if importlib.util.find_spec("trainlab") is None:
 # *Hands-On Machine Learning, chapter 11.1.* In a deep network the gradient of the first layers is a
 # product of many factors, one per layer above. If those factors are typically below 1, the product
 # vanishes and the first layers stop learning; above 1, it explodes. Four tools keep it in check: a weight
-# scale matched to the fan-in, an activation that does not squash, normalization between layers, and a cap
-# on the gradient's length.
+# scale matched to the fan-in, an activation that does not squash, normalization between layers (notebook
+# 5), and a cap on the gradient's length.
 
 # %%
 import inspect
@@ -38,11 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import trainlab as tl
-
-data = tl.load_dataset("fashion-mnist")  # from Debian's dataset-fashion-mnist (setup.sh installs it)
-x_train, y_train = data.x_train[:4000], data.y_train[:4000]
-x_val, y_val = data.x_train[-2000:], data.y_train[-2000:]
-print(data)
+from trainlab.lab.notebook import Claim, predict, run_lesson, show
 
 # %% [markdown]
 # ## Activation functions and their slopes
@@ -71,58 +67,36 @@ plt.show()
 print(inspect.getsource(tl.SELU))
 
 # %% [markdown]
-# ## The gradient, layer by layer
+# ## The gradient, layer by layer, and what it does to training
 #
-# Take a 12-layer net of 100 units, initialized as its activation wants (Glorot for sigmoid, He for ReLU and
-# ELU, LeCun for SELU), and compute the gradient of the loss on one batch of real images. The size of each
-# layer's weight gradient, from the last layer back to the first, shows whether the signal survives.
+# The lesson `activations` builds a net of 20 hidden layers of 100 units (the book's exercise 8) with each
+# activation and the start Table 11-1 pairs it with: Glorot for the sigmoid and tanh, He for the ReLU
+# family and ELU, LeCun for SELU, and the sigmoid once more with the $N(0, 1)$ start of the days before
+# Glorot (`sigmoid@1`). Before training it measures $\lVert \partial L / \partial W \rVert$ of every layer
+# on real images; then each net trains with Nadam until the validation accuracy stops improving, and its
+# test accuracy is compared with the book's ranking SELU > ELU > leaky ReLU > ReLU > tanh > sigmoid.
+#
+# Here it runs small: 3 seeds, 2,500 images, one learning rate and at most 5 epochs (the full run,
+# `trainlab run activations`, tunes the rate on a validation split and trains to convergence). Every
+# conclusion printed below is one of the lesson's declared claims, with its verdict from the seeds.
 
 # %%
-def deep_net(activation, init, depth=12, batchnorm=False, seed=0):
-    layers = []
-    for _ in range(depth):
-        layers.append(tl.Dense(100, init=init))
-        if batchnorm:
-            layers.append(tl.BatchNorm())
-        layers.append(tl.get_activation(activation))
-    return tl.Sequential([*layers, tl.Dense(10)], input_dim=784, seed=seed)
-
-
-SETTINGS = [("sigmoid", "glorot_normal", False), ("relu", "he_normal", False), ("elu", "he_normal", False),
-            ("selu", "lecun_normal", False), ("sigmoid", "glorot_normal", True)]
-mean, std = x_train.mean(), x_train.std()  # SELU wants standardized inputs; we give them to every net
-batch = (x_train[:256] - mean) / std
-fig, ax = plt.subplots(figsize=(7, 4))
-first_over_last = {}
-for activation, init, bn in SETTINGS:
-    model = deep_net(activation, init, batchnorm=bn)
-    grads = model.gradient(batch, y_train[:256])
-    norms = [np.linalg.norm(grads[f"{layer.name}.W"]) for layer in model.layers if isinstance(layer, tl.Dense)]
-    label = f"{activation} + {init}" + (" + batch norm" if bn else "")
-    first_over_last[label] = norms[0] / norms[-2]
-    ax.semilogy(range(1, len(norms) + 1), norms, "o-", label=label)
-ax.set(xlabel="dense layer (1 = first)", ylabel="‖dL/dW‖", title="Gradient size per layer at initialization")
-ax.legend(fontsize=8)
-plt.show()
-for label, ratio in first_over_last.items():
-    print(f"{label:34s} gradient of layer 1 / layer 12: {ratio:.3g}")
+run = run_lesson("activations", activations=("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu"),
+                 train_samples=2500, validation=500, test_samples=3000, probe_samples=500,
+                 learning_rates=(1e-3,), epochs=5, patience=2, seeds=3)
+show(run)
 
 # %% [markdown]
-# Does that matter for learning? Train each net for 3 epochs (Nadam, $\eta = 10^{-3}$) and
-# compare the validation accuracy (4,000 training images).
+# ## Try this: predict before you run
+#
+# SELU's constants were chosen so that a LeCun-initialized dense net keeps its signal's scale from layer to
+# layer. Predict that its gradients keep their size like ReLU's with He's start (within a factor 10 from the
+# last hidden layer down to the second), and test the prediction with the same statistics:
 
 # %%
-scores = {}
-for activation, init, bn in SETTINGS:
-    model = deep_net(activation, init, batchnorm=bn)
-    model.compile("nadam", lr=1e-3, metrics=["accuracy"])
-    history = model.fit((x_train - mean) / std, y_train, epochs=3, batch_size=32,
-                        validation_data=((x_val - mean) / std, y_val), verbose=0, evaluate_train=False)
-    label = f"{activation} + {init}" + (" + batch norm" if bn else "")
-    scores[label] = history["val_accuracy"]
-    print(f"{label:34s} validation accuracy per epoch: " + ", ".join(f"{a:.3f}" for a in history["val_accuracy"]))
-worst, best = min(scores, key=lambda k: scores[k][-1]), max(scores, key=lambda k: scores[k][-1])
-print(f"\nlowest after 3 epochs: {worst} ({scores[worst][-1]:.3f}); highest: {best} ({scores[best][-1]:.3f})")
+gradients = next(c.measure for c in run.lesson.claims if c.id == "he-keeps-relu-gradients")
+predict(run, Claim("selu-keeps-gradients", "SELU with LeCun's start keeps its gradients' size through the layers.",
+                   "try this", gradients, a="selu", expect="in", b=(-1.0, 1.0)));
 
 # %% [markdown]
 # ## Gradient clipping
@@ -133,26 +107,37 @@ print(f"\nlowest after 3 epochs: {worst} ({scores[worst][-1]:.3f}); highest: {be
 #
 # $$g \leftarrow g \cdot \min\Big(1, \frac{c}{\lVert g \rVert}\Big), \qquad \lVert g\rVert = \sqrt{\textstyle\sum_i \lVert g_i \rVert^2}.$$
 #
-# Every trainlab optimizer takes `clip_norm=c` (or `clip_value=` to clip each entry, which can change the
-# direction):
+# Every trainlab optimizer takes `clip_norm=c` (or `clip_value=c`, which clips each entry to $[-c, c]$ and can
+# turn the step):
 
 # %%
 print(inspect.getsource(tl.clip_by_global_norm))
 
+# %% [markdown]
+# The lesson `gradient-clipping` trains a 10-layer ReLU net with momentum SGD at a rate too large for it,
+# with no clipping, clipped by norm (the book's `clipnorm=1.0`) and by value (the book's `clipvalue=1.0`, and
+# a smaller threshold), and counts the runs that fail (the loss becomes NaN, or the net ends dead at chance).
+# Here on 6,000 images with $\eta = 0.3$ for 3 epochs and 4 seeds, so that the explosion comes within seconds
+# (the full run: $\eta = 0.1$, all of MNIST, 20 seeds).
+
 # %%
-for clip in (None, 1.0):
-    model = deep_net("relu", "he_normal", depth=6)
-    model.compile(tl.SGD(lr=0.5, clip_norm=clip), metrics=["accuracy"])
-    history = model.fit((x_train - mean) / std, y_train, epochs=2, batch_size=32, verbose=0, evaluate_train=False,
-                        validation_data=((x_val - mean) / std, y_val))
-    outcome = (f"diverged at step {history.diverged_at}" if history.status == "diverged"
-               else f"validation accuracy {history['val_accuracy'][-1]:.3f}")
-    print(f"SGD η = 0.5, clip_norm = {clip}: {outcome}")
+clipping = run_lesson("gradient-clipping", clippings=("none", "norm@1", "value@1", "value@0.01"), train_samples=6000,
+                      test_samples=2000, lr=0.3, epochs=3, seeds=4)
+show(clipping)
+
+# %% [markdown]
+# The book leaves the threshold of clipping by value to be tuned. With about 170,000 weights, an entry above
+# 1 appears only once the gradient has already exploded. Predict that a threshold of 0.01, which clips from
+# the first step, keeps the net trainable where no clipping does not:
+
+# %%
+failed = next(c.measure for c in clipping.lesson.claims if c.id == "clip-value-works")
+predict(clipping, Claim("small-threshold-works", "Clipping by value at 0.01 fails less often than no clipping.",
+                        "try this", failed, a="value@0.01", expect="<", b="none"));
 
 # %% [markdown]
 # ## Try this
 #
-# - Make the nets deeper (`depth=30`) and re-run the gradient plot: which settings still carry a gradient
-#   to the first layer?
-# - Give SELU inputs that are *not* standardized (`x_train` instead of `(x_train - mean) / std`).
-# - Clip by value instead (`clip_value=0.1`) and compare with the norm.
+# - Make the nets shallower (`depth=5`): does the logistic net with Glorot's start still stay at chance?
+# - Give SELU inputs that are not standardized: copy the lesson's `train` and drop `standardize`.
+# - Sweep the clipping threshold further (`clippings=("none", "value@0.1", "value@0.001", "norm@10")`).

@@ -271,7 +271,7 @@ def test_the_laboratory_reaches_the_lessons_only_by_name():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the lessons are being rewritten: activations, optimizer_table and init_compare still "
+    reason="the lessons are being rewritten: optimizer_table and init_compare still "
     "import another lesson (remove this mark when they do not)",
 )
 def test_a_lesson_never_imports_another_lesson():

@@ -19,7 +19,7 @@ from test_experiments_failing import FAILING, SAYS  # the book experiments' fail
 
 from trainlab.cli import main
 from trainlab.lab import common
-from trainlab.lab.common import ExperimentData, departures, result_from_plain
+from trainlab.lab.common import ExperimentData, departures
 from trainlab.lab.legacy import ExperimentConfig, experiment_of
 from trainlab.lab.legacy_runner import run_experiment
 from trainlab.lab.lesson import lesson_module, load_lesson
@@ -94,8 +94,8 @@ def test_quick_configs_are_declared_the_same_way_everywhere():
 
 
 # the experiments whose Result is no list of runs: a deterministic check of every parameter (gradient-check),
-# one picture and one 2x3 net (gradient-arrows)
-NOT_RUNS = {"gradient-check", "gradient-arrows"}
+# one picture and one 2x3 net (gradient-arrows), and two searches kept in trainlab.tune's own form
+NOT_RUNS = {"gradient-check", "gradient-arrows", "hyperparameter-search"}
 
 
 def test_every_result_holds_its_runs_in_one_list():
@@ -113,28 +113,6 @@ def test_no_result_carries_a_dead_note():
         assert "note" not in {f.name for f in dataclasses.fields(lesson_module(name).Result)}, name
     assert [f.name for f in dataclasses.fields(ExperimentData)] == ["x_train", "y_train", "x_test", "y_test", "name"]
     assert not hasattr(common, "fallback_note")
-
-
-# metrics.json of `trainlab run pretrained-layers --quick`, written before Result.note was removed
-OLD_PRETRAINED_METRICS = {
-    "dataset": "fashion-mnist", "note": "", "samples_b": 50, "test_b": 2000, "classes_b": [5, 6],
-    "runs": [{"seed": 0, "accuracy_a": 0.83225, "accuracy_b": 0.931, "accuracy_b_on_a": 0.635,
-              "accuracy_b_on_a_frozen": 0.55},
-             {"seed": 1, "accuracy_a": 0.834125, "accuracy_b": 0.9565, "accuracy_b_on_a": 0.411,
-              "accuracy_b_on_a_frozen": 0.346}],
-}
-
-
-def test_an_older_runs_metrics_with_a_removed_field_are_summarized_again():
-    """scripts/collect_results.py re-summarizes old runs: a field the code no longer has is ignored."""
-    module = lesson_module("pretrained-layers")
-    result = result_from_plain(module.Result, OLD_PRETRAINED_METRICS)
-    assert not hasattr(result, "note") and [r.accuracy_b_on_a for r in result.runs] == [0.635, 0.411]
-    summary = module.summarize(result)
-    assert summary.rows[1][:5] == [1, 0.834125, 0.9565, 0.346, 0.411]
-    assert summary.conclusions[0].startswith("Test accuracy on task B (50 training images, 2000 test images): "
-                                             "B on A 0.523 ± 0.158, B from scratch 0.944 ± 0.018")
-    assert summary.conclusions[2] == "Reuse helped in 0 of 2 seeds."
 
 
 def test_the_protocol_names_what_a_module_lacks():
@@ -291,6 +269,24 @@ def test_run_pins_blas_threads_and_records_them(tmp_path):
     assert main(["run", "gradient-descent", "--threads", "-1", "--out", str(tmp_path)]) == 2
 
 
+def test_hyperparameter_search_trials_stay_in_the_book_ranges_and_narrow(quick_runs):
+    metrics = json.loads((quick_runs["hyperparameter-search"].folder / "metrics.json").read_text())
+    first, second = metrics["stage1"]["trials"], metrics["stage2"]["trials"]
+    assert len(first) == 10 and len(second) == 5
+    for trial in first:
+        assert 1e-6 <= trial["params"]["lr"] <= 1e-2 and 1e-8 <= trial["params"]["weight_decay"] <= 1e-4
+        assert len(trial["val_accuracy"]) == len(trial["train_accuracy"]) == 8
+        assert 0.0 <= trial["value"] <= 1.0
+    assert metrics["stage1"]["n_train"] + metrics["stage1"]["n_val"] == 500 and metrics["stage1"]["n_val"] == 100
+    (old_lr, new_lr), (old_wd, new_wd) = metrics["narrowed"]
+    assert old_lr.startswith("lr=") and new_lr.startswith("lr=") and new_lr != old_lr
+    assert old_wd.startswith("weight_decay=") and new_wd.startswith("weight_decay=")
+    top = sorted(first, key=lambda t: -t["value"])[:3]
+    low, high = (float(v) for v in new_lr[3:].split(":")[0].split(".."))
+    assert all(low <= t["params"]["lr"] * 1.0001 and t["params"]["lr"] <= high * 1.0001 for t in top)
+    assert all(low <= t["params"]["lr"] <= high for t in second)
+
+
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_book_and_quick_configs_are_valid(name):
     config = lesson_module(name).Config()
@@ -300,9 +296,13 @@ def test_book_and_quick_configs_are_valid(name):
 @pytest.mark.parametrize(("name", "setting", "message"), [
     ("two-layer-net", "iterations=0", "iterations=0 is not allowed: iterations is a whole number >= 1"),
     ("init-compare", "iterations=0", "iterations=0 is not allowed"),
+    ("overfitting", "test_samples=-1", "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or "
+                                       "None (the whole test set)"),
+    ("overfitting", "dropout=1", "dropout=1.0 is not allowed: dropout is a finite number > 0 and < 1"),
     ("optimizers", "optimizers=sgd,adm", "did you mean 'adam'"),
     ("optimizers", "learning_rates=0.1", "learning_rates=(0.1,) is not allowed: it has 1 items where 12 are needed"),
     ("gradient-descent", "start=1", "start=(1.0,) is not allowed: it has 1 items where 2 are needed"),
+    ("hyperparameter-search", "lr_range=0.1,0.01", "the values must increase"),
     ("lr-schedules", "dataset=fashion", "did you mean 'fashion-mnist'"),
     ("init-histograms", "inits=1,2,xavir", "3 items where 7 are needed, one per item of activations"),
     ("init-compare", "inits=0.01,xavir", "'xavir' is not a known initializer"),
@@ -337,9 +337,9 @@ def test_importing_the_experiments_leaves_the_matplotlib_backend_alone():
 # The lessons' experiments at a diverging learning rate (the book experiments' settings are those of
 # test_experiments_failing.py); gradient-check and gradient-arrows train nothing.
 LESSONS_FAILING = {
-    "adagrad-fade": {"lr": 1e4, "lr_2d": 1e4}, "symmetric-weights": {"lr": 1e4}, "activations": {"lr": 1e4},
-    "gradient-clipping": {"lr": 1e4}, "pretrained-layers": {"lr": 1e4, "fine_tune_lr": 1e4},
-    "lr-finder": {"hand_lr": 1e4}, "l1-sparsity": {"lr": 1e4},
+    "adagrad-fade": {"lr": 1e4, "lr_2d": 1e4}, "symmetric-weights": {"lr": 1e4}, "batchnorm-regularizer": {"lr": 1e4},
+    "dropout-ensemble": {"lr": 1e4}, "random-vs-grid": {"lr_range": (3.0, 4.0)},
+    "lr-finder": {"hand_lr": 1e4},
 }
 ALL_FAILING = {name: changes for name, changes in {**FAILING, **LESSONS_FAILING}.items() if name in EXPERIMENTS}
 
