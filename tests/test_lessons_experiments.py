@@ -68,23 +68,6 @@ def test_dead_fraction_counts_units_that_never_fire():
                                                                                                   "lecun_normal")
 
 
-# -- lr-finder (issue 13, lesson 11) -------------------------------------------------------------------------
-def test_lr_finder_sweeps_and_trains_with_the_found_rate():
-    module, config, result, summary = quick("lr-finder")
-    assert len(result.sweeps) == config.repeats and len(result.runs) == 3 * config.repeats
-    for found in result.sweeps:
-        assert found.lrs[0] == pytest.approx(config.min_lr) and found.lrs == sorted(found.lrs)
-        assert found.suggested_lr == pytest.approx(found.turn_lr / 10)
-        assert found.turn_lr == found.lrs[int(np.argmin(found.smoothed))]
-        runs = {r.arm: r for r in result.runs if r.seed == found.seed}
-        assert runs[module.ARMS[0]].lr == runs[module.ARMS[1]].lr == found.suggested_lr
-        assert runs[module.ARMS[2]].lr == config.hand_lr
-    assert all(len(r.val_accuracy) == config.epochs for r in result.runs)
-    assert min(module.accuracies(result, module.ARMS[2])) > 0.25  # plain SGD at 0.01 learns something
-    assert summary.conclusions[0].startswith("The smoothed loss turned up at η = ")
-    assert summary.conclusions[1].startswith("Test accuracy after 2 epochs: 1cycle at the found rate")
-
-
 # -- adagrad-fade (issue 13, lesson 1) -----------------------------------------------------------------------
 def test_adagrad_steps_only_shrink_while_rmsprop_steps_follow_the_gradients():
     module, config, result, summary = quick("adagrad-fade")

@@ -35,7 +35,7 @@ def test_the_results_table_counts_three_sides():
 
 def test_every_lesson_states_what_the_book_says():
     lessons = ("activations", "adagrad-fade", "batchnorm-regularizer", "dropout-ensemble", "gradient-arrows",
-               "gradient-clipping", "l1-sparsity", "lr-finder", "pretrained-layers", "random-vs-grid",
+               "gradient-clipping", "l1-sparsity", "pretrained-layers", "random-vs-grid",
                "symmetric-weights")
     assert set(lessons) <= set(list_lessons())
     for name in lessons:
@@ -152,27 +152,6 @@ def test_l1_sparsity_verdict_flips():
     assert "not tested by a run" in level
 
 
-def test_lr_finder_verdicts_flip():
-    module = lesson_module("lr-finder")
-    cycle, found, hand = module.ARMS
-
-    def result(one_cycle, constant, by_hand):
-        runs = [NS(arm=arm, test_accuracy=v) for arm, values in ((cycle, one_cycle), (found, constant),
-                                                                 (hand, by_hand)) for v in values]
-        return NS(runs=runs, epochs=10)
-
-    good = result(HIGH, LOW, [0.5, 0.51, 0.52])
-    assert module.finder_verdict(good).startswith("As in the book, the rate the sweep found beat the hand-picked")
-    assert module.one_cycle_verdict(good).startswith("As in the book, 1cycle ended above the constant rate")
-    bad = result(LOW, HIGH, [0.95, 0.96, 0.97])
-    assert module.finder_verdict(bad).startswith("Unlike the book, the hand-picked rate did better")
-    assert module.one_cycle_verdict(bad).startswith("Unlike the book, the constant rate ended above 1cycle: "
-                                                    "1cycle at the found rate 0.810 ± 0.010 against")
-    level = result(NOISY, LOW, NOISY)
-    assert "not tested by a run" in module.finder_verdict(level)
-    assert "not tested by a run" in module.one_cycle_verdict(level)
-
-
 def test_pretrained_layers_verdicts_use_the_books_numbers():
     module = lesson_module("pretrained-layers")
     assert pytest.approx(2.95 / 0.75) == module.BOOK_ERROR_RATIO
@@ -242,52 +221,6 @@ def test_gradient_check_and_arrows_verdicts_against_the_books_printout():
     result.arrows = [[2.0, 0.0], [1.0, 0.0]]  # the farther arrow shorter
     wrong, shorter = arrows.book_verdicts(result, 1e-3)
     assert wrong.startswith("Unlike the book, the numerical gradient is 0.001 off") and side(shorter) == "disagree"
-
-
-class Recipes:
-    """A regularization Result by hand: the recipes with their runs."""
-
-    def __init__(self, runs):
-        self.runs = runs
-
-    def recipes(self):
-        return list(dict.fromkeys(r.recipe for r in self.runs))
-
-    def of(self, recipe):
-        return [r for r in self.runs if r.recipe == recipe]
-
-    def ok(self, recipe):
-        return True
-
-
-def test_regularization_verdicts_flip_with_the_gap():
-    module = lesson_module("regularization")
-
-    def runs(recipe, gaps):
-        return [NS(recipe=recipe, gap=g, test_accuracy=0.85 + 0.001 * i) for i, g in enumerate(gaps)]
-
-    result = Recipes(runs("baseline", [0.14, 0.15, 0.16]) + runs("l2", [0.09, 0.10, 0.11])
-                     + runs("dropout", [0.19, 0.20, 0.21]) + runs("max-norm", [0.10, 0.15, 0.20]))
-    l2, dropout, max_norm = module.recipes_against_baseline(result)
-    assert l2.startswith("As in the book, with l2: the gap shrank (0.1 ± 0.01 against 0.15 ± 0.01")
-    assert dropout.startswith("Unlike the book, with dropout: the gap grew")
-    assert max_norm.startswith("Max-norm: the gap did not change") and "not tested by a run" in max_norm
-
-
-def test_recipes_self_normalizing_verdict_flips():
-    module = lesson_module("recipes")
-    normal, drifted = NS(mean=[0.0, 0.1], std=[1.0, 0.9]), NS(mean=[0.0, 0.1], std=[1.0, 4.0])
-
-    def result(trained):
-        runs = [NS(name="self-normalizing", failed=False, trained=trained, initial=normal)]
-        return NS(of=lambda name: runs if name == "self-normalizing" else [], names=lambda: ["self-normalizing"])
-
-    assert module.self_normalizing(result(normal)) == [
-        "As in the book, the self-normalizing net kept its activations normalized without batch norm in every seed "
-        "(hidden stds 0.90 to 1.00 after training)."]
-    (line,) = module.self_normalizing(result(drifted))
-    assert line.startswith("Unlike the book, the self-normalizing net did not keep its activations normalized "
-                           "(hidden stds 1.00 to 4.00 after training); at initialization it was normalized")
 
 
 def test_activations_vanishing_and_dying_verdicts_flip():
