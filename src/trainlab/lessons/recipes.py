@@ -60,9 +60,10 @@ class Config(DataConfig):
     finder_beta: float = option(0.98, gt=0, lt=1)  # tl.find_lr's smoothing of the batch losses
     stats_samples: int = option(1000, ge=1)  # test images on which the activations' statistics are measured
     probe_dropout: float = option(0.2, gt=0, lt=1)  # the book's alpha dropout rate, for plain against alpha
-    # Self-normalization and the dropout probe differ by far more than the noise; the accuracies of the two
-    # configurations differ by a few tenths of a point (noise about 0.2): 3 paired seeds against a 1-point margin.
-    seeds: int = option(3, ge=1)
+    # The dropout probe differs by far more than the noise; the trained SELU net's scale may lie near the
+    # book's band, and the two configurations' accuracies differ by a few tenths of a point (paired noise about
+    # 0.2): 4 paired seeds put a 95 % interval at about ±0.3 points, well inside the 1-point margin.
+    seeds: int = option(4, ge=1)
 
     QUICK: ClassVar[dict] = {"train_samples": 3000, "validation_samples": 500, "test_samples": 1000, "depth": 8,
                              "epochs": 3, "patience": 2, "stats_samples": 500, "seeds": 2, "batch_size": 32,
