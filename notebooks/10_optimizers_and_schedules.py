@@ -134,7 +134,7 @@ show(schedules)
 
 # %%
 predict(schedules, Claim("too-fast-decay", "Exponential decay with s halved ends with a higher training loss.",
-                         "try this", lr_schedules.TRAINING_LOSS, a="exponential s/2", expect=">", b="exponential"))
+                         "try this", lr_schedules.TRAINING_LOSS, a="exponential s/2", expect=">", b="exponential"));
 
 # %%
 data = tl.load_dataset("fashion-mnist")

@@ -115,7 +115,7 @@ print(inspect.getsource(tl.Sequential.predict_mc))
 
 # %%
 predict(run, Claim("alpha-beats-max-norm", "Alpha dropout narrows the gap more than max-norm.", "try this",
-                   regularization.GAP, a="alpha dropout", expect="<", b="max-norm"))
+                   regularization.GAP, a="alpha dropout", expect="<", b="max-norm"));
 
 # %%
 model = tl.Sequential([tl.Dense(100, activation="relu", constraint=tl.MaxNorm(0.5)), tl.Dense(10)],

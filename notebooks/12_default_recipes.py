@@ -107,7 +107,7 @@ show(run)
 
 # %%
 predict(run, Claim("batch-norm-normalizes", "Batch norm keeps every hidden layer's std within a factor 2 of 1.",
-                   "try this", recipes.TRAINED, a="default", expect="<", b=2.0))
+                   "try this", recipes.TRAINED, a="default", expect="<", b=2.0));
 
 # %%
 raw = tl.Sequential([layer for _ in range(12) for layer in (tl.Dense(100, init="lecun_normal"), tl.SELU())],

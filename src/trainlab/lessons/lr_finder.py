@@ -26,16 +26,15 @@ LESSON = Lesson(
     name="lr-finder", title="Finding the learning rate, then 1cycle", book=HOML,
     section="11.3 Learning Rate Scheduling (finding the rate, 1cycle)", figure="",
     description=(
-        "Train a copy of the MLP 784-{hidden}-10 (ReLU, He initialization) by plain SGD for one epoch of "
-        "{dataset} (batches of {batch_size}; the last {validation_samples} training images held out for "
-        "validation) while η grows exponentially from {min_lr} to {max_lr}, and read two rates off the loss: "
-        "a constant rate 10 times below the turn-up of the smoothed loss (tl.find_lr's suggestion, the book's "
-        "rule of thumb), and 1cycle's peak at the bottom of the loss curve (where the book's code reads it: "
-        "the minimum of the losses smoothed by the sweep's moving average, β = {finder_beta}, run forwards "
-        "and then backwards, which cancels the average's lag). "
-        "The net is then trained for the same budget of {epochs} epochs three ways: 1cycle (from a tenth of "
-        "the peak up to it and down, then annihilated), the found rate constant, and the constant "
-        "η = {hand_lr} a reader would pick by hand. {seeds} seeds, each with its own sweep; one seed gives "
+        "Train a copy of an MLP (hidden layers of {hidden} units, ReLU, He initialization) by plain SGD for one epoch"
+        " of {dataset} (batches of {batch_size}; the last {validation_samples} training images held out for "
+        "validation) while η grows exponentially from {min_lr} to {max_lr}, and read two rates off the loss: a "
+        "constant rate 10 times below the turn-up of the smoothed loss (tl.find_lr's suggestion, the book's rule of "
+        "thumb), and 1cycle's peak at the bottom of the loss curve (where the book's code reads it: the minimum of "
+        "the losses smoothed by the sweep's moving average, β = {finder_beta}, run forwards and then backwards, which"
+        " cancels the average's lag). The net is then trained for the same budget of {epochs} epochs three ways: "
+        "1cycle (from a tenth of the peak up to it and down, then annihilated), the found rate constant, and the "
+        "constant η = {hand_lr} a reader would pick by hand. {seeds} seeds, each with its own sweep; one seed gives "
         "every way the same initial weights and batches."),
 )
 
@@ -138,7 +137,7 @@ def plot(runs) -> dict:
         left.axvline(run["bottom_lr"], color=colour, linestyle="-.", linewidth=1)
         left.axvline(run["suggested_lr"], color=colour, linestyle="--", linewidth=1)
     if sweeps:
-        left.set_ylim(0, 2 * max(run["sweep"]["smoothed"][0] for run in sweeps))
+        left.set_ylim(0, 1.3 * max(run["sweep"]["smoothed"][0] for run in sweeps))
     left.set(xlabel="learning rate (log scale)", ylabel="training loss",
              title="One epoch of growing η: turn-up of the smoothed loss (dotted),\nbottom of the curve "
                    "(dash-dot: 1cycle's peak), 10x below the turn-up (dashed)")

@@ -26,18 +26,17 @@ LESSON = Lesson(
     name="lr-schedules", title="Learning-rate schedules", book=HOML, section="11.3 Learning Rate Scheduling",
     figure="",
     description=(
-        "One 784-{hidden}-10 ReLU net (He initialization) trained on {dataset} (the last {validation_samples} "
-        "training images held out for validation) with momentum optimization (β = {momentum}, batches of "
-        "{batch_size}) under each schedule, every schedule starting from η0 = {lr} and run in full for the same "
-        "budget of {epochs} epochs, from {seeds} seeds (one seed: the same initial weights and batches under "
-        "every schedule). The schedules' constants are the book's, as fractions of its 25-epoch run, scaled to "
-        "this run's steps: power η0/(1 + t/s) with s = {power_s} of the steps (the book's 10,000 of 25 epochs "
-        "of 1,719); "
-        "exponential η0·0.1^(t/s) with s = {exponential_s} of the run (20 of 25 epochs), and with half and twice "
-        "that s; piecewise constant η0, then η0/2 from {piecewise} of the run, then η0/10 (epochs 5 and 15 of "
-        "25); performance η times {plateau_factor} when the validation loss has not improved for {plateau_patience} "
-        "of the epochs (5 of 25); and 1cycle up to {one_cycle_max_lr} and down (momentum 0.95 ↔ 0.85). "
-        "Measured: test accuracy when the budget ends."),
+        "One ReLU net with hidden layers of {hidden} units (He initialization) trained on {dataset} (the last "
+        "{validation_samples} training images held out for validation) with momentum optimization (β = {momentum}, "
+        "batches of {batch_size}) under each schedule, every schedule starting from η0 = {lr} and run in full for the"
+        " same budget of {epochs} epochs, from {seeds} seeds (one seed: the same initial weights and batches under "
+        "every schedule). The schedules' constants are the book's, as fractions of its 25-epoch run, scaled to this "
+        "run's steps: power η0/(1 + t/s) with s = {power_s} of the steps (the book's 10,000 of 25 epochs of 1,719); "
+        "exponential η0·0.1^(t/s) with s = {exponential_s} of the run (20 of 25 epochs), and with half and twice that"
+        " s; piecewise constant η0, then η0/2 from {piecewise} of the run, then η0/10 (epochs 5 and 15 of 25); "
+        "performance η times {plateau_factor} when the validation loss has not improved for {plateau_patience} of the"
+        " epochs (5 of 25); and 1cycle up to {one_cycle_max_lr} and down (momentum 0.95 ↔ 0.85). Measured: test "
+        "accuracy when the budget ends."),
 )
 
 SCHEDULES = ("constant", "power", "exponential", "piecewise", "performance", "1cycle")

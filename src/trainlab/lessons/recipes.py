@@ -27,19 +27,18 @@ LESSON = Lesson(
     name="recipes", title="Default and self-normalizing deep-net recipes", book=HOML,
     section="11.5 Summary and Practical Guidelines", figure="Tables 11-3 and 11-4",
     description=(
-        "The two configurations Hands-On ML recommends at the end of chapter 11, on the same net of {depth} "
-        "hidden layers of {units} units trained on {dataset} (standardized pixels; the last "
-        "{validation_samples} training images held out for validation): the default one (He initialization, "
-        "ELU, batch norm after every hidden dense layer) and the self-normalizing one (LeCun initialization, "
-        "SELU, no batch norm, alpha dropout {alpha_dropout} before the output layer). Both train with momentum "
-        "optimization and 1cycle (momentum 0.95 ↔ 0.85), batches of {batch_size}, {epochs} epochs and early "
-        "stopping on the validation loss (patience {patience}, best weights restored), from {seeds} seeds. "
-        "1cycle's peak is found the book's way for each net: a sweep of η from {min_lr} to {max_lr} over one "
-        "epoch (tl.find_lr), the peak at the bottom of its loss curve. The mean and standard deviation of every "
-        "hidden layer's activations on {stats_samples} test images tell whether the activations stay "
-        "normalized, at initialization (batch norm then uses the batch's statistics) and after training; and "
-        "the self-normalizing net at initialization, with plain or alpha dropout {probe_dropout} before every "
-        "dense layer and dropout active, tells which dropout keeps it normalized."),
+        "The two configurations Hands-On ML recommends at the end of chapter 11, on the same net of {depth} hidden "
+        "layers of {units} units trained on {dataset} (standardized pixels; the last {validation_samples} training "
+        "images held out for validation): the default one (He initialization, ELU, batch norm after every hidden "
+        "dense layer) and the self-normalizing one (LeCun initialization, SELU, no batch norm, alpha dropout "
+        "{alpha_dropout} before the output layer). Both train with momentum optimization and 1cycle (momentum 0.95 ↔ "
+        "0.85), batches of {batch_size}, {epochs} epochs and early stopping on the validation loss (patience "
+        "{patience}, best weights restored), from {seeds} seeds. 1cycle's peak is found the book's way for each net: "
+        "a sweep of η from {min_lr} to {max_lr} over one epoch (tl.find_lr), the peak at the bottom of its loss "
+        "curve. The mean and standard deviation of every hidden layer's activations on {stats_samples} test images "
+        "tell whether the activations stay normalized, at initialization (batch norm then uses the batch's "
+        "statistics) and after training; and the self-normalizing net at initialization, with plain or alpha dropout "
+        "{probe_dropout} before every dense layer and dropout active, tells which dropout keeps it normalized."),
 )
 
 CONFIGURATIONS = ("default", "self-normalizing")

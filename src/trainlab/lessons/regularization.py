@@ -26,17 +26,17 @@ LESSON = Lesson(
     name="regularization", title="Regularization recipes and MC dropout", book=HOML,
     section="11.4 Avoiding Overfitting Through Regularization", figure="",
     description=(
-        "The ways of Hands-On ML 11.4, each applied to the same 784-{hidden}-10 net trained on {train_samples} "
-        "{dataset} images (standardized pixels; the last {validation_samples} training images held out for "
-        "validation) with Nadam (η = {lr}, batches of {batch_size}) for {epochs} epochs, from {seeds} seeds: the "
-        "baseline (ELU, He initialization, no regularization); L2 ({l2}, Keras's convention: the loss "
-        "gains λ·ΣW², on every weight matrix; the book's code shows 0.01, which makes this net under-fit); "
-        "dropout {dropout} before every dense layer; alpha dropout {dropout} with SELU and LeCun "
-        "initialization; max-norm {max_norm} on the hidden layers' incoming weights; early stopping on the "
-        "validation loss (patience {patience}, the best epoch's weights restored); and dropout with batch norm "
-        "after every hidden dense layer. The dropout nets are then used for Monte Carlo dropout: the mean of "
-        "{mc_samples} predictions with dropout on, against the plain prediction (dropout off), on every test "
-        "image. Accuracies are measured with dropout off; the gap is training minus test accuracy."),
+        "The ways of Hands-On ML 11.4, each applied to the same net (hidden layers of {hidden} units) trained on "
+        "{train_samples} {dataset} images (standardized pixels; the last {validation_samples} training images held "
+        "out for validation) with Nadam (η = {lr}, batches of {batch_size}) for {epochs} epochs, from {seeds} seeds: "
+        "the baseline (ELU, He initialization, no regularization); L2 ({l2}, Keras's convention: the loss gains "
+        "λ·ΣW², on every weight matrix; the book's code shows 0.01, which makes this net under-fit); dropout "
+        "{dropout} before every dense layer; alpha dropout {dropout} with SELU and LeCun initialization; max-norm "
+        "{max_norm} on the hidden layers' incoming weights; early stopping on the validation loss (patience "
+        "{patience}, the best epoch's weights restored); and dropout with batch norm after every hidden dense layer. "
+        "The dropout nets are then used for Monte Carlo dropout: the mean of {mc_samples} predictions with dropout "
+        "on, against the plain prediction (dropout off), on every test image. Accuracies are measured with dropout "
+        "off; the gap is training minus test accuracy."),
 )
 
 REGULARIZERS = ("baseline", "l2", "dropout", "alpha dropout", "max-norm", "early stopping", "dropout + batch norm")
