@@ -85,26 +85,19 @@ def failure_notes(runs: Any, label: Callable[[str], str] = str) -> list[str]:
 
 def sweep_bottom(lrs: Sequence[float], losses: Sequence[float], beta: float) -> float:
     """The rate at the bottom of a learning-rate sweep's loss curve (:func:`trainlab.find_lr`'s rates and
-    batch losses), where Hands-On ML's chapter 11 notebook reads 1cycle's peak rate (about 0.1 in its
-    Fashion-MNIST sweep).
+    batch losses), where Hands-On ML's chapter 11 notebook reads 1cycle's peak rate off its plot of the batch
+    losses (about 0.1 in its Fashion-MNIST sweep).
 
-    The sweep smooths its losses by a bias-corrected exponential moving average with factor β, which weighs
-    the loss of j steps back by β^j: it lags about β/(1 - β) steps (49 for β = 0.98) behind the curve, so
-    its minimum (``turn_lr``) lies past the bottom, at a rate several times higher. The same average run
-    once more backwards over the smoothed curve, from its last step, lags as far the other way: the two
-    together smooth without a lag (a symmetric window), and their minimum is the bottom of the curve. NaN
-    for a sweep whose loss exploded at its first rate (it holds no losses)."""
+    The sweep's own smoothing, a moving average with factor β, lags about β/(1 - β) steps (49 for β = 0.98)
+    behind the losses, so its minimum (``turn_lr``) lies past the bottom, at a rate several times higher.
+    Here the losses are averaged over a window of 2·⌊β/(2(1 - β))⌉ + 1 steps centred on each step, as wide as
+    the sweep's average but without its lag; each loss is first capped at the first one (the untrained net's:
+    above it the sweep has exploded), so that the explosion at the end, thousands of times the bottom,
+    cannot drag the average. The bottom is the step whose average is lowest (on a valley steeper on its
+    right, a few steps early: a lower, safer rate). NaN for a sweep whose loss exploded at its first rate."""
     if not len(losses):
         return math.nan
-    forward = moving_average(np.asarray(losses, dtype=np.float64), beta)
-    both = moving_average(forward[::-1], beta)[::-1]
-    return float(lrs[int(np.argmin(both))])
-
-
-def moving_average(values: np.ndarray, beta: float) -> np.ndarray:
-    """a_k = β·a_(k-1) + (1 - β)·v_k from a_(-1) = 0, divided by 1 - β^(k+1) (the bias correction)."""
-    out, average = np.empty(len(values)), 0.0
-    for k, value in enumerate(values):
-        average = beta * average + (1 - beta) * value
-        out[k] = average / (1 - beta ** (k + 1))
-    return out
+    values = np.minimum(np.asarray(losses, dtype=np.float64), losses[0])
+    window = np.ones(2 * max(1, round(beta / (1.0 - beta) / 2)) + 1)
+    means = np.convolve(values, window, mode="same") / np.convolve(np.ones_like(values), window, mode="same")
+    return float(lrs[int(np.argmin(means))])

@@ -30,12 +30,12 @@ LESSON = Lesson(
         " of {dataset} (batches of {batch_size}; the last {validation_samples} training images held out for "
         "validation) while η grows exponentially from {min_lr} to {max_lr}, and read two rates off the loss: a "
         "constant rate 10 times below the turn-up of the smoothed loss (tl.find_lr's suggestion, the book's rule of "
-        "thumb), and 1cycle's peak at the bottom of the loss curve (where the book's code reads it: the minimum of "
-        "the losses smoothed by the sweep's moving average, β = {finder_beta}, run forwards and then backwards, which"
-        " cancels the average's lag). The net is then trained for the same budget of {epochs} epochs three ways: "
-        "1cycle (from a tenth of the peak up to it and down, then annihilated), the found rate constant, and the "
-        "constant η = {hand_lr} a reader would pick by hand. {seeds} seeds, each with its own sweep; one seed gives "
-        "every way the same initial weights and batches."),
+        "thumb), and 1cycle's peak at the bottom of the loss curve (where the book's code reads it: the lowest "
+        "running median of the batch losses, over a centred window as wide as the sweep's moving average of factor β "
+        "= {finder_beta}, which does not lag). The net is then trained for the same budget of {epochs} epochs three "
+        "ways: 1cycle (from a tenth of the peak up to it and down, then annihilated), the found rate constant, and "
+        "the constant η = {hand_lr} a reader would pick by hand. {seeds} seeds, each with its own sweep; one seed "
+        "gives every way the same initial weights and batches."),
 )
 
 LABELS = {"1cycle": "1cycle, peak at the bottom of the curve", "found": "constant, 10x below the turn-up",
