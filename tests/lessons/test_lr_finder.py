@@ -53,7 +53,8 @@ def test_a_sweep_with_no_losses_has_no_bottom():
 
 
 def tiny():
-    return dataclasses.replace(module.Config().quick(), train_samples=640, test_samples=300, epochs=2)
+    """The quick size (a sweep of 63 steps), one epoch of training."""
+    return dataclasses.replace(module.Config().quick(), test_samples=300, epochs=1)
 
 
 def test_the_settings_of_a_seed_share_one_sweep_and_take_their_rates_from_it():

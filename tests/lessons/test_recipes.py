@@ -59,8 +59,8 @@ def test_plain_dropout_moves_an_untrained_selu_net_off_its_fixed_point_and_alpha
 
 
 def test_a_unit_records_the_probe_only_for_the_self_normalizing_net():
-    config = dataclasses.replace(module.Config().quick(), train_samples=640, depth=3, epochs=1, test_samples=200,
-                                 stats_samples=100)
+    config = dataclasses.replace(module.Config().quick(), train_samples=2000, depth=3, epochs=1, test_samples=200,
+                                 stats_samples=100)  # a sweep of 63 steps
     selu, default = module.train(config, "self-normalizing", 0), module.train(config, "default", 0)
     assert "plain_dropout" in selu and "plain_dropout" not in default
     assert math.isnan(module.DROPOUT_PROBE.of(default, config)) and module.DROPOUT_PROBE.of(selu, config) > 0
