@@ -137,7 +137,7 @@ def plot(runs) -> dict:
         left.axvline(run["bottom_lr"], color=colour, linestyle="-.", linewidth=1)
         left.axvline(run["suggested_lr"], color=colour, linestyle="--", linewidth=1)
     if sweeps:
-        left.set_ylim(0, 1.3 * max(run["sweep"]["smoothed"][0] for run in sweeps))
+        left.set_ylim(0, 1.3 * max((run["sweep"]["smoothed"] or [2.5])[0] for run in sweeps))
     left.set(xlabel="learning rate (log scale)", ylabel="training loss",
              title="One epoch of growing η: turn-up of the smoothed loss (dotted),\nbottom of the curve "
                    "(dash-dot: 1cycle's peak), 10x below the turn-up (dashed)")

@@ -105,17 +105,22 @@ def train(config: Config, setting: str, seed: int) -> dict:
                         callbacks=callbacks(config, setting, steps), verbose=0)
     every = max(1, steps // 200)  # the rate at 200 points of the run, for the figure
     return {"status": history.status, **epoch_curves(history), "step_lr": history.step_lr[::every],
-            "steps_per_epoch": steps / config.epochs, "test_accuracy": model.accuracy(data.x_test, data.y_test)}
+            "lr_every": every, "steps_per_epoch": steps / config.epochs,
+            "test_accuracy": model.accuracy(data.x_test, data.y_test)}
 
 
 ACCURACY = Measure("test accuracy when the budget of {epochs} epochs ends",
                    lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"], percent=True,
                    short="test accuracy after {epochs} epochs")
-VALIDATION = Measure("validation accuracy at the last epoch", lambda run, c: run["val_accuracy"][-1], percent=True,
+def last(key: str):
+    """The last epoch's ``key``; NaN for a run that diverged in its first epoch."""
+    return lambda run, c: run[key][-1] if run[key] else math.nan
+
+
+VALIDATION = Measure("validation accuracy at the last epoch", last("val_accuracy"), percent=True,
                      short="validation accuracy")
-TRAINING_LOSS = Measure("the mean training loss of the last epoch", lambda run, c: run["loss"][-1],
-                        short="training loss, last epoch")
-FINAL_LR = Measure("the learning rate at the end", lambda run, c: run["lr"][-1], short="final η")
+TRAINING_LOSS = Measure("the mean training loss of the last epoch", last("loss"), short="training loss, last epoch")
+FINAL_LR = Measure("the learning rate at the end", last("lr"), short="final η")
 TABLE = (ACCURACY, VALIDATION, TRAINING_LOSS, FINAL_LR)
 
 SPEED = "Exponential decay, performance scheduling and 1cycle can considerably speed up convergence"
@@ -151,7 +156,7 @@ def plot(runs) -> dict:
     epochs = np.arange(1, config.epochs + 1)
     for setting in runs.settings:
         first = runs.of(setting)[0]
-        x = np.arange(len(first["step_lr"])) * (config.epochs / max(1, len(first["step_lr"])))
+        x = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]  # in epochs
         axes[0, 0].plot(x, first["step_lr"], label=setting, color=colours[setting]["color"], linewidth=1.4)
         for ax, key in ((axes[0, 1], "val_accuracy"), (axes[0, 2], "loss")):
             plots.mean_curve(ax, runs.curves(setting, key), x=epochs[: runs.curves(setting, key).shape[1]],
