@@ -138,9 +138,10 @@ def plot(runs) -> dict:
         left.axvline(run["suggested_lr"], color=colour, linestyle="--", linewidth=1)
     if sweeps:
         left.set_ylim(0, 1.3 * max((run["sweep"]["smoothed"] or [2.5])[0] for run in sweeps))
-    left.set(xlabel="learning rate (log scale)", ylabel="training loss",
-             title="One epoch of growing η: turn-up of the smoothed loss (dotted),\nbottom of the curve "
-                   "(dash-dot: 1cycle's peak), 10x below the turn-up (dashed)")
+    for line, words in ((":", "turn-up of the smoothed loss"), ("-.", "bottom: 1cycle's peak"),
+                        ("--", "10x below the turn-up")):
+        left.plot([], [], color="0.4", linestyle=line, label=words)
+    left.set(xlabel="learning rate (log scale)", ylabel="training loss", title="One epoch of growing η")
     left.grid(alpha=0.3, which="both")
     plots.legend_outside(left, fontsize="small")
     colours = plots.styles(runs.settings)
@@ -148,10 +149,9 @@ def plot(runs) -> dict:
         curves = runs.curves(setting, "val_accuracy")
         plots.mean_curve(right, curves, x=np.arange(1, curves.shape[1] + 1), label=label(setting), **colours[setting])
     accuracy_axis(right, [line.get_ydata() for line in right.get_lines()], label="validation accuracy")
-    right.set(xlabel="epoch", title=f"Plain SGD, batches of {config.batch_size}, MLP 784-"
-                                    f"{'-'.join(map(str, config.hidden))}-10")
+    right.set(xlabel="epoch", title=f"{config.epochs} epochs of plain SGD")
     right.grid(alpha=0.3)
     plots.legend_outside(right, fontsize="small")
-    figure.suptitle(f"Learning-rate finder and 1cycle on {config.dataset}; mean of {len(runs.seeds)} seeds and "
-                    "their range")
+    figure.suptitle(f"Learning-rate finder and 1cycle on {config.dataset} (MLP 784-{'-'.join(map(str, config.hidden))}"
+                    f"-10, batches of {config.batch_size}); mean of {len(runs.seeds)} seeds and their range")
     return {"lr_finder": figure}

@@ -202,10 +202,9 @@ def plot(runs) -> dict:
         stat_axes[0, 1].plot(layers, run[key]["std"], **style)
     stat_axes[0, 0].axhline(0, color="0.6", linewidth=0.8)
     stat_axes[0, 1].axhline(1, color="0.6", linewidth=0.8)
-    stat_axes[0, 0].set(title="Mean of each hidden layer's activations", xlabel="hidden layer", ylabel="mean")
-    stat_axes[0, 1].set(title="Their standard deviation (log scale)", xlabel="hidden layer", ylabel="std",
-                        yscale="log")
-    stats.suptitle(f"Activations on {config.stats_samples} test images (first seed)")
+    stat_axes[0, 0].set(title="Mean", xlabel="hidden layer", ylabel="mean of the activations")
+    stat_axes[0, 1].set(title="Standard deviation", xlabel="hidden layer", ylabel="std (log scale)", yscale="log")
+    stats.suptitle(f"Each hidden layer's activations on {config.stats_samples} test images (first seed)")
     for ax in [*axes.flat, *stat_axes.flat]:
         ax.grid(alpha=0.3)
     plots.legend_outside(axes[0, 1], fontsize="small")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from matplotlib.figure import Figure
 
 import trainlab as tl
 from trainlab.activations import softmax
@@ -233,7 +234,8 @@ def plot(runs) -> dict:
 
 
 def plot_monte_carlo(shown: dict, samples: int):
-    figure, axes = plots.figure(len(shown["index"]), width=2.2, height=2.8)
+    figure = Figure(figsize=(2.6 * len(shown["index"]), 3.0), layout="constrained")
+    axes = figure.subplots(1, len(shown["index"]), sharey=True, squeeze=False)  # one probability scale
     classes = np.arange(10)
     for ax, label, mean, std, plain in zip(axes[0], shown["label"], shown["mean"], shown["std"], shown["plain"],
                                            strict=True):
@@ -241,8 +243,8 @@ def plot_monte_carlo(shown: dict, samples: int):
         ax.bar(classes, mean, yerr=std, capsize=2, color=plots.COLORS[1], label=f"mean ± std of {samples}")
         ax.plot(classes, plain, "k.", label="dropout off")
         ax.set(ylim=(0, 1.05), xticks=classes, xlabel="class",
-               title=f"true {label}, MC {predicted}" + ("" if predicted == label else " (wrong)"))
+               title=f"class {label}: MC {predicted}" + ("" if predicted == label else " ✗"))
     axes[0, 0].set_ylabel("probability")
     plots.legend_outside(axes[0, -1], fontsize="small")
-    figure.suptitle("MC dropout on six test images (first seed): class probabilities with dropout on")
+    figure.suptitle("MC dropout on six test images (first seed; ✗: wrong): class probabilities with dropout on")
     return figure
