@@ -86,7 +86,7 @@ for name, penalty in (("none", None), ("L2(1e-3)", tl.L2(1e-3)), ("L1(1e-3)", tl
 # method, and measures the gap between training and test accuracy (with dropout off). The dropout nets then
 # predict every test image with MC dropout; its gain over the plain prediction is taken image by image on the
 # same test set. Here 2,000 training images, 8 epochs, 3 seeds (the full lesson: 10,000 images, 20 epochs,
-# 4 seeds).
+# 8 seeds).
 
 # %%
 run = run_lesson("regularization", train_samples=2000, validation_samples=1000, test_samples=2000, epochs=8,
