@@ -148,7 +148,7 @@ def plot(runs) -> dict:
     for setting in runs.settings:
         curves = runs.curves(setting, "val_accuracy")
         plots.mean_curve(right, curves, x=np.arange(1, curves.shape[1] + 1), label=label(setting), **colours[setting])
-    accuracy_axis(right, [line.get_ydata() for line in right.get_lines()], label="validation accuracy")
+    accuracy_axis(right, [runs.curves(s, "val_accuracy") for s in runs.settings], label="validation accuracy")
     right.set(xlabel="epoch", title=f"{config.epochs} epochs of plain SGD")
     right.grid(alpha=0.3)
     plots.legend_outside(right, fontsize="small")

@@ -183,7 +183,7 @@ def plot(runs) -> dict:
             curves = runs.curves(setting, key)
             plots.mean_curve(ax, curves, x=np.arange(1, curves.shape[1] + 1), label=setting, **colours[setting])
     axes[0, 0].set(title="Validation accuracy", xlabel="epoch")
-    accuracy_axis(axes[0, 0], [line.get_ydata() for line in axes[0, 0].get_lines()], label="accuracy")
+    accuracy_axis(axes[0, 0], [runs.curves(s, "val_accuracy") for s in runs.settings], label="accuracy")
     axes[0, 1].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch", ylabel="loss")
     figure.suptitle(f"{config.depth} hidden layers of {config.units} units on {config.dataset}; mean of "
                     f"{len(runs.seeds)} seeds and their range")

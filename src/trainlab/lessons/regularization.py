@@ -206,23 +206,22 @@ def notes(runs) -> list[str]:
         lines.append(f"The baseline's validation loss was lowest after epoch {', '.join(map(str, low))} and its "
                      f"validation accuracy highest after epoch {', '.join(map(str, high))} (by seed).")
     restored = [r["restored_epoch"] or len(r["val_loss"]) for r in runs.of("early stopping")]
-    if restored:
-        lines.append(f"Early stopping restored epoch {', '.join(map(str, restored))} (by seed).")
-    return lines
+    return lines + ([f"Early stopping restored epoch {', '.join(map(str, restored))} (by seed)."] if restored else [])
 
 
 def plot(runs) -> dict:
     config = runs.config
     figure, axes = plots.figure(2, width=6.2, height=4.6)
     colours = plots.styles(runs.settings)
-    for setting in runs.settings:
-        for ax, key in zip(axes[0], ("accuracy", "val_accuracy"), strict=True):
+    titles = {"accuracy": "Training accuracy (dropout off)", "val_accuracy": "Validation accuracy"}
+    limits = []
+    for ax, (key, title) in zip(axes[0], titles.items(), strict=True):
+        for setting in runs.settings:
             curves = runs.curves(setting, key)
             plots.mean_curve(ax, curves, x=np.arange(1, curves.shape[1] + 1), label=setting, **colours[setting])
-    for ax, title in zip(axes[0], ("Training accuracy (dropout off)", "Validation accuracy"), strict=True):
         ax.set(title=title, xlabel="epoch")
         ax.grid(alpha=0.3)
-    limits = [accuracy_axis(ax, [line.get_ydata() for line in ax.get_lines()]) for ax in axes[0]]
+        limits.append(accuracy_axis(ax, [runs.curves(s, key) for s in runs.settings]))  # every seed's range
     for ax in axes[0]:  # one scale for both panels, so that the gap reads off the figure
         ax.set_ylim(min(low for low, _ in limits), max(high for _, high in limits))
     axes[0, 0].set_ylabel("accuracy")
