@@ -1,16 +1,15 @@
-"""The training experiments (schedules, regularization, recipes) on --quick runs:
+"""The training experiments (batch norm, overfitting) on --quick runs:
 the shape of their numbers, their plausibility, and where a quick run is big enough the qualitative result."""
 
 import dataclasses
-import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-import trainlab as tl
 from trainlab.lab.lesson import lesson_module
 
-NAMES = ("lr-schedules", "regularization", "recipes")
+NAMES = ("batchnorm", "overfitting")  # the schedules, regularization and recipes: tests/lessons/
 
 
 @pytest.fixture(scope="module")
@@ -38,143 +37,83 @@ def in_unit_interval(values) -> bool:
     return bool(np.all((values >= 0) & (values <= 1)))
 
 
-# -- learning-rate schedules -------------------------------------------------------------------------------------
-def test_lr_schedules_keep_the_books_settings():
-    config = lesson_module("lr-schedules").Config()
-    assert (config.epochs, config.plateau_patience, config.plateau_factor) == (25, 5, 0.5)
-    assert (config.power_steps, config.exponential_epochs, config.piecewise_epochs) == (10000, 20.0, (5, 15))
-
-
-def test_lr_schedules_curves_follow_their_schedule(quick):
-    config, result, summary = quick["lr-schedules"]
-    runs = {r.schedule: r for r in result.runs}
-    assert list(runs) == list(config.schedules) and len(summary.rows) == 6
-    total = result.steps_per_epoch * config.epochs
-    assert result.lr_steps[0] == 0 and result.lr_steps[-1] < total
+# -- batch norm ------------------------------------------------------------------------------------------------
+def test_batchnorm_grid_has_sixteen_scales_and_full_curves(quick):
+    config, result, summary = quick["batchnorm"]
+    assert result.weight_scales == pytest.approx(np.logspace(0, -4, 16).tolist())
+    assert len(result.runs) == 2 * 16 * config.seeds and len(summary.rows) == 16
     for r in result.runs:
-        assert r.status == "completed" and len(r.lr_curve) == len(result.lr_steps)
-        assert len(r.val_accuracy) == len(r.val_loss) == len(r.train_loss) == len(r.lr_per_epoch) == config.epochs
-        assert in_unit_interval([*r.val_accuracy, r.test_accuracy]) and min(r.val_loss) > 0
-        assert r.test_accuracy > 0.5
-    assert set(runs["constant"].lr_curve) == {config.lr}
-    for name in ("power", "exponential", "piecewise", "performance"):
-        assert runs[name].lr_curve[0] == pytest.approx(config.lr)
-        assert np.all(np.diff(runs[name].lr_curve) <= 1e-12), name
-    assert np.all(np.diff(runs["power"].lr_curve) < 0) and np.all(np.diff(runs["exponential"].lr_curve) < 0)
-    assert set(np.round(runs["piecewise"].lr_curve, 12)) == {config.lr, config.lr / 2, config.lr / 10}
-    steps = np.array(result.lr_steps)
-    power = config.lr / (1 + steps / config.power_steps)
-    assert runs["power"].lr_curve == pytest.approx(power.tolist(), rel=1e-5)
-    one_cycle = np.array(runs["1cycle"].lr_curve)
-    peak = int(np.argmax(one_cycle))
-    assert 0.8 * config.one_cycle_max_lr < one_cycle[peak] <= config.one_cycle_max_lr
-    assert one_cycle[0] == pytest.approx(config.one_cycle_max_lr / 10) and one_cycle[-1] < one_cycle[0]
-    assert 0 < peak < len(one_cycle) - 1
+        assert in_unit_interval(r.accuracy)
+        if r.status == "completed":
+            assert len(r.accuracy) == config.epochs + 1 and r.diverged_epoch is None
+        else:
+            assert r.status == "diverged" and 1 <= r.diverged_epoch <= config.epochs
+            assert len(r.accuracy) == r.diverged_epoch  # epoch 0 plus the completed epochs
+    assert all(r.status == "completed" for r in result.runs if r.batchnorm)
 
 
-def test_lr_schedules_summary_compares_with_the_constant_rate(quick):
-    _, _, summary = quick["lr-schedules"]
-    assert len(summary.conclusions) == 6
-    assert summary.conclusions[0].startswith("Power scheduling ")
-    assert "the book's 'can speed up convergence considerably'" in summary.conclusions[1]  # exponential
-    assert summary.conclusions[-1].startswith("Performance scheduling (η · 0.5 after 1 epochs")
-    assert any("momentum 0.9 and batches of 32" in note for note in summary.notes)  # where it differs from the book
-    with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
-        lesson_module("lr-schedules").make_schedule("cosine", lesson_module("lr-schedules").Config(), 100)
+def test_batchnorm_reports_the_diverged_runs_without_crashing(quick):
+    _, result, summary = quick["batchnorm"]
+    largest = result.of(1.0, False)[0]  # weight scale 1, no batch norm: the loss overflows
+    assert largest.status == "diverged"
+    assert summary.rows[0][2].startswith("diverged in epoch")
+    assert any(line.startswith("Without batch norm training diverged at weight scales 1")
+               for line in summary.conclusions)
+    assert summary.conclusions[0].startswith("With batch norm the net learned faster")
+    figure = lesson_module("batchnorm").plot(result)["accuracy_grid"]
+    assert len([ax for ax in figure.axes if ax.get_visible()]) == 16
+    plt.close(figure)
 
 
-# -- regularization ----------------------------------------------------------------------------------------------
-def test_regularization_runs_every_recipe(quick):
-    config, result, summary = quick["regularization"]
-    runs = {r.recipe: r for r in result.runs}
-    assert list(runs) == list(config.recipes) and len(summary.rows) == len(config.recipes) + 1  # + MC dropout
+def test_batchnorm_speed_is_weighed_against_the_noise():
+    module = lesson_module("batchnorm")
+    run = module.Run
+    runs = [run(1.0, True, s, [0.1, 0.5 + 0.01 * s, 0.8], "completed", None) for s in range(3)]
+    runs += [run(1.0, False, s, [0.1], "diverged", 1) for s in range(3)]
+    runs += [run(0.1, True, s, [0.1, 0.5 + 0.02 * s, 0.6], "completed", None) for s in range(3)]
+    runs += [run(0.1, False, s, [0.1, 0.51 + 0.02 * s, 0.6], "completed", None) for s in range(3)]
+    runs += [run(0.01, True, s, [0.1, 0.11, 0.1], "completed", None) for s in range(3)]
+    runs += [run(0.01, False, s, [0.1, 0.1, 0.12], "completed", None) for s in range(3)]
+    result = module.Result("mnist", 2, [1.0, 0.1, 0.01], [], runs)
+    assert [module.verdict(result, s) for s in (1.0, 0.1, 0.01)] == ["batch norm", "level", "neither learned"]
+    summary = module.summarize(result)
+    assert summary.conclusions[0] == (
+        "With batch norm the net learned faster (a higher training accuracy averaged over the 2 epochs, beyond the "
+        "seed-to-seed noise) at 1 of 3 weight scales (level at 1, neither learned at 1), where the book says 'in "
+        "almost every case': it is not faster at 2 scales.")
+    assert summary.conclusions[1].startswith("Without batch norm training diverged at weight scale 1 ")
+    plt.close(module.plot(result)["accuracy_grid"])  # a curve with only epoch 0 plots too
+
+
+# -- overfitting -----------------------------------------------------------------------------------------------
+def test_overfitting_keeps_the_book_settings_and_tests_on_every_test_image():
+    config = lesson_module("overfitting").Config()
+    assert (config.train_samples, config.test_samples, config.epochs, config.dropout_epochs) == (300, None, 201, 301)
+    assert (config.lr, config.weight_decay, config.dropout, config.batch_size) == (0.01, 0.1, 0.2, 100)
+    assert config.settings == ("plain", "weight decay", "dropout (book)", "dropout (inverted)")
+
+
+def test_overfitting_curves_have_one_point_per_epoch(quick):
+    config, result, summary = quick["overfitting"]
+    assert [r.setting for r in result.runs] == list(config.settings)
+    assert result.train_samples == config.train_samples and result.test_samples == config.test_samples
     for r in result.runs:
-        assert 1 <= r.epochs <= config.epochs and len(r.train_accuracy) == len(r.val_accuracy) == r.epochs
-        assert in_unit_interval(r.train_accuracy + r.val_accuracy + [r.final_train_accuracy, r.test_accuracy])
-    for name in ("baseline", "l2", "dropout", "alpha dropout", "max-norm"):
-        assert runs[name].status == "completed" and runs[name].epochs == config.epochs
-    stopping = runs["early stopping"]
-    assert stopping.restored_epoch is not None and 1 <= stopping.restored_epoch <= stopping.epochs
-    assert any(line.startswith(("As in the book, early stopping on the validation loss restored epoch",
-                                "Unlike the book, early stopping")) for line in summary.conclusions)
-    assert runs["baseline"].gap > runs["dropout"].gap  # dropout shrinks the gap already in the quick run
-    # the setup's difference from the book in the run's own numbers (the quick ones), never the full-size ones
-    assert "Unlike the book, the nets train on 1,000 of the training images for 3 epochs (so that the baseline " \
-        "overfits within minutes on two cores), and the L2 recipe is L2(0.001) on every weight matrix instead of " \
-        "the book's 0.01 (which makes this net under-fit)." in summary.notes[0]
+        epochs = config.dropout_epochs if r.setting.startswith("dropout") else config.epochs
+        assert r.epochs == epochs and r.status == "completed"
+        assert len(r.train_accuracy) == len(r.test_accuracy) == epochs + 1
+        assert in_unit_interval(r.train_accuracy + r.test_accuracy)
+    assert [row[4] for row in summary.rows] == [f"{r.gap:.3g}" for r in result.runs]
 
 
-def test_regularization_mc_dropout_measures_uncertainty(quick):
-    config, result, summary = quick["regularization"]
-    mc = result.of("dropout")[0].monte_carlo
-    assert all(r.monte_carlo is None for r in result.runs if r.recipe != "dropout")
-    assert mc.samples == config.mc_samples
-    assert in_unit_interval([mc.plain_accuracy, mc.mc_accuracy])
-    assert abs(mc.mc_accuracy - mc.plain_accuracy) < 0.05
-    assert mc.std_wrong > mc.std_correct > 0  # the spread is larger on the mistakes
-    assert len(mc.images) == len(mc.labels) == len(mc.mean) == config.mc_images
-    assert all(len(image) == 784 for image in mc.images)
-    assert np.allclose(np.sum(mc.mean, axis=1), 1, atol=1e-4) and np.min(mc.std) >= 0
-    predicted = np.argmax(mc.mean, axis=1)
-    half = config.mc_images // 2
-    assert np.all(predicted[:half] == mc.labels[:half]) and np.all(predicted[half:] != mc.labels[half:])
-    assert "flags doubtful answers" in summary.conclusions[-1]
-    assert "paired by seed" in summary.conclusions[-2]
-    assert len(result.class_names) == 10 and result.class_names[9] == "Ankle boot"
-
-
-def test_regularization_nets_are_built_as_described():
-    module = lesson_module("regularization")
-    config = module.Config()
-    alpha, _ = module.build("alpha dropout", config, seed=0)
-    assert any(isinstance(layer, tl.AlphaDropout) for layer in alpha.layers)
-    assert any(isinstance(layer, tl.SELU) for layer in alpha.layers)
-    model, _ = module.build("max-norm", config, seed=0)
-    model.compile("nadam", lr=0.1)
-    rng = np.random.default_rng(0)
-    model.fit(rng.normal(size=(64, 784)) * 5, rng.integers(0, 10, 64), epochs=2, verbose=0)
-    hidden = [layer for layer in model.layers if isinstance(layer, tl.Dense)][:-1]
-    assert all(np.linalg.norm(layer.params["W"], axis=0).max() <= config.max_norm + 1e-5 for layer in hidden)
-    with pytest.raises(ValueError, match="unknown recipe"):
-        module.build("l3", config, seed=0)
-
-
-# -- recipes -----------------------------------------------------------------------------------------------------
-def test_recipes_compare_the_two_configurations(quick):
-    config, result, summary = quick["recipes"]
-    assert [r.name for r in result.runs] == ["default", "self-normalizing"]
-    for r in result.runs:
-        assert 1 <= r.epochs <= config.epochs and len(r.val_accuracy) == len(r.val_loss) == r.epochs
-        assert in_unit_interval([*r.val_accuracy, r.test_accuracy]) and r.test_accuracy > 0.5
-        for stats in (r.initial, r.trained):
-            assert len(stats.mean) == len(stats.std) == config.depth
-    assert set(result.seconds) == {"default", "self-normalizing"} and min(result.seconds.values()) > 0
-    assert "seconds" not in dataclasses.asdict(result)  # timings never reach metrics.json
-    assert [row[6] for row in summary.rows] == [f"{result.seconds[r.name]:.1f}" for r in result.runs]
-    assert summary.conclusions[0].startswith("The default configuration's test accuracy")
-
-
-def test_recipes_selu_net_is_self_normalizing_at_initialization(quick):
-    _, result, summary = quick["recipes"]
-    selu = next(r for r in result.runs if r.name == "self-normalizing")
-    assert max(abs(m) for m in selu.initial.mean) < 0.1
-    assert all(0.85 < s < 1.15 for s in selu.initial.std)
-    default = next(r for r in result.runs if r.name == "default")
-    assert all(0.5 < s < 1.2 for s in default.initial.std)  # batch norm normalizes every layer
-    assert any("self-normalizing net the activations" in line for line in summary.conclusions)
-
-
-def test_recipes_activation_stats_leave_the_model_unchanged():
-    module = lesson_module("recipes")
-    config = dataclasses.replace(module.Config(), depth=3)
-    model, _ = module.build("default", config, seed=0)
-    before = model.state_dict()
-    x = np.random.default_rng(0).normal(size=(50, 784)).astype(np.float32)
-    stats = module.activation_stats(model, x, batch_statistics=True)
-    assert all(np.array_equal(before[key], value) for key, value in model.state_dict().items())
-    assert len(stats.std) == 3 and all(math.isfinite(s) for s in stats.std)
-    assert module.normalized(module.LayerStats([0.1, -0.2], [0.9, 1.3]))
-    assert not module.normalized(module.LayerStats([0.1, 0.9], [0.9, 1.3]))
+def test_overfitting_quick_run_already_shows_the_book_result(quick):
+    _, result, summary = quick["overfitting"]
+    plain, decay, book, inverted = result.runs
+    assert plain.train_accuracy[-1] >= 0.9 and plain.gap >= 0.1  # 300 samples learned by heart
+    assert decay.gap < plain.gap and book.gap < plain.gap
+    assert book.train_accuracy[-1] < inverted.train_accuracy[-1]  # the book's form damps the signal
+    assert summary.conclusions[0].startswith("Without regularization the net overfits")
+    assert summary.conclusions[1].startswith("Weight decay λ = 0.1: train")
+    assert "the gap shrank only because both accuracies fell" in summary.conclusions[2]  # the book's dropout
 
 
 def test_shared_helpers_hold_out_standardize_and_standard_error():

@@ -110,12 +110,13 @@ def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
         assert verdict(claim, {claim.a: list(high + 0.5 * width * np.array([1, -1, 1, -1, 1.0]))}) == "unsettled"
         assert verdict(claim, {claim.a: [middle]}) == "untested"
         return
-    if claim.expect == "~":
-        level = {claim.a: list(10 + 0.01 * claim.margin * noise), claim.b: list(10 + 0.01 * claim.margin * noise[::-1])}
+    if claim.expect == "~":  # level with b, or with each of several settings b
+        level = {claim.a: list(10 + 0.01 * claim.margin * noise),
+                 **{b: list(10 + 0.01 * claim.margin * noise[::-1]) for b in others}}
         assert verdict(claim, level) == "agrees"
-        apart = {claim.a: list(10 + 3 * claim.margin + 0.01 * claim.margin * noise), claim.b: level[claim.b]}
+        apart = {**level, claim.a: list(10 + 3 * claim.margin + 0.01 * claim.margin * noise)}
         assert verdict(claim, apart) == "contradicts"
-        assert verdict(claim, {claim.a: level[claim.a][:1], claim.b: level[claim.b][:1]}) == "untested"
+        assert verdict(claim, {setting: values[:1] for setting, values in level.items()}) == "untested"
         return
     sign = -1.0 if claim.expect == "<" else 1.0
     base = 10.0

@@ -41,21 +41,31 @@ def test_spread_and_the_noise_rule():
         Spread.of([])
 
 
-# -- lr-finder (issue 13, lesson 11) -------------------------------------------------------------------------
-def test_lr_finder_sweeps_and_trains_with_the_found_rate():
-    module, config, result, summary = quick("lr-finder")
-    assert len(result.sweeps) == config.repeats and len(result.runs) == 3 * config.repeats
-    for found in result.sweeps:
-        assert found.lrs[0] == pytest.approx(config.min_lr) and found.lrs == sorted(found.lrs)
-        assert found.suggested_lr == pytest.approx(found.turn_lr / 10)
-        assert found.turn_lr == found.lrs[int(np.argmin(found.smoothed))]
-        runs = {r.arm: r for r in result.runs if r.seed == found.seed}
-        assert runs[module.ARMS[0]].lr == runs[module.ARMS[1]].lr == found.suggested_lr
-        assert runs[module.ARMS[2]].lr == config.hand_lr
-    assert all(len(r.val_accuracy) == config.epochs for r in result.runs)
-    assert min(module.accuracies(result, module.ARMS[2])) > 0.25  # plain SGD at 0.01 learns something
-    assert summary.conclusions[0].startswith("The smoothed loss turned up at η = ")
-    assert summary.conclusions[1].startswith("Test accuracy after 2 epochs: 1cycle at the found rate")
+# -- activations (issue 13, lesson 3) ------------------------------------------------------------------------
+def test_activations_sigmoid_gradients_vanish_while_the_relu_family_keeps_them():
+    module, config, result, summary = quick("activations")
+    assert len(result.runs) == len(config.activations) * config.repeats
+    for run in result.runs:
+        assert len(run.grad_norms) == config.epochs + 1 and len(run.grad_norms[0]) == config.depth + 1
+        assert len(run.test_accuracy) == config.epochs + 1
+    ratios = {a: np.mean([module.ratio(r.grad_norms[0]) for r in module.runs_of(result, a)])
+              for a in result.activations}
+    assert ratios["sigmoid"] < 1e-2  # Glorot-initialized sigmoid: the first layer barely gets a gradient
+    assert all(1e-2 < ratios[a] < 1e2 for a in ("relu", "prelu", "rrelu", "selu"))
+    dead = {a: [r.dead_fraction for r in module.runs_of(result, a)] for a in result.activations}
+    assert all(d == [0.0, 0.0] for a in ("prelu", "rrelu", "selu") for d in dead[a])  # they cannot die
+    assert "the gradients vanish on the way down to the input with sigmoid with glorot_normal (" in text(summary)
+    assert any("the book's selu > relu" in line or line.startswith(("As in the book, selu", "Unlike the book, relu"))
+               for line in summary.conclusions)
+
+
+def test_dead_fraction_counts_units_that_never_fire():
+    module = lesson_module("activations")
+    model = tl.Sequential([tl.Dense(4), tl.ReLU(), tl.Dense(2)], input_dim=3, seed=0)
+    model.params["dense1.b"][:] = [-100.0, -100.0, 100.0, 100.0]  # two units can never fire
+    assert module.dead_fraction(model, np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)) == 0.5
+    assert module.split_spec("sigmoid@1.0") == ("sigmoid", 1.0) and module.split_spec("selu") == ("selu",
+                                                                                                  "lecun_normal")
 
 
 # -- adagrad-fade (issue 13, lesson 1) -----------------------------------------------------------------------
@@ -101,6 +111,39 @@ def test_distinct_units_and_spread_by_hand():
     W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])
     assert module.distinct_units(W) == 2 and module.distinct_units(np.ones((3, 4))) == 1
     assert module.spread(W) == pytest.approx(np.mean([np.std([1, 1, 2]), 0.0]))
+
+
+# -- gradient-clipping (issue 13, lesson 4) ------------------------------------------------------------------
+def test_gradient_clipping_by_norm_rescues_the_exploding_net():
+    module, _, result, summary = quick("gradient-clipping")
+    for seed in {r.seed for r in result.runs}:
+        first = {r.arm: r.grad_norm[0] for r in result.runs if r.seed == seed}
+        assert len(set(first.values())) == 1  # same weights, same first batch: clipping acts only on the update
+    for run in result.runs:
+        assert len(run.grad_norm) == len(run.step_loss) > 0
+    accuracy = {arm: np.mean([r.test_accuracy for r in module.runs_of(result, arm)]) for arm in module.ARMS}
+    assert accuracy["clip by norm"] > accuracy["no clipping"] + 0.2
+    assert summary.conclusions[3].startswith("Test accuracy (a diverged run counts with its last weights): clip by")
+
+
+def test_gradient_clipping_reports_divergence_in_words():
+    module = lesson_module("gradient-clipping")
+    runs = [module.Run("no clipping", 0, [1.0, 1e6], [2.3, 50.0], "diverged", 2, 0.1),
+            module.Run("no clipping", 1, [1.0, 2.0], [2.3, 1.0], "completed", None, 0.8)]
+    result = module.Result("mnist", 0.1, 1.0, 1.0, 1, runs)
+    assert module.divergence_text(result, "no clipping") == (
+        "With no clipping 1 of 2 runs diverged (the loss became NaN or inf at step 2), after gradient norms of "
+        "up to 1e+06.")
+
+
+# -- l1-sparsity (issue 13, lesson 7) ------------------------------------------------------------------------
+def test_l1_leaves_more_weights_near_zero_than_l2_or_nothing():
+    module, _, result, summary = quick("l1-sparsity")
+    near = {s: np.mean([r.near_zero for r in module.runs_of(result, s)], axis=0) for s in module.SETTINGS}
+    assert all(near["l1"] > near["l2"]) and all(near["l1"] > near["none"])  # in every layer
+    for run in result.runs:
+        assert [sum(h) for h in run.histograms] == [784 * 32, 32 * 32, 32 * 10]
+    assert "L1 λ=0.001 is sparser by" in summary.conclusions[0]
 
 
 # -- batchnorm-regularizer (issue 13, lesson 6) --------------------------------------------------------------
@@ -217,3 +260,17 @@ def test_gradient_arrows_numbers_of_the_chapter():
     assert "its length is 2 times the distance to it" in text(summary)
     with pytest.raises(ValueError, match="odd number of values"):
         module.run(module.Config(points=(1.0, 2.0, 3.0)))
+
+
+# -- pretrained-layers (issue 13, lesson 5) ------------------------------------------------------------------
+def test_pretrained_layers_split_and_reuse():
+    module, config, result, summary = quick("pretrained-layers")
+    x = np.arange(10, dtype=np.float32)[:, None]
+    (xa, ya), (xb, yb) = module.split(x, np.arange(10), (5, 6))
+    assert ya.tolist() == list(range(8)) and xa[:, 0].tolist() == [0, 1, 2, 3, 4, 7, 8, 9]
+    assert yb.tolist() == [0, 1] and xb[:, 0].tolist() == [5, 6]  # shirt (6) is the positive class
+    assert len(result.runs) == config.repeats
+    assert result.test_b == 2000 or result.dataset != "fashion-mnist"  # 1,000 sandals and 1,000 shirts
+    for run in result.runs:
+        assert run.accuracy_a > 0.5 and 0 <= run.accuracy_b_on_a <= 1 and 0 <= run.accuracy_b <= 1
+    assert summary.conclusions[0].startswith(f"Test accuracy on task B (50 training images, {result.test_b} test")

@@ -36,8 +36,9 @@ from trainlab.lab.units import Trained, Unit
 from trainlab.textio import read_json, to_plain, write_json
 
 PACKAGE = Path(trainlab.__file__).resolve().parent
-TRAINING_CODE = ("*.py", "optimizers/*.py", "data/*.py", "lab/units.py", "lab/data.py", "lab/landscapes.py",
-                 "lab/lesson.py", "lab/settings.py", "lab/nets.py", "lab/search.py")
+TRAINING_CODE = ("*.py", "optimizers/*.py", "data/*.py", "lab/units.py", "lab/data.py", "lab/fitting.py",
+                 "lab/inits.py", "lab/landscapes.py", "lab/lesson.py", "lab/nets.py", "lab/search.py",
+                 "lab/settings.py", "lab/training.py")
 LEFT_OUT = ("cli.py", "__main__.py")  # parsing the command line changes no number
 
 

@@ -168,7 +168,7 @@ class Evaluation:
             elif claim.expect == "in":
                 against = f"{self.subject}'s band {c.other}"
             else:
-                against = f"{self.subject}'s {c.other}"
+                against = c.other if c.b == 0 else f"{self.subject}'s {c.other}"  # 0: a difference against none
             d = c.difference
             interval = (f"; difference {measure.text(d.estimate, signed=True)}, 95 % interval "
                         f"{measure.text(d.low, signed=True)} to {measure.text(d.high, signed=True)}"
