@@ -4,10 +4,8 @@ import matplotlib
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
-from lesson_helpers import NEW_LESSONS
 
-from trainlab.lab.legacy_runner import make_config
-from trainlab.lab.lesson import list_lessons, load_lesson
+from trainlab.lab.lesson import list_lessons
 from trainlab.lab.runner import run_lesson
 
 matplotlib.use("Agg")  # figures render headless in every test
@@ -44,14 +42,6 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="session")
 def quick_results(isolated_data_session):
-    """name -> what each lesson's ``plot`` draws from its --quick run (its Runs; an old lesson's Result),
-    computed once per session: the figure tests (tests/test_figure_quality.py) draw them in every style
-    without training again."""
-    results = {}
-    for name in list_lessons():
-        lesson = load_lesson(name)
-        if name in NEW_LESSONS:
-            results[name] = run_lesson(name, quick=True).runs
-        else:
-            results[name] = lesson.run(make_config(lesson, quick=True))
-    return results
+    """name -> what each lesson's ``plot`` draws from its --quick run (its Runs), computed once per session:
+    the figure tests (tests/test_figure_quality.py) draw them in every style without training again."""
+    return {name: run_lesson(name, quick=True).runs for name in list_lessons()}

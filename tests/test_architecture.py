@@ -269,11 +269,6 @@ def test_the_laboratory_reaches_the_lessons_only_by_name():
     assert reaching == [] and not graph["trainlab.lessons"] & lessons
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lessons are being rewritten: optimizer_table and init_compare still "
-    "import another lesson (remove this mark when they do not)",
-)
 def test_a_lesson_never_imports_another_lesson():
     lessons = {name for name in MODULES if name.startswith("trainlab.lessons.")}
     graph = import_graph()

@@ -15,7 +15,6 @@ from tune_helpers import tiny_args
 
 from trainlab.cli import build_parser, main
 from trainlab.lab.lesson import load_lesson
-from trainlab.lab.redraw import from_plain
 from trainlab.textio import read_json
 
 pypdf = pytest.importorskip("pypdf")
@@ -128,25 +127,6 @@ def test_a_run_that_cannot_be_redrawn_keeps_its_saved_figures_with_a_warning(one
     image = embedded(page, "png")
     assert len(image) == 1 and Image.open(io.BytesIO(image[0])).info["dpi"] == pytest.approx((110, 110), abs=0.01)
     assert f"{copy}: figures not drawn again (its numbers do not fit" in capsys.readouterr().err
-
-
-@dataclasses.dataclass
-class Inner:
-    values: list[float]
-
-
-@dataclasses.dataclass
-class Outer:
-    name: str
-    runs: list[Inner]
-    best: Inner | None = None
-
-
-def test_from_plain_rebuilds_nested_results():
-    """An old-protocol Result (nested dataclasses) from its plain JSON."""
-    result = Outer("x", [Inner([1.0, 2.0]), Inner([3.0])], Inner([0.5]))
-    again = from_plain(Outer, json.loads(json.dumps(dataclasses.asdict(result))))
-    assert again == result and type(again.runs[0]) is Inner
 
 
 def test_a_lessons_runs_are_rebuilt_from_its_saved_numbers(one_run):

@@ -1,18 +1,15 @@
-"""Every experiment's figures, drawn from its --quick run in each style: accuracy axes from a stated floor,
-no text below the style's minimum, no titles or labels running into a neighbour's; and the run's numbers
-read back (metrics.json) draw the same figures again.
+"""Every lesson's figures, drawn from its --quick run in each style: accuracy axes from a stated floor,
+no text below the style's minimum, no titles or labels running into a neighbour's (the numbers read back
+from metrics.json: tests/test_lessons.py).
 
 The quick runs come from the session's ``quick_results`` (tests/conftest.py): trained once, drawn here.
 """
 
-import dataclasses
-import json
 import re
 from itertools import combinations
 
 import numpy as np
 import pytest
-from lesson_helpers import LEGACY_LESSONS, NEW_LESSONS
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -21,8 +18,6 @@ from tune_helpers import tiny
 
 from trainlab.figures import STYLES, accuracy_axis, close_figures, figure_style, min_text_size
 from trainlab.lab.lesson import lesson_module, list_lessons
-from trainlab.lab.redraw import from_plain
-from trainlab.textio import to_plain
 from trainlab.tune import run_search
 from trainlab.tune.report import FIGURES as TUNE_FIGURES
 
@@ -82,7 +77,7 @@ def accuracy_axes(figure: Figure) -> list:
     return list({id(s): s for ax in labelled for s in ax.get_shared_y_axes().get_siblings(ax)}.values())
 
 
-@pytest.mark.parametrize("name", NEW_LESSONS)
+@pytest.mark.parametrize("name", EXPERIMENTS)
 def test_every_accuracy_axis_shows_all_its_data_within_0_and_1(name, drawn):
     for figure_name, figure in drawn(name, "paper").items():
         for ax in accuracy_axes(figure):
@@ -210,14 +205,3 @@ def test_the_overlap_check_sees_an_overlap():
     figure.set_size_inches(12, 3)
     render(figure)
     assert not overlaps(figure)
-
-
-# ---------------------------------------------------------------------------------------------- numbers read back
-
-@pytest.mark.parametrize("name", LEGACY_LESSONS)
-def test_metrics_json_rebuilds_the_result(name, quick_results):
-    result = quick_results[name]
-    plain = json.loads(json.dumps(dataclasses.asdict(result), default=to_plain))  # metrics.json, as written
-    rebuilt = from_plain(type(result), plain)
-    assert type(rebuilt) is type(result)
-    assert json.dumps(dataclasses.asdict(rebuilt), default=to_plain) == json.dumps(plain)

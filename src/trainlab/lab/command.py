@@ -23,9 +23,8 @@ from typing import Any
 from trainlab.backend import usable_cores
 from trainlab.cluster import CLUSTER_VARIABLE, cluster_address
 from trainlab.figures import FigureOptions, add_figure_options
-from trainlab.lab import legacy_runner
 from trainlab.lab.compare import MAX_FIGURES, compare_runs, comparison_page, text_tables
-from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
+from trainlab.lab.lesson import BOOK_SHORT, list_lessons, load_lesson
 from trainlab.lab.progress import duration
 from trainlab.lab.report import REPORT_FORMATS, build_report
 from trainlab.lab.runner import IncompleteRunError, Interrupted, Outcome, RunRecord, check_output_folder, make_config
@@ -35,10 +34,6 @@ from trainlab.lab.timings import measured
 from trainlab.textio import print_table, text_table
 
 VERDICT_WORDS = {"agrees": "agrees", "contradicts": "CONTRADICTS", "unsettled": "unsettled", "untested": "untested"}
-
-
-def is_new(lesson: Any) -> bool:
-    return isinstance(lesson, LessonModule)
 
 
 def time_text(name: str, size: str) -> str:
@@ -53,7 +48,7 @@ def lesson_facts(name: str) -> dict[str, Any]:
     return {"name": name, "title": lesson.title, "book": lesson.book, "section": lesson.section,
             "figure": lesson.figure, "source": f"{book} {lesson.section.split(' ')[0]}",
             "full_time": time_text(name, "full"), "quick_time": time_text(name, "quick"),
-            "claims": [c.id for c in lesson.claims] if is_new(lesson) else []}
+            "claims": [c.id for c in lesson.claims]}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -80,9 +75,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                  "allowed": rule(hints[f.name], declared(lesson.Config, f.name))}
                 for f in dataclasses.fields(full) if f.name != "data_dir"]
     facts = lesson_facts(args.name)
-    description = lesson.describe(full) if is_new(lesson) else lesson.description
+    description = lesson.describe(full)
     claims = [{"id": c.id, "book": c.book, "source": c.source, "measure": c.measure.name}
-              for c in (lesson.claims if is_new(lesson) else ())]
+              for c in lesson.claims]
     if args.json:
         print(json.dumps({**facts, "description": description, "settings": settings, "claims": claims},
                          indent=1, default=str))
@@ -126,11 +121,7 @@ def check_run_options(args: argparse.Namespace, names: list[str]) -> FigureOptio
     for name in names:
         lesson = load_lesson(name)
         try:
-            if is_new(lesson):
-                make_config(lesson, quick=args.quick, overrides=args.set, **shared_changes(args))
-            else:
-                legacy_runner.make_config(lesson, quick=args.quick, overrides=args.set, dataset=args.dataset,
-                                          seed=args.seed, data_dir=args.data_dir)
+            make_config(lesson, quick=args.quick, overrides=args.set, **shared_changes(args))
         except ValueError as error:
             raise ValueError(f"{name}: {error}" if len(names) > 1 else str(error)) from None
     check_output_folder(Path(args.out))
@@ -161,21 +152,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     figures = check_run_options(args, names)
     jobs = args.jobs or usable_cores()
     cluster = cluster_address(args.cluster)
-    new = [name for name in names if is_new(load_lesson(name))]
-    old = [name for name in names if name not in new]
     where = f"the Dask cluster at {cluster}" if cluster else f"{jobs} worker{'s' * (jobs != 1)}"
     print(f"running {len(names)} lesson{'s' * (len(names) != 1)}{' (quick)' if args.quick else ''} on {where}; "
           f"finished units are kept in {Path(args.out) / '.cache'} (--fresh trains them again)", flush=True)
     outcomes: list[Outcome] = []
     try:
         with sigterm_as_interrupt():
-            for outcome in run_units(new, quick=args.quick, overrides=args.set, out=args.out, jobs=jobs,
+            for outcome in run_units(names, quick=args.quick, overrides=args.set, out=args.out, jobs=jobs,
                                      cluster=cluster, threads=args.threads or None, fresh=args.fresh,
                                      figures=figures, **shared_changes(args)):
                 outcomes.append(outcome)
                 if len(names) > 1:
                     print_line(outcome)
-            outcomes += legacy_outcomes(old, args, jobs, figures)
     except Interrupted as stop:
         print(f"trainlab run: interrupted; finished: {', '.join(stop.finished) or 'no lesson'} "
               f"({stop.cached_units} units kept in the cache: the same command goes on from there)",
@@ -191,25 +179,6 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"trainlab compare RUN RUN compares two runs)")
         return 0
     return print_many(outcomes, args.out)
-
-
-def legacy_outcomes(names: list[str], args: argparse.Namespace, jobs: int, figures: FigureOptions) -> list[Outcome]:
-    """Lessons still on the old protocol, run the old way (until every lesson has moved)."""
-    found = []
-    for old in legacy_runner.run_many(names, jobs=jobs, threads=args.threads or None, quick=args.quick,
-                                      dataset=args.dataset, seed=args.seed, data_dir=args.data_dir,
-                                      overrides=args.set, out=args.out, figures=figures):
-        record = None
-        if old.record is not None:
-            summary = {"claims": [], "notes": old.record.summary.notes, "headers": old.record.summary.headers,
-                       "rows": old.record.summary.rows, "conclusions": old.record.summary.conclusions}
-            record = RunRecord(old.name, old.record.folder, summary, old.record.seconds, old.record.files,
-                               old.record.quick)
-        outcome = Outcome(old.name, record, old.error, old.warnings)
-        if len(args.names) > 1 or "all" in args.names:
-            print_line(outcome)
-        found.append(outcome)
-    return found
 
 
 def print_line(outcome: Outcome) -> None:

@@ -32,7 +32,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from trainlab.figures import figure_style
-from trainlab.lab.common import smooth
+from trainlab.lab.data import smooth
 from trainlab.lab.runs import BrokenRunError, Run, load_run
 from trainlab.textio import format_cell, read_json, write_text
 

@@ -18,7 +18,7 @@ and may declare ``TABLE`` (the measures tabulated per setting; or a ``table(runs
 (a setting's name for readers), ``notes(runs)`` (facts the numbers show that no claim states: which runs
 diverged) and ``cost(config, setting)`` (the relative time of a unit, for scheduling the longest first).
 
-The lab (:mod:`trainlab.lab.legacy_runner`) builds the units (every setting × every seed), runs them on an
+The lab (:mod:`trainlab.lab.runner`) builds the units (every setting × every seed), runs them on an
 executor, caches them, assembles :class:`Runs`, evaluates the claims and writes the run folder. A lesson
 imports ``trainlab`` and ``trainlab.lab`` only, never another lesson.
 """
@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from trainlab.lab.claims import Claim, Evaluation, Measure, evaluate, spread_text
-from trainlab.lab.legacy import experiment_of  # until every lesson has moved
 from trainlab.lab.settings import LessonConfig
 from trainlab.lessons import MODULES
 from trainlab.textio import did_you_mean
@@ -226,10 +225,7 @@ def lesson_module(name: str) -> ModuleType:
 
 def load_lesson(name: str) -> LessonModule:
     """Lesson ``name``, its module checked against the protocol."""
-    module = lesson_module(name)
-    if not hasattr(module, "LESSON"):  # a lesson not yet moved to this protocol (until all have)
-        return experiment_of(module)  # type: ignore[return-value]
-    return checked(module)
+    return checked(lesson_module(name))
 
 
 def finite_or_nan(value: float) -> float:

@@ -1,4 +1,4 @@
-"""The files of a search, in the shape of an experiment's run folder (see :mod:`trainlab.lab.legacy_runner`).
+"""The files of a search, in the shape of a lesson's run folder (see :mod:`trainlab.lab.runner`).
 
 ``write_outputs(result, out)`` writes into ``out``, each file atomically (:mod:`trainlab.textio`), so a
 crash or a full disk leaves whole files, never half-written ones:
