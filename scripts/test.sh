@@ -19,7 +19,7 @@ workers=$(.venv/bin/python -c "from trainlab.backend import usable_cores; n = mi
 # on both (docs/architecture.md). About 20 seconds on two cores.
 numerics=(tests/test_optimizer_goldens.py tests/test_training_goldens.py tests/test_optimizers.py
           tests/test_gradients.py tests/test_flat_params.py tests/test_speed.py tests/test_reliability.py
-          tests/test_layers.py tests/test_mlp.py tests/test_experiments_failing.py)
+          tests/test_layers.py tests/test_mlp.py)
 second=$(.venv/bin/python scripts/cpu_config.py)
 if [ -n "$second" ]; then
     (eval "$second" && .venv/bin/python -m pytest -n "$workers" "${numerics[@]}")
