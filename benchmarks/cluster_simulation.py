@@ -33,8 +33,10 @@ COSTS = Path(__file__).with_name("data") / "unit_costs.json"
 def measured_units(path: Path) -> list[Unit]:
     """The units of a full-size run with their measured seconds (or, without the file, the expected ones)."""
     if path.exists():
-        return [Unit(entry["lesson"], entry["setting"], entry["seed"], float(entry["seconds"]))
-                for entry in json.loads(path.read_text())]
+        return [
+            Unit(entry["lesson"], entry["setting"], entry["seed"], float(entry["seconds"]))
+            for entry in json.loads(path.read_text())
+        ]
     units = []
     for name in list_lessons():
         lesson = load_lesson(name)
@@ -55,7 +57,9 @@ class Sleep:
 
 
 def makespan(units: list[Unit], workers: int, scale: float) -> float:
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
         pool = Workers(cluster=cluster.scheduler_address)
         pool.client.wait_for_workers(workers)
         waiting = sorted(units, key=lambda u: -u.cost)
@@ -71,21 +75,31 @@ def makespan(units: list[Unit], workers: int, scale: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", default="2,8,32,128", help="the cluster sizes W (default 2,8,32,128)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="wall seconds of each W's best case")
+    parser.add_argument(
+        "--workers", default="2,8,32,128", help="the cluster sizes W (default 2,8,32,128)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="wall seconds of each W's best case"
+    )
     parser.add_argument("--costs", type=Path, default=COSTS, help="measured unit costs (JSON list)")
     args = parser.parse_args()
     units = measured_units(args.costs)
     total, longest = sum(u.cost for u in units), max(u.cost for u in units)
     source = args.costs if args.costs.exists() else "timings.json (expected costs)"
-    print(f"{len(units)} units from {source}: {total / 60:.1f} CPU-minutes, the longest {longest:.1f} s")
-    print(f"{'W':>4} {'ideal (total/W)':>16} {'longest':>8} {'bound':>8} {'makespan':>9} {'makespan/bound':>15}")
+    print(
+        f"{len(units)} units from {source}: {total / 60:.1f} CPU-minutes, the longest {longest:.1f} s"
+    )
+    print(
+        f"{'W':>4} {'ideal (total/W)':>16} {'longest':>8} {'bound':>8} {'makespan':>9} {'makespan/bound':>15}"
+    )
     for workers in (int(w) for w in args.workers.split(",")):
         bound = max(total / workers, longest)
         scale = args.seconds / bound
         took = makespan(units, workers, scale) / scale
-        print(f"{workers:>4} {total / workers:>15.0f}s {longest:>7.0f}s {bound:>7.0f}s {took:>8.0f}s "
-              f"{took / bound:>15.3f}")
+        print(
+            f"{workers:>4} {total / workers:>15.0f}s {longest:>7.0f}s {bound:>7.0f}s {took:>8.0f}s "
+            f"{took / bound:>15.3f}"
+        )
 
 
 if __name__ == "__main__":

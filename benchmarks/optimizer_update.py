@@ -44,8 +44,11 @@ def book_net() -> list[tl.Layer]:
 
 def fashion_net() -> list[tl.Layer]:
     """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout (benchmarks/train_fashion.py)."""
-    hidden = [layer for units in (512, 256)
-              for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))]
+    hidden = [
+        layer
+        for units in (512, 256)
+        for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))
+    ]
     return [*hidden, tl.Dense(10, init="glorot_uniform")]
 
 
@@ -74,8 +77,9 @@ def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray
     return tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype).params
 
 
-def model_params_and_grads(net: str, dtype: str, seed: int = 0) -> tuple[Mapping[str, np.ndarray],
-                                                                         Mapping[str, np.ndarray]]:
+def model_params_and_grads(
+    net: str, dtype: str, seed: int = 0
+) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
     """A built model's parameters and its own gradient buffers (filled with small random numbers), the
     arrays the training loop hands the optimizer: views of the model's flat buffers, which the optimizer
     updates one run at a time (trainlab.optimizers.layout)."""
@@ -89,7 +93,9 @@ def model_params_and_grads(net: str, dtype: str, seed: int = 0) -> tuple[Mapping
 
 def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
     params, grads = model_params_and_grads(net, dtype, seed)
-    optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
+    optimizer = tl.get_optimizer(
+        name, lr=1e-6
+    )  # a tiny lr keeps the weights sane over many updates
 
     def update():
         optimizer.update(params, grads)
@@ -102,8 +108,10 @@ def torch_update(name: str, net: str, dtype: str, seed: int = 0):
 
     generator = torch.Generator().manual_seed(seed)
     torch_dtype = getattr(torch, dtype)
-    tensors = [torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
-               for p in model_params(net, dtype, seed).values()]
+    tensors = [
+        torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
+        for p in model_params(net, dtype, seed).values()
+    ]
     for tensor in tensors:
         tensor.grad = 1e-3 * torch.randn(tensor.shape, generator=generator, dtype=torch_dtype)
     class_name, kwargs = TORCH[name]
@@ -121,9 +129,13 @@ def microseconds_per_call(function, calls: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--net", default="book", choices=list(NETS), help="whose parameters are updated")
+    parser.add_argument(
+        "--net", default="book", choices=list(NETS), help="whose parameters are updated"
+    )
     parser.add_argument("--updates", type=int, default=10, help="updates per timed block")
-    parser.add_argument("--repeats", type=int, default=101, help="timed blocks per optimizer and library")
+    parser.add_argument(
+        "--repeats", type=int, default=101, help="timed blocks per optimizer and library"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads of BLAS and of torch")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--only", default=",".join(TORCH), help="comma-separated optimizer names")
@@ -141,11 +153,15 @@ def main() -> None:
         print("torch is not importable: timing trainlab alone")
     arrays = list(model_params(args.net, args.dtype).values())
     count = sum(array.size for array in arrays)
-    print(f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
-          f"{args.repeats} blocks of {args.updates} updates each")
+    print(
+        f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
+        f"{args.repeats} blocks of {args.updates} updates each"
+    )
     if torch is not None:
-        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
-              f"({label}, torch.optim defaults; µs: 20th percentile)")
+        print(
+            f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
+            f"({label}, torch.optim defaults; µs: 20th percentile)"
+        )
     for name in names:
         contenders = {"trainlab": trainlab_update(name, args.net, args.dtype)}
         if torch is not None and TORCH[name] is not None:
@@ -165,9 +181,13 @@ def main() -> None:
             print(f"  {name:<10} {ours:12.1f}")
         else:
             theirs = float(np.percentile(times["torch"], 20))
-            paired = statistics.median(a / b for a, b in zip(times["trainlab"], times["torch"], strict=True))
+            paired = statistics.median(
+                a / b for a, b in zip(times["trainlab"], times["torch"], strict=True)
+            )
             cpu = statistics.median(cpu_times["trainlab"]) / statistics.median(cpu_times["torch"])
-            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}")
+            print(
+                f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -29,24 +29,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=300, help="steps per timed block")
-    parser.add_argument("--repeats", type=int, default=7, help="timed blocks per framework (median taken)")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="timed blocks per framework (median taken)"
+    )
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--peers", default="pytorch,jax", help="peers to time next to trainlab (comma-separated)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for every framework (default theirs)")
-    parser.add_argument("--cores", type=int, default=None, help="pin the process to this many cores (Linux)")
+    parser.add_argument(
+        "--peers", default="pytorch,jax", help="peers to time next to trainlab (comma-separated)"
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads for every framework (default theirs)"
+    )
+    parser.add_argument(
+        "--cores", type=int, default=None, help="pin the process to this many cores (Linux)"
+    )
     args = parser.parse_args()
 
     pinned = pin_cores(args.cores)
     limit = limit_threads(args.threads)  # noqa: F841 (kept alive: the limit holds while it lives)
     times = interleaved(peers(args.batch, args.dtype, args.peers), args.steps, args.repeats)
-    print(f"net 784-100x4-10 ReLU, batch {args.batch}, {args.dtype}, SGD; median of {args.repeats} "
-          f"interleaved blocks of {args.steps} steps; {pinned}; {load_average()}")
+    print(
+        f"net 784-100x4-10 ReLU, batch {args.batch}, {args.dtype}, SGD; median of {args.repeats} "
+        f"interleaved blocks of {args.steps} steps; {pinned}; {load_average()}"
+    )
     medians = print_times(times)
     ours = medians.pop("trainlab")
     for name, theirs in medians.items():
         peer = name.split()[0].rstrip(",")
-        goal = f"(goal <= {GOALS[peer]:.2f})" if peer in GOALS else "(what the library costs over bare NumPy)"
-        print(f"  ratio trainlab / {peer}: wall {ours[0] / theirs[0]:.2f}, cpu {ours[1] / theirs[1]:.2f}  {goal}")
+        goal = (
+            f"(goal <= {GOALS[peer]:.2f})"
+            if peer in GOALS
+            else "(what the library costs over bare NumPy)"
+        )
+        print(
+            f"  ratio trainlab / {peer}: wall {ours[0] / theirs[0]:.2f}, cpu {ours[1] / theirs[1]:.2f}  {goal}"
+        )
 
 
 if __name__ == "__main__":

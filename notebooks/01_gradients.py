@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 1. Gradients by finite differences, and walking downhill
@@ -66,6 +68,7 @@ print(inspect.getsource(tl.numerical_gradient))
 # %% [markdown]
 # Let us check the error claim on $f(x) = \sin(x_0)\,e^{x_1}$, whose gradient we know exactly.
 
+
 # %%
 def f(x):
     return float(np.sin(x[0]) * np.exp(x[1]))
@@ -77,21 +80,32 @@ def exact_gradient(x):
 
 point = np.array([0.7, -0.3])
 steps = np.logspace(-12, -1, 23)
-errors = [np.linalg.norm(tl.numerical_gradient(f, point.copy(), eps=h) - exact_gradient(point)) for h in steps]
+errors = [
+    np.linalg.norm(tl.numerical_gradient(f, point.copy(), eps=h) - exact_gradient(point))
+    for h in steps
+]
 best = steps[int(np.argmin(errors))]
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.loglog(steps, errors, "o-")
 ax.axvline(1e-5, color="0.6", linestyle="--", label="trainlab's default h")
-ax.set(xlabel="step h", ylabel="error of the central difference", title="Truncation (right) vs rounding (left)")
+ax.set(
+    xlabel="step h",
+    ylabel="error of the central difference",
+    title="Truncation (right) vs rounding (left)",
+)
 ax.legend()
 plt.show()
-print(f"smallest error {min(errors):.2g} at h = {best:.1g}; at h = 1e-5 the error is "
-      f"{errors[int(np.argmin(abs(np.log10(steps) + 5)))]:.2g}; at h = 1e-1 it is {errors[-1]:.2g}")
+print(
+    f"smallest error {min(errors):.2g} at h = {best:.1g}; at h = 1e-5 the error is "
+    f"{errors[int(np.argmin(abs(np.log10(steps) + 5)))]:.2g}; at h = 1e-1 it is {errors[-1]:.2g}"
+)
 large, small = steps >= 1e-4, steps <= 1e-8
 slope_large = np.polyfit(np.log10(steps[large]), np.log10(np.array(errors)[large]), 1)[0]
 slope_small = np.polyfit(np.log10(steps[small]), np.log10(np.array(errors)[small]), 1)[0]
-print(f"slope of log(error) against log(h): {slope_large:.2f} for h >= 1e-4, {slope_small:.2f} for h <= 1e-8")
+print(
+    f"slope of log(error) against log(h): {slope_large:.2f} for h >= 1e-4, {slope_small:.2f} for h <= 1e-8"
+)
 
 # %% [markdown]
 # The fitted slopes say it: to the right of the minimum the error grows like $h^{2}$ (slope near 2), to the
@@ -150,9 +164,13 @@ for setting in descent.runs.settings:
     path = np.array(descent.runs.get(setting, 0)["path"])
     with np.errstate(over="ignore"):
         predicted = 5 * abs(1 - 2 * lr) ** config.steps
-    print(f"η = {lr:g}: measured distance {np.linalg.norm(path[-1]):.4g}, predicted {predicted:.4g}")
+    print(
+        f"η = {lr:g}: measured distance {np.linalg.norm(path[-1]):.4g}, predicted {predicted:.4g}"
+    )
 far = np.array(descent.runs.get("too-large", 0)["path"][-1])
-print(f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(landscapes.function_2, far.copy())}")
+print(
+    f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(landscapes.function_2, far.copy())}"
+)
 
 # %% [markdown]
 # The diverging run stopped far short of the prediction, and the last line shows why: once $|x|$ is
@@ -190,8 +208,28 @@ show(check)
 
 # %%
 tried = run_lesson("gradient-descent", suitable_lr=0.5, large_lr=1.0, steps=4)
-predict(tried, Claim("one-step", "With η = 0.5 the walk lands on the minimum (closer than 1e-9 of the start's "
-                     "distance).", "this notebook", gradient_descent.DISTANCE, a="suitable", expect="<", b=-9.0))
-predict(tried, Claim("mirror", "With η = 1 the walk stays exactly as far from the minimum as it started.",
-                     "this notebook", gradient_descent.DISTANCE, a="too-large", expect="in", b=(-0.001, 0.001)))
+predict(
+    tried,
+    Claim(
+        "one-step",
+        "With η = 0.5 the walk lands on the minimum (closer than 1e-9 of the start's distance).",
+        "this notebook",
+        gradient_descent.DISTANCE,
+        a="suitable",
+        expect="<",
+        b=-9.0,
+    ),
+)
+predict(
+    tried,
+    Claim(
+        "mirror",
+        "With η = 1 the walk stays exactly as far from the minimum as it started.",
+        "this notebook",
+        gradient_descent.DISTANCE,
+        a="too-large",
+        expect="in",
+        b=(-0.001, 0.001),
+    ),
+)
 print(np.array(tried.runs.get("too-large", 0)["path"]))

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 2. A two-layer network learns to read digits
@@ -81,12 +83,16 @@ print(inspect.getsource(tl.SoftmaxCrossEntropy))
 # batches drawn at random as the book does.
 
 # %%
-model = tl.Sequential([tl.Dense(50, init=0.01), tl.Sigmoid(), tl.Dense(10, init=0.01)], input_dim=784, seed=0)
+model = tl.Sequential(
+    [tl.Dense(50, init=0.01), tl.Sigmoid(), tl.Dense(10, init=0.01)], input_dim=784, seed=0
+)
 optimizer = tl.SGD(lr=0.1)
 rng = np.random.default_rng(0)
 for step in range(300):
     batch = rng.choice(len(data.x_train), 100)
-    loss = tl.train_step(model, optimizer, data.x_train[batch], data.y_train[batch])  # the loss before the update
+    loss = tl.train_step(
+        model, optimizer, data.x_train[batch], data.y_train[batch]
+    )  # the loss before the update
     if step % 50 == 0 or step == 299:
         print(f"step {step:3d}: batch loss {loss:.3f}")
 print(f"test accuracy after 300 steps: {model.accuracy(data.x_test, data.y_test):.3f}")
@@ -123,10 +129,18 @@ show(run)
 # as one line; `history.history` is Keras's dict of per-epoch lists.
 
 # %%
-model = tl.Sequential([tl.Dense(50, init=0.01), tl.Sigmoid(), tl.Dense(10, init=0.01)], input_dim=784, seed=0)
+model = tl.Sequential(
+    [tl.Dense(50, init=0.01), tl.Sigmoid(), tl.Dense(10, init=0.01)], input_dim=784, seed=0
+)
 model.compile("sgd", lr=0.1, metrics=["accuracy"])
-history = model.fit(data.x_train, data.y_train, epochs=8, batch_size=100,
-                    validation_data=(data.x_test, data.y_test), callbacks=[tl.LivePlot()])
+history = model.fit(
+    data.x_train,
+    data.y_train,
+    epochs=8,
+    batch_size=100,
+    validation_data=(data.x_test, data.y_test),
+    callbacks=[tl.LivePlot()],
+)
 history
 
 # %%
@@ -145,10 +159,28 @@ history
 #   sigmoid net's above.
 
 # %%
-prediction = predict(run, Claim("relu-faster", "The ReLU net reaches 90 % test accuracy in fewer steps than the sigmoid net.",
-                                "this notebook", two_layer_net.TO_LEVEL, a="relu", expect="<", b="sigmoid"))
+prediction = predict(
+    run,
+    Claim(
+        "relu-faster",
+        "The ReLU net reaches 90 % test accuracy in fewer steps than the sigmoid net.",
+        "this notebook",
+        two_layer_net.TO_LEVEL,
+        a="relu",
+        expect="<",
+        b="sigmoid",
+    ),
+)
 
 # %%
-relu = tl.Sequential([tl.Dense(50), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0).compile("sgd", lr=0.1)
-relu.fit(data.x_train, data.y_train, epochs=3, batch_size=100, validation_data=(data.x_test, data.y_test),
-         verbose=2)
+relu = tl.Sequential([tl.Dense(50), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0).compile(
+    "sgd", lr=0.1
+)
+relu.fit(
+    data.x_train,
+    data.y_train,
+    epochs=3,
+    batch_size=100,
+    validation_data=(data.x_test, data.y_test),
+    verbose=2,
+)

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 3. Update rules: SGD, Momentum, AdaGrad, Adam and friends
@@ -103,17 +105,21 @@ def show_paths(**learning_rates):
         with np.errstate(over="ignore", invalid="ignore"):
             path = landscapes.optimizer_path(tl.get_optimizer(name, lr=lr), steps=30)
         ax.plot(path[:, 0], path[:, 1], marker="o", markersize=3, label=f"{name} η = {lr:.3g}")
-        print(f"{name:9s} η = {lr:<8.3g} f after 30 steps = {landscapes.elongated_bowl(*path[-1]):.3g}")
+        print(
+            f"{name:9s} η = {lr:<8.3g} f after 30 steps = {landscapes.elongated_bowl(*path[-1]):.3g}"
+        )
     ax.set(xlim=(-10, 10), ylim=(-5, 5), xlabel="x", ylabel="y")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     show_figures([figure])
 
 
-sliders = {name: widgets.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05, description=name,
-                                        continuous_update=False)
-           for name, lr in BOOK_RATES.items()}
-interact(show_paths, **sliders);
-
+sliders = {
+    name: widgets.FloatLogSlider(
+        value=lr, base=10, min=-3, max=1, step=0.05, description=name, continuous_update=False
+    )
+    for name, lr in BOOK_RATES.items()
+}
+interact(show_paths, **sliders)
 # %% [markdown]
 # ## On MNIST
 #
@@ -123,9 +129,17 @@ interact(show_paths, **sliders);
 # Here 600 steps on 8,000 digits; `trainlab run optimizers` does the book's 2,000 on MNIST.
 
 # %%
-mnist = run_lesson("optimizers", dataset="mnist-mini", iterations=600, window=50, level=0.5, fast_level=0.3,
-                   seeds=3, optimizers=("sgd", "momentum", "adagrad", "adam", "nesterov", "nadam"),
-                   learning_rates=(0.01, 0.01, 0.01, 0.001, 0.01, 0.001))
+mnist = run_lesson(
+    "optimizers",
+    dataset="mnist-mini",
+    iterations=600,
+    window=50,
+    level=0.5,
+    fast_level=0.3,
+    seeds=3,
+    optimizers=("sgd", "momentum", "adagrad", "adam", "nesterov", "nadam"),
+    learning_rates=(0.01, 0.01, 0.01, 0.001, 0.01, 0.001),
+)
 show(mnist)
 
 # %% [markdown]
@@ -161,30 +175,55 @@ show(fade)
 
 # %%
 follow = adagrad_fade.FOLLOW  # the measure the lesson's rho claim uses
-predict(fade, Claim("rho-0.99-slower", "RMSProp with rho 0.99 follows the drop later than with rho 0.9.",
-                    "this notebook", follow, a="rmsprop-rho-0.99", expect=">", b="rmsprop"))
+predict(
+    fade,
+    Claim(
+        "rho-0.99-slower",
+        "RMSProp with rho 0.99 follows the drop later than with rho 0.9.",
+        "this notebook",
+        follow,
+        a="rmsprop-rho-0.99",
+        expect=">",
+        b="rmsprop",
+    ),
+)
 
 # %% [markdown]
 # - AdaGrad at Hands-On ML's rate, η = 0.001, against the textbook's 0.01: the smaller rate's steps fade from
 #   a smaller start, so after 2,000 steps its training loss should still be higher.
 
 # %%
-final_loss = Measure("the mean of the last 100 batch losses", lambda run, c: float(np.mean(run["loss"][-100:])))
-predict(fade, Claim("small-eta-behind", "AdaGrad at η = 0.001 ends with a higher training loss than at 0.01.",
-                    "this notebook", final_loss, a="adagrad-homl", expect=">", b="adagrad"))
+final_loss = Measure(
+    "the mean of the last 100 batch losses", lambda run, c: float(np.mean(run["loss"][-100:]))
+)
+predict(
+    fade,
+    Claim(
+        "small-eta-behind",
+        "AdaGrad at η = 0.001 ends with a higher training loss than at 0.01.",
+        "this notebook",
+        final_loss,
+        a="adagrad-homl",
+        expect=">",
+        b="adagrad",
+    ),
+)
 
 # %% [markdown]
 # - Momentum with $\beta = 0.99$ on the valley: does the ball overshoot more?
 
 # %%
 path = landscapes.optimizer_path(tl.Momentum(lr=0.1, momentum=0.99), steps=30)
-print(f"f after 30 steps with β = 0.99: {landscapes.elongated_bowl(*path[-1]):.3g} "
-      f"(β = 0.9: {landscapes.elongated_bowl(*landscapes.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})")
+print(
+    f"f after 30 steps with β = 0.99: {landscapes.elongated_bowl(*path[-1]):.3g} "
+    f"(β = 0.9: {landscapes.elongated_bowl(*landscapes.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})"
+)
 
 # %% [markdown]
 # - Write your own rule: subclass `tl.Optimizer` and implement `rule(self, theta, g, *, work)` in place
 #   (for instance signSGD, $\theta \leftarrow \theta - \eta\,\operatorname{sign}(g)$), then pass it to
 #   `landscapes.optimizer_path`.
+
 
 # %%
 class SignSGD(tl.Optimizer):

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 4. Initial weights
@@ -63,8 +65,10 @@ from trainlab.widgets import interact
 print(inspect.getsource(tl.VarianceScaling))
 for name in ("glorot_normal", "he_normal", "lecun_normal"):
     init = tl.get_initializer(name)
-    print(f"{name:14s} scale={init.scale}, mode={init.mode}: σ for 100 inputs and 100 outputs = "
-          f"{init.std((100, 100)):.4f}")
+    print(
+        f"{name:14s} scale={init.scale}, mode={init.mode}: σ for 100 inputs and 100 outputs = "
+        f"{init.std((100, 100)):.4f}"
+    )
 
 # %% [markdown]
 # ## Activation histograms
@@ -84,22 +88,29 @@ show(histograms)
 # $1/\sqrt{100} = 0.1$ and He's $\sqrt{2/100} \approx 0.141$ are the reference points. Watch the last layer:
 # does its histogram keep the shape of the first?
 
+
 # %%
 def show_histograms(activation="sigmoid", std=1.0):
     one = run_lesson("init-histograms", cases=(f"{activation}:{std:.4g}",), seeds=1)
     show_figures([one.figures()[f"histograms_{activation}"]])
     layers = one.runs.of(one.runs.settings[0])[0]["layers"]
-    print("std of the activations, layer 1 → 5: " + ", ".join(f"{layer['std']:.3g}" for layer in layers))
+    print(
+        "std of the activations, layer 1 → 5: "
+        + ", ".join(f"{layer['std']:.3g}" for layer in layers)
+    )
     if activation == "relu":
         print(f"outputs exactly 0 in layer 5: {layers[-1]['zeros']:.0%}")
     else:
         print(f"saturated (within 0.05 of a bound) in layer 5: {layers[-1]['saturated']:.0%}")
 
 
-interact(show_histograms,
-         activation=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid"),
-         std=widgets.FloatLogSlider(value=1.0, base=10, min=-3, max=1, step=0.05, continuous_update=False));
-
+interact(
+    show_histograms,
+    activation=widgets.Dropdown(options=["sigmoid", "tanh", "relu"], value="sigmoid"),
+    std=widgets.FloatLogSlider(
+        value=1.0, base=10, min=-3, max=1, step=0.05, continuous_update=False
+    ),
+)
 # %% [markdown]
 # ## Does it matter for learning?
 #
@@ -135,8 +146,18 @@ show(symmetric)
 
 # %%
 first_loss = init_compare.FIRST  # the lesson's measure: the first batch's loss
-predict(compare, Claim("he-starts-higher", "He's first loss is above Xavier's.", "this notebook", first_loss,
-                       a="he", expect=">", b="xavier"))
+predict(
+    compare,
+    Claim(
+        "he-starts-higher",
+        "He's first loss is above Xavier's.",
+        "this notebook",
+        first_loss,
+        a="he",
+        expect=">",
+        b="xavier",
+    ),
+)
 
 # %% [markdown]
 # - Set every weight to the same value (`init=0.05` draws at random; `tl.Constant(0.05)` does not), then give
@@ -144,11 +165,16 @@ predict(compare, Claim("he-starts-higher", "He's first loss is above Xavier's.",
 # - Move the slider for `tanh` to find where the last layer neither saturates nor collapses.
 
 # %%
-same = tl.Sequential([tl.Dense(20, init=tl.Constant(0.05)), tl.ReLU(), tl.Dense(10, init=tl.Constant(0.05))],
-                     input_dim=784, seed=0)
+same = tl.Sequential(
+    [tl.Dense(20, init=tl.Constant(0.05)), tl.ReLU(), tl.Dense(10, init=tl.Constant(0.05))],
+    input_dim=784,
+    seed=0,
+)
 same.compile("sgd", lr=0.1)
 data = tl.load_dataset("mnist-mini")
 same.fit(data.x_train[:2000], data.y_train[:2000], epochs=2, verbose=0)
 W = same.params["dense1.W"]
-print(f"largest difference between the 20 hidden units' weights after training: {np.ptp(W, axis=1).max():.2g} "
-      f"(the weights moved by up to {np.abs(W - 0.05).max():.2g})")
+print(
+    f"largest difference between the 20 hidden units' weights after training: {np.ptp(W, axis=1).max():.2g} "
+    f"(the weights moved by up to {np.abs(W - 0.05).max():.2g})"
+)

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 5. Batch normalization
@@ -80,8 +82,10 @@ for use_bn in (False, True):
         h = layer.forward(h, training=True)
         if isinstance(layer, tl.ReLU):
             stds.append(h.std())
-    print(f"{'with' if use_bn else 'without':7s} batch norm: std of each ReLU layer's output "
-          + ", ".join(f"{s:.2g}" for s in stds))
+    print(
+        f"{'with' if use_bn else 'without':7s} batch norm: std of each ReLU layer's output "
+        + ", ".join(f"{s:.2g}" for s in stds)
+    )
 
 # %% [markdown]
 # ## The experiment
@@ -107,9 +111,18 @@ show(run)
 # norm still speed it up? The cell states the prediction as a claim and checks it against the same runs.
 
 # %%
-predict(run, Claim("shallow-net-gains", "Even the 2-layer net learns faster with batch norm.", "our prediction",
-                   batchnorm.GAIN, a="2 layers", expect=">", b=0.0));
-
+predict(
+    run,
+    Claim(
+        "shallow-net-gains",
+        "Even the 2-layer net learns faster with batch norm.",
+        "our prediction",
+        batchnorm.GAIN,
+        a="2 layers",
+        expect=">",
+        b=0.0,
+    ),
+)
 # %% [markdown]
 # More to try:
 #
@@ -121,15 +134,28 @@ predict(run, Claim("shallow-net-gains", "Even the 2-layer net learns faster with
 
 # %%
 data = tl.load_dataset("mnist-mini")
-model = tl.Sequential([tl.Dense(100), tl.BatchNorm(), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0)
+model = tl.Sequential(
+    [tl.Dense(100), tl.BatchNorm(), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0
+)
 model.compile("sgd", lr=0.1, metrics=["accuracy"])
-history = model.fit(data.x_train, data.y_train, epochs=3, batch_size=100,
-                    validation_data=(data.x_test, data.y_test), verbose=0)
+history = model.fit(
+    data.x_train,
+    data.y_train,
+    epochs=3,
+    batch_size=100,
+    validation_data=(data.x_test, data.y_test),
+    verbose=0,
+)
 first, second = data.x_test[:1], data.x_test[1:2]
-print("inference mode, class probabilities of two digits:", model.predict_proba(first).round(2),
-      model.predict_proba(second).round(2))
+print(
+    "inference mode, class probabilities of two digits:",
+    model.predict_proba(first).round(2),
+    model.predict_proba(second).round(2),
+)
 same = np.allclose(model.forward(first, training=True), model.forward(second, training=True))
-print(f"training mode, each alone in its batch: the outputs are {'identical' if same else 'different'}")
+print(
+    f"training mode, each alone in its batch: the outputs are {'identical' if same else 'different'}"
+)
 
 # %% [markdown]
 # ## Batch norm as a regularizer?

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 6. Overfitting, weight decay and dropout
@@ -94,9 +96,18 @@ show(run)
 # that its *training* accuracy ends below the plain net's, and check:
 
 # %%
-predict(run, Claim("decay-costs-fit", "Weight decay lowers the training accuracy.", "our prediction",
-                   overfitting.TRAIN_ACCURACY, a="weight decay", expect="<", b="plain"));
-
+predict(
+    run,
+    Claim(
+        "decay-costs-fit",
+        "Weight decay lowers the training accuracy.",
+        "our prediction",
+        overfitting.TRAIN_ACCURACY,
+        a="weight decay",
+        expect="<",
+        b="plain",
+    ),
+)
 # %% [markdown]
 # - Weight decay is a dial: too little changes nothing, too much keeps the net from fitting at all. Sweep
 #   $\lambda$ below (a few seconds each) and look for the largest test accuracy.
@@ -105,12 +116,19 @@ predict(run, Claim("decay-costs-fit", "Weight decay lowers the training accuracy
 data = tl.load_dataset("mnist-mini")
 x, y = data.x_train[:300], data.y_train[:300]
 for lam in (0.0, 0.03, 0.1, 0.3):
-    model = tl.Sequential([layer for _ in range(3) for layer in (tl.Dense(100, init="he_normal"), tl.ReLU())]
-                          + [tl.Dense(10)], input_dim=784, seed=0, weight_decay=lam)
+    model = tl.Sequential(
+        [layer for _ in range(3) for layer in (tl.Dense(100, init="he_normal"), tl.ReLU())]
+        + [tl.Dense(10)],
+        input_dim=784,
+        seed=0,
+        weight_decay=lam,
+    )
     model.compile("sgd", lr=0.05, metrics=["accuracy"])
     model.fit(x, y, epochs=60, batch_size=100, verbose=0, evaluate_train=False)
-    print(f"λ = {lam:<5g} train accuracy {model.accuracy(x, y):.3f}  "
-          f"test accuracy {model.accuracy(data.x_test[:1000], data.y_test[:1000]):.3f}")
+    print(
+        f"λ = {lam:<5g} train accuracy {model.accuracy(x, y):.3f}  "
+        f"test accuracy {model.accuracy(data.x_test[:1000], data.y_test[:1000]):.3f}"
+    )
 
 # %% [markdown]
 # ## Dropout as an ensemble
@@ -130,5 +148,15 @@ show(run)
 # Predict: averaging several nets helps the narrow net too.
 
 # %%
-predict(run, Claim("narrow-ensemble", "The ensemble beats its first member at width 100 too.", "our prediction",
-                   dropout_ensemble.ENSEMBLE_GAIN, a="100-100", expect=">", b=0.0));
+predict(
+    run,
+    Claim(
+        "narrow-ensemble",
+        "The ensemble beats its first member at width 100 too.",
+        "our prediction",
+        dropout_ensemble.ENSEMBLE_GAIN,
+        a="100-100",
+        expect=">",
+        b=0.0,
+    ),
+)

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 7. Searching for hyperparameters
@@ -79,8 +81,10 @@ trials = [t for stages in run.runs.of("stage 1") for t in stages["trials"]]
 decades = np.floor(np.log10([t["lr"] for t in trials])).astype(int)
 for decade in sorted(set(decades)):
     scores = [t["val"][-1] for t, d in zip(trials, decades) if d == decade]
-    print(f"lr in [1e{decade}, 1e{decade + 1}): {len(scores):2d} trials, best validation accuracy "
-          f"{max(scores):.3f}, median {np.median(scores):.3f}")
+    print(
+        f"lr in [1e{decade}, 1e{decade + 1}): {len(scores):2d} trials, best validation accuracy "
+        f"{max(scores):.3f}, median {np.median(scores):.3f}"
+    )
 
 # %% [markdown]
 # ## Try this: predict before you look
@@ -89,9 +93,18 @@ for decade in sorted(set(decades)):
 # validation score overstates its test accuracy:
 
 # %%
-predict(run, Claim("chosen-is-lucky", "The chosen trial's validation score is above its test accuracy.",
-                   "our prediction", hyperparameter_search.OPTIMISM, a="stage 1", expect=">", b=0.0));
-
+predict(
+    run,
+    Claim(
+        "chosen-is-lucky",
+        "The chosen trial's validation score is above its test accuracy.",
+        "our prediction",
+        hyperparameter_search.OPTIMISM,
+        a="stage 1",
+        expect=">",
+        b=0.0,
+    ),
+)
 # %% [markdown]
 # ## Random against grid search
 #
@@ -109,8 +122,18 @@ show(run)
 # Predict why random search can win: it tries more distinct learning rates than the grid, at the same budget.
 
 # %%
-predict(run, Claim("more-rates", "Random search tries more distinct learning rates.", "our prediction",
-                   random_vs_grid.DISTINCT, a="random", expect=">", b="grid"));
+predict(
+    run,
+    Claim(
+        "more-rates",
+        "Random search tries more distinct learning rates.",
+        "our prediction",
+        random_vs_grid.DISTINCT,
+        a="random",
+        expect=">",
+        b="grid",
+    ),
+)
 
 # %% [markdown]
 # - Use more trials and epochs (`trials=60, epochs=50`); does stage 2's median rise further above stage 1's?

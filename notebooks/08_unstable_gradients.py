@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 8. Vanishing and exploding gradients: initialization, activations, batch norm, clipping
@@ -54,7 +56,15 @@ from trainlab.lab.notebook import Claim, predict, run_lesson, show
 # %%
 z = np.linspace(-4, 4, 401)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-for layer in (tl.Sigmoid(), tl.Tanh(), tl.ReLU(), tl.LeakyReLU(0.1), tl.ELU(), tl.SELU(), tl.GELU()):
+for layer in (
+    tl.Sigmoid(),
+    tl.Tanh(),
+    tl.ReLU(),
+    tl.LeakyReLU(0.1),
+    tl.ELU(),
+    tl.SELU(),
+    tl.GELU(),
+):
     y = layer.forward(z.copy())
     slope = layer.backward(np.ones_like(z))
     left.plot(z, y, label=type(layer).__name__)
@@ -81,9 +91,18 @@ print(inspect.getsource(tl.SELU))
 # conclusion printed below is one of the lesson's declared claims, with its verdict from the seeds.
 
 # %%
-run = run_lesson("activations", activations=("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu"),
-                 train_samples=2500, validation=500, test_samples=3000, probe_samples=500,
-                 learning_rates=(1e-3,), epochs=5, patience=2, seeds=3)
+run = run_lesson(
+    "activations",
+    activations=("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu"),
+    train_samples=2500,
+    validation=500,
+    test_samples=3000,
+    probe_samples=500,
+    learning_rates=(1e-3,),
+    epochs=5,
+    patience=2,
+    seeds=3,
+)
 show(run)
 
 # %% [markdown]
@@ -95,9 +114,18 @@ show(run)
 
 # %%
 gradients = next(c.measure for c in run.lesson.claims if c.id == "he-keeps-relu-gradients")
-predict(run, Claim("selu-keeps-gradients", "SELU with LeCun's start keeps its gradients' size through the layers.",
-                   "try this", gradients, a="selu", expect="in", b=(-1.0, 1.0)));
-
+predict(
+    run,
+    Claim(
+        "selu-keeps-gradients",
+        "SELU with LeCun's start keeps its gradients' size through the layers.",
+        "try this",
+        gradients,
+        a="selu",
+        expect="in",
+        b=(-1.0, 1.0),
+    ),
+)
 # %% [markdown]
 # ## Gradient clipping
 #
@@ -121,8 +149,15 @@ print(inspect.getsource(tl.clip_by_global_norm))
 # (the full run: $\eta = 0.1$, all of MNIST, 20 seeds).
 
 # %%
-clipping = run_lesson("gradient-clipping", clippings=("none", "norm@1", "value@1", "value@0.01"), train_samples=6000,
-                      test_samples=2000, lr=0.3, epochs=3, seeds=4)
+clipping = run_lesson(
+    "gradient-clipping",
+    clippings=("none", "norm@1", "value@1", "value@0.01"),
+    train_samples=6000,
+    test_samples=2000,
+    lr=0.3,
+    epochs=3,
+    seeds=4,
+)
 show(clipping)
 
 # %% [markdown]
@@ -132,8 +167,18 @@ show(clipping)
 
 # %%
 failed = next(c.measure for c in clipping.lesson.claims if c.id == "clip-value-works")
-predict(clipping, Claim("small-threshold-works", "Clipping by value at 0.01 fails less often than no clipping.",
-                        "try this", failed, a="value@0.01", expect="<", b="none"));
+predict(
+    clipping,
+    Claim(
+        "small-threshold-works",
+        "Clipping by value at 0.01 fails less often than no clipping.",
+        "try this",
+        failed,
+        a="value@0.01",
+        expect="<",
+        b="none",
+    ),
+)
 
 # %% [markdown]
 # ## Try this

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 9. Reusing pretrained layers
@@ -77,8 +79,10 @@ before = {name: value.copy() for name, value in model.params.items()}
 model.compile("sgd", lr=0.01).fit(x, (y == 6).astype(int), epochs=1, verbose=0)
 for name, value in model.params.items():
     print(f"{name:10s} changed: {not np.array_equal(value, before[name])}")
-print("the frozen layer's weights are still the source's:",
-      np.array_equal(reused[0].params["W"], source.layers[0].params["W"]))
+print(
+    "the frozen layer's weights are still the source's:",
+    np.array_equal(reused[0].params["W"], source.layers[0].params["W"]),
+)
 
 # %% [markdown]
 # ## The book's experiment, over several seeds
@@ -102,8 +106,18 @@ show(run)
 
 # %%
 accuracy = next(c.measure for c in run.lesson.claims if c.id == "reuse-helps")
-predict(run, Claim("task-b-is-easy", "From scratch, 200 images give B a test accuracy above 95 %.", "try this",
-                   accuracy, a="scratch", expect=">", b=0.95));
+predict(
+    run,
+    Claim(
+        "task-b-is-easy",
+        "From scratch, 200 images give B a test accuracy above 95 %.",
+        "try this",
+        accuracy,
+        a="scratch",
+        expect=">",
+        b=0.95,
+    ),
+)
 
 # %% [markdown]
 # Reuse pays when the new task's data are scarce *and* the old task learned the features the new one needs.

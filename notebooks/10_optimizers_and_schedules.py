@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 10. Faster optimizers and learning-rate schedules
@@ -69,9 +71,17 @@ for cls in (tl.Nesterov, tl.RMSProp, tl.Nadam):
 # lesson's declared claims, weighed against the seed-to-seed noise.
 
 # %%
-race = run_lesson("optimizers", dataset="fashion-mnist", iterations=400, window=50, level=0.7, fast_level=0.5,
-                  seeds=3, optimizers=("sgd", "momentum", "adagrad", "adam", "nesterov", "nadam"),
-                  learning_rates=(0.01, 0.01, 0.01, 0.001, 0.01, 0.001))
+race = run_lesson(
+    "optimizers",
+    dataset="fashion-mnist",
+    iterations=400,
+    window=50,
+    level=0.7,
+    fast_level=0.5,
+    seeds=3,
+    optimizers=("sgd", "momentum", "adagrad", "adam", "nesterov", "nadam"),
+    learning_rates=(0.01, 0.01, 0.01, 0.001, 0.01, 0.001),
+)
 show(race)
 
 # %% [markdown]
@@ -93,10 +103,12 @@ print(inspect.getsource(tl.OneCycle.lr_at))
 # %%
 steps = np.arange(1000)
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
-for label, schedule in [("power, s=250", tl.PowerDecay(0.01, 250)),
-                        ("exponential, s=800", tl.ExponentialDecay(0.01, 800, rate=0.1)),
-                        ("piecewise", tl.PiecewiseConstant([300, 700], [0.01, 0.005, 0.001])),
-                        ("1cycle, max 0.05", tl.OneCycle(0.05, total_steps=1000))]:
+for label, schedule in [
+    ("power, s=250", tl.PowerDecay(0.01, 250)),
+    ("exponential, s=800", tl.ExponentialDecay(0.01, 800, rate=0.1)),
+    ("piecewise", tl.PiecewiseConstant([300, 700], [0.01, 0.005, 0.001])),
+    ("1cycle, max 0.05", tl.OneCycle(0.05, total_steps=1000)),
+]:
     left.plot(steps, schedule.curve(len(steps)), label=label)
 one_cycle = tl.OneCycle(0.05, total_steps=1000)
 right.plot(steps, [one_cycle.momentum(int(t)) for t in steps], color="tab:red")
@@ -116,8 +128,14 @@ plt.show()
 # images, 5 epochs, 3 seeds (the full lesson: 55,000 images, 10 epochs, 5 seeds).
 
 # %%
-schedules = run_lesson("lr-schedules", train_samples=3000, validation_samples=1000, test_samples=2000, epochs=5,
-                       seeds=3)
+schedules = run_lesson(
+    "lr-schedules",
+    train_samples=3000,
+    validation_samples=1000,
+    test_samples=2000,
+    epochs=5,
+    seeds=3,
+)
 show(schedules)
 
 # %% [markdown]
@@ -133,14 +151,32 @@ show(schedules)
 #   diverges at the top of the cycle.
 
 # %%
-predict(schedules, Claim("too-fast-decay", "Exponential decay with s halved ends with a higher training loss.",
-                         "try this", lr_schedules.TRAINING_LOSS, a="exponential s/2", expect=">", b="exponential"));
-
+predict(
+    schedules,
+    Claim(
+        "too-fast-decay",
+        "Exponential decay with s halved ends with a higher training loss.",
+        "try this",
+        lr_schedules.TRAINING_LOSS,
+        a="exponential s/2",
+        expect=">",
+        b="exponential",
+    ),
+)
 # %%
 data = tl.load_dataset("fashion-mnist")
-model = tl.Sequential([tl.Dense(100, activation="relu", init="he_normal"), tl.Dense(10)], input_dim=784, seed=0)
+model = tl.Sequential(
+    [tl.Dense(100, activation="relu", init="he_normal"), tl.Dense(10)], input_dim=784, seed=0
+)
 model.compile("momentum", lr=0.05, metrics=["accuracy"])
-history = model.fit(data.x_train[:3000], data.y_train[:3000], epochs=6, batch_size=32, validation_split=0.2,
-                    callbacks=[tl.ReduceLROnPlateau(factor=0.5, patience=1)], verbose=0)
+history = model.fit(
+    data.x_train[:3000],
+    data.y_train[:3000],
+    epochs=6,
+    batch_size=32,
+    validation_split=0.2,
+    callbacks=[tl.ReduceLROnPlateau(factor=0.5, patience=1)],
+    verbose=0,
+)
 print("learning rate per epoch:", history["lr"])
 print("validation loss per epoch:", [round(v, 3) for v in history["val_loss"]])

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 11. Regularization: ℓ1 and ℓ2, dropout, MC dropout, max-norm, early stopping
@@ -76,8 +78,10 @@ for name, penalty in (("none", None), ("L2(1e-3)", tl.L2(1e-3)), ("L1(1e-3)", tl
     model = tl.Sequential([tl.Dense(10, regularizer=penalty)], input_dim=784, seed=0)
     model.compile("adam", lr=1e-2).fit(x, y, epochs=5, batch_size=64, verbose=0)
     W = model.params["dense1.W"]
-    print(f"{name:9s} weights with |w| < 1e-3: {np.mean(np.abs(W) < 1e-3):5.1%}   "
-          f"test accuracy {model.accuracy(data.x_test, data.y_test):.3f}")
+    print(
+        f"{name:9s} weights with |w| < 1e-3: {np.mean(np.abs(W) < 1e-3):5.1%}   "
+        f"test accuracy {model.accuracy(data.x_test, data.y_test):.3f}"
+    )
 
 # %% [markdown]
 # ## The lesson: each regularizer on the same net
@@ -89,8 +93,16 @@ for name, penalty in (("none", None), ("L2(1e-3)", tl.L2(1e-3)), ("L1(1e-3)", tl
 # 8 seeds).
 
 # %%
-run = run_lesson("regularization", train_samples=2000, validation_samples=1000, test_samples=2000, epochs=8,
-                 patience=2, mc_samples=30, seeds=3)
+run = run_lesson(
+    "regularization",
+    train_samples=2000,
+    validation_samples=1000,
+    test_samples=2000,
+    epochs=8,
+    patience=2,
+    mc_samples=30,
+    seeds=3,
+)
 show(run)
 
 # %% [markdown]
@@ -114,11 +126,23 @@ print(inspect.getsource(tl.Sequential.predict_mc))
 # - Rank test images by MC dropout's spread and look at the most uncertain ones (`plt.imshow(x.reshape(28, 28))`).
 
 # %%
-predict(run, Claim("alpha-beats-max-norm", "Alpha dropout narrows the gap more than max-norm.", "try this",
-                   regularization.GAP, a="alpha dropout", expect="<", b="max-norm"));
-
+predict(
+    run,
+    Claim(
+        "alpha-beats-max-norm",
+        "Alpha dropout narrows the gap more than max-norm.",
+        "try this",
+        regularization.GAP,
+        a="alpha dropout",
+        expect="<",
+        b="max-norm",
+    ),
+)
 # %%
-model = tl.Sequential([tl.Dense(100, activation="relu", constraint=tl.MaxNorm(0.5)), tl.Dense(10)],
-                      input_dim=784, seed=0)
+model = tl.Sequential(
+    [tl.Dense(100, activation="relu", constraint=tl.MaxNorm(0.5)), tl.Dense(10)],
+    input_dim=784,
+    seed=0,
+)
 model.compile("adam", lr=1e-3).fit(x, y, epochs=2, batch_size=32, verbose=0)
 print("largest column norm:", np.linalg.norm(model.params["dense1.W"], axis=0).max())

@@ -20,7 +20,9 @@ import importlib.util
 import os
 
 if importlib.util.find_spec("trainlab") is None:
-    get_ipython().run_line_magic("pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", ".."))  # noqa: F821
+    get_ipython().run_line_magic(  # noqa: F821
+        "pip", "install --quiet " + os.environ.get("TRAINLAB_SOURCE", "..")
+    )
 
 # %% [markdown]
 # # 12. Default recipes for a deep network
@@ -64,20 +66,38 @@ print(inspect.getsource(recipes.build))
 data = tl.load_dataset("fashion-mnist")
 scaler = tl.data.Standardizer().fit(data.x_train[:5000])
 x, y = scaler.transform(data.x_train[:5000]), data.y_train[:5000]
-model = tl.Sequential([layer for _ in range(6) for layer in
-                       (tl.Dense(100, init="he_normal"), tl.BatchNorm(), tl.ELU())] + [tl.Dense(10)],
-                      input_dim=784, seed=0)
+model = tl.Sequential(
+    [
+        layer
+        for _ in range(6)
+        for layer in (tl.Dense(100, init="he_normal"), tl.BatchNorm(), tl.ELU())
+    ]
+    + [tl.Dense(10)],
+    input_dim=784,
+    seed=0,
+)
 model.compile("momentum", lr=0.005, metrics=["accuracy"])
-found = tl.find_lr(model, x, y, batch_size=64, beta=0.9)  # one epoch of growing rates, on a copy of the model
-peak = sweep_bottom(found.lrs, found.losses, beta=0.9)  # the bottom of the loss curve: the book's 1cycle peak
-print(f"the smoothed loss turns up at η = {found.turn_lr:.3g}; the bottom of the curve lies at η = {peak:.3g}")
-history = model.fit(x, y, epochs=5, batch_size=64, validation_split=0.2,
-                    callbacks=[tl.OneCycle(max_lr=peak), tl.EarlyStopping(patience=3)])
+found = tl.find_lr(
+    model, x, y, batch_size=64, beta=0.9
+)  # one epoch of growing rates, on a copy of the model
+peak = sweep_bottom(
+    found.lrs, found.losses, beta=0.9
+)  # the bottom of the loss curve: the book's 1cycle peak
+print(
+    f"the smoothed loss turns up at η = {found.turn_lr:.3g}; the bottom of the curve lies at η = {peak:.3g}"
+)
+history = model.fit(
+    x,
+    y,
+    epochs=5,
+    batch_size=64,
+    validation_split=0.2,
+    callbacks=[tl.OneCycle(max_lr=peak), tl.EarlyStopping(patience=3)],
+)
 history
 
 # %%
-history.plot();
-
+history.plot()
 # %% [markdown]
 # ## The lesson
 #
@@ -90,8 +110,18 @@ history.plot();
 # seeds (the full lesson: 55,000 images, 10 epochs, 4 seeds).
 
 # %%
-run = run_lesson("recipes", train_samples=10000, validation_samples=2000, test_samples=2000, epochs=5, patience=3,
-                 batch_size=64, finder_beta=0.95, stats_samples=500, seeds=3)
+run = run_lesson(
+    "recipes",
+    train_samples=10000,
+    validation_samples=2000,
+    test_samples=2000,
+    epochs=5,
+    patience=3,
+    batch_size=64,
+    finder_beta=0.95,
+    stats_samples=500,
+    seeds=3,
+)
 show(run)
 
 # %% [markdown]
@@ -106,13 +136,28 @@ show(run)
 # - Replace `"momentum"` by `"nadam"` with `lr=1e-3` and no 1cycle: is it as fast?
 
 # %%
-predict(run, Claim("batch-norm-normalizes", "Batch norm keeps every hidden layer's std within a factor 2 of 1.",
-                   "try this", recipes.TRAINED, a="default", expect="<", b=2.0));
-
+predict(
+    run,
+    Claim(
+        "batch-norm-normalizes",
+        "Batch norm keeps every hidden layer's std within a factor 2 of 1.",
+        "try this",
+        recipes.TRAINED,
+        a="default",
+        expect="<",
+        b=2.0,
+    ),
+)
 # %%
-raw = tl.Sequential([layer for _ in range(12) for layer in (tl.Dense(100, init="lecun_normal"), tl.SELU())],
-                    input_dim=784, seed=0)
-for name, inputs in (("standardized", scaler.transform(data.x_test[:500])), ("raw pixels in [0, 1]", data.x_test[:500])):
+raw = tl.Sequential(
+    [layer for _ in range(12) for layer in (tl.Dense(100, init="lecun_normal"), tl.SELU())],
+    input_dim=784,
+    seed=0,
+)
+for name, inputs in (
+    ("standardized", scaler.transform(data.x_test[:500])),
+    ("raw pixels in [0, 1]", data.x_test[:500]),
+):
     out = inputs
     for layer in raw.layers:
         out = layer.forward(out)

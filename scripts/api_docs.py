@@ -74,8 +74,10 @@ def signature(obj: Any) -> str:
     parameters = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
     text = str(sig.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
     if " at 0x" in text:
-        raise ValueError(f"the signature of {obj!r} shows a memory address, which would change at "
-                         f"every run: {text}")
+        raise ValueError(
+            f"the signature of {obj!r} shows a memory address, which would change at "
+            f"every run: {text}"
+        )
     return text
 
 
@@ -113,7 +115,7 @@ def members(cls: type) -> list[str]:
 
 
 def base_of(cls: type) -> str:
-    """", a subclass of `trainlab.X`" with X the nearest public trainlab class it derives from, if
+    """ ", a subclass of `trainlab.X`" with X the nearest public trainlab class it derives from, if
     any."""
     for base in cls.__mro__[1:]:
         if base.__name__ in trainlab.__all__ and getattr(trainlab, base.__name__) is base:

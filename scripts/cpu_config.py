@@ -39,8 +39,14 @@ def openblas_architecture() -> str | None:
     """The kernels OpenBLAS picked (SkylakeX, Haswell, ...), or None without OpenBLAS."""
     from threadpoolctl import threadpool_info
 
-    return next((pool.get("architecture") for pool in threadpool_info() if pool.get("internal_api") == "openblas"),
-                None)
+    return next(
+        (
+            pool.get("architecture")
+            for pool in threadpool_info()
+            if pool.get("internal_api") == "openblas"
+        ),
+        None,
+    )
 
 
 def second_configuration() -> dict[str, str]:
@@ -64,13 +70,18 @@ def describe() -> str:
 
     features, targets = cpu_features()
     found = [name for name in targets if features.get(name)]
-    return (f"OpenBLAS {openblas_architecture()} kernels, NumPy {np.__version__} loops for "
-            f"{', '.join(found) or 'its baseline'}")
+    return (
+        f"OpenBLAS {openblas_architecture()} kernels, NumPy {np.__version__} loops for "
+        f"{', '.join(found) or 'its baseline'}"
+    )
 
 
 if __name__ == "__main__":
     second = second_configuration()
     print(f"this CPU: {describe()}", file=sys.stderr)
-    print("second configuration: " + (" ".join(f"{k}={v!r}" for k, v in second.items()) or "none"), file=sys.stderr)
+    print(
+        "second configuration: " + (" ".join(f"{k}={v!r}" for k, v in second.items()) or "none"),
+        file=sys.stderr,
+    )
     for key, value in second.items():
         print(f"export {key}={shlex.quote(value)}")

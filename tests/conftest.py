@@ -11,7 +11,11 @@ from trainlab.lab.runner import run_lesson
 matplotlib.use("Agg")  # figures render headless in every test
 
 settings.register_profile(
-    "trainlab", deadline=None, derandomize=True, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
+    "trainlab",
+    deadline=None,
+    derandomize=True,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 

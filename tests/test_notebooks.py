@@ -23,7 +23,9 @@ from kernel_helpers import ROOT, execute, texts
 jupytext = pytest.importorskip("jupytext")
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
-SECONDS_EACH = 120  # generous: a notebook is meant to take about a minute at most on a loaded machine
+SECONDS_EACH = (
+    120  # generous: a notebook is meant to take about a minute at most on a loaded machine
+)
 
 
 def kernel_cpu_seconds() -> float:
@@ -43,18 +45,28 @@ def test_notebook_runs_top_to_bottom(path: Path):
         notebook = jupytext.read(path)
         started, cpu_before = time.perf_counter(), kernel_cpu_seconds()
         execute(notebook, timeout=SECONDS_EACH, cwd=path.parent, name=path.name)
-        print(f"{path.name} (execution {run + 1}): {time.perf_counter() - started:.1f} s wall, "
-              f"{kernel_cpu_seconds() - cpu_before:.1f} s CPU in the kernel")
-    sliders = [cell for cell in notebook.cells if cell.cell_type == "code" and "interact(" in cell.source]
+        print(
+            f"{path.name} (execution {run + 1}): {time.perf_counter() - started:.1f} s wall, "
+            f"{kernel_cpu_seconds() - cpu_before:.1f} s CPU in the kernel"
+        )
+    sliders = [
+        cell for cell in notebook.cells if cell.cell_type == "code" and "interact(" in cell.source
+    ]
     for cell in sliders:  # no front end here: the function ran once, with the sliders' values
         assert "(no front end draws the sliders here: " in texts(cell), texts(cell)
-    figures = sum("image/png" in output.get("data", {}) for cell in notebook.cells if cell.cell_type == "code"
-                  for output in cell.outputs)
+    figures = sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
     assert figures >= 1, "every notebook shows at least one figure inline"
     assert_conclusions_hold(notebook)
 
 
-VERDICT_LINE = re.compile(r"^\[(prediction )?(agrees|contradicts|unsettled|untested)\] (.*)$", re.MULTILINE)
+VERDICT_LINE = re.compile(
+    r"^\[(prediction )?(agrees|contradicts|unsettled|untested)\] (.*)$", re.MULTILINE
+)
 
 
 def assert_conclusions_hold(notebook) -> None:
@@ -65,8 +77,12 @@ def assert_conclusions_hold(notebook) -> None:
     printed = "\n".join(texts(cell) for cell in notebook.cells if cell.cell_type == "code")
     for prediction, verdict, sentence in VERDICT_LINE.findall(printed):
         if verdict in ("agrees", "contradicts"):
-            assert "(1 seed" not in sentence, f"a verdict from one seed: [{prediction}{verdict}] {sentence[:160]}"
-        assert not (prediction and verdict == "contradicts"), f"a prediction the numbers contradict: {sentence[:200]}"
+            assert "(1 seed" not in sentence, (
+                f"a verdict from one seed: [{prediction}{verdict}] {sentence[:160]}"
+            )
+        assert not (prediction and verdict == "contradicts"), (
+            f"a prediction the numbers contradict: {sentence[:200]}"
+        )
     for phrase in ("As in the book", "Unlike the book", "as the book says"):
         assert phrase not in printed, f"a conclusion stated in words, not by a claim: {phrase!r}"
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
@@ -82,10 +98,16 @@ def test_a_conclusion_from_one_seed_or_a_contradicted_prediction_fails_the_noteb
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=line + "\n")]
         return nbformat.v4.new_notebook(cells=[cell])
 
-    assert_conclusions_hold(notebook_printing("[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (3 seeds, paired"))
-    assert_conclusions_hold(notebook_printing("[untested] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): ..."))
-    for bad in ("[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): SGD 3 against Adam 2.",
-                "[prediction contradicts] notebook: Adam is faster. Measured as x (3 seeds, paired by seed): ...",
-                "Unlike the book, SGD was not clearly the slowest of its four"):
+    assert_conclusions_hold(
+        notebook_printing("[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (3 seeds, paired")
+    )
+    assert_conclusions_hold(
+        notebook_printing("[untested] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): ...")
+    )
+    for bad in (
+        "[agrees] DLfS 6.1.8: SGD is slowest. Measured as x (1 seed): SGD 3 against Adam 2.",
+        "[prediction contradicts] notebook: Adam is faster. Measured as x (3 seeds, paired by seed): ...",
+        "Unlike the book, SGD was not clearly the slowest of its four",
+    ):
         with pytest.raises(AssertionError):
             assert_conclusions_hold(notebook_printing(bad))

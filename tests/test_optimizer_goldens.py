@@ -48,8 +48,21 @@ SHAPES = {"W": (12, 32), "b": (32,), "V": (5, 3)}
 BLOCK_SIZE = 100  # W (384 entries) is updated block by block: three blocks of 100 and a short one
 STEPS = 6
 CLIPPING = {"none": {}, "norm": {"clip_norm": 4.0}, "value": {"clip_value": 0.5}}
-RECORDED = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamax", "nadam", "adamw",
-            "adadelta", "amsgrad", "radam", "lion"]
+RECORDED = [
+    "sgd",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "adamax",
+    "nadam",
+    "adamw",
+    "adadelta",
+    "amsgrad",
+    "radam",
+    "lion",
+]
 SCALES = np.array([1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0])
 ENTRIES = sum(math.prod(shape) for shape in SHAPES.values())  # the length of the ‖g‖² sum
 
@@ -76,8 +89,10 @@ def _run(name: str, clipping: str, dtype: str) -> dict[str, np.ndarray]:
     norms = []
     for step in range(STEPS):
         # ‖g‖ is about 2.5·(step % 3), so that clip_norm=4 binds at some steps and not at others
-        grads = {key: (rng.standard_normal(shape) * scales[key] * 0.3 * (step % 3)).astype(dtype)
-                 for key, shape in SHAPES.items()}
+        grads = {
+            key: (rng.standard_normal(shape) * scales[key] * 0.3 * (step % 3)).astype(dtype)
+            for key, shape in SHAPES.items()
+        }
         grads["b"] += np.asarray(0.1, dtype)  # never all zero
         optimizer.lr = base_lr / (1 + step)
         if optimizer.momentum is not None:
@@ -85,7 +100,9 @@ def _run(name: str, clipping: str, dtype: str) -> dict[str, np.ndarray]:
         optimizer.update(params, grads)
         norms.append(optimizer.grad_norm)
     arrays = {f"param/{key}": value for key, value in params.items()}
-    arrays.update({f"state/{key}": value for key, value in optimizer.state_dict()["arrays"].items()})
+    arrays.update(
+        {f"state/{key}": value for key, value in optimizer.state_dict()["arrays"].items()}
+    )
     arrays["grad_norms"] = np.array(norms)  # Python floats: float64 whatever the dtype
     return arrays
 
@@ -124,8 +141,9 @@ def grad_norm_tolerance(dtype: str) -> float:
     return 2 * (ENTRIES * unit / (1 - ENTRIES * unit) / 2 + unit)
 
 
-def differences(found: dict[str, np.ndarray], expected: dict[str, np.ndarray], dtype: str,
-                clipping: str) -> dict[str, float]:
+def differences(
+    found: dict[str, np.ndarray], expected: dict[str, np.ndarray], dtype: str, clipping: str
+) -> dict[str, float]:
     """The arrays whose normwise relative difference exceeds the tolerance, with that difference."""
     assert sorted(found) == sorted(expected)
     worse = {}
@@ -134,14 +152,21 @@ def differences(found: dict[str, np.ndarray], expected: dict[str, np.ndarray], d
         assert value.shape == reference.shape and value.dtype == reference.dtype, key
         limit = grad_norm_tolerance(dtype) if key == "grad_norms" else tolerance(dtype, clipping)
         scale = float(np.max(np.abs(reference)))
-        error = float(np.max(np.abs(value.astype(np.float64) - reference.astype(np.float64)))) / (scale or 1.0)
+        error = float(np.max(np.abs(value.astype(np.float64) - reference.astype(np.float64)))) / (
+            scale or 1.0
+        )
         if not error <= limit:  # NaN too
             worse[key] = error
     return worse
 
 
 def cases():
-    return [(name, clipping, dtype) for name in RECORDED for clipping in CLIPPING for dtype in ("float32", "float64")]
+    return [
+        (name, clipping, dtype)
+        for name in RECORDED
+        for clipping in CLIPPING
+        for dtype in ("float32", "float64")
+    ]
 
 
 def case_key(name: str, clipping: str, dtype: str) -> str:
@@ -154,9 +179,13 @@ def goldens():
         return {key: saved[key] for key in saved.files}
 
 
-def expected(goldens: dict[str, np.ndarray], name: str, clipping: str, dtype: str) -> dict[str, np.ndarray]:
+def expected(
+    goldens: dict[str, np.ndarray], name: str, clipping: str, dtype: str
+) -> dict[str, np.ndarray]:
     prefix = case_key(name, clipping, dtype) + "|"
-    return {key.removeprefix(prefix): value for key, value in goldens.items() if key.startswith(prefix)}
+    return {
+        key.removeprefix(prefix): value for key, value in goldens.items() if key.startswith(prefix)
+    }
 
 
 @pytest.mark.parametrize(("name", "clipping", "dtype"), cases())
@@ -204,15 +233,37 @@ def _adagrad_eps_inside_the_root(theta, g, h, eps, lr, work):
 
 original_descend = adam_rules.AdamFamily.descend
 MUTANTS = {
-    "adam: ε inside the root": ("adam", adam_rules.AdamFamily, "descend", _adam_eps_inside_the_root),
-    "adam: no 1-β2ᵗ correction": ("adam", adam_rules.AdamFamily, "descend",
-                                    _adam_without_the_second_bias_correction),
-    "nadam: no 1-β2ᵗ correction": ("nadam", adam_rules.AdamFamily, "descend",
-                                     _adam_without_the_second_bias_correction),
-    "adam: no 1-β1ᵗ correction": ("adam", adam_rules.AdamFamily, "descend",
-                                    _adam_without_the_first_bias_correction),
+    "adam: ε inside the root": (
+        "adam",
+        adam_rules.AdamFamily,
+        "descend",
+        _adam_eps_inside_the_root,
+    ),
+    "adam: no 1-β2ᵗ correction": (
+        "adam",
+        adam_rules.AdamFamily,
+        "descend",
+        _adam_without_the_second_bias_correction,
+    ),
+    "nadam: no 1-β2ᵗ correction": (
+        "nadam",
+        adam_rules.AdamFamily,
+        "descend",
+        _adam_without_the_second_bias_correction,
+    ),
+    "adam: no 1-β1ᵗ correction": (
+        "adam",
+        adam_rules.AdamFamily,
+        "descend",
+        _adam_without_the_first_bias_correction,
+    ),
     "momentum: PyTorch's buffer": ("momentum", tl.Momentum, "rule", _momentum_in_pytorch_form),
-    "adagrad: ε inside the root": ("adagrad", adaptive_rules, "descend_scaled", _adagrad_eps_inside_the_root),
+    "adagrad: ε inside the root": (
+        "adagrad",
+        adaptive_rules,
+        "descend_scaled",
+        _adagrad_eps_inside_the_root,
+    ),
 }
 
 
@@ -223,7 +274,9 @@ def test_a_changed_rule_fails_the_goldens(goldens, monkeypatch, mutant, clipping
     tolerance, in the loosest case (float32 with clip_norm) as in a strict one, by a wide margin."""
     name, owner, attribute, replacement = MUTANTS[mutant]
     monkeypatch.setattr(owner, attribute, replacement)
-    worse = differences(run(name, clipping, dtype), expected(goldens, name, clipping, dtype), dtype, clipping)
+    worse = differences(
+        run(name, clipping, dtype), expected(goldens, name, clipping, dtype), dtype, clipping
+    )
     assert worse, f"{mutant} fits the goldens"
     assert max(worse.values()) > 10 * tolerance(dtype, clipping)
 
@@ -250,10 +303,14 @@ def record() -> None:
     state = optimizer.state_dict()
     before = {k: v.copy() for k, v in params.items()}
     optimizer.update(params, grads)
-    np.savez(SAVED_STATE, metadata=json.dumps({k: v for k, v in state.items() if k != "arrays"}),
-             **{f"arrays/{k}": v for k, v in state["arrays"].items()},
-             **{f"before/{k}": v for k, v in before.items()}, **{f"after/{k}": v for k, v in params.items()},
-             **{f"grads/{k}": v for k, v in grads.items()})
+    np.savez(
+        SAVED_STATE,
+        metadata=json.dumps({k: v for k, v in state.items() if k != "arrays"}),
+        **{f"arrays/{k}": v for k, v in state["arrays"].items()},
+        **{f"before/{k}": v for k, v in before.items()},
+        **{f"after/{k}": v for k, v in params.items()},
+        **{f"grads/{k}": v for k, v in grads.items()},
+    )
 
 
 def test_state_saved_by_the_first_version_still_loads_and_continues():
@@ -264,15 +321,24 @@ def test_state_saved_by_the_first_version_still_loads_and_continues():
         params, grads, after = part(saved, "before"), part(saved, "grads"), part(saved, "after")
     optimizer = tl.Adam()
     optimizer.load_state_dict(state)
-    assert (optimizer.lr, optimizer.beta_1, optimizer.clip_norm, optimizer.iterations) == (0.05, 0.8, 3.0, 4)
+    assert (optimizer.lr, optimizer.beta_1, optimizer.clip_norm, optimizer.iterations) == (
+        0.05,
+        0.8,
+        3.0,
+        4,
+    )
     optimizer.update(params, grads)  # the fifth update, as the first version made it
     for key, value in after.items():
         scale = np.abs(value).max()
-        np.testing.assert_allclose(params[key], value, rtol=0, atol=64 * np.finfo(np.float64).eps * scale)
+        np.testing.assert_allclose(
+            params[key], value, rtol=0, atol=64 * np.finfo(np.float64).eps * scale
+        )
 
 
 def part(saved, prefix: str) -> dict[str, np.ndarray]:
-    return {k.removeprefix(f"{prefix}/"): saved[k] for k in saved.files if k.startswith(f"{prefix}/")}
+    return {
+        k.removeprefix(f"{prefix}/"): saved[k] for k in saved.files if k.startswith(f"{prefix}/")
+    }
 
 
 if __name__ == "__main__":

@@ -112,7 +112,9 @@ class PReLU(Activation):
 
     default_name = "prelu"
 
-    def __init__(self, alpha_init: float = 0.25, shared: bool = False, name: str | None = None) -> None:
+    def __init__(
+        self, alpha_init: float = 0.25, shared: bool = False, name: str | None = None
+    ) -> None:
         super().__init__(name=name)
         self.alpha_init = check_number("alpha_init", alpha_init)
         self.shared = bool(shared)
@@ -149,7 +151,9 @@ class RReLU(Activation):
         self.lower = check_non_negative("lower", lower)
         self.upper = check_non_negative("upper", upper)
         if self.upper < self.lower:
-            raise ValueError(f"upper={upper!r} is below lower={lower!r}; RReLU needs 0 <= lower <= upper")
+            raise ValueError(
+                f"upper={upper!r} is below lower={lower!r}; RReLU needs 0 <= lower <= upper"
+            )
 
     @property
     def mean_slope(self) -> float:
@@ -160,7 +164,9 @@ class RReLU(Activation):
 
     def forward(self, x, training=False):
         if training:
-            slope = self.rng.uniform(self.lower, self.upper, size=x.shape).astype(x.dtype, copy=False)
+            slope = self.rng.uniform(self.lower, self.upper, size=x.shape).astype(
+                x.dtype, copy=False
+            )
         else:
             slope = self.mean_slope
         self.slope = np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)

@@ -27,7 +27,9 @@ def resolve_dtype(dtype: Any) -> np.dtype:
     try:
         resolved = np.dtype(dtype)
     except TypeError:
-        raise ValueError(f"dtype={dtype!r} is not a dtype; use one of {', '.join(FLOAT_DTYPES)}") from None
+        raise ValueError(
+            f"dtype={dtype!r} is not a dtype; use one of {', '.join(FLOAT_DTYPES)}"
+        ) from None
     if resolved.name not in FLOAT_DTYPES:
         raise ValueError(f"dtype={dtype!r} is not supported; use one of {', '.join(FLOAT_DTYPES)}")
     return resolved
@@ -41,12 +43,16 @@ def seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSe
     """
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
         raise ValueError(f"seed={seed!r} is not allowed; use a non-negative integer or None")
     return np.random.SeedSequence(None if seed is None else int(seed))
 
 
-def make_rng(seed: int | np.random.SeedSequence | np.random.Generator | None = None) -> np.random.Generator:
+def make_rng(
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+) -> np.random.Generator:
     """A Generator from a seed (or the Generator itself, passed through)."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -86,7 +92,9 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def keep_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float) -> tuple[np.ndarray, float]:
+def keep_mask(
+    rng: np.random.Generator, shape: tuple[int, ...], rate: float
+) -> tuple[np.ndarray, float]:
     """A boolean mask of ``shape`` whose entries are False with probability ``rate``, and the exact
     probability that an entry is True.
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-CLUSTER_VARIABLE = "TRAINLAB_CLUSTER"  # the address of a Dask scheduler, when --cluster is not given
+CLUSTER_VARIABLE = (
+    "TRAINLAB_CLUSTER"  # the address of a Dask scheduler, when --cluster is not given
+)
 
 
 def cluster_address(option: str | None) -> str | None:
@@ -24,14 +26,17 @@ def connect(address: str) -> Any:
     try:
         from distributed import Client  # optional: pip install trainlab[cluster]
     except ImportError:
-        raise ValueError(f"--cluster {address}: Dask is not installed; pip install 'trainlab[cluster]' "
-                         "(or dask[distributed]) on this machine and on the workers") from None
+        raise ValueError(
+            f"--cluster {address}: Dask is not installed; pip install 'trainlab[cluster]' "
+            "(or dask[distributed]) on this machine and on the workers"
+        ) from None
     try:
         return Client(address, timeout="15s")
     except OSError as error:
-        raise ValueError(f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
-                         "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/experiments.md)"
-                         ) from None
+        raise ValueError(
+            f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
+            "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/experiments.md)"
+        ) from None
 
 
 def worker_threads(client: Any) -> int:

@@ -20,7 +20,9 @@ from trainlab.data.batches import batch_indices
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
+    from trainlab.step import (
+        Model as Sequential,
+    )  # trainlab.model imports this module: no import back
 
 
 @dataclass
@@ -40,7 +42,11 @@ class OpenEpoch:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OpenEpoch:
-        return cls(data["rng_state"], check_int("steps_done", data["steps_done"], minimum=0), list(data["layout"]))
+        return cls(
+            data["rng_state"],
+            check_int("steps_done", data["steps_done"], minimum=0),
+            list(data["layout"]),
+        )
 
 
 class BatchSampler:
@@ -50,8 +56,16 @@ class BatchSampler:
     batch independently with replacement, as ``np.random.choice(train_size, batch_size)`` does.
     """
 
-    def __init__(self, n: int, batch_size: int, sampling: str, shuffle: bool, rng: np.random.Generator):
-        self.n, self.batch_size, self.sampling, self.shuffle, self.rng = n, batch_size, sampling, shuffle, rng
+    def __init__(
+        self, n: int, batch_size: int, sampling: str, shuffle: bool, rng: np.random.Generator
+    ):
+        self.n, self.batch_size, self.sampling, self.shuffle, self.rng = (
+            n,
+            batch_size,
+            sampling,
+            shuffle,
+            rng,
+        )
 
     @property
     def steps_per_epoch(self) -> int:
@@ -72,14 +86,20 @@ class BatchSampler:
         open_epoch = model.open_epoch
         if open_epoch is None:
             return 0
-        self.rng.bit_generator.state = open_epoch.rng_state  # undo the epoch's draw: it is drawn again
+        self.rng.bit_generator.state = (
+            open_epoch.rng_state
+        )  # undo the epoch's draw: it is drawn again
         if open_epoch.layout == self.layout:
             return open_epoch.steps_done
         if open_epoch.steps_done:
             n, size, sampling, _ = open_epoch.layout
-            warnings.warn(f"the last fit stopped after {open_epoch.steps_done} of {math.ceil(n / size)} steps of "
-                          f"epoch {model.epochs_done} ({n} samples, batches of {size}, {sampling} sampling); "
-                          "this fit's data differs, so the epoch starts afresh", UserWarning, stacklevel=4)
+            warnings.warn(
+                f"the last fit stopped after {open_epoch.steps_done} of {math.ceil(n / size)} steps of "
+                f"epoch {model.epochs_done} ({n} samples, batches of {size}, {sampling} sampling); "
+                "this fit's data differs, so the epoch starts afresh",
+                UserWarning,
+                stacklevel=4,
+            )
         model.open_epoch = None
         return 0
 
@@ -135,8 +155,10 @@ class Segments(Sequence[tuple[int, int, int]]):
         return self[index][2] - self[index][1] if 0 <= index < self.length else 0
 
     def __repr__(self) -> str:
-        return (f"Segments(first_epoch={self.first_epoch}, start={self.start}, "
-                f"steps_per_epoch={self.steps_per_epoch}, steps={self.steps})")
+        return (
+            f"Segments(first_epoch={self.first_epoch}, start={self.start}, "
+            f"steps_per_epoch={self.steps_per_epoch}, steps={self.steps})"
+        )
 
 
 def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> Segments:

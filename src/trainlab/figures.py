@@ -38,11 +38,25 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 FORMATS = ("png", "svg", "pdf")
 DPI_RANGE = (30, 1200)
 STYLES: dict[str, dict[str, Any]] = {
-    "paper": {"axes.prop_cycle": cycler(color=OKABE_ITO), "font.size": 10, "figure.constrained_layout.use": True},
-    "talk": {"axes.prop_cycle": cycler(color=OKABE_ITO), "font.size": 14, "axes.titlesize": 15,
-             "axes.labelsize": 15, "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 12,
-             "figure.titlesize": 17, "lines.linewidth": 2.4, "lines.markersize": 8, "axes.linewidth": 1.2,
-             "figure.constrained_layout.use": True},
+    "paper": {
+        "axes.prop_cycle": cycler(color=OKABE_ITO),
+        "font.size": 10,
+        "figure.constrained_layout.use": True,
+    },
+    "talk": {
+        "axes.prop_cycle": cycler(color=OKABE_ITO),
+        "font.size": 14,
+        "axes.titlesize": 15,
+        "axes.labelsize": 15,
+        "xtick.labelsize": 13,
+        "ytick.labelsize": 13,
+        "legend.fontsize": 12,
+        "figure.titlesize": 17,
+        "lines.linewidth": 2.4,
+        "lines.markersize": 8,
+        "axes.linewidth": 1.2,
+        "figure.constrained_layout.use": True,
+    },
 }
 SMALLEST = 0.8
 """The smallest text, as a share of the style's base font size: matplotlib's "small" (0.833) passes,
@@ -54,8 +68,14 @@ def min_text_size(style: str) -> float:
     return SMALLEST * STYLES[style]["font.size"]
 
 
-def accuracy_axis(ax: Any, values: Iterable[Any], *, classes: int = 10, label: str | None = None,
-                  chance: bool | None = None) -> tuple[float, float]:
+def accuracy_axis(
+    ax: Any,
+    values: Iterable[Any],
+    *,
+    classes: int = 10,
+    label: str | None = None,
+    chance: bool | None = None,
+) -> tuple[float, float]:
     """Scale ``ax``'s y axis to the accuracies it shows and return its limits.
 
     The axis spans the data (every number the axes shows: curves, error bars, bands), with a margin of a
@@ -75,8 +95,15 @@ def accuracy_axis(ax: Any, values: Iterable[Any], *, classes: int = 10, label: s
     ax.set_ylim(*limits)
     if chance is not False and limits[0] <= level <= limits[1]:
         ax.axhline(level, color="0.5", linestyle=":", linewidth=1, zorder=0)
-        ax.annotate("chance", (0, level), xycoords=("axes fraction", "data"), xytext=(3, 3),
-                    textcoords="offset points", fontsize="small", color="0.4")
+        ax.annotate(
+            "chance",
+            (0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize="small",
+            color="0.4",
+        )
     if label is not None:
         ax.set_ylabel(label)
     return limits
@@ -106,18 +133,29 @@ class FigureOptions:
         unknown = [f for f in self.formats if f not in self.allowed]
         if not self.formats or unknown:
             word = unknown[0] if unknown else ""
-            raise ValueError(f"--format {','.join(self.formats)}: choose among {', '.join(self.allowed)} "
-                             f"(comma-separated){did_you_mean(word, self.allowed)}")
+            raise ValueError(
+                f"--format {','.join(self.formats)}: choose among {', '.join(self.allowed)} "
+                f"(comma-separated){did_you_mean(word, self.allowed)}"
+            )
         low, high = DPI_RANGE
-        if isinstance(self.dpi, bool) or not (isinstance(self.dpi, int) and low <= self.dpi <= high):
+        if isinstance(self.dpi, bool) or not (
+            isinstance(self.dpi, int) and low <= self.dpi <= high
+        ):
             raise ValueError(f"--dpi {self.dpi}: a whole number from {low} to {high}")
         if self.style not in STYLES:
-            raise ValueError(f"--style {self.style}: choose one of {', '.join(STYLES)}"
-                             f"{did_you_mean(self.style, list(STYLES))}")
+            raise ValueError(
+                f"--style {self.style}: choose one of {', '.join(STYLES)}"
+                f"{did_you_mean(self.style, list(STYLES))}"
+            )
 
     @classmethod
-    def parse(cls, formats: str = "png", dpi: int = 110, style: str = "paper",
-              allowed: Sequence[str] = FORMATS) -> FigureOptions:
+    def parse(
+        cls,
+        formats: str = "png",
+        dpi: int = 110,
+        style: str = "paper",
+        allowed: Sequence[str] = FORMATS,
+    ) -> FigureOptions:
         """From the command line's ``--format png,svg --dpi 200 --style talk``."""
         chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
         return cls(chosen, dpi, style, tuple(allowed))
@@ -126,28 +164,47 @@ class FigureOptions:
     def from_args(cls, args: argparse.Namespace, allowed: Sequence[str] = FORMATS) -> FigureOptions:
         """The options :func:`add_figure_options` added, checked (a ValueError naming the option and value);
         ``--dpi`` and ``--style`` left unset take 110 and paper."""
-        return cls.parse(args.format, 110 if args.dpi is None else args.dpi, args.style or "paper", allowed)
+        return cls.parse(
+            args.format, 110 if args.dpi is None else args.dpi, args.style or "paper", allowed
+        )
 
 
-def add_figure_options(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS, *,
-                       redraw: bool = False) -> None:
+def add_figure_options(
+    parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS, *, redraw: bool = False
+) -> None:
     """Add ``--format``, ``--dpi`` and ``--style`` to ``parser``; :meth:`FigureOptions.from_args` reads them.
 
     ``formats``: those the command can write. ``redraw``: the command shows figures made earlier, and draws
     them again only when ``--dpi`` or ``--style`` is given (both then default to None)."""
     group = parser.add_argument_group("figures")
     several = "one of " if redraw else ""
-    group.add_argument("--format", default="png", metavar="F,F" if not redraw else "F",
-                       help=f"figure files: {several}{', '.join(formats)}"
-                            f"{'' if redraw else ', comma-separated'} (default png)")
+    group.add_argument(
+        "--format",
+        default="png",
+        metavar="F,F" if not redraw else "F",
+        help=f"figure files: {several}{', '.join(formats)}"
+        f"{'' if redraw else ', comma-separated'} (default png)",
+    )
     low, high = DPI_RANGE
-    group.add_argument("--dpi", type=int, default=None if redraw else 110, metavar="N",
-                       help=f"resolution of PNG figures, {low} to {high} dots per inch "
-                            + ("(given: the figures are drawn again from the runs' numbers)" if redraw
-                               else "(default 110; 200 or more for slides)"))
-    group.add_argument("--style", default=None if redraw else "paper", choices=list(STYLES),
-                       help="paper (default) or talk: larger text and lines for slides; both colour-blind safe"
-                            + ("; given: the figures are drawn again" if redraw else ""))
+    group.add_argument(
+        "--dpi",
+        type=int,
+        default=None if redraw else 110,
+        metavar="N",
+        help=f"resolution of PNG figures, {low} to {high} dots per inch "
+        + (
+            "(given: the figures are drawn again from the runs' numbers)"
+            if redraw
+            else "(default 110; 200 or more for slides)"
+        ),
+    )
+    group.add_argument(
+        "--style",
+        default=None if redraw else "paper",
+        choices=list(STYLES),
+        help="paper (default) or talk: larger text and lines for slides; both colour-blind safe"
+        + ("; given: the figures are drawn again" if redraw else ""),
+    )
 
 
 @contextlib.contextmanager

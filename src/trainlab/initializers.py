@@ -52,7 +52,9 @@ class Initializer(Configurable):
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+    def __call__(
+        self, shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32
+    ) -> np.ndarray:
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
 
@@ -113,7 +115,9 @@ class VarianceScaling(Initializer):
     a = √(3·scale/fan), which has the same variance.
     """
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal") -> None:
+    def __init__(
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal"
+    ) -> None:
         self.scale = check_positive("scale", scale)
         self.mode = check_choice("mode", mode, ("fan_in", "fan_out", "fan_avg"))
         self.distribution = check_choice("distribution", distribution, ("normal", "uniform"))

@@ -81,7 +81,9 @@ class Dense(Layer):
         W = self.params["W"]
         if self.trainable:
             np.matmul(self.x.T, dout, out=self.grads["W"])
-            if self.bias:  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
+            if (
+                self.bias
+            ):  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
                 np.add.reduce(dout, axis=0, out=self.grads["b"])
             if self.regularizer is not None:
                 self.grads["W"] += self.regularizer.gradient(W)
@@ -113,7 +115,11 @@ class BatchNorm(Layer):
     cancels_bias = True
 
     def __init__(
-        self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, trainable: bool = True
+        self,
+        momentum: float = 0.9,
+        epsilon: float = 1e-5,
+        name: str | None = None,
+        trainable: bool = True,
     ) -> None:
         super().__init__(name=name, trainable=trainable)
         self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
@@ -128,11 +134,15 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         axes = tuple(range(x.ndim - 1))
-        self.batch_statistics = training and self.trainable  # a frozen layer normalizes as in inference
+        self.batch_statistics = (
+            training and self.trainable
+        )  # a frozen layer normalizes as in inference
         # ``y`` is scratch for (x - μ)² first, then holds the output: one batch-sized array fewer per step
         if self.batch_statistics:
             n = math.prod(x.shape[:-1])
-            mean = np.add.reduce(x, axis=axes)  # x.mean(axes) without its wrapper: the same sum and division
+            mean = np.add.reduce(
+                x, axis=axes
+            )  # x.mean(axes) without its wrapper: the same sum and division
             mean /= n
             xc = x - mean
             y = np.multiply(xc, xc)
@@ -210,7 +220,9 @@ class Dropout(Layer):
             return x if self.inverted else x * (1.0 - self.rate)
         keep, keep_probability = keep_mask(self.rng, x.shape, self.rate)
         scale = 1.0 / keep_probability if self.inverted else 1.0
-        self.mask = np.multiply(keep, scale, dtype=x.dtype)  # m / (1 - p) in one pass over the batch
+        self.mask = np.multiply(
+            keep, scale, dtype=x.dtype
+        )  # m / (1 - p) in one pass over the batch
         return x * self.mask
 
     def backward(self, dout, input_grad=True):

@@ -25,8 +25,12 @@ class LivePlot(Callback):
     """
 
     @explain_keywords
-    def __init__(self, metrics: Sequence[str] | None = None, every: int = 1,
-                 figsize: tuple[float, float] | None = None) -> None:
+    def __init__(
+        self,
+        metrics: Sequence[str] | None = None,
+        every: int = 1,
+        figsize: tuple[float, float] | None = None,
+    ) -> None:
         self.metrics = None if metrics is None else list(metrics)
         self.every = check_int("every", every, minimum=1)
         self.figsize = figsize
@@ -59,7 +63,9 @@ class LivePlot(Callback):
 
     def on_train_end(self, logs):
         history = self.run.history
-        if history.epochs and (self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every):
+        if history.epochs and (
+            self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every
+        ):
             self.redraw()
 
 

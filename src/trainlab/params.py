@@ -73,7 +73,9 @@ class ParamDict(dict):
         if value is not target:
             value = np.asarray(value)
             if value.shape != target.shape:
-                raise ValueError(f"params[{key!r}] has shape {target.shape}; cannot assign shape {value.shape}")
+                raise ValueError(
+                    f"params[{key!r}] has shape {target.shape}; cannot assign shape {value.shape}"
+                )
             target[...] = value
 
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -96,7 +98,9 @@ class ParamDict(dict):
     __delitem__ = pop = popitem = clear = _refuse
 
     def __reduce__(self) -> tuple:
-        return dict, (dict(self),)  # a copy or a pickle is a plain dict of the arrays, detached from the model
+        return dict, (
+            dict(self),
+        )  # a copy or a pickle is a plain dict of the arrays, detached from the model
 
     def __repr__(self) -> str:
         return "ParamDict({" + ", ".join(f"{k!r}: {v.shape}" for k, v in self.items()) + "})"

@@ -65,8 +65,13 @@ def wrap_fields(fields: list[str], width: int | None) -> str:
         return line
     # a field's own spaces are non-breaking while wrapping, so "(2.6 s;" stays whole
     protected = "  ".join(field.replace(" ", "\0") for field in fields)
-    wrapped = textwrap.wrap(protected, width=width, subsequent_indent="  ", break_long_words=True,
-                            break_on_hyphens=False)
+    wrapped = textwrap.wrap(
+        protected,
+        width=width,
+        subsequent_indent="  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
     return "\n".join(part.replace("\0", " ") for part in wrapped)
 
 
@@ -108,13 +113,24 @@ class ProgressBar(Callback):
             # is installed, and falls back to text with a warning saying how to get the widget.
             from tqdm.auto import tqdm as notebook_bar
 
-            self.bar = notebook_bar(total=run.epoch_iterations(epoch), desc=description, unit="step",
-                                    file=self.out, leave=True)
+            self.bar = notebook_bar(
+                total=run.epoch_iterations(epoch),
+                desc=description,
+                unit="step",
+                file=self.out,
+                leave=True,
+            )
         else:  # a terminal: the bar is replaced by the epoch's line when the epoch ends
-            self.bar = tqdm(total=run.epoch_iterations(epoch), desc=description, unit="step", file=self.out,
-                            leave=False, ncols=terminal_width(self.out),
-                            bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                       "[{elapsed}<{remaining}{postfix}]")
+            self.bar = tqdm(
+                total=run.epoch_iterations(epoch),
+                desc=description,
+                unit="step",
+                file=self.out,
+                leave=False,
+                ncols=terminal_width(self.out),
+                bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                "[{elapsed}<{remaining}{postfix}]",
+            )
 
     def on_batch_end(self, iteration, loss):
         if self.bar is not None:
@@ -128,13 +144,17 @@ class ProgressBar(Callback):
         elapsed = now - self.started
         done = epoch + 1 - self.run.first_epoch
         left = elapsed / done * (self.run.total_epochs - epoch - 1)
-        return (f"({now - self.epoch_started:.1f} s; {tqdm.format_interval(elapsed)} elapsed, "
-                f"ETA {tqdm.format_interval(left)})")
+        return (
+            f"({now - self.epoch_started:.1f} s; {tqdm.format_interval(elapsed)} elapsed, "
+            f"ETA {tqdm.format_interval(left)})"
+        )
 
     def on_epoch_end(self, epoch, logs):
         fields = epoch_fields(logs)
         if self.notebook and self.bar is not None:
-            self.bar.set_postfix_str(f"{'  '.join(fields)}  {self.timing(epoch)}", refresh=False)  # close() draws it
+            self.bar.set_postfix_str(
+                f"{'  '.join(fields)}  {self.timing(epoch)}", refresh=False
+            )  # close() draws it
             self.bar.close()
             self.bar = None
             return
@@ -142,11 +162,18 @@ class ProgressBar(Callback):
             self.bar.close()  # erased: the epoch's line takes its place
             self.bar = None
         fields = [f"epoch {epoch + 1}/{self.run.total_epochs}:", *fields, self.timing(epoch)]
-        print(wrap_fields(fields, terminal_width(self.out) - 1 if self.terminal else None), file=self.out,
-              flush=True)
+        print(
+            wrap_fields(fields, terminal_width(self.out) - 1 if self.terminal else None),
+            file=self.out,
+            flush=True,
+        )
 
     def on_train_end(self, logs):
         if self.bar is not None:
             self.bar.close()
         if self.run.history.status != "completed":
-            print(f"training {self.run.history.status}: {self.run.history.stop_reason}", file=self.out, flush=True)
+            print(
+                f"training {self.run.history.status}: {self.run.history.stop_reason}",
+                file=self.out,
+                flush=True,
+            )

@@ -90,8 +90,10 @@ class LengthSchedule(Schedule):
 
     def require_total_steps(self) -> int:
         if self._total_steps is None:
-            raise RuntimeError(f"{type(self).__name__}.total_steps is not set: pass total_steps=... or set it "
-                               "before use (a LearningRateScheduler callback sets it to the run's length)")
+            raise RuntimeError(
+                f"{type(self).__name__}.total_steps is not set: pass total_steps=... or set it "
+                "before use (a LearningRateScheduler callback sets it to the run's length)"
+            )
         return self._total_steps
 
 
@@ -143,8 +145,10 @@ class PiecewiseConstant(Schedule):
         boundaries = [check_non_negative(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
         values = [check_positive(f"values[{i}]", v) for i, v in enumerate(values)]
         if len(values) != len(boundaries) + 1:
-            raise ValueError(f"values must have one entry more than boundaries, got {len(values)} values for "
-                             f"{len(boundaries)} boundaries")
+            raise ValueError(
+                f"values must have one entry more than boundaries, got {len(values)} values for "
+                f"{len(boundaries)} boundaries"
+            )
         if any(b >= c for b, c in itertools.pairwise(boundaries)):
             raise ValueError(f"boundaries must be strictly increasing, got {boundaries}")
         self.boundaries = boundaries
@@ -171,8 +175,13 @@ class CosineDecay(LengthSchedule):
     η_min = 0, which no optimizer accepts, it holds its last positive value η(T - 1) from i = T on.
     """
 
-    def __init__(self, max_lr: float, total_steps: int | None = None, warmup_steps: int = 0,
-                 min_lr: float = 0.0) -> None:
+    def __init__(
+        self,
+        max_lr: float,
+        total_steps: int | None = None,
+        warmup_steps: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
         self.max_lr = check_positive("max_lr", max_lr)
         self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
         self.min_lr = check_non_negative("min_lr", min_lr)
@@ -182,7 +191,9 @@ class CosineDecay(LengthSchedule):
 
     def check_total_steps(self, total_steps):
         if self.warmup_steps >= total_steps:
-            raise ValueError(f"warmup_steps must be < total_steps={total_steps}, got {self.warmup_steps}")
+            raise ValueError(
+                f"warmup_steps must be < total_steps={total_steps}, got {self.warmup_steps}"
+            )
 
     def lr_at(self, i):
         w, T = self.warmup_steps, self.require_total_steps()
@@ -192,7 +203,9 @@ class CosineDecay(LengthSchedule):
             return self.max_lr * (i + 1) / w
         if i > T:
             return self.min_lr
-        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (1.0 + math.cos(math.pi * (i - w) / (T - w)))
+        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (
+            1.0 + math.cos(math.pi * (i - w) / (T - w))
+        )
 
 
 @SCHEDULES.register("one_cycle", "1cycle")
@@ -229,8 +242,12 @@ class OneCycle(LengthSchedule):
     ) -> None:
         self.max_lr = check_positive("max_lr", max_lr)
         self.total_steps = total_steps
-        self.start_lr = self.max_lr / 10 if start_lr is None else check_positive("start_lr", start_lr)
-        self.final_lr = self.start_lr / 1000 if final_lr is None else check_positive("final_lr", final_lr)
+        self.start_lr = (
+            self.max_lr / 10 if start_lr is None else check_positive("start_lr", start_lr)
+        )
+        self.final_lr = (
+            self.start_lr / 1000 if final_lr is None else check_positive("final_lr", final_lr)
+        )
         self.annihilation = check_in_range("annihilation", annihilation, 0.0, 1.0)
         self.max_momentum = check_in_range("max_momentum", max_momentum, 0.0, 1.0)
         self.min_momentum = check_in_range("min_momentum", min_momentum, 0.0, 1.0)
@@ -239,7 +256,9 @@ class OneCycle(LengthSchedule):
         if self.final_lr > self.start_lr:
             raise ValueError(f"final_lr must be <= start_lr={self.start_lr}, got {self.final_lr}")
         if self.min_momentum > self.max_momentum:
-            raise ValueError(f"min_momentum must be <= max_momentum={self.max_momentum}, got {self.min_momentum}")
+            raise ValueError(
+                f"min_momentum must be <= max_momentum={self.max_momentum}, got {self.min_momentum}"
+            )
 
     @property
     def phase_steps(self) -> float:
@@ -319,8 +338,11 @@ class PlateauReducer(Configurable):
 
     def step(self, metric: float) -> float:
         """Deprecated name of :meth:`update` (``step`` means one training step in trainlab)."""
-        warnings.warn("PlateauReducer.step(metric) is now PlateauReducer.update(metric)", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "PlateauReducer.step(metric) is now PlateauReducer.update(metric)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.update(metric)
 
     def update(self, metric: float) -> float:
@@ -342,8 +364,12 @@ class PlateauReducer(Configurable):
 
     def state_dict(self) -> dict[str, Any]:
         """The running state as JSON data (``best`` may be ±inf before the first step: JSON as a string)."""
-        return {"lr": self.lr, "best": repr(self.best) if math.isinf(self.best) else self.best,
-                "num_bad": self.num_bad, "cooldown_counter": self.cooldown_counter}
+        return {
+            "lr": self.lr,
+            "best": repr(self.best) if math.isinf(self.best) else self.best,
+            "num_bad": self.num_bad,
+            "cooldown_counter": self.cooldown_counter,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.lr = check_positive("lr", state["lr"])

@@ -50,8 +50,10 @@ def text_table(rows: Sequence[Sequence[Any]]) -> str:
     if not cells:
         return ""
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-                     for row in cells)
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
 
 
 def print_table(rows: Sequence[Sequence[Any]], file: TextIO | None = None) -> None:
@@ -70,7 +72,9 @@ def markdown_table(rows: Sequence[Sequence[Any]]) -> str:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike, *, check: Callable[[Path], None] | None = None) -> Iterator[BinaryIO]:
+def atomic_writer(
+    path: str | os.PathLike, *, check: Callable[[Path], None] | None = None
+) -> Iterator[BinaryIO]:
     """A binary file to write ``path`` through; it becomes ``path`` only when the block ends without error.
 
     ``check(temporary_path)``, if given, runs on the complete temporary file before the rename; if it
@@ -96,7 +100,13 @@ def atomic_writer(path: str | os.PathLike, *, check: Callable[[Path], None] | No
 def _create_temporary(path: Path) -> tuple[int, Path]:
     """A new, empty file beside ``path`` (``.NAME.<random>.part``), open for writing. Created with mode 0666,
     which the kernel reduces by the umask as for any new file (``tempfile.mkstemp`` would make it 0600)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_BINARY", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+    )
     while True:
         temporary = path.parent / f".{path.name[:200]}.{secrets.token_hex(6)}.part"
         try:
@@ -105,8 +115,14 @@ def _create_temporary(path: Path) -> tuple[int, Path]:
             continue
 
 
-FILE_KINDS = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device", stat.S_IFIFO: "FIFO (named pipe)",
-              stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder", stat.S_IFLNK: "symbolic link"}
+FILE_KINDS = {
+    stat.S_IFCHR: "character device",
+    stat.S_IFBLK: "block device",
+    stat.S_IFIFO: "FIFO (named pipe)",
+    stat.S_IFSOCK: "socket",
+    stat.S_IFDIR: "folder",
+    stat.S_IFLNK: "symbolic link",
+}
 
 
 def check_replaceable(path: str | os.PathLike) -> None:
@@ -124,8 +140,10 @@ def check_replaceable(path: str | os.PathLike) -> None:
         return
     kind = FILE_KINDS.get(stat.S_IFMT(mode), "special file")
     hint = "; give the path of the file it points to" if kind == "symbolic link" else ""
-    raise ValueError(f"{path} is a {kind}, not a regular file: trainlab writes its files atomically (a new file "
-                     f"renamed over the old one) and will not replace a {kind}{hint}")
+    raise ValueError(
+        f"{path} is a {kind}, not a regular file: trainlab writes its files atomically (a new file "
+        f"renamed over the old one) and will not replace a {kind}{hint}"
+    )
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -160,7 +178,9 @@ MAX_JSON_DEPTH = 64
 """The deepest nesting of lists and objects :func:`read_json` accepts by default (trainlab writes at most 6)."""
 
 
-def read_json(path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
+def read_json(
+    path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH
+) -> Any:
     """The JSON in ``path``; a ValueError naming the file when it cannot be read, is not valid UTF-8 JSON, is
     larger than ``max_bytes`` or nests lists and objects deeper than ``max_depth``.
 
@@ -246,13 +266,17 @@ def parse_value(text: str, hint: Any, where: str) -> Any:
         return parse_value(text, next(a for a in args if a is not type(None)), where)
     if origin in (tuple, list):
         item = args[0] if args else str
-        return tuple(parse_value(part.strip(), item, where) for part in text.split(",") if part.strip())
+        return tuple(
+            parse_value(part.strip(), item, where) for part in text.split(",") if part.strip()
+        )
     if hint is bool:
         return parse_bool(text, where)
     try:
         value = hint(text)
     except ValueError:
-        raise ValueError(f"{where}: expected a value of type {getattr(hint, '__name__', hint)}") from None
+        raise ValueError(
+            f"{where}: expected a value of type {getattr(hint, '__name__', hint)}"
+        ) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where}: expected a finite number")
     return value

@@ -43,7 +43,9 @@ def check_non_negative(name: str, value: Any) -> float:
     return value
 
 
-def check_in_range(name: str, value: Any, low: float, high: float, *, closed_high: bool = False) -> float:
+def check_in_range(
+    name: str, value: Any, low: float, high: float, *, closed_high: bool = False
+) -> float:
     """A number in [low, high) (or [low, high] with ``closed_high``)."""
     value = check_number(name, value)
     if value < low or value > high or (value == high and not closed_high):
@@ -66,15 +68,19 @@ def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
     """One of ``allowed``."""
     allowed = list(allowed)
     if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
+        raise ValueError(
+            f"{name}={value!r} is not allowed; choose one of {', '.join(map(repr, allowed))}"
+        )
     return value
 
 
 def check_not_a_class(name: str, value: Any) -> None:
     """TypeError for a class given where an object is wanted (``EarlyStopping`` for ``EarlyStopping()``)."""
     if isinstance(value, type):
-        raise TypeError(f"{name} is the class {value.__name__}, not an object; write {value.__name__}() "
-                        "(with its arguments)")
+        raise TypeError(
+            f"{name} is the class {value.__name__}, not an object; write {value.__name__}() "
+            "(with its arguments)"
+        )
 
 
 def check_keywords(function: str, given: Iterable[str], allowed: Iterable[str]) -> None:
@@ -85,8 +91,10 @@ def check_keywords(function: str, given: Iterable[str], allowed: Iterable[str]) 
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}{hint}; it takes "
-                            f"{', '.join(allowed)}")
+            raise TypeError(
+                f"{function}() got an unexpected keyword argument {name!r}{hint}; it takes "
+                f"{', '.join(allowed)}"
+            )
 
 
 Function = TypeVar("Function", bound=Callable[..., Any])
@@ -122,9 +130,13 @@ def as_float_array(name: str, x: Any, dtype: np.dtype, *, min_ndim: int = 1) -> 
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got an array of dtype {array.dtype}")
     if array.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}")
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s), got shape {array.shape}"
+        )
     if array.shape[0] == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape}); a batch needs at least one sample")
+        raise ValueError(
+            f"{name} is empty (shape {array.shape}); a batch needs at least one sample"
+        )
     array = array.astype(dtype, copy=False)
     check_finite(name, array)
     return array

@@ -38,7 +38,11 @@ def front_end_draws_widgets() -> bool:
     if not in_notebook() or importlib.util.find_spec("ipywidgets") is None:
         return False
     shell = sys.modules["IPython"].get_ipython()
-    if "JPY_SESSION_NAME" in os.environ or "google.colab" in sys.modules or "__vsc_ipynb_file__" in shell.user_ns:
+    if (
+        "JPY_SESSION_NAME" in os.environ
+        or "google.colab" in sys.modules
+        or "__vsc_ipynb_file__" in shell.user_ns
+    ):
         return True
     request = shell.kernel.get_parent() or {}  # the execute request of the cell being run
     return bool(request.get("metadata", {}).get("cellId"))
@@ -56,7 +60,11 @@ def interact(function: Callable[..., Any], /, **controls: Any) -> Any:
 
         return ipywidgets.interact(function, **controls)
     values = {name: getattr(control, "value", control) for name, control in controls.items()}
-    shown = ", ".join(f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value!r}"
-                      for name, value in values.items())
-    print(f"(no front end draws the sliders here: {function.__name__}({shown}); in Jupyter they are live)")
+    shown = ", ".join(
+        f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value!r}"
+        for name, value in values.items()
+    )
+    print(
+        f"(no front end draws the sliders here: {function.__name__}({shown}); in Jupyter they are live)"
+    )
     return function(**values)

@@ -33,7 +33,9 @@ def batch_indices(
     n = check_int("n", n, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if drop_last and batch_size > n:
-        raise ValueError(f"batch_size={batch_size} > {n} samples with drop_last=True leaves no batch at all")
+        raise ValueError(
+            f"batch_size={batch_size} > {n} samples with drop_last=True leaves no batch at all"
+        )
     order = make_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     return [order[start : start + batch_size] for start in range(0, stop, batch_size)]
@@ -54,7 +56,9 @@ def iterate_minibatches(
     epochs = check_int("epochs", epochs, minimum=1)
     rng = make_rng(seed)
     for _ in range(epochs):
-        for index in batch_indices(len(x), batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng):
+        for index in batch_indices(
+            len(x), batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng
+        ):
             yield x[index], t[index]
 
 
@@ -65,7 +69,9 @@ def sample_minibatch(
     x, t = _aligned(x, t)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if not replace and batch_size > len(x):
-        raise ValueError(f"batch_size={batch_size} > {len(x)} samples cannot be drawn without replacement")
+        raise ValueError(
+            f"batch_size={batch_size} > {len(x)} samples cannot be drawn without replacement"
+        )
     index = make_rng(rng).choice(len(x), batch_size, replace=replace)
     return x[index], t[index]
 

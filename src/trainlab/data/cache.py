@@ -54,7 +54,14 @@ def decoded_dir(name: str) -> Path:
 def fingerprint(source: Path, spec: FileSpec) -> str:
     """A short key that changes when ``source`` (path, size, mtime) or its expected contents change."""
     stat = source.stat()
-    parts = (CACHE_FORMAT, str(source.resolve()), stat.st_size, stat.st_mtime_ns, spec.shape, spec.sha256)
+    parts = (
+        CACHE_FORMAT,
+        str(source.resolve()),
+        stat.st_size,
+        stat.st_mtime_ns,
+        spec.shape,
+        spec.sha256,
+    )
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 

@@ -146,8 +146,16 @@ DATASETS: dict[str, DatasetSpec] = {
             ),
         },
         classes=(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
         ),
         n_train=60000,
         n_test=10000,
@@ -181,8 +189,12 @@ def get_spec(name: str | DatasetSpec) -> DatasetSpec:
     if isinstance(name, DatasetSpec):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"dataset must be a name (str) or a DatasetSpec, got {name!r} ({type(name).__name__})")
+        raise TypeError(
+            f"dataset must be a name (str) or a DatasetSpec, got {name!r} ({type(name).__name__})"
+        )
     key = name.strip().lower().replace("_", "-")
     if key not in DATASETS:
-        raise ValueError(f"dataset={name!r} is not known; choose one of {', '.join(map(repr, DATASETS))}")
+        raise ValueError(
+            f"dataset={name!r} is not known; choose one of {', '.join(map(repr, DATASETS))}"
+        )
     return DATASETS[key]

@@ -42,7 +42,12 @@ def decode_verified(path: str | os.PathLike, spec: FileSpec) -> tuple[np.ndarray
     data = decompress(raw, str(path), limit=2 * spec.idx_bytes) if compressed else raw
     array = parse_idx(data, str(path))
     if spec.sha256 is not None:
-        _compare(path, "SHA-256 of the decompressed contents", hashlib.sha256(data).hexdigest(), spec.sha256)
+        _compare(
+            path,
+            "SHA-256 of the decompressed contents",
+            hashlib.sha256(data).hexdigest(),
+            spec.sha256,
+        )
         how = "SHA-256 of the contents"
     else:
         how = "IDX header and length (no checksum known)"

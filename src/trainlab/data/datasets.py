@@ -88,13 +88,17 @@ class Dataset:
 
     def __getitem__(self, index: int) -> Pair:
         if isinstance(index, bool) or index not in (0, 1, -1, -2):
-            raise IndexError(f"a Dataset unpacks into 2 pairs, (x_train, y_train) and (x_test, y_test); "
-                             f"index={index!r} is not 0 or 1")
+            raise IndexError(
+                f"a Dataset unpacks into 2 pairs, (x_train, y_train) and (x_test, y_test); "
+                f"index={index!r} is not 0 or 1"
+            )
         return self.as_tuples()[index]
 
     def __repr__(self) -> str:
-        text = (f"Dataset({self.name!r}: train {self.x_train.shape} {self.x_train.dtype}, "
-                f"test {self.x_test.shape} {self.x_test.dtype}, from {self.source})")
+        text = (
+            f"Dataset({self.name!r}: train {self.x_train.shape} {self.x_train.dtype}, "
+            f"test {self.x_test.shape} {self.x_test.dtype}, from {self.source})"
+        )
         return text + (f" [{self.note}]" if self.note else "")
 
 
@@ -123,14 +127,19 @@ def load_dataset(
     ships with trainlab).
     """
     if fallback is not None:
-        warnings.warn("load_dataset(fallback=...) is deprecated and ignored: MNIST ships with trainlab, and a "
-                      "missing dataset raises DataNotFoundError instead of being replaced by mnist-mini",
-                      DeprecationWarning, stacklevel=2)
+        warnings.warn(
+            "load_dataset(fallback=...) is deprecated and ignored: MNIST ships with trainlab, and a "
+            "missing dataset raises DataNotFoundError instead of being replaced by mnist-mini",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     spec = get_spec(name)
     float_dtype = resolve_dtype(dtype)
     if data_dir is not None and not os.path.isdir(data_dir):
         raise ValueError(f"data_dir={str(data_dir)!r} is not a folder")
-    (x_train, y_train, x_test, y_test), source, note = _load_uint8(spec, data_dir, download, mirrors)
+    (x_train, y_train, x_test, y_test), source, note = _load_uint8(
+        spec, data_dir, download, mirrors
+    )
     n_classes = len(spec.classes)
     return Dataset(
         name=spec.name,
@@ -157,8 +166,14 @@ def load_mnist(
     normalize: pixels as float32 in [0, 1] (else uint8 0..255). flatten: images as 784-vectors (else
     (1, 28, 28)). one_hot_label: labels as one-hot rows (else integers). ``fallback``: deprecated, ignored.
     """
-    dataset = load_dataset("mnist", data_dir=data_dir, normalize=normalize, flatten=flatten,
-                           one_hot_label=one_hot_label, fallback=fallback)
+    dataset = load_dataset(
+        "mnist",
+        data_dir=data_dir,
+        normalize=normalize,
+        flatten=flatten,
+        one_hot_label=one_hot_label,
+        fallback=fallback,
+    )
     return dataset.as_tuples()
 
 

@@ -39,7 +39,14 @@ from trainlab.data.catalog import DatasetSpec, FileSpec
 from trainlab.data.checksums import decode_verified
 from trainlab.data.errors import ChecksumError, DataNotFoundError, DownloadError, IDXError
 from trainlab.data.files_io import atomic_writer
-from trainlab.data.sources import Folder, downloads_allowed, find_file, find_folder, mirrors_for, search_folders
+from trainlab.data.sources import (
+    Folder,
+    downloads_allowed,
+    find_file,
+    find_folder,
+    mirrors_for,
+    search_folders,
+)
 
 STAGING = ".download"
 """The start of the name of the subfolders of a dataset's cache folder that downloads land in until they are
@@ -75,8 +82,10 @@ def download_dataset(
     """
     searched = search_folders(spec, data_dir)
     if spec.shipped:
-        raise DataNotFoundError(f"{spec.name}'s files are missing from the package ({searched[-1].describe()}); "
-                                "reinstall trainlab")
+        raise DataNotFoundError(
+            f"{spec.name}'s files are missing from the package ({searched[-1].describe()}); "
+            "reinstall trainlab"
+        )
     urls = mirrors_for(spec, mirrors)
     if not downloads_allowed(download):
         raise not_found(spec, searched, "downloads are off (download=False or $TRAINLAB_OFFLINE)")
@@ -92,8 +101,12 @@ def download_dataset(
     folder = find_folder(spec, data_dir)
     if folder is None:  # the cache was written, so this means it is not where it will be searched
         raise DataNotFoundError(f"{spec.title} was downloaded to {target} but is not found there")
-    froms = sorted({url.removesuffix(filename) for filename, url in fetched.items()})  # the mirrors, not each URL
-    note = f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
+    froms = sorted(
+        {url.removesuffix(filename) for filename, url in fetched.items()}
+    )  # the mirrors, not each URL
+    note = (
+        f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
+    )
     return folder, note if fetched else ""
 
 
@@ -101,7 +114,11 @@ def not_found(spec: DatasetSpec, searched: list[Folder], failure: str) -> DataNo
     """The error for a dataset that is neither present nor downloadable: where we looked and how to fix it."""
     files = ", ".join(file.filename for file in spec.files.values())
     looked = "; ".join(folder.describe() for folder in searched)
-    debian = f" On Debian, `apt-get install {spec.debian_package}` installs it." if spec.debian_package else ""
+    debian = (
+        f" On Debian, `apt-get install {spec.debian_package}` installs it."
+        if spec.debian_package
+        else ""
+    )
     return DataNotFoundError(
         f"{spec.title} ({spec.name}) is not available: {failure}.\n"
         f"Looked in: {looked}.\n"
@@ -113,7 +130,12 @@ def not_found(spec: DatasetSpec, searched: list[Folder], failure: str) -> DataNo
 
 
 def fetch_dataset(
-    spec: DatasetSpec, target: Path, mirrors: Sequence[str], *, retries: int = 2, timeout: float = 30.0,
+    spec: DatasetSpec,
+    target: Path,
+    mirrors: Sequence[str],
+    *,
+    retries: int = 2,
+    timeout: float = 30.0,
     backoff: float = 1.0,
 ) -> dict[str, str]:
     """Download every file of ``spec`` that ``target`` lacks into ``target``; returns filename -> URL.
@@ -122,8 +144,15 @@ def fetch_dataset(
     """
     unreachable: set[str] = set()
     return {
-        file.filename: download_file(file, target / file.filename, mirrors, retries=retries, timeout=timeout,
-                                     backoff=backoff, unreachable=unreachable)
+        file.filename: download_file(
+            file,
+            target / file.filename,
+            mirrors,
+            retries=retries,
+            timeout=timeout,
+            backoff=backoff,
+            unreachable=unreachable,
+        )
         for file in spec.files.values()
         if find_file(target, file) is None
     }
@@ -160,7 +189,9 @@ def download_file(
             if dead:
                 unreachable.add(base)
             if not transient or attempt == retries:
-                failures.append(f"{url}: {reason}" + (f" (after {attempt + 1} attempts)" if attempt else ""))
+                failures.append(
+                    f"{url}: {reason}" + (f" (after {attempt + 1} attempts)" if attempt else "")
+                )
                 break
             time.sleep(backoff * 2**attempt)
     if not failures:
@@ -181,14 +212,20 @@ def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=destination.parent))
     staged = staging / destination.name
-    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=timeout,
-                                      headers={"User-Agent": USER_AGENT})
+    downloader = pooch.HTTPDownloader(
+        progressbar=sys.stderr.isatty(), timeout=timeout, headers={"User-Agent": USER_AGENT}
+    )
     try:
         with _quiet(pooch.get_logger()):
-            pooch.retrieve(url, known_hash=None, fname=staged.name, path=staging, downloader=downloader)
+            pooch.retrieve(
+                url, known_hash=None, fname=staged.name, path=staging, downloader=downloader
+            )
         try:
             decode_verified(staged, file)
-        except (ChecksumError, IDXError) as error:  # the staged name means nothing to a reader: leave it out
+        except (
+            ChecksumError,
+            IDXError,
+        ) as error:  # the staged name means nothing to a reader: leave it out
             raise type(error)(str(error).removeprefix(f"{staged}: ")) from None
         with open(staged, "rb") as source, atomic_writer(destination) as target:
             shutil.copyfileobj(source, target)
@@ -210,7 +247,9 @@ def diagnose(error: BaseException) -> tuple[str, bool, bool]:
         return "connection refused", False, True
     if isinstance(error, requests.Timeout):
         return "timed out", True, False
-    if isinstance(error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+    if isinstance(
+        error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
         return "transfer cut short", True, False
     return f"{type(error).__name__}: {error}", True, False
 
@@ -225,7 +264,12 @@ def _causes(error: BaseException | None) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        wrapped = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+            *current.args,
+        ]
         pending += [inner for inner in wrapped if isinstance(inner, BaseException)]
 
 
@@ -238,4 +282,3 @@ def _quiet(logger: logging.Logger) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-

@@ -67,7 +67,9 @@ class IDXHeader:
 def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
     """Decode the header at the start of ``data``; IDXError naming ``source`` if it is malformed."""
     if len(data) < 4:
-        raise IDXError(f"{source}: truncated: {len(data)} bytes, too short for the 4-byte IDX magic number")
+        raise IDXError(
+            f"{source}: truncated: {len(data)} bytes, too short for the 4-byte IDX magic number"
+        )
     if data[0] != 0 or data[1] != 0:
         hint = " (it looks gzip-compressed but was read as raw)" if data[:2] == GZIP_MAGIC else ""
         raise IDXError(
@@ -76,9 +78,13 @@ def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
     code, ndim = data[2], data[3]
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X} {d.name}" for c, d in IDX_DTYPES.items())
-        raise IDXError(f"{source}: unknown dtype code 0x{code:02X} in the magic number; known codes: {known}")
+        raise IDXError(
+            f"{source}: unknown dtype code 0x{code:02X} in the magic number; known codes: {known}"
+        )
     if ndim == 0:
-        raise IDXError(f"{source}: the magic number says 0 dimensions; an IDX array needs at least one")
+        raise IDXError(
+            f"{source}: the magic number says 0 dimensions; an IDX array needs at least one"
+        )
     header_bytes = 4 + 4 * ndim
     if len(data) < header_bytes:
         raise IDXError(
@@ -127,12 +133,16 @@ def decompress(raw: bytes, source: str, limit: int | None = None) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
             data = stream.read(limit + 1)
     except EOFError:
-        raise IDXError(f"{source}: truncated: the gzip stream ends early (an interrupted download?)") from None
+        raise IDXError(
+            f"{source}: truncated: the gzip stream ends early (an interrupted download?)"
+        ) from None
     except (OSError, zlib.error) as error:
         raise IDXError(f"{source}: corrupt gzip stream: {error}") from None
     if len(data) > limit:
-        raise IDXError(f"{source}: decompresses to more than {limit:,} bytes ({len(raw):,} bytes compressed), "
-                       "more than the file can hold; it is not the expected file")
+        raise IDXError(
+            f"{source}: decompresses to more than {limit:,} bytes ({len(raw):,} bytes compressed), "
+            "more than the file can hold; it is not the expected file"
+        )
     return data
 
 
@@ -154,7 +164,9 @@ def read_idx_header(path: str | os.PathLike) -> IDXHeader:
             if len(head) == 4 and head[:2] == b"\0\0":
                 head += stream.read(4 * head[3])
         except EOFError:
-            raise IDXError(f"{path}: truncated: the gzip stream ends inside the IDX header") from None
+            raise IDXError(
+                f"{path}: truncated: the gzip stream ends inside the IDX header"
+            ) from None
         except (OSError, zlib.error) as error:
             raise IDXError(f"{path}: corrupt gzip stream: {error}") from None
     return parse_header(head, str(path))
@@ -166,7 +178,9 @@ def to_idx_bytes(array: np.ndarray, name: str = "array") -> bytes:
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None:
         allowed = ", ".join(d.name for d in IDX_DTYPES.values())
-        raise TypeError(f"{name} has dtype {array.dtype}, which IDX cannot store; use one of {allowed}")
+        raise TypeError(
+            f"{name} has dtype {array.dtype}, which IDX cannot store; use one of {allowed}"
+        )
     if not 1 <= array.ndim <= 255:
         raise ValueError(f"{name} has {array.ndim} dimensions; IDX stores 1 to 255")
     if max(array.shape) > _MAX_DIM:
@@ -192,4 +206,3 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | No
         else:
             file.write(data)
     return path
-

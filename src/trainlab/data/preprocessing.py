@@ -45,13 +45,17 @@ class Standardizer:
     def transform(self, x: Any) -> np.ndarray:
         """``(x - mean) / std`` with the fitted statistics, in x's float dtype (float32 for integer x)."""
         if self.mean is None or self.scale is None:
-            raise RuntimeError("Standardizer.transform called before fit; fit it on the training data first")
+            raise RuntimeError(
+                "Standardizer.transform called before fit; fit it on the training data first"
+            )
         x = as_float_array("x", x, np.result_type(np.asarray(x).dtype, np.float32))
         if self.per_feature and x.shape[1:] != self.mean.shape:
             raise ValueError(
                 f"x has samples of shape {x.shape[1:]}, but the Standardizer was fitted on {self.mean.shape}"
             )
-        return ((x - self.mean.astype(x.dtype)) / self.scale.astype(x.dtype)).astype(x.dtype, copy=False)
+        return ((x - self.mean.astype(x.dtype)) / self.scale.astype(x.dtype)).astype(
+            x.dtype, copy=False
+        )
 
     def fit_transform(self, x: Any) -> np.ndarray:
         """``fit(x)`` then ``transform(x)``."""
@@ -62,7 +66,9 @@ class Standardizer:
         if self.mean is None or self.scale is None:
             raise RuntimeError("Standardizer.inverse_transform called before fit")
         x = np.asarray(x)
-        return (x * self.scale.astype(x.dtype) + self.mean.astype(x.dtype)).astype(x.dtype, copy=False)
+        return (x * self.scale.astype(x.dtype) + self.mean.astype(x.dtype)).astype(
+            x.dtype, copy=False
+        )
 
     def __repr__(self) -> str:
         fitted = "fitted" if self.mean is not None else "not fitted"

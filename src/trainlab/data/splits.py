@@ -26,7 +26,9 @@ def labels_of(y: Any, name: str = "y") -> np.ndarray:
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D labels or 2-D one-hot rows, got shape {y.shape}")
     if y.dtype.kind not in "iub":
-        raise TypeError(f"{name} must hold integer class labels to stratify on, got dtype {y.dtype}")
+        raise TypeError(
+            f"{name} must hold integer class labels to stratify on, got dtype {y.dtype}"
+        )
     return y
 
 
@@ -86,7 +88,13 @@ def split_indices(
 
 
 def train_val_split(
-    x: Any, y: Any, val_size: float | int = 0.1, *, stratify: bool = False, shuffle: bool = True, seed: Seed = 0
+    x: Any,
+    y: Any,
+    val_size: float | int = 0.1,
+    *,
+    stratify: bool = False,
+    shuffle: bool = True,
+    seed: Seed = 0,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Hold out part of (x, y) for validation: ``((x_train, y_train), (x_val, y_val))``.
 
@@ -97,7 +105,9 @@ def train_val_split(
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} samples but y has {len(y)}; they must match")
     n_val = _n_val(val_size, len(x))
-    train, val = split_indices(y if stratify else len(x), n_val, stratify=stratify, shuffle=shuffle, seed=seed)
+    train, val = split_indices(
+        y if stratify else len(x), n_val, stratify=stratify, shuffle=shuffle, seed=seed
+    )
     return (x[train], y[train]), (x[val], y[val])
 
 
@@ -108,7 +118,9 @@ def shuffle_arrays(*arrays: Any, seed: Seed = None) -> tuple[np.ndarray, ...]:
     arrays = tuple(np.asarray(array) for array in arrays)
     lengths = {len(array) for array in arrays}
     if len(lengths) != 1:
-        raise ValueError(f"the arrays to shuffle must have the same length, got lengths {sorted(lengths)}")
+        raise ValueError(
+            f"the arrays to shuffle must have the same length, got lengths {sorted(lengths)}"
+        )
     order = make_rng(seed).permutation(lengths.pop())
     return tuple(array[order] for array in arrays)
 
@@ -122,5 +134,7 @@ def _n_val(val_size: float | int, n: int) -> int:
         raise ValueError("val_size must be > 0: a fraction in (0, 1) or a number of samples")
     n_val = round(fraction * n)
     if not 1 <= n_val < n:
-        raise ValueError(f"val_size={val_size} of {n} samples leaves {n_val} for validation; need 1..{n - 1}")
+        raise ValueError(
+            f"val_size={val_size} of {n} samples leaves {n_val} for validation; need 1..{n - 1}"
+        )
     return n_val

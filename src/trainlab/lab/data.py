@@ -30,8 +30,12 @@ class Data:
 
 
 @functools.lru_cache(maxsize=4)
-def load_data(dataset: str, data_dir: str | None = None, train_samples: int | None = None,
-              test_samples: int | None = None) -> Data:
+def load_data(
+    dataset: str,
+    data_dir: str | None = None,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+) -> Data:
     """Flattened float32 images in [0, 1] and integer labels, cut to the first n samples if asked.
 
     MNIST ships with trainlab; a dataset that is missing (Fashion-MNIST offline without Debian's package)
@@ -49,8 +53,13 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
         y.flags.writeable = False
         return y
 
-    return Data(flat(data.x_train, train_samples), labels(data.y_train, train_samples),
-                flat(data.x_test, test_samples), labels(data.y_test, test_samples), data.name)
+    return Data(
+        flat(data.x_train, train_samples),
+        labels(data.y_train, train_samples),
+        flat(data.x_test, test_samples),
+        labels(data.y_test, test_samples),
+        data.name,
+    )
 
 
 def data_of(config: object) -> Data:
@@ -58,7 +67,9 @@ def data_of(config: object) -> Data:
     return load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)  # type: ignore[attr-defined]
 
 
-def hold_out(x: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def hold_out(
+    x: np.ndarray, y: np.ndarray, samples: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x_train, y_train, x_valid, y_valid): the last ``samples`` examples become a validation set.
 
     Hands-On ML keeps the last 5,000 of Fashion-MNIST's 60,000 training images for validation; on a
@@ -95,8 +106,14 @@ def trailing_mean(values: Sequence[float], window: int) -> np.ndarray:
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def steps_to(values: Sequence[float], level: float, *, window: int = 1, above: bool = False,
-             budget: int | None = None) -> float:
+def steps_to(
+    values: Sequence[float],
+    level: float,
+    *,
+    window: int = 1,
+    above: bool = False,
+    budget: int | None = None,
+) -> float:
     """The number of steps (1-based) after which the trailing mean of ``values`` over ``window`` first reached
     ``level`` (at or below it; at or above with ``above``).
 

@@ -49,7 +49,9 @@ def end_with_parent(parent: int) -> None:
     """Make this worker process end when process ``parent`` does (see the module's docstring)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the kernel kills us when our parent thread ends
+        libc.prctl(
+            1, signal.SIGKILL
+        )  # PR_SET_PDEATHSIG: the kernel kills us when our parent thread ends
     if os.getppid() != parent:  # the parent died before we got here
         os._exit(1)
 
@@ -84,8 +86,11 @@ class Workers:
         if self.jobs == 1:
             return InProcess()
         return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
-            initargs=(os.getpid(),))
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def _connect(self, address: str) -> Executor:
         self.client = connect(address)
@@ -122,7 +127,9 @@ class Workers:
             return
         self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
         if cancel and not isinstance(self.executor, InProcess):
-            for child in multiprocessing.active_children():  # the pool's processes: end the running units too
+            for child in (
+                multiprocessing.active_children()
+            ):  # the pool's processes: end the running units too
                 child.terminate()
             for child in multiprocessing.active_children():
                 child.join(timeout=5)

@@ -24,12 +24,16 @@ def elongated_bowl(x: float | Array, y: float | Array) -> float | Array:
     return x**2 / 20.0 + y**2
 
 
-def elongated_bowl_gradient(x: float | Array, y: float | Array) -> tuple[float | Array, float | Array]:
+def elongated_bowl_gradient(
+    x: float | Array, y: float | Array
+) -> tuple[float | Array, float | Array]:
     """∇f(x, y) = (x/10, 2y)."""
     return x / 10.0, 2.0 * y
 
 
-def optimizer_path(optimizer: Optimizer, steps: int = 30, start: Sequence[float] = (-7.0, 2.0)) -> Array:
+def optimizer_path(
+    optimizer: Optimizer, steps: int = 30, start: Sequence[float] = (-7.0, 2.0)
+) -> Array:
     """The points visited by ``optimizer`` on x²/20 + y² from ``start``: an array of shape (steps + 1, 2).
 
     Row 0 is the start; row k the point after k updates. The parameters are the textbook's
@@ -40,7 +44,10 @@ def optimizer_path(optimizer: Optimizer, steps: int = 30, start: Sequence[float]
     steps = check_int("steps", steps, minimum=0)
     if len(start) != 2:
         raise ValueError(f"start must be a point (x, y), got {start!r}")
-    params = {"x": np.array([check_number("start[0]", start[0])]), "y": np.array([check_number("start[1]", start[1])])}
+    params = {
+        "x": np.array([check_number("start[0]", start[0])]),
+        "y": np.array([check_number("start[1]", start[1])]),
+    }
     grads = {"x": np.zeros(1), "y": np.zeros(1)}
     path = np.empty((steps + 1, 2))
     path[0] = params["x"][0], params["y"][0]
@@ -56,8 +63,12 @@ def function_2(x: Array) -> float:
     return float(np.sum(np.asarray(x) ** 2))
 
 
-def gradient_descent(f: Callable[[Array], float], init_x: Sequence[float] | Array, lr: float = 0.01,
-                     step_num: int = 100) -> Array:
+def gradient_descent(
+    f: Callable[[Array], float],
+    init_x: Sequence[float] | Array,
+    lr: float = 0.01,
+    step_num: int = 100,
+) -> Array:
     """Plain gradient descent x ← x - lr·∇f(x) with numerical gradients; the path, shape (step_num + 1, n).
 
     Row 0 is ``init_x``, the last row the final point (what the textbook's version returns). Nothing stops

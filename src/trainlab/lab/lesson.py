@@ -57,14 +57,18 @@ class Lesson:
     section: str  # "6.1.8 Comparing the update methods on MNIST"
     figure: str  # "Figure 6-9"; "" when the lesson reproduces a passage, not a figure
     description: str  # what the lesson does, with {field} for the run's settings
-    unit: str = "setting"  # one unit of work: a setting × a seed, or (for "seed") every setting of a seed
+    unit: str = (
+        "setting"  # one unit of work: a setting × a seed, or (for "seed") every setting of a seed
+    )
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
-            raise ValueError(f"lesson {self.name!r}: unit={self.unit!r} is not allowed; use one of {UNITS}")
+            raise ValueError(
+                f"lesson {self.name!r}: unit={self.unit!r} is not allowed; use one of {UNITS}"
+            )
 
     def reproduces(self) -> str:
-        """"Deep Learning from Scratch, 6.1 Updating parameters, Figure 6-9" (the parts that are known)."""
+        """ "Deep Learning from Scratch, 6.1 Updating parameters, Figure 6-9" (the parts that are known)."""
         return ", ".join(part for part in (self.book, self.section, self.figure) if part)
 
 
@@ -139,9 +143,11 @@ class LessonModule:
         settings = list(self.settings(config))
         repeated = [s for s in dict.fromkeys(settings) if settings.count(s) > 1]
         if repeated:
-            raise ValueError(f"{self.name}: the settings {', '.join(map(str, settings))} name "
-                             f"{', '.join(map(str, repeated))} more than once; each may appear once (compare "
-                             "other values of it in separate runs with --set)")
+            raise ValueError(
+                f"{self.name}: the settings {', '.join(map(str, settings))} name "
+                f"{', '.join(map(str, repeated))} more than once; each may appear once (compare "
+                "other values of it in separate runs with --set)"
+            )
         return settings
 
     def label(self, setting: str) -> str:
@@ -163,10 +169,19 @@ class LessonModule:
         if table is not None:
             return table(runs)
         measures: Sequence[Measure] = getattr(self.module, "TABLE", None) or list(
-            {claim.measure.name: claim.measure for claim in self.claims}.values())
-        rows = [[self.label(setting), *(spread_text([m.of(run, runs.config) for run in runs.of(setting)], m)
-                                        for m in measures)]
-                for setting in runs.settings if runs.of(setting)]
+            {claim.measure.name: claim.measure for claim in self.claims}.values()
+        )
+        rows = [
+            [
+                self.label(setting),
+                *(
+                    spread_text([m.of(run, runs.config) for run in runs.of(setting)], m)
+                    for m in measures
+                ),
+            ]
+            for setting in runs.settings
+            if runs.of(setting)
+        ]
         return ["setting", *(m.header(runs.config) for m in measures)], rows
 
     def runs_from(self, config_data: dict[str, Any], metrics: dict[str, Any]) -> Runs:
@@ -176,7 +191,9 @@ class LessonModule:
         runs: dict[tuple[str, int], Any] = {}
         for entry in metrics["runs"]:
             if entry["setting"] is None:
-                runs.update({(setting, entry["seed"]): run for setting, run in entry["run"].items()})
+                runs.update(
+                    {(setting, entry["seed"]): run for setting, run in entry["run"].items()}
+                )
             else:
                 runs[(entry["setting"], entry["seed"])] = entry["run"]
         return Runs(config, list(metrics["settings"]), list(metrics["seeds"]), runs)
@@ -189,8 +206,14 @@ class LessonModule:
         return config.described(self.about.description)
 
 
-REQUIRED = {"LESSON": Lesson, "Config": type, "CLAIMS": tuple, "settings": Callable, "train": Callable,
-            "plot": Callable}
+REQUIRED = {
+    "LESSON": Lesson,
+    "Config": type,
+    "CLAIMS": tuple,
+    "settings": Callable,
+    "train": Callable,
+    "plot": Callable,
+}
 
 
 def checked(module: ModuleType) -> LessonModule:
@@ -198,28 +221,45 @@ def checked(module: ModuleType) -> LessonModule:
     where = module.__name__.rsplit(".", 1)[-1] + ".py"
     for attribute, kind in REQUIRED.items():
         if not isinstance(getattr(module, attribute, None), kind):
-            raise TypeError(f"lesson module {where} must define {attribute} ({getattr(kind, '__name__', kind)})")
+            raise TypeError(
+                f"lesson module {where} must define {attribute} ({getattr(kind, '__name__', kind)})"
+            )
     if not (dataclasses.is_dataclass(module.Config) and issubclass(module.Config, LessonConfig)):
-        raise TypeError(f"lesson module {where}: Config must be a dataclass deriving from LessonConfig")
+        raise TypeError(
+            f"lesson module {where}: Config must be a dataclass deriving from LessonConfig"
+        )
     ids = [claim.id for claim in module.CLAIMS]
     if len(set(ids)) != len(ids) or not all(isinstance(claim, Claim) for claim in module.CLAIMS):
         raise TypeError(f"lesson module {where}: CLAIMS must be Claim objects with distinct ids")
-    return LessonModule(module.LESSON, module, module.Config, module.CLAIMS, module.settings, module.train,
-                        module.plot)
+    return LessonModule(
+        module.LESSON,
+        module,
+        module.Config,
+        module.CLAIMS,
+        module.settings,
+        module.train,
+        module.plot,
+    )
 
 
 # -- the catalogue: trainlab/lessons/__init__.py lists the lessons in the chapters' order -----------------------
 def list_lessons() -> list[str]:
     """The names of the lessons whose modules are present, in the chapters' order."""
-    return [name for name in MODULES if importlib.util.find_spec(f"trainlab.lessons.{MODULES[name]}") is not None]
+    return [
+        name
+        for name in MODULES
+        if importlib.util.find_spec(f"trainlab.lessons.{MODULES[name]}") is not None
+    ]
 
 
 def lesson_module(name: str) -> ModuleType:
     """The module of lesson ``name``; a clear error listing the names for an unknown one."""
     available = list_lessons()
     if name not in available:
-        raise ValueError(f"lesson {name!r} does not exist; choose one of: {', '.join(available)} (or 'all')"
-                         + did_you_mean(name, available))
+        raise ValueError(
+            f"lesson {name!r} does not exist; choose one of: {', '.join(available)} (or 'all')"
+            + did_you_mean(name, available)
+        )
     return importlib.import_module(f"trainlab.lessons.{MODULES[name]}")
 
 

@@ -18,15 +18,26 @@ import numpy as np
 import trainlab as tl
 
 
-def paired_mlp(hidden: Sequence[int], *, seed: int, init: Any = "he_normal", batchnorm_epsilon: float | None = None,
-               **options: Any) -> tl.Sequential:
+def paired_mlp(
+    hidden: Sequence[int],
+    *,
+    seed: int,
+    init: Any = "he_normal",
+    batchnorm_epsilon: float | None = None,
+    **options: Any,
+) -> tl.Sequential:
     """``trainlab.mlp(hidden, init=init, seed=seed, **options)`` whose Dense layers hold the initial weights of
     the plain ``trainlab.mlp(hidden, init=init, seed=seed)``: same seed, same start, whatever batch norm or
     dropout layers ``options`` add. ``batchnorm_epsilon`` sets ε of every BatchNorm layer (the book's 10e-7)."""
     model = tl.mlp(hidden, init=init, seed=seed, **options)
     if options.get("batchnorm") or options.get("dropout"):
-        plain = tl.mlp(hidden, init=init, seed=seed, input_dim=options.get("input_dim", 784),
-                       classes=options.get("classes", 10))
+        plain = tl.mlp(
+            hidden,
+            init=init,
+            seed=seed,
+            input_dim=options.get("input_dim", 784),
+            classes=options.get("classes", 10),
+        )
         for name, value in plain.params.items():
             model.params[name][...] = value
     if batchnorm_epsilon is not None:
@@ -36,8 +47,18 @@ def paired_mlp(hidden: Sequence[int], *, seed: int, init: Any = "he_normal", bat
     return model
 
 
-def watch(model: tl.Sequential, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
-          epochs: int, every: int, batch_size: int, sampling: str = "iid") -> dict[str, Any]:
+def watch(
+    model: tl.Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    epochs: int,
+    every: int,
+    batch_size: int,
+    sampling: str = "iid",
+) -> dict[str, Any]:
     """Train the compiled ``model`` for ``epochs`` epochs and measure it every ``every`` epochs (and at the
     start and the end) in inference mode: ``epochs`` (the epochs done at each point), ``train``/``test``
     (accuracy), ``train_loss``/``test_loss``, and ``batch_loss``: the mean training-mode loss of the batches
@@ -46,7 +67,14 @@ def watch(model: tl.Sequential, x: np.ndarray, y: np.ndarray, x_test: np.ndarray
     diverged (the loss became NaN or inf) stops there, ``status`` says so, and its curves end at its last
     finite point."""
     done, status = 0, "completed"
-    out: dict[str, Any] = {"epochs": [], "train": [], "test": [], "train_loss": [], "test_loss": [], "batch_loss": []}
+    out: dict[str, Any] = {
+        "epochs": [],
+        "train": [],
+        "test": [],
+        "train_loss": [],
+        "test_loss": [],
+        "batch_loss": [],
+    }
 
     def measure(batch_loss: float | None) -> None:
         penalty = model.penalty()
@@ -61,8 +89,15 @@ def watch(model: tl.Sequential, x: np.ndarray, y: np.ndarray, x_test: np.ndarray
     measure(None)
     while done < epochs:
         step = min(every, epochs - done)
-        history = model.fit(x, y, epochs=step, batch_size=batch_size, sampling=sampling, evaluate_train=False,
-                            verbose=0)
+        history = model.fit(
+            x,
+            y,
+            epochs=step,
+            batch_size=batch_size,
+            sampling=sampling,
+            evaluate_train=False,
+            verbose=0,
+        )
         if history.status == "diverged":
             status = "diverged"
             break

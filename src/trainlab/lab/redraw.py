@@ -27,7 +27,9 @@ def load_runs_of(run: Run) -> Runs:
         raise RedrawError("a search's figures are drawn by trainlab tune (its --dpi and --style)")
     try:
         lesson = load_lesson(run.name)
-        return lesson.runs_from(read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json"))
+        return lesson.runs_from(
+            read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json")
+        )
     except (ValueError, TypeError, KeyError) as error:  # an old run, from before the lesson changed
         raise RedrawError(f"its numbers do not fit the {run.name} lesson: {error}") from None
 

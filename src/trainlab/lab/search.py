@@ -28,16 +28,32 @@ class Split:
     y_test: np.ndarray
 
 
-def trial(split: Split, lr: float, weight_decay: float, seed: int, *, hidden: Sequence[int], epochs: int,
-          batch_size: int, curves: bool = True) -> tuple[dict, tl.Sequential]:
+def trial(
+    split: Split,
+    lr: float,
+    weight_decay: float,
+    seed: int,
+    *,
+    hidden: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    curves: bool = True,
+) -> tuple[dict, tl.Sequential]:
     """One trial: the trained net and its numbers, ``val`` (the validation accuracy after every epoch with
     ``curves``, else only at the end; its last value is the trial's score), ``train`` (the same on the training
     images, with ``curves``) and ``status``. A trial that diverged is scored with the weights it was left with."""
     model = tl.mlp(hidden, init="he_normal", weight_decay=weight_decay, seed=seed)
     model.compile("sgd", lr=lr, metrics=["accuracy"])
-    history = model.fit(split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, sampling="iid",
-                        evaluate_train=curves, validation_data=(split.x_valid, split.y_valid) if curves else None,
-                        verbose=0)
+    history = model.fit(
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        sampling="iid",
+        evaluate_train=curves,
+        validation_data=(split.x_valid, split.y_valid) if curves else None,
+        verbose=0,
+    )
     val = [round(v, 4) for v in history.metrics.get("val_accuracy", [])] if curves else []
     if history.status != "completed" or not curves:
         val.append(round(model.accuracy(split.x_valid, split.y_valid), 4))

@@ -22,9 +22,38 @@ from dataclasses import dataclass
 import numpy as np
 
 # t(0.975, df): the two-sided 95 % quantile of Student's t for df = 1..30
-T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-         2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-         2.045, 2.042)
+T_975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 Z_975 = 1.959964
 
 
@@ -63,7 +92,11 @@ class Spread:
         kept = finite(values)
         if kept.size == 0:
             return cls(math.nan, math.nan, 0)
-        return cls(float(kept.mean()), float(kept.std(ddof=1)) if kept.size > 1 else math.nan, int(kept.size))
+        return cls(
+            float(kept.mean()),
+            float(kept.std(ddof=1)) if kept.size > 1 else math.nan,
+            int(kept.size),
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +133,9 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
     """a - b seed by seed (``a[i]`` and ``b[i]`` measured on runs of the same seed)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(f"paired measurements need one value per seed on each side; got {a.size} and {b.size}")
+        raise ValueError(
+            f"paired measurements need one value per seed on each side; got {a.size} and {b.size}"
+        )
     both = np.isfinite(a) & np.isfinite(b)
     d = a[both] - b[both]
     dropped = int(a.size - d.size)
@@ -109,8 +144,15 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
         return Difference(estimate, math.nan, math.nan, math.nan, int(d.size), dropped, paired=True)
     se = float(d.std(ddof=1)) / math.sqrt(d.size)
     half = t_quantile(d.size - 1) * se
-    return Difference(float(d.mean()), se, float(d.mean()) - half, float(d.mean()) + half, int(d.size),
-                      dropped, paired=True)
+    return Difference(
+        float(d.mean()),
+        se,
+        float(d.mean()) - half,
+        float(d.mean()) + half,
+        int(d.size),
+        dropped,
+        paired=True,
+    )
 
 
 def welch_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
@@ -119,17 +161,23 @@ def welch_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
     dropped = (len(a) - sa.n) + (len(b) - sb.n)
     estimate = sa.mean - sb.mean
     if sa.n < 2 or sb.n < 2:
-        return Difference(estimate, math.nan, math.nan, math.nan, min(sa.n, sb.n), dropped, paired=False)
+        return Difference(
+            estimate, math.nan, math.nan, math.nan, min(sa.n, sb.n), dropped, paired=False
+        )
     va, vb = sa.sd**2 / sa.n, sb.sd**2 / sb.n
     se = math.sqrt(va + vb)
     if se == 0:
         return Difference(estimate, 0.0, estimate, estimate, min(sa.n, sb.n), dropped, paired=False)
     df = (va + vb) ** 2 / (va**2 / (sa.n - 1) + vb**2 / (sb.n - 1))
     half = t_quantile(df) * se
-    return Difference(estimate, se, estimate - half, estimate + half, min(sa.n, sb.n), dropped, paired=False)
+    return Difference(
+        estimate, se, estimate - half, estimate + half, min(sa.n, sb.n), dropped, paired=False
+    )
 
 
-def difference(a: Sequence[float], b: Sequence[float] | float, *, paired: bool = True) -> Difference:
+def difference(
+    a: Sequence[float], b: Sequence[float] | float, *, paired: bool = True
+) -> Difference:
     """a - b: seed by seed when ``paired``, Welch's otherwise; ``b`` a number compares each of a with it."""
     if isinstance(b, int | float):
         return paired_difference(a, [float(b)] * len(a))

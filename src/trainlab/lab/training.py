@@ -28,7 +28,7 @@ def epoch_batches(samples: int, batch_size: int, rng: np.random.Generator) -> li
     """One epoch's batches: a fresh random order of the ``samples`` cut into batches of ``batch_size`` (the
     last one smaller when they do not divide)."""
     order = rng.permutation(samples)
-    return [order[start:start + batch_size] for start in range(0, samples, batch_size)]
+    return [order[start : start + batch_size] for start in range(0, samples, batch_size)]
 
 
 @dataclass
@@ -43,9 +43,16 @@ class Steps:
         return self.status == "diverged"
 
 
-def train_steps(model: tl.Sequential, optimizer: tl.Optimizer, x: np.ndarray, y: np.ndarray,
-                batches: Sequence[np.ndarray] | np.ndarray, *, into: Steps | None = None,
-                after: Callable[[int], None] | None = None) -> Steps:
+def train_steps(
+    model: tl.Sequential,
+    optimizer: tl.Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    batches: Sequence[np.ndarray] | np.ndarray,
+    *,
+    into: Steps | None = None,
+    after: Callable[[int], None] | None = None,
+) -> Steps:
     """One training step on ``(x[i], y[i])`` for each batch of indices ``i``; the losses are appended to
     ``into`` (a new :class:`Steps` if None), which is returned. ``after(step)`` runs after each update (step
     counted from 1 over ``into``'s losses). A diverging step ends the loop with ``status = "diverged"``."""
@@ -67,10 +74,13 @@ def rounded(values: Sequence[float], digits: int = 5) -> list[float]:
     return [float(f"{v:.{digits}g}") for v in values]
 
 
-def failure_notes(runs: Any, label: Callable[[str], str],
-                  did_not_learn: Callable[[Mapping[str, Any], Any], bool] | None = None,
-                  meaning: str = "") -> list[str]:
-    """"SGD diverged (the loss became NaN or inf) in 2 of 5 seeds." for each setting with such runs (a run's
+def failure_notes(
+    runs: Any,
+    label: Callable[[str], str],
+    did_not_learn: Callable[[Mapping[str, Any], Any], bool] | None = None,
+    meaning: str = "",
+) -> list[str]:
+    """ "SGD diverged (the loss became NaN or inf) in 2 of 5 seeds." for each setting with such runs (a run's
     ``status``), and "... did not learn (``meaning``) in k of n seeds." for completed runs for which
     ``did_not_learn(run, config)`` holds."""
     notes = []
@@ -78,9 +88,13 @@ def failure_notes(runs: Any, label: Callable[[str], str],
         of = runs.of(setting)
         diverged = sum(run.get("status") == "diverged" for run in of)
         if diverged:
-            notes.append(f"{label(setting)} diverged (the loss became NaN or inf) in {diverged} of {len(of)} seeds.")
+            notes.append(
+                f"{label(setting)} diverged (the loss became NaN or inf) in {diverged} of {len(of)} seeds."
+            )
         if did_not_learn is not None:
-            stuck = sum(run.get("status") != "diverged" and did_not_learn(run, runs.config) for run in of)
+            stuck = sum(
+                run.get("status") != "diverged" and did_not_learn(run, runs.config) for run in of
+            )
             if stuck:
                 why = f" ({meaning})" if meaning else ""
                 notes.append(f"{label(setting)} did not learn{why} in {stuck} of {len(of)} seeds.")

@@ -26,10 +26,12 @@ class Unit:
     lesson: str
     setting: str | None
     seed: int
-    cost: float = 1.0  # the expected seconds (or a relative weight): the longest units are started first
+    cost: float = (
+        1.0  # the expected seconds (or a relative weight): the longest units are started first
+    )
 
     def text(self) -> str:
-        """"optimizers: adam, seed 2"."""
+        """ "optimizers: adam, seed 2"."""
         return f"{self.lesson}: {self.setting + ', ' if self.setting else ''}seed {self.seed}"
 
 
@@ -48,11 +50,16 @@ class Trained:
 def units_of(lesson: LessonModule, config: Any, seconds_per_unit: float = 1.0) -> list[Unit]:
     """Every unit of ``lesson`` under ``config``: each setting × each seed (each seed, for unit="seed"),
     with its expected cost: ``seconds_per_unit`` times the lesson's relative ``cost`` of the setting."""
-    settings: list[str | None] = list(lesson.settings(config)) if lesson.about.unit == "setting" else [None]
+    settings: list[str | None] = (
+        list(lesson.settings(config)) if lesson.about.unit == "setting" else [None]
+    )
     weights = {setting: lesson.cost(config, setting) for setting in settings}
     mean = sum(weights.values()) / len(weights) if weights else 1.0
-    return [Unit(lesson.name, setting, seed, seconds_per_unit * weights[setting] / (mean or 1.0))
-            for setting in settings for seed in config.seed_list()]
+    return [
+        Unit(lesson.name, setting, seed, seconds_per_unit * weights[setting] / (mean or 1.0))
+        for setting in settings
+        for seed in config.seed_list()
+    ]
 
 
 def plain(run: Any) -> Any:
@@ -69,4 +76,6 @@ def train_unit(unit: Unit, config: Any, threads: int | None = 1) -> Trained:
         started, cpu = time.perf_counter(), time.process_time()
         run = lesson.train(config, unit.setting, unit.seed)
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    return Trained(unit, plain(run), seconds, cpu_seconds, list(dict.fromkeys(str(w.message) for w in caught)))
+    return Trained(
+        unit, plain(run), seconds, cpu_seconds, list(dict.fromkeys(str(w.message) for w in caught))
+    )

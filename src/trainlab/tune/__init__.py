@@ -34,12 +34,22 @@ from trainlab.tune.space import BOOK_SPACE, SearchSpace, merge_space, parse_dime
 from trainlab.tune.storage import StorageError
 
 if TYPE_CHECKING:
-    from trainlab.tune.plots import plot_best_curves, plot_importances, plot_optimization_history, plot_scatter
+    from trainlab.tune.plots import (
+        plot_best_curves,
+        plot_importances,
+        plot_optimization_history,
+        plot_scatter,
+    )
     from trainlab.tune.report import write_outputs
 
 # Figures need matplotlib, which worker processes never use: imported on first use (saves them ~0.3 s).
-_LAZY = {"plot_best_curves": "plots", "plot_importances": "plots", "plot_optimization_history": "plots",
-         "plot_scatter": "plots", "write_outputs": "report"}
+_LAZY = {
+    "plot_best_curves": "plots",
+    "plot_importances": "plots",
+    "plot_optimization_history": "plots",
+    "plot_scatter": "plots",
+    "write_outputs": "report",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -47,9 +57,26 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
-    "BOOK_SPACE", "PARAMETERS", "Narrowing", "SearchConfig", "SearchResult", "SearchSpace", "StorageError",
-    "TrialRecord", "best_table", "best_trials", "load_result", "merge_space", "narrow", "parse_dimension",
-    "plot_best_curves", "plot_importances", "plot_optimization_history", "plot_scatter", "run_search",
+    "BOOK_SPACE",
+    "PARAMETERS",
+    "Narrowing",
+    "SearchConfig",
+    "SearchResult",
+    "SearchSpace",
+    "StorageError",
+    "TrialRecord",
+    "best_table",
+    "best_trials",
+    "load_result",
+    "merge_space",
+    "narrow",
+    "parse_dimension",
+    "plot_best_curves",
+    "plot_importances",
+    "plot_optimization_history",
+    "plot_scatter",
+    "run_search",
     "write_outputs",
 ]

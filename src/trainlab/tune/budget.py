@@ -125,7 +125,9 @@ def is_orphan(trial: Any, now: datetime.datetime | None = None) -> bool:
     """
     if trial.user_attrs.get("owner") is not None or trial.datetime_start is None:
         return False
-    return ((now or datetime.datetime.now()) - trial.datetime_start).total_seconds() > ORPHAN_SECONDS
+    return (
+        (now or datetime.datetime.now()) - trial.datetime_start
+    ).total_seconds() > ORPHAN_SECONDS
 
 
 def reap_dead_trials(storage: Any, study_id: int) -> list[int]:

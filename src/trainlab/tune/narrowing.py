@@ -52,14 +52,22 @@ def narrow(result: SearchResult, top_k: int = 5) -> Narrowing:
         raise ValueError("narrow: the search has no complete trial to narrow from")
     space = narrow_space(result.space(), best)
     changes = [(str(old), str(space[old.name])) for old in result.space().searched]
-    return Narrowing(top_k=len(best), trials=[trial.number for trial in best], space=space.entries(),
-                     changes=changes)
+    return Narrowing(
+        top_k=len(best),
+        trials=[trial.number for trial in best],
+        space=space.entries(),
+        changes=changes,
+    )
 
 
 def narrow_space(space: SearchSpace, trials: list[TrialRecord]) -> SearchSpace:
     """``space`` with each searched dimension cut to the values ``trials`` used."""
-    return SearchSpace([narrow_dimension(dim, [t.params[dim.name] for t in trials if dim.name in t.params])
-                        for dim in space])
+    return SearchSpace(
+        [
+            narrow_dimension(dim, [t.params[dim.name] for t in trials if dim.name in t.params])
+            for dim in space
+        ]
+    )
 
 
 def narrow_dimension(dim: Dimension, values: list) -> Dimension:
@@ -73,7 +81,9 @@ def narrow_dimension(dim: Dimension, values: list) -> Dimension:
         low, high = min(values), max(values)
         if low == high:
             low, high = low - dim.step, high + dim.step
-        return IntRange(dim.name, max(low, dim.low), min(high, dim.high), log=dim.log, step=dim.step)
+        return IntRange(
+            dim.name, max(low, dim.low), min(high, dim.high), log=dim.log, step=dim.step
+        )
     return _narrow_float(dim, float(min(values)), float(max(values)))
 
 
@@ -86,7 +96,9 @@ def _narrow_float(dim: FloatRange, low: float, high: float) -> FloatRange:
         low = dim.low + math.floor((low - dim.low) / dim.step + 1e-9) * dim.step
         high = dim.low + math.ceil((high - dim.low) / dim.step - 1e-9) * dim.step
         if low == high:
-            low, high = (low - dim.step, high) if high + dim.step > dim.high else (low, high + dim.step)
+            low, high = (
+                (low - dim.step, high) if high + dim.step > dim.high else (low, high + dim.step)
+            )
         low, high = float(f"{low:.12g}"), float(f"{high:.12g}")
     else:
         if low == high:

@@ -25,7 +25,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from trainlab.textio import parse_bool
-from trainlab.tune.params import PARAMETERS, Parameter, default_values, get_parameter, optimizer_accepts
+from trainlab.tune.params import (
+    PARAMETERS,
+    Parameter,
+    default_values,
+    get_parameter,
+    optimizer_accepts,
+)
 
 BOOK_SPACE: tuple[str, ...] = ("lr=1e-6..1e-2:log", "weight_decay=1e-8..1e-4:log")
 """The book's random search (Deep Learning from Scratch 6.5): lr in 10^U(-6,-2), weight decay in 10^U(-8,-4)."""
@@ -34,10 +40,13 @@ BOOK_SPACE: tuple[str, ...] = ("lr=1e-6..1e-2:log", "weight_decay=1e-8..1e-4:log
 class Suggester(Protocol):
     """What a dimension needs from a trial: Optuna's ``suggest_*`` methods."""
 
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
-                      log: bool = False) -> float: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float: ...
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int: ...
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any: ...
 
@@ -82,7 +91,9 @@ class FloatRange:
         return isinstance(value, (int, float)) and self.low <= value <= self.high
 
     def __str__(self) -> str:
-        options = (":log" if self.log else "") + (f":step={format_number(self.step)}" if self.step else "")
+        options = (":log" if self.log else "") + (
+            f":step={format_number(self.step)}" if self.step else ""
+        )
         return f"{self.name}={format_number(self.low)}..{format_number(self.high)}{options}"
 
 
@@ -199,8 +210,10 @@ def _number(param: Parameter, text: str, where: str) -> float | int:
 
 def _parse_range(param: Parameter, spec: str, where: str) -> FloatRange | IntRange:
     if param.kind not in ("float", "int"):
-        raise ValueError(f"{where}: {param.name} is a {param.kind} parameter; list its values "
-                         f"({param.name}=A,B,...) instead of a range")
+        raise ValueError(
+            f"{where}: {param.name} is a {param.kind} parameter; list its values "
+            f"({param.name}=A,B,...) instead of a range"
+        )
     bounds, *options = spec.split(":")
     low_text, high_text = bounds.split("..", 1)
     low, high = _number(param, low_text.strip(), where), _number(param, high_text.strip(), where)
@@ -209,13 +222,17 @@ def _parse_range(param: Parameter, spec: str, where: str) -> FloatRange | IntRan
         if option == "log":
             log = True
         elif option.startswith("step="):
-            step = _number(param, option[len("step="):], where)
+            step = _number(param, option[len("step=") :], where)
         else:
-            raise ValueError(f"{where}: unknown option {option!r}; a range takes ':log' and ':step=S'")
+            raise ValueError(
+                f"{where}: unknown option {option!r}; a range takes ':log' and ':step=S'"
+            )
     if log and step is not None:
         raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
     if param.kind == "int":
-        return check_dimension(IntRange(param.name, low, high, log=log, step=1 if step is None else step), where)
+        return check_dimension(
+            IntRange(param.name, low, high, log=log, step=1 if step is None else step), where
+        )
     return check_dimension(FloatRange(param.name, low, high, log=log, step=step), where)
 
 
@@ -240,14 +257,20 @@ def check_dimension(dim: Dimension, where: str | None = None) -> Dimension:
 def _check_range(param: Parameter, dim: FloatRange | IntRange, where: str) -> None:
     low, high = param.check_value(dim.low, where), param.check_value(dim.high, where)
     if low == high:
-        raise ValueError(f"{where}: the range is empty (low = high = {format_number(low)}); give LOW < HIGH, "
-                         f"or {param.name}={format_number(low)} to fix the value")
+        raise ValueError(
+            f"{where}: the range is empty (low = high = {format_number(low)}); give LOW < HIGH, "
+            f"or {param.name}={format_number(low)} to fix the value"
+        )
     if low > high:
-        raise ValueError(f"{where}: the range is inverted ({format_number(low)} > {format_number(high)}); "
-                         f"write {param.name}={format_number(high)}..{format_number(low)}")
+        raise ValueError(
+            f"{where}: the range is inverted ({format_number(low)} > {format_number(high)}); "
+            f"write {param.name}={format_number(high)}..{format_number(low)}"
+        )
     if dim.log and low <= 0:
         raise ValueError(f"{where}: a log range needs LOW > 0, got {format_number(low)}")
-    stepped = dim.step is not None and not (isinstance(dim, IntRange) and dim.step == 1)  # 1: every integer
+    stepped = dim.step is not None and not (
+        isinstance(dim, IntRange) and dim.step == 1
+    )  # 1: every integer
     if stepped:
         if dim.log:
             raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
@@ -269,7 +292,9 @@ class SearchSpace:
         for dim in dimensions:
             check_dimension(dim)
             if dim.name in self._dims:
-                raise ValueError(f"space: {dim.name} appears twice ({self._dims[dim.name]} and {dim})")
+                raise ValueError(
+                    f"space: {dim.name} appears twice ({self._dims[dim.name]} and {dim})"
+                )
             self._dims[dim.name] = dim
         self._check_optimizer_arguments()
 
@@ -278,7 +303,9 @@ class SearchSpace:
         """A space from entries (strings as on the command line, or dimensions)."""
         if isinstance(entries, str):
             entries = [entries]
-        return cls(entry if not isinstance(entry, str) else parse_dimension(entry) for entry in entries)
+        return cls(
+            entry if not isinstance(entry, str) else parse_dimension(entry) for entry in entries
+        )
 
     def __iter__(self) -> Iterator[Dimension]:
         return iter(self._dims.values())
@@ -314,8 +341,10 @@ class SearchSpace:
 
     def merged(self, overrides: SearchSpace) -> SearchSpace:
         """This space with ``overrides``' entries replacing same-named ones and the others appended."""
-        return SearchSpace([overrides._dims.get(d.name, d) for d in self]
-                           + [d for d in overrides if d.name not in self])
+        return SearchSpace(
+            [overrides._dims.get(d.name, d) for d in self]
+            + [d for d in overrides if d.name not in self]
+        )
 
     def optimizers(self) -> list[str]:
         """The optimizers the trials of this space may use."""
@@ -349,14 +378,21 @@ class SearchSpace:
             if param.target != "optimizer" or dim.name == "optimizer":
                 continue
             if not any(dim.name in optimizer_accepts(name) for name in optimizers):
-                takes = "; ".join(f"{name} takes {', '.join(sorted(optimizer_accepts(name)))}" for name in optimizers)
-                raise ValueError(f"space entry {str(dim)!r}: no optimizer of this search takes {dim.name} ({takes})")
+                takes = "; ".join(
+                    f"{name} takes {', '.join(sorted(optimizer_accepts(name)))}"
+                    for name in optimizers
+                )
+                raise ValueError(
+                    f"space entry {str(dim)!r}: no optimizer of this search takes {dim.name} ({takes})"
+                )
 
 
 def applies(name: str, optimizer: str) -> bool:
     """Whether parameter ``name`` has any effect in a trial that uses ``optimizer``."""
     param = PARAMETERS[name]
-    return param.target != "optimizer" or name == "optimizer" or name in optimizer_accepts(optimizer)
+    return (
+        param.target != "optimizer" or name == "optimizer" or name in optimizer_accepts(optimizer)
+    )
 
 
 def merge_space(base: Sequence[str], overrides: Sequence[str]) -> tuple[str, ...]:

@@ -62,7 +62,7 @@ def storage_label(url: str | None) -> str:
     """
     if url is None or not url.startswith("sqlite:///"):
         return safe_url(url)
-    path = Path(url[len("sqlite:///"):])
+    path = Path(url[len("sqlite:///") :])
     with contextlib.suppress(ValueError):
         path = path.relative_to(Path.cwd())
     return str(path)
@@ -83,11 +83,13 @@ def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
         # Several processes write to one file: wait for a lock rather than fail at once.
         engine["connect_args"] = {"timeout": 60}
         try:
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StorageError(f"cannot create the folder of storage {shown}: {error}") from None
     elif url.startswith("postgresql"):
-        engine["connect_args"] = {"connect_timeout": 10}  # fail in seconds, not minutes, on a wrong host
+        engine["connect_args"] = {
+            "connect_timeout": 10
+        }  # fail in seconds, not minutes, on a wrong host
         engine["pool_pre_ping"] = True
     try:
         storage = _connect(url, engine, prepared)
@@ -95,9 +97,13 @@ def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
             use_write_ahead_log(storage.engine)
         return storage
     except ImportError as error:
-        raise StorageError(f"storage {shown}: the database driver is missing ({error}); for PostgreSQL "
-                           "install psycopg2-binary (pip install 'trainlab[postgres]') or psycopg") from None
-    except Exception as error:  # SQLAlchemy's errors for bad URLs, refused connections, bad credentials
+        raise StorageError(
+            f"storage {shown}: the database driver is missing ({error}); for PostgreSQL "
+            "install psycopg2-binary (pip install 'trainlab[postgres]') or psycopg"
+        ) from None
+    except (
+        Exception
+    ) as error:  # SQLAlchemy's errors for bad URLs, refused connections, bad credentials
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StorageError(f"cannot open storage {shown}: {reason}") from None
 
@@ -113,11 +119,15 @@ class Storage(RDBStorage):
     """
 
     def record_heartbeat(self, trial_id: int) -> None:
-        with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, OSError):
+        with contextlib.suppress(
+            sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError, OSError
+        ):
             super().record_heartbeat(trial_id)
 
 
-def _connect(url: str, engine: dict[str, Any], prepared: bool = False, attempts: int = 5) -> RDBStorage:
+def _connect(
+    url: str, engine: dict[str, Any], prepared: bool = False, attempts: int = 5
+) -> RDBStorage:
     """An RDBStorage for ``url``, which creates Optuna's tables in a new database.
 
     Processes that open a new database at the same moment (machines started together) race to create
@@ -126,12 +136,21 @@ def _connect(url: str, engine: dict[str, Any], prepared: bool = False, attempts:
     for attempt in range(attempts):
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeat: "experimental"
-                return Storage(url, engine_kwargs=engine, heartbeat_interval=HEARTBEAT_SECONDS,
-                               grace_period=GRACE_SECONDS, skip_table_creation=prepared,
-                               skip_compatibility_check=prepared)
+                warnings.simplefilter(
+                    "ignore", optuna.exceptions.ExperimentalWarning
+                )  # heartbeat: "experimental"
+                return Storage(
+                    url,
+                    engine_kwargs=engine,
+                    heartbeat_interval=HEARTBEAT_SECONDS,
+                    grace_period=GRACE_SECONDS,
+                    skip_table_creation=prepared,
+                    skip_compatibility_check=prepared,
+                )
         except Exception as error:
-            if attempt == attempts - 1 or not any(text in str(error) for text in ("already exists", "duplicate key")):
+            if attempt == attempts - 1 or not any(
+                text in str(error) for text in ("already exists", "duplicate key")
+            ):
                 raise
             time.sleep(0.2 + random.random())
     raise AssertionError("unreachable")
@@ -143,9 +162,12 @@ def with_driver(url: str) -> str:
     SQLAlchemy 2.1 reads ``postgresql://`` as psycopg 3; trainlab's ``postgres`` extra installs psycopg2
     (psycopg2-binary), so a plain URL uses whichever of the two is installed.
     """
-    if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None \
-            and importlib.util.find_spec("psycopg2") is not None:
-        return "postgresql+psycopg2://" + url[len("postgresql://"):]
+    if (
+        url.startswith("postgresql://")
+        and importlib.util.find_spec("psycopg") is None
+        and importlib.util.find_spec("psycopg2") is not None
+    ):
+        return "postgresql+psycopg2://" + url[len("postgresql://") :]
     return url
 
 
@@ -176,8 +198,14 @@ def study_id_of(storage: BaseStorage, name: str) -> int | None:
         return None
 
 
-def open_study(storage: BaseStorage, config: SearchConfig, dataset: str, sampler: optuna.samplers.BaseSampler,
-               pruner: optuna.pruners.BasePruner, create: bool = True) -> tuple[optuna.Study, int]:
+def open_study(
+    storage: BaseStorage,
+    config: SearchConfig,
+    dataset: str,
+    sampler: optuna.samplers.BaseSampler,
+    pruner: optuna.pruners.BasePruner,
+    create: bool = True,
+) -> tuple[optuna.Study, int]:
     """The study ``config.study``: created, or (with ``config.resume``, or for a worker) loaded.
 
     An existing study with trials is refused unless ``config.resume`` (continue it) or ``config.overwrite``
@@ -194,11 +222,19 @@ def open_study(storage: BaseStorage, config: SearchConfig, dataset: str, sampler
     elif existing is not None and create and not config.resume:
         count = len(storage.get_all_trials(existing, deepcopy=False))
         if count:
-            raise ValueError(f"study {name!r} already exists in {describe(storage)} with {count} trials: pass "
-                             "--resume to continue it (or join it from another machine), --overwrite to delete "
-                             "it and start again, or choose another --study")
-    study = optuna.create_study(storage=storage, study_name=name, direction="maximize", sampler=sampler,
-                                pruner=pruner, load_if_exists=True)
+            raise ValueError(
+                f"study {name!r} already exists in {describe(storage)} with {count} trials: pass "
+                "--resume to continue it (or join it from another machine), --overwrite to delete "
+                "it and start again, or choose another --study"
+            )
+    study = optuna.create_study(
+        storage=storage,
+        study_name=name,
+        direction="maximize",
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=True,
+    )
     study_id = storage.get_study_id_from_name(name)
     check_settings(study, config, dataset)
     return study, study_id
@@ -213,9 +249,13 @@ def check_settings(study: optuna.Study, config: SearchConfig, dataset: str) -> N
     else:
         differ = [key for key in settings if saved.get(key) != settings[key]]
         if differ:
-            details = "; ".join(f"{key}: {saved.get(key)!r} there, {settings[key]!r} here" for key in differ)
-            raise ValueError(f"study {config.study!r} was made with other settings ({details}); use the same "
-                             "settings to resume or join it, or choose another --study")
+            details = "; ".join(
+                f"{key}: {saved.get(key)!r} there, {settings[key]!r} here" for key in differ
+            )
+            raise ValueError(
+                f"study {config.study!r} was made with other settings ({details}); use the same "
+                "settings to resume or join it, or choose another --study"
+            )
     if study.user_attrs.get("trials") != config.trials:
         study.set_user_attr("trials", config.trials)
 
@@ -226,7 +266,11 @@ def describe(storage: BaseStorage) -> str:
 
 
 # -- a storage that fails while the search runs (a full disk, a lost server) -----------------------------
-DATABASE_ERRORS = (sqlite3.Error, sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError)
+DATABASE_ERRORS = (
+    sqlite3.Error,
+    sqlalchemy.exc.SQLAlchemyError,
+    optuna.exceptions.StorageInternalError,
+)
 
 
 def database_error(error: BaseException) -> BaseException | None:
@@ -257,7 +301,10 @@ def storage_failures(url: str | None, finished: Callable[[], int]) -> Iterator[N
         cause = database_error(error)
         if cause is None:
             raise
-        reason = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0] or type(cause).__name__
+        reason = (
+            str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
+            or type(cause).__name__
+        )
         raise StorageError(failure_message(url, reason, finished)) from None
 
 
@@ -268,5 +315,7 @@ def failure_message(url: str | None, reason: str, finished: Callable[[], int]) -
         kept = "the finished trials are kept there"
     full = "full" in reason.lower() or f"[Errno {errno.ENOSPC}]" in reason
     when = "once there is space (free some disk space)" if full else "once the storage works again"
-    return (f"storage {storage_label(url)} could not be written ({reason}); {kept}: {when}, run the same command "
-            "with --resume to continue the search")
+    return (
+        f"storage {storage_label(url)} could not be written ({reason}); {kept}: {when}, run the same command "
+        "with --resume to continue the search"
+    )
