@@ -1,15 +1,17 @@
-"""How `trainlab run all` would scale on a cluster: the real unit costs of a full-size run, replayed on a local
-Dask cluster with W simulated workers, each unit a sleep of its measured time (scaled down).
+"""How `trainlab run all` would scale on a cluster: the real unit costs of a full-size run, replayed
+on a local Dask cluster with W simulated workers, each unit a sleep of its measured time (scaled
+down).
 
     .venv/bin/python benchmarks/cluster_simulation.py [--workers 2,8,32,128] [--seconds 20] [--costs FILE]
 
-The costs are the seconds each unit of the full-size run took (one core each), as the cache of that run kept
-them (`python scripts/collect_results.py` writes them to benchmarks/data/unit_costs.json); without the file,
-the expected costs of src/trainlab/lab/timings.json. The units go through the runner's own scheduling
-(`trainlab.lab.runner.train_all`: longest first, a few more queued than there are workers) on a
-`distributed.LocalCluster` of W single-threaded workers in this process (sleeps need no cores). For each W it
-prints the makespan against the best any schedule can do, max(total / W, the longest unit), and their ratio.
-The time is scaled so that each W's best case takes about ``--seconds`` of wall time.
+The costs are the seconds each unit of the full-size run took (one core each), as the cache of that
+run kept them (`python scripts/collect_results.py` writes them to benchmarks/data/unit_costs.json);
+without the file, the expected costs of src/trainlab/lab/timings.json. The units go through the
+runner's own scheduling (`trainlab.lab.runner.train_all`: longest first, a few more queued than
+there are workers) on a `distributed.LocalCluster` of W single-threaded workers in this process
+(sleeps need no cores). For each W it prints the makespan against the best any schedule can do,
+max(total / W, the longest unit), and their ratio. The time is scaled so that each W's best case
+takes about ``--seconds`` of wall time.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def makespan(units: list[Unit], workers: int, scale: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--workers", default="2,8,32,128", help="the cluster sizes W (default 2,8,32,128)"
     )

@@ -1,9 +1,10 @@
-"""Time to load all 70,000 MNIST (or Fashion-MNIST) images as float32: first load, then from the decoded cache.
+"""Time to load all 70,000 MNIST (or Fashion-MNIST) images as float32: first load, then from the
+decoded cache.
 
-The first load reads the .gz files, decompresses them, checks the SHA-256 of their contents and writes the
-decoded arrays to the cache; later loads read the cached arrays and convert them to float32 (goal: well
-under a second). The cache is a temporary folder, so "first" really is first. Each load runs in a fresh
-process, as a command would.
+The first load reads the .gz files, decompresses them, checks the SHA-256 of their contents and
+writes the decoded arrays to the cache; later loads read the cached arrays and convert them to
+float32 (goal: well under a second). The cache is a temporary folder, so "first" really is first.
+Each load runs in a fresh process, as a command would.
 
     python benchmarks/data_load.py [--dataset mnist|fashion-mnist|mnist-mini] [--repeats 3]
 """
@@ -45,7 +46,7 @@ def timed_load(name: str, cache: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--repeats", type=int, default=3, help="cached loads to time (default 3)")
     args = parser.parse_args()

@@ -1,10 +1,12 @@
-"""The Fashion-MNIST recipe of benchmarks/train_fashion.py in PyTorch (eager) and JAX (jit), one epoch per call.
+"""The Fashion-MNIST recipe of benchmarks/train_fashion.py in PyTorch (eager) and JAX (jit), one
+epoch per call.
 
 MLP 784-512-256-10, BatchNorm, ReLU and Dropout 0.2 after each hidden layer, AdamW (lr 1e-3, weight
-decay 1e-4) under 1cycle (max lr 3e-3), batch 128. Each loop is minimal: a shuffled index per epoch and
-indexed batches, no DataLoader. ``epoch()`` adds its own wall time to ``seconds`` and the process's CPU
-time (all its threads) to ``cpu_seconds``, so that the peers can alternate with trainlab epoch by epoch and
-be timed apart. JAX compiles its step before the first epoch, outside the timed time.
+decay 1e-4) under 1cycle (max lr 3e-3), batch 128. Each loop is minimal: a shuffled index per epoch
+and indexed batches, no DataLoader. ``epoch()`` adds its own wall time to ``seconds`` and the
+process's CPU time (all its threads) to ``cpu_seconds``, so that the peers can alternate with
+trainlab epoch by epoch and be timed apart. JAX compiles its step before the first epoch, outside
+the timed time.
 """
 
 from __future__ import annotations

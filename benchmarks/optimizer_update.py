@@ -1,23 +1,24 @@
 """Time of one optimizer update for the parameters of a net, per optimizer, against torch.optim.
 
-The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10 arrays), and
-``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10 arrays), where the
-AdamW update is about a quarter of a training step.
+The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10
+arrays), and ``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10
+arrays), where the AdamW update is about a quarter of a training step.
 
-For each trainlab optimizer, times ``optimizer.update(model.params, model.grads)`` on a built model (its
-parameters and gradient buffers are views of one flat array each, as in training, so the optimizer's
-one-call-per-run path is what is measured) with fixed gradients and, when torch
-is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
+For each trainlab optimizer, times ``optimizer.update(model.params, model.grads)`` on a built model
+(its parameters and gradient buffers are views of one flat array each, as in training, so the
+optimizer's one-call-per-run path is what is measured) with fixed gradients and, when torch is
+importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy; the order
-within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block times
-in microseconds (the blocks that ran with the least interference from other processes) and three ratios
-trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks of their ratio,
-and of the median CPU times ("cpu": this thread's CPU time, which leaves out the time other processes
-hold the core). On a quiet machine they agree; when most blocks are interrupted (more runnable
-processes than cores) the wall-clock ratios mean little and "cpu" is the one to trust.
+within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block
+times in microseconds (the blocks that ran with the least interference from other processes) and
+three ratios trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks
+of their ratio, and of the median CPU times ("cpu": this thread's CPU time, which leaves out the
+time other processes hold the core). On a quiet machine they agree; when most blocks are interrupted
+(more runnable processes than cores) the wall-clock ratios mean little and "cpu" is the one to
+trust.
 
-Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
-one core, and on a shared machine a second torch thread mostly waits for a core).
+Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes
+use one core, and on a shared machine a second torch thread mostly waits for a core).
 
     python benchmarks/optimizer_update.py [--net book|fashion] [--updates 10] [--repeats 101] [--threads 1]
                                           [--dtype float32] [--only adam,sgd]
@@ -43,7 +44,8 @@ def book_net() -> list[tl.Layer]:
 
 
 def fashion_net() -> list[tl.Layer]:
-    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout (benchmarks/train_fashion.py)."""
+    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout
+    (benchmarks/train_fashion.py)."""
     hidden = [
         layer
         for units in (512, 256)
@@ -80,9 +82,9 @@ def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray
 def model_params_and_grads(
     net: str, dtype: str, seed: int = 0
 ) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
-    """A built model's parameters and its own gradient buffers (filled with small random numbers), the
-    arrays the training loop hands the optimizer: views of the model's flat buffers, which the optimizer
-    updates one run at a time (trainlab.optimizers.layout)."""
+    """A built model's parameters and its own gradient buffers (filled with small random numbers),
+    the arrays the training loop hands the optimizer: views of the model's flat buffers, which the
+    optimizer updates one run at a time (trainlab.optimizers.layout)."""
     model = tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
     grads = model.grads
@@ -120,7 +122,8 @@ def torch_update(name: str, net: str, dtype: str, seed: int = 0):
 
 
 def microseconds_per_call(function, calls: int) -> tuple[float, float]:
-    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core) per call."""
+    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core)
+    per call."""
     start, cpu = time.perf_counter(), time.thread_time()
     for _ in range(calls):
         function()
@@ -128,7 +131,7 @@ def microseconds_per_call(function, calls: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--net", default="book", choices=list(NETS), help="whose parameters are updated"
     )

@@ -1,10 +1,10 @@
-"""The book's 784-100x4-10 ReLU net and its SGD step in trainlab, PyTorch, JAX and bare NumPy, and an
-interleaved timer.
+"""The book's 784-100x4-10 ReLU net and its SGD step in trainlab, PyTorch, JAX and bare NumPy, and
+an interleaved timer.
 
-Shared by the benchmarks (``python benchmarks/x.py`` puts this folder on ``sys.path``). PyTorch and JAX
-are benchmark-only dependencies (``pip install -e .[bench]``); a peer that is not installed is skipped.
-Each builder returns a ``step()`` closure that runs one full training step on a fixed batch and waits
-for its result, so that timings compare finished work.
+Shared by the benchmarks (``python benchmarks/x.py`` puts this folder on ``sys.path``). PyTorch and
+JAX are benchmark-only dependencies (``pip install -e .[bench]``); a peer that is not installed is
+skipped. Each builder returns a ``step()`` closure that runs one full training step on a fixed batch
+and waits for its result, so that timings compare finished work.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def trainlab_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable
 def numpy_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], None]:
     """The same step hand-written in bare NumPy: no layers, no checks, no NaN guard, in place where it can be.
 
-    It computes what trainlab's step computes, in the same order (the same numbers at one BLAS thread), so
-    trainlab / this is what the library's structure and checks cost over the least a NumPy step can do.
+    It computes what trainlab's step computes, in the same order (the same numbers at one BLAS
+    thread), so trainlab / this is what the library's structure and checks cost over the least a
+    NumPy step can do.
     """
     model, x, t = book_model(batch, dtype, seed)
     W = [layer.params["W"].copy() for layer in model.layers if isinstance(layer, tl.Dense)]
@@ -153,9 +154,9 @@ def limit_threads(threads: int | None):
 def pin_cores(cores: int | None) -> str:
     """Pin this process (every thread of every framework) to its first ``cores`` allowed cores (Linux).
 
-    Returns a note for the output. ``--threads`` limits each library's own pools, but JAX also runs its
-    compiled step on a thread apart from the Python one, which a second core lets it overlap: pinned to one
-    core, the frameworks share exactly one.
+    Returns a note for the output. ``--threads`` limits each library's own pools, but JAX also runs
+    its compiled step on a thread apart from the Python one, which a second core lets it overlap:
+    pinned to one core, the frameworks share exactly one.
     """
     if cores is None:
         return "not pinned"
@@ -219,7 +220,8 @@ def jax_step(batch: int, dtype: str = "float32", seed: int = 0) -> Callable[[], 
 def peers(
     batch: int, dtype: str = "float32", only: str = "pytorch,jax"
 ) -> dict[str, Callable[[], None]]:
-    """trainlab's step and, for each peer in ``only`` that imports, its step, named with version and threads."""
+    """trainlab's step and, for each peer in ``only`` that imports, its step, named with version and
+    threads."""
     contenders = {
         "trainlab": trainlab_step(batch, dtype),
         "numpy, hand-written (no library)": numpy_step(batch, dtype),

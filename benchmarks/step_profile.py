@@ -1,26 +1,26 @@
 """Where one training step's time goes: matrix multiplies, elementwise work, the update, Python overhead.
 
 For the book's net (784-100x4-10 ReLU, SGD) and the Fashion-MNIST recipe's net (784-512-256-10,
-BatchNorm, ReLU, Dropout 0.2, AdamW), batch 128, float32, at 1 and 2 BLAS threads (threadpoolctl), all
-timed in the same process in interleaved rounds (medians):
+BatchNorm, ReLU, Dropout 0.2, AdamW), batch 128, float32, at 1 and 2 BLAS threads (threadpoolctl),
+all timed in the same process in interleaved rounds (medians):
 
 - sgemm peak: GFLOP/s of a 1024x1024x1024 float32 matrix product, measured in the same run;
 - step: ``optimizer.update(params, model.gradient(x, t))``;
-- matmul: the step's matrix products alone (same shapes and layouts, into preallocated outputs), and the
-  matrix-multiply limit, the step's FLOPs at the sgemm peak;
+- matmul: the step's matrix products alone (same shapes and layouts, into preallocated outputs), and
+  the matrix-multiply limit, the step's FLOPs at the sgemm peak;
 - update: ``optimizer.update`` alone (elementwise over the parameters);
 - overhead: the gradient at batch 1 less its matrix products (what does not grow with the batch: the
   Python and NumPy call costs);
 - elementwise: the gradient at batch 128 less its matrix products and the overhead (activations,
   dropout, batch norm, softmax, bias sums).
 
-The step's FLOPs count 2·m·n·k per product: forward, weight gradients, and input gradients of all but
-the first layer (which trainlab skips). Achieved GFLOP/s = FLOPs / step time.
+The step's FLOPs count 2·m·n·k per product: forward, weight gradients, and input gradients of all
+but the first layer (which trainlab skips). Achieved GFLOP/s = FLOPs / step time.
 
-``--clock cpu`` times with the process's CPU time instead of the wall clock: on a loaded machine (more
-runnable processes than cores) the wall clock mostly measures the wait for a core, while the CPU time of
-a one-thread run is the work itself. With more threads it also counts BLAS threads spinning while they
-wait for each other, so use it with ``--threads 1``.
+``--clock cpu`` times with the process's CPU time instead of the wall clock: on a loaded machine
+(more runnable processes than cores) the wall clock mostly measures the wait for a core, while the
+CPU time of a one-thread run is the work itself. With more threads it also counts BLAS threads
+spinning while they wait for each other, so use it with ``--threads 1``.
 
     python benchmarks/step_profile.py [--repeats 5] [--calls 50] [--threads 1,2] [--clock wall|cpu]
 """
@@ -90,7 +90,7 @@ def seconds(function, calls: int, clock=time.perf_counter) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (median taken)")
     parser.add_argument("--calls", type=int, default=50, help="calls per timed block")
     parser.add_argument("--threads", default="1,2")

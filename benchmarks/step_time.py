@@ -1,16 +1,16 @@
 """Time of one training step (forward, backward, SGD update) of the textbook's 784-100x4-10 ReLU net.
 
 Prints ms/step for trainlab and for the same net and SGD step in PyTorch (eager, CPU) and JAX (one
-``jax.jit``-compiled step, CPU), each when installed (``pip install -e .[bench]``), timed in the same
-process in interleaved blocks (the machine is shared and noisy), and the ratios trainlab / peer
+``jax.jit``-compiled step, CPU), each when installed (``pip install -e .[bench]``), timed in the
+same process in interleaved blocks (the machine is shared and noisy), and the ratios trainlab / peer
 (goals: <= 0.5 of PyTorch's time, <= 0.8 of JAX's), in wall-clock time and in CPU time (all of the
-process's threads; the steadier measure when other work waits for the same cores). A fourth contender,
-the same step hand-written in bare NumPy (no layers, checks or guard; the same numbers), shows what the
-library's structure costs over the least a NumPy step can do.
+process's threads; the steadier measure when other work waits for the same cores). A fourth
+contender, the same step hand-written in bare NumPy (no layers, checks or guard; the same numbers),
+shows what the library's structure costs over the least a NumPy step can do.
 
-``--cores N`` pins the process to N cores (Linux), so that every framework's helper threads share them:
-JAX runs its computation on a thread of its own besides the Python one, which ``--threads 1`` alone does not
-stop from using a second core.
+``--cores N`` pins the process to N cores (Linux), so that every framework's helper threads share
+them: JAX runs its computation on a thread of its own besides the Python one, which ``--threads 1``
+alone does not stop from using a second core.
 
     python benchmarks/step_time.py [--batch 128] [--steps 300] [--repeats 7] [--dtype float32]
         [--peers pytorch,jax] [--threads 1] [--cores 1]
@@ -26,7 +26,7 @@ GOALS = {"pytorch": 0.5, "jax": 0.8}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--steps", type=int, default=300, help="steps per timed block")
     parser.add_argument(

@@ -1,13 +1,14 @@
 """The training benchmark: one recipe in trainlab, PyTorch (eager) and JAX (jit), CPU, same data.
 
-Fashion-MNIST, MLP 784-512-256-10 with BatchNorm, ReLU and Dropout 0.2 after each hidden layer, AdamW
-(lr 1e-3, weight decay 1e-4) under a 1cycle schedule (max lr 3e-3), batch 128, 20 epochs. Prints test
-accuracy, wall time and CPU time (of all the process's threads) for each, and the ratios (goals: trainlab's
-accuracy >= 0.909 and its wall time <= 0.7x PyTorch's). A CPU time above the wall time means that a
-framework used more than one core: without ``--cores``, ``--threads 1`` does not stop JAX's compute thread
-from running beside the Python thread. The frameworks alternate epoch by epoch (a callback runs one epoch
-of each peer after each trainlab epoch, timed apart and subtracted), so that all see the same load on a
-shared machine. Peers that are not installed (``pip install -e .[bench]``) are skipped.
+Fashion-MNIST, MLP 784-512-256-10 with BatchNorm, ReLU and Dropout 0.2 after each hidden layer,
+AdamW (lr 1e-3, weight decay 1e-4) under a 1cycle schedule (max lr 3e-3), batch 128, 20 epochs.
+Prints test accuracy, wall time and CPU time (of all the process's threads) for each, and the ratios
+(goals: trainlab's accuracy >= 0.909 and its wall time <= 0.7x PyTorch's). A CPU time above the wall
+time means that a framework used more than one core: without ``--cores``, ``--threads 1`` does not
+stop JAX's compute thread from running beside the Python thread. The frameworks alternate epoch by
+epoch (a callback runs one epoch of each peer after each trainlab epoch, timed apart and
+subtracted), so that all see the same load on a shared machine. Peers that are not installed
+(``pip install -e .[bench]``) are skipped.
 
 ``--memory`` instead trains each framework alone in its own subprocess (``--alone NAME``) for
 ``--epochs`` epochs and prints its peak resident memory (the process's maximum RSS, data included);
@@ -17,8 +18,8 @@ the peak is reached in the first epoch, so ``--memory --epochs 1`` is enough.
         [--threads 1] [--cores 1]
     python benchmarks/train_fashion.py --memory --epochs 1
 
-``--cores N`` pins the process to N cores (see benchmarks/step_time.py): with ``--threads 1 --cores 1`` every
-framework runs on one core, JAX's computation thread included.
+``--cores N`` pins the process to N cores (see benchmarks/step_time.py): with
+``--threads 1 --cores 1`` every framework runs on one core, JAX's computation thread included.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class Alternate(tl.Callback):
 
 
 def run(data, epochs: int, seed: int, peers) -> tuple[float, float, float]:
-    """Train trainlab's model (alternating with ``peers``); return its test accuracy, its own wall seconds and
-    its own CPU seconds (all threads)."""
+    """Train trainlab's model (alternating with ``peers``); return its test accuracy, its own wall
+    seconds and its own CPU seconds (all threads)."""
     layers = []
     for units in HIDDEN:
         layers += [
@@ -177,7 +178,7 @@ def memory(args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", default="fashion-mnist")

@@ -1,16 +1,16 @@
 """Speed-up of a search with 2 worker processes over 1 (goal on 2 cores: 2 workers take <= 0.6x the time).
 
-Both searches are the book's (784-100x6-10 network, 400 + 100 samples of mnist-mini, 50 epochs, random
-lr and weight decay) with N trials, each in a fresh study (a new SQLite file) and a fresh Python process;
-the time is that of ``run_search`` from the opened study to the last trial, so the 2-worker time includes
-starting its worker processes.
+Both searches are the book's (784-100x6-10 network, 400 + 100 samples of mnist-mini, 50 epochs,
+random lr and weight decay) with N trials, each in a fresh study (a new SQLite file) and a fresh
+Python process; the time is that of ``run_search`` from the opened study to the last trial, so the
+2-worker time includes starting its worker processes.
 
-Each worker's BLAS runs 1 thread (cores // workers), and so does the 1-worker baseline: with its default
-of one thread per core OpenBLAS is several times *slower* on these small matrices on a busy 2-core
-machine, which would flatter the ratio (``--baseline-threads default`` shows it). Other programs running
-at the same time take cores from the workers: the load average before each pair is printed, and the CPU
-time of each search (its processes, workers included) shows whether 2 workers did more work or merely
-had less of the machine.
+Each worker's BLAS runs 1 thread (cores // workers), and so does the 1-worker baseline: with its
+default of one thread per core OpenBLAS is several times *slower* on these small matrices on a busy
+2-core machine, which would flatter the ratio (``--baseline-threads default`` shows it). Other
+programs running at the same time take cores from the workers: the load average before each pair is
+printed, and the CPU time of each search (its processes, workers included) shows whether 2 workers
+did more work or merely had less of the machine.
 
     python benchmarks/tune_workers.py [--trials 40] [--epochs 50] [--repeats 2] [--baseline-threads 1|default]
     taskset -c 0,1 python benchmarks/tune_workers.py     # 2 cores of a bigger machine
@@ -61,7 +61,7 @@ def timed_search(workers: int, trials: int, epochs: int, threads: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument(

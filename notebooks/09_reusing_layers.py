@@ -13,9 +13,9 @@
 # ---
 
 # %%
-# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
-# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
-# it does nothing.
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository
+# (one folder up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where
+# trainlab is installed, it does nothing.
 import importlib.util
 import os
 
@@ -28,18 +28,18 @@ if importlib.util.find_spec("trainlab") is None:
 # # 9. Reusing pretrained layers
 #
 # *Hands-On Machine Learning, chapter 11.2.* The lower layers of a network trained on one task learn
-# features (edges, strokes, textures) that are useful for similar tasks. When the new task has little
-# data, starting from those layers instead of from random weights can help: the new network only has to
-# learn how to combine features it already has. The usual recipe:
+# features (edges, strokes, textures) that are useful for similar tasks. When the new task has
+# little data, starting from those layers instead of from random weights can help: the new network
+# only has to learn how to combine features it already has. The usual recipe:
 #
 # 1. copy the pretrained layers, replace the output layer;
-# 2. **freeze** the copied layers (`trainable=False`) and train the new output layer alone, so its random
-#    initial gradients do not wreck the pretrained weights;
+# 2. **freeze** the copied layers (`trainable=False`) and train the new output layer alone, so its
+#    random initial gradients do not wreck the pretrained weights;
 # 3. **unfreeze** and fine-tune everything with a small learning rate.
 #
-# Whether it helps must be measured, over several seeds, because with little data the noise is large. The
-# book's own example is a warning: it reports a strong gain, then admits it tried many configurations until
-# one showed it.
+# Whether it helps must be measured, over several seeds, because with little data the noise is
+# large. The book's own example is a warning: it reports a strong gain, then admits it tried many
+# configurations until one showed it.
 
 # %%
 import inspect
@@ -57,16 +57,16 @@ print(data, data.classes, sep="\n")
 #
 # A layer that is already built keeps its weights when put into a new `Sequential`, so reuse is just
 # passing the layers. They are then *shared* with the model they came from; `clone()` first gives an
-# independent copy. Freezing is the layer's `trainable` flag, which the model's parameter view respects, so
-# the optimizer never sees a frozen weight:
+# independent copy. Freezing is the layer's `trainable` flag, which the model's parameter view
+# respects, so the optimizer never sees a frozen weight:
 
 # %%
 print(inspect.getsource(tl.Sequential.build))
 print(inspect.getsource(tl.Sequential.clone))
 
 # %% [markdown]
-# A small check of the mechanics: a copy of a net's hidden layers, frozen, under a new output layer. One epoch
-# of training moves only the new layer's weights.
+# A small check of the mechanics: a copy of a net's hidden layers, frozen, under a new output layer.
+# One epoch of training moves only the new layer's weights.
 
 # %%
 x, y = data.x_train[:2000], data.y_train[:2000]
@@ -87,12 +87,13 @@ print(
 # %% [markdown]
 # ## The book's experiment, over several seeds
 #
-# The lesson `pretrained-layers` follows the book: model A learns the 8 Fashion-MNIST classes other than
-# sandal and shirt; task B is shirt against sandal from only 200 images. B from scratch trains the same
-# architecture; B on A reuses A's hidden layers, frozen for 4 epochs, then fine-tuned. Each seed trains its
-# own model A and draws its own 200 images. Here model A sees 12,000 images for 5 epochs, and every phase but
-# the fine-tuning runs at $\eta = 0.01$ (the book: all of them, 20 epochs, $\eta = 0.001$); 4 seeds run; every conclusion printed is one of
-# the lesson's declared claims, with its verdict.
+# The lesson `pretrained-layers` follows the book: model A learns the 8 Fashion-MNIST classes other
+# than sandal and shirt; task B is shirt against sandal from only 200 images. B from scratch trains
+# the same architecture; B on A reuses A's hidden layers, frozen for 4 epochs, then fine-tuned. Each
+# seed trains its own model A and draws its own 200 images. Here model A sees 12,000 images for 5
+# epochs, and every phase but the fine-tuning runs at $\eta = 0.01$ (the book: all of them, 20
+# epochs, $\eta = 0.001$); 4 seeds run; every conclusion printed is one of the lesson's declared
+# claims, with its verdict.
 
 # %%
 run = run_lesson("pretrained-layers", samples_a=12000, epochs_a=5, lr=0.01, seeds=4)
@@ -101,8 +102,8 @@ show(run)
 # %% [markdown]
 # ## Try this: predict before you run
 #
-# Shirts and sandals look nothing alike. Predict that the task is easy even without reuse: from scratch, 200
-# images already give B a test accuracy above 95 %, which leaves reuse little to gain.
+# Shirts and sandals look nothing alike. Predict that the task is easy even without reuse: from
+# scratch, 200 images already give B a test accuracy above 95 %, which leaves reuse little to gain.
 
 # %%
 accuracy = next(c.measure for c in run.lesson.claims if c.id == "reuse-helps")
@@ -120,9 +121,10 @@ predict(
 )
 
 # %% [markdown]
-# Reuse pays when the new task's data are scarce *and* the old task learned the features the new one needs.
-# The book itself adds that reuse does little for small dense networks, which learn few and very specific
-# patterns; it shines with deep convolutional networks pretrained on large image collections.
+# Reuse pays when the new task's data are scarce *and* the old task learned the features the new one
+# needs. The book itself adds that reuse does little for small dense networks, which learn few and
+# very specific patterns; it shines with deep convolutional networks pretrained on large image
+# collections.
 #
 # ## Try this
 #

@@ -13,9 +13,9 @@
 # ---
 
 # %%
-# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
-# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
-# it does nothing.
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository
+# (one folder up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where
+# trainlab is installed, it does nothing.
 import importlib.util
 import os
 
@@ -27,11 +27,11 @@ if importlib.util.find_spec("trainlab") is None:
 # %% [markdown]
 # # 10. Faster optimizers and learning-rate schedules
 #
-# *Hands-On Machine Learning, chapter 11.3.* Two ways to train faster. A better **update rule** uses more
-# than the current gradient: momentum accumulates a direction, Nesterov looks one step ahead before
-# measuring, RMSProp and the Adam family scale each parameter's step by its recent gradient size. A
-# **schedule** changes the learning rate during training: large early to make progress, small late to
-# settle into a minimum.
+# *Hands-On Machine Learning, chapter 11.3.* Two ways to train faster. A better **update rule** uses
+# more than the current gradient: momentum accumulates a direction, Nesterov looks one step ahead
+# before measuring, RMSProp and the Adam family scale each parameter's step by its recent gradient
+# size. A **schedule** changes the learning rate during training: large early to make progress,
+# small late to settle into a minimum.
 
 # %%
 import inspect
@@ -64,11 +64,12 @@ for cls in (tl.Nesterov, tl.RMSProp, tl.Nadam):
 # %% [markdown]
 # ## The race on Fashion-MNIST
 #
-# The lesson `optimizers` trains the same 784-100×4-10 ReLU net from the same weights and the same batches with
-# each rule (batches of 128), here for 400 steps on Fashion-MNIST from 3 seeds, and measures speed as speed:
-# the steps until the mean of the last 50 batch losses reaches a level fixed before the run (0.7 for the
-# book's four, 0.5 for Nesterov against Momentum and Nadam against Adam). Every verdict below comes from the
-# lesson's declared claims, weighed against the seed-to-seed noise.
+# The lesson `optimizers` trains the same 784-100×4-10 ReLU net from the same weights and the same
+# batches with each rule (batches of 128), here for 400 steps on Fashion-MNIST from 3 seeds, and
+# measures speed as speed: the steps until the mean of the last 50 batch losses reaches a level
+# fixed before the run (0.7 for the book's four, 0.5 for Nesterov against Momentum and Nadam against
+# Adam). Every verdict below comes from the lesson's declared claims, weighed against the
+# seed-to-seed noise.
 
 # %%
 race = run_lesson(
@@ -120,12 +121,13 @@ plt.show()
 # %% [markdown]
 # ## Do schedules speed training up?
 #
-# The book says exponential decay, performance scheduling and 1cycle can considerably speed up convergence.
-# Speed is measured as speed: the lesson `lr-schedules` runs every schedule in full for the same budget of
-# epochs and measures the net it leaves on the test set. Each schedule's constants are the book's as
-# fractions of its 25-epoch run (exponential: s = 0.8 of the run; piecewise: cuts at 0.2 and 0.6 of it;
-# performance: patience 0.2 of the epochs), so a shorter run keeps the book's shapes. Here 3,000 training
-# images, 5 epochs, 3 seeds (the full lesson: 55,000 images, 10 epochs, 5 seeds).
+# The book says exponential decay, performance scheduling and 1cycle can considerably speed up
+# convergence. Speed is measured as speed: the lesson `lr-schedules` runs every schedule in full for
+# the same budget of epochs and measures the net it leaves on the test set. Each schedule's
+# constants are the book's as fractions of its 25-epoch run (exponential: s = 0.8 of the run;
+# piecewise: cuts at 0.2 and 0.6 of it; performance: patience 0.2 of the epochs), so a shorter run
+# keeps the book's shapes. Here 3,000 training images, 5 epochs, 3 seeds (the full lesson: 55,000
+# images, 10 epochs, 5 seeds).
 
 # %%
 schedules = run_lesson(
@@ -141,14 +143,16 @@ show(schedules)
 # %% [markdown]
 # ## Try this
 #
-# - **Predict:** a schedule that decays too fast stops learning early. Exponential decay with half the book's
-#   $s$ reaches η0/10 after 40 % of the run instead of 80 %: its training loss at the end should stay above
-#   that of the book's $s$. The cell tests the prediction on the run above, with the same statistics.
-# - Give SGD a schedule in any `fit`: `model.fit(..., callbacks=[tl.ExponentialDecay(0.01, 2000, rate=0.1)])`
-#   (a schedule in `callbacks` is applied every step).
+# - **Predict:** a schedule that decays too fast stops learning early. Exponential decay with half
+#   the book's $s$ reaches η0/10 after 40 % of the run instead of 80 %: its training loss at the end
+#   should stay above that of the book's $s$. The cell tests the prediction on the run above, with
+#   the same statistics.
+# - Give SGD a schedule in any `fit`:
+#   `model.fit(..., callbacks=[tl.ExponentialDecay(0.01, 2000, rate=0.1)])` (a schedule in
+#   `callbacks` is applied every step).
 # - `tl.ReduceLROnPlateau(factor=0.5, patience=2)` is the performance schedule; try it on the net below.
-# - Change 1cycle's peak: `run_lesson("lr-schedules", one_cycle_max_lr=0.5, seeds=3, ...)`: too high, and it
-#   diverges at the top of the cycle.
+# - Change 1cycle's peak: `run_lesson("lr-schedules", one_cycle_max_lr=0.5, seeds=3, ...)`: too
+#   high, and it diverges at the top of the cycle.
 
 # %%
 predict(

@@ -13,9 +13,9 @@
 # ---
 
 # %%
-# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository (one folder
-# up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where trainlab is installed,
-# it does nothing.
+# On Colab, or in a Python without trainlab, this cell installs it with %pip: from this repository
+# (one folder up) or from $TRAINLAB_SOURCE (a git URL or a wheel file; see docs/install.md). Where
+# trainlab is installed, it does nothing.
 import importlib.util
 import os
 
@@ -39,9 +39,9 @@ if importlib.util.find_spec("trainlab") is None:
 # | optimizer | momentum or Nadam | the same |
 # | schedule | 1cycle | 1cycle |
 #
-# Each line is a choice whose reason the earlier notebooks measured. Here both recipes are built and trained
-# side by side with trainlab, and we check their defining property: do the activations stay normalized
-# from the first hidden layer to the last?
+# Each line is a choice whose reason the earlier notebooks measured. Here both recipes are built and
+# trained side by side with trainlab, and we check their defining property: do the activations stay
+# normalized from the first hidden layer to the last?
 
 # %%
 import inspect
@@ -101,13 +101,14 @@ history.plot()
 # %% [markdown]
 # ## The lesson
 #
-# `recipes` trains both on Fashion-MNIST with momentum and 1cycle, with early stopping. Each net's 1cycle peak
-# is found the book's way: a learning-rate sweep of that net, the peak at the bottom of its loss curve (the
-# deep SELU net's sweep finds a peak several times lower than the batch-norm net's; one peak for both pushes
-# the SELU net's weights away from the LeCun variance its self-normalization needs). The lesson measures the
-# mean and standard deviation of each hidden layer's activations before and after training, and probes the
-# untrained SELU net with plain against alpha dropout. Here 20 layers, 10,000 training images, 5 epochs and 3
-# seeds (the full lesson: 55,000 images, 10 epochs, 4 seeds).
+# `recipes` trains both on Fashion-MNIST with momentum and 1cycle, with early stopping. Each net's
+# 1cycle peak is found the book's way: a learning-rate sweep of that net, the peak at the bottom of
+# its loss curve (the deep SELU net's sweep finds a peak several times lower than the batch-norm
+# net's; one peak for both pushes the SELU net's weights away from the LeCun variance its
+# self-normalization needs). The lesson measures the mean and standard deviation of each hidden
+# layer's activations before and after training, and probes the untrained SELU net with plain
+# against alpha dropout. Here 20 layers, 10,000 training images, 5 epochs and 3 seeds (the full
+# lesson: 55,000 images, 10 epochs, 4 seeds).
 
 # %%
 run = run_lesson(
@@ -127,12 +128,13 @@ show(run)
 # %% [markdown]
 # ## Try this
 #
-# - **Predict:** batch norm keeps the default net's activations normalized after training too: every hidden
-#   layer's standard deviation within a factor 2 of 1. The cell tests the prediction on the run above.
-# - Remove the `BatchNorm` layers from the default recipe and go to 20 layers: do the activations still stay
-#   normalized?
-# - Feed the self-normalizing net *unstandardized* images (`data.x_train` directly): SELU's guarantee needs
-#   inputs of mean 0 and std 1.
+# - **Predict:** batch norm keeps the default net's activations normalized after training too: every
+#   hidden layer's standard deviation within a factor 2 of 1. The cell tests the prediction on the
+#   run above.
+# - Remove the `BatchNorm` layers from the default recipe and go to 20 layers: do the activations
+#   still stay normalized?
+# - Feed the self-normalizing net *unstandardized* images (`data.x_train` directly): SELU's
+#   guarantee needs inputs of mean 0 and std 1.
 # - Replace `"momentum"` by `"nadam"` with `lr=1e-3` and no 1cycle: is it as fast?
 
 # %%

@@ -171,7 +171,7 @@ def anchor(title: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if docs/api.md is stale, write nothing"
     )

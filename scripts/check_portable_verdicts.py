@@ -2,19 +2,21 @@
 
 NumPy and OpenBLAS pick their loops and kernels per CPU, so two machines train to slightly different
 numbers (see docs/experiments.md, "Verdicts that hold on every machine"). A claim's verdict (agrees,
-contradicts, unsettled, untested) must not change with that: a verdict that does hinges on the last bits
-of a sum, and its design is flawed. This script runs ``trainlab run all --quick --jobs 1 --fresh`` twice on
-this machine, once as it is and once with the loops and kernels it would not pick (scripts/cpu_config.py:
-Haswell kernels and AVX2 loops on an AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the
-verdict of every claim in the runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
+contradicts, unsettled, untested) must not change with that: a verdict that does hinges on the last
+bits of a sum, and its design is flawed. This script runs
+``trainlab run all --quick --jobs 1 --fresh`` twice on this machine, once as it is and once with the
+loops and kernels it would not pick (scripts/cpu_config.py: Haswell kernels and AVX2 loops on an
+AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the verdict of every claim in the
+runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
 
     python scripts/check_portable_verdicts.py                  # both runs (a few minutes), then compare
     python scripts/check_portable_verdicts.py --out DIR --seeds 5   # options it does not know go to trainlab run
     python scripts/check_portable_verdicts.py --compare A B    # compare two output folders (two machines)
 
-Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not counted
-as a difference), 1 when a verdict differs, a claim or run is missing from one side, or a run failed. It is
-a script rather than a test because the two runs take minutes, not the seconds a test may.
+Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not
+counted as a difference), 1 when a verdict differs, a claim or run is missing from one side, or a
+run failed. It is a script rather than a test because the two runs take minutes, not the seconds a
+test may.
 """
 
 from __future__ import annotations
@@ -116,8 +118,8 @@ def compare(
 
 
 def run_lessons(out: Path, extra: Sequence[str]) -> dict[str, int]:
-    """``trainlab run all --quick --jobs 1`` under both configurations, at once when there are two cores
-    for them (each run uses one); the exit status of each."""
+    """``trainlab run all --quick --jobs 1`` under both configurations, at once when there are two
+    cores for them (each run uses one); the exit status of each."""
     second = second_configuration()
     if not second:
         sys.exit(

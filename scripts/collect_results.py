@@ -1,15 +1,15 @@
-"""Write docs/results.md from the newest full-size run of each lesson (figures to docs/results/NAME/), and
-src/trainlab/lab/timings.json from those runs' times.
+"""Write docs/results.md from the newest full-size run of each lesson (figures to
+docs/results/NAME/), and src/trainlab/lab/timings.json from those runs' times.
 
     .venv/bin/python scripts/collect_results.py [RUNS] [--quick QUICK_RUNS]
 
-RUNS (default runs/) holds the full-size runs; QUICK_RUNS (optional) a `trainlab run all --quick`. Each run's
-numbers (config.json, metrics.json) are evaluated again by the lesson's current code: its claims' verdicts,
-its table and its figures, so that the words follow the code while the numbers stay those of the run. The
-overview counts verdicts (agrees, contradicts, unsettled, untested), never phrases. The teachers' table says,
-for each lesson, how its claims fare at full size, at the notebook's size (the lesson run in memory with the
-settings its notebook uses, ``Config.NOTEBOOK``) and in ``--quick``. docs/results/timing.md, if present, is
-appended.
+RUNS (default runs/) holds the full-size runs; QUICK_RUNS (optional) a `trainlab run all --quick`.
+Each run's numbers (config.json, metrics.json) are evaluated again by the lesson's current code: its
+claims' verdicts, its table and its figures, so that the words follow the code while the numbers
+stay those of the run. The overview counts verdicts (agrees, contradicts, unsettled, untested),
+never phrases. The teachers' table says, for each lesson, how its claims fare at full size, at the
+notebook's size (the lesson run in memory with the settings its notebook uses, ``Config.NOTEBOOK``)
+and in ``--quick``. docs/results/timing.md, if present, is appended.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, 
 
 def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]]:
     """The measured seconds of every unit of the full-size runs, from the cache that run filled
-    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left out."""
+    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left
+    out."""
     costs = []
     for name, run in full.items():
         lesson = load_lesson(name)
@@ -153,7 +154,7 @@ def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "runs", nargs="?", default=str(ROOT / "runs"), help="the full-size runs (default runs/)"
     )

@@ -4,12 +4,13 @@
     python scripts/publish_notebooks.py 03_updates 04_initial_weights
     python scripts/publish_notebooks.py --notebooks DIR --out DIR --timeout 600
 
-Each notebook of ``notebooks/`` (a jupytext percent script) is executed top to bottom in a fresh kernel of this
-Python, from its own folder, as ``jupyter nbconvert --execute`` would, then written as one self-contained HTML
-page (figures embedded) by nbconvert. Sliders (``trainlab.widgets.interact``) show the figure of their initial
-values. ``index.html`` lists the pages with each notebook's title; ``published.json`` records when, with which
-trainlab, and how long each took. A notebook that fails is reported and left out; the command then exits 1.
-Needs ``pip install -e ".[notebooks,publish]"`` (jupytext, ipykernel, nbclient, nbconvert).
+Each notebook of ``notebooks/`` (a jupytext percent script) is executed top to bottom in a fresh
+kernel of this Python, from its own folder, as ``jupyter nbconvert --execute`` would, then written
+as one self-contained HTML page (figures embedded) by nbconvert. Sliders
+(``trainlab.widgets.interact``) show the figure of their initial values. ``index.html`` lists the
+pages with each notebook's title; ``published.json`` records when, with which trainlab, and how long
+each took. A notebook that fails is reported and left out; the command then exits 1. Needs
+``pip install -e ".[notebooks,publish]"`` (jupytext, ipykernel, nbclient, nbconvert).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def index_page(entries: list[dict], stamp: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "names", nargs="*", help="notebooks to publish (default: all), e.g. 03_updates"
     )

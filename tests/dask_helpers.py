@@ -1,4 +1,5 @@
-"""A real Dask scheduler and workers on 127.0.0.1, started as the docs say (`dask scheduler`, `dask worker`)."""
+"""A real Dask scheduler and workers on 127.0.0.1, started as the docs say (`dask scheduler`,
+`dask worker`)."""
 
 from __future__ import annotations
 

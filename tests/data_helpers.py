@@ -100,8 +100,8 @@ def write_files(folder: Path, arrays: dict, compress: bool = True, roles=ROLES) 
 
 
 class MirrorHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests, and every
-    request ``state['delay']`` seconds late."""
+    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests,
+    and every request ``state['delay']`` seconds late."""
 
     def __init__(self, *args, state: dict, **kwargs):
         self.state = state
@@ -122,8 +122,8 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def http_mirror(folder: Path, fail: int = 0, delay: float = 0.0) -> Iterator[tuple[str, dict]]:
-    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``, each answer ``delay`` seconds late:
-    yields (base URL, state)."""
+    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``, each answer ``delay``
+    seconds late: yields (base URL, state)."""
     state = {"requests": [], "fail": fail, "delay": delay}
     handler = functools.partial(MirrorHandler, directory=str(folder), state=state)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -18,10 +18,12 @@ class CellTooSlowError(AssertionError):
     """A cell ran longer than the timeout (or the kernel stopped answering): names the cell."""
 
 
-# "python3" is ipykernel's own kernel: it runs in this interpreter (the venv's), whatever the machine has registered.
+# "python3" is ipykernel's own kernel: it runs in this interpreter (the venv's), whatever the
+# machine has registered.
 def execute(notebook, timeout: int = 600, cwd: Path | None = None, name: str = "notebook"):
-    """Execute ``notebook`` top to bottom in a fresh kernel; raises CellExecutionError on the first error, and
-    CellTooSlowError naming the cell (its number and first line) when one runs over ``timeout`` seconds."""
+    """Execute ``notebook`` top to bottom in a fresh kernel; raises CellExecutionError on the first
+    error, and CellTooSlowError naming the cell (its number and first line) when one runs over
+    ``timeout`` seconds."""
     running = {}
 
     def started(cell, cell_index, **_):
@@ -37,8 +39,9 @@ def execute(notebook, timeout: int = 600, cwd: Path | None = None, name: str = "
         on_cell_start=started,
         resources={"metadata": {"path": str(cwd or ROOT)}},
     )
-    # A notebook draws with the inline backend, as in Jupyter; MPLBACKEND=Agg (set for the tests) would stop it.
-    # TRAINLAB_WIDGETS is the reader's own setting: the notebooks run as nbconvert and papermill run them.
+    # A notebook draws with the inline backend, as in Jupyter; MPLBACKEND=Agg (set for the tests)
+    # would stop it. TRAINLAB_WIDGETS is the reader's own setting: the notebooks run as nbconvert
+    # and papermill run them.
     env = {
         name: value
         for name, value in os.environ.items()

@@ -1,5 +1,5 @@
-"""The one statistics engine: differences over seeds (paired and Welch's), their 95 % intervals, the verdicts
-they give, and the one sentence each verdict is said in."""
+"""The one statistics engine: differences over seeds (paired and Welch's), their 95 % intervals, the
+verdicts they give, and the one sentence each verdict is said in."""
 
 from __future__ import annotations
 

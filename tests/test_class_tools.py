@@ -1,5 +1,6 @@
-"""For a class: errors that show the subcommand's usage, a search's best trial on a range's end, the extras,
-files others can read (the umask), and the notebooks published as HTML. Issue 25 (4) and (7)."""
+"""For a class: errors that show the subcommand's usage, a search's best trial on a range's end, the
+extras, files others can read (the umask), and the notebooks published as HTML. Issue 25 (4) and
+(7)."""
 
 import importlib.util
 import json
@@ -95,9 +96,10 @@ def mode(path: Path) -> int:
 
 
 def test_every_file_a_run_writes_goes_through_the_same_writer(tmp_path):
-    """Issue 25 (4): files others can read. textio's atomic writer is the one place that decides a file's
-    mode (issue 22 makes it follow the umask); every file of a run, of compare, of a model, a CSV log and the
-    TensorBoard events gets the mode of a file written by it (or the umask's own, for files appended to)."""
+    """Issue 25 (4): files others can read. textio's atomic writer is the one place that decides a
+    file's mode (issue 22 makes it follow the umask); every file of a run, of compare, of a model, a
+    CSV log and the TensorBoard events gets the mode of a file written by it (or the umask's own,
+    for files appended to)."""
     old = os.umask(0o022)
     try:
         reference = mode(write_text(tmp_path / "reference.txt", "x"))

@@ -1,9 +1,9 @@
 """The ``trainlab`` command under hostile and broken input (issue 10 and its siblings).
 
-Every refused command must: exit with status 2, say what is wrong in one line on stderr, print no Python
-traceback, touch no file outside its output folder (and create no run folder), and leave the earlier runs
-readable by ``trainlab report``. Broken run folders and hostile summaries must not break the report, and the
-report embeds only image files inside each run's own folder.
+Every refused command must: exit with status 2, say what is wrong in one line on stderr, print no
+Python traceback, touch no file outside its output folder (and create no run folder), and leave the
+earlier runs readable by ``trainlab report``. Broken run folders and hostile summaries must not
+break the report, and the report embeds only image files inside each run's own folder.
 """
 
 import json

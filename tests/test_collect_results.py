@@ -1,5 +1,5 @@
-"""scripts/collect_results.py: docs/results.md counted from the claims' verdicts, evaluated again by the current
-code from a run's numbers, and the measured times for `trainlab list`."""
+"""scripts/collect_results.py: docs/results.md counted from the claims' verdicts, evaluated again by
+the current code from a run's numbers, and the measured times for `trainlab list`."""
 
 import importlib.util
 import json

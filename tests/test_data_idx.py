@@ -1,4 +1,5 @@
-"""IDX files the tests write: exact bytes, round trips (raw and .gz), headers, and every kind of broken file."""
+"""IDX files the tests write: exact bytes, round trips (raw and .gz), headers, and every kind of
+broken file."""
 
 import gzip
 
@@ -165,9 +166,9 @@ def test_header_of_a_broken_file(tmp_path):
 
 
 def test_a_gzip_bomb_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch):
-    """Issue 22: 2 MB of gzip decompressed to 4.3 GB in memory. Decompression now stops at a limit, with a
-    clear error naming the file: twice its size for a dataset's file, MAX_DECOMPRESSED_BYTES (1 GiB) for any
-    IDX file (here 10 MB, so that the test takes a second, not a minute)."""
+    """Issue 22: 2 MB of gzip decompressed to 4.3 GB in memory. Decompression now stops at a limit,
+    with a clear error naming the file: twice its size for a dataset's file, MAX_DECOMPRESSED_BYTES
+    (1 GiB) for any IDX file (here 10 MB, so that the test takes a second, not a minute)."""
     import tracemalloc
 
     import trainlab.data.idx

@@ -1,5 +1,6 @@
-"""Where files come from: the folders and environment variables, and downloads from a local HTTP mirror
-(success, 404, bad checksum, connection refused, retries), with atomic writes into the cache."""
+"""Where files come from: the folders and environment variables, and downloads from a local HTTP
+mirror (success, 404, bad checksum, connection refused, retries), with atomic writes into the
+cache."""
 
 import os
 import stat
@@ -289,8 +290,9 @@ def test_fashion_mnist_download_reports_each_mirror(tmp_path):
 
 
 def test_concurrent_first_downloads_of_one_dataset_all_succeed(toy, tmp_path):
-    """Issue 22, N5: two processes loading a dataset nobody downloaded yet (`trainlab run A B --jobs 2`) shared
-    one staging file; one of them failed with "No such file". Each attempt now stages in a folder of its own."""
+    """Issue 22, N5: two processes loading a dataset nobody downloaded yet
+    (`trainlab run A B --jobs 2`) shared one staging file; one of them failed with "No such file".
+    Each attempt now stages in a folder of its own."""
     arrays, spec, mirror = toy
     loaders = 4
     start, results = threading.Barrier(loaders), []

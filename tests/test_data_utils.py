@@ -217,8 +217,8 @@ def test_one_hot_is_the_losses_one():
 
 
 # Imports run one way: trainlab.data uses leaf modules of the library, never the package root (whose
-# __init__ imports trainlab.data: the cycle trainlab <-> data.download that once needed an import inside
-# a function), and imports nothing inside functions.
+# __init__ imports trainlab.data: the cycle trainlab <-> data.download that once needed an import
+# inside a function), and imports nothing inside functions.
 
 LEAF_MODULES = {"data", "backend", "losses", "textio", "validation"}
 

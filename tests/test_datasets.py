@@ -1,6 +1,6 @@
-"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed bytes, the
-search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook loader, and Fashion-MNIST
-from Debian where it is installed."""
+"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed
+bytes, the search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook
+loader, and Fashion-MNIST from Debian where it is installed."""
 
 import gzip
 import hashlib
@@ -28,8 +28,9 @@ from trainlab.data.checksums import decode_verified
 # MNIST's label counts, as published (digits 0..9).
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-# decompressed file: (bytes, SHA-256 of the decompressed bytes), from ../shared/data/README.md, written out
-# here rather than read from the catalog so that a wrong catalog entry cannot pass its own test.
+# decompressed file: (bytes, SHA-256 of the decompressed bytes), from ../shared/data/README.md,
+# written out here rather than read from the catalog so that a wrong catalog entry cannot pass its
+# own test.
 MNIST = {
     "train-images-idx3-ubyte": (
         47040016,

@@ -1,4 +1,5 @@
-"""--format, --dpi and --style on `trainlab tune` and `trainlab report`: one helper, the same checks as `run`."""
+"""--format, --dpi and --style on `trainlab tune` and `trainlab report`: one helper, the same checks
+as `run`."""
 
 import base64
 import contextlib

@@ -1,6 +1,6 @@
-"""Every lesson's figures, drawn from its --quick run in each style: accuracy axes from a stated floor,
-no text below the style's minimum, no titles or labels running into a neighbour's (the numbers read back
-from metrics.json: tests/test_lessons.py).
+"""Every lesson's figures, drawn from its --quick run in each style: accuracy axes from a stated
+floor, no text below the style's minimum, no titles or labels running into a neighbour's (the
+numbers read back from metrics.json: tests/test_lessons.py).
 
 The quick runs come from the session's ``quick_results`` (tests/conftest.py): trained once, drawn here.
 """
@@ -48,8 +48,8 @@ def drawn(quick_results):
 
 
 def render(figure: Figure) -> None:
-    """Draw ``figure`` with Agg, as saving it does: the layout is done, the tick labels exist, and the texts'
-    window extents can be measured."""
+    """Draw ``figure`` with Agg, as saving it does: the layout is done, the tick labels exist, and
+    the texts' window extents can be measured."""
     FigureCanvasAgg(figure).draw()
 
 
@@ -127,8 +127,9 @@ def test_the_experiments_show_accuracy_axes(drawn):
 
 
 def tick_labels(ax) -> list[Text]:
-    """The tick labels ``ax`` draws: visible and non-empty, of the ticks in view (matplotlib keeps Tick objects
-    beyond those, which it does not draw; ``_update_ticks`` is what its own drawing code asks)."""
+    """The tick labels ``ax`` draws: visible and non-empty, of the ticks in view (matplotlib keeps
+    Tick objects beyond those, which it does not draw; ``_update_ticks`` is what its own drawing
+    code asks)."""
     if not (ax.axison and ax.get_visible()):
         return []
     return [
@@ -226,8 +227,8 @@ def overlap(a: Bbox, b: Bbox) -> bool:
 
 
 def overlaps(figure: Figure) -> list[str]:
-    """Every pair of texts of two axes that overlap, every text of one axes inside another's plotting area,
-    and tick labels of one axis running into each other."""
+    """Every pair of texts of two axes that overlap, every text of one axes inside another's
+    plotting area, and tick labels of one axis running into each other."""
     renderer = figure.canvas.get_renderer()
     axes = [ax for ax in figure.axes if ax.get_visible()]
     found = []

@@ -1,6 +1,7 @@
-"""A model's parameters and gradients are views of one flat buffer each, and an optimizer updates each run
-of consecutive views with one call of its rule: the same bits as one call per parameter (the path taken
-for separate arrays), for every optimizer, with clipping, a frozen layer, a loaded state, and the NaN guard."""
+"""A model's parameters and gradients are views of one flat buffer each, and an optimizer updates
+each run of consecutive views with one call of its rule: the same bits as one call per parameter
+(the path taken for separate arrays), for every optimizer, with clipping, a frozen layer, a loaded
+state, and the NaN guard."""
 
 from __future__ import annotations
 
@@ -160,7 +161,8 @@ def test_a_loaded_state_is_used_on_the_flat_path(name):
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_a_rebound_parameter_is_updated_alone(name):
-    """Code that replaces a layer's array instead of writing into it splits the run; the update is the same."""
+    """Code that replaces a layer's array instead of writing into it splits the run; the update is
+    the same."""
     runs = []
     for model in (network(), unpack(network())):
         optimizer = make(name)

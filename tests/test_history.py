@@ -1,4 +1,5 @@
-"""History as Keras users read it (repr, .history, DataFrame, plot), progress text, and optional dependencies."""
+"""History as Keras users read it (repr, .history, DataFrame, plot), progress text, and optional
+dependencies."""
 
 import subprocess
 import sys

@@ -1,10 +1,11 @@
 """Hands-On ML ch. 11's learning-rate schedules, typed as the book has them, train as in the book.
 
-Reproduces issue 25 (1): ``LearningRateScheduler(exponential_decay_fn)`` applied the function at every *step*
-(learning rates 3.5e-15, 1.1e-27, 3.5e-40 per epoch, accuracy 0.1165 at every epoch, no warning), and the
-two-argument form ``fn(epoch, lr)`` failed. Keras calls the function once per epoch, at the epoch's start,
-with the epoch counted from 0 (and the current learning rate for the two-argument form): these tests check
-the learning rate of every epoch against that rule, and that the network learns.
+Reproduces issue 25 (1): ``LearningRateScheduler(exponential_decay_fn)`` applied the function at
+every *step* (learning rates 3.5e-15, 1.1e-27, 3.5e-40 per epoch, accuracy 0.1165 at every epoch, no
+warning), and the two-argument form ``fn(epoch, lr)`` failed. Keras calls the function once per
+epoch, at the epoch's start, with the epoch counted from 0 (and the current learning rate for the
+two-argument form): these tests check the learning rate of every epoch against that rule, and that
+the network learns.
 """
 
 import math
@@ -84,7 +85,8 @@ def train(mnist, callbacks, epochs=EPOCHS, lr=0.01):
 
 
 def learns(history) -> bool:
-    """The network learned: validation accuracy well above chance (0.1) and better than after the first epoch."""
+    """The network learned: validation accuracy well above chance (0.1) and better than after the
+    first epoch."""
     accuracy = history.history["val_accuracy"]
     return accuracy[-1] > 0.6 and accuracy[-1] > accuracy[0] + 0.3
 
@@ -131,8 +133,8 @@ def test_piecewise_constant(mnist, schedule):
 def keras_reduce_lr_on_plateau(
     val_losses, lr, factor=0.5, patience=5, min_delta=1e-4, cooldown=0, min_lr=0.0
 ):
-    """The learning rate of each epoch under Keras's ReduceLROnPlateau, from the val_loss of each epoch
-    (keras/src/callbacks/reduce_lr_on_plateau.py, written out)."""
+    """The learning rate of each epoch under Keras's ReduceLROnPlateau, from the val_loss of each
+    epoch (keras/src/callbacks/reduce_lr_on_plateau.py, written out)."""
     best, wait, cooldown_counter, rates = math.inf, 0, 0, []
     for value in val_losses:
         rates.append(lr)
@@ -157,9 +159,10 @@ def test_reduce_lr_on_plateau_factor_half_patience_5(mnist):
 
 
 def test_tf_keras_style_schedules_count_steps(mnist):
-    # tf.keras.optimizers.schedules.ExponentialDecay(initial_learning_rate=0.01, decay_steps=n_steps,
-    # decay_rate=0.1) and PiecewiseConstantDecay(boundaries=[5 * n, 15 * n], values=[0.01, 0.005, 0.001]),
-    # given to the optimizer in Keras, go in callbacks here: they are applied at every step.
+    # tf.keras.optimizers.schedules.ExponentialDecay(initial_learning_rate=0.01,
+    # decay_steps=n_steps, decay_rate=0.1) and PiecewiseConstantDecay(boundaries=[5 * n, 15 * n],
+    # values=[0.01, 0.005, 0.001]), given to the optimizer in Keras, go in callbacks here: they are
+    # applied at every step.
     batch_size, n_epochs = 32, EPOCHS
     n_steps_per_epoch = math.ceil(len(mnist[0]) / batch_size)
     n_steps = n_epochs * n_steps_per_epoch

@@ -97,8 +97,8 @@ interact(show, n=widgets.IntSlider(value=3, min=0, max=5), name="b",
 
 
 def test_without_a_front_end_sliders_run_once_with_their_values_and_make_no_widget():
-    """Issue 25 (2): executed by nbclient (as nbconvert and papermill do), interact's Output widget made the
-    execution hang at random; trainlab.widgets.interact runs the function once instead."""
+    """Issue 25 (2): executed by nbclient (as nbconvert and papermill do), interact's Output widget
+    made the execution hang at random; trainlab.widgets.interact runs the function once instead."""
     notebook = run_cells(SLIDERS)
     shown = texts(notebook.cells[0])
     assert shown.splitlines() == [

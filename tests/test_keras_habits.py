@@ -123,7 +123,7 @@ def test_the_double_softmax_trains_worse_which_is_why_it_warns():
     )  # squashed twice, the loss cannot get low
 
 
-# -- issue 25 (6): habits that failed, each reproduced ------------------------------------------------------
+# -- issue 25 (6): habits that failed, each reproduced ---------------------------------------------
 
 
 def net(seed=0, dropout=False, **kwargs):
@@ -157,8 +157,8 @@ def test_summary_is_an_html_table_in_jupyter():
 
 
 def weighted_loss_reference(scores, labels, weights):
-    """PyTorch's cross-entropy per sample, weighted and averaged over the batch (Keras's sum_over_batch_size),
-    and its gradient with respect to the scores."""
+    """PyTorch's cross-entropy per sample, weighted and averaged over the batch (Keras's
+    sum_over_batch_size), and its gradient with respect to the scores."""
     torch = pytest.importorskip("torch")
     y = torch.tensor(scores, dtype=torch.float64, requires_grad=True)
     losses = torch.nn.functional.cross_entropy(y, torch.tensor(labels), reduction="none")
@@ -416,8 +416,9 @@ def test_an_unknown_keyword_names_the_function_and_what_it_takes(call, message):
 
 
 def read_events(folder):
-    """(tag, step, value) of every scalar and the tags of the histograms in the TensorBoard event files of
-    ``folder``: the TFRecord framing (length, CRC, data, CRC) read here, each record parsed as an Event."""
+    """(tag, step, value) of every scalar and the tags of the histograms in the TensorBoard event
+    files of ``folder``: the TFRecord framing (length, CRC, data, CRC) read here, each record parsed
+    as an Event."""
     event_pb2 = pytest.importorskip("tensorboardX.proto.event_pb2")
     scalars, histograms = [], set()
     for path in sorted(folder.glob("events.out.tfevents.*")):

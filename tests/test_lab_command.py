@@ -1,6 +1,7 @@
-"""The lab's verbs on real lessons: list, run (settings checked before anything is written), report (one
-self-contained page, in a headless browser at desktop and phone widths), and what importing lessons leaves
-alone. The lessons' own protocol is tested in tests/test_lessons.py, units and the cache in test_lab_units.py."""
+"""The lab's verbs on real lessons: list, run (settings checked before anything is written), report
+(one self-contained page, in a headless browser at desktop and phone widths), and what importing
+lessons leaves alone. The lessons' own protocol is tested in tests/test_lessons.py, units and the
+cache in test_lab_units.py."""
 
 import html
 import json
@@ -132,9 +133,10 @@ def test_report_holds_every_run_with_its_figures_and_verdicts(quick_runs, tmp_pa
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# The report in a frame of a given width (headless Chromium's windows are at least 500 px wide); the frame's
-# script copies what the report's script measured onto this page's body, scrolls the report to its end and
-# clicks its first figure, and records where the contents list is and whether the figure viewer opened.
+# The report in a frame of a given width (headless Chromium's windows are at least 500 px wide); the
+# frame's script copies what the report's script measured onto this page's body, scrolls the report
+# to its end and clicks its first figure, and records where the contents list is and whether the
+# figure viewer opened.
 FRAME = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="{src}" style="width:{width}px;
 height:860px;border:0"></iframe><script>
 document.getElementById("f").addEventListener("load", function () {{

@@ -1,8 +1,9 @@
 """Lessons as units of work: the cache, the executors, and stopping a run (issue 24; issue 22's N2 and N3).
 
-Byte-identical metrics.json whatever the executor and the order; a killed run goes on where it stopped;
-a worker killed mid-unit has its unit run again; Ctrl-C, SIGTERM and SIGKILL of `trainlab run --jobs N`
-leave no worker behind. The processes are real: `python -m trainlab` in a subprocess, real signals.
+Byte-identical metrics.json whatever the executor and the order; a killed run goes on where it
+stopped; a worker killed mid-unit has its unit run again; Ctrl-C, SIGTERM and SIGKILL of
+`trainlab run --jobs N` leave no worker behind. The processes are real: `python -m trainlab` in a
+subprocess, real signals.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def built(layer, input_shape, dtype=np.float64, seed=0):
     return layer
 
 
-# -- losses --------------------------------------------------------------------------------------------
+# -- losses ----------------------------------------------------------------------------------------
 def test_softmax_cross_entropy_known_value():
     logits = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
     # row 1: log(e + e² + e³) - 3 = log(1 + e⁻¹ + e⁻²) = 0.4076059644...; row 2: log 3 = 1.0986122887
@@ -53,7 +53,7 @@ def test_softmax_layer_rows_sum_to_one():
     np.testing.assert_allclose(y[0], np.exp([1, 2, 3, 4]) / np.exp([1, 2, 3, 4]).sum())
 
 
-# -- activations ---------------------------------------------------------------------------------------
+# -- activations -----------------------------------------------------------------------------------
 def test_activation_values():
     x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
     expect = {
@@ -85,7 +85,7 @@ def test_sigmoid_never_overflows():
     np.testing.assert_allclose(y, [[0.0, 0.5, 1.0]])
 
 
-# -- batch norm ------------------------------------------------------------------------------------------
+# -- batch norm ------------------------------------------------------------------------------------
 def test_batchnorm_training_normalizes_and_updates_running_averages(rng):
     layer = built(tl.BatchNorm(momentum=0.9), (3,))
     x = rng.normal(loc=[1.0, -2.0, 5.0], scale=[1.0, 3.0, 0.5], size=(200, 3))
@@ -118,7 +118,7 @@ def test_batchnorm_inference_uses_running_statistics(rng):
     )
 
 
-# -- dropout ---------------------------------------------------------------------------------------------
+# -- dropout ---------------------------------------------------------------------------------------
 def test_dropout_is_inverted_and_off_in_inference(rng):
     layer = built(tl.Dropout(0.3), (1000,), seed=1)
     x = np.ones((50, 1000))
@@ -174,7 +174,7 @@ def test_relu_stack_with_small_weights_collapses_while_selu_does_not():
     assert x.std() < 1e-10
 
 
-# -- initializers --------------------------------------------------------------------------------------
+# -- initializers ----------------------------------------------------------------------------------
 INIT_STDS = {
     "glorot_normal": lambda i, o: math.sqrt(2 / (i + o)),
     "glorot_uniform": lambda i, o: math.sqrt(2 / (i + o)),  # U(-a, a) has std a/√3 = √(2/(i+o))
@@ -235,7 +235,7 @@ def test_initial_weights_are_the_same_in_float32_and_float64():
     )
 
 
-# -- regularizers and constraints -----------------------------------------------------------------------
+# -- regularizers and constraints ------------------------------------------------------------------
 def test_regularizer_values():
     W = np.array([[1.0, -2.0], [0.5, 0.0]])
     assert tl.L1(0.1)(W) == pytest.approx(0.1 * 3.5)

@@ -1,5 +1,6 @@
-"""Every lesson on the protocol of trainlab.lab.lesson: declared as it should be, runs as units through the lab,
-and every claim's verdict moves with the numbers (agrees, contradicts, unsettled) and is untested on one seed.
+"""Every lesson on the protocol of trainlab.lab.lesson: declared as it should be, runs as units
+through the lab, and every claim's verdict moves with the numbers (agrees, contradicts, unsettled)
+and is untested on one seed.
 
 Lesson-specific numbers are tested in tests/lessons/test_NAME.py.
 """
@@ -88,8 +89,8 @@ def test_a_quick_run_writes_a_complete_folder_with_every_claim_and_its_verdict(n
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_runs_saved_numbers_give_back_its_runs_and_verdicts(name, quick_runs):
-    """What the report redraws and collect_results re-judges: Runs rebuilt from config.json and metrics.json
-    hold every unit's numbers and give the verdicts the run wrote."""
+    """What the report redraws and collect_results re-judges: Runs rebuilt from config.json and
+    metrics.json hold every unit's numbers and give the verdicts the run wrote."""
     run = load_run(quick_runs[1][name].record.folder)
     lesson = load_lesson(name)
     metrics = json.loads((run.folder / "metrics.json").read_text())
@@ -181,9 +182,9 @@ TRAINS_NOTHING = {
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in TRAINS_NOTHING])
 def test_a_setting_that_breaks_training_is_reported_and_still_leaves_a_complete_run(name, tmp_path):
-    """Every lesson that trains declares BREAKS (changes to its quick settings that make training diverge or
-    learn nothing); the run still completes, says so in a note, and no claim agrees on the failed runs'
-    behalf where its measure cannot be taken."""
+    """Every lesson that trains declares BREAKS (changes to its quick settings that make training
+    diverge or learn nothing); the run still completes, says so in a note, and no claim agrees on
+    the failed runs' behalf where its measure cannot be taken."""
     lesson = load_lesson(name)
     breaks = getattr(lesson.module, "BREAKS", None)
     assert breaks, f"{name} declares no BREAKS"

@@ -1,14 +1,16 @@
-"""Every notebook in notebooks/ runs top to bottom in a real Jupyter kernel, without an error, and every
-conclusion it prints is a claim's verdict that holds (never from one seed; no prediction contradicted).
+"""Every notebook in notebooks/ runs top to bottom in a real Jupyter kernel, without an error, and
+every conclusion it prints is a claim's verdict that holds (never from one seed; no prediction
+contradicted).
 
-The notebooks are jupytext percent scripts (notebooks/*.py); each is read as a notebook and executed cell by
-cell in the python3 kernel of this interpreter, from the notebooks/ folder as Jupyter Lab would. The time
-each takes is printed (pytest -s): all of them must run within 10 minutes on 2 cores; a cell that takes longer
-than SECONDS_EACH fails, naming the cell.
+The notebooks are jupytext percent scripts (notebooks/*.py); each is read as a notebook and executed
+cell by cell in the python3 kernel of this interpreter, from the notebooks/ folder as Jupyter Lab
+would. The time each takes is printed (pytest -s): all of them must run within 10 minutes on 2
+cores; a cell that takes longer than SECONDS_EACH fails, naming the cell.
 
-They run as ``jupyter nbconvert --execute`` and papermill run them, with no front end to draw widgets: the
-sliders of 03 and 04 (``trainlab.widgets.interact``) then run their function once, and no Output widget exists
-to hang nbclient (jupyter/nbclient#312). ``TEST_NOTEBOOK_REPEAT=20`` executes each notebook 20 times in a row.
+They run as ``jupyter nbconvert --execute`` and papermill run them, with no front end to draw
+widgets: the sliders of 03 and 04 (``trainlab.widgets.interact``) then run their function once, and
+no Output widget exists to hang nbclient (jupyter/nbclient#312). ``TEST_NOTEBOOK_REPEAT=20``
+executes each notebook 20 times in a row.
 """
 
 import os
@@ -29,8 +31,8 @@ SECONDS_EACH = (
 
 
 def kernel_cpu_seconds() -> float:
-    """CPU time of the finished child processes (the kernel, once shut down): unlike wall time, not inflated
-    by other work on a shared machine."""
+    """CPU time of the finished child processes (the kernel, once shut down): unlike wall time, not
+    inflated by other work on a shared machine."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -71,9 +73,10 @@ VERDICT_LINE = re.compile(
 
 def assert_conclusions_hold(notebook) -> None:
     """Every conclusion a notebook prints is a claim's verdict (``[verdict] sentence``, from
-    trainlab.lab.notebook): none agrees or contradicts on one seed, and no "try this" prediction is contradicted
-    by the notebook's own numbers. The prose cannot state a direction of its own: a notebook that prints a
-    verdict-like sentence without the engine ("As in the book", "Unlike the book") fails too."""
+    trainlab.lab.notebook): none agrees or contradicts on one seed, and no "try this" prediction is
+    contradicted by the notebook's own numbers. The prose cannot state a direction of its own: a
+    notebook that prints a verdict-like sentence without the engine ("As in the book", "Unlike the
+    book") fails too."""
     printed = "\n".join(texts(cell) for cell in notebook.cells if cell.cell_type == "code")
     for prediction, verdict, sentence in VERDICT_LINE.findall(printed):
         if verdict in ("agrees", "contradicts"):

@@ -1,5 +1,5 @@
-"""Optimizers' behaviour: in-place updates without temporaries, state_dict, hyperparameters declared once
-(constructor, config, help, Keras's ``learning_rate``), momentum, clipping and bad input."""
+"""Optimizers' behaviour: in-place updates without temporaries, state_dict, hyperparameters declared
+once (constructor, config, help, Keras's ``learning_rate``), momentum, clipping and bad input."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from trainlab.optimizers import OPTIMIZERS
 REGISTERED = sorted({registered for registered, _ in CASES.values()})  # the classes' names
 
 
-# -- in place, allocation-light --------------------------------------------------------------------------------
+# -- in place, allocation-light --------------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
 def test_updates_in_place_and_keeps_identity(name):
     model, x, t = small_network()
@@ -73,7 +73,7 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(params["W"], 0.9, rtol=1e-6)  # Adam's first step is -η·sign(g)
 
 
-# -- state_dict ------------------------------------------------------------------------------------------------
+# -- state_dict ------------------------------------------------------------------------------------
 def save_and_load(state):
     """Through JSON and .npz, as a checkpoint stores it (no pickle)."""
     metadata = json.loads(json.dumps({k: v for k, v in state.items() if k != "arrays"}))
@@ -142,7 +142,7 @@ def test_load_state_dict_errors():
     assert resumed.iterations == 1
 
 
-# -- hyperparameters and momentum ------------------------------------------------------------------------------
+# -- hyperparameters and momentum ------------------------------------------------------------------
 def test_lr_change_takes_effect():
     params = {"w": np.zeros(2)}
     optimizer = tl.SGD(lr=0.1)
@@ -221,7 +221,7 @@ def test_defaults_and_config():
     )
 
 
-# -- clipping --------------------------------------------------------------------------------------------------
+# -- clipping --------------------------------------------------------------------------------------
 def test_clip_by_global_norm_values():
     grads = {"a": np.array([3.0, 0.0]), "b": np.array([[0.0], [4.0]])}
     assert tl.global_norm(grads) == 5.0
@@ -293,7 +293,7 @@ def test_clip_norm_matches_clipped_reference():
         np.testing.assert_allclose(params[key], expected[key], rtol=1e-9, atol=1e-10)
 
 
-# -- bad input -------------------------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -400,8 +400,9 @@ def test_huge_finite_float32_gradient_is_not_mistaken_for_inf():
 @pytest.mark.parametrize("gradients", ["fresh", "reused", "non-contiguous"])
 @pytest.mark.parametrize("name", NAMES)
 def test_updating_a_large_parameter_block_by_block_is_the_same_update(name, gradients):
-    """Also when the gradient is the same array rewritten in place at every step (as a model's layers
-    write theirs: the optimizer keeps the views of its blocks), or a non-contiguous one at some steps."""
+    """Also when the gradient is the same array rewritten in place at every step (as a model's
+    layers write theirs: the optimizer keeps the views of its blocks), or a non-contiguous one at
+    some steps."""
     rng = np.random.default_rng(0)
     start = rng.standard_normal((13, 11)).astype(np.float32)
     results = []
@@ -428,7 +429,7 @@ def test_updating_a_large_parameter_block_by_block_is_the_same_update(name, grad
         assert blocked_state[key].shape == value.shape
 
 
-# -- hyperparameters declared once -----------------------------------------------------------------------------
+# -- hyperparameters declared once -----------------------------------------------------------------
 @pytest.mark.parametrize("registered", REGISTERED)
 def test_constructor_config_and_help_come_from_the_declaration(registered):
     cls = type(tl.get_optimizer(registered))

@@ -1,5 +1,6 @@
-"""scripts/check_portable_verdicts.py compares the claims' verdicts of two folders of runs (its slow part, the
-two `trainlab run all --quick` runs, is the script's own; here its comparison, on hand-made run folders)."""
+"""scripts/check_portable_verdicts.py compares the claims' verdicts of two folders of runs (its slow
+part, the two `trainlab run all --quick` runs, is the script's own; here its comparison, on
+hand-made run folders)."""
 
 import importlib
 import json

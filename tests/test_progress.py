@@ -1,7 +1,8 @@
-"""What fit prints: a bar on a terminal (real or fake, of a given width), one line per epoch in a pipe or a file.
+"""What fit prints: a bar on a terminal (real or fake, of a given width), one line per epoch in a
+pipe or a file.
 
-Reproduces issue 25 (3): at 100 columns the bar was cut before val_accuracy, the learning rate and the ETA;
-piped to a file, ``fit(verbose=1)`` printed nothing.
+Reproduces issue 25 (3): at 100 columns the bar was cut before val_accuracy, the learning rate and
+the ETA; piped to a file, ``fit(verbose=1)`` printed nothing.
 """
 
 import fcntl

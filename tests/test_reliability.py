@@ -34,7 +34,7 @@ def assert_same_weights(a, b):
         np.testing.assert_array_equal(b.state_dict()[name], value, err_msg=name)
 
 
-# -- 1. a fit that ends mid-epoch -------------------------------------------------------------------------------
+# -- 1. a fit that ends mid-epoch ------------------------------------------------------------------
 @pytest.mark.parametrize("sampling", ["epoch", "iid"])
 @pytest.mark.parametrize("k, j", [(5, 5), (3, 11), (7, 7), (1, 20), (13, 2), (6, 1)])
 @pytest.mark.parametrize("via_file", [False, True])
@@ -96,7 +96,7 @@ def test_a_cut_short_epoch_with_other_data_starts_a_new_epoch_with_a_warning():
     assert len(history.step_loss) == 4 and model.epochs_done == 1 and model.iterations_done == 9
 
 
-# -- 2. one layer instance used twice ---------------------------------------------------------------------------
+# -- 2. one layer instance used twice --------------------------------------------------------------
 def test_a_layer_used_twice_is_refused_at_construction():
     dense = tl.Dense(6)
     with pytest.raises(ValueError, match=r"layers\[0\] and layers\[2\] are the same Dense object"):
@@ -109,7 +109,7 @@ def test_a_layer_used_twice_is_refused_at_construction():
         tl.Sequential([tl.Dense(4, activation=shared), tl.Dense(4, activation=shared)])
 
 
-# -- 7, 8 and the scalar: targets are checked like inputs --------------------------------------------------------
+# -- 7, 8 and the scalar: targets are checked like inputs ------------------------------------------
 def test_nan_or_inf_in_one_hot_targets_is_named():
     x, y = blobs(n=20)
     onehot = np.eye(3)[y]
@@ -169,7 +169,7 @@ def test_one_hot_checks_its_labels():
     np.testing.assert_array_equal(tl.one_hot(3, 4), [[0, 0, 0, 1]])
 
 
-# -- 9. checkpoint filename patterns ----------------------------------------------------------------------------
+# -- 9. checkpoint filename patterns ---------------------------------------------------------------
 def test_checkpoint_patterns_take_the_epochs_logs(tmp_path):
     x, y = blobs()
     model = net()
@@ -219,7 +219,7 @@ def test_monitors_are_checked_before_the_first_step():
         assert model.iterations_done == 0
 
 
-# -- 10. schedules past their end; a crash inside the loop ----------------------------------------------------
+# -- 10. schedules past their end; a crash inside the loop -----------------------------------------
 def test_a_schedule_past_its_end_holds_its_final_value():
     cosine = tl.CosineDecay(
         0.1, total_steps=10
@@ -263,7 +263,7 @@ def test_a_crash_inside_the_loop_leaves_counters_that_match_the_weights():
     assert_same_weights(straight, crashed)
 
 
-# -- the minor ones ---------------------------------------------------------------------------------------------
+# -- the minor ones --------------------------------------------------------------------------------
 def test_a_callback_class_instead_of_an_instance():
     x, y = blobs()
     with pytest.raises(
@@ -328,7 +328,7 @@ def test_a_hand_made_checkpoint_with_a_missing_key(tmp_path):
             load_model(tmp_path / "bad.npz")
 
 
-# -- issue 22, finding N7: a huge epochs= or iterations= costs no memory before the first step ------------------
+# -- issue 22, finding N7: a huge epochs= or iterations= costs no memory before the first step -----
 class StopAfter(tl.Callback):
     """Stops training after ``steps`` steps by raising (fit leaves counters that match the weights)."""
 
@@ -354,8 +354,9 @@ class StopAfter(tl.Callback):
     ids=lambda how: f"{next(iter(how))}={next(iter(how.values()))}",
 )
 def test_a_huge_count_starts_training_at_once_in_constant_memory(how):
-    """`fit(iterations=10**12)` (reachable with `--set`) allocated one tuple per epoch before the first step:
-    OOM-killed at 22 GB; `epochs=10**7` cost 1.1 GB. The plan of the steps is now computed as it goes."""
+    """`fit(iterations=10**12)` (reachable with `--set`) allocated one tuple per epoch before the
+    first step: OOM-killed at 22 GB; `epochs=10**7` cost 1.1 GB. The plan of the steps is now
+    computed as it goes."""
     x, y = blobs()
     model = net()
     stop = StopAfter(3)

@@ -169,7 +169,7 @@ def test_bad_arguments(make, message):
         make()
 
 
-# -- the plateau reducer on scripted sequences -----------------------------------------------------------------
+# -- the plateau reducer on scripted sequences -----------------------------------------------------
 def run(reducer, metrics):
     return [reducer.update(metric) for metric in metrics]
 

@@ -1,10 +1,10 @@
 """The fast path computes the plain formulas bit for bit.
 
-trainlab's layers, loss and model take shortcuts for speed (in-place products, reduces without wrappers,
-the first layer's input gradient skipped, transposed copies for short-axis maxima). Here one step of the
-book's 784-100x4-10 ReLU net is written out as the plain NumPy formulas of the docstrings, and the
-library's loss and every gradient must equal them exactly (one BLAS thread: the same products in the
-same order).
+trainlab's layers, loss and model take shortcuts for speed (in-place products, reduces without
+wrappers, the first layer's input gradient skipped, transposed copies for short-axis maxima). Here
+one step of the book's 784-100x4-10 ReLU net is written out as the plain NumPy formulas of the
+docstrings, and the library's loss and every gradient must equal them exactly (one BLAS thread: the
+same products in the same order).
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def test_batchnorm_equals_its_plain_formulas_bitwise(dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_benchmarks_bare_numpy_step_trains_as_trainlab_does(dtype, monkeypatch):
     """benchmarks/step_time.py compares trainlab with the same step hand-written in bare NumPy; the
-    comparison means something only if the two compute the same thing: the same loss, step after step."""
+    comparison means something only if the two compute the same thing: the same loss, step after
+    step."""
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
     peers = importlib.import_module("peers")
     bare = peers.numpy_step(64, dtype)

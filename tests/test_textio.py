@@ -86,7 +86,7 @@ def test_parse_assignments():
         parse_assignments(["=3"])
 
 
-# -- issue 22, finding N6: what an output path is, and the permissions of what is written -------------------
+# -- issue 22, finding N6: what an output path is, and the permissions of what is written ----------
 def writers(tmp_path):
     """Every way trainlab writes a file: the text helpers and a model checkpoint."""
     import trainlab as tl

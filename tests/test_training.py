@@ -234,7 +234,7 @@ def test_progress_off_a_terminal_is_a_line_per_epoch_on_stdout_as_in_keras(capsy
     assert capsys.readouterr().out == ""
 
 
-# -- saving ----------------------------------------------------------------------------------------------
+# -- saving ----------------------------------------------------------------------------------------
 def test_save_and_load_round_trip(tmp_path):
     x, y = blobs(n=200)
     model = small_model().compile("nadam", lr=2e-3)
@@ -306,7 +306,7 @@ def test_loading_something_that_is_not_a_model(tmp_path):
         load_model(tmp_path / "missing.npz")
 
 
-# -- reuse -----------------------------------------------------------------------------------------------
+# -- reuse -----------------------------------------------------------------------------------------
 def test_freeze_layers_and_build_on_a_saved_model(tmp_path):
     x, y = blobs()
     base = small_model(dropout=0.0).compile("sgd", lr=0.05)
@@ -325,7 +325,7 @@ def test_freeze_layers_and_build_on_a_saved_model(tmp_path):
     assert new.evaluate(x, (y == 0).astype(int))["accuracy"] > 0.8
 
 
-# -- MC dropout and ensembles ----------------------------------------------------------------------------
+# -- MC dropout and ensembles ----------------------------------------------------------------------
 def test_mc_dropout_gives_a_spread_only_with_dropout():
     x, y = blobs()
     model = small_model(dropout=0.3).compile("sgd", lr=0.05)
@@ -359,7 +359,7 @@ def test_ensemble_averages_probabilities():
         Ensemble([])
 
 
-# -- the textbook's Trainer ------------------------------------------------------------------------------
+# -- the textbook's Trainer ------------------------------------------------------------------------
 def test_trainer_fills_the_textbook_lists(capsys):
     x, y = blobs(n=500)
     network = tl.Sequential(
@@ -385,7 +385,7 @@ def test_trainer_fills_the_textbook_lists(capsys):
     assert "test acc" in capsys.readouterr().out
 
 
-# -- bad input -------------------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 def test_fit_rejects_bad_arguments():
     x, y = blobs(n=100)
     model = small_model()

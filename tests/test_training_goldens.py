@@ -1,22 +1,23 @@
-"""Golden numbers: fit, the textbook's Trainer and the hand-written loop give the weights they gave when
-they were recorded, to within a tolerance that holds on every CPU and that no change of the training step
-fits in.
+"""Golden numbers: fit, the textbook's Trainer and the hand-written loop give the weights they gave
+when they were recorded, to within a tolerance that holds on every CPU and that no change of the
+training step fits in.
 
 The goldens pin the results of training (every schedule, clipping, weight decay, a regularizer and a
-constraint, dropout and batch norm, both samplings, float64, a cut-short epoch, save, load and resume), so
-that a rewrite of the training step or the loop for readability cannot change them unnoticed. The reference
-arrays themselves (every weight and buffer, the per-step losses, the counters) are stored in
-``tests/data/training_goldens.npz``.
+constraint, dropout and batch norm, both samplings, float64, a cut-short epoch, save, load and
+resume), so that a rewrite of the training step or the loop for readability cannot change them
+unnoticed. The reference arrays themselves (every weight and buffer, the per-step losses, the
+counters) are stored in ``tests/data/training_goldens.npz``.
 
-Training is matrix products (BLAS), and their rounding depends on the kernel OpenBLAS picks for the CPU, so
-the numbers agree across machines only to within a tolerance (:data:`TOLERANCE`); the counters agree
-exactly. Bit for bit is a claim about two runs on one machine, made inside one test: resume = uninterrupted
-and save/load in ``test_reliability.py``. (The first Dense layer has no bias: before batch norm a bias gets a
-gradient of zero up to rounding, so its value would be rounding noise, which Adam's scale-free step grows to
-the size of η; it differed by 100 % between two kernels of one machine.)
+Training is matrix products (BLAS), and their rounding depends on the kernel OpenBLAS picks for the
+CPU, so the numbers agree across machines only to within a tolerance (:data:`TOLERANCE`); the
+counters agree exactly. Bit for bit is a claim about two runs on one machine, made inside one test:
+resume = uninterrupted and save/load in ``test_reliability.py``. (The first Dense layer has no bias:
+before batch norm a bias gets a gradient of zero up to rounding, so its value would be rounding
+noise, which Adam's scale-free step grows to the size of η; it differed by 100 % between two kernels
+of one machine.)
 
-Record the references again only on purpose (a deliberate change of the numbers, stated in the commit):
-``python tests/test_training_goldens.py --record``.
+Record the references again only on purpose (a deliberate change of the numbers, stated in the
+commit): ``python tests/test_training_goldens.py --record``.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ def model(dtype="float32", seed=7):
 
 
 def outcome(net: tl.Sequential, losses) -> dict[str, np.ndarray]:
-    """Every weight and buffer, the per-step losses and the counters. (The optimizer's state is pinned by
-    its own goldens, and here through the weights of the resumed run.)"""
+    """Every weight and buffer, the per-step losses and the counters. (The optimizer's state is
+    pinned by its own goldens, and here through the weights of the resumed run.)"""
     out = {name: np.array(value) for name, value in net.state_dict().items()}
     out["step_loss"] = np.asarray(losses, dtype=np.float64)
     out["counters"] = np.array([net.epochs_done, net.iterations_done])
@@ -273,9 +274,10 @@ TRAINING_MUTANTS = {
 @pytest.mark.parametrize("mutant", TRAINING_MUTANTS)
 @pytest.mark.parametrize("schedule", ["none", "one_cycle"])
 def test_a_changed_training_rule_fails_the_goldens(goldens, monkeypatch, mutant, schedule):
-    """A training rule changed in a way that a casual reading might call the same fails the tolerance
-    (momentum SGD; Nadam under 1cycle, whose scale-free steps hide a change of scale), by 4.7 times (batch
-    norm's ε) to 14,000 times it, and 100 times or more the difference measured between two CPU kernels."""
+    """A training rule changed in a way that a casual reading might call the same fails the
+    tolerance (momentum SGD; Nadam under 1cycle, whose scale-free steps hide a change of scale), by
+    4.7 times (batch norm's ε) to 14,000 times it, and 100 times or more the difference measured
+    between two CPU kernels."""
     owner, attribute, replacement = TRAINING_MUTANTS[mutant]
     monkeypatch.setattr(owner, attribute, replacement())
     with threadpool_limits(1):

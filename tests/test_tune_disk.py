@@ -1,9 +1,9 @@
 """`trainlab tune` on a disk that really fills up: a small tmpfs in a private mount namespace.
 
 The test runs the search under ``unshare --user --map-root-user --mount`` (no root needed where user
-namespaces are allowed), on a tmpfs of 600 KB that the study's SQLite file and its write-ahead log fill
-after a few trials; then it grows the tmpfs (space again) and resumes. It is skipped where unshare or
-tmpfs mounts are not allowed.
+namespaces are allowed), on a tmpfs of 600 KB that the study's SQLite file and its write-ahead log
+fill after a few trials; then it grows the tmpfs (space again) and resumes. It is skipped where
+unshare or tmpfs mounts are not allowed.
 """
 
 import shutil

@@ -1,6 +1,6 @@
-"""`trainlab tune` when things go wrong (issue 22): a storage that fails under Optuna's heartbeat thread (N9), a
-study name that leads outside runs/tune, a resume with a smaller budget, a worker killed mid-search. Each test
-failed on 43db650."""
+"""`trainlab tune` when things go wrong (issue 22): a storage that fails under Optuna's heartbeat
+thread (N9), a study name that leads outside runs/tune, a resume with a smaller budget, a worker
+killed mid-search. Each test failed on 43db650."""
 
 import os
 import signal
@@ -38,8 +38,9 @@ print(study.trials[0].state.name)
 
 
 def test_a_failing_heartbeat_prints_no_traceback(tmp_path):
-    """N9: on a full disk, a worker's heartbeat thread printed a 45-line traceback before the search's one-line
-    error. A heartbeat that cannot be written is now left to the trial's own writes to report."""
+    """N9: on a full disk, a worker's heartbeat thread printed a 45-line traceback before the
+    search's one-line error. A heartbeat that cannot be written is now left to the trial's own
+    writes to report."""
     done = subprocess.run(
         [sys.executable, "-c", HEARTBEAT_FAILS, str(tmp_path / "study.db")],
         capture_output=True,
@@ -126,8 +127,9 @@ def children(pid: int) -> list[tuple[int, list[str]]]:
     not Path("/proc/self/stat").exists(), reason="finds the worker processes in /proc"
 )
 def test_a_killed_worker_does_not_lose_a_search_the_others_finish(tmp_path):
-    """A single tune worker killed (SIGKILL, say by the out-of-memory killer) made the command exit 1 and write no
-    results although the other worker finished every trial. Now that is a note, and the results are written."""
+    """A single tune worker killed (SIGKILL, say by the out-of-memory killer) made the command exit
+    1 and write no results although the other worker finished every trial. Now that is a note, and
+    the results are written."""
     out = tmp_path / "out"
     command = [
         sys.executable,

@@ -1,8 +1,8 @@
 """One search spread over several processes through a real PostgreSQL server on 127.0.0.1.
 
-The test starts its own server from Debian's ``postgresql`` package (in a fresh temporary folder, on a
-free port, trust authentication, fsync off) and stops it afterwards. It is skipped, saying why, when the
-server binaries or the psycopg2 driver are missing.
+The test starts its own server from Debian's ``postgresql`` package (in a fresh temporary folder, on
+a free port, trust authentication, fsync off) and stops it afterwards. It is skipped, saying why,
+when the server binaries or the psycopg2 driver are missing.
 """
 
 import glob

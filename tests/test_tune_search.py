@@ -248,8 +248,8 @@ def wait_for(path, study, condition, process, timeout=60.0):
 
     ``states``: (TrialState, whether it reported an epoch) of each trial, by number.
 
-    Reads the SQLite file directly, read-only: opening it with Optuna would race the search to create
-    its tables.
+    Reads the SQLite file directly, read-only: opening it with Optuna would race the search to
+    create its tables.
     """
     deadline = time.monotonic() + timeout
     query = (
@@ -304,8 +304,8 @@ def test_storage_that_cannot_connect_fails_before_any_trial(tmp_path):
 
 
 def test_trials_give_the_numbers_they_gave_before_the_search_used_tl_mlp():
-    """Recorded before the search's own network builder was replaced by tl.mlp (issue 11): same seed, same
-    parameters, same curves (validation accuracy in 60ths; training loss to 6 digits)."""
+    """Recorded before the search's own network builder was replaced by tl.mlp (issue 11): same
+    seed, same parameters, same curves (validation accuracy in 60ths; training loss to 6 digits)."""
     space = (*TINY, "dropout=0..0.5", "batchnorm=true,false")
     result = run_search(tiny(trials=4, space=space))
     assert [t.params for t in result.trials] == [

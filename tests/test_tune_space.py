@@ -36,7 +36,7 @@ from trainlab.tune.samplers import SlotGridSampler, SlotRandomSampler, SlotTPESa
 from trainlab.tune.space import Choice, Fixed, FloatRange, IntRange
 
 
-# -- syntax ------------------------------------------------------------------------------------------------
+# -- syntax ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -150,7 +150,7 @@ def test_sample_skips_arguments_the_drawn_optimizer_does_not_take():
     )  # the book's network by default
 
 
-# -- from settings to objects ------------------------------------------------------------------------------
+# -- from settings to objects ----------------------------------------------------------------------
 def test_build_model_and_optimizer_follow_the_settings():
     values = {
         **default_values(),
@@ -179,7 +179,7 @@ def test_build_model_and_optimizer_follow_the_settings():
     )
 
 
-# -- samplers and slots ------------------------------------------------------------------------------------
+# -- samplers and slots ----------------------------------------------------------------------------
 def test_draws_stay_in_range_and_log_draws_are_log_uniform():
     rng = np.random.default_rng(0)
     log = [draw(rng, FloatDistribution(1e-6, 1e-2, log=True)) for _ in range(4000)]
@@ -225,7 +225,7 @@ def test_grid_sampler_gives_each_slot_a_different_point():
     ]
 
 
-# -- results, narrowing, plots (scripted trials) ---------------------------------------------------------
+# -- results, narrowing, plots (scripted trials) ---------------------------------------------------
 def scripted_result(values=(0.9, 0.85, 0.8, 0.3, 0.2, 0.1), epochs=4) -> SearchResult:
     """Trials whose lr and weight decay are known: the best three have lr 3e-3..8e-3, wd 2e-7..6e-6."""
     params = [(8e-3, 2e-7), (3.13e-3, 6e-6), (5e-3, 1e-6), (1e-5, 1e-5), (2e-6, 1e-8), (1e-6, 5e-5)]

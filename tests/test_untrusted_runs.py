@@ -1,11 +1,12 @@
 """Run folders are untrusted input (issue 22, finding N4): one malformed folder never stops `trainlab report`.
 
-A run folder may come from another machine or another person, so its names and JSON may be anything: a
-folder name that is not UTF-8, a lone surrogate (``"\\ud800"``) in a text, run.json's ``"files": null``,
-JSON nested a hundred thousand levels deep, a figure name longer than the system allows. Each of these
-stopped the report of every run on 43db650. Now a folder that cannot be read is skipped with one warning
-naming it, text that UTF-8 cannot hold is shown as U+FFFD, and the other runs are reported as before. The
-runs here are made by hand (the report reads files, whatever made them).
+A run folder may come from another machine or another person, so its names and JSON may be anything:
+a folder name that is not UTF-8, a lone surrogate (``"\\ud800"``) in a text, run.json's
+``"files": null``, JSON nested a hundred thousand levels deep, a figure name longer than the system
+allows. Each of these stopped the report of every run on 43db650. Now a folder that cannot be read
+is skipped with one warning naming it, text that UTF-8 cannot hold is shown as U+FFFD, and the other
+runs are reported as before. The runs here are made by hand (the report reads files, whatever made
+them).
 """
 
 import json
@@ -182,8 +183,9 @@ def test_read_json_limits_size_and_depth(tmp_path):
 
 @pytest.mark.parametrize("kind", ["FIFO", "symbolic link"])
 def test_report_out_never_replaces_a_fifo_or_a_link(kind, runs, tmp_path, capsys):
-    """N6: `trainlab report --out PATH` where PATH is a FIFO or a link (in a folder received from elsewhere, a
-    link could point anywhere): refused in one line, the FIFO or link and its target left as they were."""
+    """N6: `trainlab report --out PATH` where PATH is a FIFO or a link (in a folder received from
+    elsewhere, a link could point anywhere): refused in one line, the FIFO or link and its target
+    left as they were."""
     out, target = tmp_path / "out.html", tmp_path / "precious.txt"
     if kind == "FIFO":
         os.mkfifo(out)

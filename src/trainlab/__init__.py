@@ -1,10 +1,11 @@
 """trainlab: a NumPy library for the techniques that make neural-network training work.
 
-Layers with hand-written backward passes, losses, initializers, regularizers, optimizers and schedules,
-all checked against numerical gradients; the model, its training step and loop, callbacks, saving, data
-and gradient checks. ``__all__`` is the library and nothing else (docs/api.md lists it, generated from the
-docstrings by scripts/api_docs.py); the laboratory that reproduces the textbook chapters lives in
-:mod:`trainlab.lab` and :mod:`trainlab.lessons`, the hyperparameter search in :mod:`trainlab.tune`.
+Layers with hand-written backward passes, losses, initializers, regularizers, optimizers and
+schedules, all checked against numerical gradients; the model, its training step and loop,
+callbacks, saving, data and gradient checks. ``__all__`` is the library and nothing else
+(docs/api.md lists it, generated from the docstrings by scripts/api_docs.py); the laboratory that
+reproduces the textbook chapters lives in :mod:`trainlab.lab` and :mod:`trainlab.lessons`, the
+hyperparameter search in :mod:`trainlab.tune`.
 """
 
 __version__ = "0.1.0"

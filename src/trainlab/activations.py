@@ -73,7 +73,8 @@ class ReLU(Activation):
     default_name = "relu"
 
     def forward(self, x, training=False):
-        # the mask as 0/1 numbers of x's dtype: NumPy multiplies by those faster than by booleans (same values)
+        # the mask as 0/1 numbers of x's dtype: NumPy multiplies by those faster than by booleans
+        # (same values)
         self.mask = (x > 0).astype(x.dtype)
         return x * self.mask
 
@@ -105,9 +106,10 @@ class LeakyReLU(Activation):
 class PReLU(Activation):
     """Parametric ReLU (He et al. 2015): y = x for x > 0, α·x otherwise, with the slope α learned.
 
-    One α per unit (``shared=True``: one for the whole layer), starting at ``alpha_init`` (the paper's 0.25).
-    dL/dx = dL/dy for x > 0 and α·dL/dy otherwise;  dL/dα = Σ over the batch of dL/dy·x where x ≤ 0.
-    α is not weight-decayed: decay would pull it towards 0, that is towards a plain ReLU.
+    One α per unit (``shared=True``: one for the whole layer), starting at ``alpha_init`` (the
+    paper's 0.25). dL/dx = dL/dy for x > 0 and α·dL/dy otherwise; dL/dα = Σ over the batch of
+    dL/dy·x where x ≤ 0. α is not weight-decayed: decay would pull it towards 0, that is towards a
+    plain ReLU.
     """
 
     default_name = "prelu"
@@ -139,9 +141,9 @@ class PReLU(Activation):
 class RReLU(Activation):
     """Randomized leaky ReLU (Xu et al. 2015): y = x for x > 0, a·x otherwise.
 
-    In training every element of every batch draws its own slope a ~ U(lower, upper); in inference the slope
-    is the mean (lower + upper)/2. dL/dx = dL/dy for x > 0 and a·dL/dy otherwise, with the drawn a.
-    The defaults 1/8 and 1/3 are the paper's (and PyTorch's).
+    In training every element of every batch draws its own slope a ~ U(lower, upper); in inference
+    the slope is the mean (lower + upper)/2. dL/dx = dL/dy for x > 0 and a·dL/dy otherwise, with the
+    drawn a. The defaults 1/8 and 1/3 are the paper's (and PyTorch's).
     """
 
     default_name = "rrelu"
@@ -203,8 +205,8 @@ class ELU(Activation):
 class SELU(Activation):
     """λ·x for x > 0, λα(eˣ - 1) otherwise, with the self-normalizing constants of Klambauer et al. 2017.
 
-    λ ≈ 1.0507 and α ≈ 1.6733 make N(0, 1) inputs give outputs of mean 0 and variance 1 (with LeCun-normal
-    weights). Derivative: λ for x > 0, y + λα otherwise.
+    λ ≈ 1.0507 and α ≈ 1.6733 make N(0, 1) inputs give outputs of mean 0 and variance 1 (with
+    LeCun-normal weights). Derivative: λ for x > 0, y + λα otherwise.
     """
 
     default_name = "selu"
@@ -285,7 +287,8 @@ def row_max(x: Array) -> Array:
     """``x.max(axis=-1, keepdims=True)``.
 
     For a (batch, classes) array with few classes the maximum is taken over a transposed copy: NumPy
-    reduces a short last axis about ten times slower than a long first one, and this is on every step.
+    reduces a short last axis about ten times slower than a long first one, and this is on every
+    step.
     """
     if x.ndim == 2 and x.shape[1] <= 64:
         return np.ascontiguousarray(x.T).max(axis=0)[:, None]

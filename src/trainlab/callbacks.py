@@ -1,8 +1,9 @@
 """Callbacks: code the training loop calls at the start and end of training, epochs and batches.
 
-A callback sees the run through ``self.run`` (a :class:`trainlab.training.TrainingRun`: the model, the
-optimizer, the history, the step counters) and may stop it with ``self.run.stop(reason)``. Schedules are
-not callbacks; :class:`LearningRateScheduler` applies one (and ``fit`` wraps a schedule passed directly).
+A callback sees the run through ``self.run`` (a :class:`trainlab.training.TrainingRun`: the model,
+the optimizer, the history, the step counters) and may stop it with ``self.run.stop(reason)``.
+Schedules are not callbacks; :class:`LearningRateScheduler` applies one (and ``fit`` wraps a
+schedule passed directly).
 """
 
 from __future__ import annotations
@@ -78,9 +79,9 @@ class MonitorMixin:
 class EarlyStopping(Callback, MonitorMixin):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    With ``restore_best`` (default True; Keras's name ``restore_best_weights`` is accepted too) the weights of
-    the best epoch are put back at the end, so the model is the one that scored best, not the one that had
-    overfitted ``patience`` epochs later.
+    With ``restore_best`` (default True; Keras's name ``restore_best_weights`` is accepted too) the
+    weights of the best epoch are put back at the end, so the model is the one that scored best, not
+    the one that had overfitted ``patience`` epochs later.
     """
 
     @explain_keywords
@@ -145,14 +146,14 @@ class EarlyStopping(Callback, MonitorMixin):
 class LearningRateScheduler(Callback):
     """Set the learning rate from ``schedule`` at the start of every epoch, as Keras does, or of every step.
 
-    ``schedule`` is called as ``schedule(epoch)``, or as ``schedule(epoch, lr)`` with the current learning rate
-    when it takes two arguments (the two forms of Hands-On ML's ``exponential_decay_fn``), and returns the
-    learning rate for that epoch. ``per="step"`` calls it before every step with the step number instead (a
-    Schedule object in ``callbacks`` is applied that way: its ``decay_steps`` and ``total_steps`` count
-    steps). The count starts at 0 and goes on across ``fit`` calls. If the schedule also has ``momentum(i)``
-    (1cycle), the optimizer's momentum (β1 for the Adam family) follows it. A schedule with an unset
-    ``total_steps`` gets the run's total number of steps (or epochs). ``verbose=1`` prints each new
-    learning rate.
+    ``schedule`` is called as ``schedule(epoch)``, or as ``schedule(epoch, lr)`` with the current
+    learning rate when it takes two arguments (the two forms of Hands-On ML's
+    ``exponential_decay_fn``), and returns the learning rate for that epoch. ``per="step"`` calls it
+    before every step with the step number instead (a Schedule object in ``callbacks`` is applied
+    that way: its ``decay_steps`` and ``total_steps`` count steps). The count starts at 0 and goes
+    on across ``fit`` calls. If the schedule also has ``momentum(i)`` (1cycle), the optimizer's
+    momentum (β1 for the Adam family) follows it. A schedule with an unset ``total_steps`` gets the
+    run's total number of steps (or epochs). ``verbose=1`` prints each new learning rate.
     """
 
     @explain_keywords
@@ -217,8 +218,8 @@ def positional_count(function: Callable[..., Any]) -> int:
 
 
 class ReduceLROnPlateau(Callback, MonitorMixin):
-    """Performance scheduling: η ← max(η·factor, min_lr) when ``monitor`` has not improved by more than
-    ``min_delta`` for ``patience`` epochs, then ``cooldown`` epochs of grace (see
+    """Performance scheduling: η ← max(η·factor, min_lr) when ``monitor`` has not improved by more
+    than ``min_delta`` for ``patience`` epochs, then ``cooldown`` epochs of grace (see
     :class:`trainlab.schedules.PlateauReducer`, which does the bookkeeping).
     """
 
@@ -262,12 +263,13 @@ class ReduceLROnPlateau(Callback, MonitorMixin):
 class ModelCheckpoint(Callback, MonitorMixin):
     """Save the model (weights, optimizer state, training progress) at the end of every epoch.
 
-    ``filepath`` (Keras's name; ``path=`` works too) may name the epoch's logs in ``str.format`` fields:
-    ``{epoch}`` (counted from 0), ``{loss}``, the compiled metrics (``{accuracy}``), ``{val_loss}``,
-    ``{val_accuracy}``, ``{lr}``, e.g. ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The fields are checked when
-    ``fit`` starts. With ``save_best_only`` a save happens only when ``monitor`` improves;
-    ``save_weights_only`` leaves the optimizer's state out of the file; ``verbose=1`` says each save. Saves
-    are atomic: a temporary file renamed over the old one, never a half-written file.
+    ``filepath`` (Keras's name; ``path=`` works too) may name the epoch's logs in ``str.format``
+    fields: ``{epoch}`` (counted from 0), ``{loss}``, the compiled metrics (``{accuracy}``),
+    ``{val_loss}``, ``{val_accuracy}``, ``{lr}``, e.g. ``"w-{epoch:02d}-{val_loss:.2f}.npz"``. The
+    fields are checked when ``fit`` starts. With ``save_best_only`` a save happens only when
+    ``monitor`` improves; ``save_weights_only`` leaves the optimizer's state out of the file;
+    ``verbose=1`` says each save. Saves are atomic: a temporary file renamed over the old one, never
+    a half-written file.
     """
 
     @explain_keywords
@@ -356,14 +358,16 @@ class CSVLogger(Callback):
 
 
 class TensorBoard(Callback):
-    """Write the run's curves as TensorBoard event files, as Keras's callback does: ``tensorboard --logdir DIR``.
+    """Write the run's curves as TensorBoard event files, as Keras's callback does:
+    ``tensorboard --logdir DIR``.
 
-    After each epoch, every metric of the epoch's logs at step = the epoch (from 0), with Keras's names and
-    folders, so that TensorBoard draws training and validation on one chart: ``log_dir/train`` has
-    ``epoch_loss``, ``epoch_accuracy``, ... and ``epoch_learning_rate``, ``log_dir/validation`` has
-    ``epoch_loss``, ``epoch_accuracy``, ... (from ``val_loss``, ``val_accuracy``). ``update_freq="batch"``
-    (or a number n: every n steps) adds each step's loss as ``batch_loss`` at step = the iteration;
-    ``histogram_freq=n`` adds a histogram of every parameter every n epochs (``layer.W`` ...).
+    After each epoch, every metric of the epoch's logs at step = the epoch (from 0), with Keras's
+    names and folders, so that TensorBoard draws training and validation on one chart:
+    ``log_dir/train`` has ``epoch_loss``, ``epoch_accuracy``, ... and ``epoch_learning_rate``,
+    ``log_dir/validation`` has ``epoch_loss``, ``epoch_accuracy``, ... (from ``val_loss``,
+    ``val_accuracy``). ``update_freq="batch"`` (or a number n: every n steps) adds each step's loss
+    as ``batch_loss`` at step = the iteration; ``histogram_freq=n`` adds a histogram of every
+    parameter every n epochs (``layer.W`` ...).
 
     The files are written by tensorboardX, an optional dependency: ``pip install "trainlab[tensorboard]"``.
     """

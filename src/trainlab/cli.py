@@ -199,8 +199,8 @@ def add_data_parser(commands: argparse._SubParsersAction) -> None:
 def complete_in_the_shell(parser: argparse.ArgumentParser) -> None:
     """Tab completion of commands, options and experiment names, when argcomplete is installed.
 
-    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request this
-    returns at once; the command then runs as usual.
+    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request
+    this returns at once; the command then runs as usual.
     """
     try:
         import argcomplete  # optional dependency (pip install "trainlab[completion]")

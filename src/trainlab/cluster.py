@@ -1,8 +1,9 @@
 """A connection to a Dask cluster, for whatever trainlab spreads over machines: the lessons' units
 (``trainlab run --cluster``) and the search's workers (``trainlab tune --cluster``).
 
-Dask is an optional extra (``pip install "trainlab[cluster]"``); a scheduler is started with ``dask scheduler``
-and its workers with ``dask worker tcp://HOST:8786 --nthreads 1`` (docs/experiments.md).
+Dask is an optional extra (``pip install "trainlab[cluster]"``); a scheduler is started with
+``dask scheduler`` and its workers with ``dask worker tcp://HOST:8786 --nthreads 1``
+(docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def cluster_address(option: str | None) -> str | None:
 
 
 def connect(address: str) -> Any:
-    """A ``distributed.Client`` of the scheduler at ``address``; a ValueError saying what to do if Dask is
-    missing or no scheduler answers."""
+    """A ``distributed.Client`` of the scheduler at ``address``; a ValueError saying what to do if
+    Dask is missing or no scheduler answers."""
     try:
         from distributed import Client  # optional: pip install trainlab[cluster]
     except ImportError:

@@ -1,9 +1,9 @@
 """The order of the data: which samples each step of a run sees, across epochs and across ``fit`` calls.
 
-An epoch's batches are drawn from the model's data-order generator when the epoch starts. A fit that stops
-inside an epoch leaves it *open* (:class:`OpenEpoch`): the generator's state at the epoch's start and the
-steps done. The next fit with the same layout draws the same batches again and goes on after those steps,
-so training in pieces gives the weights of training in one go, bit for bit.
+An epoch's batches are drawn from the model's data-order generator when the epoch starts. A fit that
+stops inside an epoch leaves it *open* (:class:`OpenEpoch`): the generator's state at the epoch's
+start and the steps done. The next fit with the same layout draws the same batches again and goes on
+after those steps, so training in pieces gives the weights of training in one go, bit for bit.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 class OpenEpoch:
     """An epoch that a fit stopped inside: the data-order state at its start and the steps done in it.
 
-    ``layout`` (samples, batch size, sampling, shuffle) says which batches the state draws; a later fit
-    with the same layout draws them again and continues after ``steps_done``.
+    ``layout`` (samples, batch size, sampling, shuffle) says which batches the state draws; a later
+    fit with the same layout draws them again and continues after ``steps_done``.
     """
 
     rng_state: dict[str, Any]
@@ -52,8 +52,8 @@ class OpenEpoch:
 class BatchSampler:
     """Indices of mini-batches: a fresh permutation per epoch, or i.i.d. draws (the textbook's choice).
 
-    ``"epoch"`` visits every sample once per epoch (the last batch may be smaller); ``"iid"`` draws each
-    batch independently with replacement, as ``np.random.choice(train_size, batch_size)`` does.
+    ``"epoch"`` visits every sample once per epoch (the last batch may be smaller); ``"iid"`` draws
+    each batch independently with replacement, as ``np.random.choice(train_size, batch_size)`` does.
     """
 
     def __init__(
@@ -81,8 +81,8 @@ class BatchSampler:
         return batch_indices(self.n, self.batch_size, shuffle=self.shuffle, rng=self.rng)
 
     def resume(self, model: Sequential) -> int:
-        """Steps already done in the model's open epoch, its order restored; 0 (and a warning) if there is
-        none or this fit's layout differs."""
+        """Steps already done in the model's open epoch, its order restored; 0 (and a warning) if
+        there is none or this fit's layout differs."""
         open_epoch = model.open_epoch
         if open_epoch is None:
             return 0
@@ -113,9 +113,9 @@ class BatchSampler:
 
 
 class Segments(Sequence[tuple[int, int, int]]):
-    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``,
-    ``steps_per_epoch`` steps to an epoch: the first piece may finish an epoch begun earlier, the last may
-    stop inside one, the others are whole epochs.
+    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of
+    ``first_epoch``, ``steps_per_epoch`` steps to an epoch: the first piece may finish an epoch
+    begun earlier, the last may stop inside one, the others are whole epochs.
 
     A sequence computed on demand, in O(1) memory and time per piece whatever the count, so that
     ``fit(iterations=10**12)`` starts its first step at once (a list of the pieces took 22 GB).
@@ -162,6 +162,6 @@ class Segments(Sequence[tuple[int, int, int]]):
 
 
 def plan_segments(first_epoch: int, start: int, steps_per_epoch: int, steps: int) -> Segments:
-    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of ``first_epoch``
-    (a :class:`Segments`: computed on demand, O(1) memory)."""
+    """The (epoch, first step, end step) pieces of ``steps`` steps from step ``start`` of
+    ``first_epoch`` (a :class:`Segments`: computed on demand, O(1) memory)."""
     return Segments(first_epoch, start, steps_per_epoch, steps)

@@ -1,21 +1,23 @@
-"""How trainlab's figures look and are saved: file formats, resolution, a style for print or projection,
-readable text, and accuracy axes that do not exaggerate.
+"""How trainlab's figures look and are saved: file formats, resolution, a style for print or
+projection, readable text, and accuracy axes that do not exaggerate.
 
-Every style draws with the Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008): eight colours
-that people with the common forms of colour blindness still tell apart. ``talk`` enlarges text and lines for
-a projector. A style applies while figures are drawn (``with figure_style(name):``), so the figures built
-inside take its fonts and colours; it is undone afterwards. Both styles lay figures out with matplotlib's
-constrained layout, which keeps titles, labels and tick labels of neighbouring axes apart.
+Every style draws with the Okabe-Ito palette (Okabe and Ito, "Color Universal Design", 2008): eight
+colours that people with the common forms of colour blindness still tell apart. ``talk`` enlarges
+text and lines for a projector. A style applies while figures are drawn
+(``with figure_style(name):``), so the figures built inside take its fonts and colours; it is undone
+afterwards. Both styles lay figures out with matplotlib's constrained layout, which keeps titles,
+labels and tick labels of neighbouring axes apart.
 
 Two rules every figure follows, checked by the tests on every experiment's figures:
 
-- no text smaller than :func:`min_text_size` of the style: matplotlib's ``"small"`` (0.83 of the style's
-  base size) is the smallest size a figure may ask for, never a number of points;
-- an accuracy axis spans the data it shows (:func:`accuracy_axis`), with the chance level marked where it
-  matters, so that the differences a lesson claims are visible.
+- no text smaller than :func:`min_text_size` of the style: matplotlib's ``"small"`` (0.83 of the
+  style's base size) is the smallest size a figure may ask for, never a number of points;
+- an accuracy axis spans the data it shows (:func:`accuracy_axis`), with the chance level marked
+  where it matters, so that the differences a lesson claims are visible.
 
-``trainlab run``, ``trainlab tune`` and ``trainlab report`` take the same ``--format``, ``--dpi`` and
-``--style`` options, added and read here (:func:`add_figure_options`, :meth:`FigureOptions.from_args`).
+``trainlab run``, ``trainlab tune`` and ``trainlab report`` take the same ``--format``, ``--dpi``
+and ``--style`` options, added and read here (:func:`add_figure_options`,
+:meth:`FigureOptions.from_args`).
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ SMALLEST = 0.8
 
 
 def min_text_size(style: str) -> float:
-    """The smallest font size, in points, that a figure drawn in ``style`` may use (8 for paper, 11.2 for talk)."""
+    """The smallest font size, in points, that a figure drawn in ``style`` may use (8 for paper,
+    11.2 for talk)."""
     return SMALLEST * STYLES[style]["font.size"]
 
 
@@ -78,12 +81,13 @@ def accuracy_axis(
 ) -> tuple[float, float]:
     """Scale ``ax``'s y axis to the accuracies it shows and return its limits.
 
-    The axis spans the data (every number the axes shows: curves, error bars, bands), with a margin of a
-    tenth of their range and at least half a percentage point, clipped to [0, 1]: a difference of a few
-    points between curves near 0.97 is then as visible as the figure can make it, and the tick labels say
-    where the axis starts. The chance level ``1 / classes`` (0.1 for ten classes) is drawn as a dotted line
-    when it lies inside the axis, or when ``chance=True`` asks for it (the axis then reaches down to it:
-    for a run that may not have learned at all). ``label``: the axis label (None: leave it alone)."""
+    The axis spans the data (every number the axes shows: curves, error bars, bands), with a margin
+    of a tenth of their range and at least half a percentage point, clipped to [0, 1]: a difference
+    of a few points between curves near 0.97 is then as visible as the figure can make it, and the
+    tick labels say where the axis starts. The chance level ``1 / classes`` (0.1 for ten classes) is
+    drawn as a dotted line when it lies inside the axis, or when ``chance=True`` asks for it (the
+    axis then reaches down to it: for a run that may not have learned at all). ``label``: the axis
+    label (None: leave it alone)."""
     numbers = np.array(list(_numbers(values)), dtype=float)
     numbers = numbers[np.isfinite(numbers)]
     level = 1.0 / classes
@@ -162,8 +166,8 @@ class FigureOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, allowed: Sequence[str] = FORMATS) -> FigureOptions:
-        """The options :func:`add_figure_options` added, checked (a ValueError naming the option and value);
-        ``--dpi`` and ``--style`` left unset take 110 and paper."""
+        """The options :func:`add_figure_options` added, checked (a ValueError naming the option and
+        value); ``--dpi`` and ``--style`` left unset take 110 and paper."""
         return cls.parse(
             args.format, 110 if args.dpi is None else args.dpi, args.style or "paper", allowed
         )
@@ -174,8 +178,8 @@ def add_figure_options(
 ) -> None:
     """Add ``--format``, ``--dpi`` and ``--style`` to ``parser``; :meth:`FigureOptions.from_args` reads them.
 
-    ``formats``: those the command can write. ``redraw``: the command shows figures made earlier, and draws
-    them again only when ``--dpi`` or ``--style`` is given (both then default to None)."""
+    ``formats``: those the command can write. ``redraw``: the command shows figures made earlier,
+    and draws them again only when ``--dpi`` or ``--style`` is given (both then default to None)."""
     group = parser.add_argument_group("figures")
     several = "one of " if redraw else ""
     group.add_argument(

@@ -1,8 +1,9 @@
 """What a training run recorded: per-epoch metrics, per-step losses, how it ended; as a table or a figure.
 
-``History.history`` is the dict of per-epoch lists that Keras users know (``pd.DataFrame(h.history)``),
-``to_dataframe()`` the same as a pandas DataFrame, ``plot()`` one panel per metric with its validation
-twin. pandas is optional; matplotlib is imported only when a figure is drawn (it is slow to import).
+``History.history`` is the dict of per-epoch lists that Keras users know
+(``pd.DataFrame(h.history)``), ``to_dataframe()`` the same as a pandas DataFrame, ``plot()`` one
+panel per metric with its validation twin. pandas is optional; matplotlib is imported only when a
+figure is drawn (it is slow to import).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ class History:
 
     ``metrics[name]`` has one value per epoch: ``loss`` (mean training-mode batch loss, penalties
     included), the compiled metrics on the training data in inference mode, ``val_loss`` / ``val_*``
-    on the validation data, and ``lr``. ``step_loss`` / ``step_lr`` have one value per step. ``status``
-    is "completed", "stopped" (by a callback, e.g. early stopping) or "diverged" (the loss became NaN or
-    inf at step ``diverged_at``; the weights are those before that step).
+    on the validation data, and ``lr``. ``step_loss`` / ``step_lr`` have one value per step.
+    ``status`` is "completed", "stopped" (by a callback, e.g. early stopping) or "diverged" (the
+    loss became NaN or inf at step ``diverged_at``; the weights are those before that step).
     """
 
     epochs: list[int] = field(default_factory=list)

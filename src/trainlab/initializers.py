@@ -15,12 +15,14 @@ name                     distribution       scale
 ``lecun_uniform``        U(-a, a)           a = √(3 / fan_in)
 ======================== ================== ============================================
 
-The textbook (Deep Learning from Scratch) names its schemes by the activation they suit: ``"relu"`` (or
-``"he"``) is He normal, and ``"sigmoid"`` (or ``"xavier"``) is its simplified Xavier, N(0, 1/fan_in),
-which is LeCun normal. ``xavier_normal`` / ``xavier_uniform`` are the published Glorot forms.
+The textbook (Deep Learning from Scratch) names its schemes by the activation they suit: ``"relu"``
+(or ``"he"``) is He normal, and ``"sigmoid"`` (or ``"xavier"``) is its simplified Xavier, N(0,
+1/fan_in), which is LeCun normal. ``xavier_normal`` / ``xavier_uniform`` are the published Glorot
+forms.
 
-Normal initializers are not truncated, so a sample's standard deviation is the formula's. Samples are drawn
-in float64 and then cast, so a float32 and a float64 model built from one seed start from the same weights.
+Normal initializers are not truncated, so a sample's standard deviation is the formula's. Samples
+are drawn in float64 and then cast, so a float32 and a float64 model built from one seed start from
+the same weights.
 """
 
 from __future__ import annotations

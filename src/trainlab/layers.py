@@ -19,10 +19,11 @@ from trainlab.validation import check_in_range, check_int, check_positive
 class Dense(Layer):
     """Fully connected layer: y = x·W + b, with W of shape (inputs, units).
 
-    Backward: dL/dW = xᵀ·dL/dy,  dL/db = Σ_batch dL/dy,  dL/dx = dL/dy·Wᵀ, plus dR/dW when a
-    ``regularizer`` is set. An optional ``activation`` (a name or layer) is applied to the output, so
-    ``Dense(100, activation="relu")`` is shorthand for ``Dense(100), ReLU()``. The default initializer
-    is Glorot-uniform, Keras's default; the textbook's experiments pass theirs explicitly.
+    Backward: dL/dW = xᵀ·dL/dy, dL/db = Σ_batch dL/dy, dL/dx = dL/dy·Wᵀ, plus dR/dW when a
+    ``regularizer`` is set. An optional ``activation`` (a name or layer) is applied to the output,
+    so ``Dense(100, activation="relu")`` is shorthand for ``Dense(100), ReLU()``. The default
+    initializer is Glorot-uniform, Keras's default; the textbook's experiments pass theirs
+    explicitly.
     """
 
     default_name = "dense"
@@ -101,14 +102,13 @@ class Dense(Layer):
 class BatchNorm(Layer):
     """Batch normalization (Ioffe & Szegedy 2015) over the last (feature) axis.
 
-    Training: x̂ = (x - μ_B) / √(σ²_B + ε) with the batch mean and (biased) variance, y = γ·x̂ + β, and
-    running ← m·running + (1 - m)·batch for mean and variance. Inference: the running averages replace
-    the batch statistics. Backward (training), with N samples:
-    dL/dx = γ/(N·√(σ²_B + ε)) · (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)),
-    dL/dγ = Σ dL/dy ⊙ x̂,  dL/dβ = Σ dL/dy.
-    ``momentum`` defaults to the textbook's 0.9 (Keras uses 0.99). A frozen layer (``trainable=False``)
-    normalizes with its running statistics even in training, as Keras does, so fine-tuning a network on
-    top of it does not shift the statistics the frozen layers were trained with.
+    Training: x̂ = (x - μ_B) / √(σ²_B + ε) with the batch mean and (biased) variance, y = γ·x̂ + β,
+    and running ← m·running + (1 - m)·batch for mean and variance. Inference: the running averages
+    replace the batch statistics. Backward (training), with N samples: dL/dx = γ/(N·√(σ²_B + ε)) ·
+    (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)), dL/dγ = Σ dL/dy ⊙ x̂, dL/dβ = Σ dL/dy. ``momentum``
+    defaults to the textbook's 0.9 (Keras uses 0.99). A frozen layer (``trainable=False``)
+    normalizes with its running statistics even in training, as Keras does, so fine-tuning a network
+    on top of it does not shift the statistics the frozen layers were trained with.
     """
 
     default_name = "batchnorm"
@@ -193,11 +193,11 @@ class BatchNorm(Layer):
 class Dropout(Layer):
     """Dropout with m ~ Bernoulli(1 - p) drawn anew for every batch; p = ``rate``.
 
-    Inverted (the default, as Keras and PyTorch): y = x ⊙ m / (1 - p) in training, y = x in inference, so
-    E[y] = x and inference needs no change; dL/dx = dL/dy ⊙ m / (1 - p).
-    The textbook's form (``inverted=False``): y = x ⊙ m in training, y = (1 - p)·x in inference;
-    dL/dx = dL/dy ⊙ m. Both have the same expected output, but the textbook's damps the signal, and with
-    it the gradients, by 1 - p per layer during training, so that with plain SGD its nets learn more
+    Inverted (the default, as Keras and PyTorch): y = x ⊙ m / (1 - p) in training, y = x in
+    inference, so E[y] = x and inference needs no change; dL/dx = dL/dy ⊙ m / (1 - p). The
+    textbook's form (``inverted=False``): y = x ⊙ m in training, y = (1 - p)·x in inference; dL/dx =
+    dL/dy ⊙ m. Both have the same expected output, but the textbook's damps the signal, and with it
+    the gradients, by 1 - p per layer during training, so that with plain SGD its nets learn more
     slowly (and overfit less in a fixed number of epochs).
     """
 
@@ -235,9 +235,9 @@ class Dropout(Layer):
 class AlphaDropout(Dropout):
     """Dropout that keeps SELU's self-normalization (Klambauer et al. 2017).
 
-    Dropped units are set to SELU's negative saturation α' = -λα instead of 0, then an affine correction
-    y = a·(x⊙m + α'(1 - m)) + b with a = ((1 - p)(1 + p·α'²))^(-½), b = -a·α'·p restores mean 0 and
-    variance 1. Backward: dL/dx = a·m ⊙ dL/dy. Identity in inference.
+    Dropped units are set to SELU's negative saturation α' = -λα instead of 0, then an affine
+    correction y = a·(x⊙m + α'(1 - m)) + b with a = ((1 - p)(1 + p·α'²))^(-½), b = -a·α'·p restores
+    mean 0 and variance 1. Backward: dL/dx = a·m ⊙ dL/dy. Identity in inference.
     """
 
     default_name = "alpha_dropout"

@@ -19,8 +19,9 @@ LOSSES = Registry("loss")
 
 
 class Loss(Configurable):
-    """``forward(y, t, weights=None)``: L averaged over the batch's N samples, each sample's loss lₙ weighted
-    by ``weights`` (one per sample) when given: L = (1/N) Σₙ wₙ·lₙ (Keras's sample weights)."""
+    """``forward(y, t, weights=None)``: L averaged over the batch's N samples, each sample's loss lₙ
+    weighted by ``weights`` (one per sample) when given: L = (1/N) Σₙ wₙ·lₙ (Keras's sample
+    weights)."""
 
     def forward(self, y: Array, t: Array, weights: Array | None = None) -> float:
         raise NotImplementedError
@@ -68,7 +69,8 @@ def check_targets(y: Array, t, argument: str = "t") -> np.ndarray:
 
 
 def target_array(t, shape: tuple[int, ...], dtype: np.dtype, argument: str = "t") -> np.ndarray:
-    """Targets for outputs of ``shape`` (N, K): class indices (N,) or finite one-hot rows (N, K) of ``dtype``."""
+    """Targets for outputs of ``shape`` (N, K): class indices (N,) or finite one-hot rows (N, K) of
+    ``dtype``."""
     t = np.asarray(t)
     if t.ndim == 2:
         if t.shape != tuple(shape):
@@ -92,8 +94,8 @@ def target_array(t, shape: tuple[int, ...], dtype: np.dtype, argument: str = "t"
 class SoftmaxCrossEntropy(Loss):
     """Softmax followed by cross-entropy, fused: L = (1/N) Σₙ [log Σₖ e^(yₙₖ) - Σₖ tₙₖ yₙₖ].
 
-    ``y`` are raw scores (logits); ``t`` are class indices or one-hot rows. The log-sum-exp is shifted by
-    the row maximum, so no score is too large. Backward: dL/dy = (softmax(y) - t) / N.
+    ``y`` are raw scores (logits); ``t`` are class indices or one-hot rows. The log-sum-exp is
+    shifted by the row maximum, so no score is too large. Backward: dL/dy = (softmax(y) - t) / N.
     """
 
     def forward(self, y, t, weights=None):
@@ -180,8 +182,8 @@ def one_hot(t, n_classes: int, dtype=np.float32) -> np.ndarray:
 
 
 def to_categorical(y, num_classes: int | None = None, dtype=np.float32) -> np.ndarray:
-    """Keras's name for :func:`one_hot`: (N,) integer labels -> (N, num_classes) one-hot rows; ``num_classes``
-    defaults to the largest label + 1."""
+    """Keras's name for :func:`one_hot`: (N,) integer labels -> (N, num_classes) one-hot rows;
+    ``num_classes`` defaults to the largest label + 1."""
     labels = np.asarray(y)
     if num_classes is None:
         if labels.size == 0 or labels.dtype.kind not in "iub":
@@ -203,9 +205,10 @@ def get_loss(spec: str | Loss, argument: str = "loss") -> Loss:
 def warn_if_softmax_twice(loss: Loss, last_layer: Layer) -> None:
     """Warn when the model ends in a softmax and ``loss`` applies softmax itself (a Keras habit).
 
-    Keras's ``Dense(10, activation="softmax")`` followed by ``loss="sparse_categorical_crossentropy"`` feeds
-    probabilities where trainlab's loss expects logits: the scores are squashed twice, training is slow and
-    the loss wrong, and nothing fails. The message says how to fix it.
+    Keras's ``Dense(10, activation="softmax")`` followed by
+    ``loss="sparse_categorical_crossentropy"`` feeds probabilities where trainlab's loss expects
+    logits: the scores are squashed twice, training is slow and the loss wrong, and nothing fails.
+    The message says how to fix it.
     """
     if not isinstance(loss, SoftmaxCrossEntropy):
         return

@@ -1,8 +1,9 @@
 """The multi-layer perceptron of the textbook chapters, built from one line of settings.
 
 ``mlp([100, 100], activation="relu", init="he_normal")`` is the network the experiments and the
-hyperparameter search train: for each hidden width, a Dense layer, optionally BatchNorm, the activation
-and optionally Dropout; then a Dense layer with one output per class (the loss applies the softmax).
+hyperparameter search train: for each hidden width, a Dense layer, optionally BatchNorm, the
+activation and optionally Dropout; then a Dense layer with one output per class (the loss applies
+the softmax).
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def mlp(
     """[Dense(h) → (BatchNorm) → activation → (Dropout)] for each h in ``hidden``, then Dense(classes).
 
     Each hidden layer computes a = φ(BN(x·W + b)) (BatchNorm only with ``batchnorm``), followed by
-    dropout at rate ``dropout`` when it is > 0 (``inverted_dropout=False``: the textbook's form). Every
-    Dense layer is initialised by ``init`` (a name, a number: the std of a normal, or an Initializer).
-    ``weight_decay`` is the model's λ (the loss gets ½·λ·ΣW² over the weight matrices); ``seed`` fixes
-    the initial weights, the dropout masks and the order of the mini-batches.
+    dropout at rate ``dropout`` when it is > 0 (``inverted_dropout=False``: the textbook's form).
+    Every Dense layer is initialised by ``init`` (a name, a number: the std of a normal, or an
+    Initializer). ``weight_decay`` is the model's λ (the loss gets ½·λ·ΣW² over the weight
+    matrices); ``seed`` fixes the initial weights, the dropout masks and the order of the
+    mini-batches.
     """
     if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
         raise TypeError(

@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 def check_distinct_layers(layers: Sequence[Any]) -> None:
     """TypeError for a non-layer; ValueError for one layer object at two places of the stack.
 
-    A layer keeps what its backward pass needs from its last forward pass (its input, a mask) and one
-    gradient buffer per parameter, so a second use would silently overwrite the first one's and the
-    gradients would be wrong. Weight tying needs its own layer; two layers with equal settings are fine.
+    A layer keeps what its backward pass needs from its last forward pass (its input, a mask) and
+    one gradient buffer per parameter, so a second use would silently overwrite the first one's and
+    the gradients would be wrong. Weight tying needs its own layer; two layers with equal settings
+    are fine.
     """
     seen: dict[int, int] = {}
     for index, layer in enumerate(layers):
@@ -62,8 +63,9 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
 
 
 class Input:
-    """Keras's input declaration, first in a Sequential's list: ``Sequential([tl.Input(shape=(784,)), ...])``
-    is ``Sequential([...], input_shape=(784,))`` (the shape of one sample, without the batch axis)."""
+    """Keras's input declaration, first in a Sequential's list:
+    ``Sequential([tl.Input(shape=(784,)), ...])`` is ``Sequential([...], input_shape=(784,))`` (the
+    shape of one sample, without the batch axis)."""
 
     @explain_keywords
     def __init__(self, shape: int | Sequence[int], name: str | None = None) -> None:
@@ -77,8 +79,8 @@ class Input:
 
 @dataclass
 class ModelSummary:
-    """What ``model.summary()`` shows: one row per layer (name and type, output shape, parameters) and the
-    totals; printed as text, shown as an HTML table in Jupyter."""
+    """What ``model.summary()`` shows: one row per layer (name and type, output shape, parameters)
+    and the totals; printed as text, shown as an HTML table in Jupyter."""
 
     rows: list[tuple[str, str, str]]  # the header first
     totals: list[str]
@@ -112,15 +114,15 @@ class ModelSummary:
 class Sequential(Configurable):
     """A network as a list of layers applied in order, plus a loss.
 
-    ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ = ``weight_decay``,
-    the textbook's decay over weight matrices, not biases: a short way to put ``L2(λ/2)`` on every weight,
-    see :func:`trainlab.regularizers.weight_decay_penalty`; the decoupled decay is AdamW's and Lion's).
-    ``model.gradient(x, t)`` returns dL/dθ by name, matching ``model.params``, so a textbook optimizer runs
-    as ``optimizer.update(model.params, grads)``.
+    ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ =
+    ``weight_decay``, the textbook's decay over weight matrices, not biases: a short way to put
+    ``L2(λ/2)`` on every weight, see :func:`trainlab.regularizers.weight_decay_penalty`; the
+    decoupled decay is AdamW's and Lion's). ``model.gradient(x, t)`` returns dL/dθ by name, matching
+    ``model.params``, so a textbook optimizer runs as ``optimizer.update(model.params, grads)``.
 
-    ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is float32
-    by default, float64 for gradient checks. The model is built (weights created) as soon as the input
-    shape is known: from ``input_dim`` / ``input_shape`` or the first batch.
+    ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is
+    float32 by default, float64 for gradient checks. The model is built (weights created) as soon as
+    the input shape is known: from ``input_dim`` / ``input_shape`` or the first batch.
     """
 
     def __init__(
@@ -169,13 +171,14 @@ class Sequential(Configurable):
         elif input_shape is not None:
             self.build(tuple(check_int("input_shape", n, minimum=1) for n in input_shape))
 
-    # -- building ---------------------------------------------------------------------------------------
+    # -- building ----------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...]) -> None:
         """Name the layers and create their weights for samples of ``input_shape``.
 
-        Layers that are already built for this shape and dtype (taken from another model, to reuse or
-        fine-tune them) keep their weights; they are shared with that model, so clone it first to keep
-        the original intact. The new layers' params and grads become views of flat arrays (``pack_parameters``).
+        Layers that are already built for this shape and dtype (taken from another model, to reuse
+        or fine-tune them) keep their weights; they are shared with that model, so clone it first to
+        keep the original intact. The new layers' params and grads become views of flat arrays
+        (``pack_parameters``).
         """
         self._name_layers()
         shape = tuple(input_shape)
@@ -219,7 +222,7 @@ class Sequential(Configurable):
                 "the model is not built yet: pass input_dim= or call it on a batch first"
             )
 
-    # -- parameters -------------------------------------------------------------------------------------
+    # -- parameters --------------------------------------------------------------------------------
     @property
     def params(self) -> ParamDict:
         """Trainable parameters by name, as live views (see :class:`ParamDict`)."""
@@ -269,8 +272,8 @@ class Sequential(Configurable):
             target[...] = value
 
     def get_weights(self) -> list[Array]:
-        """Keras's list of weights: copies of every parameter and buffer, layer by layer (W, b; γ, β, the
-        running mean and variance), in the order :meth:`set_weights` takes them."""
+        """Keras's list of weights: copies of every parameter and buffer, layer by layer (W, b; γ,
+        β, the running mean and variance), in the order :meth:`set_weights` takes them."""
         return list(self.state_dict().values())
 
     def set_weights(self, weights: Sequence[Any]) -> None:
@@ -288,7 +291,7 @@ class Sequential(Configurable):
             layer.count_params() for layer in self.layers if layer.trainable or not trainable_only
         )
 
-    # -- computing --------------------------------------------------------------------------------------
+    # -- computing ---------------------------------------------------------------------------------
     def check_input(self, x: Any, argument: str = "x", check_finite: bool = True) -> Array:
         """``x`` as an array of the model's dtype with the model's per-sample shape (building if needed)."""
         try:
@@ -311,7 +314,8 @@ class Sequential(Configurable):
         return x
 
     def _one_sample_hint(self, shape: tuple[int, ...], argument: str) -> None:
-        """ValueError with the fix when ``shape`` is that of one sample, not of a batch (``predict(x[0])``)."""
+        """ValueError with the fix when ``shape`` is that of one sample, not of a batch
+        (``predict(x[0])``)."""
         if (self.built and tuple(shape) == self.input_shape) or (
             not self.built and len(shape) == 1
         ):
@@ -391,8 +395,8 @@ class Sequential(Configurable):
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> Array:
         """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time.
 
-        ``verbose`` 1 (or "auto") prints how many samples took how long (default 0: silent; Keras's default
-        prints, but trainlab predicts in one pass and the notebook shows the result).
+        ``verbose`` 1 (or "auto") prints how many samples took how long (default 0: silent; Keras's
+        default prints, but trainlab predicts in one pass and the notebook shows the result).
         """
         started = time.perf_counter()
         verbose = check_choice("verbose", verbose, VERBOSE)
@@ -414,8 +418,8 @@ class Sequential(Configurable):
         return outputs
 
     def __call__(self, x: Any, training: bool = False) -> Array:
-        """``model(x)``: the output for the batch ``x``, in inference mode unless ``training=True`` (dropout
-        active, batch statistics), as in Keras."""
+        """``model(x)``: the output for the batch ``x``, in inference mode unless ``training=True``
+        (dropout active, batch statistics), as in Keras."""
         return self.forward(self.check_input(x), training=bool(training))
 
     def penalty(self) -> float:
@@ -438,9 +442,10 @@ class Sequential(Configurable):
     ) -> tuple[float, dict[str, Array]]:
         """L and dL/dθ for a batch, from one training-mode forward pass and one backward pass.
 
-        L includes the penalties and dL/dθ their gradients. The gradients are by parameter name, matching
-        :attr:`params`; the arrays are the layers' gradient buffers, reused by the next call.
-        ``sample_weight`` (one per sample) weights the samples' losses (see :class:`trainlab.losses.Loss`).
+        L includes the penalties and dL/dθ their gradients. The gradients are by parameter name,
+        matching :attr:`params`; the arrays are the layers' gradient buffers, reused by the next
+        call. ``sample_weight`` (one per sample) weights the samples' losses (see
+        :class:`trainlab.losses.Loss`).
         """
         x = self.check_input(x, check_finite=False)
         outputs = self.forward(x, training=True)
@@ -456,8 +461,8 @@ class Sequential(Configurable):
 
     def gradient(self, x: Any, t: Any) -> dict[str, Array]:
         """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``). See
-        :meth:`loss_and_gradients`, which returns the loss too, and :func:`trainlab.train_step`, the whole
-        step every loop takes."""
+        :meth:`loss_and_gradients`, which returns the loss too, and :func:`trainlab.train_step`, the
+        whole step every loop takes."""
         return self.loss_and_gradients(x, t)[1]
 
     def apply_constraints(self) -> None:
@@ -469,7 +474,7 @@ class Sequential(Configurable):
         """Fraction of samples classified correctly, in inference mode."""
         return accuracy(self.predict(x, batch_size), t)
 
-    # -- training ---------------------------------------------------------------------------------------
+    # -- training ----------------------------------------------------------------------------------
     def compile(
         self,
         optimizer: str | Optimizer = "sgd",
@@ -477,9 +482,10 @@ class Sequential(Configurable):
         metrics: Sequence[str] = ("accuracy",),
         **optimizer_params: Any,
     ) -> Sequential:
-        """Choose the optimizer (an object, or a name with its parameters: ``compile("adam", lr=1e-3)``),
-        the loss (default: keep the model's, softmax cross-entropy unless set) and the metrics to report.
-        Returns the model, so ``model.compile(...).fit(...)`` reads naturally.
+        """Choose the optimizer (an object, or a name with its parameters:
+        ``compile("adam", lr=1e-3)``), the loss (default: keep the model's, softmax cross-entropy
+        unless set) and the metrics to report. Returns the model, so ``model.compile(...).fit(...)``
+        reads naturally.
         """
         check_not_a_class("optimizer", optimizer)
         if isinstance(optimizer, Optimizer) and optimizer_params:
@@ -522,9 +528,9 @@ class Sequential(Configurable):
     ) -> dict[str, float]:
         """Loss (penalties included) and the compiled metrics in inference mode, by name.
 
-        ``sample_weight`` (one weight >= 0 per sample) weights the loss, L = (1/N) Σₙ wₙ·lₙ (the metrics are
-        not weighted). ``verbose`` 1 (or "auto") prints the scores on one line (default 0: the notebook
-        shows the returned dict).
+        ``sample_weight`` (one weight >= 0 per sample) weights the loss, L = (1/N) Σₙ wₙ·lₙ (the
+        metrics are not weighted). ``verbose`` 1 (or "auto") prints the scores on one line (default
+        0: the notebook shows the returned dict).
         """
         verbose = check_choice("verbose", verbose, VERBOSE)
         outputs = self.predict(x, batch_size)
@@ -579,7 +585,7 @@ class Sequential(Configurable):
 
     save = save_model  # model.save(path, include_optimizer=True): see trainlab.saving
 
-    # -- randomness -------------------------------------------------------------------------------------
+    # -- randomness --------------------------------------------------------------------------------
     def rng_state(self) -> dict[str, dict]:
         """The state of every noise generator (dropout masks), to replay or resume exactly."""
         return {
@@ -593,7 +599,7 @@ class Sequential(Configurable):
             if layer.rng is not None and layer.name in state:
                 layer.rng.bit_generator.state = state[layer.name]
 
-    # -- describing and copying -------------------------------------------------------------------------
+    # -- describing and copying --------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         return {
             "layers": [serialize(layer) for layer in self.layers],
@@ -625,9 +631,9 @@ class Sequential(Configurable):
         return copy
 
     def summary(self, print_fn: Callable[[str], Any] | None = None) -> None:
-        """Show the table of layers, output shapes and parameter counts, as Keras does: printed, or an HTML
-        table in a notebook; ``print_fn`` gets each line instead (``summary(print_fn=lines.append)``).
-        :meth:`summary_table` returns it."""
+        """Show the table of layers, output shapes and parameter counts, as Keras does: printed, or
+        an HTML table in a notebook; ``print_fn`` gets each line instead
+        (``summary(print_fn=lines.append)``). :meth:`summary_table` returns it."""
         table = self.summary_table()
         if print_fn is not None:
             for line in str(table).splitlines():

@@ -2,12 +2,13 @@
 
 Where the output goes decides the form, as in Keras (``verbose="auto"``):
 
-- a terminal (a TTY): a bar for the epoch in progress, replaced when the epoch ends by one line with its
-  metrics, the learning rate and the time, wrapped at the terminal's width (a field is never cut);
-- a Jupyter notebook: a bar per epoch (an ipywidgets bar when ipywidgets is installed) ending with the
-  metrics and the time;
-- anything else (a pipe, a file, ``nohup``, a batch scheduler's log): one line per epoch, the same line as
-  on a terminal, unwrapped, so that a log has one line per epoch to read or grep.
+- a terminal (a TTY): a bar for the epoch in progress, replaced when the epoch ends by one line with
+  its metrics, the learning rate and the time, wrapped at the terminal's width (a field is never
+  cut);
+- a Jupyter notebook: a bar per epoch (an ipywidgets bar when ipywidgets is installed) ending with
+  the metrics and the time;
+- anything else (a pipe, a file, ``nohup``, a batch scheduler's log): one line per epoch, the same
+  line as on a terminal, unwrapped, so that a log has one line per epoch to read or grep.
 
     epoch 3/10: loss 0.3012  accuracy 0.9123  val_loss 0.3312  val_accuracy 0.9034  lr 0.001  (2.6 s; 0:07
       elapsed, ETA 0:18)
@@ -45,8 +46,8 @@ def in_notebook() -> bool:
 
 
 def terminal_width(stream: Any) -> int:
-    """The width of the terminal ``stream`` writes to: $COLUMNS if set (as ``shutil.get_terminal_size``
-    reads it), else the terminal's own size, else 80."""
+    """The width of the terminal ``stream`` writes to: $COLUMNS if set (as
+    ``shutil.get_terminal_size`` reads it), else the terminal's own size, else 80."""
     try:
         return max(20, int(os.environ["COLUMNS"]))
     except (KeyError, ValueError):
@@ -58,8 +59,8 @@ def terminal_width(stream: Any) -> int:
 
 
 def wrap_fields(fields: list[str], width: int | None) -> str:
-    """The fields joined by two spaces; with a ``width``, wrapped between fields (a field is never cut,
-    unless it alone is wider than a line), continuation lines indented by two spaces."""
+    """The fields joined by two spaces; with a ``width``, wrapped between fields (a field is never
+    cut, unless it alone is wider than a line), continuation lines indented by two spaces."""
     line = "  ".join(fields)
     if width is None:
         return line
@@ -76,18 +77,19 @@ def wrap_fields(fields: list[str], width: int | None) -> str:
 
 
 def epoch_fields(logs: dict[str, float]) -> list[str]:
-    """``["loss 0.3012", "accuracy 0.9123", ..., "lr 0.001"]``: every metric of the epoch, 4 significant digits."""
+    """``["loss 0.3012", "accuracy 0.9123", ..., "lr 0.001"]``: every metric of the epoch, 4
+    significant digits."""
     return [f"{name} {value:.4g}" for name, value in logs.items() if name != "epoch"]
 
 
 class ProgressBar(Callback):
     """Progress per epoch: steps, elapsed time, ETA, loss and metrics, in the form that suits the output.
 
-    ``verbose="auto"`` or 1: a bar on a terminal or in a notebook, one line per epoch elsewhere (see the module
-    docstring); 2: one line per epoch wherever the output goes. ``stream``: where to write (default
-    ``sys.stdout``, as Keras does, so that ``python train.py > log.txt`` and ``| tee`` keep the lines).
-    Each finished epoch shows every metric, the learning rate, its time, the run's elapsed time and the ETA
-    (mean epoch time × epochs left).
+    ``verbose="auto"`` or 1: a bar on a terminal or in a notebook, one line per epoch elsewhere (see
+    the module docstring); 2: one line per epoch wherever the output goes. ``stream``: where to
+    write (default ``sys.stdout``, as Keras does, so that ``python train.py > log.txt`` and
+    ``| tee`` keep the lines). Each finished epoch shows every metric, the learning rate, its time,
+    the run's elapsed time and the ETA (mean epoch time × epochs left).
     """
 
     def __init__(self, verbose: int | str = "auto", stream: Any = None) -> None:
@@ -109,8 +111,9 @@ class ProgressBar(Callback):
         run = self.run
         description = f"epoch {epoch + 1}/{run.total_epochs}"
         if self.notebook:
-            # tqdm.auto draws an ipywidgets bar (optional, heavy: imported in notebooks only) when ipywidgets
-            # is installed, and falls back to text with a warning saying how to get the widget.
+            # tqdm.auto draws an ipywidgets bar (optional, heavy: imported in notebooks only) when
+            # ipywidgets is installed, and falls back to text with a warning saying how to get the
+            # widget.
             from tqdm.auto import tqdm as notebook_bar
 
             self.bar = notebook_bar(
@@ -139,7 +142,8 @@ class ProgressBar(Callback):
                 self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
 
     def timing(self, epoch: int) -> str:
-        """The epoch's time, the run's elapsed time and the expected time left: "(2.6 s; 0:12 elapsed, ETA 0:30)"."""
+        """The epoch's time, the run's elapsed time and the expected time left: "(2.6 s; 0:12
+        elapsed, ETA 0:30)"."""
         now = time.perf_counter()
         elapsed = now - self.started
         done = epoch + 1 - self.run.first_epoch

@@ -1,11 +1,12 @@
 """Save and load models: architecture, weights, optimizer state and training progress in one file.
 
-The file is a NumPy ``.npz`` archive (no pickle): ``weights/<name>`` and ``optimizer/<path>`` arrays plus
-one JSON document, ``__trainlab__``, with the architecture, the compile settings, the optimizer's other
-state, the random generators' states and the epoch/step counters. Saving writes a temporary file in the
-same folder and renames it over the target (:func:`trainlab.textio.atomic_writer`), so an interrupted save
-leaves the previous file intact; the file gets the usual permissions (0644 under umask 022), and a target
-that is a device, a FIFO or a symbolic link is refused rather than replaced.
+The file is a NumPy ``.npz`` archive (no pickle): ``weights/<name>`` and ``optimizer/<path>`` arrays
+plus one JSON document, ``__trainlab__``, with the architecture, the compile settings, the
+optimizer's other state, the random generators' states and the epoch/step counters. Saving writes a
+temporary file in the same folder and renames it over the target
+(:func:`trainlab.textio.atomic_writer`), so an interrupted save leaves the previous file intact; the
+file gets the usual permissions (0644 under umask 022), and a target that is a device, a FIFO or a
+symbolic link is refused rather than replaced.
 """
 
 from __future__ import annotations

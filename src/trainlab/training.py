@@ -1,9 +1,10 @@
 """The fit loop: epochs of mini-batches, validation, the divergence guard and callbacks.
 
-There is one loop, :func:`fit` (which is also ``Sequential.fit``); the textbook-style :class:`Trainer`
-runs it too. Each step of it is :func:`trainlab.step.train_step`. A run continues the model's counters
-(epochs, steps, the data order and the optimizer's state), so training in pieces, or from a saved
-checkpoint, gives the same weights as training in one go (see :mod:`trainlab.epochs`).
+There is one loop, :func:`fit` (which is also ``Sequential.fit``); the textbook-style
+:class:`Trainer` runs it too. Each step of it is :func:`trainlab.step.train_step`. A run continues
+the model's counters (epochs, steps, the data order and the optimizer's state), so training in
+pieces, or from a saved checkpoint, gives the same weights as training in one go (see
+:mod:`trainlab.epochs`).
 
     fit = check the data -> plan the run -> for each epoch: its steps, its logs, the callbacks -> finish
 """
@@ -52,23 +53,24 @@ class FitOptions:
 
     - ``epochs`` (default 1) or ``iterations``: how many more epochs, or steps, to train.
     - ``batch_size``: samples per step.
-    - ``validation_data=(x_val, y_val)`` (or ``(x_val, y_val, val_sample_weight)``), or ``validation_split``:
-      a random fraction of (x, y) held out, the same one at every call.
-    - ``shuffle``, ``sampling``: "epoch" visits the samples in a new random order each epoch (in file order
-      without ``shuffle``); "iid" draws every batch independently, as the textbook does.
-    - ``callbacks``: Callback objects, and Schedule objects (``tl.ExponentialDecay(...)``, applied per step: a
-      function of the epoch goes in ``LearningRateScheduler(fn)``).
-    - ``verbose``: "auto" (default) or 1: a bar on a terminal or in a notebook, a line per epoch elsewhere (a
-      pipe, a file); 2 a line per epoch; 0 silent (see :mod:`trainlab.progress`).
-    - ``evaluate_train``: after each epoch the compiled metrics are computed in inference mode on the
-      training data: all of it (True), a fixed random sample of n (an int), or none (False).
+    - ``validation_data=(x_val, y_val)`` (or ``(x_val, y_val, val_sample_weight)``), or
+      ``validation_split``: a random fraction of (x, y) held out, the same one at every call.
+    - ``shuffle``, ``sampling``: "epoch" visits the samples in a new random order each epoch (in
+      file order without ``shuffle``); "iid" draws every batch independently, as the textbook does.
+    - ``callbacks``: Callback objects, and Schedule objects (``tl.ExponentialDecay(...)``, applied
+      per step: a function of the epoch goes in ``LearningRateScheduler(fn)``).
+    - ``verbose``: "auto" (default) or 1: a bar on a terminal or in a notebook, a line per epoch
+      elsewhere (a pipe, a file); 2 a line per epoch; 0 silent (see :mod:`trainlab.progress`).
+    - ``evaluate_train``: after each epoch the compiled metrics are computed in inference mode on
+      the training data: all of it (True), a fixed random sample of n (an int), or none (False).
     - ``max_loss``: a loss that is NaN, inf or above it stops the run as "diverged".
-    - ``sample_weight`` (one weight >= 0 per sample) and ``class_weight`` ({class: weight}, 1 for a class not
-      named): the loss of a batch is (1/N) Σₙ wₙ·lₙ, as in Keras; given both, wₙ is their product. The
-      epoch's ``loss`` is that weighted loss; the metrics are not weighted.
-    - ``initial_epoch``: Keras's resumption: ``epochs`` is then the epoch to stop at (epochs initial_epoch
-      to epochs - 1 are trained) and the model's epoch counter starts at ``initial_epoch``. Without it,
-      ``epochs`` counts the epochs of this call, continuing the model's counter.
+    - ``sample_weight`` (one weight >= 0 per sample) and ``class_weight`` ({class: weight}, 1 for a
+      class not named): the loss of a batch is (1/N) Σₙ wₙ·lₙ, as in Keras; given both, wₙ is their
+      product. The epoch's ``loss`` is that weighted loss; the metrics are not weighted.
+    - ``initial_epoch``: Keras's resumption: ``epochs`` is then the epoch to stop at (epochs
+      initial_epoch to epochs - 1 are trained) and the model's epoch counter starts at
+      ``initial_epoch``. Without it, ``epochs`` counts the epochs of this call, continuing the
+      model's counter.
     """
 
     epochs: int | None = None
@@ -150,9 +152,9 @@ class TrainingData:
 class TrainingRun:
     """The state of one ``fit`` call, as callbacks see it.
 
-    ``segments`` are the (epoch, first step, end step) pieces of epochs this call trains: the first may
-    continue an epoch an earlier fit stopped inside, the last may stop inside one. ``log_names`` are the
-    names each epoch's logs will have.
+    ``segments`` are the (epoch, first step, end step) pieces of epochs this call trains: the first
+    may continue an epoch an earlier fit stopped inside, the last may stop inside one. ``log_names``
+    are the names each epoch's logs will have.
     """
 
     model: Sequential
@@ -174,7 +176,8 @@ class TrainingRun:
         self.history.stop_reason = reason
 
     def epoch_iterations(self, epoch: int) -> int:
-        """Steps this run trains in ``epoch`` (fewer than a whole epoch where a run starts or ends inside it)."""
+        """Steps this run trains in ``epoch`` (fewer than a whole epoch where a run starts or ends
+        inside it)."""
         return self.segments.steps_in(epoch)
 
 
@@ -195,11 +198,11 @@ def fit(model: Sequential, x: Any, y: Any, *args: Any, **kwargs: Any) -> History
     """Train the compiled ``model`` on (x, y) with the :class:`FitOptions` given; return the History.
 
     Training continues from where the last ``fit`` (or the loaded checkpoint) ended: epoch and step
-    counters, the optimizer's state and the random order of the data. A fit that stopped inside an epoch
-    is continued in that epoch's order (with the same data, batch size and sampling), so k then j
-    iterations give bitwise the weights of k + j; ``epochs=n`` first finishes such an epoch and counts it
-    as one of the n. A loss that is NaN, inf or above ``max_loss`` stops the run as "diverged" (the
-    weights are those before that step).
+    counters, the optimizer's state and the random order of the data. A fit that stopped inside an
+    epoch is continued in that epoch's order (with the same data, batch size and sampling), so k
+    then j iterations give bitwise the weights of k + j; ``epochs=n`` first finishes such an epoch
+    and counts it as one of the n. A loss that is NaN, inf or above ``max_loss`` stops the run as
+    "diverged" (the weights are those before that step).
     """
     if model.optimizer is None:
         raise RuntimeError(
@@ -291,7 +294,8 @@ def sample_weights(
     class_weight: dict | None,
     argument: str = "sample_weight",
 ) -> np.ndarray | None:
-    """One weight per sample: ``sample_weight`` × ``class_weight[label]`` (either may be absent); None if both are."""
+    """One weight per sample: ``sample_weight`` × ``class_weight[label]`` (either may be absent);
+    None if both are."""
     if sample_weight is None and class_weight is None:
         return None
     weights = np.ones(len(y), dtype=model.dtype)
@@ -348,7 +352,8 @@ def plan_run(
 
 
 def start_at_epoch(model: Sequential, initial_epoch: int, steps_done: int) -> None:
-    """Start the epoch counter of a model that has trained no epoch at ``initial_epoch`` (Keras's resumption)."""
+    """Start the epoch counter of a model that has trained no epoch at ``initial_epoch`` (Keras's
+    resumption)."""
     if model.epochs_done == initial_epoch:
         return
     if model.epochs_done or steps_done:
@@ -439,8 +444,9 @@ def finish(run: TrainingRun, hooks: Hooks, started: float) -> History:
 def as_callback(item: Any, argument: str = "callbacks") -> Callback:
     """A Callback, or a Schedule object (its steps count steps) wrapped in a per-step LearningRateScheduler.
 
-    A plain function is refused: is it a function of the epoch (Keras, Hands-On ML) or of the step? Applied
-    per step, an epoch schedule decays hundreds of times too fast and trains nothing, silently.
+    A plain function is refused: is it a function of the epoch (Keras, Hands-On ML) or of the step?
+    Applied per step, an epoch schedule decays hundreds of times too fast and trains nothing,
+    silently.
     """
     check_not_a_class(argument, item)
     if isinstance(item, Callback):
@@ -519,11 +525,11 @@ def epoch_logs(
 class Trainer:
     """The textbook's Trainer, on top of :meth:`Sequential.fit` (one loop, not a second one).
 
-    ``Trainer(network, x_train, t_train, x_test, t_test, epochs=20, mini_batch_size=100, optimizer="SGD",
-    optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=None).train()`` draws i.i.d. mini-batches
-    for ``epochs · ceil(n / mini_batch_size)`` steps and, after each epoch, measures the training
-    accuracy (on ``evaluate_sample_num_per_epoch`` samples if given) and the test accuracy in inference
-    mode. The lists ``train_loss_list``, ``train_acc_list`` and ``test_acc_list`` are filled as in the book.
+    ``Trainer(network, x_train, t_train, x_test, t_test, epochs=20, mini_batch_size=100, optimizer="SGD", optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=None).train()``
+    draws i.i.d. mini-batches for ``epochs · ceil(n / mini_batch_size)`` steps and, after each
+    epoch, measures the training accuracy (on ``evaluate_sample_num_per_epoch`` samples if given)
+    and the test accuracy in inference mode. The lists ``train_loss_list``, ``train_acc_list`` and
+    ``test_acc_list`` are filled as in the book.
     """
 
     def __init__(

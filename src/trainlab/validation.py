@@ -1,7 +1,8 @@
 """Argument checks shared by the whole package.
 
-Each check raises ``ValueError`` or ``TypeError`` with a message that names the argument, the value it got
-and what is allowed, so a mistake is reported where it is made rather than as a deep NumPy traceback.
+Each check raises ``ValueError`` or ``TypeError`` with a message that names the argument, the value
+it got and what is allowed, so a mistake is reported where it is made rather than as a deep NumPy
+traceback.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 
 
 def check_number(name: str, value: Any, *, finite: bool = True) -> float:
-    """``value`` as a float, or TypeError if it is not a real number (bools are refused); finite unless
-    ``finite=False`` (NaN is never a number here)."""
+    """``value`` as a float, or TypeError if it is not a real number (bools are refused); finite
+    unless ``finite=False`` (NaN is never a number here)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     value = float(value)
@@ -84,8 +85,9 @@ def check_not_a_class(name: str, value: Any) -> None:
 
 
 def check_keywords(function: str, given: Iterable[str], allowed: Iterable[str]) -> None:
-    """TypeError for a keyword argument that ``function`` does not take: it names the function, the keyword,
-    the closest allowed one and every allowed one (Python's own message names an internal function)."""
+    """TypeError for a keyword argument that ``function`` does not take: it names the function, the
+    keyword, the closest allowed one and every allowed one (Python's own message names an internal
+    function)."""
     allowed = list(allowed)
     for name in given:
         if name not in allowed:
@@ -103,8 +105,9 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 def explain_keywords(function: Function) -> Function:
     """Decorate ``function`` so that an unknown keyword argument raises :func:`check_keywords`' TypeError.
 
-    For functions Keras users call with Keras's own keywords (fit's options, callbacks, evaluate, predict):
-    the error lists what is allowed. A signature with ``**kwargs`` is left to the function itself.
+    For functions Keras users call with Keras's own keywords (fit's options, callbacks, evaluate,
+    predict): the error lists what is allowed. A signature with ``**kwargs`` is left to the function
+    itself.
     """
     signature = inspect.signature(function)
     parameters = [p for p in signature.parameters.values() if p.name != "self"]

@@ -1,12 +1,13 @@
 """Sliders in a notebook that need no front end: ``interact`` draws them where one is, runs once elsewhere.
 
-``ipywidgets.interact`` needs a front end that draws widgets (Jupyter Lab, Notebook 7, VS Code, Colab).
-Executed without one (``jupyter nbconvert --execute``, papermill, nbclient, a grading script) it draws
-nothing useful, and its Output widget makes nbclient send messages to the kernel on the channel it is
-reading replies from, which hangs the execution at random (jupyter/nbclient#312: 5 of 14 runs of a
-notebook with sliders hung). :func:`interact` calls ``ipywidgets.interact`` only where a front end will draw
-the widgets, and elsewhere runs the function once with the widgets' initial values, so the executed notebook
-shows the same figure the sliders start with and never waits on a widget.
+``ipywidgets.interact`` needs a front end that draws widgets (Jupyter Lab, Notebook 7, VS Code,
+Colab). Executed without one (``jupyter nbconvert --execute``, papermill, nbclient, a grading
+script) it draws nothing useful, and its Output widget makes nbclient send messages to the kernel on
+the channel it is reading replies from, which hangs the execution at random (jupyter/nbclient#312: 5
+of 14 runs of a notebook with sliders hung). :func:`interact` calls ``ipywidgets.interact`` only
+where a front end will draw the widgets, and elsewhere runs the function once with the widgets'
+initial values, so the executed notebook shows the same figure the sliders start with and never
+waits on a widget.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ SETTING = "TRAINLAB_WIDGETS"  # 1 to draw widgets whatever is detected, 0 never 
 def front_end_draws_widgets() -> bool:
     """Whether a front end will draw ipywidgets for the cell being run.
 
-    Yes in a kernel of Jupyter Lab or Notebook 7 (their execute requests carry the cell's id; a Jupyter server
-    names the kernel's session in $JPY_SESSION_NAME), VS Code and Colab; no in a script, a terminal IPython or
-    a notebook executed by nbclient (nbconvert, papermill), whose requests carry neither. $TRAINLAB_WIDGETS=1
+    Yes in a kernel of Jupyter Lab or Notebook 7 (their execute requests carry the cell's id; a
+    Jupyter server names the kernel's session in
+    $JPY_SESSION_NAME), VS Code and Colab; no in a script, a terminal IPython or a notebook executed by nbclient (nbconvert, papermill), whose requests carry neither. $TRAINLAB_WIDGETS=1
     or 0 decides instead (for a front end this test does not know).
     """
     setting = os.environ.get(SETTING, "").strip().lower()
@@ -52,8 +53,8 @@ def interact(function: Callable[..., Any], /, **controls: Any) -> Any:
     """``ipywidgets.interact(function, **controls)`` where a front end draws widgets; elsewhere
     ``function(**initial values)`` once, after a line saying so.
 
-    ``controls`` are what ``ipywidgets.interact`` takes: widgets (their ``value`` is the initial value) or
-    plain values (used as they are).
+    ``controls`` are what ``ipywidgets.interact`` takes: widgets (their ``value`` is the initial
+    value) or plain values (used as they are).
     """
     if front_end_draws_widgets():
         import ipywidgets  # optional: only a notebook with a front end gets here

@@ -5,10 +5,10 @@
 >>> data.x_train.shape, data.x_train.dtype, data.name, data.source
 >>> (x_train, y_train), (x_test, y_test) = data      # Keras's habit
 
-Modules: :mod:`.idx` (the file format), :mod:`.catalog` (what each dataset is), :mod:`.sources` (where files
-are looked for), :mod:`.download`, :mod:`.cache`, :mod:`.checksums`, :mod:`.datasets` (loading),
-:mod:`.inventory` (what is available), :mod:`.splits`, :mod:`.batches`, :mod:`.preprocessing`.
-See docs/data.md.
+Modules: :mod:`.idx` (the file format), :mod:`.catalog` (what each dataset is), :mod:`.sources`
+(where files are looked for), :mod:`.download`, :mod:`.cache`, :mod:`.checksums`, :mod:`.datasets`
+(loading), :mod:`.inventory` (what is available), :mod:`.splits`, :mod:`.batches`,
+:mod:`.preprocessing`. See docs/data.md.
 """
 
 from trainlab.data.batches import (

@@ -1,14 +1,15 @@
 """Mini-batches, the two ways the textbooks draw them.
 
-* By epochs (:func:`iterate_minibatches`): each epoch is a fresh random permutation of the samples cut
-  into batches, so every sample is seen exactly once per epoch. This is what Keras and PyTorch do.
-* By i.i.d. sampling (:func:`sample_minibatch`, :func:`iid_minibatches`): each batch is drawn on its own,
-  ``batch_size`` indices uniformly at random, with replacement: the textbook's
-  ``np.random.choice(train_size, batch_size)``, here with a Generator instead of the global state. An
-  "epoch" is then only a count of ``train_size / batch_size`` iterations.
+* By epochs (:func:`iterate_minibatches`): each epoch is a fresh random permutation of the samples
+  cut into batches, so every sample is seen exactly once per epoch. This is what Keras and PyTorch
+  do.
+* By i.i.d. sampling (:func:`sample_minibatch`, :func:`iid_minibatches`): each batch is drawn on its
+  own, ``batch_size`` indices uniformly at random, with replacement: the textbook's
+  ``np.random.choice(train_size, batch_size)``, here with a Generator instead of the global state.
+  An "epoch" is then only a count of ``train_size / batch_size`` iterations.
 
-All randomness comes from a Generator made from ``seed`` (an int, a Generator or a SeedSequence), so the
-same seed gives the same batches.
+All randomness comes from a Generator made from ``seed`` (an int, a Generator or a SeedSequence), so
+the same seed gives the same batches.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ This module is facts only; finding, checking and decoding the files happen in :m
 
 Checksums. Every file is checked by the SHA-256 of its *decompressed* IDX bytes (``sha256``). That
 checksum holds however the file was compressed, or whether it was at all: the published ``.gz``, a
-recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set were
-recompressed, so their ``.gz`` bytes differ from the published ones while the data is identical) and the
-raw IDX file all pass, and any other file is refused by name.
+recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set
+were recompressed, so their ``.gz`` bytes differ from the published ones while the data is
+identical) and the raw IDX file all pass, and any other file is refused by name.
 """
 
 from __future__ import annotations

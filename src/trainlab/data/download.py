@@ -1,19 +1,20 @@
 """Downloading a dataset that trainlab does not ship (Fashion-MNIST) into the user cache.
 
-The HTTP transfer is pooch's (over requests): it streams into a temporary file and moves it into place
-only once complete. What stays trainlab's own:
+The HTTP transfer is pooch's (over requests): it streams into a temporary file and moves it into
+place only once complete. What stays trainlab's own:
 
 * the check. pooch compares a checksum of the bytes it received; trainlab checks the SHA-256 of the
-  *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no hash
-  of its own, and the file is moved into the cache only after :func:`~.checksums.decode_verified` passed.
-  A corrupt, truncated or wrong download never appears under its final name, and each attempt stages in a
-  folder of its own, so that concurrent first downloads of one dataset do not trip over each other.
-* the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ... seconds,
-  an HTTP 404 and a refused connection included; offline, that would keep a command waiting for nothing.
-  Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried with exponential
-  back-off, while a definite answer (HTTP 404, a host that does not resolve or refuses the connection, a
-  wrong file) moves on to the next mirror at once, and a mirror found unreachable is not asked for the
-  dataset's other files.
+  *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no
+  hash of its own, and the file is moved into the cache only after
+  :func:`~.checksums.decode_verified` passed. A corrupt, truncated or wrong download never appears
+  under its final name, and each attempt stages in a folder of its own, so that concurrent first
+  downloads of one dataset do not trip over each other.
+* the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ...
+  seconds, an HTTP 404 and a refused connection included; offline, that would keep a command waiting
+  for nothing. Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried
+  with exponential back-off, while a definite answer (HTTP 404, a host that does not resolve or
+  refuses the connection, a wrong file) moves on to the next mirror at once, and a mirror found
+  unreachable is not asked for the dataset's other files.
 * several mirrors per dataset, tried in order, and an error that lists what each one answered.
 """
 
@@ -75,10 +76,11 @@ def download_dataset(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
 ) -> tuple[Folder, str]:
-    """Download ``spec``'s missing files into its cache folder; (that folder, a note saying what came from where).
+    """Download ``spec``'s missing files into its cache folder; (that folder, a note saying what
+    came from where).
 
-    DataNotFoundError, saying where trainlab looked and how to provide the files, when downloads are off,
-    no mirror is configured or every mirror fails.
+    DataNotFoundError, saying where trainlab looked and how to provide the files, when downloads are
+    off, no mirror is configured or every mirror fails.
     """
     searched = search_folders(spec, data_dir)
     if spec.shipped:
@@ -170,8 +172,9 @@ def download_file(
 ) -> str:
     """Download ``file`` from the first mirror that serves it intact to ``destination``; returns its URL.
 
-    After a transient fault ``retries`` more attempts are made on the same mirror, waiting ``backoff``,
-    2 x ``backoff``, ... seconds. Mirrors in (and added to) ``unreachable`` are skipped.
+    After a transient fault ``retries`` more attempts are made on the same mirror, waiting
+    ``backoff``, 2 x ``backoff``, ... seconds. Mirrors in (and added to) ``unreachable`` are
+    skipped.
     """
     unreachable = set() if unreachable is None else unreachable
     failures = []
@@ -200,14 +203,15 @@ def download_file(
 
 
 def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -> None:
-    """One attempt: pooch downloads ``url`` into a staging folder of this attempt's own; checked, it is
-    written to ``destination`` atomically.
+    """One attempt: pooch downloads ``url`` into a staging folder of this attempt's own; checked, it
+    is written to ``destination`` atomically.
 
-    The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading the
-    same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a file: each
-    checks its own copy and writes it into place atomically, the second replacing the first with an
-    identical file. It is copied through :func:`~.files_io.atomic_writer` rather than renamed, so that it
-    gets the permissions of any new file (pooch's temporary files are private to their owner).
+    The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading
+    the same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a
+    file: each checks its own copy and writes it into place atomically, the second replacing the
+    first with an identical file. It is copied through :func:`~.files_io.atomic_writer` rather than
+    renamed, so that it gets the permissions of any new file (pooch's temporary files are private to
+    their owner).
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=destination.parent))
@@ -255,7 +259,8 @@ def diagnose(error: BaseException) -> tuple[str, bool, bool]:
 
 
 def _causes(error: BaseException | None) -> Iterator[BaseException]:
-    """``error`` and everything it wraps: requests and urllib3 nest the socket's OSError several levels deep."""
+    """``error`` and everything it wraps: requests and urllib3 nest the socket's OSError several
+    levels deep."""
     seen: set[int] = set()
     pending = [error]
     while pending:
@@ -275,7 +280,8 @@ def _causes(error: BaseException | None) -> Iterator[BaseException]:
 
 @contextmanager
 def _quiet(logger: logging.Logger) -> Iterator[None]:
-    """Silence pooch's INFO lines (the URL, the SHA-256 to pin) for the duration: trainlab writes its own note."""
+    """Silence pooch's INFO lines (the URL, the SHA-256 to pin) for the duration: trainlab writes
+    its own note."""
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:

@@ -8,10 +8,11 @@ An IDX file is a header followed by the array's values in C order, big-endian::
     4 bytes x n each dimension's size      big-endian unsigned 32-bit
     the values                             prod(dims) x itemsize bytes, nothing after them
 
-Files may be gzip-compressed (``.gz``); compression is recognised from the file's first bytes, not its
-name, so a decompressed file that kept its ``.gz`` name still reads. Decompression stops at a size limit,
-so that a small file that inflates to gigabytes is refused before it fills the memory. Every fault is
-reported as an :class:`~trainlab.data.errors.IDXError` that names the file and what is wrong with it.
+Files may be gzip-compressed (``.gz``); compression is recognised from the file's first bytes, not
+its name, so a decompressed file that kept its ``.gz`` name still reads. Decompression stops at a
+size limit, so that a small file that inflates to gigabytes is refused before it fills the memory.
+Every fault is reported as an :class:`~trainlab.data.errors.IDXError` that names the file and what
+is wrong with it.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """The array held by the (decompressed) IDX bytes ``data``, in native byte order.
 
-    Raises IDXError naming ``source`` when the header is malformed or the data is shorter or longer than
-    the header's dimensions say.
+    Raises IDXError naming ``source`` when the header is malformed or the data is shorter or longer
+    than the header's dimensions say.
     """
     header = parse_header(data, source)
     found = len(data) - header.header_bytes
@@ -125,9 +126,10 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, bool]:
 
 
 def decompress(raw: bytes, source: str, limit: int | None = None) -> bytes:
-    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream, or for one that
-    decompresses to more than ``limit`` bytes (default :data:`MAX_DECOMPRESSED_BYTES`; a "gzip bomb" is a
-    few MB that inflate to gigabytes in memory), which is found after ``limit`` + 1 bytes."""
+    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream, or for
+    one that decompresses to more than ``limit`` bytes (default :data:`MAX_DECOMPRESSED_BYTES`; a
+    "gzip bomb" is a few MB that inflate to gigabytes in memory), which is found after ``limit`` + 1
+    bytes."""
     limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:

@@ -1,8 +1,8 @@
 """What is available: for each dataset, the folders searched, where its files are, their sizes and counts.
 
-This is what ``trainlab data list | info | path`` print. Nothing here downloads or decodes whole files:
-sample counts come from the IDX headers (a few bytes each), so listing is instant. ``verify=True`` also
-decodes each file and checks its checksum.
+This is what ``trainlab data list | info | path`` print. Nothing here downloads or decodes whole
+files: sample counts come from the IDX headers (a few bytes each), so listing is instant.
+``verify=True`` also decodes each file and checks its checksum.
 """
 
 from __future__ import annotations

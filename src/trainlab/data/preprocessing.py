@@ -1,8 +1,9 @@
 """Preprocessing: standardisation fitted on training data, and one-hot labels.
 
-:class:`Standardizer` computes ``x' = (x - mean) / std``. It is *fitted* on the training set only and then
-applied unchanged to validation and test data: using statistics of the test set would leak it into the
-model. One-hot encoding is :func:`trainlab.losses.one_hot`, re-exported here so that data code finds it.
+:class:`Standardizer` computes ``x' = (x - mean) / std``. It is *fitted* on the training set only
+and then applied unchanged to validation and test data: using statistics of the test set would leak
+it into the model. One-hot encoding is :func:`trainlab.losses.one_hot`, re-exported here so that
+data code finds it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ __all__ = ["Standardizer", "one_hot"]
 class Standardizer:
     """Per-feature (or global) standardisation: ``x' = (x - mean) / std``, statistics from ``fit``.
 
-    ``per_feature=True`` (default) keeps one mean and std per feature (per pixel); ``False`` one for all.
-    A feature whose std is below ``eps`` (MNIST's always-black border pixels) is only centred, not divided:
-    dividing by ~0 would turn rounding noise into huge values.
+    ``per_feature=True`` (default) keeps one mean and std per feature (per pixel); ``False`` one for
+    all. A feature whose std is below ``eps`` (MNIST's always-black border pixels) is only centred,
+    not divided: dividing by ~0 would turn rounding noise into huge values.
     """
 
     def __init__(self, per_feature: bool = True, eps: float = 1e-7) -> None:

@@ -1,22 +1,25 @@
 """Finished units kept on disk, so that a stopped or failed ``trainlab run`` goes on where it stopped.
 
-An entry is one unit's run (its numbers as JSON) in ``<runs>/.cache/<lesson>/<key>.json``. The key is the
-SHA-256 of what the run's numbers depend on:
+An entry is one unit's run (its numbers as JSON) in ``<runs>/.cache/<lesson>/<key>.json``. The key
+is the SHA-256 of what the run's numbers depend on:
 
 - the lesson, the setting and the seed;
-- the lesson's training settings (``Config.training_settings()``: not the seed count, not where the data
-  lie, not how results are shown, so that adding seeds or changing a smoothing window reuses the runs);
-- the code: the lesson's own module, the library (``trainlab/*.py``, ``optimizers/``, ``data/``) and the
-  lab's modules that train (:data:`TRAINING_CODE`), byte for byte, with trainlab's and NumPy's versions.
+- the lesson's training settings (``Config.training_settings()``: not the seed count, not where the
+  data lie, not how results are shown, so that adding seeds or changing a smoothing window reuses
+  the runs);
+- the code: the lesson's own module, the library (``trainlab/*.py``, ``optimizers/``, ``data/``) and
+  the lab's modules that train (:data:`TRAINING_CODE`), byte for byte, with trainlab's and NumPy's
+  versions.
 
-The code is hashed rather than trusted to a version number because a lesson's numbers change with any edit
-of the code it runs, and a version is bumped by hand; the report's or the statistics' code is left out, so
-that a better sentence does not throw away an hour of training. The bits of a run also depend on the CPU's
-kernels (docs/experiments.md): a cache is a folder of one machine's runs, not something to copy across.
+The code is hashed rather than trusted to a version number because a lesson's numbers change with
+any edit of the code it runs, and a version is bumped by hand; the report's or the statistics' code
+is left out, so that a better sentence does not throw away an hour of training. The bits of a run
+also depend on the CPU's kernels (docs/experiments.md): a cache is a folder of one machine's runs,
+not something to copy across.
 
-Writes are atomic (a temporary file renamed into place), so two runs at once at worst compute a unit twice
-and write the same bytes. An entry that cannot be read, or whose key, lesson, setting or seed does not match
-its name, is refused by name (a warning) and its unit trained again.
+Writes are atomic (a temporary file renamed into place), so two runs at once at worst compute a unit
+twice and write the same bytes. An entry that cannot be read, or whose key, lesson, setting or seed
+does not match its name, is refused by name (a warning) and its unit trained again.
 """
 
 from __future__ import annotations

@@ -1,24 +1,25 @@
 """Book claims as data, and their verdicts: the one place where a number becomes a sentence a reader sees.
 
-A lesson declares each claim it tests once (:class:`Claim`): what the book states and where, the quantity
-that measures it (:class:`Measure`: a named number computed from one training run), and the direction the
-book expects, ``a < b``, ``a > b`` (one setting against another, or against each of several) or ``a in
-(low, high)`` (a band the book gives). :func:`evaluate` measures every seed of the settings involved, takes
-the difference with :mod:`trainlab.lab.stats` (seed by seed where the runs pair) and gives a verdict from a
-closed set:
+A lesson declares each claim it tests once (:class:`Claim`): what the book states and where, the
+quantity that measures it (:class:`Measure`: a named number computed from one training run), and the
+direction the book expects, ``a < b``, ``a > b`` (one setting against another, or against each of
+several) or ``a in (low, high)`` (a band the book gives). :func:`evaluate` measures every seed of
+the settings involved, takes the difference with :mod:`trainlab.lab.stats` (seed by seed where the
+runs pair) and gives a verdict from a closed set:
 
 - **agrees**: the 95 % interval of the difference lies on the book's side of zero (or inside its band);
 - **contradicts**: it lies on the other side (or outside the band);
 - **unsettled**: the interval holds zero (or straddles an edge of the band): within the noise;
 
-(``expect="~"``, "as good as": the interval of a - b lies within ±``margin`` agrees, wholly outside it
-contradicts, across an edge is unsettled.)
+(``expect="~"``, "as good as": the interval of a - b lies within ±``margin`` agrees, wholly outside
+it contradicts, across an edge is unsettled.)
 
-- **untested**: the noise cannot be estimated (one seed), or the run cannot measure the claim (a setting
-  missing, or fewer than two seeds measurable).
+- **untested**: the noise cannot be estimated (one seed), or the run cannot measure the claim (a
+  setting missing, or fewer than two seeds measurable).
 
-One seed never gives agrees or contradicts. :meth:`Evaluation.sentence` is the only function that turns a
-verdict into words; the report, docs/results.md and the notebooks count :attr:`Evaluation.verdict`.
+One seed never gives agrees or contradicts. :meth:`Evaluation.sentence` is the only function that
+turns a verdict into words; the report, docs/results.md and the notebooks count
+:attr:`Evaluation.verdict`.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ DIRECTIONS = ("<", ">", "in", "~")
 class Measure:
     """A named quantity computed from one training run: ``of(run, config) -> float``.
 
-    ``run`` is the dict a lesson's ``train`` returned for one setting and seed; NaN means the run cannot be
-    measured this way (it is left out, and said so). ``percent`` shows fractions as percentages.
+    ``run`` is the dict a lesson's ``train`` returned for one setting and seed; NaN means the run
+    cannot be measured this way (it is left out, and said so). ``percent`` shows fractions as
+    percentages.
     """
 
     name: str
@@ -82,12 +84,13 @@ class Measure:
 class Claim:
     """One statement of the book that a lesson tests, with the measurement that tests it.
 
-    ``a`` is a setting of the lesson (an arm); ``expect`` is ``"<"`` or ``">"`` (the book says the measure
-    of ``a`` is below or above that of ``b``: a setting, or a tuple of settings to beat each of, or a number)
-    or ``"in"`` (``b`` is a band ``(low, high)``) or ``"~"`` (``a`` and the setting ``b`` are level: their
-    difference lies within ±``margin``). ``paired``: runs of one seed start from the same weights and
-    see the same batches, so the difference is taken seed by seed. ``why`` is the evidence a reader needs
-    beside the verdict: where the book's conditions differ, what the book's own code gives.
+    ``a`` is a setting of the lesson (an arm); ``expect`` is ``"<"`` or ``">"`` (the book says the
+    measure of ``a`` is below or above that of ``b``: a setting, or a tuple of settings to beat each
+    of, or a number) or ``"in"`` (``b`` is a band ``(low, high)``) or ``"~"`` (``a`` and the setting
+    ``b`` are level: their difference lies within ±``margin``). ``paired``: runs of one seed start
+    from the same weights and see the same batches, so the difference is taken seed by seed. ``why``
+    is the evidence a reader needs beside the verdict: where the book's conditions differ, what the
+    book's own code gives.
     """
 
     id: str

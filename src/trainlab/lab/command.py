@@ -1,8 +1,9 @@
-"""The lab's commands of ``trainlab``: ``list``, ``show NAME``, ``run NAME... | all``, ``report`` and ``compare``.
+"""The lab's commands of ``trainlab``: ``list``, ``show NAME``, ``run NAME... | all``, ``report``
+and ``compare``.
 
-Parse, check every option before anything runs, dispatch to the runner, print. What a run leaves on disk is
-the runner's business (:mod:`.runner`); this module says what happened: the book's claims and their
-verdicts, the key numbers, the folder and files written, and the next command.
+Parse, check every option before anything runs, dispatch to the runner, print. What a run leaves on
+disk is the runner's business (:mod:`.runner`); this module says what happened: the book's claims
+and their verdicts, the key numbers, the folder and files written, and the next command.
 """
 
 from __future__ import annotations
@@ -196,8 +197,8 @@ def shared_changes(args: argparse.Namespace) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (``kill``, ``timeout``, a CI cancel) stops a run as Ctrl-C does: queued units cancelled,
-    workers ended, finished lessons kept."""
+    """SIGTERM (``kill``, ``timeout``, a CI cancel) stops a run as Ctrl-C does: queued units
+    cancelled, workers ended, finished lessons kept."""
 
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -277,7 +278,8 @@ def verdict_counts(record: RunRecord) -> str:
 
 
 def print_record(record: RunRecord) -> None:
-    """The end of one run: notes, the claims with their verdicts, the key numbers, the folder and its files."""
+    """The end of one run: notes, the claims with their verdicts, the key numbers, the folder and
+    its files."""
     summary = record.summary
     print(
         f"{record.name}{' (quick)' if record.quick else ''}: done ({duration(record.seconds)} of training)"
@@ -354,7 +356,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """``trainlab compare RUN RUN...``: the settings that differ, the key results side by side, curves overlaid."""
+    """``trainlab compare RUN RUN...``: the settings that differ, the key results side by side,
+    curves overlaid."""
     if args.smooth is not None and args.smooth < 0:
         raise ValueError(
             f"--smooth takes a number of points >= 0 (0: no smoothing), got {args.smooth}"

@@ -1,19 +1,20 @@
-"""Compare runs of one experiment: the settings that differ, the key results side by side, the curves overlaid.
+"""Compare runs of one experiment: the settings that differ, the key results side by side, the
+curves overlaid.
 
 ``compare_runs(folders)`` reads complete runs (refusing runs of different experiments) and gives a
 :class:`Comparison`:
 
 - each run is named by the settings in which it differs from the others (``lr=0.5``), or by its folder;
 - the settings, those that differ first;
-- the key results side by side: one small table per result column, a row per row of the summaries, a column
-  per run; the claims' verdicts the same way, when the summaries have claims;
-- every curve of metrics.json (a list of numbers), labelled by its run and by what it is inside the run (the
-  setting and the seed: "sigmoid, seed 0"), with its x axis named (epoch, iteration) from the counters next
-  to it or the run's config; optionally smoothed, the raw curve faint behind.
+- the key results side by side: one small table per result column, a row per row of the summaries, a
+  column per run; the claims' verdicts the same way, when the summaries have claims;
+- every curve of metrics.json (a list of numbers), labelled by its run and by what it is inside the
+  run (the setting and the seed: "sigmoid, seed 0"), with its x axis named (epoch, iteration) from
+  the counters next to it or the run's config; optionally smoothed, the raw curve faint behind.
 
-Run folders come from elsewhere (a colleague's, a download): their names, JSON and text are untrusted. Labels
-are made printable, deep or malformed JSON is refused with one line naming the file, and the default page's
-file name never comes from a file's content unchecked.
+Run folders come from elsewhere (a colleague's, a download): their names, JSON and text are
+untrusted. Labels are made printable, deep or malformed JSON is refused with one line naming the
+file, and the default page's file name never comes from a file's content unchecked.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ SHOWN_SETTINGS = 3  # a run is named by at most this many differing settings (el
 
 @dataclass
 class Curve:
-    """One measured curve of one run: ``values`` against ``x``, which counts ``axis`` (epoch, iteration...)."""
+    """One measured curve of one run: ``values`` against ``x``, which counts ``axis`` (epoch,
+    iteration...)."""
 
     metric: str
     run: str  # the run's label
@@ -136,11 +138,12 @@ class Comparison:
         }
 
     def figures(self, smoothing: int | None = None) -> Iterator[tuple[str, Figure]]:
-        """One figure per metric, every run's curves of it overlaid: a colour (and past eight settings, a
-        marker) per setting, the seeds of a setting sharing it, a line style per run; the legend beside the
-        axes names each curve ("sigmoid, seed 0 (lr=0.5)"), or, past 12 curves, the settings and the runs.
-        ``smoothing``: a moving average over that many points, the raw curve faint behind (None: curves of
-        over 100 points are smoothed over a twentieth of their points; 0 or 1: none)."""
+        """One figure per metric, every run's curves of it overlaid: a colour (and past eight
+        settings, a marker) per setting, the seeds of a setting sharing it, a line style per run;
+        the legend beside the axes names each curve ("sigmoid, seed 0 (lr=0.5)"), or, past 12
+        curves, the settings and the runs. ``smoothing``: a moving average over that many points,
+        the raw curve faint behind (None: curves of over 100 points are smoothed over a twentieth of
+        their points; 0 or 1: none)."""
         from matplotlib.lines import Line2D  # slow to import: only drawing needs it
 
         styles = dict(zip(self.labels, itertools.cycle(["-", "--", ":", "-."]), strict=False))
@@ -231,13 +234,14 @@ MARKERS = ("", "o", "s", "^")  # past eight settings, the colours come again wit
 
 
 def setting_of(label: str) -> str:
-    """A curve's label without its seed: "sigmoid, seed 0" -> "sigmoid" (the seeds of a setting share a colour)."""
+    """A curve's label without its seed: "sigmoid, seed 0" -> "sigmoid" (the seeds of a setting
+    share a colour)."""
     return re.sub(r"(, )?seed \d+", "", label)
 
 
 def printable(text: Any, limit: int = 200) -> str:
-    """``text`` safe to print and to write as UTF-8: undecodable bytes of a file name and control characters
-    shown as escapes, at most ``limit`` characters."""
+    """``text`` safe to print and to write as UTF-8: undecodable bytes of a file name and control
+    characters shown as escapes, at most ``limit`` characters."""
     text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     text = "".join(c if unicodedata.category(c)[0] != "C" else repr(c)[1:-1] for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -311,8 +315,9 @@ def compare_settings(configs: list[dict[str, Any]]) -> list[tuple[str, list[str]
 
 
 def run_labels(runs: list[Run], differing: list[tuple[str, list[str]]]) -> tuple[list[str], bool]:
-    """A label per run: the settings it differs in ("lr=0.5, seed=0") when few and telling, else its folder's
-    name (with its parent's when two are equal); and whether the labels are the settings."""
+    """A label per run: the settings it differs in ("lr=0.5, seed=0") when few and telling, else its
+    folder's name (with its parent's when two are equal); and whether the labels are the
+    settings."""
     if 0 < len(differing) <= SHOWN_SETTINGS:
         labels = [
             ", ".join(f"{key}={values[i]}" for key, values in differing) for i in range(len(runs))
@@ -330,8 +335,8 @@ def run_labels(runs: list[Run], differing: list[tuple[str, list[str]]]) -> tuple
 def side_by_side(runs: list[Run]) -> list[ResultTable]:
     """The summaries' result columns, one table each, the runs side by side (a missing cell is "-").
 
-    A row is named by its first cells, as few as make the names unique in every run (the form, then the
-    epoch...); rows that stay alike are numbered.
+    A row is named by its first cells, as few as make the names unique in every run (the form, then
+    the epoch...); rows that stay alike are numbered.
     """
     headers = [printable(h, 80) for h in runs[0].summary["headers"]]
     summaries = [
@@ -359,8 +364,8 @@ def unique_keys(rows: list[list[Any]], width: int) -> bool:
 
 
 def row_keys(rows: list[list[Any]], width: int) -> dict[str, list[Any]]:
-    """A summary's rows by their first ``width`` cells; with ``width`` 0, by their first cell, numbered
-    where two share one ("sigmoid #2")."""
+    """A summary's rows by their first ``width`` cells; with ``width`` 0, by their first cell,
+    numbered where two share one ("sigmoid #2")."""
     keyed: dict[str, list[Any]] = {}
     for index, row in enumerate(rows):
         key = key_of(row, max(width, 1)) or f"row {index + 1}"
@@ -405,8 +410,8 @@ def number_lists(data: Any) -> Iterator[tuple[str, str, list[float]]]:
 def walk(
     data: Any, config: dict[str, Any], where: str, depth: int
 ) -> Iterator[tuple[str, str, list, list, str]]:
-    """(where, metric, values, x, axis) of the curves in ``data``; a list of objects is walked item by item,
-    each named by :func:`item_label`. Deeper than MAX_DEPTH is not searched."""
+    """(where, metric, values, x, axis) of the curves in ``data``; a list of objects is walked item
+    by item, each named by :func:`item_label`. Deeper than MAX_DEPTH is not searched."""
     if depth > MAX_DEPTH:
         return
     if isinstance(data, dict):
@@ -428,8 +433,9 @@ def walk(
 
 
 def item_label(item: dict[str, Any]) -> str:
-    """What an object of a list is, from its own fields: its ``label``, ``name`` or ``setting``, else its text
-    fields (not its outcome: status, reason...); then ``seed N`` when it has a seed."""
+    """What an object of a list is, from its own fields: its ``label``, ``name`` or ``setting``,
+    else its text fields (not its outcome: status, reason...); then ``seed N`` when it has a
+    seed."""
     for key in ("label", "name", "setting"):
         if isinstance(item.get(key), str | int | float) and not isinstance(item.get(key), bool):
             words = [str(item[key])]
@@ -470,9 +476,9 @@ def is_curve(value: Any) -> bool:
 def x_axis(
     metric: str, length: int, counters: dict[str, list[int]], config: dict[str, Any]
 ) -> tuple[list, str]:
-    """The x values of a curve and what they count: a counter of the same length next to it (``epochs``:
-    epoch), else a count in the config equal to its length (``epochs``: epoch 1..n, ``iterations``:
-    iteration 0..n-1), else a hint in its name, else the index of the point."""
+    """The x values of a curve and what they count: a counter of the same length next to it
+    (``epochs``: epoch), else a count in the config equal to its length (``epochs``: epoch 1..n,
+    ``iterations``: iteration 0..n-1), else a hint in its name, else the index of the point."""
     for key, counter in counters.items():
         if len(counter) == length:
             return [float(v) for v in counter], AXIS_WORDS.get(key, key)
@@ -488,8 +494,8 @@ def x_axis(
 
 
 def text_tables(comparison: Comparison) -> list[list[list[str]]]:
-    """The tables ``trainlab compare`` prints: the differing settings (unless the runs are named by them), each
-    result side by side, the claims."""
+    """The tables ``trainlab compare`` prints: the differing settings (unless the runs are named by
+    them), each result side by side, the claims."""
     tables = []
     if comparison.differing() and not comparison.named_by_settings:
         tables.append(

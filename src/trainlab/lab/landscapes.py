@@ -1,8 +1,8 @@
 """Toy loss surfaces for watching optimizers move (the textbook's figures).
 
-- ``elongated_bowl(x, y) = x²/20 + y²``: a valley 20 times flatter along x than along y, whose minimum is
-  at (0, 0). :func:`optimizer_path` runs any trainlab optimizer on it from (-7, 2), as the textbook does
-  to compare SGD, Momentum, AdaGrad and Adam.
+- ``elongated_bowl(x, y) = x²/20 + y²``: a valley 20 times flatter along x than along y, whose
+  minimum is at (0, 0). :func:`optimizer_path` runs any trainlab optimizer on it from (-7, 2), as
+  the textbook does to compare SGD, Momentum, AdaGrad and Adam.
 - ``function_2(x) = x0² + x1²``: a round bowl, for plain gradient descent with numerical gradients
   (:func:`gradient_descent`, the textbook's ``gradient_descent(f, init_x, lr, step_num)``).
 """
@@ -37,7 +37,8 @@ def optimizer_path(
     """The points visited by ``optimizer`` on x²/20 + y² from ``start``: an array of shape (steps + 1, 2).
 
     Row 0 is the start; row k the point after k updates. The parameters are the textbook's
-    ``params = {"x": ..., "y": ...}``, in float64. The optimizer's state is used as given (pass a fresh one).
+    ``params = {"x": ..., "y": ...}``, in float64. The optimizer's state is used as given (pass a
+    fresh one).
     """
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a trainlab Optimizer, got {optimizer!r}")
@@ -71,8 +72,9 @@ def gradient_descent(
 ) -> Array:
     """Plain gradient descent x ← x - lr·∇f(x) with numerical gradients; the path, shape (step_num + 1, n).
 
-    Row 0 is ``init_x``, the last row the final point (what the textbook's version returns). Nothing stops
-    a diverging run: with too large a ``lr`` the values grow without bound, which is the lesson.
+    Row 0 is ``init_x``, the last row the final point (what the textbook's version returns). Nothing
+    stops a diverging run: with too large a ``lr`` the values grow without bound, which is the
+    lesson.
     """
     lr = check_positive("lr", lr)
     step_num = check_int("step_num", step_num, minimum=0)

@@ -2,25 +2,26 @@
 
 A lesson module (``trainlab/lessons/NAME.py``) declares:
 
-- ``LESSON``: a :class:`Lesson`, its name, title, the passage of the book it reproduces and a description
-  (``{field}`` in it is replaced by the run's setting, so a quick run describes itself);
-- ``Config``: its settings, a dataclass deriving from :class:`trainlab.lab.settings.LessonConfig` (or
-  ``DataConfig``) with the book's values as defaults and ``QUICK``, the seconds-long version;
+- ``LESSON``: a :class:`Lesson`, its name, title, the passage of the book it reproduces and a
+  description (``{field}`` in it is replaced by the run's setting, so a quick run describes itself);
+- ``Config``: its settings, a dataclass deriving from :class:`trainlab.lab.settings.LessonConfig`
+  (or ``DataConfig``) with the book's values as defaults and ``QUICK``, the seconds-long version;
 - ``CLAIMS``: the book's claims it tests (:class:`trainlab.lab.claims.Claim`);
 - ``settings(config)``: the settings (arms) it compares, in the order tables and legends show them;
-- ``train(config, setting, seed)``: one unit of work, one training run, as a dict of plain numbers (lists,
-  floats, strings: what metrics.json keeps). A lesson whose settings build on one another (a net pretrained,
-  then reused) declares ``unit="seed"``: ``train(config, None, seed)`` then runs every setting of that seed
-  and returns ``{setting: run}``;
+- ``train(config, setting, seed)``: one unit of work, one training run, as a dict of plain numbers
+  (lists, floats, strings: what metrics.json keeps). A lesson whose settings build on one another (a
+  net pretrained, then reused) declares ``unit="seed"``: ``train(config, None, seed)`` then runs
+  every setting of that seed and returns ``{setting: run}``;
 - ``plot(runs)``: its figures, ``{name: Figure}``, drawn from :class:`Runs`;
 
-and may declare ``TABLE`` (the measures tabulated per setting; or a ``table(runs)`` function), ``label``
-(a setting's name for readers), ``notes(runs)`` (facts the numbers show that no claim states: which runs
-diverged) and ``cost(config, setting)`` (the relative time of a unit, for scheduling the longest first).
+and may declare ``TABLE`` (the measures tabulated per setting; or a ``table(runs)`` function),
+``label`` (a setting's name for readers), ``notes(runs)`` (facts the numbers show that no claim
+states: which runs diverged) and ``cost(config, setting)`` (the relative time of a unit, for
+scheduling the longest first).
 
 The lab (:mod:`trainlab.lab.runner`) builds the units (every setting × every seed), runs them on an
-executor, caches them, assembles :class:`Runs`, evaluates the claims and writes the run folder. A lesson
-imports ``trainlab`` and ``trainlab.lab`` only, never another lesson.
+executor, caches them, assembles :class:`Runs`, evaluates the claims and writes the run folder. A
+lesson imports ``trainlab`` and ``trainlab.lab`` only, never another lesson.
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ class Lesson:
 class Runs:
     """A lesson's training runs, by setting and seed: what ``plot``, ``table`` and the claims read.
 
-    ``get(setting, seed)`` is one run (the dict ``train`` returned), ``of(setting)`` the runs of a setting in
-    seed order, ``values(setting, key)`` one number per seed, ``curves(setting, key)`` one row per seed.
+    ``get(setting, seed)`` is one run (the dict ``train`` returned), ``of(setting)`` the runs of a
+    setting in seed order, ``values(setting, key)`` one number per seed, ``curves(setting, key)``
+    one row per seed.
     """
 
     config: Any
@@ -163,8 +165,8 @@ class LessonModule:
         return float(cost(config, setting)) if cost is not None else 1.0
 
     def table(self, runs: Runs) -> tuple[list[str], list[list[Any]]]:
-        """The lesson's table: its ``table(runs)``, else one row per setting of its ``TABLE`` measures (or
-        of the measures its claims use), each as mean ± sd over the seeds."""
+        """The lesson's table: its ``table(runs)``, else one row per setting of its ``TABLE``
+        measures (or of the measures its claims use), each as mean ± sd over the seeds."""
         table = getattr(self.module, "table", None)
         if table is not None:
             return table(runs)
@@ -185,8 +187,9 @@ class LessonModule:
         return ["setting", *(m.header(runs.config) for m in measures)], rows
 
     def runs_from(self, config_data: dict[str, Any], metrics: dict[str, Any]) -> Runs:
-        """The :class:`Runs` of a written run, from its config.json and metrics.json (the report draws its
-        figures again, docs/results.md evaluates its claims again, with the current code)."""
+        """The :class:`Runs` of a written run, from its config.json and metrics.json (the report
+        draws its figures again, docs/results.md evaluates its claims again, with the current
+        code)."""
         config = self.Config.from_json(config_data)
         runs: dict[tuple[str, int], Any] = {}
         for entry in metrics["runs"]:
@@ -242,7 +245,7 @@ def checked(module: ModuleType) -> LessonModule:
     )
 
 
-# -- the catalogue: trainlab/lessons/__init__.py lists the lessons in the chapters' order -----------------------
+# -- the catalogue: trainlab/lessons/__init__.py lists the lessons in the chapters' order ----------
 def list_lessons() -> list[str]:
     """The names of the lessons whose modules are present, in the chapters' order."""
     return [

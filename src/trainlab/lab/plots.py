@@ -1,9 +1,9 @@
-"""Figure helpers the lessons share: a colour and a marker for each of up to 12 settings, curves averaged
-over seeds with their spread, and legends that stay off the data.
+"""Figure helpers the lessons share: a colour and a marker for each of up to 12 settings, curves
+averaged over seeds with their spread, and legends that stay off the data.
 
-Colours: the Okabe-Ito palette (:data:`trainlab.figures.OKABE_ITO`, safe for the common forms of colour
-blindness) without its yellow, which is faint on white, then five of Paul Tol's "muted" colours; markers
-differ too, so that curves stay apart in grey print.
+Colours: the Okabe-Ito palette (:data:`trainlab.figures.OKABE_ITO`, safe for the common forms of
+colour blindness) without its yellow, which is faint on white, then five of Paul Tol's "muted"
+colours; markers differ too, so that curves stay apart in grey print.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ def mean_curve(
     band: bool = True,
     **line: Any,
 ) -> None:
-    """The mean over seeds of ``curves`` (one row per seed), smoothed over ``window`` points, with the range
-    of the seeds as a faint band. A seed that broke off (its row ends in NaN: it diverged) ends the mean
-    there, and its last finite point is marked with a cross, so a diverging run stays visible."""
+    """The mean over seeds of ``curves`` (one row per seed), smoothed over ``window`` points, with
+    the range of the seeds as a faint band. A seed that broke off (its row ends in NaN: it diverged)
+    ends the mean there, and its last finite point is marked with a cross, so a diverging run stays
+    visible."""
     curves = np.atleast_2d(np.asarray(curves, dtype=np.float64))
     if curves.size == 0:
         return
@@ -113,10 +114,11 @@ def legend_outside(ax: Any, **options: Any) -> None:
 def path_2d(
     ax: Any, path: Any, box: tuple[float, float, float, float], *, label: str = "", **line: Any
 ) -> int:
-    """A path of points (x, y) drawn on ``ax`` while it stays inside ``box`` = (x_min, x_max, y_min, y_max)
-    and finite, plus the step that leaves the box (clipped at the axes' edge, so its direction shows); the
-    last point inside is marked with a large cross when the path went on beyond it, so that a path that runs
-    away (a diverging learning rate) stays visible. Returns how many of its points lie inside, in a row."""
+    """A path of points (x, y) drawn on ``ax`` while it stays inside ``box`` = (x_min, x_max, y_min,
+    y_max) and finite, plus the step that leaves the box (clipped at the axes' edge, so its
+    direction shows); the last point inside is marked with a large cross when the path went on
+    beyond it, so that a path that runs away (a diverging learning rate) stays visible. Returns how
+    many of its points lie inside, in a row."""
     path = np.asarray(path, dtype=np.float64).reshape(-1, 2)
     finite = np.isfinite(path).all(axis=1)
     with np.errstate(invalid="ignore"):
@@ -143,9 +145,9 @@ def path_2d(
 
 
 def plain_log_ticks(axis: Any, subs: Sequence[float] = (1.0,)) -> None:
-    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or 2×10¹, at
-    ``subs`` times each power of ten ((1, 2, 5) for an axis that spans a decade or two), and no labels on the
-    minor ticks, where they would run into each other."""
+    """Tick labels of a log-scale ``axis`` (``ax.xaxis``) as plain numbers (100, 1,000), not 10² or
+    2×10¹, at ``subs`` times each power of ten ((1, 2, 5) for an axis that spans a decade or two),
+    and no labels on the minor ticks, where they would run into each other."""
     axis.set_major_locator(LogLocator(subs=subs))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
     axis.set_minor_formatter(NullFormatter())
@@ -157,8 +159,8 @@ def strip(
     labels: dict[str, str],
     styles: dict[str, dict[str, Any]],
 ) -> None:
-    """One column per setting: its seeds' values as dots and their mean as a bar (a measure's spread at a
-    glance, where a claim compares settings); NaN values are left out."""
+    """One column per setting: its seeds' values as dots and their mean as a bar (a measure's spread
+    at a glance, where a claim compares settings); NaN values are left out."""
     for column, (setting, numbers) in enumerate(values.items()):
         numbers = np.asarray(numbers, dtype=float)
         ax.plot(
@@ -172,8 +174,8 @@ def strip(
 def panels(
     count: int, columns: int, *, width: float = 3.2, height: float = 2.6
 ) -> tuple[Figure, list[Any]]:
-    """A figure of ``count`` panels, ``columns`` to a row (fewer if there are fewer panels), and its first
-    ``count`` axes in reading order; the cells left over in the last row are hidden."""
+    """A figure of ``count`` panels, ``columns`` to a row (fewer if there are fewer panels), and its
+    first ``count`` axes in reading order; the cells left over in the last row are hidden."""
     columns = max(1, min(columns, count))
     fig = Figure(figsize=(width * columns, height * -(-count // columns)), layout="constrained")
     axes = list(np.atleast_1d(fig.subplots(-(-count // columns), columns, squeeze=False)).ravel())

@@ -1,9 +1,10 @@
 """One display over every unit of a ``trainlab run``: done, running and left, the workers, and an ETA.
 
-The ETA comes from the units already trained: their measured seconds against their expected costs give this
-machine's speed, which turns the expected cost of the units left into seconds, shared by the workers. On a
-terminal it is one tqdm bar whose line ends with those counts; in a log (output to a pipe or a file) it is a
-line per finished lesson and, while units run, one line at most every ``every`` seconds.
+The ETA comes from the units already trained: their measured seconds against their expected costs
+give this machine's speed, which turns the expected cost of the units left into seconds, shared by
+the workers. On a terminal it is one tqdm bar whose line ends with those counts; in a log (output to
+a pipe or a file) it is a line per finished lesson and, while units run, one line at most every
+``every`` seconds.
 """
 
 from __future__ import annotations

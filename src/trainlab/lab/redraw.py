@@ -1,8 +1,9 @@
 """Figures drawn again from a run's saved numbers, in another resolution or style, without training again.
 
-A run's ``config.json`` and ``metrics.json`` hold its settings and every unit's numbers; the lesson rebuilds
-its :class:`~trainlab.lab.lesson.Runs` from them and its own ``plot`` draws them again. ``trainlab report
---dpi 200 --style talk`` uses this to make a report for slides from runs made with the defaults.
+A run's ``config.json`` and ``metrics.json`` hold its settings and every unit's numbers; the lesson
+rebuilds its :class:`~trainlab.lab.lesson.Runs` from them and its own ``plot`` draws them again.
+``trainlab report --dpi 200 --style talk`` uses this to make a report for slides from runs made with
+the defaults.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def load_runs_of(run: Run) -> Runs:
 
 
 def redraw(run: Run, options: FigureOptions) -> list[tuple[str, bytes, str]]:
-    """``run``'s figures drawn again in ``options``' style and resolution, in its first format (png or svg):
-    (name, file contents, MIME type) of each; a RedrawError if they cannot be."""
+    """``run``'s figures drawn again in ``options``' style and resolution, in its first format (png
+    or svg): (name, file contents, MIME type) of each; a RedrawError if they cannot be."""
     runs = load_runs_of(run)
     format_ = options.formats[0]
     with figure_style(options.style):

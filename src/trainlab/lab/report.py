@@ -1,12 +1,13 @@
 """One self-contained HTML page of experiment runs and searches, in the chapters' order, readable offline.
 
-The experiments appear in the order of the chapters, grouped by book, each headed by the passage and figure
-it reproduces; each shows its latest complete run (a full-size run before a quick one), and with
-``all_runs`` the older runs too, folded away. Searches written by ``trainlab tune`` follow the experiments.
-Figures are embedded as data URIs (so the page can be copied or mailed on its own) and open full size when
-clicked; a contents list stays in view (a sidebar on a wide screen, a bar on top on a phone). The page's
-script writes what the tests read back from headless Chromium into ``<body data-...>``: how many images the
-browser decoded, and whether the page is wider than the window.
+The experiments appear in the order of the chapters, grouped by book, each headed by the passage and
+figure it reproduces; each shows its latest complete run (a full-size run before a quick one), and
+with ``all_runs`` the older runs too, folded away. Searches written by ``trainlab tune`` follow the
+experiments. Figures are embedded as data URIs (so the page can be copied or mailed on its own) and
+open full size when clicked; a contents list stays in view (a sidebar on a wide screen, a bar on top
+on a phone). The page's script writes what the tests read back from headless Chromium into
+``<body data-...>``: how many images the browser decoded, and whether the page is wider than the
+window.
 """
 
 from __future__ import annotations
@@ -130,8 +131,8 @@ def placement(run: Run) -> tuple[str, str, str]:
 
 
 def entries(runs: Iterable[Run]) -> list[Entry]:
-    """The runs grouped by experiment and by book, in the chapters' order (searches last), the run to show first
-    in each group."""
+    """The runs grouped by experiment and by book, in the chapters' order (searches last), the run
+    to show first in each group."""
     grouped: dict[str, Entry] = {}
     for run in runs:
         key, book, source = placement(run)
@@ -151,7 +152,8 @@ def entries(runs: Iterable[Run]) -> list[Entry]:
 
 
 def book_rank(book: str, books: list[str]) -> tuple[int, int]:
-    """Books in the order their first experiment comes in the chapters; the unplaced ones, then searches, last."""
+    """Books in the order their first experiment comes in the chapters; the unplaced ones, then
+    searches, last."""
     return (book == OTHER) + 2 * (book == SEARCHES), books.index(book)
 
 
@@ -165,11 +167,11 @@ def build_report(
 ) -> Path:
     """Write the report of the complete runs under ``root`` to ``out`` (default ``root/report.html``).
 
-    ``all_runs``: the older runs of each experiment too; ``prefer``: the figure format embedded where a run has
-    both (png or svg). ``redraw_as``: draw each run's figures again from its numbers in that resolution, style
-    and (first) format, instead of embedding the saved ones (a run that cannot be redrawn, such as a search,
-    keeps its saved figures, with a warning). A broken or incomplete run folder is skipped with a warning
-    naming it (:mod:`.runs`)."""
+    ``all_runs``: the older runs of each experiment too; ``prefer``: the figure format embedded
+    where a run has both (png or svg). ``redraw_as``: draw each run's figures again from its numbers
+    in that resolution, style and (first) format, instead of embedding the saved ones (a run that
+    cannot be redrawn, such as a search, keeps its saved figures, with a warning). A broken or
+    incomplete run folder is skipped with a warning naming it (:mod:`.runs`)."""
     if prefer not in REPORT_FORMATS:
         raise ValueError(
             f"--format {prefer}: the report embeds {' or '.join(REPORT_FORMATS)} figures"
@@ -218,7 +220,8 @@ def build_report(
 
 
 def overview(found: list[Entry]) -> str:
-    """A table of the shown runs' verdicts: how many of each lesson's claims agree with the book, and so on."""
+    """A table of the shown runs' verdicts: how many of each lesson's claims agree with the book,
+    and so on."""
     rows = []
     totals = dict.fromkeys(VERDICTS, 0)
     for entry in found:
@@ -326,8 +329,9 @@ def render_run(run: Run, figures: Figures) -> str:
 def figures_of(
     run: Run, prefer: str, redraw_as: FigureOptions | None
 ) -> list[tuple[str, bytes, str]]:
-    """(file name, contents, MIME type) of each figure of ``run`` to embed: drawn again as ``redraw_as`` says,
-    else (or where that fails, with a warning) the saved files, in the ``prefer`` format where there is a choice."""
+    """(file name, contents, MIME type) of each figure of ``run`` to embed: drawn again as
+    ``redraw_as`` says, else (or where that fails, with a warning) the saved files, in the
+    ``prefer`` format where there is a choice."""
     if redraw_as is not None:
         try:
             return redraw(run, redraw_as)

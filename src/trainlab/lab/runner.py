@@ -1,23 +1,26 @@
 """Run lessons as units of work and write each lesson's results: ``runs/NAME/<timestamp>/``.
 
-:func:`run_lessons` builds every unit of the lessons asked for (:mod:`trainlab.lab.units`), takes the ones
-already trained from the cache (:mod:`trainlab.lab.cache`), runs the others on the workers
-(:mod:`trainlab.lab.executors`), the longest first, and writes a lesson's folder as soon as its last unit is
-in. Its ``metrics.json`` lists the runs in the lesson's order (settings, then seeds), so it is the same bytes
-whatever the executor, the order the units finished in, or how many came from the cache.
+:func:`run_lessons` builds every unit of the lessons asked for (:mod:`trainlab.lab.units`), takes
+the ones already trained from the cache (:mod:`trainlab.lab.cache`), runs the others on the workers
+(:mod:`trainlab.lab.executors`), the longest first, and writes a lesson's folder as soon as its last
+unit is in. Its ``metrics.json`` lists the runs in the lesson's order (settings, then seeds), so it
+is the same bytes whatever the executor, the order the units finished in, or how many came from the
+cache.
 
-A lesson's folder holds ``config.json`` (the settings), ``metrics.json`` (every run's numbers), the figures,
-``summary.json`` (the claims with their verdicts and numbers, the table, the notes), ``summary.md`` (the
-same, to read) and, written last, ``run.json`` (when, how long, versions, the files written; kept apart so
-that metrics.json is the same for the same settings). What a failure leaves behind:
+A lesson's folder holds ``config.json`` (the settings), ``metrics.json`` (every run's numbers), the
+figures, ``summary.json`` (the claims with their verdicts and numbers, the table, the notes),
+``summary.md`` (the same, to read) and, written last, ``run.json`` (when, how long, versions, the
+files written; kept apart so that metrics.json is the same for the same settings). What a failure
+leaves behind:
 
 - a setting that is not allowed: nothing runs and nothing is written;
-- a unit that fails: its lesson is reported as failed, without a folder; the other lessons go on, and every
-  unit that finished is in the cache, so the same command again trains only what is missing;
+- a unit that fails: its lesson is reported as failed, without a folder; the other lessons go on,
+  and every unit that finished is in the cache, so the same command again trains only what is
+  missing;
 - the claims, the table or the figures fail: the folder with config.json and metrics.json, without
   run.json (the report skips it as incomplete), and an :class:`IncompleteRunError` naming it;
-- Ctrl-C, SIGTERM, a crash or a full disk: every file is written atomically, finished units are cached,
-  finished lessons keep their folders; a run is complete only when run.json exists.
+- Ctrl-C, SIGTERM, a crash or a full disk: every file is written atomically, finished units are
+  cached, finished lessons keep their folders; a run is complete only when run.json exists.
 """
 
 from __future__ import annotations
@@ -90,8 +93,9 @@ def make_config(
 ) -> LessonConfig:
     """The lesson's book settings (or quick ones), changed as asked (None: unchanged), and validated.
 
-    A change to a setting the lesson does not have (``dataset`` for a lesson without data) is ignored when
-    it comes from an option every lesson shares; ``--set`` names one lesson's own settings."""
+    A change to a setting the lesson does not have (``dataset`` for a lesson without data) is
+    ignored when it comes from an option every lesson shares; ``--set`` names one lesson's own
+    settings."""
     config = lesson.Config()
     if quick:
         config = config.quick()
@@ -169,15 +173,15 @@ def run_lessons(
     figures: FigureOptions | None = None,
     **changes: Any,
 ) -> Iterator[Outcome]:
-    """Run lessons ``names`` and write their folders under ``out``, yielding each lesson's outcome as soon as
-    its last unit is in.
+    """Run lessons ``names`` and write their folders under ``out``, yielding each lesson's outcome
+    as soon as its last unit is in.
 
-    ``changes``: settings every lesson shares (``seed``, ``seeds``, ``dataset``, ``data_dir``; None: the
-    lesson's own); ``overrides``: ``key=value`` settings of a single lesson. ``jobs``: local worker
-    processes (1: this process); ``cluster``: the address of a Dask scheduler instead. ``threads``: BLAS
-    threads per unit. ``fresh``: train every unit again (the cache is still written). On Ctrl-C or SIGTERM
-    (raised here as KeyboardInterrupt) the queued units are cancelled, the workers end, and
-    :class:`Interrupted` says what finished.
+    ``changes``: settings every lesson shares (``seed``, ``seeds``, ``dataset``, ``data_dir``; None:
+    the lesson's own); ``overrides``: ``key=value`` settings of a single lesson. ``jobs``: local
+    worker processes (1: this process); ``cluster``: the address of a Dask scheduler instead.
+    ``threads``: BLAS threads per unit. ``fresh``: train every unit again (the cache is still
+    written). On Ctrl-C or SIGTERM (raised here as KeyboardInterrupt) the queued units are
+    cancelled, the workers end, and :class:`Interrupted` says what finished.
     """
     figures = figures or FigureOptions()
     out = Path(out)
@@ -202,8 +206,9 @@ def train_plans(
     fresh: bool = False,
     stream: Any = None,
 ) -> Iterator[Plan]:
-    """Train every unit of ``plans`` (from ``cache`` where it holds them, unless ``fresh``; into it), yielding
-    each plan as soon as it is complete or has failed (:attr:`Plan.failed`). See :func:`run_lessons`."""
+    """Train every unit of ``plans`` (from ``cache`` where it holds them, unless ``fresh``; into
+    it), yielding each plan as soon as it is complete or has failed (:attr:`Plan.failed`). See
+    :func:`run_lessons`."""
     units = [unit for plan in plans for unit in plan.units]
     owner = {unit: plan for plan in plans for unit in plan.units}
     workers = Workers(jobs=jobs, cluster=cluster)
@@ -255,7 +260,8 @@ def train_plans(
 
 @dataclasses.dataclass
 class LessonRun:
-    """A lesson run in memory (a notebook's): its settings, its runs, the claims' verdicts, table and figures."""
+    """A lesson run in memory (a notebook's): its settings, its runs, the claims' verdicts, table
+    and figures."""
 
     lesson: LessonModule
     config: LessonConfig
@@ -280,9 +286,10 @@ def run_lesson(
     cache: str | Path | None = None,
     **settings: Any,
 ) -> LessonRun:
-    """Run lesson ``name`` here (``jobs`` > 1: in local worker processes) and keep the results in memory:
-    for a notebook, or a script. ``settings`` change the lesson's own (``seeds=3, iterations=600``; an
-    unknown name is a ValueError listing them); ``cache``: a folder of finished units to use and fill."""
+    """Run lesson ``name`` here (``jobs`` > 1: in local worker processes) and keep the results in
+    memory: for a notebook, or a script. ``settings`` change the lesson's own
+    (``seeds=3, iterations=600``; an unknown name is a ValueError listing them); ``cache``: a folder
+    of finished units to use and fill."""
     lesson = load_lesson(name)
     base = lesson.Config().quick() if quick else lesson.Config()
     fields = [f.name for f in dataclasses.fields(base)]
@@ -324,13 +331,14 @@ def train_all(
     threads: int | None,
     train: Callable[..., Trained] = train_unit,
 ) -> Iterator[Came]:
-    """Train the ``waiting`` units on ``workers`` (taking them from the front of the list, which the caller may
-    shorten), yielding (trained, None, unit) or (None, error, unit) as each comes back.
+    """Train the ``waiting`` units on ``workers`` (taking them from the front of the list, which the
+    caller may shorten), yielding (trained, None, unit) or (None, error, unit) as each comes back.
 
-    A few more units than workers are queued at a time, so that the longest go first and Ctrl-C has little
-    to cancel. When a local worker process dies (killed, out of memory), every unit it shared the pool with
-    fails; they are queued again on a fresh pool, each at most :data:`RETRIES` times. ``train(unit, config,
-    threads)`` runs one unit (benchmarks/cluster_simulation.py replays measured costs with one that sleeps).
+    A few more units than workers are queued at a time, so that the longest go first and Ctrl-C has
+    little to cancel. When a local worker process dies (killed, out of memory), every unit it shared
+    the pool with fails; they are queued again on a fresh pool, each at most :data:`RETRIES` times.
+    ``train(unit, config, threads)`` runs one unit (benchmarks/cluster_simulation.py replays
+    measured costs with one that sleeps).
     """
     queued: dict[Future, Unit] = {}
     tries: dict[Unit, int] = {}
@@ -376,7 +384,8 @@ def warnings_of(plan: Plan) -> list[str]:
 
 
 def finish(plan: Plan, out: Path, figures: FigureOptions) -> Outcome:
-    """Write a complete lesson's folder; its outcome (an :class:`IncompleteRunError` if the summary failed)."""
+    """Write a complete lesson's folder; its outcome (an :class:`IncompleteRunError` if the summary
+    failed)."""
     try:
         record = write_run(plan, out, figures)
     except (IncompleteRunError, OSError) as error:
@@ -385,7 +394,8 @@ def finish(plan: Plan, out: Path, figures: FigureOptions) -> Outcome:
 
 
 def write_run(plan: Plan, out: Path, figures: FigureOptions) -> RunRecord:
-    """The lesson's folder: config and metrics first, then claims, table, figures and summary, run.json last."""
+    """The lesson's folder: config and metrics first, then claims, table, figures and summary,
+    run.json last."""
     lesson, config = plan.lesson, plan.config
     stamp = datetime.now()
     seconds = sum(t.seconds for t in plan.trained.values())

@@ -1,11 +1,11 @@
 """Run folders read back: which runs are complete, their summaries checked, the figures safe to embed.
 
-The report, ``trainlab compare`` and scripts/collect_results.py read runs only through :func:`load_runs`,
-which skips a broken or incomplete folder with one warning naming it, so one bad folder never hides the
-others. Run folders may come from elsewhere: their JSON is read with size and depth limits
-(:func:`trainlab.textio.read_json`), and every field the report uses is checked before it is used. A
-figure is embedded only if it is an image file directly inside its run's folder: not a path with ``/``,
-``..`` or a drive, not a symbolic link, and its first bytes match its type.
+The report, ``trainlab compare`` and scripts/collect_results.py read runs only through
+:func:`load_runs`, which skips a broken or incomplete folder with one warning naming it, so one bad
+folder never hides the others. Run folders may come from elsewhere: their JSON is read with size and
+depth limits (:func:`trainlab.textio.read_json`), and every field the report uses is checked before
+it is used. A figure is embedded only if it is an image file directly inside its run's folder: not a
+path with ``/``, ``..`` or a drive, not a symbolic link, and its first bytes match its type.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ class Run:
         return str(self.facts.get("started", self.folder.name))
 
     def figures(self, prefer: str = "png") -> list[tuple[Path, str]]:
-        """(path, MIME type) of each figure safe to embed, one file per figure, of type ``prefer`` where there
-        is a choice (png or svg); a warning for each entry that is not embedded."""
+        """(path, MIME type) of each figure safe to embed, one file per figure, of type ``prefer``
+        where there is a choice (png or svg); a warning for each entry that is not embedded."""
         chosen: dict[str, tuple[Path, str]] = {}
         preferred = sorted(
             self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(prefer))
@@ -117,8 +117,8 @@ def load_run(folder: Path) -> Run:
 
 
 def is_file(folder: Path, name: str) -> bool:
-    """Whether ``name`` is a file in ``folder`` (False for a name the system cannot even look up, such as
-    one longer than 255 bytes)."""
+    """Whether ``name`` is a file in ``folder`` (False for a name the system cannot even look up,
+    such as one longer than 255 bytes)."""
     try:
         return (folder / name).is_file()
     except (OSError, ValueError):  # ENAMETOOLONG; ValueError: a NUL byte in the name
@@ -136,7 +136,8 @@ def checked_json(path: Path, kind: type) -> Any:
 
 
 def check_summary(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` if it has the fields the report shows, of the right kinds; else a BrokenRunError naming the field."""
+    """``data`` if it has the fields the report shows, of the right kinds; else a BrokenRunError
+    naming the field."""
     for key, kind in SUMMARY_FIELDS.items():
         if not isinstance(data.get(key), kind):
             what = (
@@ -186,7 +187,8 @@ def safe_image(folder: Path, entry: Any) -> tuple[Path, str]:
 
 
 def load_runs(root: str | Path) -> list[Run]:
-    """Every complete run under ``root``; each broken or incomplete folder skipped with one warning naming it."""
+    """Every complete run under ``root``; each broken or incomplete folder skipped with one warning
+    naming it."""
     runs = []
     for folder in run_folders(Path(root)):
         try:

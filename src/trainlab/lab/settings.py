@@ -1,11 +1,12 @@
 """A lesson's settings: a dataclass of the book's values, each field stating what it allows.
 
-``LessonConfig`` holds what every lesson has (the first seed and the number of seeds); ``DataConfig`` adds the
-dataset and how much of it. A lesson's ``Config`` derives from one of them with the book's values as defaults,
-each field declared with :func:`option` (its default and the values it allows), and ``QUICK`` the changes that
-make the seconds-long ``--quick`` version. :meth:`LessonConfig.validate` checks every field before anything
-runs and names the field, the value and what is allowed; :meth:`LessonConfig.changed` says which settings
-differ from the full-size ones.
+``LessonConfig`` holds what every lesson has (the first seed and the number of seeds);
+``DataConfig`` adds the dataset and how much of it. A lesson's ``Config`` derives from one of them
+with the book's values as defaults, each field declared with :func:`option` (its default and the
+values it allows), and ``QUICK`` the changes that make the seconds-long ``--quick`` version.
+:meth:`LessonConfig.validate` checks every field before anything runs and names the field, the value
+and what is allowed; :meth:`LessonConfig.changed` says which settings differ from the full-size
+ones.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from trainlab.textio import did_you_mean, parse_value
 class Allowed:
     """The values a Config field allows, checked before an experiment runs (for a tuple: each item).
 
-    ``ge``/``gt``/``le``/``lt``: bounds (>=, >, <=, <); ``choices``: the allowed words, or a function giving
-    them; ``check``: a function that raises ValueError for a bad item; ``length``: the exact number of items
-    of a tuple; ``length_of``: the name of a tuple field this one must match in length; ``increasing``: the
-    items must strictly increase (a range written low,high). ``meaning`` says what None means, if allowed.
+    ``ge``/``gt``/``le``/``lt``: bounds (>=, >, <=, <); ``choices``: the allowed words, or a
+    function giving them; ``check``: a function that raises ValueError for a bad item; ``length``:
+    the exact number of items of a tuple; ``length_of``: the name of a tuple field this one must
+    match in length; ``increasing``: the items must strictly increase (a range written low,high).
+    ``meaning`` says what None means, if allowed.
     """
 
     ge: float | None = None
@@ -83,8 +85,8 @@ class Allowed:
 def option(default: Any, *, training: bool = True, **allowed: Any) -> Any:
     """A Config field with its default and the values it allows (see :class:`Allowed`).
 
-    ``training=False`` marks a setting that only changes how results are shown (a smoothing window): a
-    cached training run stays valid when it changes.
+    ``training=False`` marks a setting that only changes how results are shown (a smoothing window):
+    a cached training run stays valid when it changes.
 
     >>> epochs: int = option(20, ge=1)
     """
@@ -100,9 +102,10 @@ def existing_folder(path: str) -> None:
 class LessonConfig:
     """Settings every lesson has: the first seed and how many seeds (runs of each setting) to measure.
 
-    Subclasses add theirs with the book's values as defaults. Fields declared with :func:`option` state the
-    values they allow; :meth:`validate` checks every field's type and allowed values before anything runs.
-    ``QUICK`` holds the changes that make the seconds-long ``--quick`` version (:meth:`quick`).
+    Subclasses add theirs with the book's values as defaults. Fields declared with :func:`option`
+    state the values they allow; :meth:`validate` checks every field's type and allowed values
+    before anything runs. ``QUICK`` holds the changes that make the seconds-long ``--quick`` version
+    (:meth:`quick`).
     """
 
     QUICK: ClassVar[dict[str, Any]] = {}
@@ -115,8 +118,8 @@ class LessonConfig:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LessonConfig:
-        """The config a run's config.json holds (lists back to tuples; a setting added since: its default;
-        one removed since: ignored)."""
+        """The config a run's config.json holds (lists back to tuples; a setting added since: its
+        default; one removed since: ignored)."""
         hints = typing.get_type_hints(cls)
         values = {}
         for spec in dataclasses.fields(cls):
@@ -182,8 +185,8 @@ class LessonConfig:
         ]
 
     def training_settings(self) -> dict[str, Any]:
-        """The settings a training run depends on (not the seeds, which a unit names itself, nor where the
-        data lie or how results are shown): what a cached run is keyed by."""
+        """The settings a training run depends on (not the seeds, which a unit names itself, nor
+        where the data lie or how results are shown): what a cached run is keyed by."""
         return {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
@@ -191,8 +194,8 @@ class LessonConfig:
         }
 
     def described(self, text: str) -> str:
-        """``text`` with ``{field}`` replaced by this config's values (a quick run's description gives its own
-        numbers)."""
+        """``text`` with ``{field}`` replaced by this config's values (a quick run's description
+        gives its own numbers)."""
         return text.format_map(
             {f.name: value_text(getattr(self, f.name)) for f in dataclasses.fields(self)}
         )
@@ -214,8 +217,8 @@ class LessonConfig:
 
 
 def declared(cls: type, name: str) -> Allowed:
-    """What field ``name`` of Config class ``cls`` allows; a subclass that only changes the default of a
-    field (``dataset: str = "fashion-mnist"``) keeps what its base class declared."""
+    """What field ``name`` of Config class ``cls`` allows; a subclass that only changes the default
+    of a field (``dataset: str = "fashion-mnist"``) keeps what its base class declared."""
     for klass in cls.__mro__:
         spec = getattr(klass, "__dataclass_fields__", {}).get(name)
         if spec is not None and "allowed" in spec.metadata:
@@ -277,7 +280,8 @@ NAMES = {
 
 
 def type_name(hint: Any) -> str:
-    """``int | None`` as "a whole number or None", ``tuple[float, ...]`` as "a non-empty list of finite numbers"."""
+    """``int | None`` as "a whole number or None", ``tuple[float, ...]`` as "a non-empty list of
+    finite numbers"."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         return type_name(next(a for a in args if a is not type(None))) + " or None"

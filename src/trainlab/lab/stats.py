@@ -1,16 +1,18 @@
 """The one statistics module of the lab: how far apart two measurements over seeds are, and how sure we are.
 
-Every claim a lesson tests is a difference (setting a against setting b, or a setting against a number the
-book gives), measured once per seed. Two runs with the same seed start from the same weights and see the
-same data in the same order, so the difference is taken seed by seed (*paired*) where the runs pair:
+Every claim a lesson tests is a difference (setting a against setting b, or a setting against a
+number the book gives), measured once per seed. Two runs with the same seed start from the same
+weights and see the same data in the same order, so the difference is taken seed by seed (*paired*)
+where the runs pair:
 
     d_i = a_i - b_i,   d̄ = mean(d),   se = sd(d) / √n,   interval = d̄ ± t(0.975, n - 1) · se
 
-and, for runs that do not pair, Welch's form: se = √(s_a²/n_a + s_b²/n_b), with Welch-Satterthwaite's
-degrees of freedom. The interval is the usual 95 % confidence interval of the mean difference (Student's t,
-which is wide for few seeds: 4.30 standard errors with 3 seeds, 2.78 with 5, 2.26 with 10). A difference is
-*settled* when its interval excludes zero; with one seed there is no estimate of the noise and nothing is
-settled. A seed whose measurement is not a finite number (the run could not measure it) is left out.
+and, for runs that do not pair, Welch's form: se = √(s_a²/n_a + s_b²/n_b), with
+Welch-Satterthwaite's degrees of freedom. The interval is the usual 95 % confidence interval of the
+mean difference (Student's t, which is wide for few seeds: 4.30 standard errors with 3 seeds, 2.78
+with 5, 2.26 with 10). A difference is *settled* when its interval excludes zero; with one seed
+there is no estimate of the noise and nothing is settled. A seed whose measurement is not a finite
+number (the run could not measure it) is left out.
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ Z_975 = 1.959964
 
 
 def t_quantile(df: float) -> float:
-    """t(0.975, df), the factor of a 95 % interval: the table for df <= 30, then the first two terms of
-    the Cornish-Fisher expansion z + (z³ + z)/(4 df) (within 0.001 of the exact value from df = 30 on)."""
+    """t(0.975, df), the factor of a 95 % interval: the table for df <= 30, then the first two terms
+    of the Cornish-Fisher expansion z + (z³ + z)/(4 df) (within 0.001 of the exact value from df =
+    30 on)."""
     if not df >= 1:
         raise ValueError(f"df={df!r} is not allowed: the degrees of freedom must be >= 1")
     if df <= 30:
@@ -103,9 +106,9 @@ class Spread:
 class Difference:
     """mean(a) - mean(b) (or mean(a - b), paired), with its standard error and 95 % interval.
 
-    ``n``: the seeds used (pairs, for a paired difference; the smaller side otherwise); ``dropped``: the
-    seeds left out because one of their measurements was not finite. ``low``/``high`` are NaN when the
-    noise cannot be estimated (fewer than two seeds on a side).
+    ``n``: the seeds used (pairs, for a paired difference; the smaller side otherwise); ``dropped``:
+    the seeds left out because one of their measurements was not finite. ``low``/``high`` are NaN
+    when the noise cannot be estimated (fewer than two seeds on a side).
     """
 
     estimate: float

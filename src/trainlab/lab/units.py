@@ -1,9 +1,10 @@
 """The lab's unit of work: one training run of a lesson (a setting × a seed), and running one.
 
-:func:`units_of` lists a lesson's units; :func:`train_unit` runs one with a given number of BLAS threads and
-returns what it gave (:class:`Trained`: the run's numbers, its wall and CPU seconds, the warnings it raised).
-It is a plain module-level function of picklable arguments, so that any ``concurrent.futures`` executor runs
-it: this process, local worker processes, or the workers of a Dask cluster on other machines.
+:func:`units_of` lists a lesson's units; :func:`train_unit` runs one with a given number of BLAS
+threads and returns what it gave (:class:`Trained`: the run's numbers, its wall and CPU seconds, the
+warnings it raised). It is a plain module-level function of picklable arguments, so that any
+``concurrent.futures`` executor runs it: this process, local worker processes, or the workers of a
+Dask cluster on other machines.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from trainlab.textio import to_plain
 
 @dataclass(frozen=True)
 class Unit:
-    """One training run: lesson ``lesson``, setting ``setting`` (None: every setting of the seed), ``seed``."""
+    """One training run: lesson ``lesson``, setting ``setting`` (None: every setting of the seed),
+    ``seed``."""
 
     lesson: str
     setting: str | None
@@ -48,8 +50,9 @@ class Trained:
 
 
 def units_of(lesson: LessonModule, config: Any, seconds_per_unit: float = 1.0) -> list[Unit]:
-    """Every unit of ``lesson`` under ``config``: each setting × each seed (each seed, for unit="seed"),
-    with its expected cost: ``seconds_per_unit`` times the lesson's relative ``cost`` of the setting."""
+    """Every unit of ``lesson`` under ``config``: each setting × each seed (each seed, for
+    unit="seed"), with its expected cost: ``seconds_per_unit`` times the lesson's relative ``cost``
+    of the setting."""
     settings: list[str | None] = (
         list(lesson.settings(config)) if lesson.about.unit == "setting" else [None]
     )
@@ -63,8 +66,8 @@ def units_of(lesson: LessonModule, config: Any, seconds_per_unit: float = 1.0) -
 
 
 def plain(run: Any) -> Any:
-    """``run`` as JSON holds it (NumPy arrays and numbers as lists and Python numbers): a cached run and a
-    fresh one are then the same data, and metrics.json the same bytes."""
+    """``run`` as JSON holds it (NumPy arrays and numbers as lists and Python numbers): a cached run
+    and a fresh one are then the same data, and metrics.json the same bytes."""
     return json.loads(json.dumps(run, default=to_plain))
 
 

@@ -11,15 +11,16 @@ Modules, each importing only those before it:
 * what a search is: :mod:`.params` (the names a space may use), :mod:`.space` (ranges, lists, fixed
   values and their syntax), :mod:`.config` (SearchConfig);
 * where and how trials run: :mod:`.budget` (exactly N trials across workers, crashes and resumes),
-  :mod:`.storage` (SQLite, PostgreSQL; a failing storage), :mod:`.samplers` (random, TPE, grid; pruners),
-  :mod:`.objective` (one trial: data split, the network from :func:`trainlab.mlp`, training, its score),
-  :mod:`.workers` (worker processes);
+  :mod:`.storage` (SQLite, PostgreSQL; a failing storage), :mod:`.samplers` (random, TPE, grid;
+  pruners), :mod:`.objective` (one trial: data split, the network from :func:`trainlab.mlp`,
+  training, its score), :mod:`.workers` (worker processes);
 * what comes out: :mod:`.results` (trials as plain data, ranking), :mod:`.narrowing` (a second stage);
 * the loop: :mod:`.search` (run_search, the loop every worker runs);
 * the files and the command: :mod:`.plots`, :mod:`.report`, :mod:`.command` (``trainlab tune``).
 
-One trial's path: ``search.work`` → Optuna → ``objective.Objective`` (slot from ``budget``, settings from
-``space``) → ``objective.train_trial`` (``trainlab.mlp`` and ``Sequential.fit``). See docs/tune.md.
+One trial's path: ``search.work`` → Optuna → ``objective.Objective`` (slot from ``budget``, settings
+from ``space``) → ``objective.train_trial`` (``trainlab.mlp`` and ``Sequential.fit``). See
+docs/tune.md.
 """
 
 import importlib

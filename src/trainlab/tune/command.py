@@ -157,8 +157,8 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> SearchConfig:
-    """The SearchConfig the options describe: ``--space`` entries over the book's space; the options given
-    win over ``--quick``'s settings, which win over the book's.
+    """The SearchConfig the options describe: ``--space`` entries over the book's space; the options
+    given win over ``--quick``'s settings, which win over the book's.
     """
     given = {
         name: getattr(args, name)
@@ -193,9 +193,9 @@ def config_from_args(args: argparse.Namespace) -> SearchConfig:
 
 
 def default_out(study: str) -> str:
-    """``runs/tune/STUDY``, for a study whose name is a plain folder name: a name such as ``../../x`` would
-    put the results outside runs/tune, so it is refused (with --out, any name may be used; an empty one is
-    refused by :meth:`SearchConfig.checked`)."""
+    """``runs/tune/STUDY``, for a study whose name is a plain folder name: a name such as
+    ``../../x`` would put the results outside runs/tune, so it is refused (with --out, any name may
+    be used; an empty one is refused by :meth:`SearchConfig.checked`)."""
     if study.strip() and (
         study in (".", "..") or study != Path(study).name or any(c in study for c in "\\\0")
     ):

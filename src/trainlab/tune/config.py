@@ -37,23 +37,24 @@ class SearchConfig:
     """One hyperparameter search. The defaults are the book's (Deep Learning from Scratch 6.5).
 
     Data: the first ``train_samples`` training samples of ``dataset`` (all with None), of which
-    ``val_fraction`` is held out for validation (stratified by class with ``stratify``); the test set
-    is never used. Each trial trains a fresh network for ``epochs`` epochs of mini-batches drawn as
-    ``sampling`` says ("iid": independently with replacement, as the book's Trainer; "epoch": a fresh
-    permutation per epoch) and is scored by its validation accuracy after the last epoch.
+    ``val_fraction`` is held out for validation (stratified by class with ``stratify``); the test
+    set is never used. Each trial trains a fresh network for ``epochs`` epochs of mini-batches drawn
+    as ``sampling`` says ("iid": independently with replacement, as the book's Trainer; "epoch": a
+    fresh permutation per epoch) and is scored by its validation accuracy after the last epoch.
 
-    Search: ``trials`` trials over ``space`` (entries as in :mod:`trainlab.tune.space`; defaults from
-    :mod:`trainlab.tune.params` for the rest), proposed by ``sampler`` (random, tpe or grid, with
-    ``grid_points`` values per continuous range), optionally stopped early by ``pruner`` (none, median
-    or hyperband), run by ``workers`` processes; with ``cluster`` (a Dask scheduler's address) by ``workers``
-    tasks on its workers (default: one per worker thread), on other machines too.
+    Search: ``trials`` trials over ``space`` (entries as in :mod:`trainlab.tune.space`; defaults
+    from :mod:`trainlab.tune.params` for the rest), proposed by ``sampler`` (random, tpe or grid,
+    with ``grid_points`` values per continuous range), optionally stopped early by ``pruner`` (none,
+    median or hyperband), run by ``workers`` processes; with ``cluster`` (a Dask scheduler's
+    address) by ``workers`` tasks on its workers (default: one per worker thread), on other machines
+    too.
 
-    Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or
-    the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one worker,
-    nothing kept). ``study`` names the study in the storage; ``resume`` continues it, or joins it from
-    another machine, instead of refusing an existing one; ``overwrite`` deletes an existing study and starts
-    afresh. ``seed`` fixes the validation split, the
-    trials' parameters (random sampler) and each trial's initial weights.
+    Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``)
+    or the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one
+    worker, nothing kept). ``study`` names the study in the storage; ``resume`` continues it, or
+    joins it from another machine, instead of refusing an existing one; ``overwrite`` deletes an
+    existing study and starts afresh. ``seed`` fixes the validation split, the trials' parameters
+    (random sampler) and each trial's initial weights.
     """
 
     dataset: str = "mnist"

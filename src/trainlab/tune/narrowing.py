@@ -1,12 +1,13 @@
 """Narrowing: a tighter search space from the best trials, for a second stage of the search.
 
 The book's recipe: look at the ranges of the best trials' parameters (its Best-5) and search again
-within them. For each searched parameter, :func:`narrow` takes the values of the ``top_k`` trials with
-the highest validation accuracy:
+within them. For each searched parameter, :func:`narrow` takes the values of the ``top_k`` trials
+with the highest validation accuracy:
 
 * a range becomes [min, max] of those values, widened outwards to two significant digits (on the log
   scale for a log range, so 0.00313 becomes 0.0031), never beyond the old range; a single value (all
-  top-k trials agree) is widened by a factor 2 either side (log) or a tenth of the old range (linear);
+  top-k trials agree) is widened by a factor 2 either side (log) or a tenth of the old range
+  (linear);
 * a list keeps the values the top-k trials used (a fixed value if only one remains);
 * fixed values stay fixed.
 """

@@ -2,9 +2,10 @@
 
 The life of a trial, all in this module: :class:`Objective` (the function Optuna calls) claims the
 trial's slot (:mod:`trainlab.tune.budget`) and samples its settings (:mod:`trainlab.tune.space`);
-:func:`train_trial` builds the network (:func:`trainlab.mlp`) and the optimizer from them and trains it
-(no Optuna in it), reporting the validation accuracy after every epoch so that pruners can stop poor
-trials; the per-epoch curves are kept with the trial, as user attributes, for the Best-N figure.
+:func:`train_trial` builds the network (:func:`trainlab.mlp`) and the optimizer from them and trains
+it (no Optuna in it), reporting the validation accuracy after every epoch so that pruners can stop
+poor trials; the per-epoch curves are kept with the trial, as user attributes, for the Best-N
+figure.
 
 The validation split is carved out of the training samples; the test set is never loaded into a search.
 """
@@ -51,9 +52,10 @@ class SearchData:
 def prepare_data(config: SearchConfig, dataset: str | None = None) -> SearchData:
     """The first ``train_samples`` training samples of the dataset, split into training and validation.
 
-    The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so every
-    worker of a search, on every machine, trains and scores on the same samples. ``dataset`` loads that
-    dataset instead of ``config.dataset`` (worker processes load what their parent loaded).
+    The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so
+    every worker of a search, on every machine, trains and scores on the same samples. ``dataset``
+    loads that dataset instead of ``config.dataset`` (worker processes load what their parent
+    loaded).
     """
     data = load_dataset(dataset or config.dataset, data_dir=config.data_dir)
     x, y = data.x_train.reshape(len(data.x_train), -1), data.y_train
@@ -97,8 +99,9 @@ class TrialOutcome:
 
 
 def build_model(values: dict[str, Any], input_dim: int, classes: int, seed: int) -> Sequential:
-    """The network of a trial's settings ``values`` (the ``model`` parameters of :mod:`.params`): the
-    library's MLP of ``hidden_layers`` × ``hidden_units``, with the model's weight decay λ (½·λ·ΣW²).
+    """The network of a trial's settings ``values`` (the ``model`` parameters of :mod:`.params`):
+    the library's MLP of ``hidden_layers`` × ``hidden_units``, with the model's weight decay λ
+    (½·λ·ΣW²).
     """
     return mlp(
         [values["hidden_units"]] * values["hidden_layers"],
@@ -116,8 +119,8 @@ def build_model(values: dict[str, Any], input_dim: int, classes: int, seed: int)
 def build_optimizer(values: dict[str, Any]) -> Optimizer:
     """The optimizer named by ``values["optimizer"]`` with those of its arguments that are set.
 
-    Arguments left at None keep the optimizer's own defaults; arguments it does not take (``momentum``
-    for ``adam``, possible when the optimizer itself is searched) are not passed.
+    Arguments left at None keep the optimizer's own defaults; arguments it does not take
+    (``momentum`` for ``adam``, possible when the optimizer itself is searched) are not passed.
     """
     name = values["optimizer"]
     arguments = {
@@ -151,8 +154,8 @@ def train_trial(
 ) -> TrialOutcome:
     """Train the network of ``values`` on ``data``'s training split for ``epochs`` epochs.
 
-    Training and validation accuracy are measured in inference mode after each epoch; ``on_epoch`` sees
-    the validation accuracy and may stop the run (pruning) by returning True.
+    Training and validation accuracy are measured in inference mode after each epoch; ``on_epoch``
+    sees the validation accuracy and may stop the run (pruning) by returning True.
     """
     model = build_model(values, input_dim=data.x_train.shape[1], classes=data.classes, seed=seed)
     model.compile(build_optimizer(values), metrics=["accuracy"])

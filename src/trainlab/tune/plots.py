@@ -1,8 +1,8 @@
 """Figures of a search: the book's Best-N curves grid, the (lr, weight decay) scatter, and
 Optuna's own parameter-importance and optimization-history plots.
 
-Each function returns a :class:`matplotlib.figure.Figure` that no pyplot state holds on to (Optuna draws
-through pyplot: its figures are closed there at once), so nothing needs a display;
+Each function returns a :class:`matplotlib.figure.Figure` that no pyplot state holds on to (Optuna
+draws through pyplot: its figures are closed there at once), so nothing needs a display;
 ``figure.savefig(path)`` renders it with Agg.
 """
 
@@ -29,9 +29,9 @@ from trainlab.tune.space import FloatRange, IntRange
 
 
 def plot_best_curves(result: SearchResult, n: int = 20, cols: int = 5) -> Figure:
-    """The book's Best-N grid: one panel per trial, best first, validation (solid) and training (dashed)
-    accuracy per epoch, from chance level to 1 (:func:`trainlab.figures.accuracy_axis`). One axes per trial
-    shown (fewer than ``n`` if fewer finished).
+    """The book's Best-N grid: one panel per trial, best first, validation (solid) and training
+    (dashed) accuracy per epoch, from chance level to 1 (:func:`trainlab.figures.accuracy_axis`).
+    One axes per trial shown (fewer than ``n`` if fewer finished).
     """
     best = best_trials(result, n)
     if not best:
@@ -79,9 +79,10 @@ def plot_scatter(
 ) -> Figure:
     """Validation accuracy (colour) over two searched parameters, log axes for log ranges.
 
-    ``x`` and ``y`` default to lr and weight_decay when searched, else the first numeric parameters. With
-    one numeric parameter the y axis is the validation accuracy itself. Complete trials are dots, pruned
-    ones crosses (coloured by the last accuracy measured); the ``top_k`` best are ringed in red.
+    ``x`` and ``y`` default to lr and weight_decay when searched, else the first numeric parameters.
+    With one numeric parameter the y axis is the validation accuracy itself. Complete trials are
+    dots, pruned ones crosses (coloured by the last accuracy measured); the ``top_k`` best are
+    ringed in red.
     """
     space = result.space()
     numeric = [dim.name for dim in space.searched if isinstance(dim, (FloatRange, IntRange))]
@@ -158,9 +159,9 @@ def show_range(ax, axis, dim: FloatRange | IntRange) -> None:
 
 
 def plot_importances(result: SearchResult) -> Figure:
-    """Optuna's parameter-importance bars: the share of the validation accuracy's variation each searched
-    parameter explains, estimated by PED-ANOVA (NumPy only; Optuna's default, fANOVA, needs scikit-learn).
-    Needs two complete trials.
+    """Optuna's parameter-importance bars: the share of the validation accuracy's variation each
+    searched parameter explains, estimated by PED-ANOVA (NumPy only; Optuna's default, fANOVA, needs
+    scikit-learn). Needs two complete trials.
     """
     return _from_optuna(
         result,

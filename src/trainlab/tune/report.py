@@ -1,18 +1,19 @@
 """The files of a search, in the shape of a lesson's run folder (see :mod:`trainlab.lab.runner`).
 
-``write_outputs(result, out)`` writes into ``out``, each file atomically (:mod:`trainlab.textio`), so a
-crash or a full disk leaves whole files, never half-written ones:
+``write_outputs(result, out)`` writes into ``out``, each file atomically (:mod:`trainlab.textio`),
+so a crash or a full disk leaves whole files, never half-written ones:
 
 * ``config.json``: the search's settings (storage password hidden);
 * ``trials.json``: every trial with its curves (plain data) and ``trials.csv``: one row per trial;
 * ``narrowing.json``: the proposed second-stage space;
-* figures (PNG; SVG and PDF too as ``--format`` asks): ``best_curves`` (the book's Best-N grid), ``scatter``
-  (validation accuracy over lr and weight decay), and Optuna's ``importances`` (parameter importance) and
-  ``optimization_history``;
+* figures (PNG; SVG and PDF too as ``--format`` asks): ``best_curves`` (the book's Best-N grid),
+  ``scatter`` (validation accuracy over lr and weight decay), and Optuna's ``importances``
+  (parameter importance) and ``optimization_history``;
 * ``summary.md`` and ``summary.json``: the Best-N table, the conclusions (best trial, narrowing, the
   second-stage command), notes and figures, with the keys of an experiment's summary (``title``,
   ``description``, ``command``, ``headers``, ``rows``, ``conclusions``, ``notes``, ``figures``) plus
-  ``kind: "tune"``, ``study`` and ``storage``, so that ``trainlab report`` can show a search like a run;
+  ``kind: "tune"``, ``study`` and ``storage``, so that ``trainlab report`` can show a search like a
+  run;
 * ``run.json`` (when, how long, versions, the files written), written last: a folder with it is complete.
 """
 
@@ -65,8 +66,8 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write the files listed in the module docstring into ``out``; return them by name.
 
-    ``quick``: the search is a ``--quick`` one (the report marks it); ``figures``: their formats, resolution
-    and style (default: PNG at 110 dpi, the paper style).
+    ``quick``: the search is a ``--quick`` one (the report marks it); ``figures``: their formats,
+    resolution and style (default: PNG at 110 dpi, the paper style).
     """
     out = Path(out)
     files = {
@@ -111,8 +112,9 @@ def write_outputs(
 
 
 def write_figures(result: SearchResult, out: Path, best: int, options: FigureOptions) -> list[Path]:
-    """Draw the figures the search has enough complete trials for, in ``options``' style, and save each in
-    every format; remove the other figure files an earlier search left in this folder (they would mislead)."""
+    """Draw the figures the search has enough complete trials for, in ``options``' style, and save
+    each in every format; remove the other figure files an earlier search left in this folder (they
+    would mislead)."""
     with figure_style(options.style):
         drawn = {
             name: draw(result, best)
@@ -230,8 +232,8 @@ def summary_markdown(data: dict[str, Any]) -> str:
 def tune_command(
     config: SearchConfig, study: str | None = None, space: list[str] | None = None
 ) -> str:
-    """The ``trainlab tune`` command of ``config``'s search (same data and budget); ``study`` and ``space``
-    (``--space=...`` words) replace its own.
+    """The ``trainlab tune`` command of ``config``'s search (same data and budget); ``study`` and
+    ``space`` (``--space=...`` words) replace its own.
     """
     words = [
         "trainlab",

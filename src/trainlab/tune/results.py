@@ -1,8 +1,8 @@
 """The results of a search as plain data: every trial's parameters, curves and state; the Best-N ranking.
 
-:class:`SearchResult` and :class:`TrialRecord` are dataclasses of numbers, strings, lists and dicts, so
-``dataclasses.asdict(result)`` is JSON. :func:`load_result` reads them back from a storage, so a search
-can be looked at again (or by another machine) without rerunning it.
+:class:`SearchResult` and :class:`TrialRecord` are dataclasses of numbers, strings, lists and dicts,
+so ``dataclasses.asdict(result)`` is JSON. :func:`load_result` reads them back from a storage, so a
+search can be looked at again (or by another machine) without rerunning it.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ STATES = {
 class TrialRecord:
     """One trial.
 
-    ``state``: "complete", "pruned", "failed" (its process was killed or interrupted, or it was surplus),
-    "running" or "waiting". ``status`` says how its training ended: "completed", "diverged", "pruned",
-    "interrupted", "surplus". ``value``: the validation accuracy after the last epoch (0 if diverged; for
-    a pruned trial, the last one measured). ``params``: the sampled parameters only (the fixed ones are in
-    the config's space). Curves have one value per epoch trained.
+    ``state``: "complete", "pruned", "failed" (its process was killed or interrupted, or it was
+    surplus), "running" or "waiting". ``status`` says how its training ended: "completed",
+    "diverged", "pruned", "interrupted", "surplus". ``value``: the validation accuracy after the
+    last epoch (0 if diverged; for a pruned trial, the last one measured). ``params``: the sampled
+    parameters only (the fixed ones are in the config's space). Curves have one value per epoch
+    trained.
     """
 
     number: int
@@ -203,7 +204,7 @@ def distribution(dim: Dimension) -> BaseDistribution:
     raise TypeError(f"{dim} is fixed: not searched, it has no distribution")
 
 
-# -- ranking --------------------------------------------------------------------------------------------
+# -- ranking ---------------------------------------------------------------------------------------
 def best_trials(
     result: SearchResult, n: int = 20, include_pruned: bool = False
 ) -> list[TrialRecord]:
@@ -237,9 +238,10 @@ def best_table(result: SearchResult, n: int = 20) -> list[list[str]]:
 
 
 def bound_warnings(result: SearchResult, margin: float = 0.05) -> list[str]:
-    """A sentence for each searched range whose value in the best trial lies within ``margin`` of the range's
-    width from one of its ends (the width in decades for a ``:log`` range): the best value may lie beyond the
-    range, which the search never tried (the book's lr 0.00886 of 1e-6..1e-2 is 1.3 % of 4 decades from 1e-2).
+    """A sentence for each searched range whose value in the best trial lies within ``margin`` of
+    the range's width from one of its ends (the width in decades for a ``:log`` range): the best
+    value may lie beyond the range, which the search never tried (the book's lr 0.00886 of
+    1e-6..1e-2 is 1.3 % of 4 decades from 1e-2).
     """
     top = best_trials(result, 1)
     if not top:

@@ -1,19 +1,19 @@
 """Samplers (which parameters a trial gets) and pruners (which trials stop early).
 
-* ``random`` (the default, as in the book): :class:`SlotRandomSampler`, independent draws from the ranges.
-  Unlike Optuna's RandomSampler, whose draws depend on how many trials this process has run, it draws
-  each trial's values from (seed, slot, parameter name), so the same seed gives the same trials in any
-  process, after any interruption (see :mod:`trainlab.tune.budget`).
-* ``tpe``: Optuna's Tree-structured Parzen Estimator, which proposes values where the good trials were
-  (drawn as by ``random`` for the first 10 trials). It uses the "constant liar" heuristic, so that
-  concurrent workers do not all get the same proposal.
-* ``grid``: the combinations of the listed values (``grid_points`` values per continuous range, spaced
-  geometrically on log ranges) in a seeded random order, one per slot; a search asking for more trials
-  than the grid has points is cut to the grid's size.
+* ``random`` (the default, as in the book): :class:`SlotRandomSampler`, independent draws from the
+  ranges. Unlike Optuna's RandomSampler, whose draws depend on how many trials this process has run,
+  it draws each trial's values from (seed, slot, parameter name), so the same seed gives the same
+  trials in any process, after any interruption (see :mod:`trainlab.tune.budget`).
+* ``tpe``: Optuna's Tree-structured Parzen Estimator, which proposes values where the good trials
+  were (drawn as by ``random`` for the first 10 trials). It uses the "constant liar" heuristic, so
+  that concurrent workers do not all get the same proposal.
+* ``grid``: the combinations of the listed values (``grid_points`` values per continuous range,
+  spaced geometrically on log ranges) in a seeded random order, one per slot; a search asking for
+  more trials than the grid has points is cut to the grid's size.
 
-Pruners stop a trial whose validation accuracy at an epoch is poor compared with the other trials at the
-same epoch: ``median`` (below the median of earlier trials, after 5 complete trials and a fifth of the
-epochs) or ``hyperband`` (successive halving over budgets of epochs, reduction factor 3).
+Pruners stop a trial whose validation accuracy at an epoch is poor compared with the other trials at
+the same epoch: ``median`` (below the median of earlier trials, after 5 complete trials and a fifth
+of the epochs) or ``hyperband`` (successive halving over budgets of epochs, reduction factor 3).
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ from trainlab.tune.space import SearchSpace
 class SlotRandomSampler(optuna.samplers.BaseSampler):
     """Independent uniform / log-uniform draws, reproducible per trial slot.
 
-    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded with
-    (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the other
-    parameters. A trial without a slot (not started by trainlab's objective) uses its number instead.
+    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded
+    with (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the
+    other parameters. A trial without a slot (not started by trainlab's objective) uses its number
+    instead.
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -130,7 +131,8 @@ class SlotGridSampler(optuna.samplers.BaseSampler):
 
 class SlotTPESampler(optuna.samplers.TPESampler):
     """Optuna's TPE, whose start-up trials (and parameters it cannot model) are drawn by slot as in
-    :class:`SlotRandomSampler`, so that workers and machines started with one seed never duplicate them.
+    :class:`SlotRandomSampler`, so that workers and machines started with one seed never duplicate
+    them.
     """
 
     def __init__(self, seed: int = 0, stream: int = 0) -> None:

@@ -1,12 +1,12 @@
 """Running a search: check everything, open the storage and the study, run the trials, collect the result.
 
-:func:`run_search` is the entry point (the ``trainlab tune`` command and the experiments call it). With one
-worker the trials run in this process; with W > 1 they run in W worker processes started by
-:mod:`trainlab.tune.workers`, each ``python -m trainlab.tune --config JSON --index K`` (this module's
-:func:`main`, which calls :func:`run_worker`). Every worker, here or on another machine, runs the
-same loop, :func:`work`: fail the trials of dead processes, then start a trial while fewer than N are
-finished or running; wait while the last ones run elsewhere (one of them may die and need running
-again); stop when N are finished. What one trial does is in :mod:`trainlab.tune.objective`.
+:func:`run_search` is the entry point (the ``trainlab tune`` command and the experiments call it).
+With one worker the trials run in this process; with W > 1 they run in W worker processes started by
+:mod:`trainlab.tune.workers`, each ``python -m trainlab.tune --config JSON --index K`` (this
+module's :func:`main`, which calls :func:`run_worker`). Every worker, here or on another machine,
+runs the same loop, :func:`work`: fail the trials of dead processes, then start a trial while fewer
+than N are finished or running; wait while the last ones run elsewhere (one of them may die and need
+running again); stop when N are finished. What one trial does is in :mod:`trainlab.tune.objective`.
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ def run_search(config: SearchConfig, log: Log | None = None) -> SearchResult:
     """Run (or resume, or join) the search ``config`` describes until ``config.trials`` trials are finished.
 
     Every setting, the storage's connection and the data are checked before the first trial. ``log``
-    (e.g. ``print``) receives a line per finished trial and notes about the data. A storage
-    that fails during the search (a full disk) is a :class:`~trainlab.tune.storage.StorageError` saying
-    that the finished trials are kept. Returns every trial of the study, including those run by other
-    processes or machines.
+    (e.g. ``print``) receives a line per finished trial and notes about the data. A storage that
+    fails during the search (a full disk) is a :class:`~trainlab.tune.storage.StorageError` saying
+    that the finished trials are kept. Returns every trial of the study, including those run by
+    other processes or machines.
     """
     with quiet_optuna():
         return _run_search(config, log or (lambda line: None))
@@ -121,8 +121,8 @@ def _run_search(config: SearchConfig, say: Log) -> SearchResult:
 
 
 def progress(finished: int, trials: int) -> str:
-    """How far the study is: "3 of 6 trials finished", or, resumed with a smaller budget than it has already
-    met, "5 trials finished, more than the 2 asked for: none to run"."""
+    """How far the study is: "3 of 6 trials finished", or, resumed with a smaller budget than it has
+    already met, "5 trials finished, more than the 2 asked for: none to run"."""
     if finished <= trials:
         return f"{finished} of {trials} trials finished"
     return f"{finished} trials finished, more than the {trials} asked for: none to run"
@@ -178,8 +178,8 @@ def run_worker(
 
 
 def cluster_task(config: dict, worker: int, dataset: str) -> list[str]:
-    """One search worker as a Dask task (on any machine of the cluster): :func:`run_worker` with one BLAS
-    thread; its log lines come back with the result."""
+    """One search worker as a Dask task (on any machine of the cluster): :func:`run_worker` with one
+    BLAS thread; its log lines come back with the result."""
     lines: list[str] = []
     with blas_threads(1):
         run_worker(SearchConfig.from_dict(config), worker, lines.append, dataset)
@@ -187,8 +187,9 @@ def cluster_task(config: dict, worker: int, dataset: str) -> list[str]:
 
 
 def run_on_cluster(config: SearchConfig, dataset: str, say: Log) -> None:
-    """Run the search's workers as tasks of the Dask cluster at ``config.cluster``, against the same storage
-    (which every worker machine must reach: PostgreSQL, or an SQLite file on a shared folder)."""
+    """Run the search's workers as tasks of the Dask cluster at ``config.cluster``, against the same
+    storage (which every worker machine must reach: PostgreSQL, or an SQLite file on a shared
+    folder)."""
     client = connect(config.cluster)
     try:
         count = config.workers if config.workers > 1 else worker_threads(client)
@@ -247,8 +248,9 @@ def work(
 
 
 class TrialLogger:
-    """An Optuna callback printing one line per finished trial, with the study's best so far (surplus
-    trials are not news): ``[3/6] trial   2  complete  val acc 0.3167  best 0.3500 (trial 1)  lr=…``.
+    """An Optuna callback printing one line per finished trial, with the study's best so far
+    (surplus trials are not news):
+    ``[3/6] trial   2  complete  val acc 0.3167  best 0.3500 (trial 1)  lr=…``.
     """
 
     def __init__(
@@ -286,8 +288,9 @@ class TrialLogger:
 def main(argv: Sequence[str] | None = None) -> int:
     """One worker process (started by :func:`trainlab.tune.workers.run_workers`).
 
-    Exit status 0 when the budget is met, 130 when interrupted, 2 after a clear error (a failing storage),
-    whose one line goes to the parent marked with :data:`~trainlab.tune.workers.ERROR_MARK`.
+    Exit status 0 when the budget is met, 130 when interrupted, 2 after a clear error (a failing
+    storage), whose one line goes to the parent marked with
+    :data:`~trainlab.tune.workers.ERROR_MARK`.
     """
     parser = argparse.ArgumentParser(
         prog="python -m trainlab.tune",

@@ -2,17 +2,19 @@
 
 One entry per parameter, written as on the command line (``--space ENTRY``):
 
-==============================  =========================================================================
-``lr=1e-6..1e-2:log``           log-uniform float: log10(lr) uniform in [-6, -2] (the book's choice)
-``dropout=0..0.5``              uniform float in [0, 0.5]; ``dropout=0..0.5:step=0.1`` on a 0.1 grid
-``hidden_units=50..200``        integer (the parameter is integer-valued), uniform; ``:log`` and ``:step=``
-``optimizer=sgd,momentum,adam``  categorical: one of the listed values
-``batch_size=128``              fixed: not searched, but every trial uses this value
-==============================  =========================================================================
+==============================
+========================================================================= ``lr=1e-6..1e-2:log``
+log-uniform float: log10(lr) uniform in [-6, -2] (the book's choice) ``dropout=0..0.5`` uniform
+float in [0, 0.5]; ``dropout=0..0.5:step=0.1`` on a 0.1 grid ``hidden_units=50..200`` integer (the
+parameter is integer-valued), uniform; ``:log`` and ``:step=`` ``optimizer=sgd,momentum,adam``
+categorical: one of the listed values ``batch_size=128`` fixed: not searched, but every trial uses
+this value ==============================
+=========================================================================
 
-The names and their allowed values are those of :data:`trainlab.tune.params.PARAMETERS`. Every entry is
-checked when parsed, so an unknown name, an empty (``1e-3..1e-3``) or inverted (``1e-2..1e-4``) range, a
-log range reaching 0 or a value outside a parameter's domain is an error before any trial starts.
+The names and their allowed values are those of :data:`trainlab.tune.params.PARAMETERS`. Every entry
+is checked when parsed, so an unknown name, an empty (``1e-3..1e-3``) or inverted (``1e-2..1e-4``)
+range, a log range reaching 0 or a value outside a parameter's domain is an error before any trial
+starts.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ class FloatRange:
         return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
 
     def grid(self, points: int) -> list[float]:
-        """Values for a grid search: every step if there is one, else ``points`` spaced (geometrically if log)."""
+        """Values for a grid search: every step if there is one, else ``points`` spaced
+        (geometrically if log)."""
         if self.step is not None:
             count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
             return [float(self.low + i * self.step) for i in range(count)]
@@ -281,10 +284,10 @@ def _check_range(param: Parameter, dim: FloatRange | IntRange, where: str) -> No
 class SearchSpace:
     """An ordered set of dimensions, at most one per parameter.
 
-    ``SearchSpace.parse(["lr=1e-4..1e-2:log", "optimizer=sgd,adam"])``; ``space.sample(trial)`` gives a
-    trial's complete settings: the defaults of :mod:`trainlab.tune.params`, overridden by the fixed
-    entries, overridden by the sampled ones. An optimizer argument the trial's optimizer does not take
-    (``momentum`` when ``adam`` was drawn) is not sampled in that trial.
+    ``SearchSpace.parse(["lr=1e-4..1e-2:log", "optimizer=sgd,adam"])``; ``space.sample(trial)``
+    gives a trial's complete settings: the defaults of :mod:`trainlab.tune.params`, overridden by
+    the fixed entries, overridden by the sampled ones. An optimizer argument the trial's optimizer
+    does not take (``momentum`` when ``adam`` was drawn) is not sampled in that trial.
     """
 
     def __init__(self, dimensions: Iterable[Dimension]) -> None:
@@ -396,5 +399,6 @@ def applies(name: str, optimizer: str) -> bool:
 
 
 def merge_space(base: Sequence[str], overrides: Sequence[str]) -> tuple[str, ...]:
-    """Entries of ``base`` with ``overrides`` replacing same-named ones (the CLI's ``--space`` over the book's)."""
+    """Entries of ``base`` with ``overrides`` replacing same-named ones (the CLI's ``--space`` over
+    the book's)."""
     return SearchSpace.parse(base).merged(SearchSpace.parse(overrides)).entries()

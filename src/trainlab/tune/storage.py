@@ -1,9 +1,10 @@
 """Where studies live: an SQLite file by default, any SQLAlchemy URL (PostgreSQL) to share one search.
 
-The storage is opened, and so connected to, before any trial starts: a wrong URL, an unreachable server
-or a missing driver is a :class:`StorageError` (a ValueError) that names the URL, its password hidden.
-Trials record a heartbeat every :data:`HEARTBEAT_SECONDS`; a trial whose heartbeat stopped for
-:data:`GRACE_SECONDS` (its machine died) is failed by the next worker, and its slot is run again.
+The storage is opened, and so connected to, before any trial starts: a wrong URL, an unreachable
+server or a missing driver is a :class:`StorageError` (a ValueError) that names the URL, its
+password hidden. Trials record a heartbeat every :data:`HEARTBEAT_SECONDS`; a trial whose heartbeat
+stopped for :data:`GRACE_SECONDS` (its machine died) is failed by the next worker, and its slot is
+run again.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class StorageError(ValueError):
 
 
 def storage_url(storage: str | None, out: str | None) -> str | None:
-    """The SQLAlchemy URL of ``storage`` (a URL, or an SQLite file's path); ``OUT/study.db`` when None and
-    ``out`` is set; None (memory) when neither is.
+    """The SQLAlchemy URL of ``storage`` (a URL, or an SQLite file's path); ``OUT/study.db`` when
+    None and ``out`` is set; None (memory) when neither is.
     """
     if storage is None:
         return None if out is None else sqlite_url(Path(out) / "study.db")
@@ -57,8 +58,8 @@ def safe_url(url: str | None) -> str:
 
 
 def storage_label(url: str | None) -> str:
-    """The storage as a person reads it: an SQLite file's path (relative below the current folder), else
-    the URL with its password hidden, or "memory".
+    """The storage as a person reads it: an SQLite file's path (relative below the current folder),
+    else the URL with its password hidden, or "memory".
     """
     if url is None or not url.startswith("sqlite:///"):
         return safe_url(url)
@@ -71,8 +72,8 @@ def storage_label(url: str | None) -> str:
 def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
     """Open (and connect to) the storage at ``url``; None gives a storage in memory.
 
-    ``prepared``: the tables exist and were checked (by the process that started this worker); skipping
-    that saves ~0.3 s of a worker's start.
+    ``prepared``: the tables exist and were checked (by the process that started this worker);
+    skipping that saves ~0.3 s of a worker's start.
     """
     if url is None:
         return InMemoryStorage()
@@ -111,11 +112,12 @@ def open_storage(url: str | None, prepared: bool = False) -> BaseStorage:
 class Storage(RDBStorage):
     """Optuna's RDB storage, whose heartbeat keeps beating through a failed write.
 
-    Optuna records a running trial's heartbeat from a thread of its own, every :data:`HEARTBEAT_SECONDS`.
-    When the storage fails (a full disk, a lost connection) that thread died with a 45-line traceback on
-    stderr, just before the trial's own next write failed with the same cause and the search stopped with
-    its one-line error. A missed heartbeat is harmless (the next one writes again; only one missed for
-    :data:`GRACE_SECONDS` makes the trial stale), so the heartbeat leaves the failure to the trial to report.
+    Optuna records a running trial's heartbeat from a thread of its own, every
+    :data:`HEARTBEAT_SECONDS`. When the storage fails (a full disk, a lost connection) that thread
+    died with a 45-line traceback on stderr, just before the trial's own next write failed with the
+    same cause and the search stopped with its one-line error. A missed heartbeat is harmless (the
+    next one writes again; only one missed for :data:`GRACE_SECONDS` makes the trial stale), so the
+    heartbeat leaves the failure to the trial to report.
     """
 
     def record_heartbeat(self, trial_id: int) -> None:
@@ -159,8 +161,8 @@ def _connect(
 def with_driver(url: str) -> str:
     """``url`` with an installed PostgreSQL driver named when it names none.
 
-    SQLAlchemy 2.1 reads ``postgresql://`` as psycopg 3; trainlab's ``postgres`` extra installs psycopg2
-    (psycopg2-binary), so a plain URL uses whichever of the two is installed.
+    SQLAlchemy 2.1 reads ``postgresql://`` as psycopg 3; trainlab's ``postgres`` extra installs
+    psycopg2 (psycopg2-binary), so a plain URL uses whichever of the two is installed.
     """
     if (
         url.startswith("postgresql://")
@@ -174,10 +176,11 @@ def with_driver(url: str) -> str:
 def use_write_ahead_log(engine: sqlalchemy.engine.Engine) -> None:
     """Make SQLite commit without waiting for the disk each time (write-ahead log, synchronous=NORMAL).
 
-    A trial commits some 30 times (a report per epoch, its attributes); with SQLite's default rollback
-    journal each commit waits for an fsync (~10 ms here), which costs more than a short trial's training.
-    In WAL mode readers do not block the writer either, which helps several workers. A power cut may lose
-    the last commits, never corrupt the file. (WAL needs a local disk: use PostgreSQL across machines.)
+    A trial commits some 30 times (a report per epoch, its attributes); with SQLite's default
+    rollback journal each commit waits for an fsync (~10 ms here), which costs more than a short
+    trial's training. In WAL mode readers do not block the writer either, which helps several
+    workers. A power cut may lose the last commits, never corrupt the file. (WAL needs a local disk:
+    use PostgreSQL across machines.)
     """
 
     def set_pragmas(connection: Any, record: Any) -> None:
@@ -208,10 +211,10 @@ def open_study(
 ) -> tuple[optuna.Study, int]:
     """The study ``config.study``: created, or (with ``config.resume``, or for a worker) loaded.
 
-    An existing study with trials is refused unless ``config.resume`` (continue it) or ``config.overwrite``
-    (delete it and start afresh). A study is resumed only if it was made with the same settings
-    (``STUDY_FIELDS`` and the dataset actually loaded), so that trials of different searches never mix.
-    Returns (study, study id).
+    An existing study with trials is refused unless ``config.resume`` (continue it) or
+    ``config.overwrite`` (delete it and start afresh). A study is resumed only if it was made with
+    the same settings (``STUDY_FIELDS`` and the dataset actually loaded), so that trials of
+    different searches never mix. Returns (study, study id).
     """
     name = config.study
     existing = study_id_of(storage, name)
@@ -265,7 +268,7 @@ def describe(storage: BaseStorage) -> str:
     return storage_label(getattr(storage, "url", None))
 
 
-# -- a storage that fails while the search runs (a full disk, a lost server) -----------------------------
+# -- a storage that fails while the search runs (a full disk, a lost server) -----------------------
 DATABASE_ERRORS = (
     sqlite3.Error,
     sqlalchemy.exc.SQLAlchemyError,
@@ -276,8 +279,9 @@ DATABASE_ERRORS = (
 def database_error(error: BaseException) -> BaseException | None:
     """The innermost database error in ``error``'s chain of causes and contexts, or None if there is none.
 
-    Optuna wraps a failed write in StorageInternalError, and a failure while it records the trial's end
-    in an AssertionError; the reason a person needs (SQLite's "database or disk is full") is at the bottom.
+    Optuna wraps a failed write in StorageInternalError, and a failure while it records the trial's
+    end in an AssertionError; the reason a person needs (SQLite's "database or disk is full") is at
+    the bottom.
     """
     found, seen = None, set()
     while error is not None and id(error) not in seen:
@@ -290,8 +294,9 @@ def database_error(error: BaseException) -> BaseException | None:
 
 @contextlib.contextmanager
 def storage_failures(url: str | None, finished: Callable[[], int]) -> Iterator[None]:
-    """Turn a database error raised inside the block into one :class:`StorageError` sentence: what failed,
-    that the ``finished()`` trials are kept, and that ``--resume`` continues once the cause is gone.
+    """Turn a database error raised inside the block into one :class:`StorageError` sentence: what
+    failed, that the ``finished()`` trials are kept, and that ``--resume`` continues once the cause
+    is gone.
     """
     try:
         yield

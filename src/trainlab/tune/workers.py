@@ -1,14 +1,15 @@
 """Worker processes: W fresh interpreters running trials of one study side by side.
 
 Each worker is ``python -m trainlab.tune --config JSON --index K`` (the body is
-:func:`trainlab.tune.search.main`): a new interpreter, so the BLAS thread limits (``OPENBLAS_NUM_THREADS``
-and friends, set to cores // W) are in its environment before NumPy is first imported, and W workers
-never run more threads than there are cores. The workers share nothing but the storage; their lines reach
-the parent's ``log`` through pipes, and so does a worker's clear error (a line starting with
-:data:`ERROR_MARK`), which the parent raises as :class:`WorkerStoppedError`, once.
+:func:`trainlab.tune.search.main`): a new interpreter, so the BLAS thread limits
+(``OPENBLAS_NUM_THREADS`` and friends, set to cores // W) are in its environment before NumPy is
+first imported, and W workers never run more threads than there are cores. The workers share nothing
+but the storage; their lines reach the parent's ``log`` through pipes, and so does a worker's clear
+error (a line starting with :data:`ERROR_MARK`), which the parent raises as
+:class:`WorkerStoppedError`, once.
 
-A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into KeyboardInterrupt
-so that its running trial is recorded as failed, not left running.
+A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into
+KeyboardInterrupt so that its running trial is recorded as failed, not left running.
 
 This module knows nothing of searches: it starts, watches and stops processes.
 """
