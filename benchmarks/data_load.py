@@ -56,7 +56,8 @@ def main() -> None:
             f"{first['name']}: {first['images']:,} images as {first['dtype']}, from {first['source']}"
         )
         print(
-            f"first load (decode, check, write cache): {first['seconds']:.3f} s wall, {first['cpu']:.3f} s CPU"
+            f"first load (decode, check, write cache): {first['seconds']:.3f} s wall, "
+            f"{first['cpu']:.3f} s CPU"
         )
         loads = [timed_load(args.dataset, cache) for _ in range(args.repeats)]
         seconds = [load["seconds"] for load in loads]

@@ -162,7 +162,8 @@ def main() -> None:
     )
     if torch is not None:
         print(
-            f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
+            f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} "
+            f"{'cpu':>5}   "
             f"({label}, torch.optim defaults; µs: 20th percentile)"
         )
     for name in names:

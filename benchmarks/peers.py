@@ -278,7 +278,8 @@ def print_times(times: dict[str, list], unit: str = "ms/step") -> dict[str, tupl
         wall, cpu = (statistics.median(column) for column in zip(*values, strict=True))
         medians[name] = (wall, cpu)
         print(
-            f"  {name:<34} wall {wall:8.3f} {unit} (min {min(v[0] for v in values):.3f})   cpu {cpu:8.3f} {unit}"
+            f"  {name:<34} wall {wall:8.3f} {unit} (min {min(v[0] for v in values):.3f})   cpu "
+            f"{cpu:8.3f} {unit}"
         )
     return medians
 

@@ -109,7 +109,8 @@ def main() -> None:
         ),
     }
     print(
-        f"batch 128, float32; medians of {args.repeats} interleaved rounds of {args.calls} calls, {args.clock} time; "
+        f"batch 128, float32; medians of {args.repeats} interleaved rounds of {args.calls} calls, "
+        f"{args.clock} time; "
         f"{load_average()}"
     )
     for threads in [int(n) for n in args.threads.split(",")]:
@@ -170,7 +171,8 @@ def profile(nets, threads: int, repeats: int, calls: int, clock) -> None:
         )
         print(
             f"    achieved {achieved:6.1f} GFLOP/s = {100 * achieved / peak:4.1f}% of the sgemm peak; "
-            f"matmul limit {limit:.3f} ms; the matmuls alone reach {100 * limit / part['matmul']:.0f}% of peak"
+            f"matmul limit {limit:.3f} ms; the matmuls alone reach "
+            f"{100 * limit / part['matmul']:.0f}% of peak"
         )
 
 

@@ -61,7 +61,8 @@ def main() -> None:
             else "(what the library costs over bare NumPy)"
         )
         print(
-            f"  ratio trainlab / {peer}: wall {ours[0] / theirs[0]:.2f}, cpu {ours[1] / theirs[1]:.2f}  {goal}"
+            f"  ratio trainlab / {peer}: wall {ours[0] / theirs[0]:.2f}, cpu "
+            f"{ours[1] / theirs[1]:.2f}  {goal}"
         )
 
 

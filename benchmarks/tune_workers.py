@@ -95,7 +95,8 @@ def main() -> None:
             f"{two['cpu']:.0f} s; load average before: {load:.1f})"
         )
     print(
-        f"ratio 2 workers / 1 worker: best {min(ratios):.2f}, worst {max(ratios):.2f} over {len(ratios)} runs "
+        f"ratio 2 workers / 1 worker: best {min(ratios):.2f}, worst {max(ratios):.2f} over "
+        f"{len(ratios)} runs "
         f"(goal <= 0.60)"
     )
 

@@ -173,7 +173,8 @@ for setting in descent.runs.settings:
     )
 far = np.array(descent.runs.get("too-large", 0)["path"][-1])
 print(
-    f"numerical gradient at the diverged point {far}: {tl.numerical_gradient(landscapes.function_2, far.copy())}"
+    f"numerical gradient at the diverged point {far}: "
+    f"{tl.numerical_gradient(landscapes.function_2, far.copy())}"
 )
 
 # %% [markdown]

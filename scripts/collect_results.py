@@ -78,7 +78,8 @@ def section(lesson: LessonModule, run: Run) -> tuple[str, list[str], dict[str, i
         "",
         run.summary["description"],
         "",
-        f"Command: `{run.summary['command']}` — run {run.started}, {seconds / 60:.1f} CPU-minutes of training "
+        f"Command: `{run.summary['command']}` — run {run.started}, {seconds / 60:.1f} CPU-minutes "
+        "of training "
         f"over {len(runs.seeds)} seeds.",
         "",
     ]
@@ -199,19 +200,25 @@ def main() -> None:
     header = [
         "# What the lessons found: the book's claims, verdict by verdict",
         "",
-        "Each lesson declares the claims of the book it tests (`trainlab show NAME` lists them); each claim is",
+        "Each lesson declares the claims of the book it tests (`trainlab show NAME` lists them); "
+        "each claim is",
         "measured on every seed and judged by one statistics engine (docs/lab.md): the 95 % interval of the",
-        "difference (paired by seed where the runs pair) gives **agrees**, **contradicts**, **unsettled** (within",
-        "the seed-to-seed noise) or **untested** (one seed, or the run cannot measure it). The sentences below are",
-        "made from the verdicts and the numbers by `trainlab.lab.claims`; nothing on this page is counted from",
-        "phrases. Each section is the newest full-size run of one lesson, its numbers evaluated by the current",
+        "difference (paired by seed where the runs pair) gives **agrees**, **contradicts**, "
+        "**unsettled** (within",
+        "the seed-to-seed noise) or **untested** (one seed, or the run cannot measure it). The "
+        "sentences below are",
+        "made from the verdicts and the numbers by `trainlab.lab.claims`; nothing on this page is "
+        "counted from",
+        "phrases. Each section is the newest full-size run of one lesson, its numbers evaluated "
+        "by the current",
         "code. Regenerate with `trainlab run all` and then `python scripts/collect_results.py`.",
         "",
         overview,
         "",
         "## For teachers: which lessons reproduce the book at which size",
         "",
-        "Full size is `trainlab run NAME`; notebook size is what the lesson's notebook runs (in about a minute);",
+        "Full size is `trainlab run NAME`; notebook size is what the lesson's notebook runs (in "
+        "about a minute);",
         "`--quick` is the seconds-long version the tests run, too small to settle most claims.",
         "",
         teachers,

@@ -85,8 +85,10 @@ def index_page(entries: list[dict], stamp: str) -> str:
     )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>trainlab notebooks</title>"
-        "<style>body { font-family: system-ui, sans-serif; max-width: 800px; margin: 2em auto; padding: 0 1em; }"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>trainlab "
+        "notebooks</title>"
+        "<style>body { font-family: system-ui, sans-serif; max-width: 800px; margin: 2em auto; "
+        "padding: 0 1em; }"
         "</style></head><body><h1>trainlab notebooks</h1>"
         f"<p>Executed on {html.escape(stamp)} with trainlab {html.escape(trainlab.__version__)} "
         "(<code>python scripts/publish_notebooks.py</code>).</p>"

@@ -196,7 +196,8 @@ def test_report_out_never_replaces_a_fifo_or_a_link(kind, runs, tmp_path, capsys
     what = "FIFO (named pipe)" if kind == "FIFO" else kind
     hint = "; give the path of the file it points to" if kind == "symbolic link" else ""
     assert capsys.readouterr().err.strip() == (
-        f"trainlab report: error: {out} is a {what}, not a regular file: trainlab writes its files atomically (a new "
+        f"trainlab report: error: {out} is a {what}, not a regular file: trainlab writes its files "
+        "atomically (a new "
         f"file renamed over the old one) and will not replace a {what}{hint}"
     )
     if kind == "FIFO":

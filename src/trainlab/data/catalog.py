@@ -171,7 +171,10 @@ DATASETS: dict[str, DatasetSpec] = {
     MNIST_MINI: DatasetSpec(
         name=MNIST_MINI,
         title="mnist-mini",
-        description="MNIST's 10,000 test digits split 8,000 train / 2,000 test: small, for quick runs and tests",
+        description=(
+            "MNIST's 10,000 test digits split 8,000 train / 2,000 test: small, for quick "
+            "runs and tests"
+        ),
         files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS},
         classes=DIGITS,
         n_train=10000 - MNIST_MINI_TEST_SIZE,

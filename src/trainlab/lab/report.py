@@ -269,7 +269,8 @@ def render_book(book: str, group: list[Entry], all_runs: bool, figures: Figures)
         shown, older = entry.runs[0], entry.runs[1:]
         source = f"<p class='source'>{html.escape(entry.source)}</p>" if entry.source else ""
         parts = [
-            f"<section class='experiment' id='{anchor(entry.key)}' data-experiment='{html.escape(entry.key)}'>",
+            f"<section class='experiment' id='{anchor(entry.key)}' "
+            f"data-experiment='{html.escape(entry.key)}'>",
             source,
             f"<h3>{html.escape(shown.summary['title'])}{quick_badge(shown)}</h3>",
             render_run(shown, figures),

@@ -47,8 +47,11 @@ def add_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "tune",
         help="hyperparameter search on a validation split (Optuna): parallel, resumable, distributed",
-        description="Search hyperparameters: each trial trains a fresh network on a training split and is scored "
-        "by its accuracy on a validation split carved from the training samples (never the test set).",
+        description=(
+            "Search hyperparameters: each trial trains a fresh network on a training split and is "
+            "scored by its accuracy on a validation split carved from the training samples (never "
+            "the test set)."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

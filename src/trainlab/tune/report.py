@@ -172,9 +172,10 @@ def summary_data(
     rows = best_table(result, best)
     description = (
         f"{len(result.finished)} of {config.trials} trials finished ({counts['complete']} complete, "
-        f"{counts['pruned']} pruned) on {result.dataset}: {result.n_train} training and {result.n_val} validation "
-        f"samples (the first {config.train_samples or 'all'} training samples, {config.val_fraction:g} held out), "
-        f"{config.epochs} epochs per trial. Sampler {config.sampler}, pruner {config.pruner}, seed {config.seed}; "
+        f"{counts['pruned']} pruned) on {result.dataset}: {result.n_train} training and "
+        f"{result.n_val} validation samples (the first {config.train_samples or 'all'} training "
+        f"samples, {config.val_fraction:g} held out), {config.epochs} epochs per trial. "
+        f"Sampler {config.sampler}, pruner {config.pruner}, seed {config.seed}; "
         f"space {' '.join(config.space)}; storage {storage_label(result.storage)}."
     )
     conclusions = []
