@@ -14,8 +14,8 @@ subtracted), so that all see the same load on a shared machine. Peers that are n
 ``--epochs`` epochs and prints its peak resident memory (the process's maximum RSS, data included);
 the peak is reached in the first epoch, so ``--memory --epochs 1`` is enough.
 
-    python benchmarks/train_fashion.py [--epochs 20] [--seed 0] [--dataset fashion-mnist] [--peers pytorch,jax]
-        [--threads 1] [--cores 1]
+    python benchmarks/train_fashion.py [--epochs 20] [--seed 0] [--dataset fashion-mnist]
+        [--peers pytorch,jax] [--threads 1] [--cores 1]
     python benchmarks/train_fashion.py --memory --epochs 1
 
 ``--cores N`` pins the process to N cores (see benchmarks/step_time.py): with

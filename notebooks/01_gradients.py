@@ -105,7 +105,8 @@ large, small = steps >= 1e-4, steps <= 1e-8
 slope_large = np.polyfit(np.log10(steps[large]), np.log10(np.array(errors)[large]), 1)[0]
 slope_small = np.polyfit(np.log10(steps[small]), np.log10(np.array(errors)[small]), 1)[0]
 print(
-    f"slope of log(error) against log(h): {slope_large:.2f} for h >= 1e-4, {slope_small:.2f} for h <= 1e-8"
+    f"slope of log(error) against log(h): {slope_large:.2f} for h >= 1e-4, {slope_small:.2f} for h "
+    "<= 1e-8"
 )
 
 # %% [markdown]

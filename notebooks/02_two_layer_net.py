@@ -157,7 +157,8 @@ history
 #   claim and tests it on the three seeds above.
 # - Set `init=1.0` (weights from $N(0, 1)$) in the `fit` model above and watch the first epochs:
 #   saturated sigmoids learn slowly.
-# - Run the book's full size: `run_lesson("two-layer-net")` (60,000 digits, 10,000 steps; a few minutes).
+# - Run the book's full size: `run_lesson("two-layer-net")` (60,000 digits, 10,000 steps; a few
+#   minutes).
 # - The last cell trains chapter 5's ReLU net with `fit` for three epochs: compare its first epoch
 #   with the sigmoid net's above.
 

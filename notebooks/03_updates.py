@@ -108,7 +108,8 @@ def show_paths(**learning_rates):
             path = landscapes.optimizer_path(tl.get_optimizer(name, lr=lr), steps=30)
         ax.plot(path[:, 0], path[:, 1], marker="o", markersize=3, label=f"{name} η = {lr:.3g}")
         print(
-            f"{name:9s} η = {lr:<8.3g} f after 30 steps = {landscapes.elongated_bowl(*path[-1]):.3g}"
+            f"{name:9s} η = {lr:<8.3g} f after 30 steps = "
+            f"{landscapes.elongated_bowl(*path[-1]):.3g}"
         )
     ax.set(xlim=(-10, 10), ylim=(-5, 5), xlabel="x", ylabel="y")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
@@ -220,9 +221,10 @@ predict(
 
 # %%
 path = landscapes.optimizer_path(tl.Momentum(lr=0.1, momentum=0.99), steps=30)
+path_09 = landscapes.optimizer_path(tl.Momentum(lr=0.1), steps=30)
 print(
     f"f after 30 steps with β = 0.99: {landscapes.elongated_bowl(*path[-1]):.3g} "
-    f"(β = 0.9: {landscapes.elongated_bowl(*landscapes.optimizer_path(tl.Momentum(lr=0.1), steps=30)[-1]):.3g})"
+    f"(β = 0.9: {landscapes.elongated_bowl(*path_09[-1]):.3g})"
 )
 
 # %% [markdown]

@@ -178,6 +178,7 @@ data = tl.load_dataset("mnist-mini")
 same.fit(data.x_train[:2000], data.y_train[:2000], epochs=2, verbose=0)
 W = same.params["dense1.W"]
 print(
-    f"largest difference between the 20 hidden units' weights after training: {np.ptp(W, axis=1).max():.2g} "
+    "largest difference between the 20 hidden units' weights after training: "
+    f"{np.ptp(W, axis=1).max():.2g} "
     f"(the weights moved by up to {np.abs(W - 0.05).max():.2g})"
 )

@@ -131,7 +131,8 @@ predict(
 #
 # - `run_lesson("batchnorm", lr=0.1, ...)`: batch norm usually tolerates a much larger learning
 #   rate, the plain net not (watch the crosses, where a run diverged).
-# - Put the `BatchNorm` after the `ReLU` instead of before it, and compare (both orders are used in practice).
+# - Put the `BatchNorm` after the `ReLU` instead of before it, and compare (both orders are used in
+#   practice).
 # - Check the test-time behaviour: `model.predict` uses the running averages; compare a single
 #   sample's prediction in training mode (batch statistics of one sample!) with inference mode.
 
@@ -157,7 +158,8 @@ print(
 )
 same = np.allclose(model.forward(first, training=True), model.forward(second, training=True))
 print(
-    f"training mode, each alone in its batch: the outputs are {'identical' if same else 'different'}"
+    "training mode, each alone in its batch: the outputs are "
+    f"{'identical' if same else 'different'}"
 )
 
 # %% [markdown]

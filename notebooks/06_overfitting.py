@@ -43,7 +43,8 @@ from trainlab.lessons import dropout_ensemble, overfitting
 # %% [markdown]
 # ## Weight decay
 #
-# Add half the squared norm of the weight matrices to the loss, and its gradient to every weight's gradient:
+# Add half the squared norm of the weight matrices to the loss, and its gradient to every weight's
+# gradient:
 #
 # $$\tilde L = L + \frac{\lambda}{2}\sum_{\ell} \lVert W_\ell \rVert^2, \qquad
 # \frac{\partial \tilde L}{\partial W_\ell} = \frac{\partial L}{\partial W_\ell} + \lambda W_\ell.$$

@@ -123,7 +123,8 @@ run = run_lesson("random-vs-grid", **random_vs_grid.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]
-# Predict why random search can win: it tries more distinct learning rates than the grid, at the same budget.
+# Predict why random search can win: it tries more distinct learning rates than the grid, at the
+# same budget.
 
 # %%
 predict(
@@ -140,7 +141,8 @@ predict(
 )
 
 # %% [markdown]
-# - Use more trials and epochs (`trials=60, epochs=50`); does stage 2's median rise further above stage 1's?
+# - Use more trials and epochs (`trials=60, epochs=50`); does stage 2's median rise further above
+#   stage 1's?
 # - Search a wider learning-rate range, `lr_range=(-6, 0)`: where does training start to diverge?
 # - The command line runs a search on Optuna, in parallel processes:
 #   `trainlab tune --trials 100 --workers 2` (see docs/tune.md).

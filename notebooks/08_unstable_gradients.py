@@ -185,6 +185,8 @@ predict(
 # %% [markdown]
 # ## Try this
 #
-# - Make the nets shallower (`depth=5`): does the logistic net with Glorot's start still stay at chance?
+# - Make the nets shallower (`depth=5`): does the logistic net with Glorot's start still stay at
+#   chance?
 # - Give SELU inputs that are not standardized: copy the lesson's `train` and drop `standardize`.
-# - Sweep the clipping threshold further (`clippings=("none", "value@0.1", "value@0.001", "norm@10")`).
+# - Sweep the clipping threshold further
+#   (`clippings=("none", "value@0.1", "value@0.001", "norm@10")`).

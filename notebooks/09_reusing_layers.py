@@ -128,6 +128,7 @@ predict(
 #
 # ## Try this
 #
-# - Reuse only the first one or two layers: copy the lesson's `train` and take `model_a.clone().layers[:2]`.
+# - Reuse only the first one or two layers: copy the lesson's `train` and take
+#   `model_a.clone().layers[:2]`.
 # - Give task B 1,000 images instead of 200 (`samples_b=1000`): does the advantage of reuse shrink?
 # - Other classes for task B (`classes_b=(2, 4)`: pullover against coat, a hard pair).

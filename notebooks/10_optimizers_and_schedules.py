@@ -94,7 +94,8 @@ show(race)
 # - exponential: $\eta(t) = \eta_0 \cdot 0.1^{t/s}$
 # - piecewise constant: fixed values on chosen intervals
 # - performance: divide $\eta$ when the validation loss stops improving (`ReduceLROnPlateau`)
-# - 1cycle: up linearly to $\eta_{\max}$, back down, then a short annihilation; momentum moves the other way
+# - 1cycle: up linearly to $\eta_{\max}$, back down, then a short annihilation; momentum moves the
+#   other way
 #
 # Here is 1cycle, whose formula is in its docstring:
 
@@ -150,7 +151,8 @@ show(schedules)
 # - Give SGD a schedule in any `fit`:
 #   `model.fit(..., callbacks=[tl.ExponentialDecay(0.01, 2000, rate=0.1)])` (a schedule in
 #   `callbacks` is applied every step).
-# - `tl.ReduceLROnPlateau(factor=0.5, patience=2)` is the performance schedule; try it on the net below.
+# - `tl.ReduceLROnPlateau(factor=0.5, patience=2)` is the performance schedule; try it on the net
+#   below.
 # - Change 1cycle's peak: `run_lesson("lr-schedules", one_cycle_max_lr=0.5, seeds=3, ...)`: too
 #   high, and it diverges at the top of the cycle.
 

@@ -84,7 +84,8 @@ peak = sweep_bottom(
     found.lrs, found.losses, beta=0.9
 )  # the bottom of the loss curve: the book's 1cycle peak
 print(
-    f"the smoothed loss turns up at η = {found.turn_lr:.3g}; the bottom of the curve lies at η = {peak:.3g}"
+    f"the smoothed loss turns up at η = {found.turn_lr:.3g}; the bottom of the curve lies at η = "
+    f"{peak:.3g}"
 )
 history = model.fit(
     x,

@@ -10,7 +10,7 @@ AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the verdict o
 runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
 
     python scripts/check_portable_verdicts.py                  # both runs (a few minutes), then compare
-    python scripts/check_portable_verdicts.py --out DIR --seeds 5   # options it does not know go to trainlab run
+    python scripts/check_portable_verdicts.py --out DIR --seeds 5   # other options go to trainlab run
     python scripts/check_portable_verdicts.py --compare A B    # compare two output folders (two machines)
 
 Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not

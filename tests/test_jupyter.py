@@ -12,7 +12,8 @@ import trainlab as tl
 data = tl.load_dataset("mnist-mini")
 model = tl.Sequential([tl.Dense(20), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0)
 model.compile(optimizer="adam", lr=1e-3, metrics=["accuracy"])
-history = model.fit(data.x_train[:600], data.y_train[:600], epochs=2, batch_size=50, validation_split=0.2{extra})
+history = model.fit(data.x_train[:600], data.y_train[:600], epochs=2, batch_size=50, \
+validation_split=0.2{extra})
 """
 
 

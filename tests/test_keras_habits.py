@@ -54,11 +54,13 @@ import trainlab as tl
 data = tl.load_dataset("mnist-mini")
 (x_train, y_train), (x_test, y_test) = tl.load_dataset("mnist-mini")
 unpacked_same = all(np.array_equal(a, b) for a, b in
-                    ((x_train, data.x_train), (y_train, data.y_train), (x_test, data.x_test), (y_test, data.y_test)))
+                    ((x_train, data.x_train), (y_train, data.y_train), \
+(x_test, data.x_test), (y_test, data.y_test)))
 
 def train(optimizer, callback, **compile_args):
     model = tl.Sequential([tl.Dense(32, activation="relu"), tl.Dense(10)], input_dim=784, seed=0)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"], **compile_args)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", \
+metrics=["accuracy"], **compile_args)
     history = model.fit(x_train[:1000], y_train[:1000], epochs=6, batch_size=50, validation_split=0.2,
                         callbacks=[callback], verbose=0)
     return history.history, model.evaluate(x_test, y_test)
@@ -70,7 +72,8 @@ print(unpacked_same, keras == ours == by_name, keras[1])
 """
 
 SOFTMAX_TWICE = """
-model = tl.Sequential([tl.Dense(32, activation="relu"), tl.Dense(10, activation="softmax")], input_dim=784, seed=0)
+model = tl.Sequential([tl.Dense(32, activation="relu"), tl.Dense(10, activation="softmax")], \
+input_dim=784, seed=0)
 try:
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 except (ValueError, TypeError) as error:

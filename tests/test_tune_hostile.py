@@ -28,7 +28,9 @@ study = optuna.create_study(storage=storage)
 
 
 def full_disk(self, trial_id):  # what SQLite answers a write on a full disk
-    raise sqlalchemy.exc.OperationalError("UPDATE trial_heartbeats", {}, Exception("database or disk is full"))
+    raise sqlalchemy.exc.OperationalError(
+        "UPDATE trial_heartbeats", {}, Exception("database or disk is full")
+    )
 
 
 RDBStorage.record_heartbeat = full_disk

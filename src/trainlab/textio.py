@@ -178,9 +178,11 @@ def to_plain(value: Any) -> Any:
 
 
 MAX_JSON_BYTES = 256 * 2**20
-"""The largest JSON file :func:`read_json` reads by default (256 MiB; a full-size run's metrics.json is a few MB)."""
+"""The largest JSON file :func:`read_json` reads by default (256 MiB; a full-size run's metrics.json
+is a few MB)."""
 MAX_JSON_DEPTH = 64
-"""The deepest nesting of lists and objects :func:`read_json` accepts by default (trainlab writes at most 6)."""
+"""The deepest nesting of lists and objects :func:`read_json` accepts by default (trainlab writes at
+most 6)."""
 
 
 def read_json(

@@ -525,7 +525,8 @@ def epoch_logs(
 class Trainer:
     """The textbook's Trainer, on top of :meth:`Sequential.fit` (one loop, not a second one).
 
-    ``Trainer(network, x_train, t_train, x_test, t_test, epochs=20, mini_batch_size=100, optimizer="SGD", optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=None).train()``
+    ``Trainer(network, x_train, t_train, x_test, t_test, epochs=20, mini_batch_size=100,
+    optimizer="SGD", optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=None).train()``
     draws i.i.d. mini-batches for ``epochs · ceil(n / mini_batch_size)`` steps and, after each
     epoch, measures the training accuracy (on ``evaluate_sample_num_per_epoch`` samples if given)
     and the test accuracy in inference mode. The lists ``train_loss_list``, ``train_acc_list`` and

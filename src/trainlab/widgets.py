@@ -27,9 +27,10 @@ def front_end_draws_widgets() -> bool:
     """Whether a front end will draw ipywidgets for the cell being run.
 
     Yes in a kernel of Jupyter Lab or Notebook 7 (their execute requests carry the cell's id; a
-    Jupyter server names the kernel's session in
-    $JPY_SESSION_NAME), VS Code and Colab; no in a script, a terminal IPython or a notebook executed by nbclient (nbconvert, papermill), whose requests carry neither. $TRAINLAB_WIDGETS=1
-    or 0 decides instead (for a front end this test does not know).
+    Jupyter server names the kernel's session in $JPY_SESSION_NAME), VS Code and Colab; no in a
+    script, a terminal IPython or a notebook executed by nbclient (nbconvert, papermill), whose
+    requests carry neither. $TRAINLAB_WIDGETS=1 or 0 decides instead (for a front end this test does
+    not know).
     """
     setting = os.environ.get(SETTING, "").strip().lower()
     if setting in ("1", "yes", "true", "on"):

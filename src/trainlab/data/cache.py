@@ -1,9 +1,8 @@
 """The user cache: where downloads go, and decoded arrays that make a second load fast.
 
-Layout (the root is
-``$TRAINLAB_CACHE``, else the platform's user cache folder as platformdirs gives it: ``$XDG_CACHE_HOME/trainlab``
-or ``~/.cache/trainlab`` on Linux, ``~/Library/Caches/trainlab`` on macOS,
-``%LOCALAPPDATA%/trainlab/Cache`` on Windows)::
+Layout (the root is ``$TRAINLAB_CACHE``, else the platform's user cache folder as platformdirs gives
+it: ``$XDG_CACHE_HOME/trainlab`` or ``~/.cache/trainlab`` on Linux, ``~/Library/Caches/trainlab`` on
+macOS, ``%LOCALAPPDATA%/trainlab/Cache`` on Windows)::
 
     ROOT/NAME/train-images-idx3-ubyte.gz ...          downloaded files, as published
     ROOT/NAME/decoded/train-images-idx3-ubyte.KEY.npy  the decoded uint8 array of one IDX file

@@ -58,7 +58,8 @@ class DatasetSpec:
     title: str
     description: str
     files: Mapping[str, FileSpec]
-    """Role -> file. Roles: train_images, train_labels, test_images, test_labels (mnist-mini: images, labels)."""
+    """Role -> file. Roles: train_images, train_labels, test_images, test_labels (mnist-mini:
+    images, labels)."""
     classes: tuple[str, ...]
     n_train: int
     n_test: int

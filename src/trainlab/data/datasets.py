@@ -59,7 +59,8 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
-    """Where the files were read from, e.g. ``"a system dataset folder /usr/share/datasets/fashion-mnist"``."""
+    """Where the files were read from, e.g.
+    ``"a system dataset folder /usr/share/datasets/fashion-mnist"``."""
     note: str = ""
     """Anything a reader of the results must know (a download). Empty when nothing happened."""
     classes: tuple[str, ...] = ()
@@ -119,11 +120,11 @@ def load_dataset(
     """Load dataset ``name`` ("mnist", "fashion-mnist" or "mnist-mini").
 
     MNIST and mnist-mini come from the files shipped with trainlab. Other datasets are looked for in
-    ``data_dir``,
-    ``$TRAINLAB_DATA``, the user cache and system dataset folders, then downloaded from ``mirrors`` (default: ``$TRAINLAB_MIRRORS``
-    or the published ones) unless ``download=False`` or ``$TRAINLAB_OFFLINE`` is set; see
-    :mod:`trainlab.data.sources`. A dataset that cannot be had raises DataNotFoundError, saying how
-    to provide it; a file that is present but wrong raises IDXError or ChecksumError naming it.
+    ``data_dir``, ``$TRAINLAB_DATA``, the user cache and system dataset folders, then downloaded
+    from ``mirrors`` (default: ``$TRAINLAB_MIRRORS`` or the published ones) unless
+    ``download=False`` or ``$TRAINLAB_OFFLINE`` is set; see :mod:`trainlab.data.sources`. A dataset
+    that cannot be had raises DataNotFoundError, saying how to provide it; a file that is present
+    but wrong raises IDXError or ChecksumError naming it.
 
     ``fallback`` is deprecated and ignored (it once substituted mnist-mini for a missing MNIST,
     which now ships with trainlab).

@@ -3,7 +3,8 @@
 An IDX file is a header followed by the array's values in C order, big-endian::
 
     bytes 0-1   0x00 0x00                  the magic number's zero half
-    byte  2     dtype code                 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    byte  2     dtype code                 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+                                           0x0D float32, 0x0E float64
     byte  3     number of dimensions n     1 for labels, 3 for a stack of images
     4 bytes x n each dimension's size      big-endian unsigned 32-bit
     the values                             prod(dims) x itemsize bytes, nothing after them
@@ -42,8 +43,9 @@ _CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
 GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIM = 2**32 - 1
 MAX_DECOMPRESSED_BYTES = 2**30
-"""The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's largest
-file is 47 MB). A dataset's files are held to twice their size (:func:`trainlab.data.checksums.decode_verified`)."""
+"""The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's
+largest file is 47 MB). A dataset's files are held to twice their size
+(:func:`trainlab.data.checksums.decode_verified`)."""
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,10 @@ class Evaluation:
             )
             if claim.expect == "in" and d.measurable:
                 low = float(c.b)  # type: ignore[arg-type]  (the band's low edge: d is measured from it)
-                interval = f"; 95 % interval of the mean {measure.text(low + d.low)} to {measure.text(low + d.high)}"
+                interval = (
+                    f"; 95 % interval of the mean {measure.text(low + d.low)} "
+                    f"to {measure.text(low + d.high)}"
+                )
             parts.append(f"{self.label_a} {spread_a} against {against}{interval}")
         n = len(self.seeds)
         how = f"{n} seed{'s' * (n != 1)}" + (", paired by seed" if claim.paired and n > 1 else "")

@@ -39,16 +39,20 @@ body { font-family: system-ui, sans-serif; margin: 0; color: #222; line-height: 
 .page { display: grid; grid-template-columns: 17rem minmax(0, 1fr); max-width: 1400px; margin: 0 auto; }
 #contents { position: sticky; top: 0; align-self: start; max-height: 100vh; overflow-y: auto; padding: 1em;
   font-size: 0.9em; border-right: 1px solid #ddd; }
-#contents ol { padding-left: 1.1em; margin: 0.2em 0; } #contents summary { font-weight: bold; cursor: pointer; }
+#contents ol { padding-left: 1.1em; margin: 0.2em 0; } \
+#contents summary { font-weight: bold; cursor: pointer; }
 main { padding: 0 1.5em 3em; min-width: 0; }
 h1 { border-bottom: 2px solid #444; } h2.book { margin-top: 2em; border-bottom: 2px solid #999; }
 section.experiment { margin-top: 2.5em; border-top: 1px solid #ccc; }
 .source { color: #555; font-size: 0.9em; margin-bottom: 0; }
-.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; white-space: nowrap; }
+.badge { font-size: 0.7em; padding: 0.1em 0.5em; border-radius: 0.8em; vertical-align: middle; \
+white-space: nowrap; }
 .quick { background: #ffe2a8; color: #6a4500; }
 .verdict { font-size: 0.8em; padding: 0.05em 0.45em; border-radius: 0.3em; font-weight: bold; }
-.verdict.agrees { background: #d7f0dd; color: #15562a; } .verdict.contradicts { background: #f9d6d5; color: #7a1411; }
-.verdict.unsettled { background: #fff0c2; color: #6a4f00; } .verdict.untested { background: #e6e6e6; color: #444; }
+.verdict.agrees { background: #d7f0dd; color: #15562a; } \
+.verdict.contradicts { background: #f9d6d5; color: #7a1411; }
+.verdict.unsettled { background: #fff0c2; color: #6a4f00; } \
+.verdict.untested { background: #e6e6e6; color: #444; }
 ul.claims li { margin-bottom: 0.4em; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -57,7 +61,8 @@ td:first-child, th:first-child { text-align: left; }
 .note { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.5em 1em; }
 .meta { color: #666; font-size: 0.9em; overflow-wrap: anywhere; }
 code { background: #f4f4f4; padding: 0.1em 0.3em; overflow-wrap: anywhere; }
-figure { margin: 0.5em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; cursor: zoom-in; }
+figure { margin: 0.5em 0; } \
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; cursor: zoom-in; }
 details.older { margin-top: 1.5em; } details.older > summary { cursor: pointer; color: #444; }
 #viewer { position: fixed; inset: 0; background: rgba(0, 0, 0, 0.85); overflow: auto; z-index: 10;
   cursor: zoom-out; } #viewer[hidden] { display: none; }
@@ -260,7 +265,10 @@ def contents(found: list[Entry]) -> str:
             for e in group
         )
         books.append(f"<li>{html.escape(book)}<ol>{items}</ol></li>")
-    return f"<nav id='contents'><details open><summary>Contents</summary><ol>{''.join(books)}</ol></details></nav>"
+    return (
+        "<nav id='contents'><details open><summary>Contents</summary>"
+        f"<ol>{''.join(books)}</ol></details></nav>"
+    )
 
 
 def render_book(book: str, group: list[Entry], all_runs: bool, figures: Figures) -> str:

@@ -36,7 +36,8 @@ from trainlab.tune.params import (
 )
 
 BOOK_SPACE: tuple[str, ...] = ("lr=1e-6..1e-2:log", "weight_decay=1e-8..1e-4:log")
-"""The book's random search (Deep Learning from Scratch 6.5): lr in 10^U(-6,-2), weight decay in 10^U(-8,-4)."""
+"""The book's random search (Deep Learning from Scratch 6.5): lr in 10^U(-6,-2), weight decay in
+10^U(-8,-4)."""
 
 
 class Suggester(Protocol):
