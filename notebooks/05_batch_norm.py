@@ -67,8 +67,8 @@ print(inspect.getsource(tl.BatchNorm.backward))
 # ## What it does to the activations
 #
 # Five ReLU layers with weights far too small (std 0.01): without normalization the signal shrinks
-# by a constant factor per layer; with it, each layer's pre-activations are back at mean 0 and std
-# 1.
+# by a constant factor per layer; with it, each layer's pre-activations are back at mean 0 and
+# std 1.
 
 # %%
 data = tl.load_dataset("mnist-mini")
