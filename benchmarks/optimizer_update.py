@@ -1,23 +1,24 @@
 """Time of one optimizer update for the parameters of a net, per optimizer, against torch.optim.
 
-The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10 arrays), and
-``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10 arrays), where the
-AdamW update is about a quarter of a training step.
+The nets (``--net``): ``book``, the textbook's 784-100x4-10 ReLU MLP (109,810 parameters in 10
+arrays), and ``fashion``, the Fashion-MNIST recipe's 784-512-256-10 with BatchNorm (537,354 in 10
+arrays), where the AdamW update is about a quarter of a training step.
 
-For each trainlab optimizer, times ``optimizer.update(model.params, model.grads)`` on a built model (its
-parameters and gradient buffers are views of one flat array each, as in training, so the optimizer's
-one-call-per-run path is what is measured) with fixed gradients and, when torch
-is importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
+For each trainlab optimizer, times ``optimizer.update(model.params, model.grads)`` on a built model
+(its parameters and gradient buffers are views of one flat array each, as in training, so the
+optimizer's one-call-per-run path is what is measured) with fixed gradients and, when torch is
+importable, the matching ``torch.optim`` optimizer's ``step()`` (default settings) on tensors of the
 same shapes, in the same process, in interleaved blocks (the machine is shared and noisy; the order
-within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block times
-in microseconds (the blocks that ran with the least interference from other processes) and three ratios
-trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks of their ratio,
-and of the median CPU times ("cpu": this thread's CPU time, which leaves out the time other processes
-hold the core). On a quiet machine they agree; when most blocks are interrupted (more runnable
-processes than cores) the wall-clock ratios mean little and "cpu" is the one to trust.
+within each pair of blocks alternates). Prints, per update, the 20th percentile of each one's block
+times in microseconds (the blocks that ran with the least interference from other processes) and
+three ratios trainlab / PyTorch: of those percentiles, the median over pairs of neighbouring blocks
+of their ratio, and of the median CPU times ("cpu": this thread's CPU time, which leaves out the
+time other processes hold the core). On a quiet machine they agree; when most blocks are interrupted
+(more runnable processes than cores) the wall-clock ratios mean little and "cpu" is the one to
+trust.
 
-Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes use
-one core, and on a shared machine a second torch thread mostly waits for a core).
+Both libraries get the same number of threads (``--threads``, default 1: NumPy's elementwise passes
+use one core, and on a shared machine a second torch thread mostly waits for a core).
 
     python benchmarks/optimizer_update.py [--net book|fashion] [--updates 10] [--repeats 101] [--threads 1]
                                           [--dtype float32] [--only adam,sgd]
@@ -43,9 +44,13 @@ def book_net() -> list[tl.Layer]:
 
 
 def fashion_net() -> list[tl.Layer]:
-    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout (benchmarks/train_fashion.py)."""
-    hidden = [layer for units in (512, 256)
-              for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))]
+    """The Fashion-MNIST recipe's 784-512-256-10 MLP with BatchNorm and Dropout
+    (benchmarks/train_fashion.py)."""
+    hidden = [
+        layer
+        for units in (512, 256)
+        for layer in (tl.Dense(units, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2))
+    ]
     return [*hidden, tl.Dense(10, init="glorot_uniform")]
 
 
@@ -74,11 +79,12 @@ def model_params(net: str, dtype: str, seed: int = 0) -> Mapping[str, np.ndarray
     return tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype).params
 
 
-def model_params_and_grads(net: str, dtype: str, seed: int = 0) -> tuple[Mapping[str, np.ndarray],
-                                                                         Mapping[str, np.ndarray]]:
-    """A built model's parameters and its own gradient buffers (filled with small random numbers), the
-    arrays the training loop hands the optimizer: views of the model's flat buffers, which the optimizer
-    updates one run at a time (trainlab.optimizers.layout)."""
+def model_params_and_grads(
+    net: str, dtype: str, seed: int = 0
+) -> tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]]:
+    """A built model's parameters and its own gradient buffers (filled with small random numbers),
+    the arrays the training loop hands the optimizer: views of the model's flat buffers, which the
+    optimizer updates one run at a time (trainlab.optimizers.layout)."""
     model = tl.Sequential(NETS[net](), input_dim=784, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
     grads = model.grads
@@ -89,7 +95,9 @@ def model_params_and_grads(net: str, dtype: str, seed: int = 0) -> tuple[Mapping
 
 def trainlab_update(name: str, net: str, dtype: str, seed: int = 0):
     params, grads = model_params_and_grads(net, dtype, seed)
-    optimizer = tl.get_optimizer(name, lr=1e-6)  # a tiny lr keeps the weights sane over many updates
+    optimizer = tl.get_optimizer(
+        name, lr=1e-6
+    )  # a tiny lr keeps the weights sane over many updates
 
     def update():
         optimizer.update(params, grads)
@@ -102,8 +110,10 @@ def torch_update(name: str, net: str, dtype: str, seed: int = 0):
 
     generator = torch.Generator().manual_seed(seed)
     torch_dtype = getattr(torch, dtype)
-    tensors = [torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
-               for p in model_params(net, dtype, seed).values()]
+    tensors = [
+        torch.nn.Parameter(torch.randn(p.shape, generator=generator, dtype=torch_dtype))
+        for p in model_params(net, dtype, seed).values()
+    ]
     for tensor in tensors:
         tensor.grad = 1e-3 * torch.randn(tensor.shape, generator=generator, dtype=torch_dtype)
     class_name, kwargs = TORCH[name]
@@ -112,7 +122,8 @@ def torch_update(name: str, net: str, dtype: str, seed: int = 0):
 
 
 def microseconds_per_call(function, calls: int) -> tuple[float, float]:
-    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core) per call."""
+    """Wall-clock and CPU time (this thread's: not counting the time other processes hold the core)
+    per call."""
     start, cpu = time.perf_counter(), time.thread_time()
     for _ in range(calls):
         function()
@@ -120,10 +131,14 @@ def microseconds_per_call(function, calls: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--net", default="book", choices=list(NETS), help="whose parameters are updated")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--net", default="book", choices=list(NETS), help="whose parameters are updated"
+    )
     parser.add_argument("--updates", type=int, default=10, help="updates per timed block")
-    parser.add_argument("--repeats", type=int, default=101, help="timed blocks per optimizer and library")
+    parser.add_argument(
+        "--repeats", type=int, default=101, help="timed blocks per optimizer and library"
+    )
     parser.add_argument("--threads", type=int, default=1, help="threads of BLAS and of torch")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--only", default=",".join(TORCH), help="comma-separated optimizer names")
@@ -141,11 +156,16 @@ def main() -> None:
         print("torch is not importable: timing trainlab alone")
     arrays = list(model_params(args.net, args.dtype).values())
     count = sum(array.size for array in arrays)
-    print(f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
-          f"{args.repeats} blocks of {args.updates} updates each")
+    print(
+        f"one update of the {args.net} net's {count:,} parameters ({len(arrays)} arrays), {args.dtype}; "
+        f"{args.repeats} blocks of {args.updates} updates each"
+    )
     if torch is not None:
-        print(f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} {'cpu':>5}   "
-              f"({label}, torch.optim defaults; µs: 20th percentile)")
+        print(
+            f"  {'optimizer':<10} {'trainlab µs':>12} {'torch µs':>10} {'ratio':>6} {'paired':>7} "
+            f"{'cpu':>5}   "
+            f"({label}, torch.optim defaults; µs: 20th percentile)"
+        )
     for name in names:
         contenders = {"trainlab": trainlab_update(name, args.net, args.dtype)}
         if torch is not None and TORCH[name] is not None:
@@ -165,9 +185,13 @@ def main() -> None:
             print(f"  {name:<10} {ours:12.1f}")
         else:
             theirs = float(np.percentile(times["torch"], 20))
-            paired = statistics.median(a / b for a, b in zip(times["trainlab"], times["torch"], strict=True))
+            paired = statistics.median(
+                a / b for a, b in zip(times["trainlab"], times["torch"], strict=True)
+            )
             cpu = statistics.median(cpu_times["trainlab"]) / statistics.median(cpu_times["torch"])
-            print(f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}")
+            print(
+                f"  {name:<10} {ours:12.1f} {theirs:10.1f} {ours / theirs:6.2f} {paired:7.2f} {cpu:5.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,10 @@ def signature(obj: Any) -> str:
     parameters = [p.replace(annotation=inspect.Parameter.empty) for p in sig.parameters.values()]
     text = str(sig.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
     if " at 0x" in text:
-        raise ValueError(f"the signature of {obj!r} shows a memory address, which would change at "
-                         f"every run: {text}")
+        raise ValueError(
+            f"the signature of {obj!r} shows a memory address, which would change at "
+            f"every run: {text}"
+        )
     return text
 
 
@@ -113,7 +115,7 @@ def members(cls: type) -> list[str]:
 
 
 def base_of(cls: type) -> str:
-    """", a subclass of `trainlab.X`" with X the nearest public trainlab class it derives from, if
+    """ ", a subclass of `trainlab.X`" with X the nearest public trainlab class it derives from, if
     any."""
     for base in cls.__mro__[1:]:
         if base.__name__ in trainlab.__all__ and getattr(trainlab, base.__name__) is base:
@@ -169,7 +171,7 @@ def anchor(title: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if docs/api.md is stale, write nothing"
     )

@@ -2,19 +2,21 @@
 
 NumPy and OpenBLAS pick their loops and kernels per CPU, so two machines train to slightly different
 numbers (see docs/experiments.md, "Verdicts that hold on every machine"). A claim's verdict (agrees,
-contradicts, unsettled, untested) must not change with that: a verdict that does hinges on the last bits
-of a sum, and its design is flawed. This script runs ``trainlab run all --quick --jobs 1 --fresh`` twice on
-this machine, once as it is and once with the loops and kernels it would not pick (scripts/cpu_config.py:
-Haswell kernels and AVX2 loops on an AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the
-verdict of every claim in the runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
+contradicts, unsettled, untested) must not change with that: a verdict that does hinges on the last
+bits of a sum, and its design is flawed. This script runs
+``trainlab run all --quick --jobs 1 --fresh`` twice on this machine, once as it is and once with the
+loops and kernels it would not pick (scripts/cpu_config.py: Haswell kernels and AVX2 loops on an
+AVX-512 CPU), into ``OUT/native`` and ``OUT/second``, and compares the verdict of every claim in the
+runs' summary.json files (``"claims": [{"id": ..., "verdict": ...}]``).
 
     python scripts/check_portable_verdicts.py                  # both runs (a few minutes), then compare
-    python scripts/check_portable_verdicts.py --out DIR --seeds 5   # options it does not know go to trainlab run
+    python scripts/check_portable_verdicts.py --out DIR --seeds 5   # other options go to trainlab run
     python scripts/check_portable_verdicts.py --compare A B    # compare two output folders (two machines)
 
-Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not counted
-as a difference), 1 when a verdict differs, a claim or run is missing from one side, or a run failed. It is
-a script rather than a test because the two runs take minutes, not the seconds a test may.
+Exit status: 0 when every claim has the same verdict in both (a run without claims is listed, not
+counted as a difference), 1 when a verdict differs, a claim or run is missing from one side, or a
+run failed. It is a script rather than a test because the two runs take minutes, not the seconds a
+test may.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from pathlib import Path
 from cpu_config import describe, second_configuration
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))  # this checkout's trainlab, here as in the runs (their PYTHONPATH)
+sys.path.insert(
+    0, str(ROOT / "src")
+)  # this checkout's trainlab, here as in the runs (their PYTHONPATH)
 
 VERDICTS = ("agrees", "contradicts", "unsettled", "untested")
 CPU_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
@@ -70,13 +74,17 @@ class Side:
             identifier = claim.get("id") if isinstance(claim, dict) else None
             verdict = claim.get("verdict") if isinstance(claim, dict) else None
             if not isinstance(identifier, str) or verdict not in VERDICTS:
-                self.problems.append(f"{name}: a claim without an id or with a verdict not in {VERDICTS}: "
-                                     f"{str(claim)[:120]}")
+                self.problems.append(
+                    f"{name}: a claim without an id or with a verdict not in {VERDICTS}: "
+                    f"{str(claim)[:120]}"
+                )
                 continue
             self.verdicts[(name, identifier)] = verdict
 
 
-def compare(first: Side, second: Side, labels: Sequence[str] = ("native", "second")) -> tuple[list[str], bool]:
+def compare(
+    first: Side, second: Side, labels: Sequence[str] = ("native", "second")
+) -> tuple[list[str], bool]:
     """The lines that report how the two sides' verdicts compare, and whether they all agree."""
     lines, same = [], True
     for label, side in zip(labels, (first, second), strict=True):
@@ -94,25 +102,37 @@ def compare(first: Side, second: Side, labels: Sequence[str] = ("native", "secon
     same = same and not differ
     without = sorted(set(first.without_claims) | set(second.without_claims))
     if without:
-        lines.append(f"{len(without)} run(s) hold no claims (summary.json has no 'claims' list): {', '.join(without)}")
+        lines.append(
+            f"{len(without)} run(s) hold no claims (summary.json has no 'claims' list): {', '.join(without)}"
+        )
     if not claims:
-        lines.append(f"found no claims in {len(first.runs | second.runs)} run(s): no verdicts to compare")
+        lines.append(
+            f"found no claims in {len(first.runs | second.runs)} run(s): no verdicts to compare"
+        )
     else:
-        lines.append(f"{len(claims) - len(differ)} of {len(claims)} claims have the same verdict under both "
-                     f"configurations ({len(first.runs | second.runs)} runs)")
+        lines.append(
+            f"{len(claims) - len(differ)} of {len(claims)} claims have the same verdict under both "
+            f"configurations ({len(first.runs | second.runs)} runs)"
+        )
     return lines, same
 
 
 def run_lessons(out: Path, extra: Sequence[str]) -> dict[str, int]:
-    """``trainlab run all --quick --jobs 1`` under both configurations, at once when there are two cores
-    for them (each run uses one); the exit status of each."""
+    """``trainlab run all --quick --jobs 1`` under both configurations, at once when there are two
+    cores for them (each run uses one); the exit status of each."""
     second = second_configuration()
     if not second:
-        sys.exit(f"no second CPU configuration is known for this machine ({describe()}); "
-                 "run the lessons on two machines and compare their folders with --compare A B")
+        sys.exit(
+            f"no second CPU configuration is known for this machine ({describe()}); "
+            "run the lessons on two machines and compare their folders with --compare A B"
+        )
     native = {key: value for key, value in os.environ.items() if key not in CPU_VARIABLES}
-    base = {**native, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), native.get("PYTHONPATH")]))}
+    base = {
+        **native,
+        "OPENBLAS_NUM_THREADS": "1",
+        "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), native.get("PYTHONPATH")])),
+    }
     configurations = {"native": base, "second": {**base, **second}}
     print(f"native: {describe()}")
     print("second: " + " ".join(f"{key}={value!r}" for key, value in second.items()))
@@ -121,10 +141,25 @@ def run_lessons(out: Path, extra: Sequence[str]) -> dict[str, int]:
     together = usable_cores() >= 2
     processes = {}
     for label, environment in configurations.items():
-        command = [sys.executable, "-m", "trainlab", "run", "all", "--quick", "--jobs", "1", "--fresh", "--out",
-                   str(out / label), *extra]  # --fresh: no unit from the cache of an earlier check
+        command = [
+            sys.executable,
+            "-m",
+            "trainlab",
+            "run",
+            "all",
+            "--quick",
+            "--jobs",
+            "1",
+            "--fresh",
+            "--out",
+            str(out / label),
+            *extra,
+        ]  # --fresh: no unit from the cache of an earlier check
         log = open(out / f"{label}.log", "w")  # noqa: SIM115  (closed when the process has ended)
-        processes[label] = (subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT), log)
+        processes[label] = (
+            subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT),
+            log,
+        )
         if not together:
             processes[label][0].wait()
     codes = {}
@@ -136,9 +171,16 @@ def run_lessons(out: Path, extra: Sequence[str]) -> dict[str, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, help="where the two runs go (default: a new temporary folder)")
-    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
-                        help="only compare two folders of runs already made (say, on two machines)")
+    parser.add_argument(
+        "--out", type=Path, help="where the two runs go (default: a new temporary folder)"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A", "B"),
+        help="only compare two folders of runs already made (say, on two machines)",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.compare:
         first, second = args.compare
@@ -148,8 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="portable-verdicts-"))
     out.mkdir(parents=True, exist_ok=True)
     codes = run_lessons(out, extra)
-    failed = [f"trainlab run exited with status {code} under the {label} configuration (see {out / label}.log)"
-              for label, code in codes.items() if code != 0]
+    failed = [
+        f"trainlab run exited with status {code} under the {label} configuration (see {out / label}.log)"
+        for label, code in codes.items()
+        if code != 0
+    ]
     lines, same = compare(Side(out / "native"), Side(out / "second"))
     print("\n".join([*failed, *lines, f"runs: {out}/native and {out}/second"]))
     return 0 if same and not failed else 1

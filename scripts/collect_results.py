@@ -1,15 +1,15 @@
-"""Write docs/results.md from the newest full-size run of each lesson (figures to docs/results/NAME/), and
-src/trainlab/lab/timings.json from those runs' times.
+"""Write docs/results.md from the newest full-size run of each lesson (figures to
+docs/results/NAME/), and src/trainlab/lab/timings.json from those runs' times.
 
     .venv/bin/python scripts/collect_results.py [RUNS] [--quick QUICK_RUNS]
 
-RUNS (default runs/) holds the full-size runs; QUICK_RUNS (optional) a `trainlab run all --quick`. Each run's
-numbers (config.json, metrics.json) are evaluated again by the lesson's current code: its claims' verdicts,
-its table and its figures, so that the words follow the code while the numbers stay those of the run. The
-overview counts verdicts (agrees, contradicts, unsettled, untested), never phrases. The teachers' table says,
-for each lesson, how its claims fare at full size, at the notebook's size (the lesson run in memory with the
-settings its notebook uses, ``Config.NOTEBOOK``) and in ``--quick``. docs/results/timing.md, if present, is
-appended.
+RUNS (default runs/) holds the full-size runs; QUICK_RUNS (optional) a `trainlab run all --quick`.
+Each run's numbers (config.json, metrics.json) are evaluated again by the lesson's current code: its
+claims' verdicts, its table and its figures, so that the words follow the code while the numbers
+stay those of the run. The overview counts verdicts (agrees, contradicts, unsettled, untested),
+never phrases. The teachers' table says, for each lesson, how its claims fare at full size, at the
+notebook's size (the lesson run in memory with the settings its notebook uses, ``Config.NOTEBOOK``)
+and in ``--quick``. docs/results/timing.md, if present, is appended.
 """
 
 from __future__ import annotations
@@ -44,12 +44,14 @@ def newest(runs: Path, quick: bool) -> dict[str, Run]:
 
 def evaluated(lesson: LessonModule, run: Run) -> tuple[list[Evaluation], object]:
     """The run's claims evaluated again by the current code, and its Runs."""
-    runs = lesson.runs_from(read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json"))
+    runs = lesson.runs_from(
+        read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json")
+    )
     return lesson.evaluate(runs), runs
 
 
 def verdict_text(evaluations: list[Evaluation]) -> str:
-    """"4 of 5 agree, 1 contradicts" (what a teacher needs to know of a run)."""
+    """ "4 of 5 agree, 1 contradicts" (what a teacher needs to know of a run)."""
     counts = count([e.verdict for e in evaluations])
     parts = [f"{counts['agrees']} of {len(evaluations)} agree"]
     parts += [f"{counts[v]} {v}" for v in VERDICTS[1:] if counts[v]]
@@ -69,18 +71,32 @@ def section(lesson: LessonModule, run: Run) -> tuple[str, list[str], dict[str, i
     headers, rows = lesson.table(runs)
     counts = count([e.verdict for e in evaluations])
     seconds = float(run.facts.get("seconds", 0))
-    lines = [f"## {lesson.title} (`{lesson.name}`)", "", f"**Reproduces:** {lesson.about.reproduces()}.", "",
-             run.summary["description"], "",
-             f"Command: `{run.summary['command']}` — run {run.started}, {seconds / 60:.1f} CPU-minutes of training "
-             f"over {len(runs.seeds)} seeds.", ""]
+    lines = [
+        f"## {lesson.title} (`{lesson.name}`)",
+        "",
+        f"**Reproduces:** {lesson.about.reproduces()}.",
+        "",
+        run.summary["description"],
+        "",
+        f"Command: `{run.summary['command']}` — run {run.started}, {seconds / 60:.1f} CPU-minutes "
+        "of training "
+        f"over {len(runs.seeds)} seeds.",
+        "",
+    ]
     lines += [f"> **Note:** {note}" for note in run.summary.get("notes", [])]
     lines += ["", "**The book's claims, and what the runs say:**", ""]
     lines += [f"- **{e.verdict}** (`{e.claim.id}`): {e.sentence()}" for e in evaluations] + [""]
     lines += [markdown_table([headers, *rows]), ""]
-    lines += [f"![{lesson.name} {name}](results/{lesson.name}/{name}.png)" for name in figures] + [""]
+    lines += [f"![{lesson.name} {name}](results/{lesson.name}/{name}.png)" for name in figures] + [
+        ""
+    ]
     book = BOOK_SHORT.get(lesson.book, lesson.book)
-    row = [f"[`{lesson.name}`](#{anchor(lesson.title, lesson.name)})", f"{book} {lesson.section.split(' ')[0]}",
-           *(str(counts[v]) for v in VERDICTS), f"{seconds / 60:.1f}"]
+    row = [
+        f"[`{lesson.name}`](#{anchor(lesson.title, lesson.name)})",
+        f"{book} {lesson.section.split(' ')[0]}",
+        *(str(counts[v]) for v in VERDICTS),
+        f"{seconds / 60:.1f}",
+    ]
     return "\n".join(lines), row, counts
 
 
@@ -94,7 +110,11 @@ def teachers_row(lesson: LessonModule, full: Run | None, quick: Run | None) -> l
     cells = [f"`{lesson.name}`"]
     cells.append(verdict_text(evaluated(lesson, full)[0]) if full else "not run")
     notebook = lesson.Config.NOTEBOOK
-    cells.append(verdict_text(run_lesson(lesson.name, **notebook).evaluations) if notebook else "no notebook run")
+    cells.append(
+        verdict_text(run_lesson(lesson.name, **notebook).evaluations)
+        if notebook
+        else "no notebook run"
+    )
     cells.append(verdict_text(evaluated(lesson, quick)[0]) if quick else "not run")
     return cells
 
@@ -105,13 +125,17 @@ def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, 
     for size, runs in (("full", full), ("quick", quick)):
         for name, run in runs.items():
             units = len(read_json(run.folder / "metrics.json")["runs"])
-            out.setdefault(name, {})[size] = {"seconds": round(float(run.facts.get("seconds", 0)), 1), "units": units}
+            out.setdefault(name, {})[size] = {
+                "seconds": round(float(run.facts.get("seconds", 0)), 1),
+                "units": units,
+            }
     return out
 
 
 def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]]:
     """The measured seconds of every unit of the full-size runs, from the cache that run filled
-    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left out."""
+    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left
+    out."""
     costs = []
     for name, run in full.items():
         lesson = load_lesson(name)
@@ -119,42 +143,86 @@ def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]
         for entry in read_json(run.folder / "metrics.json")["runs"]:
             trained = cache.load(Unit(name, entry["setting"], entry["seed"]), config)
             if trained is not None:
-                costs.append({"lesson": name, "setting": entry["setting"], "seed": entry["seed"],
-                              "seconds": round(trained.seconds, 2)})
+                costs.append(
+                    {
+                        "lesson": name,
+                        "setting": entry["setting"],
+                        "seed": entry["seed"],
+                        "seconds": round(trained.seconds, 2),
+                    }
+                )
     return costs
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="?", default=str(ROOT / "runs"), help="the full-size runs (default runs/)")
-    parser.add_argument("--quick", metavar="RUNS", help="a folder of `trainlab run all --quick` runs")
-    parser.add_argument("--no-notebook", action="store_true", help="skip the notebook-size column (it trains)")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "runs", nargs="?", default=str(ROOT / "runs"), help="the full-size runs (default runs/)"
+    )
+    parser.add_argument(
+        "--quick", metavar="RUNS", help="a folder of `trainlab run all --quick` runs"
+    )
+    parser.add_argument(
+        "--no-notebook", action="store_true", help="skip the notebook-size column (it trains)"
+    )
     args = parser.parse_args()
     full = newest(Path(args.runs), quick=False)
     quick = newest(Path(args.quick), quick=True) if args.quick else {}
     lessons = [load_lesson(name) for name in list_lessons()]
     built = [section(lesson, full[lesson.name]) for lesson in lessons if lesson.name in full]
     totals = {v: sum(counts[v] for _, _, counts in built) for v in VERDICTS}
-    overview = markdown_table([["lesson", "book", *VERDICTS, "CPU-minutes"], *(row for _, row, _ in built),
-                               ["**all**", "", *(f"**{totals[v]}**" for v in VERDICTS), ""]])
-    teachers = markdown_table([["lesson", "full size", "notebook size", "--quick"]] + [
-        teachers_row(lesson, full.get(lesson.name), quick.get(lesson.name)) if not args.no_notebook else
-        [f"`{lesson.name}`", verdict_text(evaluated(lesson, full[lesson.name])[0]) if lesson.name in full else "-",
-         "-", verdict_text(evaluated(lesson, quick[lesson.name])[0]) if lesson.name in quick else "-"]
-        for lesson in lessons])
+    overview = markdown_table(
+        [
+            ["lesson", "book", *VERDICTS, "CPU-minutes"],
+            *(row for _, row, _ in built),
+            ["**all**", "", *(f"**{totals[v]}**" for v in VERDICTS), ""],
+        ]
+    )
+    teachers = markdown_table(
+        [["lesson", "full size", "notebook size", "--quick"]]
+        + [
+            teachers_row(lesson, full.get(lesson.name), quick.get(lesson.name))
+            if not args.no_notebook
+            else [
+                f"`{lesson.name}`",
+                verdict_text(evaluated(lesson, full[lesson.name])[0])
+                if lesson.name in full
+                else "-",
+                "-",
+                verdict_text(evaluated(lesson, quick[lesson.name])[0])
+                if lesson.name in quick
+                else "-",
+            ]
+            for lesson in lessons
+        ]
+    )
     missing = [lesson.name for lesson in lessons if lesson.name not in full]
     header = [
-        "# What the lessons found: the book's claims, verdict by verdict", "",
-        "Each lesson declares the claims of the book it tests (`trainlab show NAME` lists them); each claim is",
+        "# What the lessons found: the book's claims, verdict by verdict",
+        "",
+        "Each lesson declares the claims of the book it tests (`trainlab show NAME` lists them); "
+        "each claim is",
         "measured on every seed and judged by one statistics engine (docs/lab.md): the 95 % interval of the",
-        "difference (paired by seed where the runs pair) gives **agrees**, **contradicts**, **unsettled** (within",
-        "the seed-to-seed noise) or **untested** (one seed, or the run cannot measure it). The sentences below are",
-        "made from the verdicts and the numbers by `trainlab.lab.claims`; nothing on this page is counted from",
-        "phrases. Each section is the newest full-size run of one lesson, its numbers evaluated by the current",
-        "code. Regenerate with `trainlab run all` and then `python scripts/collect_results.py`.", "",
-        overview, "", "## For teachers: which lessons reproduce the book at which size", "",
-        "Full size is `trainlab run NAME`; notebook size is what the lesson's notebook runs (in about a minute);",
-        "`--quick` is the seconds-long version the tests run, too small to settle most claims.", "", teachers, "",
+        "difference (paired by seed where the runs pair) gives **agrees**, **contradicts**, "
+        "**unsettled** (within",
+        "the seed-to-seed noise) or **untested** (one seed, or the run cannot measure it). The "
+        "sentences below are",
+        "made from the verdicts and the numbers by `trainlab.lab.claims`; nothing on this page is "
+        "counted from",
+        "phrases. Each section is the newest full-size run of one lesson, its numbers evaluated "
+        "by the current",
+        "code. Regenerate with `trainlab run all` and then `python scripts/collect_results.py`.",
+        "",
+        overview,
+        "",
+        "## For teachers: which lessons reproduce the book at which size",
+        "",
+        "Full size is `trainlab run NAME`; notebook size is what the lesson's notebook runs (in "
+        "about a minute);",
+        "`--quick` is the seconds-long version the tests run, too small to settle most claims.",
+        "",
+        teachers,
+        "",
     ]
     if missing:
         header += [f"Not run at full size for this page: {', '.join(missing)}.", ""]

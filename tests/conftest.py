@@ -11,7 +11,11 @@ from trainlab.lab.runner import run_lesson
 matplotlib.use("Agg")  # figures render headless in every test
 
 settings.register_profile(
-    "trainlab", deadline=None, derandomize=True, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
+    "trainlab",
+    deadline=None,
+    derandomize=True,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 
@@ -20,8 +24,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trainlab"))
 def isolated_data_session(tmp_path_factory):
     """No test writes to the real ~/.cache or reaches the network: a private cache, downloads off.
 
-    Session-scoped so that it is in place before module-scoped fixtures (the experiments' quick runs) load
-    data; :func:`isolated_data_cache` then gives each test a fresh cache of its own.
+    Session-scoped so that it is in place before module-scoped fixtures (the experiments' quick
+    runs) load data; :func:`isolated_data_cache` then gives each test a fresh cache of its own.
     """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TRAINLAB_CACHE", str(tmp_path_factory.mktemp("session-cache")))
@@ -42,6 +46,7 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="session")
 def quick_results(isolated_data_session):
-    """name -> what each lesson's ``plot`` draws from its --quick run (its Runs), computed once per session:
-    the figure tests (tests/test_figure_quality.py) draw them in every style without training again."""
+    """name -> what each lesson's ``plot`` draws from its --quick run (its Runs), computed once per
+    session: the figure tests (tests/test_figure_quality.py) draw them in every style without
+    training again."""
     return {name: run_lesson(name, quick=True).runs for name in list_lessons()}

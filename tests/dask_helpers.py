@@ -1,4 +1,5 @@
-"""A real Dask scheduler and workers on 127.0.0.1, started as the docs say (`dask scheduler`, `dask worker`)."""
+"""A real Dask scheduler and workers on 127.0.0.1, started as the docs say (`dask scheduler`,
+`dask worker`)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,40 @@ def dask_scheduler_and_workers(folder: Path, workers: int = 2) -> Iterator[str]:
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     log = open(folder / "dask.log", "w")  # noqa: SIM115  (closed below)
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", str(port), "--no-dashboard"], stdout=log, stderr=log)]
-    processes += [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                    "--no-dashboard", "--local-directory", str(folder)], stdout=log, stderr=log)
-                  for _ in range(workers)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+    ]
+    processes += [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--local-directory",
+                str(folder),
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        for _ in range(workers)
+    ]
     try:
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(workers, timeout=60)

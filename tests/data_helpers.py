@@ -47,10 +47,14 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def toy_arrays(n_train: int = 60, n_test: int = 20, seed: int = 0, label: int | None = None) -> dict:
+def toy_arrays(
+    n_train: int = 60, n_test: int = 20, seed: int = 0, label: int | None = None
+) -> dict:
     """Random 28x28 uint8 images and labels 0..9 (all ``label`` if given), by role."""
     rng = np.random.default_rng(seed)
-    labels = [np.full(n, label) if label is not None else np.arange(n) % 10 for n in (n_train, n_test)]
+    labels = [
+        np.full(n, label) if label is not None else np.arange(n) % 10 for n in (n_train, n_test)
+    ]
     return {
         "train_images": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
         "train_labels": labels[0].astype(np.uint8),
@@ -59,7 +63,9 @@ def toy_arrays(n_train: int = 60, n_test: int = 20, seed: int = 0, label: int | 
     }
 
 
-def toy_spec(arrays: dict, name: str = "toy", checksums: bool = True, mirrors: tuple = ()) -> DatasetSpec:
+def toy_spec(
+    arrays: dict, name: str = "toy", checksums: bool = True, mirrors: tuple = ()
+) -> DatasetSpec:
     """A DatasetSpec for ``arrays`` (with the SHA-256 of their IDX bytes when ``checksums``)."""
     files = {
         role: FileSpec(
@@ -70,9 +76,17 @@ def toy_spec(arrays: dict, name: str = "toy", checksums: bool = True, mirrors: t
         for role in ROLES
     }
     return DatasetSpec(
-        name=name, title=name.upper(), description="a toy dataset for tests", files=files, classes=DIGITS,
-        n_train=len(arrays["train_labels"]), n_test=len(arrays["test_labels"]), attribution="tests",
-        licence="none", mirrors=mirrors, system_name=name,
+        name=name,
+        title=name.upper(),
+        description="a toy dataset for tests",
+        files=files,
+        classes=DIGITS,
+        n_train=len(arrays["train_labels"]),
+        n_test=len(arrays["test_labels"]),
+        attribution="tests",
+        licence="none",
+        mirrors=mirrors,
+        system_name=name,
     )
 
 
@@ -86,8 +100,8 @@ def write_files(folder: Path, arrays: dict, compress: bool = True, roles=ROLES) 
 
 
 class MirrorHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests, and every
-    request ``state['delay']`` seconds late."""
+    """Serves a folder; records request paths; answers 503 to the first ``state['fail']`` requests,
+    and every request ``state['delay']`` seconds late."""
 
     def __init__(self, *args, state: dict, **kwargs):
         self.state = state
@@ -108,13 +122,15 @@ class MirrorHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def http_mirror(folder: Path, fail: int = 0, delay: float = 0.0) -> Iterator[tuple[str, dict]]:
-    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``, each answer ``delay`` seconds late:
-    yields (base URL, state)."""
+    """A local HTTP server on 127.0.0.1 (a free port) serving ``folder``, each answer ``delay``
+    seconds late: yields (base URL, state)."""
     state = {"requests": [], "fail": fail, "delay": delay}
     handler = functools.partial(MirrorHandler, directory=str(folder), state=state)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     # a short poll interval: shutdown() waits for the next poll, 0.5 s by default
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/", state

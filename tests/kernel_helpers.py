@@ -18,25 +18,42 @@ class CellTooSlowError(AssertionError):
     """A cell ran longer than the timeout (or the kernel stopped answering): names the cell."""
 
 
-# "python3" is ipykernel's own kernel: it runs in this interpreter (the venv's), whatever the machine has registered.
+# "python3" is ipykernel's own kernel: it runs in this interpreter (the venv's), whatever the
+# machine has registered.
 def execute(notebook, timeout: int = 600, cwd: Path | None = None, name: str = "notebook"):
-    """Execute ``notebook`` top to bottom in a fresh kernel; raises CellExecutionError on the first error, and
-    CellTooSlowError naming the cell (its number and first line) when one runs over ``timeout`` seconds."""
+    """Execute ``notebook`` top to bottom in a fresh kernel; raises CellExecutionError on the first
+    error, and CellTooSlowError naming the cell (its number and first line) when one runs over
+    ``timeout`` seconds."""
     running = {}
 
     def started(cell, cell_index, **_):
-        running.update(index=cell_index, first_line=cell.source.strip().splitlines()[0] if cell.source.strip() else "")
+        running.update(
+            index=cell_index,
+            first_line=cell.source.strip().splitlines()[0] if cell.source.strip() else "",
+        )
 
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3", on_cell_start=started,
-                                     resources={"metadata": {"path": str(cwd or ROOT)}})
-    # A notebook draws with the inline backend, as in Jupyter; MPLBACKEND=Agg (set for the tests) would stop it.
-    # TRAINLAB_WIDGETS is the reader's own setting: the notebooks run as nbconvert and papermill run them.
-    env = {name: value for name, value in os.environ.items() if name not in ("MPLBACKEND", "TRAINLAB_WIDGETS")}
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        on_cell_start=started,
+        resources={"metadata": {"path": str(cwd or ROOT)}},
+    )
+    # A notebook draws with the inline backend, as in Jupyter; MPLBACKEND=Agg (set for the tests)
+    # would stop it. TRAINLAB_WIDGETS is the reader's own setting: the notebooks run as nbconvert
+    # and papermill run them.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("MPLBACKEND", "TRAINLAB_WIDGETS")
+    }
     try:
         client.execute(env=env)
     except (nbclient.exceptions.CellTimeoutError, nbclient.exceptions.DeadKernelError) as error:
-        raise CellTooSlowError(f"{name}: cell {running.get('index')} ({running.get('first_line')!r}) did not finish "
-                          f"within {timeout} s: {type(error).__name__}") from None
+        raise CellTooSlowError(
+            f"{name}: cell {running.get('index')} ({running.get('first_line')!r}) did not finish "
+            f"within {timeout} s: {type(error).__name__}"
+        ) from None
     return notebook
 
 
@@ -61,4 +78,3 @@ def texts(cell) -> str:
 def output_types(cell) -> list[str]:
     """The MIME types a cell displayed, e.g. ["image/png", "text/plain", ...]."""
     return [mime for output in cell.outputs for mime in output.get("data", {})]
-

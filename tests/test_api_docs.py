@@ -29,8 +29,17 @@ def test_all_is_the_library():
     assert not {"function_2", "elongated_bowl", "optimizer_path", "gradient_descent"} & set(
         exported
     )
-    assert {"Sequential", "Dense", "Adam", "train_step", "OneCycle", "EarlyStopping", "load_mnist",
-            "check_gradients", "describe_optimizer"} <= set(exported)
+    assert {
+        "Sequential",
+        "Dense",
+        "Adam",
+        "train_step",
+        "OneCycle",
+        "EarlyStopping",
+        "load_mnist",
+        "check_gradients",
+        "describe_optimizer",
+    } <= set(exported)
 
 
 def test_the_api_page_is_current():

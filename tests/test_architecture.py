@@ -47,7 +47,8 @@ def resolve(module: str, level: int, importer: str, is_package: bool) -> str:
 def is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imported_modules(node: ast.Import | ast.ImportFrom, importer: str) -> list[str]:
@@ -109,7 +110,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for successor in sorted(graph[node]):
             if state.get(successor) == 1:
-                return [*path[path.index(successor):], successor]
+                return [*path[path.index(successor) :], successor]
             if successor not in state and (cycle := visit(successor)):
                 return cycle
         path.pop()
@@ -159,7 +160,7 @@ def map_section(title: str) -> str:
     text = MAP.read_text(encoding="utf-8")
     start = text.index(f"## {title}")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end != -1 else None]
+    return text[start : end if end != -1 else None]
 
 
 def table_rows() -> list[tuple[str, list[str]]]:
@@ -227,8 +228,12 @@ def test_imports_run_up_the_table():
     """A module imports (type-only imports included) only modules of its own row or of the rows
     above."""
     row, titles = layers(), [layer for layer, _ in table_rows()]
-    upward = [f"{a} ({titles[row[a]]}) imports {b} ({titles[row[b]]})"
-              for a, targets in import_graph().items() for b in sorted(targets) if row[b] > row[a]]
+    upward = [
+        f"{a} ({titles[row[a]]}) imports {b} ({titles[row[b]]})"
+        for a, targets in import_graph().items()
+        for b in sorted(targets)
+        if row[b] > row[a]
+    ]
     assert upward == []
 
 

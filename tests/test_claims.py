@@ -1,5 +1,5 @@
-"""The one statistics engine: differences over seeds (paired and Welch's), their 95 % intervals, the verdicts
-they give, and the one sentence each verdict is said in."""
+"""The one statistics engine: differences over seeds (paired and Welch's), their 95 % intervals, the
+verdicts they give, and the one sentence each verdict is said in."""
 
 from __future__ import annotations
 
@@ -25,10 +25,19 @@ def runs_of(**settings: list[float]) -> Runs:
 
 def test_t_quantiles_are_students():
     # scipy.stats.t.ppf(0.975, df) for df = 1, 2, 4, 9, 29, 60, 1000
-    for df, exact in ((1, 12.7062), (2, 4.3027), (4, 2.7764), (9, 2.2622), (29, 2.0452), (60, 2.0003),
-                      (1000, 1.9623)):
+    for df, exact in (
+        (1, 12.7062),
+        (2, 4.3027),
+        (4, 2.7764),
+        (9, 2.2622),
+        (29, 2.0452),
+        (60, 2.0003),
+        (1000, 1.9623),
+    ):
         assert t_quantile(df) == pytest.approx(exact, abs=2e-3)
-    assert t_quantile(4) > t_quantile(4.5) > t_quantile(5)  # Welch's fractional df, between the neighbours
+    assert (
+        t_quantile(4) > t_quantile(4.5) > t_quantile(5)
+    )  # Welch's fractional df, between the neighbours
     with pytest.raises(ValueError, match="degrees of freedom must be >= 1"):
         t_quantile(0.5)
 
@@ -66,7 +75,9 @@ def test_shifting_one_side_shifts_the_paired_interval_by_the_same_amount(values,
     base = paired_difference(values, values)
     moved = difference([v + shift for v in values], values)
     assert base.estimate == pytest.approx(0.0, abs=1e-9)
-    assert moved.estimate == pytest.approx(shift, abs=1e-9) and moved.se == pytest.approx(0.0, abs=1e-7)
+    assert moved.estimate == pytest.approx(shift, abs=1e-9) and moved.se == pytest.approx(
+        0.0, abs=1e-7
+    )
 
 
 def test_verdicts_by_direction():
@@ -79,9 +90,18 @@ def test_verdicts_by_direction():
 
 def test_against_several_settings_every_comparison_must_agree_and_one_contradiction_is_enough():
     slowest = Claim("x", "A is the slowest.", "DLfS 1", VALUE, a="a", expect=">", b=("b", "c"))
-    assert evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[20, 21, 22]), None).verdict == "agrees"
-    assert evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[25, 40, 30]), None).verdict == "unsettled"
-    assert evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[50, 51, 52]), None).verdict == "contradicts"
+    assert (
+        evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[20, 21, 22]), None).verdict
+        == "agrees"
+    )
+    assert (
+        evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[25, 40, 30]), None).verdict
+        == "unsettled"
+    )
+    assert (
+        evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12], c=[50, 51, 52]), None).verdict
+        == "contradicts"
+    )
     missing = evaluate(slowest, runs_of(a=[30, 31, 32], b=[10, 11, 12]), None, label=str.upper)
     assert missing.verdict == "untested" and missing.reason == "the run did not include C"
 
@@ -94,8 +114,14 @@ def test_a_number_a_band_and_a_level():
     assert evaluate(band, runs_of(a=[0.90, 0.91, 0.905]), None).verdict == "contradicts"
     assert evaluate(band, runs_of(a=[0.95, 0.99, 0.97]), None).verdict == "unsettled"
     level = Claim("z", "A as good as B.", "HOML 11.3", VALUE, a="a", expect="~", b="b", margin=0.5)
-    assert evaluate(level, runs_of(a=[10.0, 10.1, 9.9, 10.0], b=[10.1, 10.0, 10.0, 9.9]), None).verdict == "agrees"
-    assert evaluate(level, runs_of(a=[12.0, 12.1, 11.9], b=[10.0, 10.1, 9.9]), None).verdict == "contradicts"
+    assert (
+        evaluate(level, runs_of(a=[10.0, 10.1, 9.9, 10.0], b=[10.1, 10.0, 10.0, 9.9]), None).verdict
+        == "agrees"
+    )
+    assert (
+        evaluate(level, runs_of(a=[12.0, 12.1, 11.9], b=[10.0, 10.1, 9.9]), None).verdict
+        == "contradicts"
+    )
     with pytest.raises(ValueError, match="needs margin > 0"):
         Claim("z", "level", "s", VALUE, a="a", expect="~", b="b")
     with pytest.raises(ValueError, match="expect='x' is not allowed"):
@@ -103,20 +129,47 @@ def test_a_number_a_band_and_a_level():
 
 
 def test_the_sentence_says_the_claim_the_numbers_and_the_verdict():
-    claim = Claim("sgd-slowest", "SGD learns slowest.", "DLfS 6.1.8, Figure 6-9", VALUE, a="sgd", expect=">",
-                  b="adam", why="(the evidence)")
-    sentence = evaluate(claim, runs_of(sgd=[900, 950, 1000], adam=[300, 320, 310]), None, str.upper).sentence()
-    assert sentence.startswith("DLfS 6.1.8, Figure 6-9: SGD learns slowest. Measured as the value (3 seeds, paired")
-    assert "SGD 950 ± 50 steps against ADAM 310 ± 10 steps; difference +640 steps, 95 % interval" in sentence
-    assert sentence.endswith("Agrees with the book.") and "(the evidence)" not in sentence  # why: only if not agreed
+    claim = Claim(
+        "sgd-slowest",
+        "SGD learns slowest.",
+        "DLfS 6.1.8, Figure 6-9",
+        VALUE,
+        a="sgd",
+        expect=">",
+        b="adam",
+        why="(the evidence)",
+    )
+    sentence = evaluate(
+        claim, runs_of(sgd=[900, 950, 1000], adam=[300, 320, 310]), None, str.upper
+    ).sentence()
+    assert sentence.startswith(
+        "DLfS 6.1.8, Figure 6-9: SGD learns slowest. Measured as the value (3 seeds, paired"
+    )
+    assert (
+        "SGD 950 ± 50 steps against ADAM 310 ± 10 steps; difference +640 steps, 95 % interval"
+        in sentence
+    )
+    assert (
+        sentence.endswith("Agrees with the book.") and "(the evidence)" not in sentence
+    )  # why: only if not agreed
     unsettled = evaluate(claim, runs_of(sgd=[900, 100, 500], adam=[300, 320, 310]), None).sentence()
-    assert unsettled.endswith("Unsettled: the difference is within the seed-to-seed noise. (the evidence)")
+    assert unsettled.endswith(
+        "Unsettled: the difference is within the seed-to-seed noise. (the evidence)"
+    )
     one = evaluate(claim, runs_of(sgd=[900], adam=[300]), None).sentence()
-    assert one.endswith("Untested: one seed gives no estimate of the seed-to-seed noise.") and "interval" not in one
+    assert (
+        one.endswith("Untested: one seed gives no estimate of the seed-to-seed noise.")
+        and "interval" not in one
+    )
 
 
 def test_verdicts_are_counted_from_the_closed_set_only():
-    assert count(["agrees", "agrees", "untested"]) == {"agrees": 2, "contradicts": 0, "unsettled": 0, "untested": 1}
+    assert count(["agrees", "agrees", "untested"]) == {
+        "agrees": 2,
+        "contradicts": 0,
+        "unsettled": 0,
+        "untested": 1,
+    }
     with pytest.raises(ValueError, match="unknown verdicts"):
         count(["agrees", "As in the book"])
     assert VERDICTS == ("agrees", "contradicts", "unsettled", "untested")

@@ -1,9 +1,9 @@
 """The ``trainlab`` command under hostile and broken input (issue 10 and its siblings).
 
-Every refused command must: exit with status 2, say what is wrong in one line on stderr, print no Python
-traceback, touch no file outside its output folder (and create no run folder), and leave the earlier runs
-readable by ``trainlab report``. Broken run folders and hostile summaries must not break the report, and the
-report embeds only image files inside each run's own folder.
+Every refused command must: exit with status 2, say what is wrong in one line on stderr, print no
+Python traceback, touch no file outside its output folder (and create no run folder), and leave the
+earlier runs readable by ``trainlab report``. Broken run folders and hostile summaries must not
+break the report, and the report embeds only image files inside each run's own folder.
 """
 
 import json
@@ -39,8 +39,11 @@ def workspace(earlier, tmp_path, monkeypatch):
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file() or p.is_dir()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() or p.is_dir()
+    }
 
 
 def report_still_reads_the_earlier_run(workspace: Path, capsys) -> None:
@@ -53,26 +56,49 @@ def report_still_reads_the_earlier_run(workspace: Path, capsys) -> None:
 REFUSED = [
     (["run", "optimizer"], "did you mean 'optimizers'?"),
     (["run", "all", "optimizers"], "'all' already runs every lesson"),
-    (["run", "overfitting", "--quick", "--set", "test_samples=-1"],
-     "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or None (the whole test set)"),
+    (
+        ["run", "overfitting", "--quick", "--set", "test_samples=-1"],
+        "test_samples=-1 is not allowed: test_samples is a whole number >= 1, or None (the whole test set)",
+    ),
     (["run", "two-layer-net", "--quick", "--set", "iterations=0"], "iterations=0 is not allowed"),
     (["run", "init-compare", "--quick", "--set", "iterations=0"], "iterations=0 is not allowed"),
     (["run", "overfitting", "--quick", "--set", "dropout=1"], "dropout=1.0 is not allowed"),
-    (["run", "optimizers", "--dataset", "cifar10"], "dataset='cifar10' is not allowed: dataset is one of: mnist"),
+    (
+        ["run", "optimizers", "--dataset", "cifar10"],
+        "dataset='cifar10' is not allowed: dataset is one of: mnist",
+    ),
     (["run", "two-layer-net", "--dataset", "cifar10"], "dataset='cifar10' is not allowed"),
     (["run", "optimizers", "--dataset", "fashion_mnist"], "did you mean 'fashion-mnist'?"),
     (["run", "gradient-descent", "--set", "steps"], "--set 'steps': expected KEY=VALUE"),
-    (["run", "gradient-descent", "--set", "stepz=3"], "has no setting 'stepz'; did you mean 'steps'?"),
-    (["run", "gradient-descent", "--set", "steps=many"], "--set steps=many: expected a value of type int"),
+    (
+        ["run", "gradient-descent", "--set", "stepz=3"],
+        "has no setting 'stepz'; did you mean 'steps'?",
+    ),
+    (
+        ["run", "gradient-descent", "--set", "steps=many"],
+        "--set steps=many: expected a value of type int",
+    ),
     (["run", "gradient-descent", "--set", "suitable_lr=nan"], "expected a finite number"),
     (["run", "gradient-descent", "--set", "suitable_lr=-0.1"], "suitable_lr=-0.1 is not allowed"),
-    (["run", "optimizers-2d", "--set", "learning_rates=0.1,0.2"], "it has 2 items where 8 are needed"),
-    (["run", "gradient-descent", "--seed", "-1"], "seed=-1 is not allowed: seed is a whole number >= 0"),
+    (
+        ["run", "optimizers-2d", "--set", "learning_rates=0.1,0.2"],
+        "it has 2 items where 8 are needed",
+    ),
+    (
+        ["run", "gradient-descent", "--seed", "-1"],
+        "seed=-1 is not allowed: seed is a whole number >= 0",
+    ),
     (["run", "gradient-descent", "--threads", "-1"], "--threads must be >= 0"),
     (["run", "gradient-descent", "--jobs", "-2"], "--jobs must be >= 0"),
     (["run", "all", "--set", "lr=1"], "name a single lesson to use it"),
-    (["run", "two-layer-net", "--data-dir", "nowhere"], "data_dir='nowhere' is not allowed: 'nowhere': no such"),
-    (["run", "gradient-descent", "--out", "a-file"], "--out a-file: a-file is a file, not a folder"),
+    (
+        ["run", "two-layer-net", "--data-dir", "nowhere"],
+        "data_dir='nowhere' is not allowed: 'nowhere': no such",
+    ),
+    (
+        ["run", "gradient-descent", "--out", "a-file"],
+        "--out a-file: a-file is a file, not a folder",
+    ),
     (["run", "gradient-descent", "--out", "a-file/runs"], "a-file is a file, not a folder"),
     (["report", "nowhere"], "no runs at nowhere"),
     (["report", "a-file"], "no complete experiment runs under a-file"),
@@ -80,7 +106,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize(("argv", "message"), REFUSED, ids=[" ".join(argv) for argv, _ in REFUSED])
-def test_a_refused_command_says_why_in_one_line_and_changes_nothing(argv, message, workspace, capsys):
+def test_a_refused_command_says_why_in_one_line_and_changes_nothing(
+    argv, message, workspace, capsys
+):
     before = snapshot(workspace)
     assert main(argv) == 2
     out, err = capsys.readouterr()
@@ -94,14 +122,21 @@ def test_a_refused_command_says_why_in_one_line_and_changes_nothing(argv, messag
 
 ARGPARSE_REFUSED = [
     (["rnu"], "invalid choice: 'rnu'", "did you mean 'run'?"),
-    (["run", "gradient-descent", "--quik"], "unrecognized arguments: --quik", "did you mean '--quick'?"),
+    (
+        ["run", "gradient-descent", "--quik"],
+        "unrecognized arguments: --quik",
+        "did you mean '--quick'?",
+    ),
     (["data", "info", "mnst"], "invalid choice: 'mnst'", "did you mean 'mnist'?"),
     (["run", "gradient-descent", "--seed", "x"], "invalid int value: 'x'", ""),
 ]
 
 
-@pytest.mark.parametrize(("argv", "problem", "hint"), ARGPARSE_REFUSED,
-                         ids=[" ".join(argv) for argv, _, _ in ARGPARSE_REFUSED])
+@pytest.mark.parametrize(
+    ("argv", "problem", "hint"),
+    ARGPARSE_REFUSED,
+    ids=[" ".join(argv) for argv, _, _ in ARGPARSE_REFUSED],
+)
 def test_mistyped_commands_and_options_get_a_suggestion(argv, problem, hint, workspace, capsys):
     before = snapshot(workspace)
     with pytest.raises(SystemExit) as exit_info:
@@ -123,14 +158,20 @@ def test_bare_trainlab_prints_help_and_exits_2(capsys):
 
 
 def test_python_dash_m_trainlab_runs_the_command(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "trainlab", "run", "nope", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "trainlab", "run", "nope", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert "lesson 'nope' does not exist" in done.stderr and list(tmp_path.iterdir()) == []
 
 
-def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(workspace, capsys, monkeypatch):
+def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(
+    workspace, capsys, monkeypatch
+):
     def broken(runs):
         raise IndexError("list index out of range")
 
@@ -138,13 +179,21 @@ def test_a_failing_summary_keeps_the_data_and_the_report_skips_the_run(workspace
     assert main(["run", "gradient-descent", "--quick"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
-    assert "the results are kept in runs/gradient-descent/" in err and "IndexError: list index out of range" in err
+    assert (
+        "the results are kept in runs/gradient-descent/" in err
+        and "IndexError: list index out of range" in err
+    )
     folder = Path(err.split("kept in ")[1].split(" ")[0])
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "metrics.json"]
-    assert json.loads((folder / "metrics.json").read_text())["runs"]  # the training's numbers are kept
+    assert json.loads((folder / "metrics.json").read_text())[
+        "runs"
+    ]  # the training's numbers are kept
     assert main(["report", "runs"]) == 0
-    assert capsys.readouterr().err.strip() == f"trainlab: warning: skipped {folder}: incomplete: no summary.json " \
-                                              "(the run stopped before writing all its files)"
+    assert (
+        capsys.readouterr().err.strip()
+        == f"trainlab: warning: skipped {folder}: incomplete: no summary.json "
+        "(the run stopped before writing all its files)"
+    )
     report_still_reads_the_earlier_run(workspace, capsys)
 
 
@@ -154,7 +203,9 @@ def test_a_failing_experiment_leaves_no_folder(workspace, capsys, monkeypatch):
 
     monkeypatch.setattr(gradient_descent, "train", broken)
     before = snapshot(workspace)
-    assert main(["run", "gradient-descent", "--quick", "--fresh", "--jobs", "1"]) == 2  # fresh: not from the cache
+    assert (
+        main(["run", "gradient-descent", "--quick", "--fresh", "--jobs", "1"]) == 2
+    )  # fresh: not from the cache
     assert "checksum mismatch" in capsys.readouterr().err
     assert snapshot(workspace) == before
 
@@ -188,13 +239,27 @@ def break_run(folder: Path, how: str) -> None:
         (folder.parent / "elsewhere.json").write_text(json.dumps(summary))
 
 
-BROKEN = ["empty summary", "truncated summary", "null summary", "list summary", "no title", "figures not a list",
-          "no run.json", "empty run.json", "a listed file missing", "summary is a symlink"]
-REASONS = {"empty summary": "summary.json: unreadable JSON (empty file)",
-           "null summary": "holds NoneType, not a JSON object",
-           "no title": "'title' is missing", "figures not a list": "'figures' is a str, not a list",
-           "no run.json": "incomplete: no run.json", "a listed file missing": "incomplete: metrics.json missing",
-           "summary is a symlink": "summary.json is a symbolic link"}
+BROKEN = [
+    "empty summary",
+    "truncated summary",
+    "null summary",
+    "list summary",
+    "no title",
+    "figures not a list",
+    "no run.json",
+    "empty run.json",
+    "a listed file missing",
+    "summary is a symlink",
+]
+REASONS = {
+    "empty summary": "summary.json: unreadable JSON (empty file)",
+    "null summary": "holds NoneType, not a JSON object",
+    "no title": "'title' is missing",
+    "figures not a list": "'figures' is a str, not a list",
+    "no run.json": "incomplete: no run.json",
+    "a listed file missing": "incomplete: metrics.json missing",
+    "summary is a symlink": "summary.json is a symbolic link",
+}
 
 
 @pytest.mark.parametrize("how", BROKEN)
@@ -205,20 +270,35 @@ def test_the_report_skips_a_broken_run_with_one_warning_naming_it(how, workspace
     break_run(broken, how)
     assert main(["report", "runs"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"trainlab: warning: skipped {broken.relative_to(workspace)}: "), err
+    assert len(err) == 1 and err[0].startswith(
+        f"trainlab: warning: skipped {broken.relative_to(workspace)}: "
+    ), err
     assert REASONS.get(how, "") in err[0]
     page = (workspace / "runs" / "report.html").read_text()
     assert page.count(gradient_descent.LESSON.title) >= 1 and "20990101-000000" not in page
 
 
-HOSTILE_FIGURES = ["../../../secret.txt", "/etc/passwd", "../secret.png", "link-out.png", "notes.txt",
-                   "fake.png", "sub/inside.png", "..", "", 7, None]
+HOSTILE_FIGURES = [
+    "../../../secret.txt",
+    "/etc/passwd",
+    "../secret.png",
+    "link-out.png",
+    "notes.txt",
+    "fake.png",
+    "sub/inside.png",
+    "..",
+    "",
+    7,
+    None,
+]
 
 
 def test_the_report_embeds_only_images_inside_the_run_folder(workspace, capsys):
     folder = next((workspace / "runs" / "gradient-descent").iterdir())
     (workspace / "secret.txt").write_text(SECRET)
-    (workspace / "runs" / "secret.png").write_bytes((folder / "paths.png").read_bytes()[:8] + SECRET.encode())
+    (workspace / "runs" / "secret.png").write_bytes(
+        (folder / "paths.png").read_bytes()[:8] + SECRET.encode()
+    )
     (folder / "link-out.png").symlink_to(workspace / "runs" / "secret.png")
     (folder / "notes.txt").write_text(SECRET)
     (folder / "fake.png").write_text(SECRET)

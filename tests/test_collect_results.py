@@ -1,5 +1,5 @@
-"""scripts/collect_results.py: docs/results.md counted from the claims' verdicts, evaluated again by the current
-code from a run's numbers, and the measured times for `trainlab list`."""
+"""scripts/collect_results.py: docs/results.md counted from the claims' verdicts, evaluated again by
+the current code from a run's numbers, and the measured times for `trainlab list`."""
 
 import importlib.util
 import json
@@ -8,12 +8,20 @@ from pathlib import Path
 from trainlab.lab.runner import run_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["optimizers=sgd,momentum,adagrad,adam", "learning_rates=0.01,0.01,0.01,0.001", "iterations=60",
-         "window=10", "level=1.5", "fast_level=1.0"]
+SMALL = [
+    "optimizers=sgd,momentum,adagrad,adam",
+    "learning_rates=0.01,0.01,0.01,0.001",
+    "iterations=60",
+    "window=10",
+    "level=1.5",
+    "fast_level=1.0",
+]
 
 
 def load_script(monkeypatch, docs: Path, timings: Path):
-    spec = importlib.util.spec_from_file_location("collect_results", ROOT / "scripts" / "collect_results.py")
+    spec = importlib.util.spec_from_file_location(
+        "collect_results", ROOT / "scripts" / "collect_results.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "DOCS", docs)
@@ -24,26 +32,48 @@ def load_script(monkeypatch, docs: Path, timings: Path):
 
 def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, monkeypatch):
     runs = tmp_path / "runs"
-    outcome = next(run_lessons(["optimizers"], out=runs, overrides=SMALL, dataset="mnist-mini", seeds=3))
+    outcome = next(
+        run_lessons(["optimizers"], out=runs, overrides=SMALL, dataset="mnist-mini", seeds=3)
+    )
     quick = next(run_lessons(["optimizers"], out=tmp_path / "quick", quick=True, overrides=SMALL))
     verdicts = outcome.record.summary["verdicts"]
     script = load_script(monkeypatch, tmp_path / "docs", tmp_path / "timings.json")
-    monkeypatch.setattr("sys.argv", ["collect_results.py", str(runs), "--quick", str(tmp_path / "quick"),
-                                     "--no-notebook"])
+    monkeypatch.setattr(
+        "sys.argv",
+        ["collect_results.py", str(runs), "--quick", str(tmp_path / "quick"), "--no-notebook"],
+    )
     script.main()
     page = (tmp_path / "docs" / "results.md").read_text()
     row = next(line for line in page.splitlines() if line.startswith("| [`optimizers`]"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[2:6] == [str(verdicts[v]) for v in ("agrees", "contradicts", "unsettled", "untested")]
-    assert sum(verdicts.values()) == 5 and "As in the book" not in page and "Unlike the book" not in page
+    assert cells[2:6] == [
+        str(verdicts[v]) for v in ("agrees", "contradicts", "unsettled", "untested")
+    ]
+    assert (
+        sum(verdicts.values()) == 5
+        and "As in the book" not in page
+        and "Unlike the book" not in page
+    )
     claims = outcome.record.summary["claims"]
-    for claim in claims:  # every claim's sentence, as the run's own summary says it (the same code evaluated it)
+    for claim in (
+        claims
+    ):  # every claim's sentence, as the run's own summary says it (the same code evaluated it)
         assert f"- **{claim['verdict']}** (`{claim['id']}`): {claim['sentence']}" in page
-    assert (tmp_path / "docs" / "results" / "optimizers" / "loss_curves.png").stat().st_size > 10_000
+    assert (
+        tmp_path / "docs" / "results" / "optimizers" / "loss_curves.png"
+    ).stat().st_size > 10_000
     timings = json.loads((tmp_path / "timings.json").read_text())
-    assert timings["optimizers"]["full"]["units"] == 12 and timings["optimizers"]["quick"]["units"] == 8
+    assert (
+        timings["optimizers"]["full"]["units"] == 12
+        and timings["optimizers"]["quick"]["units"] == 8
+    )
     assert timings["optimizers"]["full"]["seconds"] == round(outcome.record.seconds, 1)
     costs = json.loads((tmp_path / "unit_costs.json").read_text())
-    assert len(costs) == 12 and {c["setting"] for c in costs} == {"sgd", "momentum", "adagrad", "adam"}
+    assert len(costs) == 12 and {c["setting"] for c in costs} == {
+        "sgd",
+        "momentum",
+        "adagrad",
+        "adam",
+    }
     teachers = next(line for line in page.splitlines() if line.startswith("| `optimizers`"))
     assert f"{verdicts['agrees']} of 5 agree" in teachers and quick.record is not None

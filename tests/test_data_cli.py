@@ -65,7 +65,9 @@ def test_info_lists_the_search_order_and_mirrors(capsys, tmp_path):
     assert code == 0
     assert "where:    not found; a load would download it" in out
     assert f"1. the user cache {tmp_path / 'cache' / 'fashion-mnist'}: no such folder" in out
-    assert f"2. a system dataset folder {tmp_path / 'system' / 'fashion-mnist'}: no such folder" in out
+    assert (
+        f"2. a system dataset folder {tmp_path / 'system' / 'fashion-mnist'}: no such folder" in out
+    )
     assert "3. download from: http://127.0.0.1:" in out
 
 
@@ -89,7 +91,9 @@ def test_path(capsys, tmp_path):
 
 def test_download_fetches_a_dataset_into_the_cache_once(capsys, tmp_path, monkeypatch):
     arrays = toy_arrays()
-    monkeypatch.setitem(DATASETS, "toy", toy_spec(arrays))  # a dataset that is not shipped, served locally
+    monkeypatch.setitem(
+        DATASETS, "toy", toy_spec(arrays)
+    )  # a dataset that is not shipped, served locally
     mirror = write_files(tmp_path / "mirror", arrays)
     with http_mirror(mirror) as (url, state):
         code, out, _ = run(capsys, "download", "toy", "--mirror", url)
@@ -98,14 +102,20 @@ def test_download_fetches_a_dataset_into_the_cache_once(capsys, tmp_path, monkey
         assert out == f"downloaded 4 file(s) of TOY into {cache} from {url}\n"
         code, out, _ = run(capsys, "download", "toy", "--mirror", url)
         assert len(state["requests"]) == 4  # nothing asked the second time
-    assert (code, out) == (0, f"toy is already available: {cache} (the user cache); nothing to download\n")
+    assert (code, out) == (
+        0,
+        f"toy is already available: {cache} (the user cache); nothing to download\n",
+    )
     assert main(["data", "info", "toy", "--verify"]) == 0
 
 
 def test_download_of_a_shipped_dataset_does_nothing(capsys):
     code, out, _ = run(capsys, "download", "mnist")
-    assert (code, out) == (0, f"mnist is already available: {PACKAGE_FILES} (the files shipped with trainlab); "
-                              "nothing to download\n")
+    assert (code, out) == (
+        0,
+        f"mnist is already available: {PACKAGE_FILES} (the files shipped with trainlab); "
+        "nothing to download\n",
+    )
 
 
 def test_download_of_wrong_files_fails_clearly_and_leaves_nothing(capsys, tmp_path):
@@ -113,7 +123,9 @@ def test_download_of_wrong_files_fails_clearly_and_leaves_nothing(capsys, tmp_pa
     with http_mirror(mirror) as (url, _):
         code, out, err = run(capsys, "download", "fashion-mnist", "--mirror", url)
     assert (code, out) == (2, "")
-    assert err.startswith("trainlab data: error: Fashion-MNIST (fashion-mnist) is not available: download failed")
+    assert err.startswith(
+        "trainlab data: error: Fashion-MNIST (fashion-mnist) is not available: download failed"
+    )
     assert f"{url}train-images-idx3-ubyte.gz: corrupt download: wrong checksum" in err
     assert not list((tmp_path / "cache" / "fashion-mnist").glob("*.gz"))
     assert leftovers(tmp_path) == []

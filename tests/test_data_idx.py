@@ -1,4 +1,5 @@
-"""IDX files the tests write: exact bytes, round trips (raw and .gz), headers, and every kind of broken file."""
+"""IDX files the tests write: exact bytes, round trips (raw and .gz), headers, and every kind of
+broken file."""
 
 import gzip
 
@@ -96,6 +97,7 @@ def test_writing_refuses_what_idx_cannot_store(tmp_path):
 
 # Broken files: every error names the file and the fault.
 
+
 def broken(tmp_path, data: bytes, name="broken-idx1-ubyte"):
     path = tmp_path / name
     path.write_bytes(data)
@@ -114,9 +116,15 @@ GOOD = to_idx_bytes(np.arange(12, dtype=np.uint8).reshape(3, 4))
         (b"\x00\x00\x07\x02" + GOOD[4:], "unknown dtype code 0x07"),
         (b"\x00\x00\x08\x00", "0 dimensions"),
         (GOOD[:10], "truncated header: 2 dimensions need 12 header bytes, the file has 10"),
-        (GOOD[:-1], "truncated: the header says shape (3, 4) of uint8 (12 data bytes), but the file holds 11"),
-        (GOOD + b"\x00", "wrong length: the header says shape (3, 4) of uint8 (12 data bytes), but the file "
-                         "holds 13"),
+        (
+            GOOD[:-1],
+            "truncated: the header says shape (3, 4) of uint8 (12 data bytes), but the file holds 11",
+        ),
+        (
+            GOOD + b"\x00",
+            "wrong length: the header says shape (3, 4) of uint8 (12 data bytes), but the file "
+            "holds 13",
+        ),
     ],
 )
 def test_broken_raw_file_is_reported_with_its_name_and_fault(tmp_path, data, fault):
@@ -158,9 +166,9 @@ def test_header_of_a_broken_file(tmp_path):
 
 
 def test_a_gzip_bomb_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch):
-    """Issue 22: 2 MB of gzip decompressed to 4.3 GB in memory. Decompression now stops at a limit, with a
-    clear error naming the file: twice its size for a dataset's file, MAX_DECOMPRESSED_BYTES (1 GiB) for any
-    IDX file (here 10 MB, so that the test takes a second, not a minute)."""
+    """Issue 22: 2 MB of gzip decompressed to 4.3 GB in memory. Decompression now stops at a limit,
+    with a clear error naming the file: twice its size for a dataset's file, MAX_DECOMPRESSED_BYTES
+    (1 GiB) for any IDX file (here 10 MB, so that the test takes a second, not a minute)."""
     import tracemalloc
 
     import trainlab.data.idx
@@ -176,8 +184,11 @@ def test_a_gzip_bomb_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch
     monkeypatch.setattr(trainlab.data.idx, "MAX_DECOMPRESSED_BYTES", 10 * 2**20, raising=False)
     tracemalloc.start()
     try:
-        with pytest.raises(IDXError, match=rf"^{bomb}: decompresses to more than 1,568,032 bytes \(\d+,\d+ bytes "
-                                           r"compressed\), more than the file can hold; it is not the expected file$"):
+        with pytest.raises(
+            IDXError,
+            match=rf"^{bomb}: decompresses to more than 1,568,032 bytes \(\d+,\d+ bytes "
+            r"compressed\), more than the file can hold; it is not the expected file$",
+        ):
             decode_verified(bomb, FileSpec(bomb.name, (1000, 28, 28)))
         with pytest.raises(IDXError, match=rf"^{bomb}: decompresses to more than 10,485,760 bytes"):
             read_idx(bomb)

@@ -1,5 +1,6 @@
-"""Where files come from: the folders and environment variables, and downloads from a local HTTP mirror
-(success, 404, bad checksum, connection refused, retries), with atomic writes into the cache."""
+"""Where files come from: the folders and environment variables, and downloads from a local HTTP
+mirror (success, 404, bad checksum, connection refused, retries), with atomic writes into the
+cache."""
 
 import os
 import stat
@@ -9,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import NAMES, closed_port, http_mirror, isolate, leftovers, toy_arrays, toy_spec, write_files
+from data_helpers import (
+    NAMES,
+    closed_port,
+    http_mirror,
+    isolate,
+    leftovers,
+    toy_arrays,
+    toy_spec,
+    write_files,
+)
 
 from trainlab.data import ChecksumError, DataNotFoundError, DownloadError, cache_root, load_dataset
 from trainlab.data.catalog import DATASETS, DatasetSpec
@@ -31,6 +41,7 @@ def toy(tmp_path):
 
 
 # Folders and environment variables.
+
 
 def test_cache_root_precedence(monkeypatch, tmp_path):
     assert cache_root() == tmp_path / "cache"
@@ -54,9 +65,16 @@ def test_folders_are_searched_in_the_documented_order(monkeypatch, tmp_path):
         ("system", tmp_path / "s2" / "fashion-mnist"),
     ]
     assert not any(f.complete for f in folders)
-    assert folders[0].describe() == f"the data_dir argument (--data-dir) {tmp_path / 'given'}: no such folder"
+    assert (
+        folders[0].describe()
+        == f"the data_dir argument (--data-dir) {tmp_path / 'given'}: no such folder"
+    )
     assert [f.origin for f in search_folders(DATASETS["mnist"])] == ["env", "package"]
-    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == ["data_dir", "env", "package"]
+    assert [f.origin for f in search_folders(DATASETS["mnist-mini"], tmp_path)] == [
+        "data_dir",
+        "env",
+        "package",
+    ]
 
 
 def test_system_dirs_default_and_override(monkeypatch):
@@ -77,8 +95,9 @@ def test_mirrors_argument_env_and_name_substitution(monkeypatch):
     assert file_url("http://c/x.gz", "x.gz") == "http://c/x.gz"
 
 
-@pytest.mark.parametrize(("value", "allowed"), [("", True), ("0", True), ("no", True), ("1", False),
-                                                ("yes", False)])
+@pytest.mark.parametrize(
+    ("value", "allowed"), [("", True), ("0", True), ("no", True), ("1", False), ("yes", False)]
+)
 def test_offline_variable(monkeypatch, value, allowed):
     monkeypatch.setenv("TRAINLAB_OFFLINE", value)
     assert downloads_allowed() is allowed
@@ -93,6 +112,7 @@ def test_the_published_mirrors_are_https_or_known_hosts():
 
 
 # Atomic writes.
+
 
 def test_atomic_writer_leaves_nothing_when_the_check_fails(tmp_path):
     target = tmp_path / "out" / "file.bin"
@@ -116,10 +136,17 @@ def test_atomic_writer_leaves_nothing_when_the_check_fails(tmp_path):
 
 def test_human_size():
     assert [human_size(n) for n in (0, 999, 1000, 1_653_419, 26_421_856, 5 * 10**9)] == [
-        "0 B", "999 B", "1.0 kB", "1.7 MB", "26.4 MB", "5.0 GB"]
+        "0 B",
+        "999 B",
+        "1.0 kB",
+        "1.7 MB",
+        "26.4 MB",
+        "5.0 GB",
+    ]
 
 
 # Downloads from a local HTTP server on 127.0.0.1.
+
 
 def test_download_success_fills_the_cache_and_the_next_load_uses_it(toy, tmp_path, capfd):
     arrays, spec, mirror = toy
@@ -134,9 +161,13 @@ def test_download_success_fills_the_cache_and_the_next_load_uses_it(toy, tmp_pat
     assert again.note == ""
     for role in ("train_labels", "test_labels"):
         np.testing.assert_array_equal(getattr(data, "y_" + role.split("_")[0]), arrays[role])
-    assert sorted(p.name for p in cache.glob("*.gz")) == sorted(f.filename for f in spec.files.values())
+    assert sorted(p.name for p in cache.glob("*.gz")) == sorted(
+        f.filename for f in spec.files.values()
+    )
     assert leftovers(tmp_path) == []
-    assert capfd.readouterr().err == ""  # the progress bar stays quiet when stderr is not a terminal
+    assert (
+        capfd.readouterr().err == ""
+    )  # the progress bar stays quiet when stderr is not a terminal
 
 
 def test_mirrors_from_the_environment(toy, monkeypatch):
@@ -167,19 +198,24 @@ def test_404_everywhere_is_a_clear_error_and_leaves_no_file(toy, tmp_path):
         with pytest.raises(DownloadError) as error:
             download_file(file, tmp_path / "cache" / "toy" / file.filename, [url], backoff=0)
         assert len(state["requests"]) == 1  # a 404 is an answer, not worth retrying
-    assert str(error.value) == (f"could not download {file.filename}: {url}{file.filename}: "
-                                "HTTP 404 File not found")
+    assert str(error.value) == (
+        f"could not download {file.filename}: {url}{file.filename}: HTTP 404 File not found"
+    )
     assert not (tmp_path / "cache" / "toy" / file.filename).exists()
     assert leftovers(tmp_path) == []
 
 
 def test_bad_checksum_is_refused_and_not_left_in_the_cache(toy, tmp_path):
     _, spec, mirror = toy
-    write_files(mirror, toy_arrays(seed=99), roles=("train_images",))  # the mirror serves another file
+    write_files(
+        mirror, toy_arrays(seed=99), roles=("train_images",)
+    )  # the mirror serves another file
     with http_mirror(mirror) as (url, _), pytest.raises(DataNotFoundError) as error:
         load_dataset(spec, mirrors=[url])
-    assert (f"{url}train-images-idx3-ubyte.gz: corrupt download: wrong checksum: SHA-256 of the decompressed "
-            f"contents is ") in str(error.value)
+    assert (
+        f"{url}train-images-idx3-ubyte.gz: corrupt download: wrong checksum: SHA-256 of the decompressed "
+        f"contents is "
+    ) in str(error.value)
     cache = tmp_path / "cache" / "toy"
     assert not (cache / "train-images-idx3-ubyte.gz").exists()
     assert leftovers(tmp_path) == []
@@ -190,7 +226,10 @@ def test_truncated_download_is_refused(toy, tmp_path):
     path = mirror / "train-labels-idx1-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-20])
     file = spec.files["train_labels"]
-    with http_mirror(mirror) as (url, _), pytest.raises(DownloadError, match="corrupt download: truncated"):
+    with (
+        http_mirror(mirror) as (url, _),
+        pytest.raises(DownloadError, match="corrupt download: truncated"),
+    ):
         download_file(file, tmp_path / "cache" / file.filename, [url], backoff=0)
     assert not (tmp_path / "cache" / file.filename).exists()
     assert leftovers(tmp_path) == []
@@ -204,7 +243,9 @@ def test_connection_refused_is_quick_and_clear(toy, tmp_path):
         load_dataset(spec, mirrors=[dead])
     assert time.perf_counter() - start < 2  # refused is definite: no retries, no back-off
     assert f"{dead}train-images-idx3-ubyte.gz: connection refused" in str(error.value)
-    assert not (tmp_path / "cache" / "toy").exists() or not list((tmp_path / "cache" / "toy").iterdir())
+    assert not (tmp_path / "cache" / "toy").exists() or not list(
+        (tmp_path / "cache" / "toy").iterdir()
+    )
 
 
 def test_an_unreachable_mirror_is_not_asked_again(toy, tmp_path):
@@ -213,7 +254,13 @@ def test_an_unreachable_mirror_is_not_asked_again(toy, tmp_path):
     unreachable = set()
     with http_mirror(mirror) as (url, _):
         for file in list(spec.files.values())[:2]:
-            download_file(file, tmp_path / "out" / file.filename, [dead, url], backoff=0, unreachable=unreachable)
+            download_file(
+                file,
+                tmp_path / "out" / file.filename,
+                [dead, url],
+                backoff=0,
+                unreachable=unreachable,
+            )
     assert unreachable == {dead}
 
 
@@ -221,10 +268,15 @@ def test_transient_errors_are_retried(toy, tmp_path):
     _, spec, mirror = toy
     file = spec.files["test_labels"]
     with http_mirror(mirror, fail=2) as (url, state):
-        assert download_file(file, tmp_path / "out" / file.filename, [url], retries=2, backoff=0) == \
-            url + file.filename
+        assert (
+            download_file(file, tmp_path / "out" / file.filename, [url], retries=2, backoff=0)
+            == url + file.filename
+        )
         assert len(state["requests"]) == 3
-    with http_mirror(mirror, fail=5) as (url, state), pytest.raises(DownloadError, match="HTTP 503 .*3 attempts"):
+    with (
+        http_mirror(mirror, fail=5) as (url, state),
+        pytest.raises(DownloadError, match="HTTP 503 .*3 attempts"),
+    ):
         download_file(file, tmp_path / "out2" / file.filename, [url], retries=2, backoff=0)
     assert leftovers(tmp_path) == []
 
@@ -238,8 +290,9 @@ def test_fashion_mnist_download_reports_each_mirror(tmp_path):
 
 
 def test_concurrent_first_downloads_of_one_dataset_all_succeed(toy, tmp_path):
-    """Issue 22, N5: two processes loading a dataset nobody downloaded yet (`trainlab run A B --jobs 2`) shared
-    one staging file; one of them failed with "No such file". Each attempt now stages in a folder of its own."""
+    """Issue 22, N5: two processes loading a dataset nobody downloaded yet
+    (`trainlab run A B --jobs 2`) shared one staging file; one of them failed with "No such file".
+    Each attempt now stages in a folder of its own."""
     arrays, spec, mirror = toy
     loaders = 4
     start, results = threading.Barrier(loaders), []

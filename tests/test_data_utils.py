@@ -29,6 +29,7 @@ X = np.arange(100 * 2).reshape(100, 2)
 
 # Splits.
 
+
 def test_split_sizes_and_disjoint_cover():
     (x_train, y_train), (x_val, y_val) = train_val_split(X, LABELS, 0.2, seed=0)
     assert x_train.shape == (80, 2) and x_val.shape == (20, 2)
@@ -61,8 +62,10 @@ def test_stratified_split_keeps_class_shares_exactly():
 
 
 def test_plain_random_split_does_not_keep_shares_in_general():
-    shares = {tuple(np.bincount(train_val_split(X, LABELS, 0.2, seed=s)[1][1], minlength=3))
-              for s in range(20)}
+    shares = {
+        tuple(np.bincount(train_val_split(X, LABELS, 0.2, seed=s)[1][1], minlength=3))
+        for s in range(20)
+    }
     assert len(shares) > 1
 
 
@@ -112,6 +115,7 @@ def test_shuffle_arrays_keeps_pairs_together_and_is_seeded():
 
 
 # Mini-batches.
+
 
 def test_each_epoch_is_a_permutation_covering_every_sample_once():
     x = np.arange(103)
@@ -172,6 +176,7 @@ def test_iid_minibatches_cover_the_data_uniformly():
 
 # Standardisation and one-hot labels.
 
+
 def test_standardizer_is_fitted_on_training_data_only():
     rng = np.random.default_rng(0)
     train = rng.normal(5.0, 3.0, (500, 4)).astype(np.float32)
@@ -184,8 +189,12 @@ def test_standardizer_is_fitted_on_training_data_only():
     np.testing.assert_allclose(z[:, :3].std(axis=0), 1, atol=1e-5)
     assert np.all(z[:, 3] == 0)  # centred, not divided by ~0
     z_test = scaler.transform(test)
-    np.testing.assert_allclose(z_test, (test - train.mean(0)) / np.where(train.std(0) > 0, train.std(0), 1),
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        z_test,
+        (test - train.mean(0)) / np.where(train.std(0) > 0, train.std(0), 1),
+        rtol=1e-4,
+        atol=1e-4,
+    )
     np.testing.assert_allclose(scaler.inverse_transform(z_test), test, rtol=1e-5, atol=1e-5)
 
 
@@ -208,8 +217,8 @@ def test_one_hot_is_the_losses_one():
 
 
 # Imports run one way: trainlab.data uses leaf modules of the library, never the package root (whose
-# __init__ imports trainlab.data: the cycle trainlab <-> data.download that once needed an import inside
-# a function), and imports nothing inside functions.
+# __init__ imports trainlab.data: the cycle trainlab <-> data.download that once needed an import
+# inside a function), and imports nothing inside functions.
 
 LEAF_MODULES = {"data", "backend", "losses", "textio", "validation"}
 
@@ -223,7 +232,9 @@ def test_the_data_package_imports_in_one_direction():
             if not isinstance(node, (ast.Import, ast.ImportFrom)):
                 continue
             assert id(node) in top_level, f"{path.name}:{node.lineno}: an import inside a function"
-            names = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            names = (
+                [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            )
             for name in names:
                 assert name != "trainlab", f"{path.name}:{node.lineno}: imports the package root"
                 if name and name.startswith("trainlab."):

@@ -1,6 +1,6 @@
-"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed bytes, the
-search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook loader, and Fashion-MNIST
-from Debian where it is installed."""
+"""Loading datasets: the shipped MNIST and mnist-mini derived from it, the checks of decompressed
+bytes, the search order, the decoded cache, a missing dataset, Keras's unpacking, the textbook
+loader, and Fashion-MNIST from Debian where it is installed."""
 
 import gzip
 import hashlib
@@ -28,13 +28,26 @@ from trainlab.data.checksums import decode_verified
 # MNIST's label counts, as published (digits 0..9).
 MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-# decompressed file: (bytes, SHA-256 of the decompressed bytes), from ../shared/data/README.md, written out
-# here rather than read from the catalog so that a wrong catalog entry cannot pass its own test.
+# decompressed file: (bytes, SHA-256 of the decompressed bytes), from ../shared/data/README.md,
+# written out here rather than read from the catalog so that a wrong catalog entry cannot pass its
+# own test.
 MNIST = {
-    "train-images-idx3-ubyte": (47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-    "train-labels-idx1-ubyte": (60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-    "t10k-images-idx3-ubyte": (7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-    "t10k-labels-idx1-ubyte": (10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+    "train-images-idx3-ubyte": (
+        47040016,
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    "train-labels-idx1-ubyte": (
+        60008,
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+    "t10k-images-idx3-ubyte": (
+        7840016,
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    "t10k-labels-idx1-ubyte": (
+        10008,
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
 }
 
 
@@ -50,13 +63,20 @@ def mini():
 
 # mnist-mini
 
+
 def test_the_shipped_files_are_the_published_mnist():
     for name, (size, digest) in MNIST.items():
         data = gzip.decompress((PACKAGE_FILES / f"{name}.gz").read_bytes())
         assert len(data) == size, name
         assert hashlib.sha256(data).hexdigest() == digest, name
-    assert np.bincount(read_idx(PACKAGE_FILES / "train-labels-idx1-ubyte.gz")).tolist() == MNIST_TRAIN_COUNTS
-    assert np.bincount(read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")).tolist() == MNIST_TEST_COUNTS
+    assert (
+        np.bincount(read_idx(PACKAGE_FILES / "train-labels-idx1-ubyte.gz")).tolist()
+        == MNIST_TRAIN_COUNTS
+    )
+    assert (
+        np.bincount(read_idx(PACKAGE_FILES / "t10k-labels-idx1-ubyte.gz")).tolist()
+        == MNIST_TEST_COUNTS
+    )
     assert (PACKAGE_FILES / "NOTICE").read_text().count("CC BY-SA 3.0") >= 1
 
 
@@ -76,7 +96,9 @@ def test_mnist_loads_offline_from_the_package_into_a_fresh_cache(tmp_path, monke
     assert data.name == "mnist" and data.note == ""
     assert data.source == f"the files shipped with trainlab {PACKAGE_FILES}"
     assert data.x_train.shape == (60000, 784) and data.x_test.shape == (10000, 784)
-    assert data.x_train.dtype == np.float32 and data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    assert (
+        data.x_train.dtype == np.float32 and data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    )
     assert np.bincount(data.y_train).tolist() == MNIST_TRAIN_COUNTS
     assert np.bincount(data.y_test).tolist() == MNIST_TEST_COUNTS
     assert len(decoded_entries(tmp_path, "mnist")) == 4  # the next load reads decoded arrays
@@ -142,6 +164,7 @@ def test_bad_arguments(tmp_path):
 
 # The search order and the checks.
 
+
 def test_search_order_data_dir_env_cache_system(tmp_path, monkeypatch):
     places = {
         "data_dir": tmp_path / "given",
@@ -155,7 +178,12 @@ def test_search_order_data_dir_env_cache_system(tmp_path, monkeypatch):
         spec = toy_spec(arrays, checksums=False)
         write_files(folder, arrays)
     monkeypatch.setenv("TRAINLAB_DATA", str(places["env"]))
-    expected = [("data_dir argument", 1), ("TRAINLAB_DATA", 2), ("user cache", 3), ("system dataset", 4)]
+    expected = [
+        ("data_dir argument", 1),
+        ("TRAINLAB_DATA", 2),
+        ("user cache", 3),
+        ("system dataset", 4),
+    ]
     for (origin, folder), (words, label) in zip(places.items(), expected, strict=True):
         data = load_dataset(spec, data_dir=places["data_dir"] if origin == "data_dir" else None)
         assert words in data.source and str(folder) in data.source
@@ -180,7 +208,9 @@ def test_decompressed_files_are_found_and_incomplete_folders_skipped(tmp_path):
     write_files(tmp_path / "raw", arrays, compress=False)
     write_files(tmp_path / "partial", arrays, roles=("train_images", "train_labels", "test_images"))
     data = load_dataset(spec, data_dir=tmp_path / "raw")
-    np.testing.assert_array_equal(data.x_train, arrays["train_images"].reshape(-1, 784) / np.float32(255))
+    np.testing.assert_array_equal(
+        data.x_train, arrays["train_images"].reshape(-1, 784) / np.float32(255)
+    )
     with pytest.raises(DataNotFoundError, match="partial: 3 of 4 files"):
         load_dataset(spec, data_dir=tmp_path / "partial", download=False)
 
@@ -205,13 +235,21 @@ def mnist_forms(name: str) -> dict[str, bytes]:
     shipped = (PACKAGE_FILES / f"{name}.gz").read_bytes()
     raw = gzip.decompress(shipped)
     corrupted = bytearray(raw)
-    corrupted[len(raw) // 2] ^= 0x01  # one bit of one pixel (or label): structure intact, contents not
-    return {"shipped .gz": shipped, "recompressed .gz": gzip.compress(raw, compresslevel=1, mtime=0),
-            "raw IDX": raw, "corrupted": gzip.compress(bytes(corrupted), compresslevel=1, mtime=0)}
+    corrupted[len(raw) // 2] ^= (
+        0x01  # one bit of one pixel (or label): structure intact, contents not
+    )
+    return {
+        "shipped .gz": shipped,
+        "recompressed .gz": gzip.compress(raw, compresslevel=1, mtime=0),
+        "raw IDX": raw,
+        "corrupted": gzip.compress(bytes(corrupted), compresslevel=1, mtime=0),
+    }
 
 
 @pytest.mark.parametrize("name", list(MNIST))
-def test_any_faithful_copy_of_an_mnist_file_is_accepted_and_a_corrupted_one_refused_by_name(name, tmp_path):
+def test_any_faithful_copy_of_an_mnist_file_is_accepted_and_a_corrupted_one_refused_by_name(
+    name, tmp_path
+):
     spec = next(file for file in DATASETS["mnist"].files.values() if file.raw_name == name)
     forms = mnist_forms(name)
     assert forms["recompressed .gz"] != forms["shipped .gz"]
@@ -223,7 +261,9 @@ def test_any_faithful_copy_of_an_mnist_file_is_accepted_and_a_corrupted_one_refu
         if form == "corrupted":
             with pytest.raises(ChecksumError) as error:
                 decode_verified(path, spec)
-            assert str(error.value).startswith(f"{path}: wrong checksum: SHA-256 of the decompressed contents")
+            assert str(error.value).startswith(
+                f"{path}: wrong checksum: SHA-256 of the decompressed contents"
+            )
         else:
             decoded[form], how = decode_verified(path, spec)
             assert how == "SHA-256 of the contents"
@@ -246,7 +286,9 @@ def test_a_file_of_the_wrong_shape_is_refused(tmp_path):
     arrays = toy_arrays()
     spec = toy_spec(arrays, checksums=False)
     folder = write_files(tmp_path / "d", toy_arrays(n_train=61))
-    with pytest.raises(ChecksumError, match=r"train-images-idx3-ubyte.gz: wrong shape: holds uint8 \(61, 28, 28\)"):
+    with pytest.raises(
+        ChecksumError, match=r"train-images-idx3-ubyte.gz: wrong shape: holds uint8 \(61, 28, 28\)"
+    ):
         load_dataset(spec, data_dir=folder)
 
 
@@ -261,6 +303,7 @@ def test_a_corrupt_file_in_the_cache_says_to_delete_it(tmp_path):
 
 # The decoded cache.
 
+
 def decoded_entries(tmp_path, name="toy"):
     return sorted(p.name for p in (tmp_path / "cache" / name / "decoded").glob("*.npy"))
 
@@ -272,8 +315,16 @@ def test_decoded_arrays_are_cached_and_invalidated_when_the_source_changes(tmp_p
     first = load_dataset(spec, data_dir=folder)
     entries = decoded_entries(tmp_path)
     assert len(entries) == 4
-    assert all(name.split(".")[0] in {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                                       "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} for name in entries)
+    assert all(
+        name.split(".")[0]
+        in {
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        }
+        for name in entries
+    )
     second = load_dataset(spec, data_dir=folder)
     assert decoded_entries(tmp_path) == entries
     np.testing.assert_array_equal(first.x_train, second.x_train)
@@ -304,13 +355,18 @@ def test_mnist_mini_is_mnist_test_set_split(mini):
     train, test = mini_split(mnist.y_test)
     np.testing.assert_array_equal(mini.x_train, mnist.x_test[train])
     np.testing.assert_array_equal(mini.y_test, mnist.y_test[test])
-    assert sorted(p.name for p in PACKAGE_FILES.glob("*.gz")) == sorted(f"{name}.gz" for name in MNIST)
+    assert sorted(p.name for p in PACKAGE_FILES.glob("*.gz")) == sorted(
+        f"{name}.gz" for name in MNIST
+    )
 
 
 # A dataset that is missing: a clear error, never a substitute.
 
+
 def test_fallback_is_deprecated_and_substitutes_nothing(tmp_path):
-    with pytest.warns(DeprecationWarning, match=r"load_dataset\(fallback=\.\.\.\) is deprecated and ignored"):
+    with pytest.warns(
+        DeprecationWarning, match=r"load_dataset\(fallback=\.\.\.\) is deprecated and ignored"
+    ):
         data = load_dataset("mnist-mini", fallback=True)
     assert data.name == "mnist-mini"
     with pytest.warns(DeprecationWarning), pytest.raises(DataNotFoundError, match="Fashion-MNIST"):
@@ -323,23 +379,33 @@ def test_a_missing_dataset_raises_how_to_provide_it(tmp_path):
         with pytest.raises(DataNotFoundError) as error:
             load_dataset("fashion-mnist")
     message = str(error.value)
-    assert message.startswith("Fashion-MNIST (fashion-mnist) is not available: download failed: could not "
-                              "download train-images-idx3-ubyte.gz")
+    assert message.startswith(
+        "Fashion-MNIST (fashion-mnist) is not available: download failed: could not "
+        "download train-images-idx3-ubyte.gz"
+    )
     assert "connection refused" in message
-    for hint in ("--data-dir", "$TRAINLAB_DATA", str(tmp_path / "cache" / "fashion-mnist"),
-                 "train-labels-idx1-ubyte.gz", "trainlab data download fashion-mnist",
-                 "apt-get install dataset-fashion-mnist"):
+    for hint in (
+        "--data-dir",
+        "$TRAINLAB_DATA",
+        str(tmp_path / "cache" / "fashion-mnist"),
+        "train-labels-idx1-ubyte.gz",
+        "trainlab data download fashion-mnist",
+        "apt-get install dataset-fashion-mnist",
+    ):
         assert hint in message
     assert isinstance(error.value, FileNotFoundError)
 
 
 def test_offline_switch(monkeypatch):
     monkeypatch.setenv("TRAINLAB_OFFLINE", "1")
-    with pytest.raises(DataNotFoundError, match=r"downloads are off \(download=False or \$TRAINLAB_OFFLINE\)"):
+    with pytest.raises(
+        DataNotFoundError, match=r"downloads are off \(download=False or \$TRAINLAB_OFFLINE\)"
+    ):
         load_dataset("fashion-mnist")
 
 
 # Keras's habit and the textbook loader.
+
 
 def test_a_dataset_unpacks_like_keras_load_data_and_keeps_its_names(mini):
     (x_train, y_train), (x_test, y_test) = mini
@@ -354,7 +420,6 @@ def test_a_dataset_unpacks_like_keras_load_data_and_keeps_its_names(mini):
         mini[2]
 
 
-
 def test_load_mnist_from_a_data_dir_of_decompressed_files(tmp_path):
     """A data_dir is searched before the package; raw IDX files pass the SHA-256 of decompressed bytes."""
     folder = tmp_path / "mnist"
@@ -364,7 +429,11 @@ def test_load_mnist_from_a_data_dir_of_decompressed_files(tmp_path):
     data = load_dataset("mnist", data_dir=folder)
     assert data.source == f"the data_dir argument (--data-dir) {folder}"
     (x_train, t_train), (x_test, t_test) = load_mnist(data_dir=folder)
-    assert x_train.shape == (60000, 784) and x_train.dtype == np.float32 and x_test.shape == (10000, 784)
+    assert (
+        x_train.shape == (60000, 784)
+        and x_train.dtype == np.float32
+        and x_test.shape == (10000, 784)
+    )
     assert np.bincount(t_train).tolist() == MNIST_TRAIN_COUNTS
     assert np.bincount(t_test).tolist() == MNIST_TEST_COUNTS
     (x_train, _), (_, t_test) = load_mnist(normalize=False, flatten=False, one_hot_label=True)
@@ -376,15 +445,27 @@ def test_load_mnist_from_a_data_dir_of_decompressed_files(tmp_path):
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION = {  # decompressed file: (bytes, SHA-256), from ../shared/data/README.md
-    "train-images-idx3-ubyte": (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-    "train-labels-idx1-ubyte": (60008, "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-    "t10k-images-idx3-ubyte": (7840016, "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-    "t10k-labels-idx1-ubyte": (10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    "train-images-idx3-ubyte": (
+        47040016,
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    ),
+    "train-labels-idx1-ubyte": (
+        60008,
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    ),
+    "t10k-images-idx3-ubyte": (
+        7840016,
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    ),
+    "t10k-labels-idx1-ubyte": (
+        10008,
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    ),
 }
 needs_fashion = pytest.mark.skipif(
     not all((FASHION_DIR / f"{name}.gz").is_file() for name in FASHION),
     reason=f"Fashion-MNIST is not installed in {FASHION_DIR} (apt-get install dataset-fashion-mnist; "
-           "scripts/setup.sh does it when run as root)",
+    "scripts/setup.sh does it when run as root)",
 )
 
 

@@ -54,14 +54,20 @@ def test_non_numeric_and_empty_inputs(model):
         model.gradient(np.zeros((0, 4)), [])
     with pytest.raises(TypeError, match="must hold numbers"):
         model.predict(np.array([["a"] * 4]))
-    with pytest.raises(ValueError, match=r"x has shape \(4,\): one sample, .* give x\[None\] or x.reshape\(1, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"x has shape \(4,\): one sample, .* give x\[None\] or x.reshape\(1, 4\)"
+    ):
         model.predict(np.zeros(4))
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(ValueError, match="activation='relux' is not a known activation; valid names: .*elu.*relu"):
+    with pytest.raises(
+        ValueError, match="activation='relux' is not a known activation; valid names: .*elu.*relu"
+    ):
         tl.Dense(3, activation="relux")
-    with pytest.raises(ValueError, match="init='kaiming' is not a known initializer; valid names: .*he_normal"):
+    with pytest.raises(
+        ValueError, match="init='kaiming' is not a known initializer; valid names: .*he_normal"
+    ):
         tl.Dense(3, init="kaiming")
     with pytest.raises(ValueError, match="loss='hinge' is not a known loss; valid names: .*mse"):
         tl.Sequential([tl.Dense(2)], loss="hinge")
@@ -96,7 +102,9 @@ def test_other_bad_arguments():
         tl.Dense(0)
     with pytest.raises(TypeError, match="units must be an integer, got 2.5"):
         tl.Dense(2.5)
-    with pytest.raises(ValueError, match="dtype='int32' is not supported; use one of float32, float64"):
+    with pytest.raises(
+        ValueError, match="dtype='int32' is not supported; use one of float32, float64"
+    ):
         tl.Sequential([tl.Dense(2)], dtype="int32")
     with pytest.raises(TypeError, match=r"layers\[1\] must be a Layer"):
         tl.Sequential([tl.Dense(2), "relu"])

@@ -1,6 +1,7 @@
-"""A model's parameters and gradients are views of one flat buffer each, and an optimizer updates each run
-of consecutive views with one call of its rule: the same bits as one call per parameter (the path taken
-for separate arrays), for every optimizer, with clipping, a frozen layer, a loaded state, and the NaN guard."""
+"""A model's parameters and gradients are views of one flat buffer each, and an optimizer updates
+each run of consecutive views with one call of its rule: the same bits as one call per parameter
+(the path taken for separate arrays), for every optimizer, with clipping, a frozen layer, a loaded
+state, and the NaN guard."""
 
 from __future__ import annotations
 
@@ -24,9 +25,18 @@ T = RNG.integers(0, 3, 24)
 
 def network(frozen: bool = False) -> tl.Sequential:
     """Dense, BatchNorm and Dense layers of unequal sizes (the middle Dense frozen if asked)."""
-    return tl.Sequential([tl.Dense(16, init="he_normal"), tl.BatchNorm(), tl.ReLU(),
-                          tl.Dense(8, init="he_normal", trainable=not frozen), tl.ReLU(), tl.Dense(3)],
-                         input_dim=12, seed=3)
+    return tl.Sequential(
+        [
+            tl.Dense(16, init="he_normal"),
+            tl.BatchNorm(),
+            tl.ReLU(),
+            tl.Dense(8, init="he_normal", trainable=not frozen),
+            tl.ReLU(),
+            tl.Dense(3),
+        ],
+        input_dim=12,
+        seed=3,
+    )
 
 
 def unpack(model: tl.Sequential) -> tl.Sequential:
@@ -45,15 +55,22 @@ def consecutive(arrays: list[np.ndarray]) -> bool:
 def train(model: tl.Sequential, optimizer: tl.Optimizer, steps: int, lr_step: float = 0.0) -> None:
     for step in range(steps):
         optimizer.update(model.params, model.gradient(X, T))
-        optimizer.lr = optimizer.lr * (1.0 + lr_step * (-1) ** step)  # a schedule that moves η both ways
+        optimizer.lr = optimizer.lr * (
+            1.0 + lr_step * (-1) ** step
+        )  # a schedule that moves η both ways
 
 
-def assert_same(packed: tuple[tl.Sequential, tl.Optimizer], alone: tuple[tl.Sequential, tl.Optimizer]) -> None:
+def assert_same(
+    packed: tuple[tl.Sequential, tl.Optimizer], alone: tuple[tl.Sequential, tl.Optimizer]
+) -> None:
     (model, optimizer), (reference, reference_optimizer) = packed, alone
     for key, array in reference.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[key], array, err_msg=key, strict=True)
     ours, theirs = optimizer.state_dict(), reference_optimizer.state_dict()
-    assert ours["iterations"] == theirs["iterations"] and ours["arrays"].keys() == theirs["arrays"].keys()
+    assert (
+        ours["iterations"] == theirs["iterations"]
+        and ours["arrays"].keys() == theirs["arrays"].keys()
+    )
     for key, array in theirs["arrays"].items():
         np.testing.assert_array_equal(ours["arrays"][key], array, err_msg=key, strict=True)
     assert optimizer.grad_norm == reference_optimizer.grad_norm
@@ -92,7 +109,9 @@ def test_a_frozen_layer_splits_the_run(name):
             np.testing.assert_array_equal(model.layers[3].params[key], array)
         runs.append((model, optimizer))
     assert_same(*runs)
-    assert len(runs[0][1].workspace.layout.steps) == 2  # the layers before the frozen one, and the one after
+    assert (
+        len(runs[0][1].workspace.layout.steps) == 2
+    )  # the layers before the frozen one, and the one after
 
 
 @pytest.mark.parametrize("name", ["momentum", "adam", "amsgrad"])
@@ -116,7 +135,9 @@ def test_a_parameter_alone_then_in_a_run_then_alone_again_keeps_one_state(name):
     for subset in (None, ["dense3.b"], None, ["dense3.b"], ["dense3.W", "dense3.b"], None):
         for model, optimizer in runs:
             grads, keys = model.gradient(X, T), subset or list(model.params)
-            optimizer.update({key: model.params[key] for key in keys}, {key: grads[key] for key in keys})
+            optimizer.update(
+                {key: model.params[key] for key in keys}, {key: grads[key] for key in keys}
+            )
     assert_same(*runs)
 
 
@@ -128,7 +149,9 @@ def test_a_loaded_state_is_used_on_the_flat_path(name):
     train(model, optimizer, steps=2)  # the run continued without a break
     restored, restored_optimizer = network(), make(name)
     restored.load_state_dict(saved_weights)
-    restored_optimizer.update(restored.params, restored.gradient(X, T))  # a state of its own, then replaced
+    restored_optimizer.update(
+        restored.params, restored.gradient(X, T)
+    )  # a state of its own, then replaced
     restored.load_state_dict(saved_weights)
     restored_optimizer.load_state_dict(saved_state)
     train(restored, restored_optimizer, steps=2)
@@ -138,7 +161,8 @@ def test_a_loaded_state_is_used_on_the_flat_path(name):
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_a_rebound_parameter_is_updated_alone(name):
-    """Code that replaces a layer's array instead of writing into it splits the run; the update is the same."""
+    """Code that replaces a layer's array instead of writing into it splits the run; the update is
+    the same."""
     runs = []
     for model in (network(), unpack(network())):
         optimizer = make(name)
@@ -154,7 +178,9 @@ def test_a_rebound_parameter_is_updated_alone(name):
 def test_a_nan_gradient_changes_nothing_on_the_flat_path(name):
     model, optimizer = network(), make(name, clip_norm=1.0)
     train(model, optimizer, steps=2)
-    grads = model.gradient(X, T)  # (its forward pass moves BatchNorm's running averages: compare params)
+    grads = model.gradient(
+        X, T
+    )  # (its forward pass moves BatchNorm's running averages: compare params)
     weights = {key: array.copy() for key, array in model.params.items()}
     state, iterations = optimizer.state_dict(), optimizer.iterations
     grads["dense2.b"][1] = np.nan

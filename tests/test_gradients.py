@@ -54,9 +54,11 @@ def check_layer(layer, x, training=True):
 
     Returns the relative errors of the arrays that disagree (an empty dict when all agree).
     """
-    return {name: relative_error(analytic, numeric)
-            for name, (analytic, numeric) in layer_gradients(layer, x, training).items()
-            if not agree(analytic, numeric)}
+    return {
+        name: relative_error(analytic, numeric)
+        for name, (analytic, numeric) in layer_gradients(layer, x, training).items()
+        if not agree(analytic, numeric)
+    }
 
 
 def away_from_zero(x, margin=1e-2):
@@ -190,8 +192,12 @@ def test_regularizer_gradient(make, shape, seed):
 @given(n=batch, d_in=width, d_out=width, seed=seeds)
 def test_dense_with_regularizer_in_a_model(make, n, d_in, d_out, seed):
     rng = np.random.default_rng(seed)
-    model = tl.Sequential([tl.Dense(d_out, regularizer=make()), tl.Tanh(), tl.Dense(3)],
-                          input_dim=d_in, seed=seed, dtype="float64")
+    model = tl.Sequential(
+        [tl.Dense(d_out, regularizer=make()), tl.Tanh(), tl.Dense(3)],
+        input_dim=d_in,
+        seed=seed,
+        dtype="float64",
+    )
     W = model.params["dense1.W"]
     W[:] = away_from_zero(W, 0.05)
     errors = tl.check_gradients(model, rng.standard_normal((n, d_in)), rng.integers(0, 3, n))
@@ -201,8 +207,13 @@ def test_dense_with_regularizer_in_a_model(make, n, d_in, d_out, seed):
 @given(weight_decay=st.floats(1e-4, 1.0), seed=seeds)
 def test_model_weight_decay_gradient(weight_decay, seed):
     rng = np.random.default_rng(seed)
-    model = tl.Sequential([tl.Dense(5), tl.Sigmoid(), tl.Dense(3)], input_dim=4, seed=seed,
-                          dtype="float64", weight_decay=weight_decay)
+    model = tl.Sequential(
+        [tl.Dense(5), tl.Sigmoid(), tl.Dense(3)],
+        input_dim=4,
+        seed=seed,
+        dtype="float64",
+        weight_decay=weight_decay,
+    )
     errors = tl.check_gradients(model, rng.standard_normal((6, 4)), rng.integers(0, 3, 6))
     assert max(errors.values()) < TOL, errors
 
@@ -220,7 +231,8 @@ def test_every_layer_model(softmax_head, seed):
         *registered(ACTIVATIONS),
     }
     assert {type(layer.regularizer) for layer in model.layers if isinstance(layer, tl.Dense)} >= {
-        *registered(REGULARIZERS)}
+        *registered(REGULARIZERS)
+    }
 
 
 # -- every registered class, against numerical differences and torch's autograd --------------------
@@ -231,8 +243,11 @@ def registered_classes():
         "loss": LOSSES,
         "regularizer": REGULARIZERS,
     }
-    return [pytest.param(kind, cls, id=f"{kind}-{cls.__name__}")
-            for kind, registry in kinds.items() for cls in registered(registry)]
+    return [
+        pytest.param(kind, cls, id=f"{kind}-{cls.__name__}")
+        for kind, registry in kinds.items()
+        for cls in registered(registry)
+    ]
 
 
 def tensor(array):

@@ -1,4 +1,5 @@
-"""History as Keras users read it (repr, .history, DataFrame, plot), progress text, and optional dependencies."""
+"""History as Keras users read it (repr, .history, DataFrame, plot), progress text, and optional
+dependencies."""
 
 import subprocess
 import sys
@@ -36,7 +37,12 @@ def test_history_dict_is_keras_per_epoch_lists_and_matches_the_dataframe():
     pd = pytest.importorskip("pandas")
     history = trained()
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
-    assert all(len(values) == 4 for values in history.history.values()) and history.epoch == [0, 1, 2, 3]
+    assert all(len(values) == 4 for values in history.history.values()) and history.epoch == [
+        0,
+        1,
+        2,
+        3,
+    ]
     frame = history.to_dataframe()
     assert frame.index.name == "epoch" and list(frame.index) == [0, 1, 2, 3]
     pd.testing.assert_frame_equal(frame.reset_index(drop=True), pd.DataFrame(history.history))
@@ -62,7 +68,9 @@ def test_live_plot_off_a_notebook_keeps_a_figure_of_the_final_curves():
     live = tl.LivePlot(every=3)
     history = trained(callbacks=[live])
     lines = live.figure.axes[1].get_lines()
-    np.testing.assert_allclose(lines[1].get_ydata(), history["val_accuracy"])  # drawn after the 4th epoch too
+    np.testing.assert_allclose(
+        lines[1].get_ydata(), history["val_accuracy"]
+    )  # drawn after the 4th epoch too
     with pytest.raises(ValueError, match="every must be"):
         tl.LivePlot(every=0)
 
@@ -102,9 +110,13 @@ def test_the_library_imports_and_trains_without_jupyter_pandas_or_ipywidgets():
         print(history)
         print(sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED))
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()[2:]  # after the two epochs' lines
-    assert lines[0] == ("ImportError: History.to_dataframe() needs pandas: pip install pandas "
-                        "(or pip install 'trainlab[notebooks]')")
+    assert lines[0] == (
+        "ImportError: History.to_dataframe() needs pandas: pip install pandas "
+        "(or pip install 'trainlab[notebooks]')"
+    )
     assert lines[1].startswith("History(completed, epochs 1-2, 20 steps") and lines[2] == "[]"

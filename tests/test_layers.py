@@ -14,7 +14,7 @@ def built(layer, input_shape, dtype=np.float64, seed=0):
     return layer
 
 
-# -- losses --------------------------------------------------------------------------------------------
+# -- losses ----------------------------------------------------------------------------------------
 def test_softmax_cross_entropy_known_value():
     logits = np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])
     # row 1: log(e + e² + e³) - 3 = log(1 + e⁻¹ + e⁻²) = 0.4076059644...; row 2: log 3 = 1.0986122887
@@ -41,7 +41,9 @@ def test_mean_squared_error_known_value():
     loss = tl.MeanSquaredError()
     assert loss.forward(y, t) == pytest.approx((0 + 4 + 9 + 0) / 4)
     np.testing.assert_allclose(loss.backward(), 2 * (y - t) / 4)
-    assert tl.MeanSquaredError().forward(np.array([[0.2, 0.8]]), [1]) == pytest.approx((0.04 + 0.04) / 2)
+    assert tl.MeanSquaredError().forward(np.array([[0.2, 0.8]]), [1]) == pytest.approx(
+        (0.04 + 0.04) / 2
+    )
 
 
 def test_softmax_layer_rows_sum_to_one():
@@ -51,7 +53,7 @@ def test_softmax_layer_rows_sum_to_one():
     np.testing.assert_allclose(y[0], np.exp([1, 2, 3, 4]) / np.exp([1, 2, 3, 4]).sum())
 
 
-# -- activations ---------------------------------------------------------------------------------------
+# -- activations -----------------------------------------------------------------------------------
 def test_activation_values():
     x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
     expect = {
@@ -64,7 +66,9 @@ def test_activation_values():
         tl.Identity(): x,
     }
     for layer, expected in expect.items():
-        np.testing.assert_allclose(built(layer, (5,)).forward(x.copy()), expected, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(
+            built(layer, (5,)).forward(x.copy()), expected, rtol=1e-12, atol=1e-15
+        )
 
 
 def test_gelu_tanh_form_is_close_to_the_exact_gelu():
@@ -75,11 +79,13 @@ def test_gelu_tanh_form_is_close_to_the_exact_gelu():
 
 def test_sigmoid_never_overflows():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        y = built(tl.Sigmoid(), (3,), np.float32).forward(np.array([[-1e4, 0.0, 1e4]], dtype=np.float32))
+        y = built(tl.Sigmoid(), (3,), np.float32).forward(
+            np.array([[-1e4, 0.0, 1e4]], dtype=np.float32)
+        )
     np.testing.assert_allclose(y, [[0.0, 0.5, 1.0]])
 
 
-# -- batch norm ------------------------------------------------------------------------------------------
+# -- batch norm ------------------------------------------------------------------------------------
 def test_batchnorm_training_normalizes_and_updates_running_averages(rng):
     layer = built(tl.BatchNorm(momentum=0.9), (3,))
     x = rng.normal(loc=[1.0, -2.0, 5.0], scale=[1.0, 3.0, 0.5], size=(200, 3))
@@ -99,16 +105,20 @@ def test_batchnorm_inference_uses_running_statistics(rng):
     x = np.array([[3.0, -1.0], [5.0, -0.5]])
     y = layer.forward(x, training=False)
     mean, var = layer.buffers["running_mean"], layer.buffers["running_var"]
-    np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + layer.epsilon) * [2.0, 0.5] + [1.0, -1.0])
+    np.testing.assert_allclose(
+        y, (x - mean) / np.sqrt(var + layer.epsilon) * [2.0, 0.5] + [1.0, -1.0]
+    )
     np.testing.assert_allclose(mean, [3.0, -1.0], atol=0.1)
     np.testing.assert_allclose(var, [4.0, 0.25], rtol=0.1)
     # a batch of identical samples: batch statistics would give beta; running ones do not
     same = np.array([[5.0, 0.0]] * 4)
     assert not np.allclose(layer.forward(same, training=False), layer.params["beta"])
-    np.testing.assert_allclose(layer.forward(same, training=True), np.tile([1.0, -1.0], (4, 1)), atol=1e-6)
+    np.testing.assert_allclose(
+        layer.forward(same, training=True), np.tile([1.0, -1.0], (4, 1)), atol=1e-6
+    )
 
 
-# -- dropout ---------------------------------------------------------------------------------------------
+# -- dropout ---------------------------------------------------------------------------------------
 def test_dropout_is_inverted_and_off_in_inference(rng):
     layer = built(tl.Dropout(0.3), (1000,), seed=1)
     x = np.ones((50, 1000))
@@ -147,18 +157,24 @@ def test_selu_stack_self_normalizes(alpha_dropout):
     for layer in model.layers:
         x = layer.forward(x, training=True)
         if isinstance(layer, tl.SELU):
-            assert abs(x.mean()) < 0.15 and abs(x.std() - 1.0) < 0.15, (layer.name, x.mean(), x.std())
+            assert abs(x.mean()) < 0.15 and abs(x.std() - 1.0) < 0.15, (
+                layer.name,
+                x.mean(),
+                x.std(),
+            )
     assert abs(x.mean()) < 0.1 and abs(x.std() - 1.0) < 0.1
 
 
 def test_relu_stack_with_small_weights_collapses_while_selu_does_not():
     """The contrast that motivates SELU: the same depth with std=0.01 weights and ReLU vanishes."""
     layers = [layer for _ in range(20) for layer in (tl.Dense(100, init=0.01), tl.ReLU())]
-    x = tl.Sequential(layers, input_dim=100, seed=0).forward(np.random.default_rng(0).standard_normal((100, 100)))
+    x = tl.Sequential(layers, input_dim=100, seed=0).forward(
+        np.random.default_rng(0).standard_normal((100, 100))
+    )
     assert x.std() < 1e-10
 
 
-# -- initializers --------------------------------------------------------------------------------------
+# -- initializers ----------------------------------------------------------------------------------
 INIT_STDS = {
     "glorot_normal": lambda i, o: math.sqrt(2 / (i + o)),
     "glorot_uniform": lambda i, o: math.sqrt(2 / (i + o)),  # U(-a, a) has std a/√3 = √(2/(i+o))
@@ -184,9 +200,14 @@ def test_initializer_std_matches_its_formula(name, shape):
     assert abs(W.mean()) < 5 * expected / math.sqrt(W.size)
 
 
-@pytest.mark.parametrize("name, limit", [("glorot_uniform", lambda i, o: math.sqrt(6 / (i + o))),
-                                         ("he_uniform", lambda i, o: math.sqrt(6 / i)),
-                                         ("lecun_uniform", lambda i, o: math.sqrt(3 / i))])
+@pytest.mark.parametrize(
+    "name, limit",
+    [
+        ("glorot_uniform", lambda i, o: math.sqrt(6 / (i + o))),
+        ("he_uniform", lambda i, o: math.sqrt(6 / i)),
+        ("lecun_uniform", lambda i, o: math.sqrt(3 / i)),
+    ],
+)
 def test_uniform_initializers_respect_their_limits(name, limit):
     W = tl.get_initializer(name)((300, 200), np.random.default_rng(0), np.float64)
     assert np.abs(W).max() <= limit(300, 200)
@@ -198,16 +219,23 @@ def test_initializer_shorthands():
     np.testing.assert_array_equal(tl.get_initializer("zeros")((2, 2), None), 0.0)
     np.testing.assert_array_equal(tl.get_initializer("ones")((3,), None), 1.0)
     np.testing.assert_array_equal(tl.Constant(0.5)((3,), None), 0.5)
-    assert fans((784, 100)) == (784, 100) and fans((100,)) == (100, 100) and fans((3, 3, 16, 32)) == (144, 288)
+    assert (
+        fans((784, 100)) == (784, 100)
+        and fans((100,)) == (100, 100)
+        and fans((3, 3, 16, 32)) == (144, 288)
+    )
 
 
 def test_initial_weights_are_the_same_in_float32_and_float64():
     def make(dtype):
         return tl.Sequential([tl.Dense(5, init="he_normal")], input_dim=4, seed=3, dtype=dtype)
-    np.testing.assert_allclose(make("float32").params["dense1.W"], make("float64").params["dense1.W"], rtol=1e-6)
+
+    np.testing.assert_allclose(
+        make("float32").params["dense1.W"], make("float64").params["dense1.W"], rtol=1e-6
+    )
 
 
-# -- regularizers and constraints -----------------------------------------------------------------------
+# -- regularizers and constraints ------------------------------------------------------------------
 def test_regularizer_values():
     W = np.array([[1.0, -2.0], [0.5, 0.0]])
     assert tl.L1(0.1)(W) == pytest.approx(0.1 * 3.5)
@@ -228,8 +256,13 @@ def test_max_norm_clips_each_units_incoming_weights():
 
 
 def test_dense_regularization_enters_the_loss_and_weight_decay_is_half_lambda_w_squared():
-    model = tl.Sequential([tl.Dense(3, regularizer=tl.L2(0.5)), tl.Dense(2)], input_dim=2, seed=0,
-                          dtype="float64", weight_decay=0.1)
+    model = tl.Sequential(
+        [tl.Dense(3, regularizer=tl.L2(0.5)), tl.Dense(2)],
+        input_dim=2,
+        seed=0,
+        dtype="float64",
+        weight_decay=0.1,
+    )
     W1, W2 = model.params["dense1.W"], model.params["dense2.W"]
     expected = 0.5 * np.sum(W1**2) + 0.5 * 0.1 * (np.sum(W1**2) + np.sum(W2**2))
     assert model.penalty() == pytest.approx(expected)
@@ -246,7 +279,10 @@ def test_keep_mask_keeps_entries_with_the_stated_probability(rate):
     assert mask.shape == (400, 500) and mask.dtype == bool
     assert keep_probability == pytest.approx(1 - rate, abs=1 / 65536)
     # 200,000 Bernoulli draws: the kept fraction is within 5 standard errors of its probability
-    assert abs(mask.mean() - keep_probability) < 5 * math.sqrt(keep_probability * (1 - keep_probability) / 2e5) + 1e-9
+    assert (
+        abs(mask.mean() - keep_probability)
+        < 5 * math.sqrt(keep_probability * (1 - keep_probability) / 2e5) + 1e-9
+    )
 
 
 def test_the_textbooks_dropout_scales_at_test_time(rng):

@@ -1,5 +1,6 @@
-"""Every lesson on the protocol of trainlab.lab.lesson: declared as it should be, runs as units through the lab,
-and every claim's verdict moves with the numbers (agrees, contradicts, unsettled) and is untested on one seed.
+"""Every lesson on the protocol of trainlab.lab.lesson: declared as it should be, runs as units
+through the lab, and every claim's verdict moves with the numbers (agrees, contradicts, unsettled)
+and is untested on one seed.
 
 Lesson-specific numbers are tested in tests/lessons/test_NAME.py.
 """
@@ -33,13 +34,19 @@ def quick_runs(tmp_path_factory):
 
 
 def lines_of(name: str) -> int:
-    return len((LESSONS / f"{load_lesson(name).module.__name__.rsplit('.', 1)[1]}.py").read_text().splitlines())
+    return len(
+        (LESSONS / f"{load_lesson(name).module.__name__.rsplit('.', 1)[1]}.py")
+        .read_text()
+        .splitlines()
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_lesson_module_is_short(name):
     lines = lines_of(name)
-    assert lines <= 250, f"{name}: {lines} lines (a lesson declares; what lessons share belongs in trainlab.lab)"
+    assert lines <= 250, (
+        f"{name}: {lines} lines (a lesson declares; what lessons share belongs in trainlab.lab)"
+    )
 
 
 def test_half_the_lessons_fit_on_a_few_screens():
@@ -55,7 +62,9 @@ def test_the_book_and_quick_settings_are_valid_and_the_quick_run_says_what_it_ch
     assert all("(full size: " in change for change in quick.changed())
     assert "{" not in lesson.describe(quick)
     if isinstance(full, DataConfig):
-        assert quick.dataset == "mnist-mini" or quick.train_samples is not None, f"{name}: quick on the full dataset"
+        assert quick.dataset == "mnist-mini" or quick.train_samples is not None, (
+            f"{name}: quick on the full dataset"
+        )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -73,20 +82,23 @@ def test_a_quick_run_writes_a_complete_folder_with_every_claim_and_its_verdict(n
     assert text.startswith(f"# {lesson.title}\n") and "## The book's claims" in text
     metrics = json.loads((run.folder / "metrics.json").read_text())
     config = make_config(lesson, quick=True)
-    assert metrics["seeds"] == config.seed_list() and len(metrics["runs"]) == len(outcome.record.summary["seeds"]) * (
-        len(lesson.checked_settings(config)) if lesson.about.unit == "setting" else 1)
+    assert metrics["seeds"] == config.seed_list() and len(metrics["runs"]) == len(
+        outcome.record.summary["seeds"]
+    ) * (len(lesson.checked_settings(config)) if lesson.about.unit == "setting" else 1)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_runs_saved_numbers_give_back_its_runs_and_verdicts(name, quick_runs):
-    """What the report redraws and collect_results re-judges: Runs rebuilt from config.json and metrics.json
-    hold every unit's numbers and give the verdicts the run wrote."""
+    """What the report redraws and collect_results re-judges: Runs rebuilt from config.json and
+    metrics.json hold every unit's numbers and give the verdicts the run wrote."""
     run = load_run(quick_runs[1][name].record.folder)
     lesson = load_lesson(name)
     metrics = json.loads((run.folder / "metrics.json").read_text())
     runs = lesson.runs_from(json.loads((run.folder / "config.json").read_text()), metrics)
     assert runs.settings == metrics["settings"] and runs.seeds == metrics["seeds"]
-    assert [e.verdict for e in lesson.evaluate(runs)] == [c["verdict"] for c in run.summary["claims"]]
+    assert [e.verdict for e in lesson.evaluate(runs)] == [
+        c["verdict"] for c in run.summary["claims"]
+    ]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -104,11 +116,15 @@ def synthetic(claim: Claim, values: dict[str, list[float]]) -> Runs:
 
 
 def verdict(claim: Claim, values: dict[str, list[float]]) -> str:
-    measured = dataclasses.replace(claim, measure=dataclasses.replace(claim.measure, of=lambda run, c: run["value"]))
+    measured = dataclasses.replace(
+        claim, measure=dataclasses.replace(claim.measure, of=lambda run, c: run["value"])
+    )
     return evaluate(measured, synthetic(claim, values), None).verdict
 
 
-@pytest.mark.parametrize(("name", "claim_id"), [(n, c.id) for n in NAMES for c in load_lesson(n).claims])
+@pytest.mark.parametrize(
+    ("name", "claim_id"), [(n, c.id) for n in NAMES for c in load_lesson(n).claims]
+)
 def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
     claim = next(c for c in load_lesson(name).claims if c.id == claim_id)
     others = [b for b in claim.others if isinstance(b, str)]
@@ -118,16 +134,23 @@ def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
         middle, width = (low + high) / 2, (high - low) / 2
         assert verdict(claim, {claim.a: list(middle + 0.01 * width * noise)}) == "agrees"
         assert verdict(claim, {claim.a: list(high + width + 0.01 * width * noise)}) == "contradicts"
-        assert verdict(claim, {claim.a: list(high + 0.5 * width * np.array([1, -1, 1, -1, 1.0]))}) == "unsettled"
+        assert (
+            verdict(claim, {claim.a: list(high + 0.5 * width * np.array([1, -1, 1, -1, 1.0]))})
+            == "unsettled"
+        )
         assert verdict(claim, {claim.a: [middle]}) == "untested"
         return
     if claim.expect == "~":  # level with b, or with each of several settings b
-        level = {claim.a: list(10 + 0.01 * claim.margin * noise),
-                 **{b: list(10 + 0.01 * claim.margin * noise[::-1]) for b in others}}
+        level = {
+            claim.a: list(10 + 0.01 * claim.margin * noise),
+            **{b: list(10 + 0.01 * claim.margin * noise[::-1]) for b in others},
+        }
         assert verdict(claim, level) == "agrees"
         apart = {**level, claim.a: list(10 + 3 * claim.margin + 0.01 * claim.margin * noise)}
         assert verdict(claim, apart) == "contradicts"
-        assert verdict(claim, {setting: values[:1] for setting, values in level.items()}) == "untested"
+        assert (
+            verdict(claim, {setting: values[:1] for setting, values in level.items()}) == "untested"
+        )
         return
     sign = -1.0 if claim.expect == "<" else 1.0
     base = 10.0
@@ -148,20 +171,30 @@ def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
     assert verdict(claim, nan) == "untested"
 
 
-TRAINS_NOTHING = {"gradient-descent", "gradient-arrows", "gradient-check", "init-histograms", "optimizers-2d"}
+TRAINS_NOTHING = {
+    "gradient-descent",
+    "gradient-arrows",
+    "gradient-check",
+    "init-histograms",
+    "optimizers-2d",
+}
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in TRAINS_NOTHING])
 def test_a_setting_that_breaks_training_is_reported_and_still_leaves_a_complete_run(name, tmp_path):
-    """Every lesson that trains declares BREAKS (changes to its quick settings that make training diverge or
-    learn nothing); the run still completes, says so in a note, and no claim agrees on the failed runs'
-    behalf where its measure cannot be taken."""
+    """Every lesson that trains declares BREAKS (changes to its quick settings that make training
+    diverge or learn nothing); the run still completes, says so in a note, and no claim agrees on
+    the failed runs' behalf where its measure cannot be taken."""
     lesson = load_lesson(name)
     breaks = getattr(lesson.module, "BREAKS", None)
     assert breaks, f"{name} declares no BREAKS"
-    overrides = [f"{key}={','.join(map(str, value)) if isinstance(value, tuple) else value}"
-                 for key, value in breaks.items()]
+    overrides = [
+        f"{key}={','.join(map(str, value)) if isinstance(value, tuple) else value}"
+        for key, value in breaks.items()
+    ]
     outcome = next(run_lessons([name], quick=True, out=tmp_path, overrides=overrides))
     assert outcome.error is None, outcome.error
     run = load_run(outcome.record.folder)
-    assert any("diverged" in note or "did not learn" in note for note in run.summary["notes"]), run.summary["notes"]
+    assert any("diverged" in note or "did not learn" in note for note in run.summary["notes"]), (
+        run.summary["notes"]
+    )

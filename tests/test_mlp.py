@@ -6,8 +6,18 @@ import pytest
 import trainlab as tl
 
 
-def by_hand(hidden, activation="relu", init="he_normal", batchnorm=False, dropout=0.0, inverted=True,
-            weight_decay=0.0, input_dim=784, classes=10, seed=0):
+def by_hand(
+    hidden,
+    activation="relu",
+    init="he_normal",
+    batchnorm=False,
+    dropout=0.0,
+    inverted=True,
+    weight_decay=0.0,
+    input_dim=784,
+    classes=10,
+    seed=0,
+):
     """The network as the experiments and the search wrote it out before tl.mlp existed."""
     layers = []
     for units in hidden:
@@ -21,12 +31,28 @@ def by_hand(hidden, activation="relu", init="he_normal", batchnorm=False, dropou
     return tl.Sequential(layers, input_dim=input_dim, seed=seed, weight_decay=weight_decay)
 
 
-@pytest.mark.parametrize("settings", [
-    {"hidden": [50, 50]},
-    {"hidden": [20, 20, 20], "activation": "sigmoid", "init": 0.01, "seed": 3},
-    {"hidden": [30], "batchnorm": True, "dropout": 0.2, "weight_decay": 0.1, "init": "glorot_uniform"},
-    {"hidden": [16, 16], "dropout": 0.5, "inverted": False, "input_dim": 20, "classes": 3, "seed": 7},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"hidden": [50, 50]},
+        {"hidden": [20, 20, 20], "activation": "sigmoid", "init": 0.01, "seed": 3},
+        {
+            "hidden": [30],
+            "batchnorm": True,
+            "dropout": 0.2,
+            "weight_decay": 0.1,
+            "init": "glorot_uniform",
+        },
+        {
+            "hidden": [16, 16],
+            "dropout": 0.5,
+            "inverted": False,
+            "input_dim": 20,
+            "classes": 3,
+            "seed": 7,
+        },
+    ],
+)
 def test_mlp_is_the_hand_built_network_bitwise(settings):
     settings = dict(settings)
     hidden, inverted = settings.pop("hidden"), settings.pop("inverted", True)
@@ -41,7 +67,9 @@ def test_mlp_is_the_hand_built_network_bitwise(settings):
     for model in (built, reference):
         model.compile(tl.SGD(lr=0.1), metrics=["accuracy"])
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
-    for name in reference.params:  # the same training too: dropout masks and batch order follow the seed
+    for (
+        name
+    ) in reference.params:  # the same training too: dropout masks and batch order follow the seed
         np.testing.assert_array_equal(built.params[name], reference.params[name])
     assert built.weight_decay == reference.weight_decay
 

@@ -10,9 +10,17 @@ import trainlab as tl
 
 def mlp(seed=0, dtype="float32", **kwargs):
     return tl.Sequential(
-        [tl.Dense(100, init="he_normal"), tl.ReLU(), tl.Dense(100, init="he_normal"), tl.ReLU(),
-         tl.Dense(10)],
-        input_dim=784, seed=seed, dtype=dtype, **kwargs,
+        [
+            tl.Dense(100, init="he_normal"),
+            tl.ReLU(),
+            tl.Dense(100, init="he_normal"),
+            tl.ReLU(),
+            tl.Dense(10),
+        ],
+        input_dim=784,
+        seed=seed,
+        dtype=dtype,
+        **kwargs,
     )
 
 
@@ -25,7 +33,14 @@ def test_params_and_grads_have_matching_names_and_shapes():
     model = mlp()
     x, t = batch()
     grads = model.gradient(x, t)
-    assert list(model.params) == ["dense1.W", "dense1.b", "dense2.W", "dense2.b", "dense3.W", "dense3.b"]
+    assert list(model.params) == [
+        "dense1.W",
+        "dense1.b",
+        "dense2.W",
+        "dense2.b",
+        "dense3.W",
+        "dense3.b",
+    ]
     assert list(grads) == list(model.params)
     for name, param in model.params.items():
         assert grads[name].shape == param.shape and grads[name].dtype == np.float32 == param.dtype
@@ -63,7 +78,12 @@ def test_params_is_a_dict_whose_writes_go_into_the_model_and_whose_names_are_fix
         params.update(nope=1.0)
     with pytest.raises(KeyError, match="not a trainable parameter"):
         params.setdefault("nope", 1.0)
-    removals = (lambda: params.pop("dense1.b"), params.popitem, params.clear, lambda: params.__delitem__("dense1.b"))
+    removals = (
+        lambda: params.pop("dense1.b"),
+        params.popitem,
+        params.clear,
+        lambda: params.__delitem__("dense1.b"),
+    )
     for remove in removals:
         with pytest.raises(TypeError, match="cannot be deleted"):
             remove()
@@ -77,7 +97,9 @@ def test_training_with_the_textbook_loop_learns_a_separable_problem():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((256, 20)).astype(np.float32)
     t = (x[:, 0] + 0.5 * x[:, 1] > 0).astype(int)
-    model = tl.Sequential([tl.Dense(16, init="he_normal"), tl.ReLU(), tl.Dense(2)], input_dim=20, seed=0)
+    model = tl.Sequential(
+        [tl.Dense(16, init="he_normal"), tl.ReLU(), tl.Dense(2)], input_dim=20, seed=0
+    )
     first = model.loss(x, t)
     optimizer = tl.SGD(lr=0.5)
     for _ in range(100):
@@ -114,10 +136,14 @@ def test_same_seed_same_numbers_and_different_seed_different_numbers():
     for name in a.params:
         np.testing.assert_array_equal(a.params[name], b.params[name])
     assert not np.array_equal(a.params["dense1.W"], c.params["dense1.W"])
+
     def drop():
         return tl.Sequential([tl.Dense(50), tl.Dropout(0.5), tl.Dense(3)], input_dim=5, seed=9)
+
     x5 = np.ones((8, 5), np.float32)
-    np.testing.assert_array_equal(drop().forward(x5, training=True), drop().forward(x5, training=True))
+    np.testing.assert_array_equal(
+        drop().forward(x5, training=True), drop().forward(x5, training=True)
+    )
 
 
 def test_unseeded_models_record_their_seed():
@@ -141,8 +167,16 @@ def test_state_dict_round_trip_and_clone():
     x = np.random.default_rng(0).standard_normal((10, 4)).astype(np.float32)
     model.gradient(x, np.arange(10) % 3)  # moves BN's running averages
     state = model.state_dict()
-    assert set(state) == {"dense1.W", "dense1.b", "batchnorm1.gamma", "batchnorm1.beta",
-                          "batchnorm1.running_mean", "batchnorm1.running_var", "dense2.W", "dense2.b"}
+    assert set(state) == {
+        "dense1.W",
+        "dense1.b",
+        "batchnorm1.gamma",
+        "batchnorm1.beta",
+        "batchnorm1.running_mean",
+        "batchnorm1.running_var",
+        "dense2.W",
+        "dense2.b",
+    }
     copy = model.clone()
     np.testing.assert_array_equal(copy.predict(x), model.predict(x))
     wide = model.clone(dtype="float64")
@@ -157,10 +191,25 @@ def test_state_dict_round_trip_and_clone():
 
 def test_config_round_trip_keeps_every_setting():
     model = tl.Sequential(
-        [tl.Flatten(), tl.Dense(8, activation="elu", init="he_uniform", bias=False,
-                                regularizer=tl.L1L2(0.01, 0.02), constraint=tl.MaxNorm(3.0)),
-         tl.BatchNorm(momentum=0.8), tl.LeakyReLU(0.2), tl.AlphaDropout(0.1), tl.Dense(3, init=0.05)],
-        input_shape=(2, 2), seed=4, weight_decay=0.01, loss="mse",
+        [
+            tl.Flatten(),
+            tl.Dense(
+                8,
+                activation="elu",
+                init="he_uniform",
+                bias=False,
+                regularizer=tl.L1L2(0.01, 0.02),
+                constraint=tl.MaxNorm(3.0),
+            ),
+            tl.BatchNorm(momentum=0.8),
+            tl.LeakyReLU(0.2),
+            tl.AlphaDropout(0.1),
+            tl.Dense(3, init=0.05),
+        ],
+        input_shape=(2, 2),
+        seed=4,
+        weight_decay=0.01,
+        loss="mse",
     )
     rebuilt = tl.Sequential.from_config(model.get_config())
     assert rebuilt.get_config() == model.get_config()
@@ -174,11 +223,15 @@ def test_predict_in_chunks_equals_predict_at_once():
     model = mlp()
     x, _ = batch(100)
     # float32 BLAS sums in another order for another batch size: agreement to float32 precision
-    np.testing.assert_allclose(model.predict(x, batch_size=7), model.predict(x), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(x, batch_size=7), model.predict(x), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_inputs_are_never_modified():
-    model = tl.Sequential([tl.ReLU(), tl.Dense(4), tl.Sigmoid(), tl.Dropout(0.5), tl.Dense(2)], input_dim=3, seed=0)
+    model = tl.Sequential(
+        [tl.ReLU(), tl.Dense(4), tl.Sigmoid(), tl.Dropout(0.5), tl.Dense(2)], input_dim=3, seed=0
+    )
     x = np.array([[-1.0, 2.0, -3.0]] * 4, dtype=np.float32)
     original = x.copy()
     model.gradient(x, [0, 1, 0, 1])
@@ -191,7 +244,9 @@ def test_inputs_are_never_modified():
 
 
 def test_backward_returns_the_input_gradient():
-    model = tl.Sequential([tl.Dense(4), tl.Tanh(), tl.Dense(2)], input_dim=3, seed=0, dtype="float64")
+    model = tl.Sequential(
+        [tl.Dense(4), tl.Tanh(), tl.Dense(2)], input_dim=3, seed=0, dtype="float64"
+    )
     x = np.random.default_rng(0).standard_normal((5, 3))
     R = np.random.default_rng(1).standard_normal((5, 2))
     model.forward(x, training=True)

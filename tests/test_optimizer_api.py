@@ -1,5 +1,5 @@
-"""Optimizers' behaviour: in-place updates without temporaries, state_dict, hyperparameters declared once
-(constructor, config, help, Keras's ``learning_rate``), momentum, clipping and bad input."""
+"""Optimizers' behaviour: in-place updates without temporaries, state_dict, hyperparameters declared
+once (constructor, config, help, Keras's ``learning_rate``), momentum, clipping and bad input."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from test_optimizers import CASES, NAMES, make, quadratic, run_reference, run_trainlab, small_network
+from test_optimizers import (
+    CASES,
+    NAMES,
+    make,
+    quadratic,
+    run_reference,
+    run_trainlab,
+    small_network,
+)
 
 import trainlab as tl
 from trainlab.optimizers import OPTIMIZERS
@@ -22,8 +30,7 @@ from trainlab.optimizers import OPTIMIZERS
 REGISTERED = sorted({registered for registered, _ in CASES.values()})  # the classes' names
 
 
-
-# -- in place, allocation-light --------------------------------------------------------------------------------
+# -- in place, allocation-light --------------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
 def test_updates_in_place_and_keeps_identity(name):
     model, x, t = small_network()
@@ -41,7 +48,10 @@ def test_updates_in_place_and_keeps_identity(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_update_allocates_no_temporaries(name):
     rng = np.random.default_rng(0)
-    params = {"W": rng.standard_normal((500, 200)).astype(np.float32), "b": np.zeros(200, np.float32)}
+    params = {
+        "W": rng.standard_normal((500, 200)).astype(np.float32),
+        "b": np.zeros(200, np.float32),
+    }
     grads = {k: rng.standard_normal(v.shape).astype(np.float32) for k, v in params.items()}
     optimizer = make(name, clip_norm=1.0)  # clipping active: uses its scratch buffer
     optimizer.update(params, grads)  # first step creates the state and scratch buffers
@@ -63,7 +73,7 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(params["W"], 0.9, rtol=1e-6)  # Adam's first step is -η·sign(g)
 
 
-# -- state_dict ------------------------------------------------------------------------------------------------
+# -- state_dict ------------------------------------------------------------------------------------
 def save_and_load(state):
     """Through JSON and .npz, as a checkpoint stores it (no pickle)."""
     metadata = json.loads(json.dumps({k: v for k, v in state.items() if k != "arrays"}))
@@ -82,10 +92,14 @@ def test_state_dict_round_trip_continues_identically(name):
     params = run_trainlab(first, {k: v.copy() for k, v in start.items()}, gradient, 20)
     state = save_and_load(first.state_dict())
     assert state["iterations"] == 20 and state["class"] == type(first).__name__
-    resumed = tl.get_optimizer(CASES[name][0])  # default hyperparameters: the state brings the saved ones
+    resumed = tl.get_optimizer(
+        CASES[name][0]
+    )  # default hyperparameters: the state brings the saved ones
     resumed.load_state_dict(state)
     assert resumed.get_config() == first.get_config()
-    run_trainlab(first, {k: v.copy() for k, v in params.items()}, gradient, 1)  # the original moves on...
+    run_trainlab(
+        first, {k: v.copy() for k, v in params.items()}, gradient, 1
+    )  # the original moves on...
     run_trainlab(resumed, params, gradient, 30)
     for key in params:
         np.testing.assert_array_equal(params[key], uninterrupted[key])
@@ -128,7 +142,7 @@ def test_load_state_dict_errors():
     assert resumed.iterations == 1
 
 
-# -- hyperparameters and momentum ------------------------------------------------------------------------------
+# -- hyperparameters and momentum ------------------------------------------------------------------
 def test_lr_change_takes_effect():
     params = {"w": np.zeros(2)}
     optimizer = tl.SGD(lr=0.1)
@@ -140,7 +154,11 @@ def test_lr_change_takes_effect():
 
 
 def test_momentum_property_is_uniform():
-    assert tl.SGD().momentum is None and tl.AdaGrad().momentum is None and tl.RMSProp().momentum is None
+    assert (
+        tl.SGD().momentum is None
+        and tl.AdaGrad().momentum is None
+        and tl.RMSProp().momentum is None
+    )
     with pytest.raises(AttributeError, match="SGD has no momentum"):
         tl.SGD().momentum = 0.9
     for optimizer in (tl.Momentum(), tl.Nesterov()):
@@ -170,22 +188,40 @@ def test_defaults_and_config():
     assert (adam.lr, adam.beta_1, adam.beta_2, adam.eps) == (0.001, 0.9, 0.999, 1e-8)
     assert tl.AdaMax().lr == 0.002 and tl.Nadam().lr == 0.002 and tl.AdamW().weight_decay == 0.01
     assert (tl.Adadelta().lr, tl.Adadelta().rho, tl.Adadelta().eps) == (1.0, 0.9, 1e-6)  # PyTorch's
-    assert tl.RAdam().get_config() == {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "eps": 1e-8, "clip_norm": None,
-                                       "clip_value": None}
+    assert tl.RAdam().get_config() == {
+        "lr": 0.001,
+        "beta_1": 0.9,
+        "beta_2": 0.999,
+        "eps": 1e-8,
+        "clip_norm": None,
+        "clip_value": None,
+    }
     lion = tl.Lion()
-    assert (lion.lr, lion.beta_1, lion.beta_2, lion.weight_decay, lion.momentum) == (0.001, 0.9, 0.99, 0.0, None)
+    assert (lion.lr, lion.beta_1, lion.beta_2, lion.weight_decay, lion.momentum) == (
+        0.001,
+        0.9,
+        0.99,
+        0.0,
+        None,
+    )
     assert tl.Adam().amsgrad is False and "amsgrad" not in tl.Nadam().get_config()
     for name in NAMES:
         optimizer = make(name)
         assert type(optimizer)(**optimizer.get_config()).get_config() == optimizer.get_config()
-        assert tl.registry.deserialize(tl.registry.serialize(optimizer)).get_config() == optimizer.get_config()
+        assert (
+            tl.registry.deserialize(tl.registry.serialize(optimizer)).get_config()
+            == optimizer.get_config()
+        )
     assert OPTIMIZERS.names() == sorted([*REGISTERED, "amsgrad"])
     amsgrad = tl.get_optimizer("amsgrad", lr=0.01)  # a name for Adam(amsgrad=True)
     assert type(amsgrad) is tl.Adam and amsgrad.amsgrad is True and amsgrad.lr == 0.01
-    assert isinstance(tl.get_optimizer("Adam", lr=3e-4), tl.Adam) and tl.get_optimizer("Adam", lr=3e-4).lr == 3e-4
+    assert (
+        isinstance(tl.get_optimizer("Adam", lr=3e-4), tl.Adam)
+        and tl.get_optimizer("Adam", lr=3e-4).lr == 3e-4
+    )
 
 
-# -- clipping --------------------------------------------------------------------------------------------------
+# -- clipping --------------------------------------------------------------------------------------
 def test_clip_by_global_norm_values():
     grads = {"a": np.array([3.0, 0.0]), "b": np.array([[0.0], [4.0]])}
     assert tl.global_norm(grads) == 5.0
@@ -199,12 +235,17 @@ def test_clip_by_global_norm_values():
     np.testing.assert_array_equal(values[0], [-1.0, 0.5, 1.0])
 
 
-@given(arrays(np.float64, st.integers(1, 20), elements=st.floats(-1e3, 1e3)),
-       arrays(np.float64, (3, 2), elements=st.floats(-1e3, 1e3)), st.floats(1e-3, 1e3))
+@given(
+    arrays(np.float64, st.integers(1, 20), elements=st.floats(-1e3, 1e3)),
+    arrays(np.float64, (3, 2), elements=st.floats(-1e3, 1e3)),
+    st.floats(1e-3, 1e3),
+)
 def test_clip_by_global_norm_properties(a, b, max_norm):
     original = [a.copy(), b.copy()]
     norm = tl.clip_by_global_norm([a, b], max_norm)
-    assert math.isclose(norm, math.sqrt(np.sum(original[0] ** 2) + np.sum(original[1] ** 2)), rel_tol=1e-9)
+    assert math.isclose(
+        norm, math.sqrt(np.sum(original[0] ** 2) + np.sum(original[1] ** 2)), rel_tol=1e-9
+    )
     assert tl.global_norm([a, b]) <= max_norm * (1 + 1e-9)
     scale = min(1.0, max_norm / norm) if norm else 1.0
     np.testing.assert_allclose(a, original[0] * scale, rtol=1e-12, atol=1e-300)
@@ -245,13 +286,14 @@ def test_clip_norm_matches_clipped_reference():
         return grads
 
     expected = run_reference("adam", CASES["adam"][1], start, clipped, 30)
-    params = run_trainlab(make("adam", clip_norm=0.5), {k: v.copy() for k, v in start.items()},
-                          gradient, 30)
+    params = run_trainlab(
+        make("adam", clip_norm=0.5), {k: v.copy() for k, v in start.items()}, gradient, 30
+    )
     for key in params:
         np.testing.assert_allclose(params[key], expected[key], rtol=1e-9, atol=1e-10)
 
 
-# -- bad input -------------------------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -271,13 +313,21 @@ def test_clip_norm_matches_clipped_reference():
         (lambda: tl.RAdam(eps=0), "eps must be > 0, got 0"),
         (lambda: tl.Adam(0.1, learning_rate=0.2), "give lr or learning_rate"),
         (lambda: tl.SGD(learning_rate=-1.0), "lr must be > 0, got -1.0"),
-        (lambda: tl.Momentum(0.1, 0.9, 0.5), r"Momentum\(\): too many positional arguments; its parameters: lr, "),
+        (
+            lambda: tl.Momentum(0.1, 0.9, 0.5),
+            r"Momentum\(\): too many positional arguments; its parameters: lr, ",
+        ),
         (lambda: tl.SGD(clip_norm=0), "clip_norm must be > 0, got 0"),
         (lambda: tl.SGD(clip_value=-1), "clip_value must be > 0, got -1"),
         (lambda: tl.SGD(clip_norm=1, clip_value=1), "give clip_norm or clip_value, not both"),
-        (lambda: tl.get_optimizer("adamm"),
-         r"optimizer='adamm' is not a known optimizer; valid names: adadelta, adagrad, adam"),
-        (lambda: tl.get_optimizer("adam", momentum=0.9), r"adam has no parameter 'momentum'; its parameters: lr, "),
+        (
+            lambda: tl.get_optimizer("adamm"),
+            r"optimizer='adamm' is not a known optimizer; valid names: adadelta, adagrad, adam",
+        ),
+        (
+            lambda: tl.get_optimizer("adam", momentum=0.9),
+            r"adam has no parameter 'momentum'; its parameters: lr, ",
+        ),
         (lambda: tl.get_optimizer(tl.Adam(), lr=0.1), "already an optimizer object"),
         (lambda: tl.clip_by_global_norm([np.ones(2)], 0), "max_norm must be > 0, got 0"),
         (lambda: tl.clip_by_value([np.ones(2)], -1), "limit must be > 0, got -1"),
@@ -305,7 +355,9 @@ def test_mismatched_params_and_grads(name):
     params = {"w": np.ones((2, 3)), "b": np.ones(3)}
     with pytest.raises(ValueError, match=r"missing in grads \['b'\], not in params \['c'\]"):
         optimizer.update(params, {"w": np.ones((2, 3)), "c": np.ones(3)})
-    with pytest.raises(ValueError, match=r"grads\['w'\] has shape \(3, 2\) but params\['w'\] has \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"grads\['w'\] has shape \(3, 2\) but params\['w'\] has \(2, 3\)"
+    ):
         optimizer.update(params, {"w": np.ones((3, 2)), "b": np.ones(3)})
     with pytest.raises(TypeError, match=r"grads\['b'\] must be a NumPy array, got list"):
         optimizer.update(params, {"w": np.ones((2, 3)), "b": [1.0, 1.0, 1.0]})
@@ -325,7 +377,9 @@ def test_nan_or_inf_gradient_raises_and_leaves_everything_unchanged(name, bad):
     state = optimizer.state_dict()
     grads = {k: g.copy() for k, g in model.gradient(x, t).items()}
     grads["dense2.b"][1] = bad  # the last parameter: all others would be updated before it
-    with pytest.raises(FloatingPointError, match=r"grads\['dense2.b'\] contains NaN or inf; the update was not"):
+    with pytest.raises(
+        FloatingPointError, match=r"grads\['dense2.b'\] contains NaN or inf; the update was not"
+    ):
         optimizer.update(model.params, grads)
     for key, array in model.state_dict().items():
         np.testing.assert_array_equal(array, weights[key])
@@ -346,8 +400,9 @@ def test_huge_finite_float32_gradient_is_not_mistaken_for_inf():
 @pytest.mark.parametrize("gradients", ["fresh", "reused", "non-contiguous"])
 @pytest.mark.parametrize("name", NAMES)
 def test_updating_a_large_parameter_block_by_block_is_the_same_update(name, gradients):
-    """Also when the gradient is the same array rewritten in place at every step (as a model's layers
-    write theirs: the optimizer keeps the views of its blocks), or a non-contiguous one at some steps."""
+    """Also when the gradient is the same array rewritten in place at every step (as a model's
+    layers write theirs: the optimizer keeps the views of its blocks), or a non-contiguous one at
+    some steps."""
     rng = np.random.default_rng(0)
     start = rng.standard_normal((13, 11)).astype(np.float32)
     results = []
@@ -374,7 +429,7 @@ def test_updating_a_large_parameter_block_by_block_is_the_same_update(name, grad
         assert blocked_state[key].shape == value.shape
 
 
-# -- hyperparameters declared once -----------------------------------------------------------------------------
+# -- hyperparameters declared once -----------------------------------------------------------------
 @pytest.mark.parametrize("registered", REGISTERED)
 def test_constructor_config_and_help_come_from_the_declaration(registered):
     cls = type(tl.get_optimizer(registered))
@@ -389,19 +444,22 @@ def test_constructor_config_and_help_come_from_the_declaration(registered):
     assert all(getattr(optimizer, name) == h.default for name, h in cls.hyperparameters.items())
     text = inspect.getdoc(cls.__init__)
     for hyperparameter in cls.hyperparameters.values():
-        assert f"``{hyperparameter.name}`` = {hyperparameter.default!r}: {hyperparameter.doc}" in text
+        assert (
+            f"``{hyperparameter.name}`` = {hyperparameter.default!r}: {hyperparameter.doc}" in text
+        )
     # the rule takes θ, g, the state arrays in slot order, then the scratch arrays by name
     rule = list(inspect.signature(optimizer.rule).parameters)
     assert rule[: 2 + len(optimizer.slots)] == ["theta", "g", *optimizer.slots]
-    assert rule[-len(cls.scratch):] == list(cls.scratch)
+    assert rule[-len(cls.scratch) :] == list(cls.scratch)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_learning_rate_is_kerass_name_for_lr(name):
     registered, hp = CASES[name]
     with_lr = make(name)
-    with_learning_rate = tl.get_optimizer(registered, **{k: v for k, v in hp.items() if k != "lr"},
-                                          learning_rate=hp["lr"])
+    with_learning_rate = tl.get_optimizer(
+        registered, **{k: v for k, v in hp.items() if k != "lr"}, learning_rate=hp["lr"]
+    )
     assert with_learning_rate.get_config() == with_lr.get_config()  # saved as lr, as before
     gradient, start = quadratic(seed=8)
     a = run_trainlab(with_lr, {k: v.copy() for k, v in start.items()}, gradient, 5)
@@ -422,14 +480,18 @@ def test_kerass_sgd_with_momentum_is_momentum_or_nesterov(nesterov):
     by_name = tl.get_optimizer("sgd", lr=0.05, momentum=0.8, nesterov=nesterov)
     assert type(keras_style) is rule and type(by_name) is rule
     gradient, start = quadratic(seed=10)
-    expected = run_trainlab(rule(lr=0.05, momentum=0.8), {k: v.copy() for k, v in start.items()}, gradient, 8)
+    expected = run_trainlab(
+        rule(lr=0.05, momentum=0.8), {k: v.copy() for k, v in start.items()}, gradient, 8
+    )
     for optimizer in (keras_style, by_name):
         params = run_trainlab(optimizer, {k: v.copy() for k, v in start.items()}, gradient, 8)
         for key in params:
             np.testing.assert_array_equal(params[key], expected[key], strict=True)
             assert not np.allclose(params[key], start[key])
     plain = tl.SGD(lr=0.05, momentum=0.0)
-    assert type(plain) is tl.SGD and plain.momentum is None  # 1cycle leaves plain SGD's missing momentum alone
+    assert (
+        type(plain) is tl.SGD and plain.momentum is None
+    )  # 1cycle leaves plain SGD's missing momentum alone
     assert type(tl.SGD(momentum=0.0, nesterov=True)) is tl.Nesterov
     with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\), got 1.5"):
         tl.SGD(momentum=1.5)
@@ -449,8 +511,9 @@ def test_amsgrad_keeps_v_max_in_its_state_and_it_loads():
     params = run_trainlab(optimizer, {k: v.copy() for k, v in start.items()}, gradient, 10)
     state = optimizer.state_dict()
     assert sorted(state["arrays"]) == ["W/m", "W/v", "W/v_max", "b/m", "b/v", "b/v_max"]
-    np.testing.assert_array_equal(state["arrays"]["b/v_max"], np.maximum(state["arrays"]["b/v_max"],
-                                                                         state["arrays"]["b/v"]))
+    np.testing.assert_array_equal(
+        state["arrays"]["b/v_max"], np.maximum(state["arrays"]["b/v_max"], state["arrays"]["b/v"])
+    )
     resumed = tl.Adam()  # amsgrad=False until the state says otherwise
     resumed.load_state_dict(state)
     assert resumed.amsgrad is True
@@ -469,4 +532,6 @@ def test_amsgrad_switched_on_between_updates_starts_its_v_max():
     optimizer.amsgrad = True
     optimizer.update(params, grads)
     v = optimizer.state["w"]["v"]
-    np.testing.assert_array_equal(optimizer.state["w"]["v_max"], v)  # max(0, v) after its first update
+    np.testing.assert_array_equal(
+        optimizer.state["w"]["v_max"], v
+    )  # max(0, v) after its first update

@@ -1,7 +1,8 @@
-"""What fit prints: a bar on a terminal (real or fake, of a given width), one line per epoch in a pipe or a file.
+"""What fit prints: a bar on a terminal (real or fake, of a given width), one line per epoch in a
+pipe or a file.
 
-Reproduces issue 25 (3): at 100 columns the bar was cut before val_accuracy, the learning rate and the ETA;
-piped to a file, ``fit(verbose=1)`` printed nothing.
+Reproduces issue 25 (3): at 100 columns the bar was cut before val_accuracy, the learning rate and
+the ETA; piped to a file, ``fit(verbose=1)`` printed nothing.
 """
 
 import fcntl
@@ -57,7 +58,9 @@ def epoch_fields(history, epoch: int) -> list[str]:
 
 
 @pytest.mark.parametrize("columns", [80, 40])
-def test_on_a_terminal_nothing_is_wider_than_it_and_every_metric_is_shown_whole(monkeypatch, columns):
+def test_on_a_terminal_nothing_is_wider_than_it_and_every_metric_is_shown_whole(
+    monkeypatch, columns
+):
     monkeypatch.setenv("COLUMNS", str(columns))
     stream = FakeTerminal()
     history = trained(callbacks=[ProgressBar(stream=stream)], verbose=0)
@@ -74,26 +77,39 @@ def test_on_a_terminal_nothing_is_wider_than_it_and_every_metric_is_shown_whole(
 
 
 def test_wrapping_breaks_between_fields_and_indents_the_continuation():
-    fields = ["epoch 12/30:", "loss 0.3012", "accuracy 0.9123", "val_loss 0.3312", "val_accuracy 0.9034",
-              "lr 0.001", "(2.6 s; 00:12 elapsed, ETA 00:30)"]
+    fields = [
+        "epoch 12/30:",
+        "loss 0.3012",
+        "accuracy 0.9123",
+        "val_loss 0.3312",
+        "val_accuracy 0.9034",
+        "lr 0.001",
+        "(2.6 s; 00:12 elapsed, ETA 00:30)",
+    ]
     text = wrap_fields(fields, 40)
     lines = text.splitlines()
     assert all(len(line) <= 40 for line in lines) and len(lines) > 2
     assert all(line.startswith("  ") for line in lines[1:])
-    assert "  ".join(line.strip() for line in lines) == "  ".join(fields)  # nothing cut, nothing lost
+    assert "  ".join(line.strip() for line in lines) == "  ".join(
+        fields
+    )  # nothing cut, nothing lost
     assert wrap_fields(fields, None) == "  ".join(fields)
 
 
 def test_verbose_2_prints_lines_on_a_terminal_too_and_0_nothing(capsys):
     stream = FakeTerminal()
     history = trained(epochs=2, callbacks=[ProgressBar(2, stream=stream)], verbose=0)
-    lines = [line for line in stream.getvalue().splitlines() if not line.startswith("  ")]  # wrapped at 80
+    lines = [
+        line for line in stream.getvalue().splitlines() if not line.startswith("  ")
+    ]  # wrapped at 80
     assert len(lines) == 2 and "%|" not in stream.getvalue() and "\r" not in stream.getvalue()
     assert lines[1].startswith(f"epoch 2/2:  loss {history['loss'][1]:.4g}")
     assert stream.getvalue().endswith("ETA 00:00)\n")
     trained(epochs=2, verbose=0)
     assert capsys.readouterr().out == ""
-    with pytest.raises(ValueError, match=r"verbose=3 is not allowed; choose one of 0, 1, 2, 'auto'"):
+    with pytest.raises(
+        ValueError, match=r"verbose=3 is not allowed; choose one of 0, 1, 2, 'auto'"
+    ):
         trained(epochs=1, verbose=3)
     with pytest.raises(ValueError, match="verbose=0 is not allowed"):
         ProgressBar(0)
@@ -124,8 +140,14 @@ def last_history(text: str) -> dict[str, list[float]]:
 
 @pytest.mark.parametrize("verbose", ["", ", verbose=1"])
 def test_piped_to_a_file_the_default_and_verbose_1_print_one_line_per_epoch(verbose):
-    done = subprocess.run([sys.executable, "-c", SCRIPT.format(verbose=verbose)], capture_output=True, text=True,
-                          env=environment(), timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(verbose=verbose)],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+        check=True,
+    )
     lines = done.stdout.splitlines()
     history = last_history(done.stdout)
     assert "\r" not in done.stdout and done.stderr == ""
@@ -139,8 +161,14 @@ def test_piped_to_a_file_the_default_and_verbose_1_print_one_line_per_epoch(verb
 def test_in_a_real_terminal_of_80_columns_every_row_fits():
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    process = subprocess.Popen([sys.executable, "-c", SCRIPT.format(verbose="")], stdin=follower, stdout=follower,
-                               stderr=follower, env=environment(), close_fds=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT.format(verbose="")],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=environment(),
+        close_fds=True,
+    )
     os.close(follower)
     output = b""
     while True:

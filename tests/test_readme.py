@@ -21,4 +21,7 @@ def test_the_readme_names_every_experiment_and_the_test_command():
 
     text = README.read_text()
     assert all(name in text for name in MODULES)
-    assert "bash scripts/test.sh" in text and "bash scripts/test.sh" in (README.parent / ".ci" / "run").read_text()
+    assert (
+        "bash scripts/test.sh" in text
+        and "bash scripts/test.sh" in (README.parent / ".ci" / "run").read_text()
+    )

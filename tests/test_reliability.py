@@ -22,8 +22,11 @@ def blobs(n=100, d=6, classes=3, seed=0):
 
 
 def net(seed=0):
-    return tl.Sequential([tl.Dense(16), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2), tl.Dense(3)],
-                         input_dim=6, seed=seed).compile("adam", lr=1e-2)
+    return tl.Sequential(
+        [tl.Dense(16), tl.BatchNorm(), tl.ReLU(), tl.Dropout(0.2), tl.Dense(3)],
+        input_dim=6,
+        seed=seed,
+    ).compile("adam", lr=1e-2)
 
 
 def assert_same_weights(a, b):
@@ -31,7 +34,7 @@ def assert_same_weights(a, b):
         np.testing.assert_array_equal(b.state_dict()[name], value, err_msg=name)
 
 
-# -- 1. a fit that ends mid-epoch -------------------------------------------------------------------------------
+# -- 1. a fit that ends mid-epoch ------------------------------------------------------------------
 @pytest.mark.parametrize("sampling", ["epoch", "iid"])
 @pytest.mark.parametrize("k, j", [(5, 5), (3, 11), (7, 7), (1, 20), (13, 2), (6, 1)])
 @pytest.mark.parametrize("via_file", [False, True])
@@ -58,7 +61,14 @@ def test_one_step_at_a_time_trains_every_step():
     straight, stepped = net(), net()
     straight.fit(x, y, iterations=40, batch_size=16, verbose=0, evaluate_train=False)
     for _ in range(40):
-        assert len(stepped.fit(x, y, iterations=1, batch_size=16, verbose=0, evaluate_train=False).step_loss) == 1
+        assert (
+            len(
+                stepped.fit(
+                    x, y, iterations=1, batch_size=16, verbose=0, evaluate_train=False
+                ).step_loss
+            )
+            == 1
+        )
     assert stepped.iterations_done == 40 and stepped.epochs_done == 5
     assert_same_weights(straight, stepped)
 
@@ -86,7 +96,7 @@ def test_a_cut_short_epoch_with_other_data_starts_a_new_epoch_with_a_warning():
     assert len(history.step_loss) == 4 and model.epochs_done == 1 and model.iterations_done == 9
 
 
-# -- 2. one layer instance used twice ---------------------------------------------------------------------------
+# -- 2. one layer instance used twice --------------------------------------------------------------
 def test_a_layer_used_twice_is_refused_at_construction():
     dense = tl.Dense(6)
     with pytest.raises(ValueError, match=r"layers\[0\] and layers\[2\] are the same Dense object"):
@@ -99,7 +109,7 @@ def test_a_layer_used_twice_is_refused_at_construction():
         tl.Sequential([tl.Dense(4, activation=shared), tl.Dense(4, activation=shared)])
 
 
-# -- 7, 8 and the scalar: targets are checked like inputs --------------------------------------------------------
+# -- 7, 8 and the scalar: targets are checked like inputs ------------------------------------------
 def test_nan_or_inf_in_one_hot_targets_is_named():
     x, y = blobs(n=20)
     onehot = np.eye(3)[y]
@@ -135,7 +145,9 @@ def test_boolean_labels_are_the_classes_0_and_1():
 def test_scalar_and_mislabelled_targets():
     x, y = blobs(n=20)
     model = net()
-    with pytest.raises(ValueError, match="y must be an array with one target per sample, got the scalar 3"):
+    with pytest.raises(
+        ValueError, match="y must be an array with one target per sample, got the scalar 3"
+    ):
         model.fit(x, 3, verbose=0)
     with pytest.raises(ValueError, match="y must be an array with one target per sample"):
         model.evaluate(x, 3)
@@ -157,23 +169,35 @@ def test_one_hot_checks_its_labels():
     np.testing.assert_array_equal(tl.one_hot(3, 4), [[0, 0, 0, 1]])
 
 
-# -- 9. checkpoint filename patterns ----------------------------------------------------------------------------
+# -- 9. checkpoint filename patterns ---------------------------------------------------------------
 def test_checkpoint_patterns_take_the_epochs_logs(tmp_path):
     x, y = blobs()
     model = net()
     pattern = str(tmp_path / "w-{epoch:02d}-{val_loss:.2f}-{accuracy:.3f}.npz")
-    history = model.fit(x, y, epochs=2, batch_size=16, validation_split=0.2, verbose=0,
-                        callbacks=[tl.ModelCheckpoint(pattern)])
+    history = model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=16,
+        validation_split=0.2,
+        verbose=0,
+        callbacks=[tl.ModelCheckpoint(pattern)],
+    )
     names = sorted(p.name for p in tmp_path.iterdir())
-    expected = [f"w-{e:02d}-{history['val_loss'][e]:.2f}-{history['accuracy'][e]:.3f}.npz" for e in (0, 1)]
+    expected = [
+        f"w-{e:02d}-{history['val_loss'][e]:.2f}-{history['accuracy'][e]:.3f}.npz" for e in (0, 1)
+    ]
     assert names == sorted(expected)
 
 
-@pytest.mark.parametrize("pattern, message", [
-    ("w-{val_loss}.npz", r"\{val_loss\}.*loss, accuracy, lr"),
-    ("w-{epoch:.2q}.npz", "cannot format"),
-    ("w-{}.npz", "fields must be named"),
-])
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        ("w-{val_loss}.npz", r"\{val_loss\}.*loss, accuracy, lr"),
+        ("w-{epoch:.2q}.npz", "cannot format"),
+        ("w-{}.npz", "fields must be named"),
+    ],
+)
 def test_bad_checkpoint_patterns_are_refused_before_the_first_step(tmp_path, pattern, message):
     x, y = blobs()
     model = net()
@@ -184,20 +208,30 @@ def test_bad_checkpoint_patterns_are_refused_before_the_first_step(tmp_path, pat
 
 def test_monitors_are_checked_before_the_first_step():
     x, y = blobs()
-    for callback in (tl.EarlyStopping(monitor="val_loss"), tl.ReduceLROnPlateau(monitor="val_acc"),
-                     tl.ModelCheckpoint("x.npz", monitor="val_loss", save_best_only=True)):
+    for callback in (
+        tl.EarlyStopping(monitor="val_loss"),
+        tl.ReduceLROnPlateau(monitor="val_acc"),
+        tl.ModelCheckpoint("x.npz", monitor="val_loss", save_best_only=True),
+    ):
         model = net()
         with pytest.raises(ValueError, match="is not among the epoch's metrics"):
             model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
         assert model.iterations_done == 0
 
 
-# -- 10. schedules past their end; a crash inside the loop ----------------------------------------------------
+# -- 10. schedules past their end; a crash inside the loop -----------------------------------------
 def test_a_schedule_past_its_end_holds_its_final_value():
-    cosine = tl.CosineDecay(0.1, total_steps=10)  # its final value would be min_lr = 0: the last positive one
-    assert cosine(9) > 0 and cosine(10) == cosine(11) == cosine(1000) == cosine(9) == cosine.curve(12)[-1]
-    for schedule, final in ((tl.OneCycle(0.1, total_steps=10), 1e-5),
-                            (tl.CosineDecay(0.1, total_steps=10, warmup_steps=3, min_lr=0.01), 0.01)):
+    cosine = tl.CosineDecay(
+        0.1, total_steps=10
+    )  # its final value would be min_lr = 0: the last positive one
+    assert (
+        cosine(9) > 0
+        and cosine(10) == cosine(11) == cosine(1000) == cosine(9) == cosine.curve(12)[-1]
+    )
+    for schedule, final in (
+        (tl.OneCycle(0.1, total_steps=10), 1e-5),
+        (tl.CosineDecay(0.1, total_steps=10, warmup_steps=3, min_lr=0.01), 0.01),
+    ):
         assert schedule(10) == pytest.approx(final) and schedule(11) == schedule(1000) == final
     x, y = blobs()
     model = net()
@@ -229,10 +263,12 @@ def test_a_crash_inside_the_loop_leaves_counters_that_match_the_weights():
     assert_same_weights(straight, crashed)
 
 
-# -- the minor ones ---------------------------------------------------------------------------------------------
+# -- the minor ones --------------------------------------------------------------------------------
 def test_a_callback_class_instead_of_an_instance():
     x, y = blobs()
-    with pytest.raises(TypeError, match=r"callbacks\[0\] is the class EarlyStopping.*EarlyStopping\(\)"):
+    with pytest.raises(
+        TypeError, match=r"callbacks\[0\] is the class EarlyStopping.*EarlyStopping\(\)"
+    ):
         net().fit(x, y, verbose=0, callbacks=[tl.EarlyStopping])
     with pytest.raises(TypeError, match=r"callbacks\[1\] is the class CosineDecay"):
         net().fit(x, y, verbose=0, callbacks=[tl.CSVLogger("x.csv"), tl.CosineDecay])
@@ -273,18 +309,26 @@ def test_a_hand_made_checkpoint_with_a_missing_key(tmp_path):
     with np.load(tmp_path / "m.npz") as archive:
         arrays = dict(archive)
     meta = json.loads(str(arrays["__trainlab__"]))
-    for path in (("progress",), ("rng",), ("rng", "data_order"), ("progress", "iterations_done"), ("model",)):
+    for path in (
+        ("progress",),
+        ("rng",),
+        ("rng", "data_order"),
+        ("progress", "iterations_done"),
+        ("model",),
+    ):
         broken = json.loads(json.dumps(meta))
         parent = broken
         for key in path[:-1]:
             parent = parent[key]
         del parent[path[-1]]
         np.savez(tmp_path / "bad.npz", **{**arrays, "__trainlab__": np.array(json.dumps(broken))})
-        with pytest.raises(ValueError, match=f"bad.npz is not a readable trainlab model file: .*{path[-1]}"):
+        with pytest.raises(
+            ValueError, match=f"bad.npz is not a readable trainlab model file: .*{path[-1]}"
+        ):
             load_model(tmp_path / "bad.npz")
 
 
-# -- issue 22, finding N7: a huge epochs= or iterations= costs no memory before the first step ------------------
+# -- issue 22, finding N7: a huge epochs= or iterations= costs no memory before the first step -----
 class StopAfter(tl.Callback):
     """Stops training after ``steps`` steps by raising (fit leaves counters that match the weights)."""
 
@@ -304,11 +348,15 @@ class StopAfter(tl.Callback):
             raise self.EnoughError
 
 
-@pytest.mark.parametrize("how", [{"iterations": 10**12}, {"epochs": 10**11}, {"iterations": 10**7},
-                                 {"epochs": 10**6}], ids=lambda how: f"{next(iter(how))}={next(iter(how.values()))}")
+@pytest.mark.parametrize(
+    "how",
+    [{"iterations": 10**12}, {"epochs": 10**11}, {"iterations": 10**7}, {"epochs": 10**6}],
+    ids=lambda how: f"{next(iter(how))}={next(iter(how.values()))}",
+)
 def test_a_huge_count_starts_training_at_once_in_constant_memory(how):
-    """`fit(iterations=10**12)` (reachable with `--set`) allocated one tuple per epoch before the first step:
-    OOM-killed at 22 GB; `epochs=10**7` cost 1.1 GB. The plan of the steps is now computed as it goes."""
+    """`fit(iterations=10**12)` (reachable with `--set`) allocated one tuple per epoch before the
+    first step: OOM-killed at 22 GB; `epochs=10**7` cost 1.1 GB. The plan of the steps is now
+    computed as it goes."""
     x, y = blobs()
     model = net()
     stop = StopAfter(3)
@@ -325,7 +373,12 @@ def test_a_huge_count_starts_training_at_once_in_constant_memory(how):
     assert model.iterations_done == 3 and model.epochs_done == 0
 
 
-@given(first=st.integers(0, 5), start=st.integers(0, 6), per_epoch=st.integers(1, 7), steps=st.integers(-1, 40))
+@given(
+    first=st.integers(0, 5),
+    start=st.integers(0, 6),
+    per_epoch=st.integers(1, 7),
+    steps=st.integers(-1, 40),
+)
 def test_the_planned_pieces_are_those_of_the_plain_loop(first, start, per_epoch, steps):
     from trainlab.epochs import plan_segments
 
@@ -338,6 +391,8 @@ def test_the_planned_pieces_are_those_of_the_plain_loop(first, start, per_epoch,
         epoch, begin = epoch + 1, 0
     segments = plan_segments(first, start, per_epoch, steps)
     assert list(segments) == expected and len(segments) == len(expected)
-    assert [segments[i] for i in range(-len(expected), 0)] == expected and segments[1:3] == expected[1:3]
+    assert [segments[i] for i in range(-len(expected), 0)] == expected and segments[
+        1:3
+    ] == expected[1:3]
     for epoch in range(first - 1, first + len(expected) + 1):
         assert segments.steps_in(epoch) == sum(b - a for e, a, b in expected if e == epoch)

@@ -49,20 +49,33 @@ def test_cosine_with_warmup():
     assert schedule(500) == 0.001
     no_warmup = tl.CosineDecay(0.1, 100)
     assert no_warmup(0) == 0.1 and no_warmup(99) > 0
-    assert no_warmup(100) == no_warmup(1000) == no_warmup(99)  # min_lr = 0 is no lr: the last positive one is held
+    assert (
+        no_warmup(100) == no_warmup(1000) == no_warmup(99)
+    )  # min_lr = 0 is no lr: the last positive one is held
 
 
 def test_one_cycle_lr_and_momentum():
     schedule = tl.OneCycle(max_lr=0.1, total_steps=100)  # p = 45, annihilation over steps 90..100
     assert schedule.phase_steps == 45
     assert schedule.start_lr == pytest.approx(0.01) and schedule.final_lr == pytest.approx(1e-5)
-    expected_lr = {0: 0.01, 22.5: 0.055, 45: 0.1, 67.5: 0.055, 90: 0.01, 95: (0.01 + 1e-5) / 2, 100: 1e-5, 150: 1e-5}
+    expected_lr = {
+        0: 0.01,
+        22.5: 0.055,
+        45: 0.1,
+        67.5: 0.055,
+        90: 0.01,
+        95: (0.01 + 1e-5) / 2,
+        100: 1e-5,
+        150: 1e-5,
+    }
     for t, lr in expected_lr.items():
         assert schedule(t) == pytest.approx(lr, rel=1e-12), t
     expected_momentum = {0: 0.95, 22.5: 0.9, 45: 0.85, 67.5: 0.9, 90: 0.95, 99: 0.95, 150: 0.95}
     for t, momentum in expected_momentum.items():
         assert schedule.momentum(t) == pytest.approx(momentum, rel=1e-12), t
-    custom = tl.OneCycle(1.0, 10, start_lr=0.5, final_lr=0.1, annihilation=0.0, max_momentum=0.9, min_momentum=0.8)
+    custom = tl.OneCycle(
+        1.0, 10, start_lr=0.5, final_lr=0.1, annihilation=0.0, max_momentum=0.9, min_momentum=0.8
+    )
     assert [custom(t) for t in (0, 5, 10)] == pytest.approx([0.5, 1.0, 0.5])
     assert [custom.momentum(t) for t in (0, 5, 10)] == pytest.approx([0.9, 0.8, 0.9])
 
@@ -87,8 +100,13 @@ def test_cosine_decreases_after_warmup_and_stays_positive(total, warmup, min_lr)
 
 @pytest.mark.parametrize(
     "schedule",
-    [tl.PowerDecay(0.01, 10, 0.5), tl.ExponentialDecay(0.01, 20, 0.5), tl.PiecewiseConstant([5, 15], [3, 2, 1]),
-     tl.CosineDecay(0.1, 50, 5, 1e-4), tl.OneCycle(0.1, 40, annihilation=0.2)],
+    [
+        tl.PowerDecay(0.01, 10, 0.5),
+        tl.ExponentialDecay(0.01, 20, 0.5),
+        tl.PiecewiseConstant([5, 15], [3, 2, 1]),
+        tl.CosineDecay(0.1, 50, 5, 1e-4),
+        tl.OneCycle(0.1, 40, annihilation=0.2),
+    ],
 )
 def test_schedules_are_configurable(schedule):
     data = json.loads(json.dumps(serialize(schedule)))
@@ -101,7 +119,9 @@ def test_schedules_are_configurable(schedule):
 def test_get_schedule_by_name():
     assert isinstance(tl.get_schedule("1cycle", max_lr=0.1, total_steps=10), tl.OneCycle)
     assert tl.get_schedule("power", initial_lr=0.1, decay_steps=5)(5) == pytest.approx(0.05)
-    with pytest.raises(ValueError, match="schedule='cos' is not a known schedule; valid names: 1cycle, cosine"):
+    with pytest.raises(
+        ValueError, match="schedule='cos' is not a known schedule; valid names: 1cycle, cosine"
+    ):
         tl.get_schedule("cos")
 
 
@@ -111,17 +131,35 @@ def test_get_schedule_by_name():
         (lambda: tl.PowerDecay(0, 10), "initial_lr must be > 0, got 0"),
         (lambda: tl.PowerDecay(0.1, -1), "decay_steps must be > 0, got -1"),
         (lambda: tl.ExponentialDecay(0.1, 10, rate=1.5), r"rate must be in \[0.0, 1.0\], got 1.5"),
-        (lambda: tl.PiecewiseConstant([5, 15], [0.1, 0.01]), "values must have one entry more than boundaries"),
-        (lambda: tl.PiecewiseConstant([15, 5], [0.1, 0.01, 0.001]), "boundaries must be strictly increasing"),
-        (lambda: tl.CosineDecay(0.1, 10, warmup_steps=10), "warmup_steps must be < total_steps=10, got 10"),
+        (
+            lambda: tl.PiecewiseConstant([5, 15], [0.1, 0.01]),
+            "values must have one entry more than boundaries",
+        ),
+        (
+            lambda: tl.PiecewiseConstant([15, 5], [0.1, 0.01, 0.001]),
+            "boundaries must be strictly increasing",
+        ),
+        (
+            lambda: tl.CosineDecay(0.1, 10, warmup_steps=10),
+            "warmup_steps must be < total_steps=10, got 10",
+        ),
         (lambda: tl.CosineDecay(0.1, 10, min_lr=0.2), "min_lr must be <= max_lr=0.1, got 0.2"),
         (lambda: tl.OneCycle(0.1, 100, start_lr=0.2), "start_lr must be <= max_lr=0.1, got 0.2"),
-        (lambda: tl.OneCycle(0.1, 100, min_momentum=0.99), "min_momentum must be <= max_momentum=0.95, got 0.99"),
-        (lambda: tl.OneCycle(0.1, 100, max_momentum=1.0), r"max_momentum must be in \[0.0, 1.0\), got 1.0"),
+        (
+            lambda: tl.OneCycle(0.1, 100, min_momentum=0.99),
+            "min_momentum must be <= max_momentum=0.95, got 0.99",
+        ),
+        (
+            lambda: tl.OneCycle(0.1, 100, max_momentum=1.0),
+            r"max_momentum must be in \[0.0, 1.0\), got 1.0",
+        ),
         (lambda: tl.OneCycle(0.1, 100)(-1), "iteration must be >= 0, got -1"),
         (lambda: tl.PowerDecay(0.1, 10)("5"), "iteration must be a number, got '5'"),
         (lambda: tl.PlateauReducer(0.1, factor=1.0), r"factor must be in \[0.0, 1.0\), got 1.0"),
-        (lambda: tl.PlateauReducer(0.1, mode="auto"), "mode='auto' is not allowed; choose one of 'min', 'max'"),
+        (
+            lambda: tl.PlateauReducer(0.1, mode="auto"),
+            "mode='auto' is not allowed; choose one of 'min', 'max'",
+        ),
         (lambda: tl.PlateauReducer(0.1, patience=-1), "patience must be >= 0, got -1"),
         (lambda: tl.PlateauReducer(0.1).update(float("nan")), "metric must be finite, got nan"),
     ],
@@ -131,7 +169,7 @@ def test_bad_arguments(make, message):
         make()
 
 
-# -- the plateau reducer on scripted sequences -----------------------------------------------------------------
+# -- the plateau reducer on scripted sequences -----------------------------------------------------
 def run(reducer, metrics):
     return [reducer.update(metric) for metric in metrics]
 
@@ -153,7 +191,9 @@ def test_plateau_cooldown_ignores_exactly_cooldown_steps():
 def test_plateau_min_delta():
     reducer = tl.PlateauReducer(1.0, factor=0.1, patience=2, min_delta=0.1)
     # 0.95 and 0.91 are not better than 1.0 by more than 0.1; 0.85 is (< 0.9)
-    assert run(reducer, [1.0, 0.95, 0.91, 0.85, 0.8, 0.79]) == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.1, 0.01])
+    assert run(reducer, [1.0, 0.95, 0.91, 0.85, 0.8, 0.79]) == pytest.approx(
+        [1.0, 1.0, 0.1, 0.1, 0.1, 0.01]
+    )
     assert reducer.best == 0.85
 
 
@@ -164,7 +204,9 @@ def test_plateau_min_lr():
 
 def test_plateau_mode_max():
     reducer = tl.PlateauReducer(0.3, factor=0.5, patience=1, mode="max")
-    assert run(reducer, [0.5, 0.6, 0.7, 0.7, 0.65, 0.8]) == pytest.approx([0.3, 0.3, 0.3, 0.15, 0.075, 0.075])
+    assert run(reducer, [0.5, 0.6, 0.7, 0.7, 0.65, 0.8]) == pytest.approx(
+        [0.3, 0.3, 0.3, 0.15, 0.075, 0.075]
+    )
 
 
 def test_plateau_patience_zero_cuts_on_every_bad_step():
@@ -187,7 +229,9 @@ def test_plateau_state_dict_round_trip():
 
 def test_hand_written_loop_with_schedule():
     """The pattern from the docs: the loop sets optimizer.lr (and momentum) from the schedule."""
-    model = tl.Sequential([tl.Dense(5), tl.ReLU(), tl.Dense(3)], input_dim=4, seed=0, dtype="float64")
+    model = tl.Sequential(
+        [tl.Dense(5), tl.ReLU(), tl.Dense(3)], input_dim=4, seed=0, dtype="float64"
+    )
     rng = np.random.default_rng(0)
     x, t = rng.standard_normal((32, 4)), rng.integers(0, 3, 32)
     optimizer = tl.Momentum()
@@ -201,15 +245,21 @@ def test_hand_written_loop_with_schedule():
         lrs.append(optimizer.lr)
         momenta.append(optimizer.momentum)
     assert lrs == schedule.curve(60).tolist()
-    assert max(lrs) == pytest.approx(0.5, rel=0.05) and min(momenta) == pytest.approx(0.85, abs=0.005)
+    assert max(lrs) == pytest.approx(0.5, rel=0.05) and min(momenta) == pytest.approx(
+        0.85, abs=0.005
+    )
     assert model.loss(x, t) < 0.5 * first
 
 
-@pytest.mark.parametrize("make", [lambda: tl.OneCycle(max_lr=0.1), lambda: tl.CosineDecay(max_lr=0.1, warmup_steps=5)])
+@pytest.mark.parametrize(
+    "make", [lambda: tl.OneCycle(max_lr=0.1), lambda: tl.CosineDecay(max_lr=0.1, warmup_steps=5)]
+)
 def test_total_steps_can_be_set_later(make):
     schedule = make()
     assert schedule.get_config()["total_steps"] is None
-    with pytest.raises(RuntimeError, match=r"total_steps is not set: pass total_steps=\.\.\. or set it"):
+    with pytest.raises(
+        RuntimeError, match=r"total_steps is not set: pass total_steps=\.\.\. or set it"
+    ):
         schedule(0)
     with pytest.raises(ValueError, match="total_steps must be >= "):
         schedule.total_steps = 0
@@ -220,6 +270,9 @@ def test_total_steps_can_be_set_later(make):
 
 
 def test_plateau_reducer_step_is_a_deprecated_alias_of_update():
-    old, new = tl.PlateauReducer(1.0, factor=0.5, patience=0), tl.PlateauReducer(1.0, factor=0.5, patience=0)
+    old, new = (
+        tl.PlateauReducer(1.0, factor=0.5, patience=0),
+        tl.PlateauReducer(1.0, factor=0.5, patience=0),
+    )
     with pytest.warns(DeprecationWarning, match=r"now PlateauReducer.update"):
         assert old.step(2.0) == new.update(2.0)

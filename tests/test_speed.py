@@ -1,10 +1,10 @@
 """The fast path computes the plain formulas bit for bit.
 
-trainlab's layers, loss and model take shortcuts for speed (in-place products, reduces without wrappers,
-the first layer's input gradient skipped, transposed copies for short-axis maxima). Here one step of the
-book's 784-100x4-10 ReLU net is written out as the plain NumPy formulas of the docstrings, and the
-library's loss and every gradient must equal them exactly (one BLAS thread: the same products in the
-same order).
+trainlab's layers, loss and model take shortcuts for speed (in-place products, reduces without
+wrappers, the first layer's input gradient skipped, transposed copies for short-axis maxima). Here
+one step of the book's 784-100x4-10 ReLU net is written out as the plain NumPy formulas of the
+docstrings, and the library's loss and every gradient must equal them exactly (one BLAS thread: the
+same products in the same order).
 """
 
 from __future__ import annotations
@@ -23,8 +23,12 @@ SIZES = [784, 100, 100, 100, 100, 10]
 
 
 def book_net(dtype):
-    layers = [layer for units in SIZES[1:-1] for layer in (tl.Dense(units, init="he_normal"), tl.ReLU())]
-    return tl.Sequential([*layers, tl.Dense(SIZES[-1], init="he_normal")], input_dim=SIZES[0], seed=0, dtype=dtype)
+    layers = [
+        layer for units in SIZES[1:-1] for layer in (tl.Dense(units, init="he_normal"), tl.ReLU())
+    ]
+    return tl.Sequential(
+        [*layers, tl.Dense(SIZES[-1], init="he_normal")], input_dim=SIZES[0], seed=0, dtype=dtype
+    )
 
 
 def plain_step(weights, x, t):
@@ -58,7 +62,11 @@ def test_a_step_of_the_book_net_equals_the_plain_formulas_bitwise(dtype):
     x = rng.standard_normal((64, SIZES[0])).astype(dtype)
     t = rng.integers(0, SIZES[-1], 64)
     model = book_net(dtype)
-    weights = [(layer.params["W"], layer.params["b"]) for layer in model.layers if isinstance(layer, tl.Dense)]
+    weights = [
+        (layer.params["W"], layer.params["b"])
+        for layer in model.layers
+        if isinstance(layer, tl.Dense)
+    ]
     with threadpool_limits(1):
         for _ in range(2):  # a second step: nothing left over from the first may change the numbers
             loss, grads = model.loss_and_gradients(x, t)
@@ -109,18 +117,25 @@ def test_batchnorm_equals_its_plain_formulas_bitwise(dtype):
     for _ in range(2):  # a second step: nothing left over from the first may change the numbers
         x = (rng.standard_normal((64, 300)) * 3 + 1).astype(dtype)
         dy = rng.standard_normal(x.shape).astype(dtype)
-        want_y, want_dx, want_dgamma, want_dbeta = plain_batchnorm(x, layer.params["gamma"], layer.params["beta"], dy)
+        want_y, want_dx, want_dgamma, want_dbeta = plain_batchnorm(
+            x, layer.params["gamma"], layer.params["beta"], dy
+        )
         y = layer.forward(x, training=True)
         dx = layer.backward(dy.copy())
-        for got, want in [(y, want_y), (dx, want_dx), (layer.grads["gamma"], want_dgamma),
-                          (layer.grads["beta"], want_dbeta)]:
+        for got, want in [
+            (y, want_y),
+            (dx, want_dx),
+            (layer.grads["gamma"], want_dgamma),
+            (layer.grads["beta"], want_dbeta),
+        ]:
             assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_benchmarks_bare_numpy_step_trains_as_trainlab_does(dtype, monkeypatch):
     """benchmarks/step_time.py compares trainlab with the same step hand-written in bare NumPy; the
-    comparison means something only if the two compute the same thing: the same loss, step after step."""
+    comparison means something only if the two compute the same thing: the same loss, step after
+    step."""
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
     peers = importlib.import_module("peers")
     bare = peers.numpy_step(64, dtype)

@@ -24,8 +24,12 @@ from trainlab.textio import (
 def test_tables_align_and_format_floats():
     rows = [("name", "loss"), ("adam", 0.123456789), ("sgd", np.float32(2.5))]
     assert text_table(rows).splitlines() == ["name  loss", "adam  0.1235", "sgd   2.5"]
-    assert markdown_table(rows).splitlines() == ["| name | loss |", "|---|---|", "| adam | 0.1235 |",
-                                                 "| sgd | 2.5 |"]
+    assert markdown_table(rows).splitlines() == [
+        "| name | loss |",
+        "|---|---|",
+        "| adam | 0.1235 |",
+        "| sgd | 2.5 |",
+    ]
     assert markdown_table([["a|b"], ["c"]]).splitlines()[0] == "| a\\|b |"
 
 
@@ -72,25 +76,34 @@ def test_parse_values_of_each_type():
 
 
 def test_parse_assignments():
-    assert parse_assignments(["lr=0.1", " hidden-sizes = 5,5 "]) == {"lr": "0.1", "hidden_sizes": "5,5"}
+    assert parse_assignments(["lr=0.1", " hidden-sizes = 5,5 "]) == {
+        "lr": "0.1",
+        "hidden_sizes": "5,5",
+    }
     with pytest.raises(ValueError, match="--set 'lr': expected KEY=VALUE"):
         parse_assignments(["lr"])
     with pytest.raises(ValueError, match="--set '=3': expected KEY=VALUE"):
         parse_assignments(["=3"])
 
 
-# -- issue 22, finding N6: what an output path is, and the permissions of what is written -------------------
+# -- issue 22, finding N6: what an output path is, and the permissions of what is written ----------
 def writers(tmp_path):
     """Every way trainlab writes a file: the text helpers and a model checkpoint."""
     import trainlab as tl
 
     model = tl.Sequential([tl.Dense(2)], input_dim=3, seed=0).compile("sgd")
-    return {"write_text": lambda path: write_text(path, "x"), "write_json": lambda path: write_json(path, [1]),
-            "model.save": lambda path: model.save(path)}
+    return {
+        "write_text": lambda path: write_text(path, "x"),
+        "write_json": lambda path: write_json(path, [1]),
+        "model.save": lambda path: model.save(path),
+    }
 
 
-@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
-                         ids=["umask 022", "umask 077", "umask 002"])
+@pytest.mark.parametrize(
+    ("mask", "mode"),
+    [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+    ids=["umask 022", "umask 077", "umask 002"],
+)
 def test_new_files_keep_the_umask_and_stay_atomic(tmp_path, mask, mode):
     old = os.umask(mask)
     try:
@@ -125,16 +138,26 @@ def make_special(tmp_path, kind):
     if kind == "symbolic link":
         target.write_text("precious")
     path.symlink_to(target)  # "dangling": a link to nothing
-    return path, lambda: path.is_symlink() and (kind != "symbolic link" or target.read_text() == "precious")
+    return (
+        path,
+        lambda: path.is_symlink() and (kind != "symbolic link" or target.read_text() == "precious"),
+    )
 
 
-@pytest.mark.parametrize("kind", ["FIFO", "character device", "symbolic link", "dangling", "folder"])
+@pytest.mark.parametrize(
+    "kind", ["FIFO", "character device", "symbolic link", "dangling", "folder"]
+)
 @pytest.mark.parametrize("writer", ["write_text", "write_json", "model.save"])
 def test_a_device_fifo_or_link_is_refused_not_replaced(tmp_path, kind, writer):
     path, unchanged = make_special(tmp_path, kind)
     described = {"dangling": "symbolic link", "FIFO": "FIFO (named pipe)"}.get(kind, kind)
-    with pytest.raises(ValueError, match=rf"out-{kind} is a {re.escape(described)}, not a regular file: trainlab "
-                                         r"writes its files atomically .* and will not replace a"):
+    with pytest.raises(
+        ValueError,
+        match=rf"out-{kind} is a {re.escape(described)}, not a regular file: trainlab "
+        r"writes its files atomically .* and will not replace a",
+    ):
         writers(tmp_path)[writer](path)
     assert unchanged()
-    assert not [name for name in os.listdir(tmp_path) if name.endswith(".part")]  # nothing left behind
+    assert not [
+        name for name in os.listdir(tmp_path) if name.endswith(".part")
+    ]  # nothing left behind

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 import trainlab as tl
-from trainlab.callbacks import Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint
+from trainlab.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+)
 from trainlab.ensemble import Ensemble
 from trainlab.saving import load_model
 from trainlab.training import Trainer
@@ -28,8 +34,18 @@ def blobs(n=600, d=10, classes=3, seed=0, noise=1.0):
 
 
 def small_model(seed=0, dropout=0.2, **kwargs):
-    return tl.Sequential([tl.Dense(32, init="he_normal"), tl.BatchNorm(), tl.ReLU(), tl.Dropout(dropout),
-                          tl.Dense(3)], input_dim=10, seed=seed, **kwargs)
+    return tl.Sequential(
+        [
+            tl.Dense(32, init="he_normal"),
+            tl.BatchNorm(),
+            tl.ReLU(),
+            tl.Dropout(dropout),
+            tl.Dense(3),
+        ],
+        input_dim=10,
+        seed=seed,
+        **kwargs,
+    )
 
 
 def test_fit_learns_and_records_a_history():
@@ -56,7 +72,9 @@ def test_training_metrics_are_computed_in_inference_mode():
 def test_iterations_budget_and_iid_sampling():
     x, y = blobs(n=100)
     model = small_model().compile("sgd", lr=0.05)
-    history = model.fit(x, y, iterations=25, batch_size=10, sampling="iid", verbose=0, evaluate_train=False)
+    history = model.fit(
+        x, y, iterations=25, batch_size=10, sampling="iid", verbose=0, evaluate_train=False
+    )
     assert len(history.step_loss) == 25 and history.epochs == [0, 1, 2]  # 10 + 10 + 5 steps
     assert set(history.metrics) == {"loss", "lr"}
 
@@ -99,20 +117,32 @@ def test_early_stopping_stops_and_restores_the_best_weights():
             states.append(self.run.model.state_dict())
 
     stopper = EarlyStopping(monitor="val_loss", patience=2)
-    history = model.fit(x, y, epochs=100, batch_size=16, validation_split=0.3, verbose=0,
-                        callbacks=[Snapshot(), stopper])
+    history = model.fit(
+        x,
+        y,
+        epochs=100,
+        batch_size=16,
+        validation_split=0.3,
+        verbose=0,
+        callbacks=[Snapshot(), stopper],
+    )
     assert history.status == "stopped" and "early stopping" in history.stop_reason
     assert len(history.epochs) < 100
     best = int(np.argmin(history["val_loss"]))
-    assert history.restored_epoch == best == len(history.epochs) - 3  # patience 2: stopped 3 epochs later
+    assert (
+        history.restored_epoch == best == len(history.epochs) - 3
+    )  # patience 2: stopped 3 epochs later
     for name, value in states[best].items():
         np.testing.assert_array_equal(model.state_dict()[name], value)
 
 
 def test_divergence_is_reported_not_raised_and_prints_no_warnings(capsys):
     x, y = blobs()
-    model = tl.Sequential([tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(3)],
-                          input_dim=10, seed=0).compile("sgd", lr=10.0)
+    model = tl.Sequential(
+        [tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(3)],
+        input_dim=10,
+        seed=0,
+    ).compile("sgd", lr=10.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any NumPy RuntimeWarning would fail the test
         history = model.fit(x, y, epochs=20, batch_size=32, verbose=1)
@@ -126,8 +156,11 @@ def test_divergence_is_reported_not_raised_and_prints_no_warnings(capsys):
 
 def test_batchnorm_running_averages_survive_divergence():
     x, y = blobs()
-    model = tl.Sequential([tl.Dense(64, init=30.0), tl.BatchNorm(), tl.ReLU(), tl.Dense(3, init=30.0)],
-                          input_dim=10, seed=0).compile("sgd", lr=1e6)
+    model = tl.Sequential(
+        [tl.Dense(64, init=30.0), tl.BatchNorm(), tl.ReLU(), tl.Dense(3, init=30.0)],
+        input_dim=10,
+        seed=0,
+    ).compile("sgd", lr=1e6)
     history = model.fit(x, y, epochs=5, batch_size=32, verbose=0)
     assert history.status == "diverged"
     assert all(np.isfinite(v).all() for v in model.state_dict().values())
@@ -136,23 +169,49 @@ def test_batchnorm_running_averages_survive_divergence():
 def test_learning_rate_scheduler_sets_lr_per_step_and_per_epoch():
     x, y = blobs(n=100)
     model = small_model().compile("sgd", lr=0.1)
-    history = model.fit(x, y, epochs=3, batch_size=10, verbose=0,
-                        callbacks=[LearningRateScheduler(lambda step: 0.1 / (1 + step), per="step")])
+    history = model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=10,
+        verbose=0,
+        callbacks=[LearningRateScheduler(lambda step: 0.1 / (1 + step), per="step")],
+    )
     np.testing.assert_allclose(history.step_lr, [0.1 / (1 + t) for t in range(30)])
-    history = model.fit(x, y, epochs=2, batch_size=10, verbose=0,
-                        callbacks=[LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1), per="epoch")])
+    history = model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=10,
+        verbose=0,
+        callbacks=[LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1), per="epoch")],
+    )
     assert history["lr"] == pytest.approx([0.04, 0.05])  # epochs 3 and 4 of the model
 
 
 def test_csv_logger_and_checkpoints(tmp_path):
     x, y = blobs(n=200)
     model = small_model().compile("sgd", lr=0.05)
-    model.fit(x, y, epochs=3, batch_size=50, validation_split=0.25, verbose=0,
-              callbacks=[CSVLogger(tmp_path / "log.csv"), ModelCheckpoint(tmp_path / "ckpt-{epoch}.npz"),
-                         ModelCheckpoint(tmp_path / "best.npz", save_best_only=True)])
+    model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=50,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=[
+            CSVLogger(tmp_path / "log.csv"),
+            ModelCheckpoint(tmp_path / "ckpt-{epoch}.npz"),
+            ModelCheckpoint(tmp_path / "best.npz", save_best_only=True),
+        ],
+    )
     lines = (tmp_path / "log.csv").read_text().splitlines()
     assert lines[0] == "epoch,loss,accuracy,val_loss,val_accuracy,lr" and len(lines) == 4
-    assert sorted(p.name for p in tmp_path.glob("ckpt-*.npz")) == ["ckpt-0.npz", "ckpt-1.npz", "ckpt-2.npz"]
+    assert sorted(p.name for p in tmp_path.glob("ckpt-*.npz")) == [
+        "ckpt-0.npz",
+        "ckpt-1.npz",
+        "ckpt-2.npz",
+    ]
     assert load_model(tmp_path / "ckpt-2.npz").epochs_done == 3
     assert load_model(tmp_path / "best.npz").epochs_done >= 1
     assert not list(tmp_path.glob(".*.tmp"))
@@ -165,13 +224,17 @@ def test_progress_off_a_terminal_is_a_line_per_epoch_on_stdout_as_in_keras(capsy
         model.fit(x, y, epochs=2, batch_size=50, verbose=verbose)
         captured = capsys.readouterr()
         lines = captured.out.strip().splitlines()
-        assert captured.err == "" and len(lines) == 2 and lines[0].startswith(f"epoch {model.epochs_done - 1}/")
+        assert (
+            captured.err == ""
+            and len(lines) == 2
+            and lines[0].startswith(f"epoch {model.epochs_done - 1}/")
+        )
         assert "  loss " in lines[0] and "  lr 0.05  (" in lines[0] and "elapsed, ETA" in lines[0]
     model.fit(x, y, epochs=2, batch_size=50, verbose=0)
     assert capsys.readouterr().out == ""
 
 
-# -- saving ----------------------------------------------------------------------------------------------
+# -- saving ----------------------------------------------------------------------------------------
 def test_save_and_load_round_trip(tmp_path):
     x, y = blobs(n=200)
     model = small_model().compile("nadam", lr=2e-3)
@@ -231,7 +294,9 @@ def test_a_killed_saving_process_never_leaves_a_half_written_checkpoint(tmp_path
 def test_loading_something_that_is_not_a_model(tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(ValueError, match=r"notes.txt is not a trainlab model file \(not an .npz archive\)"):
+    with pytest.raises(
+        ValueError, match=r"notes.txt is not a trainlab model file \(not an .npz archive\)"
+    ):
         load_model(text)
     other = tmp_path / "arrays.npz"
     np.savez(other, a=np.zeros(3))
@@ -241,7 +306,7 @@ def test_loading_something_that_is_not_a_model(tmp_path):
         load_model(tmp_path / "missing.npz")
 
 
-# -- reuse -----------------------------------------------------------------------------------------------
+# -- reuse -----------------------------------------------------------------------------------------
 def test_freeze_layers_and_build_on_a_saved_model(tmp_path):
     x, y = blobs()
     base = small_model(dropout=0.0).compile("sgd", lr=0.05)
@@ -260,7 +325,7 @@ def test_freeze_layers_and_build_on_a_saved_model(tmp_path):
     assert new.evaluate(x, (y == 0).astype(int))["accuracy"] > 0.8
 
 
-# -- MC dropout and ensembles ----------------------------------------------------------------------------
+# -- MC dropout and ensembles ----------------------------------------------------------------------
 def test_mc_dropout_gives_a_spread_only_with_dropout():
     x, y = blobs()
     model = small_model(dropout=0.3).compile("sgd", lr=0.05)
@@ -294,19 +359,33 @@ def test_ensemble_averages_probabilities():
         Ensemble([])
 
 
-# -- the textbook's Trainer ------------------------------------------------------------------------------
+# -- the textbook's Trainer ------------------------------------------------------------------------
 def test_trainer_fills_the_textbook_lists(capsys):
     x, y = blobs(n=500)
-    network = tl.Sequential([tl.Dense(20, init="relu"), tl.ReLU(), tl.Dense(3)], input_dim=10, seed=0)
-    trainer = Trainer(network, x[:400], y[:400], x[400:], y[400:], epochs=3, mini_batch_size=100,
-                      optimizer="Adam", optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=200)
+    network = tl.Sequential(
+        [tl.Dense(20, init="relu"), tl.ReLU(), tl.Dense(3)], input_dim=10, seed=0
+    )
+    trainer = Trainer(
+        network,
+        x[:400],
+        y[:400],
+        x[400:],
+        y[400:],
+        epochs=3,
+        mini_batch_size=100,
+        optimizer="Adam",
+        optimizer_param={"lr": 0.01},
+        evaluate_sample_num_per_epoch=200,
+    )
     history = trainer.train()
-    assert len(trainer.train_loss_list) == 12 and len(trainer.train_acc_list) == 3 == len(trainer.test_acc_list)
+    assert len(trainer.train_loss_list) == 12 and len(trainer.train_acc_list) == 3 == len(
+        trainer.test_acc_list
+    )
     assert trainer.test_acc_list[-1] > 0.85 and history.status == "completed"
     assert "test acc" in capsys.readouterr().out
 
 
-# -- bad input -------------------------------------------------------------------------------------------
+# -- bad input -------------------------------------------------------------------------------------
 def test_fit_rejects_bad_arguments():
     x, y = blobs(n=100)
     model = small_model()
@@ -326,13 +405,17 @@ def test_fit_rejects_bad_arguments():
         model.fit(x, y, sampling="random")
     with pytest.raises(ValueError, match="not both"):
         model.fit(x, y, epochs=1, iterations=3)
-    with pytest.raises(ValueError, match="metrics='f1' is not a known metric; valid names: acc, accuracy"):
+    with pytest.raises(
+        ValueError, match="metrics='f1' is not a known metric; valid names: acc, accuracy"
+    ):
         model.compile("sgd", metrics=["f1"])
     with pytest.raises(ValueError, match="loss='hinge' is not a known loss"):
         model.compile("sgd", loss="hinge")
     with pytest.raises(ValueError, match=r"monitor='val_acc' is not among the epoch's metrics"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[EarlyStopping(monitor="val_acc")])
-    with pytest.raises(TypeError, match=r"callbacks\[0\] must be a Callback object or a Schedule, got 3"):
+    with pytest.raises(
+        TypeError, match=r"callbacks\[0\] must be a Callback object or a Schedule, got 3"
+    ):
         model.fit(x, y, callbacks=[3])
 
 
@@ -342,8 +425,15 @@ def test_reduce_lr_on_plateau_lowers_the_learning_rate():
     x, y = blobs(n=200)
     model = tl.Sequential([tl.Dense(8), tl.ReLU(), tl.Dense(3)], input_dim=10, seed=0)
     model.compile("sgd", lr=1e-9)  # learns nothing: val_loss is flat
-    history = model.fit(x, y, epochs=7, batch_size=50, validation_split=0.25, verbose=0,
-                        callbacks=[ReduceLROnPlateau(factor=0.5, patience=2, min_delta=1e-3)])
+    history = model.fit(
+        x,
+        y,
+        epochs=7,
+        batch_size=50,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=[ReduceLROnPlateau(factor=0.5, patience=2, min_delta=1e-3)],
+    )
     # epoch 0 sets the best; 1 and 2 are bad: halve after epoch 2; 3 and 4 bad: halve after epoch 4.
     # An epoch logs the lr it trained with.
     assert history["lr"] == pytest.approx([1e-9, 1e-9, 1e-9, 5e-10, 5e-10, 2.5e-10, 2.5e-10])
@@ -359,17 +449,23 @@ def test_one_cycle_curve_is_recorded_in_the_history():
     np.testing.assert_allclose(history.step_lr, [schedule(t) for t in range(40)])
     assert max(history.step_lr) == pytest.approx(0.05, rel=0.05)
     assert history.step_lr[0] == pytest.approx(0.005)
-    assert history.step_lr[-1] == pytest.approx(0.005 - (0.005 - 5e-6) * 3 / 4)  # annihilation, 3/4 done
+    assert history.step_lr[-1] == pytest.approx(
+        0.005 - (0.005 - 5e-6) * 3 / 4
+    )  # annihilation, 3/4 done
     assert model.optimizer.momentum == pytest.approx(schedule.momentum(39))
 
 
 def test_a_784_100_10_net_reaches_90_percent_on_mnist_mini_in_seconds():
     data = tl.load_dataset("mnist-mini")
     assert data.x_train.shape == (8000, 784) and data.x_test.shape == (2000, 784)
-    model = tl.Sequential([tl.Dense(100, init="he_normal"), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0)
+    model = tl.Sequential(
+        [tl.Dense(100, init="he_normal"), tl.ReLU(), tl.Dense(10)], input_dim=784, seed=0
+    )
     model.compile("adam", lr=2e-3)
     started = time.perf_counter()
-    history = model.fit(data.x_train, data.y_train, epochs=5, batch_size=64, validation_split=0.1, verbose=0)
+    history = model.fit(
+        data.x_train, data.y_train, epochs=5, batch_size=64, validation_split=0.1, verbose=0
+    )
     seconds = time.perf_counter() - started
     accuracy = model.accuracy(data.x_test, data.y_test)
     assert accuracy >= 0.90, accuracy
@@ -379,8 +475,11 @@ def test_a_784_100_10_net_reaches_90_percent_on_mnist_mini_in_seconds():
 
 def test_a_diverged_model_predicts_and_evaluates_without_warnings():
     x, y = blobs()
-    model = tl.Sequential([tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(3)],
-                          input_dim=10, seed=0).compile("sgd", lr=10.0)
+    model = tl.Sequential(
+        [tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(64, init=10.0), tl.ReLU(), tl.Dense(3)],
+        input_dim=10,
+        seed=0,
+    ).compile("sgd", lr=10.0)
     model.fit(x, y, epochs=20, batch_size=32, verbose=0)
     for layer in model.layers:  # push the weights to where the outputs overflow
         for array in layer.params.values():
@@ -397,7 +496,9 @@ def test_the_readme_hand_written_loop_runs_the_training_step():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[1].replace("steps=1000", "steps=30")
+    block = re.findall(r"```python\n(.*?)```", readme, flags=re.S)[1].replace(
+        "steps=1000", "steps=30"
+    )
     data = tl.load_dataset("mnist-mini")
     model = tl.Sequential([tl.Dense(50, activation="relu"), tl.Dense(10)], input_dim=784, seed=0)
     namespace = {"tl": tl, "data": data, "model": model}
@@ -424,7 +525,10 @@ def test_train_step_is_the_textbook_step_plus_constraints_and_the_divergence_che
     before = {name: value.copy() for name, value in a.params.items()}
     with pytest.raises(tl.DivergenceError, match="above max_loss=0.001"):
         tl.train_step(a, opt_a, x, y, max_loss=1e-3)
-    for name, value in before.items():  # the weights; batch norm's running averages saw the (finite) batch
+    for (
+        name,
+        value,
+    ) in before.items():  # the weights; batch norm's running averages saw the (finite) batch
         np.testing.assert_array_equal(a.params[name], value)
 
 
@@ -437,4 +541,6 @@ def test_fit_options_are_declared_once():
     assert tl.Sequential.fit is __import__("trainlab.training", fromlist=["fit"]).fit
     x, y = blobs(n=50)
     model = small_model().compile("sgd")
-    assert len(model.fit(x, y, 2, None, 25, verbose=0).step_loss) == 4  # positional: epochs, iterations, batch
+    assert (
+        len(model.fit(x, y, 2, None, 25, verbose=0).step_loss) == 4
+    )  # positional: epochs, iterations, batch

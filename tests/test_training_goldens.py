@@ -1,22 +1,23 @@
-"""Golden numbers: fit, the textbook's Trainer and the hand-written loop give the weights they gave when
-they were recorded, to within a tolerance that holds on every CPU and that no change of the training step
-fits in.
+"""Golden numbers: fit, the textbook's Trainer and the hand-written loop give the weights they gave
+when they were recorded, to within a tolerance that holds on every CPU and that no change of the
+training step fits in.
 
 The goldens pin the results of training (every schedule, clipping, weight decay, a regularizer and a
-constraint, dropout and batch norm, both samplings, float64, a cut-short epoch, save, load and resume), so
-that a rewrite of the training step or the loop for readability cannot change them unnoticed. The reference
-arrays themselves (every weight and buffer, the per-step losses, the counters) are stored in
-``tests/data/training_goldens.npz``.
+constraint, dropout and batch norm, both samplings, float64, a cut-short epoch, save, load and
+resume), so that a rewrite of the training step or the loop for readability cannot change them
+unnoticed. The reference arrays themselves (every weight and buffer, the per-step losses, the
+counters) are stored in ``tests/data/training_goldens.npz``.
 
-Training is matrix products (BLAS), and their rounding depends on the kernel OpenBLAS picks for the CPU, so
-the numbers agree across machines only to within a tolerance (:data:`TOLERANCE`); the counters agree
-exactly. Bit for bit is a claim about two runs on one machine, made inside one test: resume = uninterrupted
-and save/load in ``test_reliability.py``. (The first Dense layer has no bias: before batch norm a bias gets a
-gradient of zero up to rounding, so its value would be rounding noise, which Adam's scale-free step grows to
-the size of η; it differed by 100 % between two kernels of one machine.)
+Training is matrix products (BLAS), and their rounding depends on the kernel OpenBLAS picks for the
+CPU, so the numbers agree across machines only to within a tolerance (:data:`TOLERANCE`); the
+counters agree exactly. Bit for bit is a claim about two runs on one machine, made inside one test:
+resume = uninterrupted and save/load in ``test_reliability.py``. (The first Dense layer has no bias:
+before batch norm a bias gets a gradient of zero up to rounding, so its value would be rounding
+noise, which Adam's scale-free step grows to the size of η; it differed by 100 % between two kernels
+of one machine.)
 
-Record the references again only on purpose (a deliberate change of the numbers, stated in the commit):
-``python tests/test_training_goldens.py --record``.
+Record the references again only on purpose (a deliberate change of the numbers, stated in the
+commit): ``python tests/test_training_goldens.py --record``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def differences(found: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -
                 worse[key] = float("inf")
             continue
         scale = float(np.max(np.abs(reference)))
-        error = float(np.max(np.abs(value.astype(np.float64) - reference.astype(np.float64)))) / (scale or 1.0)
+        error = float(np.max(np.abs(value.astype(np.float64) - reference.astype(np.float64)))) / (
+            scale or 1.0
+        )
         if not error <= tolerance:  # NaN too
             worse[key] = error
     return worse
@@ -54,7 +57,9 @@ def differences(found: dict[str, np.ndarray], expected: dict[str, np.ndarray]) -
 
 STEPS = 30  # the most updates a case makes (resume: 16 + 5 + 9)
 LONGEST_SUM = 16  # the longest reduction of a step: over a batch of 16, or 16 inputs of a unit
-TOLERANCE = {dtype: STEPS * LONGEST_SUM * float(np.finfo(dtype).eps) for dtype in ("float32", "float64")}
+TOLERANCE = {
+    dtype: STEPS * LONGEST_SUM * float(np.finfo(dtype).eps) for dtype in ("float32", "float64")
+}
 """The largest normwise relative difference ‖x - x_ref‖∞ / ‖x_ref‖∞ two CPUs may show, by the model's dtype.
 
 Every step's sums (a matrix product over ≤ 16 terms, a batch mean over 16) are each within γ₁₆ ≈ 16·u
@@ -76,16 +81,25 @@ def data(n=120, d=8, classes=4, seed=3):
 
 
 def model(dtype="float32", seed=7):
-    return tl.Sequential([
-        tl.Dense(16, init="he_normal", regularizer=tl.L2(1e-3), bias=False), tl.BatchNorm(), tl.ReLU(),
-        tl.Dropout(0.25),
-        tl.Dense(12, activation="elu", constraint=tl.MaxNorm(1.5)), tl.Dense(4),
-    ], input_dim=8, seed=seed, dtype=dtype, weight_decay=1e-4)
+    return tl.Sequential(
+        [
+            tl.Dense(16, init="he_normal", regularizer=tl.L2(1e-3), bias=False),
+            tl.BatchNorm(),
+            tl.ReLU(),
+            tl.Dropout(0.25),
+            tl.Dense(12, activation="elu", constraint=tl.MaxNorm(1.5)),
+            tl.Dense(4),
+        ],
+        input_dim=8,
+        seed=seed,
+        dtype=dtype,
+        weight_decay=1e-4,
+    )
 
 
 def outcome(net: tl.Sequential, losses) -> dict[str, np.ndarray]:
-    """Every weight and buffer, the per-step losses and the counters. (The optimizer's state is pinned by
-    its own goldens, and here through the weights of the resumed run.)"""
+    """Every weight and buffer, the per-step losses and the counters. (The optimizer's state is
+    pinned by its own goldens, and here through the weights of the resumed run.)"""
     out = {name: np.array(value) for name, value in net.state_dict().items()}
     out["step_loss"] = np.asarray(losses, dtype=np.float64)
     out["counters"] = np.array([net.epochs_done, net.iterations_done])
@@ -96,15 +110,22 @@ SCHEDULES = {
     "none": lambda: [],
     "power": lambda: [tl.PowerDecay(0.05, decay_steps=10)],
     "exponential": lambda: [tl.ExponentialDecay(0.05, decay_steps=20)],
-    "piecewise_epoch": lambda: [tl.LearningRateScheduler(tl.PiecewiseConstant([1, 2], [0.05, 0.02, 0.01]),
-                                                         per="epoch")],
+    "piecewise_epoch": lambda: [
+        tl.LearningRateScheduler(tl.PiecewiseConstant([1, 2], [0.05, 0.02, 0.01]), per="epoch")
+    ],
     "cosine": lambda: [tl.CosineDecay(0.05, warmup_steps=3)],
     "one_cycle": lambda: [tl.OneCycle(0.08)],
     "plateau": lambda: [tl.ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5)],
 }
-OPTIMIZERS = {"none": ("momentum", {}), "power": ("sgd", {}), "exponential": ("adam", {"clip_norm": 1.0}),
-              "piecewise_epoch": ("nesterov", {}), "cosine": ("rmsprop", {"clip_value": 0.5}),
-              "one_cycle": ("nadam", {}), "plateau": ("adamw", {})}
+OPTIMIZERS = {
+    "none": ("momentum", {}),
+    "power": ("sgd", {}),
+    "exponential": ("adam", {"clip_norm": 1.0}),
+    "piecewise_epoch": ("nesterov", {}),
+    "cosine": ("rmsprop", {"clip_value": 0.5}),
+    "one_cycle": ("nadam", {}),
+    "plateau": ("adamw", {}),
+}
 
 
 def fit_with(schedule: str) -> dict[str, np.ndarray]:
@@ -112,8 +133,15 @@ def fit_with(schedule: str) -> dict[str, np.ndarray]:
     net = model()
     name, options = OPTIMIZERS[schedule]
     net.compile(name, lr=0.05 if name in ("sgd", "momentum", "nesterov") else 0.005, **options)
-    history = net.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
-                      callbacks=SCHEDULES[schedule]())
+    history = net.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=16,
+        validation_split=0.25,
+        verbose=0,
+        callbacks=SCHEDULES[schedule](),
+    )
     return outcome(net, history.step_loss)
 
 
@@ -138,8 +166,19 @@ def iid_float64() -> dict[str, np.ndarray]:
 def trainer() -> dict[str, np.ndarray]:
     x, y = data()
     net = model()
-    run = tl.Trainer(net, x[:90], y[:90], x[90:], y[90:], epochs=2, mini_batch_size=15, optimizer="Adam",
-                     optimizer_param={"lr": 0.01}, evaluate_sample_num_per_epoch=30, verbose=False)
+    run = tl.Trainer(
+        net,
+        x[:90],
+        y[:90],
+        x[90:],
+        y[90:],
+        epochs=2,
+        mini_batch_size=15,
+        optimizer="Adam",
+        optimizer_param={"lr": 0.01},
+        evaluate_sample_num_per_epoch=30,
+        verbose=False,
+    )
     run.train()
     return outcome(net, run.train_loss_list)
 
@@ -183,7 +222,11 @@ def goldens():
 
 
 def expected(goldens: dict[str, np.ndarray], case: str) -> dict[str, np.ndarray]:
-    return {key.removeprefix(f"{case}|"): value for key, value in goldens.items() if key.startswith(f"{case}|")}
+    return {
+        key.removeprefix(f"{case}|"): value
+        for key, value in goldens.items()
+        if key.startswith(f"{case}|")
+    }
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -204,24 +247,37 @@ def _with_setting(cls, method: str, attribute: str, value):
     def changed(self, *args, **kwargs):
         setattr(self, attribute, value)
         return original(self, *args, **kwargs)
+
     return changed
 
 
 TRAINING_MUTANTS = {
     "L2: dR/dW = l2·W": (tl.L1L2, "gradient", lambda: _l2_without_its_factor_2),
-    "dropout not inverted": (tl.Dropout, "forward", lambda: _with_setting(tl.Dropout, "forward", "inverted", False)),
-    "batch norm momentum 0.99": (tl.BatchNorm, "forward",
-                                 lambda: _with_setting(tl.BatchNorm, "forward", "momentum", 0.99)),
-    "batch norm ε = 1e-3": (tl.BatchNorm, "forward", lambda: _with_setting(tl.BatchNorm, "forward", "epsilon", 1e-3)),
+    "dropout not inverted": (
+        tl.Dropout,
+        "forward",
+        lambda: _with_setting(tl.Dropout, "forward", "inverted", False),
+    ),
+    "batch norm momentum 0.99": (
+        tl.BatchNorm,
+        "forward",
+        lambda: _with_setting(tl.BatchNorm, "forward", "momentum", 0.99),
+    ),
+    "batch norm ε = 1e-3": (
+        tl.BatchNorm,
+        "forward",
+        lambda: _with_setting(tl.BatchNorm, "forward", "epsilon", 1e-3),
+    ),
 }
 
 
 @pytest.mark.parametrize("mutant", TRAINING_MUTANTS)
 @pytest.mark.parametrize("schedule", ["none", "one_cycle"])
 def test_a_changed_training_rule_fails_the_goldens(goldens, monkeypatch, mutant, schedule):
-    """A training rule changed in a way that a casual reading might call the same fails the tolerance
-    (momentum SGD; Nadam under 1cycle, whose scale-free steps hide a change of scale), by 4.7 times (batch
-    norm's ε) to 14,000 times it, and 100 times or more the difference measured between two CPU kernels."""
+    """A training rule changed in a way that a casual reading might call the same fails the
+    tolerance (momentum SGD; Nadam under 1cycle, whose scale-free steps hide a change of scale), by
+    4.7 times (batch norm's ε) to 14,000 times it, and 100 times or more the difference measured
+    between two CPU kernels."""
     owner, attribute, replacement = TRAINING_MUTANTS[mutant]
     monkeypatch.setattr(owner, attribute, replacement())
     with threadpool_limits(1):
@@ -232,7 +288,11 @@ def test_a_changed_training_rule_fails_the_goldens(goldens, monkeypatch, mutant,
 
 
 def record(folder: Path) -> None:
-    arrays = {f"{case}|{key}": value for case, found in compute(folder).items() for key, value in found.items()}
+    arrays = {
+        f"{case}|{key}": value
+        for case, found in compute(folder).items()
+        for key, value in found.items()
+    }
     GOLDENS.parent.mkdir(exist_ok=True)
     np.savez_compressed(GOLDENS, **arrays)
 

@@ -13,9 +13,26 @@ from trainlab.tune.config import SearchConfig
 def test_a_search_runs_its_workers_on_a_dask_cluster_and_finishes_exactly_its_trials(tmp_path):
     pytest.importorskip("distributed")
     with dask_scheduler_and_workers(tmp_path, workers=2) as address:
-        done = subprocess.run([sys.executable, "-m", "trainlab", "tune", "--quick", "--trials", "6", "--epochs", "2",
-                               "--cluster", address, "--out", str(tmp_path / "search")],
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "trainlab",
+                "tune",
+                "--quick",
+                "--trials",
+                "6",
+                "--epochs",
+                "2",
+                "--cluster",
+                address,
+                "--out",
+                str(tmp_path / "search"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert done.returncode == 0, done.stderr
     assert f"2 search workers on the Dask cluster at {address}" in done.stdout
     trials = json.loads((tmp_path / "search" / "trials.json").read_text())["trials"]

@@ -17,7 +17,9 @@ from tune_helpers import tiny
 
 from trainlab.tune import run_search
 
-pytest.importorskip("optuna_dashboard", reason="optuna-dashboard is not installed: pip install optuna-dashboard")
+pytest.importorskip(
+    "optuna_dashboard", reason="optuna-dashboard is not installed: pip install optuna-dashboard"
+)
 
 
 def free_port() -> int:
@@ -41,12 +43,25 @@ def get_json(url: str, timeout: float = 30.0):
 
 def test_optuna_dashboard_shows_a_trainlab_study(tmp_path):
     result = run_search(tiny(trials=3, epochs=2, out=str(tmp_path)))
-    command = shutil.which("optuna-dashboard", path=str(Path(sys.executable).parent)) or shutil.which(
-        "optuna-dashboard")
+    command = shutil.which(
+        "optuna-dashboard", path=str(Path(sys.executable).parent)
+    ) or shutil.which("optuna-dashboard")
     assert command, "optuna_dashboard is importable but its command is missing"
     port = free_port()
-    server = subprocess.Popen([command, f"sqlite:///{tmp_path / 'study.db'}", "--host", "127.0.0.1", "--port",
-                               str(port), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [
+            command,
+            f"sqlite:///{tmp_path / 'study.db'}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--quiet",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         studies = get_json(f"http://127.0.0.1:{port}/api/studies")["study_summaries"]
         assert [s["study_name"] for s in studies] == ["hyperparameter-search"]
@@ -54,12 +69,19 @@ def test_optuna_dashboard_shows_a_trainlab_study(tmp_path):
         detail = get_json(f"http://127.0.0.1:{port}/api/studies/{studies[0]['study_id']}")
         trials = sorted(detail["trials"], key=lambda trial: trial["number"])
         assert [trial["state"] for trial in trials] == ["Complete"] * 3
-        assert [trial["values"][0] for trial in trials] == pytest.approx([t.value for t in result.trials])
+        assert [trial["values"][0] for trial in trials] == pytest.approx(
+            [t.value for t in result.trials]
+        )
         assert [len(trial["intermediate_values"]) for trial in trials] == [2, 2, 2]  # one per epoch
         names = {param["name"] for param in trials[0]["params"]}
         assert names == {"lr", "weight_decay"}
         attrs = {attr["key"] for attr in trials[0]["user_attrs"]}
-        assert {"slot", "val_accuracy", "train_loss", "status"} <= attrs  # trainlab's curves come along
+        assert {
+            "slot",
+            "val_accuracy",
+            "train_loss",
+            "status",
+        } <= attrs  # trainlab's curves come along
     finally:
         server.terminate()
         server.wait(timeout=30)

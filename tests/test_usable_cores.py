@@ -27,14 +27,21 @@ def test_usable_cores_is_the_cpu_affinity_else_the_cpu_count(monkeypatch):
     assert backend.usable_cores() == 1
 
 
-@pytest.mark.parametrize(("cores", "workers", "threads"), [({0, 1, 2, 3}, 2, "2"), ({0, 1, 2}, 2, "1"), ({0}, 4, "1")])
+@pytest.mark.parametrize(
+    ("cores", "workers", "threads"), [({0, 1, 2, 3}, 2, "2"), ({0, 1, 2}, 2, "1"), ({0}, 4, "1")]
+)
 def test_tune_workers_split_the_usable_cores(monkeypatch, cores, workers, threads):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cores)
     assert worker_environment(workers)["OPENBLAS_NUM_THREADS"] == threads
 
 
 def test_usable_cores_is_defined_once():
-    defined = [path.relative_to(SRC).as_posix() for path in sorted(SRC.rglob("*.py"))
-               if any(isinstance(node, ast.FunctionDef) and node.name == "usable_cores"
-                      for node in ast.walk(ast.parse(path.read_text())))]
+    defined = [
+        path.relative_to(SRC).as_posix()
+        for path in sorted(SRC.rglob("*.py"))
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == "usable_cores"
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
     assert defined == ["backend.py"]

@@ -1,10 +1,11 @@
 """trainlab: a NumPy library for the techniques that make neural-network training work.
 
-Layers with hand-written backward passes, losses, initializers, regularizers, optimizers and schedules,
-all checked against numerical gradients; the model, its training step and loop, callbacks, saving, data
-and gradient checks. ``__all__`` is the library and nothing else (docs/api.md lists it, generated from the
-docstrings by scripts/api_docs.py); the laboratory that reproduces the textbook chapters lives in
-:mod:`trainlab.lab` and :mod:`trainlab.lessons`, the hyperparameter search in :mod:`trainlab.tune`.
+Layers with hand-written backward passes, losses, initializers, regularizers, optimizers and
+schedules, all checked against numerical gradients; the model, its training step and loop,
+callbacks, saving, data and gradient checks. ``__all__`` is the library and nothing else
+(docs/api.md lists it, generated from the docstrings by scripts/api_docs.py); the laboratory that
+reproduces the textbook chapters lives in :mod:`trainlab.lab` and :mod:`trainlab.lessons`, the
+hyperparameter search in :mod:`trainlab.tune`.
 """
 
 __version__ = "0.1.0"
@@ -56,7 +57,14 @@ from trainlab.initializers import (
 )
 from trainlab.layers import AlphaDropout, BatchNorm, Dense, Dropout, Flatten
 from trainlab.liveplot import LivePlot
-from trainlab.losses import Loss, MeanSquaredError, SoftmaxCrossEntropy, get_loss, one_hot, to_categorical
+from trainlab.losses import (
+    Loss,
+    MeanSquaredError,
+    SoftmaxCrossEntropy,
+    get_loss,
+    one_hot,
+    to_categorical,
+)
 from trainlab.lr_finder import LRFinderResult, find_lr
 from trainlab.metrics import accuracy
 from trainlab.mlp import mlp

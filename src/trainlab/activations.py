@@ -73,7 +73,8 @@ class ReLU(Activation):
     default_name = "relu"
 
     def forward(self, x, training=False):
-        # the mask as 0/1 numbers of x's dtype: NumPy multiplies by those faster than by booleans (same values)
+        # the mask as 0/1 numbers of x's dtype: NumPy multiplies by those faster than by booleans
+        # (same values)
         self.mask = (x > 0).astype(x.dtype)
         return x * self.mask
 
@@ -105,14 +106,17 @@ class LeakyReLU(Activation):
 class PReLU(Activation):
     """Parametric ReLU (He et al. 2015): y = x for x > 0, α·x otherwise, with the slope α learned.
 
-    One α per unit (``shared=True``: one for the whole layer), starting at ``alpha_init`` (the paper's 0.25).
-    dL/dx = dL/dy for x > 0 and α·dL/dy otherwise;  dL/dα = Σ over the batch of dL/dy·x where x ≤ 0.
-    α is not weight-decayed: decay would pull it towards 0, that is towards a plain ReLU.
+    One α per unit (``shared=True``: one for the whole layer), starting at ``alpha_init`` (the
+    paper's 0.25). dL/dx = dL/dy for x > 0 and α·dL/dy otherwise; dL/dα = Σ over the batch of
+    dL/dy·x where x ≤ 0. α is not weight-decayed: decay would pull it towards 0, that is towards a
+    plain ReLU.
     """
 
     default_name = "prelu"
 
-    def __init__(self, alpha_init: float = 0.25, shared: bool = False, name: str | None = None) -> None:
+    def __init__(
+        self, alpha_init: float = 0.25, shared: bool = False, name: str | None = None
+    ) -> None:
         super().__init__(name=name)
         self.alpha_init = check_number("alpha_init", alpha_init)
         self.shared = bool(shared)
@@ -137,9 +141,9 @@ class PReLU(Activation):
 class RReLU(Activation):
     """Randomized leaky ReLU (Xu et al. 2015): y = x for x > 0, a·x otherwise.
 
-    In training every element of every batch draws its own slope a ~ U(lower, upper); in inference the slope
-    is the mean (lower + upper)/2. dL/dx = dL/dy for x > 0 and a·dL/dy otherwise, with the drawn a.
-    The defaults 1/8 and 1/3 are the paper's (and PyTorch's).
+    In training every element of every batch draws its own slope a ~ U(lower, upper); in inference
+    the slope is the mean (lower + upper)/2. dL/dx = dL/dy for x > 0 and a·dL/dy otherwise, with the
+    drawn a. The defaults 1/8 and 1/3 are the paper's (and PyTorch's).
     """
 
     default_name = "rrelu"
@@ -149,7 +153,9 @@ class RReLU(Activation):
         self.lower = check_non_negative("lower", lower)
         self.upper = check_non_negative("upper", upper)
         if self.upper < self.lower:
-            raise ValueError(f"upper={upper!r} is below lower={lower!r}; RReLU needs 0 <= lower <= upper")
+            raise ValueError(
+                f"upper={upper!r} is below lower={lower!r}; RReLU needs 0 <= lower <= upper"
+            )
 
     @property
     def mean_slope(self) -> float:
@@ -160,7 +166,9 @@ class RReLU(Activation):
 
     def forward(self, x, training=False):
         if training:
-            slope = self.rng.uniform(self.lower, self.upper, size=x.shape).astype(x.dtype, copy=False)
+            slope = self.rng.uniform(self.lower, self.upper, size=x.shape).astype(
+                x.dtype, copy=False
+            )
         else:
             slope = self.mean_slope
         self.slope = np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
@@ -197,8 +205,8 @@ class ELU(Activation):
 class SELU(Activation):
     """λ·x for x > 0, λα(eˣ - 1) otherwise, with the self-normalizing constants of Klambauer et al. 2017.
 
-    λ ≈ 1.0507 and α ≈ 1.6733 make N(0, 1) inputs give outputs of mean 0 and variance 1 (with LeCun-normal
-    weights). Derivative: λ for x > 0, y + λα otherwise.
+    λ ≈ 1.0507 and α ≈ 1.6733 make N(0, 1) inputs give outputs of mean 0 and variance 1 (with
+    LeCun-normal weights). Derivative: λ for x > 0, y + λα otherwise.
     """
 
     default_name = "selu"
@@ -279,7 +287,8 @@ def row_max(x: Array) -> Array:
     """``x.max(axis=-1, keepdims=True)``.
 
     For a (batch, classes) array with few classes the maximum is taken over a transposed copy: NumPy
-    reduces a short last axis about ten times slower than a long first one, and this is on every step.
+    reduces a short last axis about ten times slower than a long first one, and this is on every
+    step.
     """
     if x.ndim == 2 and x.shape[1] <= 64:
         return np.ascontiguousarray(x.T).max(axis=0)[:, None]

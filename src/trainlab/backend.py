@@ -1,7 +1,7 @@
 """The numeric basics: the array type, the float dtypes, random generators and the BLAS thread limit.
 
-Randomness only ever comes from :class:`numpy.random.Generator` objects derived from one seed, so the
-same seed gives the same numbers.
+Randomness only ever comes from :class:`numpy.random.Generator` objects derived from one seed, so
+the same seed gives the same numbers.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def resolve_dtype(dtype: Any) -> np.dtype:
     try:
         resolved = np.dtype(dtype)
     except TypeError:
-        raise ValueError(f"dtype={dtype!r} is not a dtype; use one of {', '.join(FLOAT_DTYPES)}") from None
+        raise ValueError(
+            f"dtype={dtype!r} is not a dtype; use one of {', '.join(FLOAT_DTYPES)}"
+        ) from None
     if resolved.name not in FLOAT_DTYPES:
         raise ValueError(f"dtype={dtype!r} is not supported; use one of {', '.join(FLOAT_DTYPES)}")
     return resolved
@@ -41,12 +43,16 @@ def seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSe
     """
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
         raise ValueError(f"seed={seed!r} is not allowed; use a non-negative integer or None")
     return np.random.SeedSequence(None if seed is None else int(seed))
 
 
-def make_rng(seed: int | np.random.SeedSequence | np.random.Generator | None = None) -> np.random.Generator:
+def make_rng(
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+) -> np.random.Generator:
     """A Generator from a seed (or the Generator itself, passed through)."""
     if isinstance(seed, np.random.Generator):
         return seed
@@ -61,8 +67,8 @@ def spawn_rngs(seed: int | np.random.SeedSequence | None, n: int) -> list[np.ran
 def rng_for(seed: int, purpose: str) -> np.random.Generator:
     """A Generator for one ``purpose`` ("data-order", "validation-split", ...) of a model seeded ``seed``.
 
-    The purpose is mixed into the entropy, so these streams never coincide with the per-layer streams
-    that :func:`spawn_rngs` derives from the same seed, nor with each other.
+    The purpose is mixed into the entropy, so these streams never coincide with the per-layer
+    streams that :func:`spawn_rngs` derives from the same seed, nor with each other.
     """
     tag = int.from_bytes(hashlib.sha256(purpose.encode()).digest()[:16], "little")
     return np.random.default_rng(np.random.SeedSequence([seed, tag]))
@@ -71,9 +77,9 @@ def rng_for(seed: int, purpose: str) -> np.random.Generator:
 def blas_threads(threads: int | None):
     """A context manager limiting the BLAS library (OpenBLAS, MKL) to ``threads`` threads; None: no limit.
 
-    One thread gives the same numbers on every machine (more threads sum in another order), and for small
-    networks it is as fast on a free machine and much faster on a busy one, where a second thread waits
-    for a core.
+    One thread gives the same numbers on every machine (more threads sum in another order), and for
+    small networks it is as fast on a free machine and much faster on a busy one, where a second
+    thread waits for a core.
     """
     return threadpool_limits(limits=threads, user_api="blas")
 
@@ -86,13 +92,16 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def keep_mask(rng: np.random.Generator, shape: tuple[int, ...], rate: float) -> tuple[np.ndarray, float]:
+def keep_mask(
+    rng: np.random.Generator, shape: tuple[int, ...], rate: float
+) -> tuple[np.ndarray, float]:
     """A boolean mask of ``shape`` whose entries are False with probability ``rate``, and the exact
     probability that an entry is True.
 
-    Each entry takes 16 random bits, four from every 64-bit output of the generator: three times faster than
-    drawing a float per entry, which matters for dropout on every step. The rate is resolved to 1/65536,
-    and the returned keep probability is the resolved one, so that scaling by it stays unbiased.
+    Each entry takes 16 random bits, four from every 64-bit output of the generator: three times
+    faster than drawing a float per entry, which matters for dropout on every step. The rate is
+    resolved to 1/65536, and the returned keep probability is the resolved one, so that scaling by
+    it stays unbiased.
     """
     n = math.prod(shape)
     threshold = round(rate * 65536)

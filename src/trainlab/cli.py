@@ -30,14 +30,22 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 
     rows = run_gradcheck(seed=args.seed)
     table = [("model", "parameter", "shape", "relative error", "result")] + [
-        (row.model, row.parameter, str(row.shape), f"{row.relative_error:.2e}", "ok" if row.passed else "FAIL")
+        (
+            row.model,
+            row.parameter,
+            str(row.shape),
+            f"{row.relative_error:.2e}",
+            "ok" if row.passed else "FAIL",
+        )
         for row in rows
     ]
     print_table(table)
     failed = [row for row in rows if not row.passed]
     worst = max(row.relative_error for row in rows)
-    print(f"{len(rows) - len(failed)}/{len(rows)} gradients agree (max relative error {worst:.2e}, "
-          f"tolerance {TOLERANCE:.0e})")
+    print(
+        f"{len(rows) - len(failed)}/{len(rows)} gradients agree (max relative error {worst:.2e}, "
+        f"tolerance {TOLERANCE:.0e})"
+    )
     return 1 if failed else 0
 
 
@@ -57,7 +65,9 @@ def cmd_data(args: argparse.Namespace) -> int:
     if args.data_command == "path":
         if status.found is None:
             searched = "; ".join(folder.describe() for folder in status.folders)
-            print(f"trainlab data path: {args.name} not found; searched: {searched}", file=sys.stderr)
+            print(
+                f"trainlab data path: {args.name} not found; searched: {searched}", file=sys.stderr
+            )
             return 1
         print(status.found.path)
         return 0
@@ -66,11 +76,22 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def _print_data_list(statuses: list[DatasetStatus]) -> int:
 
-    print_table([("dataset", "train", "test", "size", "where")] + [
-        (s.spec.name, f"{s.counts[0]:,}", f"{s.counts[1]:,}", human_size(s.size) if s.available else "-", s.where)
-        for s in statuses
-    ])
-    print(f"cache: {cache_root()}; `trainlab data download NAME` fetches a dataset that is not found")
+    print_table(
+        [("dataset", "train", "test", "size", "where")]
+        + [
+            (
+                s.spec.name,
+                f"{s.counts[0]:,}",
+                f"{s.counts[1]:,}",
+                human_size(s.size) if s.available else "-",
+                s.where,
+            )
+            for s in statuses
+        ]
+    )
+    print(
+        f"cache: {cache_root()}; `trainlab data download NAME` fetches a dataset that is not found"
+    )
     return 0
 
 
@@ -79,18 +100,28 @@ def _print_data_info(status: DatasetStatus, verify: bool) -> int:
     spec = status.spec
     (height, width), (n_train, n_test) = spec.image_shape, status.counts
     print(f"{spec.name}: {spec.title}, {spec.description}")
-    print(f"  samples:  {n_train:,} train / {n_test:,} test, {height}x{width} uint8 images, "
-          f"{len(spec.classes)} classes")
+    print(
+        f"  samples:  {n_train:,} train / {n_test:,} test, {height}x{width} uint8 images, "
+        f"{len(spec.classes)} classes"
+    )
     print(f"  classes:  {', '.join(spec.classes)}")
     print(f"  credit:   {spec.attribution}; licence {spec.licence}")
     print(f"  where:    {status.where}")
     if status.files:
         header = ("  file", "name", "size", "shape") + (("check",) if verify else ())
-        print_table([header] + [
-            (f"  {f.role}", f.path.name, human_size(f.size), str(f.shape) if f.shape else f"BROKEN: {f.problem}")
-            + ((f.verified or "",) if verify else ())
-            for f in status.files
-        ])
+        print_table(
+            [header]
+            + [
+                (
+                    f"  {f.role}",
+                    f.path.name,
+                    human_size(f.size),
+                    str(f.shape) if f.shape else f"BROKEN: {f.problem}",
+                )
+                + ((f.verified or "",) if verify else ())
+                for f in status.files
+            ]
+        )
     print("  searched, in order:")
     for number, folder in enumerate(status.folders, 1):
         print(f"    {number}. {folder.describe()}")
@@ -105,14 +136,17 @@ def _print_data_info(status: DatasetStatus, verify: bool) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="trainlab", description="A NumPy laboratory for the techniques of neural-network training."
+        prog="trainlab",
+        description="A NumPy laboratory for the techniques of neural-network training.",
     )
     parser.add_argument("--version", action="version", version=f"trainlab {trainlab.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     gradcheck = commands.add_parser(
         "gradcheck", help="check every layer's backward pass against numerical gradients"
     )
-    gradcheck.add_argument("--seed", type=int, default=0, help="seed of the model and data (default 0)")
+    gradcheck.add_argument(
+        "--seed", type=int, default=0, help="seed of the model and data (default 0)"
+    )
     gradcheck.set_defaults(handler=cmd_gradcheck)
     add_data_parser(commands)
     add_experiment_parsers(commands)
@@ -123,30 +157,50 @@ def build_parser() -> argparse.ArgumentParser:
 def add_data_parser(commands: argparse._SubParsersAction) -> None:
     """The ``data`` command and its actions ``list``, ``info NAME``, ``path NAME`` and ``download NAME``."""
 
-    data = commands.add_parser("data", help="the datasets: what is available, from where, sizes and counts")
+    data = commands.add_parser(
+        "data", help="the datasets: what is available, from where, sizes and counts"
+    )
     actions = data.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", metavar="DIR",
-                        help="a folder with the dataset's files, searched first (before $TRAINLAB_DATA)")
-    actions.add_parser("list", parents=[common], help="every dataset, where it is found, sizes and counts")
-    info = actions.add_parser("info", parents=[common], help="one dataset: files, sizes, folders searched")
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="a folder with the dataset's files, searched first (before $TRAINLAB_DATA)",
+    )
+    actions.add_parser(
+        "list", parents=[common], help="every dataset, where it is found, sizes and counts"
+    )
+    info = actions.add_parser(
+        "info", parents=[common], help="one dataset: files, sizes, folders searched"
+    )
     info.add_argument("name", choices=list(DATASETS))
-    info.add_argument("--verify", action="store_true", help="decode every file and check its checksum")
-    path = actions.add_parser("path", parents=[common], help="print the folder a load would read from")
+    info.add_argument(
+        "--verify", action="store_true", help="decode every file and check its checksum"
+    )
+    path = actions.add_parser(
+        "path", parents=[common], help="print the folder a load would read from"
+    )
     path.add_argument("name", choices=list(DATASETS))
-    download = actions.add_parser("download", parents=[common],
-                                  help="download a dataset that is not shipped into the user cache")
+    download = actions.add_parser(
+        "download",
+        parents=[common],
+        help="download a dataset that is not shipped into the user cache",
+    )
     download.add_argument("name", choices=list(DATASETS))
-    download.add_argument("--mirror", action="append", metavar="URL",
-                          help="a base URL to download from instead of the published mirrors (repeatable)")
+    download.add_argument(
+        "--mirror",
+        action="append",
+        metavar="URL",
+        help="a base URL to download from instead of the published mirrors (repeatable)",
+    )
     data.set_defaults(handler=cmd_data)
 
 
 def complete_in_the_shell(parser: argparse.ArgumentParser) -> None:
     """Tab completion of commands, options and experiment names, when argcomplete is installed.
 
-    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request this
-    returns at once; the command then runs as usual.
+    Enable it once: ``eval "$(register-python-argcomplete trainlab)"``. Without the shell's request
+    this returns at once; the command then runs as usual.
     """
     try:
         import argcomplete  # optional dependency (pip install "trainlab[completion]")
@@ -168,17 +222,30 @@ class Parser(argparse.ArgumentParser):
 def option_strings(parser: argparse.ArgumentParser) -> list[str]:
     """Every option of ``parser`` and of its subcommands, for "did you mean" on an unknown one."""
     options = []
-    for action in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
+    for (
+        action
+    ) in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
         options += [option for option in action.option_strings if option.startswith("--")]
-        for sub in (action.choices or {}).values() if isinstance(action, argparse._SubParsersAction) else ():
+        for sub in (
+            (action.choices or {}).values()
+            if isinstance(action, argparse._SubParsersAction)
+            else ()
+        ):
             options += option_strings(sub)
     return sorted(set(options))
 
 
-def chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+def chosen_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
     """The (sub)command parser that ``args`` were parsed by: ``trainlab data download`` -> its own parser."""
-    for action in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
-        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+    for (
+        action
+    ) in parser._actions:  # argparse keeps no public list; tests/test_cli_hostile.py pins this
+        if (
+            isinstance(action, argparse._SubParsersAction)
+            and getattr(args, action.dest, None) in action.choices
+        ):
             return chosen_parser(action.choices[getattr(args, action.dest)], args)
     return parser
 
@@ -197,27 +264,35 @@ def one_line_warnings() -> Callable[..., None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``trainlab`` command; returns the exit status (0 done, 1 a run failed, 2 bad input)."""
-    with warnings.catch_warnings():  # restored afterwards, for callers that run the command in-process
+    with (
+        warnings.catch_warnings()
+    ):  # restored afterwards, for callers that run the command in-process
         warnings.showwarning = one_line_warnings()
         return run_command(argv)
 
 
 def run_command(argv: Sequence[str] | None) -> int:
-    matplotlib.use("Agg")  # the command draws into files, never on a screen; the library leaves this choice open
+    matplotlib.use(
+        "Agg"
+    )  # the command draws into files, never on a screen; the library leaves this choice open
     parser = build_parser()
     complete_in_the_shell(parser)
     args, extras = parser.parse_known_args(argv)
     if extras:  # said by the subcommand that got them, with its usage and its options
         chosen = chosen_parser(parser, args)
-        chosen.error(f"unrecognized arguments: {' '.join(extras)}"
-                     + did_you_mean(extras[0].split("=")[0], option_strings(chosen)))
+        chosen.error(
+            f"unrecognized arguments: {' '.join(extras)}"
+            + did_you_mean(extras[0].split("=")[0], option_strings(chosen))
+        )
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
     try:
         return args.handler(args)
     except (ValueError, OSError, IncompleteRunError) as error:  # one clear line, no traceback
-        if isinstance(error, BrokenPipeError):  # `trainlab ... | head` closed the pipe: not an error
+        if isinstance(
+            error, BrokenPipeError
+        ):  # `trainlab ... | head` closed the pipe: not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         print(f"trainlab {args.command}: error: {error}", file=sys.stderr)
@@ -228,8 +303,11 @@ def run_command(argv: Sequence[str] | None) -> int:
     except Exception as error:  # a bug, not bad input: one line; TRAINLAB_DEBUG=1 shows where
         if os.environ.get("TRAINLAB_DEBUG"):
             raise
-        print(f"trainlab {args.command}: internal error: {type(error).__name__}: {error} (a bug in trainlab; "
-              "TRAINLAB_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print(
+            f"trainlab {args.command}: internal error: {type(error).__name__}: {error} (a bug in trainlab; "
+            "TRAINLAB_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

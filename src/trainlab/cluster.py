@@ -1,8 +1,9 @@
 """A connection to a Dask cluster, for whatever trainlab spreads over machines: the lessons' units
 (``trainlab run --cluster``) and the search's workers (``trainlab tune --cluster``).
 
-Dask is an optional extra (``pip install "trainlab[cluster]"``); a scheduler is started with ``dask scheduler``
-and its workers with ``dask worker tcp://HOST:8786 --nthreads 1`` (docs/experiments.md).
+Dask is an optional extra (``pip install "trainlab[cluster]"``); a scheduler is started with
+``dask scheduler`` and its workers with ``dask worker tcp://HOST:8786 --nthreads 1``
+(docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-CLUSTER_VARIABLE = "TRAINLAB_CLUSTER"  # the address of a Dask scheduler, when --cluster is not given
+CLUSTER_VARIABLE = (
+    "TRAINLAB_CLUSTER"  # the address of a Dask scheduler, when --cluster is not given
+)
 
 
 def cluster_address(option: str | None) -> str | None:
@@ -19,19 +22,22 @@ def cluster_address(option: str | None) -> str | None:
 
 
 def connect(address: str) -> Any:
-    """A ``distributed.Client`` of the scheduler at ``address``; a ValueError saying what to do if Dask is
-    missing or no scheduler answers."""
+    """A ``distributed.Client`` of the scheduler at ``address``; a ValueError saying what to do if
+    Dask is missing or no scheduler answers."""
     try:
         from distributed import Client  # optional: pip install trainlab[cluster]
     except ImportError:
-        raise ValueError(f"--cluster {address}: Dask is not installed; pip install 'trainlab[cluster]' "
-                         "(or dask[distributed]) on this machine and on the workers") from None
+        raise ValueError(
+            f"--cluster {address}: Dask is not installed; pip install 'trainlab[cluster]' "
+            "(or dask[distributed]) on this machine and on the workers"
+        ) from None
     try:
         return Client(address, timeout="15s")
     except OSError as error:
-        raise ValueError(f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
-                         "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/experiments.md)"
-                         ) from None
+        raise ValueError(
+            f"--cluster {address}: no Dask scheduler answers there ({error}); start one with "
+            "`dask scheduler` and its workers with `dask worker ADDRESS` (docs/experiments.md)"
+        ) from None
 
 
 def worker_threads(client: Any) -> int:

@@ -148,8 +148,13 @@ def every_layer_model(seed: int = 0, softmax_head: bool = False) -> Sequential:
     ]
     layers: list[Layer] = [Flatten()]
     for index, cls in enumerate(others):
-        dense = Dense(6, init="he_normal", bias=not cls.cancels_bias, bias_init=0.1,
-                      regularizer=regularizers[index % len(regularizers)])
+        dense = Dense(
+            6,
+            init="he_normal",
+            bias=not cls.cancels_bias,
+            bias_init=0.1,
+            regularizer=regularizers[index % len(regularizers)],
+        )
         layers += [dense, cls(**cls.example_arguments)]
     layers.append(Dense(4, init="glorot_uniform"))
     return Sequential(

@@ -15,12 +15,14 @@ name                     distribution       scale
 ``lecun_uniform``        U(-a, a)           a = √(3 / fan_in)
 ======================== ================== ============================================
 
-The textbook (Deep Learning from Scratch) names its schemes by the activation they suit: ``"relu"`` (or
-``"he"``) is He normal, and ``"sigmoid"`` (or ``"xavier"``) is its simplified Xavier, N(0, 1/fan_in),
-which is LeCun normal. ``xavier_normal`` / ``xavier_uniform`` are the published Glorot forms.
+The textbook (Deep Learning from Scratch) names its schemes by the activation they suit: ``"relu"``
+(or ``"he"``) is He normal, and ``"sigmoid"`` (or ``"xavier"``) is its simplified Xavier, N(0,
+1/fan_in), which is LeCun normal. ``xavier_normal`` / ``xavier_uniform`` are the published Glorot
+forms.
 
-Normal initializers are not truncated, so a sample's standard deviation is the formula's. Samples are drawn
-in float64 and then cast, so a float32 and a float64 model built from one seed start from the same weights.
+Normal initializers are not truncated, so a sample's standard deviation is the formula's. Samples
+are drawn in float64 and then cast, so a float32 and a float64 model built from one seed start from
+the same weights.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ class Initializer(Configurable):
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32) -> np.ndarray:
+    def __call__(
+        self, shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32
+    ) -> np.ndarray:
         return np.asarray(self.sample(tuple(shape), rng), dtype=dtype)
 
 
@@ -113,7 +117,9 @@ class VarianceScaling(Initializer):
     a = √(3·scale/fan), which has the same variance.
     """
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal") -> None:
+    def __init__(
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "normal"
+    ) -> None:
         self.scale = check_positive("scale", scale)
         self.mode = check_choice("mode", mode, ("fan_in", "fan_out", "fan_avg"))
         self.distribution = check_choice("distribution", distribution, ("normal", "uniform"))

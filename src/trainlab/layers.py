@@ -19,10 +19,11 @@ from trainlab.validation import check_in_range, check_int, check_positive
 class Dense(Layer):
     """Fully connected layer: y = x·W + b, with W of shape (inputs, units).
 
-    Backward: dL/dW = xᵀ·dL/dy,  dL/db = Σ_batch dL/dy,  dL/dx = dL/dy·Wᵀ, plus dR/dW when a
-    ``regularizer`` is set. An optional ``activation`` (a name or layer) is applied to the output, so
-    ``Dense(100, activation="relu")`` is shorthand for ``Dense(100), ReLU()``. The default initializer
-    is Glorot-uniform, Keras's default; the textbook's experiments pass theirs explicitly.
+    Backward: dL/dW = xᵀ·dL/dy, dL/db = Σ_batch dL/dy, dL/dx = dL/dy·Wᵀ, plus dR/dW when a
+    ``regularizer`` is set. An optional ``activation`` (a name or layer) is applied to the output,
+    so ``Dense(100, activation="relu")`` is shorthand for ``Dense(100), ReLU()``. The default
+    initializer is Glorot-uniform, Keras's default; the textbook's experiments pass theirs
+    explicitly.
     """
 
     default_name = "dense"
@@ -81,7 +82,9 @@ class Dense(Layer):
         W = self.params["W"]
         if self.trainable:
             np.matmul(self.x.T, dout, out=self.grads["W"])
-            if self.bias:  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
+            if (
+                self.bias
+            ):  # Σ_batch dL/dy; the ufunc's own reduce skips np.sum's Python wrapper (same sum)
                 np.add.reduce(dout, axis=0, out=self.grads["b"])
             if self.regularizer is not None:
                 self.grads["W"] += self.regularizer.gradient(W)
@@ -99,21 +102,24 @@ class Dense(Layer):
 class BatchNorm(Layer):
     """Batch normalization (Ioffe & Szegedy 2015) over the last (feature) axis.
 
-    Training: x̂ = (x - μ_B) / √(σ²_B + ε) with the batch mean and (biased) variance, y = γ·x̂ + β, and
-    running ← m·running + (1 - m)·batch for mean and variance. Inference: the running averages replace
-    the batch statistics. Backward (training), with N samples:
-    dL/dx = γ/(N·√(σ²_B + ε)) · (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)),
-    dL/dγ = Σ dL/dy ⊙ x̂,  dL/dβ = Σ dL/dy.
-    ``momentum`` defaults to the textbook's 0.9 (Keras uses 0.99). A frozen layer (``trainable=False``)
-    normalizes with its running statistics even in training, as Keras does, so fine-tuning a network on
-    top of it does not shift the statistics the frozen layers were trained with.
+    Training: x̂ = (x - μ_B) / √(σ²_B + ε) with the batch mean and (biased) variance, y = γ·x̂ + β,
+    and running ← m·running + (1 - m)·batch for mean and variance. Inference: the running averages
+    replace the batch statistics. Backward (training), with N samples: dL/dx = γ/(N·√(σ²_B + ε)) ·
+    (N·dL/dy - Σ dL/dy - x̂·Σ(dL/dy ⊙ x̂)), dL/dγ = Σ dL/dy ⊙ x̂, dL/dβ = Σ dL/dy. ``momentum``
+    defaults to the textbook's 0.9 (Keras uses 0.99). A frozen layer (``trainable=False``)
+    normalizes with its running statistics even in training, as Keras does, so fine-tuning a network
+    on top of it does not shift the statistics the frozen layers were trained with.
     """
 
     default_name = "batchnorm"
     cancels_bias = True
 
     def __init__(
-        self, momentum: float = 0.9, epsilon: float = 1e-5, name: str | None = None, trainable: bool = True
+        self,
+        momentum: float = 0.9,
+        epsilon: float = 1e-5,
+        name: str | None = None,
+        trainable: bool = True,
     ) -> None:
         super().__init__(name=name, trainable=trainable)
         self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
@@ -128,11 +134,15 @@ class BatchNorm(Layer):
 
     def forward(self, x, training=False):
         axes = tuple(range(x.ndim - 1))
-        self.batch_statistics = training and self.trainable  # a frozen layer normalizes as in inference
+        self.batch_statistics = (
+            training and self.trainable
+        )  # a frozen layer normalizes as in inference
         # ``y`` is scratch for (x - μ)² first, then holds the output: one batch-sized array fewer per step
         if self.batch_statistics:
             n = math.prod(x.shape[:-1])
-            mean = np.add.reduce(x, axis=axes)  # x.mean(axes) without its wrapper: the same sum and division
+            mean = np.add.reduce(
+                x, axis=axes
+            )  # x.mean(axes) without its wrapper: the same sum and division
             mean /= n
             xc = x - mean
             y = np.multiply(xc, xc)
@@ -183,11 +193,11 @@ class BatchNorm(Layer):
 class Dropout(Layer):
     """Dropout with m ~ Bernoulli(1 - p) drawn anew for every batch; p = ``rate``.
 
-    Inverted (the default, as Keras and PyTorch): y = x ⊙ m / (1 - p) in training, y = x in inference, so
-    E[y] = x and inference needs no change; dL/dx = dL/dy ⊙ m / (1 - p).
-    The textbook's form (``inverted=False``): y = x ⊙ m in training, y = (1 - p)·x in inference;
-    dL/dx = dL/dy ⊙ m. Both have the same expected output, but the textbook's damps the signal, and with
-    it the gradients, by 1 - p per layer during training, so that with plain SGD its nets learn more
+    Inverted (the default, as Keras and PyTorch): y = x ⊙ m / (1 - p) in training, y = x in
+    inference, so E[y] = x and inference needs no change; dL/dx = dL/dy ⊙ m / (1 - p). The
+    textbook's form (``inverted=False``): y = x ⊙ m in training, y = (1 - p)·x in inference; dL/dx =
+    dL/dy ⊙ m. Both have the same expected output, but the textbook's damps the signal, and with it
+    the gradients, by 1 - p per layer during training, so that with plain SGD its nets learn more
     slowly (and overfit less in a fixed number of epochs).
     """
 
@@ -210,7 +220,9 @@ class Dropout(Layer):
             return x if self.inverted else x * (1.0 - self.rate)
         keep, keep_probability = keep_mask(self.rng, x.shape, self.rate)
         scale = 1.0 / keep_probability if self.inverted else 1.0
-        self.mask = np.multiply(keep, scale, dtype=x.dtype)  # m / (1 - p) in one pass over the batch
+        self.mask = np.multiply(
+            keep, scale, dtype=x.dtype
+        )  # m / (1 - p) in one pass over the batch
         return x * self.mask
 
     def backward(self, dout, input_grad=True):
@@ -223,9 +235,9 @@ class Dropout(Layer):
 class AlphaDropout(Dropout):
     """Dropout that keeps SELU's self-normalization (Klambauer et al. 2017).
 
-    Dropped units are set to SELU's negative saturation α' = -λα instead of 0, then an affine correction
-    y = a·(x⊙m + α'(1 - m)) + b with a = ((1 - p)(1 + p·α'²))^(-½), b = -a·α'·p restores mean 0 and
-    variance 1. Backward: dL/dx = a·m ⊙ dL/dy. Identity in inference.
+    Dropped units are set to SELU's negative saturation α' = -λα instead of 0, then an affine
+    correction y = a·(x⊙m + α'(1 - m)) + b with a = ((1 - p)(1 + p·α'²))^(-½), b = -a·α'·p restores
+    mean 0 and variance 1. Backward: dL/dx = a·m ⊙ dL/dy. Identity in inference.
     """
 
     default_name = "alpha_dropout"

@@ -1,8 +1,10 @@
-"""Figures in a notebook: a live plot of the training curves, redrawn after every epoch; an experiment's figures.
+"""Figures in a notebook: a live plot of the training curves, redrawn after every epoch; an
+experiment's figures.
 
-Our own small callback on matplotlib and IPython.display rather than a library (livelossplot, hiddenlayer):
-it needs nothing beyond what a notebook already has, draws exactly what :meth:`History.plot` draws, and
-its thirty lines are readable by someone learning what a callback is.
+Our own small callback on matplotlib and IPython.display rather than a library (livelossplot,
+hiddenlayer): it needs nothing beyond what a notebook already has, draws exactly what
+:meth:`History.plot` draws, and its thirty lines are readable by someone learning what a callback
+is.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ from trainlab.validation import check_int, explain_keywords
 class LivePlot(Callback):
     """Redraw the loss and metric curves (training and validation) every ``every`` epochs.
 
-    In a notebook the figure is shown once and updated in place; elsewhere it is drawn silently and kept
-    as ``self.figure`` (save it with ``live.figure.savefig(path)``). The figure is a plain matplotlib
-    Figure, not one of pyplot's, so the inline backend does not show it a second time at the cell's end.
+    In a notebook the figure is shown once and updated in place; elsewhere it is drawn silently and
+    kept as ``self.figure`` (save it with ``live.figure.savefig(path)``). The figure is a plain
+    matplotlib Figure, not one of pyplot's, so the inline backend does not show it a second time at
+    the cell's end.
     """
 
     @explain_keywords
-    def __init__(self, metrics: Sequence[str] | None = None, every: int = 1,
-                 figsize: tuple[float, float] | None = None) -> None:
+    def __init__(
+        self,
+        metrics: Sequence[str] | None = None,
+        every: int = 1,
+        figsize: tuple[float, float] | None = None,
+    ) -> None:
         self.metrics = None if metrics is None else list(metrics)
         self.every = check_int("every", every, minimum=1)
         self.figsize = figsize
@@ -59,15 +66,18 @@ class LivePlot(Callback):
 
     def on_train_end(self, logs):
         history = self.run.history
-        if history.epochs and (self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every):
+        if history.epochs and (
+            self.figure is None or (history.epochs[-1] + 1 - self.run.first_epoch) % self.every
+        ):
             self.redraw()
 
 
 def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
     """Show each figure once in the notebook cell: e.g. an experiment's ``plot(result)``, {name: Figure}.
 
-    Works alike for pyplot's figures (which the inline backend would otherwise show a second time at the
-    cell's end, so they are closed once shown) and for plain Figures (which it would not show at all).
+    Works alike for pyplot's figures (which the inline backend would otherwise show a second time at
+    the cell's end, so they are closed once shown) and for plain Figures (which it would not show at
+    all).
     """
     import matplotlib.pyplot as plt  # slow to import: only showing figures needs it
     from IPython.display import display  # optional: only notebooks show figures
@@ -78,8 +88,8 @@ def show_figures(figures: Mapping[str, Any] | Iterable[Any]) -> None:
 
 
 def as_png(figure: Any) -> Any:
-    """The figure as an IPython PNG image: shown by any notebook, whatever matplotlib backend is active
-    (a Figure itself is shown only once the inline backend has registered its formatter)."""
+    """The figure as an IPython PNG image: shown by any notebook, whatever matplotlib backend is
+    active (a Figure itself is shown only once the inline backend has registered its formatter)."""
     from IPython.display import Image  # optional: only notebooks show images
 
     buffer = io.BytesIO()

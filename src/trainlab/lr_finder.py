@@ -103,8 +103,16 @@ def find_lr(
     )
 
 
-def sweep(model: Sequential, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, batch_size: int,
-          rates: np.ndarray, stop_factor: float, beta: float) -> LRFinderResult:
+def sweep(
+    model: Sequential,
+    optimizer: Optimizer,
+    x: np.ndarray,
+    y: np.ndarray,
+    batch_size: int,
+    rates: np.ndarray,
+    stop_factor: float,
+    beta: float,
+) -> LRFinderResult:
     """Train ``model`` one batch per rate (each a :func:`~trainlab.step.train_step`); stop when the
     loss diverges or its smoothed value exceeds ``stop_factor`` times its minimum."""
     rng = rng_for(model.seed, "lr-finder")

@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 def check_distinct_layers(layers: Sequence[Any]) -> None:
     """TypeError for a non-layer; ValueError for one layer object at two places of the stack.
 
-    A layer keeps what its backward pass needs from its last forward pass (its input, a mask) and one
-    gradient buffer per parameter, so a second use would silently overwrite the first one's and the
-    gradients would be wrong. Weight tying needs its own layer; two layers with equal settings are fine.
+    A layer keeps what its backward pass needs from its last forward pass (its input, a mask) and
+    one gradient buffer per parameter, so a second use would silently overwrite the first one's and
+    the gradients would be wrong. Weight tying needs its own layer; two layers with equal settings
+    are fine.
     """
     seen: dict[int, int] = {}
     for index, layer in enumerate(layers):
@@ -53,15 +54,18 @@ def check_distinct_layers(layers: Sequence[Any]) -> None:
         inner = getattr(layer, "activation", None)
         for part in (layer, inner) if isinstance(inner, Layer) else (layer,):
             if id(part) in seen:
-                raise ValueError(f"layers[{seen[id(part)]}] and layers[{index}] are the same {type(part).__name__} "
-                                 "object; a layer can be used once in a model (create one per place, e.g. "
-                                 f"{type(part).__name__}() twice)")
+                raise ValueError(
+                    f"layers[{seen[id(part)]}] and layers[{index}] are the same {type(part).__name__} "
+                    "object; a layer can be used once in a model (create one per place, e.g. "
+                    f"{type(part).__name__}() twice)"
+                )
             seen[id(part)] = index
 
 
 class Input:
-    """Keras's input declaration, first in a Sequential's list: ``Sequential([tl.Input(shape=(784,)), ...])``
-    is ``Sequential([...], input_shape=(784,))`` (the shape of one sample, without the batch axis)."""
+    """Keras's input declaration, first in a Sequential's list:
+    ``Sequential([tl.Input(shape=(784,)), ...])`` is ``Sequential([...], input_shape=(784,))`` (the
+    shape of one sample, without the batch axis)."""
 
     @explain_keywords
     def __init__(self, shape: int | Sequence[int], name: str | None = None) -> None:
@@ -75,8 +79,8 @@ class Input:
 
 @dataclass
 class ModelSummary:
-    """What ``model.summary()`` shows: one row per layer (name and type, output shape, parameters) and the
-    totals; printed as text, shown as an HTML table in Jupyter."""
+    """What ``model.summary()`` shows: one row per layer (name and type, output shape, parameters)
+    and the totals; printed as text, shown as an HTML table in Jupyter."""
 
     rows: list[tuple[str, str, str]]  # the header first
     totals: list[str]
@@ -91,26 +95,34 @@ class ModelSummary:
 
     def _repr_html_(self) -> str:
         def row(cells: tuple[str, ...], tag: str) -> str:
-            return "<tr>" + "".join(f"<{tag} style='text-align:{align}'>{html.escape(cell)}</{tag}>"
-                                    for cell, align in zip(cells, ("left", "left", "right"), strict=True)) + "</tr>"
+            return (
+                "<tr>"
+                + "".join(
+                    f"<{tag} style='text-align:{align}'>{html.escape(cell)}</{tag}>"
+                    for cell, align in zip(cells, ("left", "left", "right"), strict=True)
+                )
+                + "</tr>"
+            )
 
         body = "".join(row(cells, "td") for cells in self.rows[1:])
         notes = "".join(f"<div>{html.escape(line)}</div>" for line in self.totals)
-        return f"<table><thead>{row(self.rows[0], 'th')}</thead><tbody>{body}</tbody></table>{notes}"
+        return (
+            f"<table><thead>{row(self.rows[0], 'th')}</thead><tbody>{body}</tbody></table>{notes}"
+        )
 
 
 class Sequential(Configurable):
     """A network as a list of layers applied in order, plus a loss.
 
-    ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ = ``weight_decay``,
-    the textbook's decay over weight matrices, not biases: a short way to put ``L2(λ/2)`` on every weight,
-    see :func:`trainlab.regularizers.weight_decay_penalty`; the decoupled decay is AdamW's and Lion's).
-    ``model.gradient(x, t)`` returns dL/dθ by name, matching ``model.params``, so a textbook optimizer runs
-    as ``optimizer.update(model.params, grads)``.
+    ``model.loss(x, t)`` is L = loss(forward(x), t) + Σ layer penalties + ½·λ·Σ‖W‖² (λ =
+    ``weight_decay``, the textbook's decay over weight matrices, not biases: a short way to put
+    ``L2(λ/2)`` on every weight, see :func:`trainlab.regularizers.weight_decay_penalty`; the
+    decoupled decay is AdamW's and Lion's). ``model.gradient(x, t)`` returns dL/dθ by name, matching
+    ``model.params``, so a textbook optimizer runs as ``optimizer.update(model.params, grads)``.
 
-    ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is float32
-    by default, float64 for gradient checks. The model is built (weights created) as soon as the input
-    shape is known: from ``input_dim`` / ``input_shape`` or the first batch.
+    ``seed`` fixes every random number of the model (initial weights, dropout masks); ``dtype`` is
+    float32 by default, float64 for gradient checks. The model is built (weights created) as soon as
+    the input shape is known: from ``input_dim`` / ``input_shape`` or the first batch.
     """
 
     def __init__(
@@ -127,7 +139,9 @@ class Sequential(Configurable):
         layers = list(layers)
         if layers and isinstance(layers[0], Input):  # Keras's Sequential([Input(shape=...), ...])
             if input_dim is not None or input_shape is not None:
-                raise ValueError("the input shape is given twice: tl.Input(shape=...) and input_dim/input_shape")
+                raise ValueError(
+                    "the input shape is given twice: tl.Input(shape=...) and input_dim/input_shape"
+                )
             input_shape = layers.pop(0).shape
         if any(isinstance(layer, Input) for layer in layers):
             raise ValueError("tl.Input(shape=...) can only be the first item of the layers")
@@ -138,7 +152,9 @@ class Sequential(Configurable):
             raise ValueError("give input_dim or input_shape, not both")
         self.layers = layers
         self.dtype = resolve_dtype(dtype)
-        self.seed = seed_sequence(seed).entropy  # the actual seed, recorded even when drawn at random
+        self.seed = seed_sequence(
+            seed
+        ).entropy  # the actual seed, recorded even when drawn at random
         self.weight_decay = check_non_negative("weight_decay", weight_decay)
         self.loss_function = get_loss(loss)
         self.input_shape: tuple[int, ...] | None = None
@@ -155,20 +171,23 @@ class Sequential(Configurable):
         elif input_shape is not None:
             self.build(tuple(check_int("input_shape", n, minimum=1) for n in input_shape))
 
-    # -- building ---------------------------------------------------------------------------------------
+    # -- building ----------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...]) -> None:
         """Name the layers and create their weights for samples of ``input_shape``.
 
-        Layers that are already built for this shape and dtype (taken from another model, to reuse or
-        fine-tune them) keep their weights; they are shared with that model, so clone it first to keep
-        the original intact. The new layers' params and grads become views of flat arrays (``pack_parameters``).
+        Layers that are already built for this shape and dtype (taken from another model, to reuse
+        or fine-tune them) keep their weights; they are shared with that model, so clone it first to
+        keep the original intact. The new layers' params and grads become views of flat arrays
+        (``pack_parameters``).
         """
         self._name_layers()
         shape = tuple(input_shape)
         built = []
         for layer, rng in zip(self.layers, spawn_rngs(self.seed, len(self.layers)), strict=True):
             if layer.built and layer.input_shape == shape and layer.dtype == self.dtype:
-                shape = layer.output_shape  # a layer taken from another model keeps its weights (and arrays)
+                shape = (
+                    layer.output_shape
+                )  # a layer taken from another model keeps its weights (and arrays)
             else:
                 shape = layer.build(shape, self.dtype, rng)
                 built.append(layer)
@@ -199,9 +218,11 @@ class Sequential(Configurable):
 
     def _require_built(self) -> None:
         if not self.built:
-            raise RuntimeError("the model is not built yet: pass input_dim= or call it on a batch first")
+            raise RuntimeError(
+                "the model is not built yet: pass input_dim= or call it on a batch first"
+            )
 
-    # -- parameters -------------------------------------------------------------------------------------
+    # -- parameters --------------------------------------------------------------------------------
     @property
     def params(self) -> ParamDict:
         """Trainable parameters by name, as live views (see :class:`ParamDict`)."""
@@ -220,8 +241,11 @@ class Sequential(Configurable):
 
     def _arrays(self) -> dict[str, Array]:
         """Every parameter and buffer (trainable or not) by name: the layers' own arrays."""
-        return {f"{layer.name}.{name}": array for layer in self.layers
-                for name, array in {**layer.params, **layer.buffers}.items()}
+        return {
+            f"{layer.name}.{name}": array
+            for layer in self.layers
+            for name, array in {**layer.params, **layer.buffers}.items()
+        }
 
     def state_dict(self) -> dict[str, Array]:
         """Copies of every parameter and buffer (trainable or not), e.g. for saving."""
@@ -231,7 +255,9 @@ class Sequential(Configurable):
     def load_state_dict(self, state: dict[str, Array]) -> None:
         """Copy arrays from ``state`` (as made by :meth:`state_dict`) into the model."""
         self._require_built()
-        targets = self._arrays()  # written in place: parameters are views of the model's flat buffer
+        targets = (
+            self._arrays()
+        )  # written in place: parameters are views of the model's flat buffer
         missing, unexpected = set(targets) - set(state), set(state) - set(targets)
         if missing or unexpected:
             raise ValueError(
@@ -240,12 +266,14 @@ class Sequential(Configurable):
         for key, target in targets.items():
             value = np.asarray(state[key])
             if value.shape != target.shape:
-                raise ValueError(f"state[{key!r}] has shape {value.shape}, the model needs {target.shape}")
+                raise ValueError(
+                    f"state[{key!r}] has shape {value.shape}, the model needs {target.shape}"
+                )
             target[...] = value
 
     def get_weights(self) -> list[Array]:
-        """Keras's list of weights: copies of every parameter and buffer, layer by layer (W, b; γ, β, the
-        running mean and variance), in the order :meth:`set_weights` takes them."""
+        """Keras's list of weights: copies of every parameter and buffer, layer by layer (W, b; γ,
+        β, the running mean and variance), in the order :meth:`set_weights` takes them."""
         return list(self.state_dict().values())
 
     def set_weights(self, weights: Sequence[Any]) -> None:
@@ -253,17 +281,25 @@ class Sequential(Configurable):
         self._require_built()
         names = list(self._arrays())
         if len(weights) != len(names):
-            raise ValueError(f"set_weights: the model has {len(names)} arrays ({', '.join(names)}), got {len(weights)}")
+            raise ValueError(
+                f"set_weights: the model has {len(names)} arrays ({', '.join(names)}), got {len(weights)}"
+            )
         self.load_state_dict(dict(zip(names, weights, strict=True)))
 
     def count_params(self, trainable_only: bool = False) -> int:
-        return sum(layer.count_params() for layer in self.layers if layer.trainable or not trainable_only)
+        return sum(
+            layer.count_params() for layer in self.layers if layer.trainable or not trainable_only
+        )
 
-    # -- computing --------------------------------------------------------------------------------------
+    # -- computing ---------------------------------------------------------------------------------
     def check_input(self, x: Any, argument: str = "x", check_finite: bool = True) -> Array:
         """``x`` as an array of the model's dtype with the model's per-sample shape (building if needed)."""
         try:
-            x = as_float_array(argument, x, self.dtype, min_ndim=2) if check_finite else self._cast(x, argument)
+            x = (
+                as_float_array(argument, x, self.dtype, min_ndim=2)
+                if check_finite
+                else self._cast(x, argument)
+            )
         except ValueError:
             self._one_sample_hint(np.shape(x), argument)
             raise
@@ -278,20 +314,29 @@ class Sequential(Configurable):
         return x
 
     def _one_sample_hint(self, shape: tuple[int, ...], argument: str) -> None:
-        """ValueError with the fix when ``shape`` is that of one sample, not of a batch (``predict(x[0])``)."""
-        if (self.built and tuple(shape) == self.input_shape) or (not self.built and len(shape) == 1):
-            raise ValueError(f"{argument} has shape {tuple(shape)}: one sample, but the model takes a batch of "
-                             f"samples, shape (batch, {', '.join(map(str, shape))}); for one sample give "
-                             f"{argument}[None] or {argument}.reshape(1, {', '.join(map(str, shape))}) (or "
-                             "x[i:i + 1] instead of x[i], which keeps the batch axis)") from None
+        """ValueError with the fix when ``shape`` is that of one sample, not of a batch
+        (``predict(x[0])``)."""
+        if (self.built and tuple(shape) == self.input_shape) or (
+            not self.built and len(shape) == 1
+        ):
+            raise ValueError(
+                f"{argument} has shape {tuple(shape)}: one sample, but the model takes a batch of "
+                f"samples, shape (batch, {', '.join(map(str, shape))}); for one sample give "
+                f"{argument}[None] or {argument}.reshape(1, {', '.join(map(str, shape))}) (or "
+                "x[i:i + 1] instead of x[i], which keeps the batch axis)"
+            ) from None
 
     def check_targets(self, y: Any, n_samples: int, argument: str = "y") -> Array:
         """``y`` as targets for ``n_samples`` outputs: one per sample, finite, class labels in range."""
         y = np.asarray(y)
         if y.ndim == 0:
-            raise ValueError(f"{argument} must be an array with one target per sample, got the scalar {y.item()!r}")
+            raise ValueError(
+                f"{argument} must be an array with one target per sample, got the scalar {y.item()!r}"
+            )
         if len(y) != n_samples:
-            raise ValueError(f"x has {n_samples} samples but {argument} has {len(y)}; they must have the same length")
+            raise ValueError(
+                f"x has {n_samples} samples but {argument} has {len(y)}; they must have the same length"
+            )
         if len(self.output_shape) == 1:
             return target_array(y, (n_samples, *self.output_shape), self.dtype, argument)
         if y.dtype.kind not in "biuf":
@@ -304,7 +349,9 @@ class Sequential(Configurable):
         if x.dtype != self.dtype:
             x = as_float_array(argument, x, self.dtype, min_ndim=2)
         elif x.ndim < 2 or x.shape[0] == 0:
-            raise ValueError(f"{argument} must be a non-empty batch of shape (batch, ...), got {x.shape}")
+            raise ValueError(
+                f"{argument} must be a non-empty batch of shape (batch, ...), got {x.shape}"
+            )
         return x
 
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -328,8 +375,14 @@ class Sequential(Configurable):
             dout = self.layers[index].backward(dout, input_grad=input_grad or index > first)
         if self.weight_decay:
             decayed = [layer for layer in self.layers if layer.trainable]
-            add_weight_decay_gradient(self.weight_decay, [(layer.params[name], layer.grads[name])
-                                                          for layer in decayed for name in layer.decay_params])
+            add_weight_decay_gradient(
+                self.weight_decay,
+                [
+                    (layer.params[name], layer.grads[name])
+                    for layer in decayed
+                    for name in layer.decay_params
+                ],
+            )
         return dout if input_grad else None
 
     def _first_trainable_index(self) -> int:
@@ -342,8 +395,8 @@ class Sequential(Configurable):
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> Array:
         """The model's output (raw scores for a classifier) in inference mode, ``batch_size`` rows at a time.
 
-        ``verbose`` 1 (or "auto") prints how many samples took how long (default 0: silent; Keras's default
-        prints, but trainlab predicts in one pass and the notebook shows the result).
+        ``verbose`` 1 (or "auto") prints how many samples took how long (default 0: silent; Keras's
+        default prints, but trainlab predicts in one pass and the notebook shows the result).
         """
         started = time.perf_counter()
         verbose = check_choice("verbose", verbose, VERBOSE)
@@ -355,23 +408,28 @@ class Sequential(Configurable):
             else:
                 batch_size = check_int("batch_size", batch_size, minimum=1)
                 outputs = np.concatenate(
-                    [self.forward(x[i : i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+                    [
+                        self.forward(x[i : i + batch_size], training=False)
+                        for i in range(0, len(x), batch_size)
+                    ]
                 )
         if verbose:
             print(f"predict: {len(x):,} samples in {time.perf_counter() - started:.2f} s")
         return outputs
 
     def __call__(self, x: Any, training: bool = False) -> Array:
-        """``model(x)``: the output for the batch ``x``, in inference mode unless ``training=True`` (dropout
-        active, batch statistics), as in Keras."""
+        """``model(x)``: the output for the batch ``x``, in inference mode unless ``training=True``
+        (dropout active, batch statistics), as in Keras."""
         return self.forward(self.check_input(x), training=bool(training))
 
     def penalty(self) -> float:
         """Σ layer regularization losses + ½·weight_decay·Σ‖W‖² over weight matrices."""
         total = sum(layer.regularization_loss() for layer in self.layers)
         if self.weight_decay:
-            total += weight_decay_penalty(self.weight_decay, [layer.params[name] for layer in self.layers
-                                                              for name in layer.decay_params])
+            total += weight_decay_penalty(
+                self.weight_decay,
+                [layer.params[name] for layer in self.layers for name in layer.decay_params],
+            )
         return float(total)
 
     def loss(self, x: Any, t: Any, training: bool = False) -> float:
@@ -379,17 +437,23 @@ class Sequential(Configurable):
         x = self.check_input(x)
         return self.loss_function.forward(self.forward(x, training), t) + self.penalty()
 
-    def loss_and_gradients(self, x: Any, t: Any, sample_weight: Array | None = None) -> tuple[float, dict[str, Array]]:
+    def loss_and_gradients(
+        self, x: Any, t: Any, sample_weight: Array | None = None
+    ) -> tuple[float, dict[str, Array]]:
         """L and dL/dθ for a batch, from one training-mode forward pass and one backward pass.
 
-        L includes the penalties and dL/dθ their gradients. The gradients are by parameter name, matching
-        :attr:`params`; the arrays are the layers' gradient buffers, reused by the next call.
-        ``sample_weight`` (one per sample) weights the samples' losses (see :class:`trainlab.losses.Loss`).
+        L includes the penalties and dL/dθ their gradients. The gradients are by parameter name,
+        matching :attr:`params`; the arrays are the layers' gradient buffers, reused by the next
+        call. ``sample_weight`` (one per sample) weights the samples' losses (see
+        :class:`trainlab.losses.Loss`).
         """
         x = self.check_input(x, check_finite=False)
         outputs = self.forward(x, training=True)
-        loss = (self.loss_function.forward(outputs, t) if sample_weight is None else
-                self.loss_function.forward(outputs, t, sample_weight)) + self.penalty()
+        loss = (
+            self.loss_function.forward(outputs, t)
+            if sample_weight is None
+            else self.loss_function.forward(outputs, t, sample_weight)
+        ) + self.penalty()
         if not math.isfinite(loss):
             as_float_array("x", x, self.dtype)  # name a NaN/inf input rather than report divergence
         self._backpropagate(self.loss_function.backward(), input_grad=False)
@@ -397,8 +461,8 @@ class Sequential(Configurable):
 
     def gradient(self, x: Any, t: Any) -> dict[str, Array]:
         """dL/dθ for a batch, by parameter name (the textbook's ``network.gradient(x, t)``). See
-        :meth:`loss_and_gradients`, which returns the loss too, and :func:`trainlab.train_step`, the whole
-        step every loop takes."""
+        :meth:`loss_and_gradients`, which returns the loss too, and :func:`trainlab.train_step`, the
+        whole step every loop takes."""
         return self.loss_and_gradients(x, t)[1]
 
     def apply_constraints(self) -> None:
@@ -410,7 +474,7 @@ class Sequential(Configurable):
         """Fraction of samples classified correctly, in inference mode."""
         return accuracy(self.predict(x, batch_size), t)
 
-    # -- training ---------------------------------------------------------------------------------------
+    # -- training ----------------------------------------------------------------------------------
     def compile(
         self,
         optimizer: str | Optimizer = "sgd",
@@ -418,19 +482,24 @@ class Sequential(Configurable):
         metrics: Sequence[str] = ("accuracy",),
         **optimizer_params: Any,
     ) -> Sequential:
-        """Choose the optimizer (an object, or a name with its parameters: ``compile("adam", lr=1e-3)``),
-        the loss (default: keep the model's, softmax cross-entropy unless set) and the metrics to report.
-        Returns the model, so ``model.compile(...).fit(...)`` reads naturally.
+        """Choose the optimizer (an object, or a name with its parameters:
+        ``compile("adam", lr=1e-3)``), the loss (default: keep the model's, softmax cross-entropy
+        unless set) and the metrics to report. Returns the model, so ``model.compile(...).fit(...)``
+        reads naturally.
         """
         check_not_a_class("optimizer", optimizer)
         if isinstance(optimizer, Optimizer) and optimizer_params:
-            raise TypeError(f"compile() got the keyword argument(s) {', '.join(sorted(optimizer_params))}: compile "
-                            "takes optimizer, loss, metrics, and the optimizer's parameters only with its name "
-                            "(compile('adam', lr=1e-3)); an optimizer object has its own")
+            raise TypeError(
+                f"compile() got the keyword argument(s) {', '.join(sorted(optimizer_params))}: compile "
+                "takes optimizer, loss, metrics, and the optimizer's parameters only with its name "
+                "(compile('adam', lr=1e-3)); an optimizer object has its own"
+            )
         try:
             self.optimizer = get_optimizer(optimizer, "optimizer", **optimizer_params)
         except TypeError as error:  # an unknown keyword: say what compile itself takes too
-            raise TypeError(f"compile(): {error}; compile itself takes optimizer, loss, metrics") from None
+            raise TypeError(
+                f"compile(): {error}; compile itself takes optimizer, loss, metrics"
+            ) from None
         if loss is not None:
             self.loss_function = get_loss(loss)
         if self.layers:
@@ -449,13 +518,19 @@ class Sequential(Configurable):
         return rng_for(self.seed, "validation-split")
 
     @explain_keywords
-    def evaluate(self, x: Any, y: Any, batch_size: int = 4096, verbose: int | str = 0,
-                 sample_weight: Any = None) -> dict[str, float]:
+    def evaluate(
+        self,
+        x: Any,
+        y: Any,
+        batch_size: int = 4096,
+        verbose: int | str = 0,
+        sample_weight: Any = None,
+    ) -> dict[str, float]:
         """Loss (penalties included) and the compiled metrics in inference mode, by name.
 
-        ``sample_weight`` (one weight >= 0 per sample) weights the loss, L = (1/N) Σₙ wₙ·lₙ (the metrics are
-        not weighted). ``verbose`` 1 (or "auto") prints the scores on one line (default 0: the notebook
-        shows the returned dict).
+        ``sample_weight`` (one weight >= 0 per sample) weights the loss, L = (1/N) Σₙ wₙ·lₙ (the
+        metrics are not weighted). ``verbose`` 1 (or "auto") prints the scores on one line (default
+        0: the notebook shows the returned dict).
         """
         verbose = check_choice("verbose", verbose, VERBOSE)
         outputs = self.predict(x, batch_size)
@@ -464,13 +539,19 @@ class Sequential(Configurable):
         if sample_weight is not None:
             weights = sample_weights(self, y, sample_weight, None)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged model scores NaN, silently
-            loss = self.loss_function.forward(outputs, y) if weights is None else \
-                self.loss_function.forward(outputs, y, weights)
+            loss = (
+                self.loss_function.forward(outputs, y)
+                if weights is None
+                else self.loss_function.forward(outputs, y, weights)
+            )
             scores = {"loss": loss + self.penalty()}
         for name in self.metric_names:
             scores[name] = get_metric(name)(outputs, y)
         if verbose:
-            print(f"evaluate: {len(outputs):,} samples: " + "  ".join(f"{k} {v:.4g}" for k, v in scores.items()))
+            print(
+                f"evaluate: {len(outputs):,} samples: "
+                + "  ".join(f"{k} {v:.4g}" for k, v in scores.items())
+            )
         return scores
 
     def predict_proba(self, x: Any, batch_size: int | None = 4096) -> Array:
@@ -478,7 +559,9 @@ class Sequential(Configurable):
         outputs = self.predict(x, batch_size)
         return softmax(outputs) if isinstance(self.loss_function, SoftmaxCrossEntropy) else outputs
 
-    def predict_mc(self, x: Any, samples: int = 100, batch_size: int | None = 4096) -> tuple[Array, Array]:
+    def predict_mc(
+        self, x: Any, samples: int = 100, batch_size: int | None = 4096
+    ) -> tuple[Array, Array]:
         """Monte Carlo dropout (Gal & Ghahramani 2016): mean and std of the class probabilities over
         ``samples`` forward passes with dropout active (batch norm stays in inference mode).
         """
@@ -502,17 +585,21 @@ class Sequential(Configurable):
 
     save = save_model  # model.save(path, include_optimizer=True): see trainlab.saving
 
-    # -- randomness -------------------------------------------------------------------------------------
+    # -- randomness --------------------------------------------------------------------------------
     def rng_state(self) -> dict[str, dict]:
         """The state of every noise generator (dropout masks), to replay or resume exactly."""
-        return {layer.name: layer.rng.bit_generator.state for layer in self.layers if layer.rng is not None}
+        return {
+            layer.name: layer.rng.bit_generator.state
+            for layer in self.layers
+            if layer.rng is not None
+        }
 
     def set_rng_state(self, state: dict[str, dict]) -> None:
         for layer in self.layers:
             if layer.rng is not None and layer.name in state:
                 layer.rng.bit_generator.state = state[layer.name]
 
-    # -- describing and copying -------------------------------------------------------------------------
+    # -- describing and copying --------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         return {
             "layers": [serialize(layer) for layer in self.layers],
@@ -544,9 +631,9 @@ class Sequential(Configurable):
         return copy
 
     def summary(self, print_fn: Callable[[str], Any] | None = None) -> None:
-        """Show the table of layers, output shapes and parameter counts, as Keras does: printed, or an HTML
-        table in a notebook; ``print_fn`` gets each line instead (``summary(print_fn=lines.append)``).
-        :meth:`summary_table` returns it."""
+        """Show the table of layers, output shapes and parameter counts, as Keras does: printed, or
+        an HTML table in a notebook; ``print_fn`` gets each line instead
+        (``summary(print_fn=lines.append)``). :meth:`summary_table` returns it."""
         table = self.summary_table()
         if print_fn is not None:
             for line in str(table).splitlines():
@@ -570,9 +657,13 @@ class Sequential(Configurable):
             shape = str((None, *layer.output_shape))
             rows.append((f"{layer.name} ({kind}){frozen}", shape, f"{layer.count_params():,}"))
         total, trainable = self.count_params(), self.count_params(trainable_only=True)
-        return ModelSummary(rows, [
-            f"Total params: {total:,}  (trainable {trainable:,}, non-trainable {total - trainable:,})",
-            f"Input shape: {(None, *self.input_shape)}  dtype: {self.dtype.name}"])
+        return ModelSummary(
+            rows,
+            [
+                f"Total params: {total:,}  (trainable {trainable:,}, non-trainable {total - trainable:,})",
+                f"Input shape: {(None, *self.input_shape)}  dtype: {self.dtype.name}",
+            ],
+        )
 
     def __repr__(self) -> str:
         inner = ", ".join(type(layer).__name__ for layer in self.layers)

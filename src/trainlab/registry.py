@@ -113,8 +113,10 @@ class Registry:
             raise TypeError(f"{argument} must be a {self.kind} name or object, got {name!r}")
         key = name.lower()
         if key not in self._entries:
-            raise ValueError(f"{argument}={name!r} is not a known {self.kind}; "
-                             f"valid names: {', '.join(self.names())}")
+            raise ValueError(
+                f"{argument}={name!r} is not a known {self.kind}; "
+                f"valid names: {', '.join(self.names())}"
+            )
         return self._entries[key]
 
     def create(self, name: str, argument: str, **kwargs: Any) -> Any:

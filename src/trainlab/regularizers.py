@@ -136,8 +136,9 @@ def get_regularizer(
     if isinstance(spec, str):
         return REGULARIZERS.create(spec, argument)
     names = ", ".join(REGULARIZERS.names())
-    raise TypeError(f"{argument} must be a Regularizer such as L2(1e-4) or a name ({names}), "
-                    f"got {spec!r}")
+    raise TypeError(
+        f"{argument} must be a Regularizer such as L2(1e-4) or a name ({names}), got {spec!r}"
+    )
 
 
 def get_constraint(spec: MaxNorm | None, argument: str = "constraint") -> MaxNorm | None:

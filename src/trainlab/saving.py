@@ -1,11 +1,12 @@
 """Save and load models: architecture, weights, optimizer state and training progress in one file.
 
-The file is a NumPy ``.npz`` archive (no pickle): ``weights/<name>`` and ``optimizer/<path>`` arrays plus
-one JSON document, ``__trainlab__``, with the architecture, the compile settings, the optimizer's other
-state, the random generators' states and the epoch/step counters. Saving writes a temporary file in the
-same folder and renames it over the target (:func:`trainlab.textio.atomic_writer`), so an interrupted save
-leaves the previous file intact; the file gets the usual permissions (0644 under umask 022), and a target
-that is a device, a FIFO or a symbolic link is refused rather than replaced.
+The file is a NumPy ``.npz`` archive (no pickle): ``weights/<name>`` and ``optimizer/<path>`` arrays
+plus one JSON document, ``__trainlab__``, with the architecture, the compile settings, the
+optimizer's other state, the random generators' states and the epoch/step counters. Saving writes a
+temporary file in the same folder and renames it over the target
+(:func:`trainlab.textio.atomic_writer`), so an interrupted save leaves the previous file intact; the
+file gets the usual permissions (0644 under umask 022), and a target that is a device, a FIFO or a
+symbolic link is refused rather than replaced.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ from trainlab.textio import atomic_writer
 from trainlab.validation import check_int
 
 if TYPE_CHECKING:
-    from trainlab.step import Model as Sequential  # trainlab.model imports this module: no import back
+    from trainlab.step import (
+        Model as Sequential,
+    )  # trainlab.model imports this module: no import back
 
 FORMAT = "trainlab.model"
 VERSION = 1
 META_KEY = "__trainlab__"
-MODEL_CLASS = "Sequential"  # the class a file's "model" config builds, found by name (see trainlab.registry)
+MODEL_CLASS = (
+    "Sequential"  # the class a file's "model" config builds, found by name (see trainlab.registry)
+)
 
 
 def split_arrays(tree: Any, prefix: str, arrays: dict[str, np.ndarray]) -> Any:
@@ -65,8 +70,11 @@ def save_model(model: Sequential, path: str | os.PathLike, include_optimizer: bo
         "version": VERSION,
         "model": model.get_config(),
         "metrics": model.metric_names,
-        "progress": {"epochs_done": model.epochs_done, "iterations_done": model.iterations_done,
-                     "open_epoch": None if model.open_epoch is None else model.open_epoch.to_dict()},
+        "progress": {
+            "epochs_done": model.epochs_done,
+            "iterations_done": model.iterations_done,
+            "open_epoch": None if model.open_epoch is None else model.open_epoch.to_dict(),
+        },
         "rng": {"layers": model.rng_state(), "data_order": model.data_rng.bit_generator.state},
         "history": None if model.history is None else model.history.to_dict(),
         "optimizer": None,
@@ -77,7 +85,9 @@ def save_model(model: Sequential, path: str | os.PathLike, include_optimizer: bo
             "state": split_arrays(model.optimizer.state_dict(), "optimizer", arrays),
         }
     arrays[META_KEY] = np.array(json.dumps(meta))
-    with atomic_writer(path) as file:  # the umask's permissions; a device, FIFO or link at path is refused
+    with atomic_writer(
+        path
+    ) as file:  # the umask's permissions; a device, FIFO or link at path is refused
         np.savez(file, **arrays)
 
 
@@ -97,9 +107,19 @@ def load_model(path: str | os.PathLike) -> Sequential:
             if kind != FORMAT:
                 raise ValueError(f"{path} is not a trainlab model (format {kind!r})")
             if meta.get("version", 0) > VERSION:
-                raise ValueError(f"{path} was written by a newer trainlab (format version {meta['version']})")
+                raise ValueError(
+                    f"{path} was written by a newer trainlab (format version {meta['version']})"
+                )
             return restore(meta, archive)
-    except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        json.JSONDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as error:
         problem = f"no entry {error}" if isinstance(error, KeyError) else str(error)
         raise ValueError(f"{path} is not a readable trainlab model file: {problem}") from None
 
@@ -107,8 +127,13 @@ def load_model(path: str | os.PathLike) -> Sequential:
 def restore(meta: dict[str, Any], archive: Any) -> Sequential:
     """The model that ``meta`` and the arrays of ``archive`` describe (a KeyError names a missing entry)."""
     model = deserialize({"class": MODEL_CLASS, "config": meta["model"]})
-    model.load_state_dict({name[len("weights/"):]: archive[name]
-                           for name in archive.files if name.startswith("weights/")})
+    model.load_state_dict(
+        {
+            name[len("weights/") :]: archive[name]
+            for name in archive.files
+            if name.startswith("weights/")
+        }
+    )
     if meta["optimizer"] is not None:
         optimizer = deserialize(meta["optimizer"]["config"])
         optimizer.load_state_dict(join_arrays(meta["optimizer"]["state"], archive))
@@ -124,5 +149,3 @@ def restore(meta: dict[str, Any], archive: Any) -> Sequential:
     model.open_epoch = None if open_epoch is None else OpenEpoch.from_dict(open_epoch)
     model.history = None if meta["history"] is None else History.from_dict(meta["history"])
     return model
-
-

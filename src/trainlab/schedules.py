@@ -1,7 +1,8 @@
 """Learning-rate schedules: η as a function of the iteration (or epoch) number i = 0, 1, 2, ...
 
-A schedule is a plain callable, ``schedule(i) -> lr``; it knows nothing about optimizers, and an optimizer
-knows nothing about schedules. A hand-written loop (or a LearningRateScheduler callback) connects them::
+A schedule is a plain callable, ``schedule(i) -> lr``; it knows nothing about optimizers, and an
+optimizer knows nothing about schedules. A hand-written loop (or a LearningRateScheduler callback)
+connects them::
 
     schedule = tl.OneCycle(max_lr=0.05, total_steps=len(batches) * epochs)
     for i, (x_batch, t_batch) in enumerate(batches_of_all_epochs):
@@ -10,8 +11,8 @@ knows nothing about schedules. A hand-written loop (or a LearningRateScheduler c
         tl.train_step(model, optimizer, x_batch, t_batch)
 
 (``i`` counts iterations; ``t`` is, as in the textbook, always a target.) The one exception is
-:class:`PlateauReducer`, which reacts to a monitored metric (``reducer.update(val_loss)``) rather than to
-the iteration number.
+:class:`PlateauReducer`, which reacts to a monitored metric (``reducer.update(val_loss)``) rather
+than to the iteration number.
 
 All schedules are :class:`~trainlab.registry.Configurable` (``get_config()`` gives their constructor
 arguments as JSON data), so a run can save and rebuild them; ``schedule.curve(n)`` returns
@@ -67,9 +68,9 @@ def check_iteration(iteration: Any) -> float:
 class LengthSchedule(Schedule):
     """A schedule shaped over a run of ``total_steps`` steps (cosine, 1cycle).
 
-    ``total_steps`` may be left as None when the schedule is created and set later, e.g. by a callback that
-    knows the run's length (``schedule.total_steps = epochs * steps_per_epoch``); every assignment is
-    validated, and using the schedule before it is set raises a clear error.
+    ``total_steps`` may be left as None when the schedule is created and set later, e.g. by a
+    callback that knows the run's length (``schedule.total_steps = epochs * steps_per_epoch``);
+    every assignment is validated, and using the schedule before it is set raises a clear error.
     """
 
     min_total_steps = 1
@@ -90,8 +91,10 @@ class LengthSchedule(Schedule):
 
     def require_total_steps(self) -> int:
         if self._total_steps is None:
-            raise RuntimeError(f"{type(self).__name__}.total_steps is not set: pass total_steps=... or set it "
-                               "before use (a LearningRateScheduler callback sets it to the run's length)")
+            raise RuntimeError(
+                f"{type(self).__name__}.total_steps is not set: pass total_steps=... or set it "
+                "before use (a LearningRateScheduler callback sets it to the run's length)"
+            )
         return self._total_steps
 
 
@@ -134,17 +137,20 @@ class ExponentialDecay(Schedule):
 class PiecewiseConstant(Schedule):
     """Piecewise-constant scheduling: η(i) = values[k] for boundaries[k-1] <= i < boundaries[k].
 
-    With boundaries b₀ < b₁ < ... and one more value than boundaries: values[0] before b₀, values[k] from
-    bₖ₋₁ on, and the last value from the last boundary on. ``PiecewiseConstant([5, 15], [0.01, 0.005,
-    0.001])`` is the textbook's (Géron's) epoch schedule: 0.01 for epochs 0-4, 0.005 for 5-14, then 0.001.
+    With boundaries b₀ < b₁ < ... and one more value than boundaries: values[0] before b₀, values[k]
+    from bₖ₋₁ on, and the last value from the last boundary on.
+    ``PiecewiseConstant([5, 15], [0.01, 0.005, 0.001])`` is the textbook's (Géron's) epoch schedule:
+    0.01 for epochs 0-4, 0.005 for 5-14, then 0.001.
     """
 
     def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
         boundaries = [check_non_negative(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
         values = [check_positive(f"values[{i}]", v) for i, v in enumerate(values)]
         if len(values) != len(boundaries) + 1:
-            raise ValueError(f"values must have one entry more than boundaries, got {len(values)} values for "
-                             f"{len(boundaries)} boundaries")
+            raise ValueError(
+                f"values must have one entry more than boundaries, got {len(values)} values for "
+                f"{len(boundaries)} boundaries"
+            )
         if any(b >= c for b, c in itertools.pairwise(boundaries)):
             raise ValueError(f"boundaries must be strictly increasing, got {boundaries}")
         self.boundaries = boundaries
@@ -165,14 +171,20 @@ class CosineDecay(LengthSchedule):
         η(i) = η_min + ½·(η_max - η_min)·(1 + cos(π·(i - w) / (T - w)))   for w <= i <= T
         η(i) = η_min                                                      for i > T
 
-    The warm-up reaches η_max at its last step w - 1 and never gives 0 (an optimizer refuses lr = 0); the
-    cosine starts at η_max at i = w and reaches η_min at i = T, so steps 0 … T-1 all have η > η_min. Past
-    its end the schedule holds its final value (as Keras's do), so a longer or a second run goes on; with
-    η_min = 0, which no optimizer accepts, it holds its last positive value η(T - 1) from i = T on.
+    The warm-up reaches η_max at its last step w - 1 and never gives 0 (an optimizer refuses lr =
+    0); the cosine starts at η_max at i = w and reaches η_min at i = T, so steps 0 … T-1 all have η
+    > η_min. Past its end the schedule holds its final value (as Keras's do), so a longer or a
+    second run goes on; with η_min = 0, which no optimizer accepts, it holds its last positive value
+    η(T - 1) from i = T on.
     """
 
-    def __init__(self, max_lr: float, total_steps: int | None = None, warmup_steps: int = 0,
-                 min_lr: float = 0.0) -> None:
+    def __init__(
+        self,
+        max_lr: float,
+        total_steps: int | None = None,
+        warmup_steps: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
         self.max_lr = check_positive("max_lr", max_lr)
         self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
         self.min_lr = check_non_negative("min_lr", min_lr)
@@ -182,7 +194,9 @@ class CosineDecay(LengthSchedule):
 
     def check_total_steps(self, total_steps):
         if self.warmup_steps >= total_steps:
-            raise ValueError(f"warmup_steps must be < total_steps={total_steps}, got {self.warmup_steps}")
+            raise ValueError(
+                f"warmup_steps must be < total_steps={total_steps}, got {self.warmup_steps}"
+            )
 
     def lr_at(self, i):
         w, T = self.warmup_steps, self.require_total_steps()
@@ -192,16 +206,18 @@ class CosineDecay(LengthSchedule):
             return self.max_lr * (i + 1) / w
         if i > T:
             return self.min_lr
-        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (1.0 + math.cos(math.pi * (i - w) / (T - w)))
+        return self.min_lr + 0.5 * (self.max_lr - self.min_lr) * (
+            1.0 + math.cos(math.pi * (i - w) / (T - w))
+        )
 
 
 @SCHEDULES.register("one_cycle", "1cycle")
 class OneCycle(LengthSchedule):
     """1cycle (Smith, 2018): the learning rate goes up, down, then is annihilated; momentum does the opposite.
 
-    With T = ``total_steps``, a = ``annihilation`` (the fraction of T spent in the last phase) and
-    p = (1 - a)·T / 2, η₀ = ``start_lr`` (default η_max / 10), η_max = ``max_lr``, η_end = ``final_lr``
-    (default η₀ / 1000):
+    With T = ``total_steps``, a = ``annihilation`` (the fraction of T spent in the last phase) and p
+    = (1 - a)·T / 2, η₀ = ``start_lr`` (default η_max / 10), η_max = ``max_lr``, η_end =
+    ``final_lr`` (default η₀ / 1000):
 
         η(i) = η₀ + (η_max - η₀) · i / p                 for 0 <= i <= p        (linear up)
         η(i) = η_max - (η_max - η₀) · (i - p) / p        for p <= i <= 2p       (linear down)
@@ -209,10 +225,10 @@ class OneCycle(LengthSchedule):
         η(i) = η_end                                     for i > T              (held past the end)
 
     :meth:`momentum` cycles the other way between μ_max = ``max_momentum`` (0.95) and μ_min =
-    ``min_momentum`` (0.85): μ_max → μ_min while η rises, μ_min → μ_max while it falls, then μ_max. Assign
-    it to ``optimizer.momentum`` (β of Momentum/Nesterov, β1 of the Adam family). The defaults follow
-    Smith's paper and Géron's ``OneCycleScheduler`` (start η_max/10, last 10 % of the steps for the
-    annihilation down to η₀/1000).
+    ``min_momentum`` (0.85): μ_max → μ_min while η rises, μ_min → μ_max while it falls, then μ_max.
+    Assign it to ``optimizer.momentum`` (β of Momentum/Nesterov, β1 of the Adam family). The
+    defaults follow Smith's paper and Géron's ``OneCycleScheduler`` (start η_max/10, last 10 % of
+    the steps for the annihilation down to η₀/1000).
     """
 
     min_total_steps = 2
@@ -229,8 +245,12 @@ class OneCycle(LengthSchedule):
     ) -> None:
         self.max_lr = check_positive("max_lr", max_lr)
         self.total_steps = total_steps
-        self.start_lr = self.max_lr / 10 if start_lr is None else check_positive("start_lr", start_lr)
-        self.final_lr = self.start_lr / 1000 if final_lr is None else check_positive("final_lr", final_lr)
+        self.start_lr = (
+            self.max_lr / 10 if start_lr is None else check_positive("start_lr", start_lr)
+        )
+        self.final_lr = (
+            self.start_lr / 1000 if final_lr is None else check_positive("final_lr", final_lr)
+        )
         self.annihilation = check_in_range("annihilation", annihilation, 0.0, 1.0)
         self.max_momentum = check_in_range("max_momentum", max_momentum, 0.0, 1.0)
         self.min_momentum = check_in_range("min_momentum", min_momentum, 0.0, 1.0)
@@ -239,7 +259,9 @@ class OneCycle(LengthSchedule):
         if self.final_lr > self.start_lr:
             raise ValueError(f"final_lr must be <= start_lr={self.start_lr}, got {self.final_lr}")
         if self.min_momentum > self.max_momentum:
-            raise ValueError(f"min_momentum must be <= max_momentum={self.max_momentum}, got {self.min_momentum}")
+            raise ValueError(
+                f"min_momentum must be <= max_momentum={self.max_momentum}, got {self.min_momentum}"
+            )
 
     @property
     def phase_steps(self) -> float:
@@ -270,15 +292,16 @@ class OneCycle(LengthSchedule):
 class PlateauReducer(Configurable):
     """Performance scheduling: multiply η by ``factor`` when a monitored metric stops improving.
 
-    ``reducer.update(metric)`` is called once per evaluation (usually per epoch) and returns the learning rate
-    to use next. With mode "min" (a loss) a value improves if metric < best - min_delta (mode "max", an
-    accuracy: metric > best + min_delta). After ``patience`` evaluations in a row without improvement,
+    ``reducer.update(metric)`` is called once per evaluation (usually per epoch) and returns the
+    learning rate to use next. With mode "min" (a loss) a value improves if metric < best -
+    min_delta (mode "max", an accuracy: metric > best + min_delta). After ``patience`` evaluations
+    in a row without improvement,
 
         η ← max(η · factor, min_lr),
 
-    and the next ``cooldown`` evaluations are not counted as bad (the metric gets time to respond). The
-    defaults (factor 0.1, patience 10, min_delta 1e-4 absolute, cooldown 0, min_lr 0) are Keras's
-    ``ReduceLROnPlateau``'s; unlike Keras, cooldown counts exactly ``cooldown`` evaluations.
+    and the next ``cooldown`` evaluations are not counted as bad (the metric gets time to respond).
+    The defaults (factor 0.1, patience 10, min_delta 1e-4 absolute, cooldown 0, min_lr 0) are
+    Keras's ``ReduceLROnPlateau``'s; unlike Keras, cooldown counts exactly ``cooldown`` evaluations.
 
     ``state_dict()`` / ``load_state_dict()`` save and restore the running state (η, best, counters) as JSON.
     """
@@ -319,8 +342,11 @@ class PlateauReducer(Configurable):
 
     def step(self, metric: float) -> float:
         """Deprecated name of :meth:`update` (``step`` means one training step in trainlab)."""
-        warnings.warn("PlateauReducer.step(metric) is now PlateauReducer.update(metric)", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "PlateauReducer.step(metric) is now PlateauReducer.update(metric)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return self.update(metric)
 
     def update(self, metric: float) -> float:
@@ -342,8 +368,12 @@ class PlateauReducer(Configurable):
 
     def state_dict(self) -> dict[str, Any]:
         """The running state as JSON data (``best`` may be ±inf before the first step: JSON as a string)."""
-        return {"lr": self.lr, "best": repr(self.best) if math.isinf(self.best) else self.best,
-                "num_bad": self.num_bad, "cooldown_counter": self.cooldown_counter}
+        return {
+            "lr": self.lr,
+            "best": repr(self.best) if math.isinf(self.best) else self.best,
+            "num_bad": self.num_bad,
+            "cooldown_counter": self.cooldown_counter,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.lr = check_positive("lr", state["lr"])
@@ -353,8 +383,8 @@ class PlateauReducer(Configurable):
 
 
 def get_schedule(spec: str | Schedule, argument: str = "schedule", **kwargs: Any) -> Schedule:
-    """A schedule from a name ("power", "exponential", "piecewise_constant", "cosine", "one_cycle") with
-    keyword parameters, or a Schedule object."""
+    """A schedule from a name ("power", "exponential", "piecewise_constant", "cosine", "one_cycle")
+    with keyword parameters, or a Schedule object."""
     if isinstance(spec, Schedule):
         return spec
     return SCHEDULES.create(spec, argument, **kwargs)

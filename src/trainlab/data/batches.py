@@ -1,14 +1,15 @@
 """Mini-batches, the two ways the textbooks draw them.
 
-* By epochs (:func:`iterate_minibatches`): each epoch is a fresh random permutation of the samples cut
-  into batches, so every sample is seen exactly once per epoch. This is what Keras and PyTorch do.
-* By i.i.d. sampling (:func:`sample_minibatch`, :func:`iid_minibatches`): each batch is drawn on its own,
-  ``batch_size`` indices uniformly at random, with replacement: the textbook's
-  ``np.random.choice(train_size, batch_size)``, here with a Generator instead of the global state. An
-  "epoch" is then only a count of ``train_size / batch_size`` iterations.
+* By epochs (:func:`iterate_minibatches`): each epoch is a fresh random permutation of the samples
+  cut into batches, so every sample is seen exactly once per epoch. This is what Keras and PyTorch
+  do.
+* By i.i.d. sampling (:func:`sample_minibatch`, :func:`iid_minibatches`): each batch is drawn on its
+  own, ``batch_size`` indices uniformly at random, with replacement: the textbook's
+  ``np.random.choice(train_size, batch_size)``, here with a Generator instead of the global state.
+  An "epoch" is then only a count of ``train_size / batch_size`` iterations.
 
-All randomness comes from a Generator made from ``seed`` (an int, a Generator or a SeedSequence), so the
-same seed gives the same batches.
+All randomness comes from a Generator made from ``seed`` (an int, a Generator or a SeedSequence), so
+the same seed gives the same batches.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ def batch_indices(
     n = check_int("n", n, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if drop_last and batch_size > n:
-        raise ValueError(f"batch_size={batch_size} > {n} samples with drop_last=True leaves no batch at all")
+        raise ValueError(
+            f"batch_size={batch_size} > {n} samples with drop_last=True leaves no batch at all"
+        )
     order = make_rng(rng).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     return [order[start : start + batch_size] for start in range(0, stop, batch_size)]
@@ -54,7 +57,9 @@ def iterate_minibatches(
     epochs = check_int("epochs", epochs, minimum=1)
     rng = make_rng(seed)
     for _ in range(epochs):
-        for index in batch_indices(len(x), batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng):
+        for index in batch_indices(
+            len(x), batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng
+        ):
             yield x[index], t[index]
 
 
@@ -65,7 +70,9 @@ def sample_minibatch(
     x, t = _aligned(x, t)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     if not replace and batch_size > len(x):
-        raise ValueError(f"batch_size={batch_size} > {len(x)} samples cannot be drawn without replacement")
+        raise ValueError(
+            f"batch_size={batch_size} > {len(x)} samples cannot be drawn without replacement"
+        )
     index = make_rng(rng).choice(len(x), batch_size, replace=replace)
     return x[index], t[index]
 

@@ -5,9 +5,9 @@ This module is facts only; finding, checking and decoding the files happen in :m
 
 Checksums. Every file is checked by the SHA-256 of its *decompressed* IDX bytes (``sha256``). That
 checksum holds however the file was compressed, or whether it was at all: the published ``.gz``, a
-recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set were
-recompressed, so their ``.gz`` bytes differ from the published ones while the data is identical) and the
-raw IDX file all pass, and any other file is refused by name.
+recompressed one (Debian's ``dataset-fashion-mnist`` and trainlab's own copy of MNIST's training set
+were recompressed, so their ``.gz`` bytes differ from the published ones while the data is
+identical) and the raw IDX file all pass, and any other file is refused by name.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class DatasetSpec:
     title: str
     description: str
     files: Mapping[str, FileSpec]
-    """Role -> file. Roles: train_images, train_labels, test_images, test_labels (mnist-mini: images, labels)."""
+    """Role -> file. Roles: train_images, train_labels, test_images, test_labels (mnist-mini:
+    images, labels)."""
     classes: tuple[str, ...]
     n_train: int
     n_test: int
@@ -146,8 +147,16 @@ DATASETS: dict[str, DatasetSpec] = {
             ),
         },
         classes=(
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
         ),
         n_train=60000,
         n_test=10000,
@@ -163,7 +172,10 @@ DATASETS: dict[str, DatasetSpec] = {
     MNIST_MINI: DatasetSpec(
         name=MNIST_MINI,
         title="mnist-mini",
-        description="MNIST's 10,000 test digits split 8,000 train / 2,000 test: small, for quick runs and tests",
+        description=(
+            "MNIST's 10,000 test digits split 8,000 train / 2,000 test: small, for quick "
+            "runs and tests"
+        ),
         files={"images": MNIST_TEST_IMAGES, "labels": MNIST_TEST_LABELS},
         classes=DIGITS,
         n_train=10000 - MNIST_MINI_TEST_SIZE,
@@ -181,8 +193,12 @@ def get_spec(name: str | DatasetSpec) -> DatasetSpec:
     if isinstance(name, DatasetSpec):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"dataset must be a name (str) or a DatasetSpec, got {name!r} ({type(name).__name__})")
+        raise TypeError(
+            f"dataset must be a name (str) or a DatasetSpec, got {name!r} ({type(name).__name__})"
+        )
     key = name.strip().lower().replace("_", "-")
     if key not in DATASETS:
-        raise ValueError(f"dataset={name!r} is not known; choose one of {', '.join(map(repr, DATASETS))}")
+        raise ValueError(
+            f"dataset={name!r} is not known; choose one of {', '.join(map(repr, DATASETS))}"
+        )
     return DATASETS[key]

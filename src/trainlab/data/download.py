@@ -1,19 +1,20 @@
 """Downloading a dataset that trainlab does not ship (Fashion-MNIST) into the user cache.
 
-The HTTP transfer is pooch's (over requests): it streams into a temporary file and moves it into place
-only once complete. What stays trainlab's own:
+The HTTP transfer is pooch's (over requests): it streams into a temporary file and moves it into
+place only once complete. What stays trainlab's own:
 
 * the check. pooch compares a checksum of the bytes it received; trainlab checks the SHA-256 of the
-  *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no hash
-  of its own, and the file is moved into the cache only after :func:`~.checksums.decode_verified` passed.
-  A corrupt, truncated or wrong download never appears under its final name, and each attempt stages in a
-  folder of its own, so that concurrent first downloads of one dataset do not trip over each other.
-* the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ... seconds,
-  an HTTP 404 and a refused connection included; offline, that would keep a command waiting for nothing.
-  Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried with exponential
-  back-off, while a definite answer (HTTP 404, a host that does not resolve or refuses the connection, a
-  wrong file) moves on to the next mirror at once, and a mirror found unreachable is not asked for the
-  dataset's other files.
+  *decompressed* contents (see :mod:`.catalog`), so pooch downloads into a staging folder with no
+  hash of its own, and the file is moved into the cache only after
+  :func:`~.checksums.decode_verified` passed. A corrupt, truncated or wrong download never appears
+  under its final name, and each attempt stages in a folder of its own, so that concurrent first
+  downloads of one dataset do not trip over each other.
+* the retries. pooch's ``retry_if_failed`` retries every failure after fixed waits of 1, 2, ...
+  seconds, an HTTP 404 and a refused connection included; offline, that would keep a command waiting
+  for nothing. Here a transient fault (a timeout, a dropped transfer, HTTP 5xx/408/429) is retried
+  with exponential back-off, while a definite answer (HTTP 404, a host that does not resolve or
+  refuses the connection, a wrong file) moves on to the next mirror at once, and a mirror found
+  unreachable is not asked for the dataset's other files.
 * several mirrors per dataset, tried in order, and an error that lists what each one answered.
 """
 
@@ -39,7 +40,14 @@ from trainlab.data.catalog import DatasetSpec, FileSpec
 from trainlab.data.checksums import decode_verified
 from trainlab.data.errors import ChecksumError, DataNotFoundError, DownloadError, IDXError
 from trainlab.data.files_io import atomic_writer
-from trainlab.data.sources import Folder, downloads_allowed, find_file, find_folder, mirrors_for, search_folders
+from trainlab.data.sources import (
+    Folder,
+    downloads_allowed,
+    find_file,
+    find_folder,
+    mirrors_for,
+    search_folders,
+)
 
 STAGING = ".download"
 """The start of the name of the subfolders of a dataset's cache folder that downloads land in until they are
@@ -68,15 +76,18 @@ def download_dataset(
     download: bool = True,
     mirrors: Sequence[str] | None = None,
 ) -> tuple[Folder, str]:
-    """Download ``spec``'s missing files into its cache folder; (that folder, a note saying what came from where).
+    """Download ``spec``'s missing files into its cache folder; (that folder, a note saying what
+    came from where).
 
-    DataNotFoundError, saying where trainlab looked and how to provide the files, when downloads are off,
-    no mirror is configured or every mirror fails.
+    DataNotFoundError, saying where trainlab looked and how to provide the files, when downloads are
+    off, no mirror is configured or every mirror fails.
     """
     searched = search_folders(spec, data_dir)
     if spec.shipped:
-        raise DataNotFoundError(f"{spec.name}'s files are missing from the package ({searched[-1].describe()}); "
-                                "reinstall trainlab")
+        raise DataNotFoundError(
+            f"{spec.name}'s files are missing from the package ({searched[-1].describe()}); "
+            "reinstall trainlab"
+        )
     urls = mirrors_for(spec, mirrors)
     if not downloads_allowed(download):
         raise not_found(spec, searched, "downloads are off (download=False or $TRAINLAB_OFFLINE)")
@@ -92,8 +103,12 @@ def download_dataset(
     folder = find_folder(spec, data_dir)
     if folder is None:  # the cache was written, so this means it is not where it will be searched
         raise DataNotFoundError(f"{spec.title} was downloaded to {target} but is not found there")
-    froms = sorted({url.removesuffix(filename) for filename, url in fetched.items()})  # the mirrors, not each URL
-    note = f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
+    froms = sorted(
+        {url.removesuffix(filename) for filename, url in fetched.items()}
+    )  # the mirrors, not each URL
+    note = (
+        f"downloaded {len(fetched)} file(s) of {spec.title} into {target} from {', '.join(froms)}"
+    )
     return folder, note if fetched else ""
 
 
@@ -101,7 +116,11 @@ def not_found(spec: DatasetSpec, searched: list[Folder], failure: str) -> DataNo
     """The error for a dataset that is neither present nor downloadable: where we looked and how to fix it."""
     files = ", ".join(file.filename for file in spec.files.values())
     looked = "; ".join(folder.describe() for folder in searched)
-    debian = f" On Debian, `apt-get install {spec.debian_package}` installs it." if spec.debian_package else ""
+    debian = (
+        f" On Debian, `apt-get install {spec.debian_package}` installs it."
+        if spec.debian_package
+        else ""
+    )
     return DataNotFoundError(
         f"{spec.title} ({spec.name}) is not available: {failure}.\n"
         f"Looked in: {looked}.\n"
@@ -113,7 +132,12 @@ def not_found(spec: DatasetSpec, searched: list[Folder], failure: str) -> DataNo
 
 
 def fetch_dataset(
-    spec: DatasetSpec, target: Path, mirrors: Sequence[str], *, retries: int = 2, timeout: float = 30.0,
+    spec: DatasetSpec,
+    target: Path,
+    mirrors: Sequence[str],
+    *,
+    retries: int = 2,
+    timeout: float = 30.0,
     backoff: float = 1.0,
 ) -> dict[str, str]:
     """Download every file of ``spec`` that ``target`` lacks into ``target``; returns filename -> URL.
@@ -122,8 +146,15 @@ def fetch_dataset(
     """
     unreachable: set[str] = set()
     return {
-        file.filename: download_file(file, target / file.filename, mirrors, retries=retries, timeout=timeout,
-                                     backoff=backoff, unreachable=unreachable)
+        file.filename: download_file(
+            file,
+            target / file.filename,
+            mirrors,
+            retries=retries,
+            timeout=timeout,
+            backoff=backoff,
+            unreachable=unreachable,
+        )
         for file in spec.files.values()
         if find_file(target, file) is None
     }
@@ -141,8 +172,9 @@ def download_file(
 ) -> str:
     """Download ``file`` from the first mirror that serves it intact to ``destination``; returns its URL.
 
-    After a transient fault ``retries`` more attempts are made on the same mirror, waiting ``backoff``,
-    2 x ``backoff``, ... seconds. Mirrors in (and added to) ``unreachable`` are skipped.
+    After a transient fault ``retries`` more attempts are made on the same mirror, waiting
+    ``backoff``, 2 x ``backoff``, ... seconds. Mirrors in (and added to) ``unreachable`` are
+    skipped.
     """
     unreachable = set() if unreachable is None else unreachable
     failures = []
@@ -160,7 +192,9 @@ def download_file(
             if dead:
                 unreachable.add(base)
             if not transient or attempt == retries:
-                failures.append(f"{url}: {reason}" + (f" (after {attempt + 1} attempts)" if attempt else ""))
+                failures.append(
+                    f"{url}: {reason}" + (f" (after {attempt + 1} attempts)" if attempt else "")
+                )
                 break
             time.sleep(backoff * 2**attempt)
     if not failures:
@@ -169,26 +203,33 @@ def download_file(
 
 
 def fetch_checked(url: str, destination: Path, file: FileSpec, timeout: float) -> None:
-    """One attempt: pooch downloads ``url`` into a staging folder of this attempt's own; checked, it is
-    written to ``destination`` atomically.
+    """One attempt: pooch downloads ``url`` into a staging folder of this attempt's own; checked, it
+    is written to ``destination`` atomically.
 
-    The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading the
-    same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a file: each
-    checks its own copy and writes it into place atomically, the second replacing the first with an
-    identical file. It is copied through :func:`~.files_io.atomic_writer` rather than renamed, so that it
-    gets the permissions of any new file (pooch's temporary files are private to their owner).
+    The staging folder's name is unique (``.download-XXXXXXXX``), so that two processes downloading
+    the same dataset at once (``trainlab run A B --jobs 2`` on a machine without it) never share a
+    file: each checks its own copy and writes it into place atomically, the second replacing the
+    first with an identical file. It is copied through :func:`~.files_io.atomic_writer` rather than
+    renamed, so that it gets the permissions of any new file (pooch's temporary files are private to
+    their owner).
     """
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}-", dir=destination.parent))
     staged = staging / destination.name
-    downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=timeout,
-                                      headers={"User-Agent": USER_AGENT})
+    downloader = pooch.HTTPDownloader(
+        progressbar=sys.stderr.isatty(), timeout=timeout, headers={"User-Agent": USER_AGENT}
+    )
     try:
         with _quiet(pooch.get_logger()):
-            pooch.retrieve(url, known_hash=None, fname=staged.name, path=staging, downloader=downloader)
+            pooch.retrieve(
+                url, known_hash=None, fname=staged.name, path=staging, downloader=downloader
+            )
         try:
             decode_verified(staged, file)
-        except (ChecksumError, IDXError) as error:  # the staged name means nothing to a reader: leave it out
+        except (
+            ChecksumError,
+            IDXError,
+        ) as error:  # the staged name means nothing to a reader: leave it out
             raise type(error)(str(error).removeprefix(f"{staged}: ")) from None
         with open(staged, "rb") as source, atomic_writer(destination) as target:
             shutil.copyfileobj(source, target)
@@ -210,13 +251,16 @@ def diagnose(error: BaseException) -> tuple[str, bool, bool]:
         return "connection refused", False, True
     if isinstance(error, requests.Timeout):
         return "timed out", True, False
-    if isinstance(error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+    if isinstance(
+        error, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
+    ):
         return "transfer cut short", True, False
     return f"{type(error).__name__}: {error}", True, False
 
 
 def _causes(error: BaseException | None) -> Iterator[BaseException]:
-    """``error`` and everything it wraps: requests and urllib3 nest the socket's OSError several levels deep."""
+    """``error`` and everything it wraps: requests and urllib3 nest the socket's OSError several
+    levels deep."""
     seen: set[int] = set()
     pending = [error]
     while pending:
@@ -225,17 +269,22 @@ def _causes(error: BaseException | None) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+        wrapped = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+            *current.args,
+        ]
         pending += [inner for inner in wrapped if isinstance(inner, BaseException)]
 
 
 @contextmanager
 def _quiet(logger: logging.Logger) -> Iterator[None]:
-    """Silence pooch's INFO lines (the URL, the SHA-256 to pin) for the duration: trainlab writes its own note."""
+    """Silence pooch's INFO lines (the URL, the SHA-256 to pin) for the duration: trainlab writes
+    its own note."""
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
         logger.setLevel(level)
-

@@ -1,9 +1,9 @@
 """The errors of the data package.
 
-Each names the file (or dataset) and the fault, so a broken or missing file is reported where it is, not as
-a NumPy reshape error three calls later. They share the base :class:`DataError` and also derive from the
-built-in error a caller would naturally catch (``ValueError`` for bad contents, ``FileNotFoundError`` for
-missing data).
+Each names the file (or dataset) and the fault, so a broken or missing file is reported where it is,
+not as a NumPy reshape error three calls later. They share the base :class:`DataError` and also
+derive from the built-in error a caller would naturally catch (``ValueError`` for bad contents,
+``FileNotFoundError`` for missing data).
 """
 
 from __future__ import annotations
@@ -30,4 +30,5 @@ class DownloadError(DataError, OSError):
 
 
 class DataNotFoundError(DataError, FileNotFoundError):
-    """A dataset's files are neither in any folder searched nor downloadable; the message says how to fix it."""
+    """A dataset's files are neither in any folder searched nor downloadable; the message says how
+    to fix it."""

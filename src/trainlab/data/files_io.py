@@ -1,8 +1,9 @@
 """Small file helpers of the data package: atomic writes and sizes for people.
 
-Everything the package writes (downloads, decoded arrays, IDX files) goes through :func:`atomic_writer`,
-which lives in :mod:`trainlab.textio` (shared with the experiments and the search) and is re-exported here:
-a crash, a full disk or a failed check never leaves a half-written or corrupt file under the final name.
+Everything the package writes (downloads, decoded arrays, IDX files) goes through
+:func:`atomic_writer`, which lives in :mod:`trainlab.textio` (shared with the experiments and the
+search) and is re-exported here: a crash, a full disk or a failed check never leaves a half-written
+or corrupt file under the final name.
 """
 
 from __future__ import annotations

@@ -3,15 +3,17 @@
 An IDX file is a header followed by the array's values in C order, big-endian::
 
     bytes 0-1   0x00 0x00                  the magic number's zero half
-    byte  2     dtype code                 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64
+    byte  2     dtype code                 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32,
+                                           0x0D float32, 0x0E float64
     byte  3     number of dimensions n     1 for labels, 3 for a stack of images
     4 bytes x n each dimension's size      big-endian unsigned 32-bit
     the values                             prod(dims) x itemsize bytes, nothing after them
 
-Files may be gzip-compressed (``.gz``); compression is recognised from the file's first bytes, not its
-name, so a decompressed file that kept its ``.gz`` name still reads. Decompression stops at a size limit,
-so that a small file that inflates to gigabytes is refused before it fills the memory. Every fault is
-reported as an :class:`~trainlab.data.errors.IDXError` that names the file and what is wrong with it.
+Files may be gzip-compressed (``.gz``); compression is recognised from the file's first bytes, not
+its name, so a decompressed file that kept its ``.gz`` name still reads. Decompression stops at a
+size limit, so that a small file that inflates to gigabytes is refused before it fills the memory.
+Every fault is reported as an :class:`~trainlab.data.errors.IDXError` that names the file and what
+is wrong with it.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ _CODES = {dtype.newbyteorder("="): code for code, dtype in IDX_DTYPES.items()}
 GZIP_MAGIC = b"\x1f\x8b"
 _MAX_DIM = 2**32 - 1
 MAX_DECOMPRESSED_BYTES = 2**30
-"""The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's largest
-file is 47 MB). A dataset's files are held to twice their size (:func:`trainlab.data.checksums.decode_verified`)."""
+"""The most a compressed IDX file may decompress to when nothing better is known (1 GiB; MNIST's
+largest file is 47 MB). A dataset's files are held to twice their size
+(:func:`trainlab.data.checksums.decode_verified`)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ class IDXHeader:
 def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
     """Decode the header at the start of ``data``; IDXError naming ``source`` if it is malformed."""
     if len(data) < 4:
-        raise IDXError(f"{source}: truncated: {len(data)} bytes, too short for the 4-byte IDX magic number")
+        raise IDXError(
+            f"{source}: truncated: {len(data)} bytes, too short for the 4-byte IDX magic number"
+        )
     if data[0] != 0 or data[1] != 0:
         hint = " (it looks gzip-compressed but was read as raw)" if data[:2] == GZIP_MAGIC else ""
         raise IDXError(
@@ -76,9 +81,13 @@ def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
     code, ndim = data[2], data[3]
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X} {d.name}" for c, d in IDX_DTYPES.items())
-        raise IDXError(f"{source}: unknown dtype code 0x{code:02X} in the magic number; known codes: {known}")
+        raise IDXError(
+            f"{source}: unknown dtype code 0x{code:02X} in the magic number; known codes: {known}"
+        )
     if ndim == 0:
-        raise IDXError(f"{source}: the magic number says 0 dimensions; an IDX array needs at least one")
+        raise IDXError(
+            f"{source}: the magic number says 0 dimensions; an IDX array needs at least one"
+        )
     header_bytes = 4 + 4 * ndim
     if len(data) < header_bytes:
         raise IDXError(
@@ -92,8 +101,8 @@ def parse_header(data: bytes, source: str = "<bytes>") -> IDXHeader:
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """The array held by the (decompressed) IDX bytes ``data``, in native byte order.
 
-    Raises IDXError naming ``source`` when the header is malformed or the data is shorter or longer than
-    the header's dimensions say.
+    Raises IDXError naming ``source`` when the header is malformed or the data is shorter or longer
+    than the header's dimensions say.
     """
     header = parse_header(data, source)
     found = len(data) - header.header_bytes
@@ -119,20 +128,25 @@ def read_bytes(path: str | os.PathLike) -> tuple[bytes, bool]:
 
 
 def decompress(raw: bytes, source: str, limit: int | None = None) -> bytes:
-    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream, or for one that
-    decompresses to more than ``limit`` bytes (default :data:`MAX_DECOMPRESSED_BYTES`; a "gzip bomb" is a
-    few MB that inflate to gigabytes in memory), which is found after ``limit`` + 1 bytes."""
+    """gzip-decompress ``raw``; IDXError naming ``source`` for a truncated or corrupt stream, or for
+    one that decompresses to more than ``limit`` bytes (default :data:`MAX_DECOMPRESSED_BYTES`; a
+    "gzip bomb" is a few MB that inflate to gigabytes in memory), which is found after ``limit`` + 1
+    bytes."""
     limit = MAX_DECOMPRESSED_BYTES if limit is None else limit
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
             data = stream.read(limit + 1)
     except EOFError:
-        raise IDXError(f"{source}: truncated: the gzip stream ends early (an interrupted download?)") from None
+        raise IDXError(
+            f"{source}: truncated: the gzip stream ends early (an interrupted download?)"
+        ) from None
     except (OSError, zlib.error) as error:
         raise IDXError(f"{source}: corrupt gzip stream: {error}") from None
     if len(data) > limit:
-        raise IDXError(f"{source}: decompresses to more than {limit:,} bytes ({len(raw):,} bytes compressed), "
-                       "more than the file can hold; it is not the expected file")
+        raise IDXError(
+            f"{source}: decompresses to more than {limit:,} bytes ({len(raw):,} bytes compressed), "
+            "more than the file can hold; it is not the expected file"
+        )
     return data
 
 
@@ -154,7 +168,9 @@ def read_idx_header(path: str | os.PathLike) -> IDXHeader:
             if len(head) == 4 and head[:2] == b"\0\0":
                 head += stream.read(4 * head[3])
         except EOFError:
-            raise IDXError(f"{path}: truncated: the gzip stream ends inside the IDX header") from None
+            raise IDXError(
+                f"{path}: truncated: the gzip stream ends inside the IDX header"
+            ) from None
         except (OSError, zlib.error) as error:
             raise IDXError(f"{path}: corrupt gzip stream: {error}") from None
     return parse_header(head, str(path))
@@ -166,7 +182,9 @@ def to_idx_bytes(array: np.ndarray, name: str = "array") -> bytes:
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None:
         allowed = ", ".join(d.name for d in IDX_DTYPES.values())
-        raise TypeError(f"{name} has dtype {array.dtype}, which IDX cannot store; use one of {allowed}")
+        raise TypeError(
+            f"{name} has dtype {array.dtype}, which IDX cannot store; use one of {allowed}"
+        )
     if not 1 <= array.ndim <= 255:
         raise ValueError(f"{name} has {array.ndim} dimensions; IDX stores 1 to 255")
     if max(array.shape) > _MAX_DIM:
@@ -192,4 +210,3 @@ def write_idx(path: str | os.PathLike, array: np.ndarray, *, compress: bool | No
         else:
             file.write(data)
     return path
-

@@ -1,8 +1,8 @@
 """What is available: for each dataset, the folders searched, where its files are, their sizes and counts.
 
-This is what ``trainlab data list | info | path`` print. Nothing here downloads or decodes whole files:
-sample counts come from the IDX headers (a few bytes each), so listing is instant. ``verify=True`` also
-decodes each file and checks its checksum.
+This is what ``trainlab data list | info | path`` print. Nothing here downloads or decodes whole
+files: sample counts come from the IDX headers (a few bytes each), so listing is instant.
+``verify=True`` also decodes each file and checks its checksum.
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ class DatasetStatus:
         """One line: the folder and its origin, or what a load would do."""
         if self.found is not None:
             return f"{self.found.path} ({ORIGINS[self.found.origin]})"
-        return "not found; a load would download it" if self.download else "not found; downloads off"
+        return (
+            "not found; a load would download it" if self.download else "not found; downloads off"
+        )
 
     @property
     def size(self) -> int:
@@ -87,13 +89,21 @@ def dataset_status(
     spec = get_spec(name)
     folders = search_folders(spec, data_dir)
     found = next((folder for folder in folders if folder.complete), None)
-    files = [] if found is None else [
-        _file_status(role, path, spec, verify) for role, path in found.files.items() if path is not None
-    ]
+    files = (
+        []
+        if found is None
+        else [
+            _file_status(role, path, spec, verify)
+            for role, path in found.files.items()
+            if path is not None
+        ]
+    )
     mirrors = [] if spec.shipped else mirrors_for(spec)
     cache = decoded_dir(spec.name)
     decoded = sum(entry.stat().st_size for entry in cache.glob("*.npy")) if cache.is_dir() else 0
-    return DatasetStatus(spec, folders, found, files, mirrors, bool(mirrors) and downloads_allowed(), decoded)
+    return DatasetStatus(
+        spec, folders, found, files, mirrors, bool(mirrors) and downloads_allowed(), decoded
+    )
 
 
 def list_datasets(data_dir: str | os.PathLike | None = None) -> list[DatasetStatus]:

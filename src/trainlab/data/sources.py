@@ -5,13 +5,14 @@
 3. for MNIST and mnist-mini, the files shipped inside the package (nothing after this is searched);
 4. the user cache, ``~/.cache/trainlab/NAME`` (see :mod:`.cache` for ``TRAINLAB_CACHE``/``XDG_CACHE_HOME``);
 5. system dataset folders, ``/usr/share/datasets/NAME`` and ``/usr/local/share/datasets/NAME``
-   (Debian's package ``dataset-fashion-mnist`` installs there); ``TRAINLAB_SYSTEM_DATA`` replaces the list;
-6. a download from the published mirrors into the user cache (:mod:`.download`); ``TRAINLAB_MIRRORS``
-   replaces the mirrors, ``TRAINLAB_OFFLINE=1`` turns downloads off.
+   (Debian's package ``dataset-fashion-mnist`` installs there); ``TRAINLAB_SYSTEM_DATA`` replaces
+   the list;
+6. a download from the published mirrors into the user cache (:mod:`.download`);
+   ``TRAINLAB_MIRRORS`` replaces the mirrors, ``TRAINLAB_OFFLINE=1`` turns downloads off.
 
-A folder given by 1 or 2 may hold the files directly or
-in a subfolder named after the dataset (so one ``TRAINLAB_DATA`` can serve several datasets). A folder is
-used only when it holds all of a dataset's files, each either as published (``.gz``) or decompressed.
+A folder given by 1 or 2 may hold the files directly or in a subfolder named after the dataset (so
+one ``TRAINLAB_DATA`` can serve several datasets). A folder is used only when it holds all of a
+dataset's files, each either as published (``.gz``) or decompressed.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def system_dirs() -> list[Path]:
 def mirrors_for(spec: DatasetSpec, mirrors: Sequence[str] | None = None) -> list[str]:
     """The base URLs to download ``spec`` from: ``mirrors``, else ``$TRAINLAB_MIRRORS``, else the published.
 
-    ``$TRAINLAB_MIRRORS`` is a whitespace-separated list. ``{name}`` in a base URL is replaced by the
-    dataset's name, so one local mirror can serve several datasets (``http://host/data/{name}/``).
+    ``$TRAINLAB_MIRRORS`` is a whitespace-separated list. ``{name}`` in a base URL is replaced by
+    the dataset's name, so one local mirror can serve several datasets
+    (``http://host/data/{name}/``).
     """
     if mirrors is None and os.environ.get(ENV_MIRRORS):
         mirrors = os.environ[ENV_MIRRORS].split()

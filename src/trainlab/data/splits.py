@@ -1,9 +1,9 @@
 """Splitting a dataset into training and validation parts, and shuffling, with seeded Generators.
 
-Hyperparameters must be chosen on data the model is not finally tested on, so the usual move is to hold out
-part of the *training* set as a validation set. A stratified split keeps each class's share the same in both
-parts, which matters on small subsets (the textbook's 500-sample searches) where a plain random split can
-leave a class nearly absent from the validation set.
+Hyperparameters must be chosen on data the model is not finally tested on, so the usual move is to
+hold out part of the *training* set as a validation set. A stratified split keeps each class's share
+the same in both parts, which matters on small subsets (the textbook's 500-sample searches) where a
+plain random split can leave a class nearly absent from the validation set.
 """
 
 from __future__ import annotations
@@ -26,16 +26,18 @@ def labels_of(y: Any, name: str = "y") -> np.ndarray:
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D labels or 2-D one-hot rows, got shape {y.shape}")
     if y.dtype.kind not in "iub":
-        raise TypeError(f"{name} must hold integer class labels to stratify on, got dtype {y.dtype}")
+        raise TypeError(
+            f"{name} must hold integer class labels to stratify on, got dtype {y.dtype}"
+        )
     return y
 
 
 def stratified_quotas(counts: np.ndarray, n_select: int) -> np.ndarray:
     """How many of each class to pick so that the picks total ``n_select`` and follow the class shares.
 
-    Each class gets the floor of its exact share ``count * n_select / N``; the picks still missing go to
-    the classes with the largest remainders (ties: the lower class first). Integer arithmetic only, so
-    the result is the same on every machine.
+    Each class gets the floor of its exact share ``count * n_select / N``; the picks still missing
+    go to the classes with the largest remainders (ties: the lower class first). Integer arithmetic
+    only, so the result is the same on every machine.
     """
     counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
@@ -52,12 +54,12 @@ def split_indices(
 
     ``labels_or_n`` is the number of samples, or their labels (needed with ``stratify``).
 
-    * ``shuffle`` (default): a random subset, drawn from a Generator made from ``seed``; both index arrays
-      come in random order.
-    * ``shuffle=False``: no randomness at all. Unstratified, the last ``n_val`` samples are held out (as
-      Keras' ``validation_split`` does); stratified, each class's picks are spread evenly over its
-      occurrences in file order (the k-th of q picks among n is occurrence ``floor((k + 1/2) n / q)``), and
-      both index arrays are sorted.
+    * ``shuffle`` (default): a random subset, drawn from a Generator made from ``seed``; both index
+      arrays come in random order.
+    * ``shuffle=False``: no randomness at all. Unstratified, the last ``n_val`` samples are held out
+      (as Keras' ``validation_split`` does); stratified, each class's picks are spread evenly over
+      its occurrences in file order (the k-th of q picks among n is occurrence
+      ``floor((k + 1/2) n / q)``), and both index arrays are sorted.
     """
     labels = None if np.ndim(labels_or_n) == 0 else labels_of(labels_or_n, "labels")
     n = len(labels) if labels is not None else check_int("n", labels_or_n, minimum=1)
@@ -86,29 +88,41 @@ def split_indices(
 
 
 def train_val_split(
-    x: Any, y: Any, val_size: float | int = 0.1, *, stratify: bool = False, shuffle: bool = True, seed: Seed = 0
+    x: Any,
+    y: Any,
+    val_size: float | int = 0.1,
+    *,
+    stratify: bool = False,
+    shuffle: bool = True,
+    seed: Seed = 0,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Hold out part of (x, y) for validation: ``((x_train, y_train), (x_val, y_val))``.
 
-    ``val_size`` is a fraction in (0, 1) (rounded to a whole number of samples) or a number of samples.
-    See :func:`split_indices` for ``stratify``, ``shuffle`` and ``seed``; the same seed gives the same split.
+    ``val_size`` is a fraction in (0, 1) (rounded to a whole number of samples) or a number of
+    samples. See :func:`split_indices` for ``stratify``, ``shuffle`` and ``seed``; the same seed
+    gives the same split.
     """
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} samples but y has {len(y)}; they must match")
     n_val = _n_val(val_size, len(x))
-    train, val = split_indices(y if stratify else len(x), n_val, stratify=stratify, shuffle=shuffle, seed=seed)
+    train, val = split_indices(
+        y if stratify else len(x), n_val, stratify=stratify, shuffle=shuffle, seed=seed
+    )
     return (x[train], y[train]), (x[val], y[val])
 
 
 def shuffle_arrays(*arrays: Any, seed: Seed = None) -> tuple[np.ndarray, ...]:
-    """The arrays reordered by one random permutation (drawn from ``seed``'s Generator), pairs kept aligned."""
+    """The arrays reordered by one random permutation (drawn from ``seed``'s Generator), pairs kept
+    aligned."""
     if not arrays:
         raise ValueError("shuffle_arrays needs at least one array")
     arrays = tuple(np.asarray(array) for array in arrays)
     lengths = {len(array) for array in arrays}
     if len(lengths) != 1:
-        raise ValueError(f"the arrays to shuffle must have the same length, got lengths {sorted(lengths)}")
+        raise ValueError(
+            f"the arrays to shuffle must have the same length, got lengths {sorted(lengths)}"
+        )
     order = make_rng(seed).permutation(lengths.pop())
     return tuple(array[order] for array in arrays)
 
@@ -122,5 +136,7 @@ def _n_val(val_size: float | int, n: int) -> int:
         raise ValueError("val_size must be > 0: a fraction in (0, 1) or a number of samples")
     n_val = round(fraction * n)
     if not 1 <= n_val < n:
-        raise ValueError(f"val_size={val_size} of {n} samples leaves {n_val} for validation; need 1..{n - 1}")
+        raise ValueError(
+            f"val_size={val_size} of {n} samples leaves {n_val} for validation; need 1..{n - 1}"
+        )
     return n_val

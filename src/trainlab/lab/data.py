@@ -1,8 +1,10 @@
-"""The data and the small numeric helpers lessons share: a dataset as flat float32 arrays, a held-out
-validation set, standardized inputs, smoothing, and the steps a curve takes to reach a level.
+"""The data and the small numeric helpers lessons share: a dataset as flat float32 arrays, a
+held-out validation set, standardized inputs, smoothing, and the steps a curve takes to reach a
+level.
 
-:func:`load_data` keeps what it loaded for the life of the process (a worker trains many units of the same
-lesson on the same data); the arrays it returns are read-only, so no lesson can change another's data.
+:func:`load_data` keeps what it loaded for the life of the process (a worker trains many units of
+the same lesson on the same data); the arrays it returns are read-only, so no lesson can change
+another's data.
 """
 
 from __future__ import annotations
@@ -30,12 +32,16 @@ class Data:
 
 
 @functools.lru_cache(maxsize=4)
-def load_data(dataset: str, data_dir: str | None = None, train_samples: int | None = None,
-              test_samples: int | None = None) -> Data:
+def load_data(
+    dataset: str,
+    data_dir: str | None = None,
+    train_samples: int | None = None,
+    test_samples: int | None = None,
+) -> Data:
     """Flattened float32 images in [0, 1] and integer labels, cut to the first n samples if asked.
 
-    MNIST ships with trainlab; a dataset that is missing (Fashion-MNIST offline without Debian's package)
-    raises DataNotFoundError, which says how to get it.
+    MNIST ships with trainlab; a dataset that is missing (Fashion-MNIST offline without Debian's
+    package) raises DataNotFoundError, which says how to get it.
     """
     data = load_dataset(dataset, data_dir=data_dir)
 
@@ -49,8 +55,13 @@ def load_data(dataset: str, data_dir: str | None = None, train_samples: int | No
         y.flags.writeable = False
         return y
 
-    return Data(flat(data.x_train, train_samples), labels(data.y_train, train_samples),
-                flat(data.x_test, test_samples), labels(data.y_test, test_samples), data.name)
+    return Data(
+        flat(data.x_train, train_samples),
+        labels(data.y_train, train_samples),
+        flat(data.x_test, test_samples),
+        labels(data.y_test, test_samples),
+        data.name,
+    )
 
 
 def data_of(config: object) -> Data:
@@ -58,7 +69,9 @@ def data_of(config: object) -> Data:
     return load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)  # type: ignore[attr-defined]
 
 
-def hold_out(x: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def hold_out(
+    x: np.ndarray, y: np.ndarray, samples: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x_train, y_train, x_valid, y_valid): the last ``samples`` examples become a validation set.
 
     Hands-On ML keeps the last 5,000 of Fashion-MNIST's 60,000 training images for validation; on a
@@ -70,8 +83,8 @@ def hold_out(x: np.ndarray, y: np.ndarray, samples: int) -> tuple[np.ndarray, np
 
 def standardize(x_train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """Every array scaled feature by feature with the training set's mean and standard deviation
-    (:class:`trainlab.data.Standardizer`; features that never vary, the blank border pixels, are only centred).
-    Self-normalizing (SELU) nets need inputs of mean 0 and std 1."""
+    (:class:`trainlab.data.Standardizer`; features that never vary, the blank border pixels, are
+    only centred). Self-normalizing (SELU) nets need inputs of mean 0 and std 1."""
     scaler = Standardizer().fit(x_train)
     return [scaler.transform(x) for x in (x_train, *others)]
 
@@ -87,22 +100,28 @@ def smooth(values: Sequence[float], window: int = 11) -> np.ndarray:
 
 
 def trailing_mean(values: Sequence[float], window: int) -> np.ndarray:
-    """The mean of the last ``window`` values at each point (fewer at the start): what a run has reached by
-    then, without looking ahead."""
+    """The mean of the last ``window`` values at each point (fewer at the start): what a run has
+    reached by then, without looking ahead."""
     values = np.asarray(values, dtype=np.float64)
     sums = np.cumsum(np.insert(values, 0, 0.0))
     counts = np.minimum(np.arange(1, len(values) + 1), window)
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def steps_to(values: Sequence[float], level: float, *, window: int = 1, above: bool = False,
-             budget: int | None = None) -> float:
-    """The number of steps (1-based) after which the trailing mean of ``values`` over ``window`` first reached
-    ``level`` (at or below it; at or above with ``above``).
+def steps_to(
+    values: Sequence[float],
+    level: float,
+    *,
+    window: int = 1,
+    above: bool = False,
+    budget: int | None = None,
+) -> float:
+    """The number of steps (1-based) after which the trailing mean of ``values`` over ``window``
+    first reached ``level`` (at or below it; at or above with ``above``).
 
-    A run that never reached it (or broke off: diverged) counts as ``budget + 1`` when the budget of steps
-    is given: it needed more than the budget, so a difference measured with it is if anything too small;
-    without a budget such a run cannot be measured (NaN).
+    A run that never reached it (or broke off: diverged) counts as ``budget + 1`` when the budget of
+    steps is given: it needed more than the budget, so a difference measured with it is if anything
+    too small; without a budget such a run cannot be measured (NaN).
     """
     curve = trailing_mean(values, window) if window > 1 else np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore"):

@@ -1,18 +1,20 @@
 """Where units run, behind one interface: this process, local worker processes, or a Dask cluster.
 
-Each is a ``concurrent.futures.Executor`` (Dask's client offers one, :meth:`distributed.Client.get_executor`),
-wrapped in :class:`Workers`, which adds what the runner needs besides ``submit``: how many units can run at
-once, a fresh pool after a local worker died, and a prompt stop that cancels what is queued.
+Each is a ``concurrent.futures.Executor`` (Dask's client offers one,
+:meth:`distributed.Client.get_executor`), wrapped in :class:`Workers`, which adds what the runner
+needs besides ``submit``: how many units can run at once, a fresh pool after a local worker died,
+and a prompt stop that cancels what is queued.
 
-- ``jobs=1``: :class:`InProcess` runs each unit when it is submitted, here (the same numbers, a plain
-  traceback, no processes).
-- ``jobs=N``: N local processes, started fresh (``spawn``: no BLAS thread pools copied by ``fork``), each with
-  the BLAS threads it is given. A worker ignores Ctrl-C (the command stops them), and ends itself when the
-  command's process is gone, even if that was killed with SIGKILL: Linux tells it at once
-  (``PR_SET_PDEATHSIG``), and a watch thread checks every half second elsewhere.
-- ``cluster="tcp://HOST:8786"``: the workers of an existing Dask scheduler, on any number of machines (see
-  docs/experiments.md: ``dask scheduler``, ``dask worker``). Dask itself runs a unit again on another worker
-  when the one running it dies. Dask is an optional extra (``pip install trainlab[cluster]``).
+- ``jobs=1``: :class:`InProcess` runs each unit when it is submitted, here (the same numbers, a
+  plain traceback, no processes).
+- ``jobs=N``: N local processes, started fresh (``spawn``: no BLAS thread pools copied by ``fork``),
+  each with the BLAS threads it is given. A worker ignores Ctrl-C (the command stops them), and ends
+  itself when the command's process is gone, even if that was killed with SIGKILL: Linux tells it at
+  once (``PR_SET_PDEATHSIG``), and a watch thread checks every half second elsewhere.
+- ``cluster="tcp://HOST:8786"``: the workers of an existing Dask scheduler, on any number of
+  machines (see docs/experiments.md: ``dask scheduler``, ``dask worker``). Dask itself runs a unit
+  again on another worker when the one running it dies. Dask is an optional extra
+  (``pip install trainlab[cluster]``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ def end_with_parent(parent: int) -> None:
     """Make this worker process end when process ``parent`` does (see the module's docstring)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the kernel kills us when our parent thread ends
+        libc.prctl(
+            1, signal.SIGKILL
+        )  # PR_SET_PDEATHSIG: the kernel kills us when our parent thread ends
     if os.getppid() != parent:  # the parent died before we got here
         os._exit(1)
 
@@ -62,15 +66,16 @@ def end_with_parent(parent: int) -> None:
 
 
 def start_worker(parent: int) -> None:
-    """In a local worker, before any unit: no Ctrl-C (the command stops the pool), no output, and an end
-    with the command's process."""
+    """In a local worker, before any unit: no Ctrl-C (the command stops the pool), no output, and an
+    end with the command's process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115  (open for the life of the worker; errors come back as futures)
     end_with_parent(parent)
 
 
 class Workers:
-    """An executor and what the runner needs to know of it: ``count`` (units at once), ``text`` (for people)."""
+    """An executor and what the runner needs to know of it: ``count`` (units at once), ``text`` (for
+    people)."""
 
     def __init__(self, jobs: int = 1, cluster: str | None = None) -> None:
         if jobs < 1:
@@ -84,8 +89,11 @@ class Workers:
         if self.jobs == 1:
             return InProcess()
         return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker,
-            initargs=(os.getpid(),))
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
 
     def _connect(self, address: str) -> Executor:
         self.client = connect(address)
@@ -122,7 +130,9 @@ class Workers:
             return
         self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
         if cancel and not isinstance(self.executor, InProcess):
-            for child in multiprocessing.active_children():  # the pool's processes: end the running units too
+            for child in (
+                multiprocessing.active_children()
+            ):  # the pool's processes: end the running units too
                 child.terminate()
             for child in multiprocessing.active_children():
                 child.join(timeout=5)

@@ -1,6 +1,7 @@
-"""What the lessons that train with ``model.fit`` share (Hands-On ML ch. 11): the book's split of a dataset
-(a validation set held out of the training images), a fit's per-epoch curves as plain numbers, the notes on
-runs that failed, and the bottom of a learning-rate sweep's loss curve (1cycle's peak).
+"""What the lessons that train with ``model.fit`` share (Hands-On ML ch. 11): the book's split of a
+dataset (a validation set held out of the training images), a fit's per-epoch curves as plain
+numbers, the notes on runs that failed, and the bottom of a learning-rate sweep's loss curve
+(1cycle's peak).
 """
 
 from __future__ import annotations
@@ -29,17 +30,30 @@ class Split:
 
 
 def split_of(config: Any, *, standardized: bool = False) -> Split:
-    """Hands-On ML's split of ``config.dataset``: the last ``config.validation_samples`` training images held
-    out for validation (5,000 of Fashion-MNIST's 60,000), then the first ``config.train_samples`` of the rest
-    (all if None) for training; the test set cut to ``config.test_samples``. ``standardized``: every pixel
-    scaled with the training images' mean and standard deviation (what a SELU net needs)."""
-    return _split(config.dataset, config.data_dir, config.train_samples, config.validation_samples,
-                  config.test_samples, standardized)
+    """Hands-On ML's split of ``config.dataset``: the last ``config.validation_samples`` training
+    images held out for validation (5,000 of Fashion-MNIST's 60,000), then the first
+    ``config.train_samples`` of the rest (all if None) for training; the test set cut to
+    ``config.test_samples``. ``standardized``: every pixel scaled with the training images' mean and
+    standard deviation (what a SELU net needs)."""
+    return _split(
+        config.dataset,
+        config.data_dir,
+        config.train_samples,
+        config.validation_samples,
+        config.test_samples,
+        standardized,
+    )
 
 
 @functools.lru_cache(maxsize=4)  # a worker trains many units of one lesson on the same split
-def _split(dataset: str, data_dir: str | None, train_samples: int | None, validation_samples: int,
-           test_samples: int | None, standardized: bool) -> Split:
+def _split(
+    dataset: str,
+    data_dir: str | None,
+    train_samples: int | None,
+    validation_samples: int,
+    test_samples: int | None,
+    standardized: bool,
+) -> Split:
     data = load_data(dataset, data_dir, None, test_samples)
     x_train, y_train, x_valid, y_valid = hold_out(data.x_train, data.y_train, validation_samples)
     x_train, y_train = x_train[:train_samples], y_train[:train_samples]
@@ -51,8 +65,11 @@ def _split(dataset: str, data_dir: str | None, train_samples: int | None, valida
     return Split(x_train, y_train, x_valid, y_valid, x_test, data.y_test)
 
 
-def epoch_curves(history: Any, names: Sequence[str] = ("loss", "val_loss", "val_accuracy", "lr")) -> dict[str, list]:
-    """The per-epoch metrics ``names`` of a :class:`trainlab.History` as plain lists (empty if not recorded)."""
+def epoch_curves(
+    history: Any, names: Sequence[str] = ("loss", "val_loss", "val_accuracy", "lr")
+) -> dict[str, list]:
+    """The per-epoch metrics ``names`` of a :class:`trainlab.History` as plain lists (empty if not
+    recorded)."""
     return {name: [float(v) for v in history.metrics.get(name, [])] for name in names}
 
 
@@ -62,42 +79,50 @@ def learned(accuracy: float) -> bool:
 
 
 def failure(run: Mapping[str, Any]) -> str:
-    """"diverged", "did not learn" (test accuracy near guessing) or "" for a run of a lesson that records its
-    ``status`` and ``test_accuracy``."""
+    """ "diverged", "did not learn" (test accuracy near guessing) or "" for a run of a lesson that
+    records its ``status`` and ``test_accuracy``."""
     if run.get("status") == "diverged":
         return "diverged"
     return "" if learned(float(run.get("test_accuracy", math.nan))) else "did not learn"
 
 
 def failure_notes(runs: Any, label: Callable[[str], str] = str) -> list[str]:
-    """One note per setting with failed seeds: "1cycle diverged (the loss became NaN or inf) in 2 of 4 seeds"."""
-    why = {"diverged": "diverged (the loss became NaN or inf)",
-           "did not learn": "did not learn (its test accuracy stayed near the 10 % of guessing)"}
+    """One note per setting with failed seeds: "1cycle diverged (the loss became NaN or inf) in 2 of
+    4 seeds"."""
+    why = {
+        "diverged": "diverged (the loss became NaN or inf)",
+        "did not learn": "did not learn (its test accuracy stayed near the 10 % of guessing)",
+    }
     notes = []
     for setting in runs.settings:
         outcomes = [failure(run) for run in runs.of(setting)]
         for kind, words in why.items():
             if kind in outcomes:
-                notes.append(f"{label(setting)} {words} in {outcomes.count(kind)} of {len(outcomes)} seeds; "
-                             "its measures leave those seeds out.")
+                notes.append(
+                    f"{label(setting)} {words} in {outcomes.count(kind)} of {len(outcomes)} seeds; "
+                    "its measures leave those seeds out."
+                )
     return notes
 
 
 def sweep_bottom(lrs: Sequence[float], losses: Sequence[float], beta: float) -> float:
-    """The rate at the bottom of a learning-rate sweep's loss curve (:func:`trainlab.find_lr`'s rates and
-    batch losses), where Hands-On ML's chapter 11 notebook reads 1cycle's peak rate off its plot of the batch
-    losses (about 0.1 in its Fashion-MNIST sweep).
+    """The rate at the bottom of a learning-rate sweep's loss curve (:func:`trainlab.find_lr`'s
+    rates and batch losses), where Hands-On ML's chapter 11 notebook reads 1cycle's peak rate off
+    its plot of the batch losses (about 0.1 in its Fashion-MNIST sweep).
 
-    The sweep's own smoothing, a moving average with factor β, lags about β/(1 - β) steps (49 for β = 0.98)
-    behind the losses, so its minimum (``turn_lr``) lies past the bottom, at a rate several times higher.
-    Here the losses are averaged over a window of 2·⌊β/(2(1 - β))⌉ + 1 steps centred on each step, as wide as
-    the sweep's average but without its lag; each loss is first capped at the first one (the untrained net's:
-    above it the sweep has exploded), so that the explosion at the end, thousands of times the bottom,
-    cannot drag the average. The bottom is the step whose average is lowest (on a valley steeper on its
-    right, a few steps early: a lower, safer rate). NaN for a sweep whose loss exploded at its first rate."""
+    The sweep's own smoothing, a moving average with factor β, lags about β/(1 - β) steps (49 for β
+    = 0.98) behind the losses, so its minimum (``turn_lr``) lies past the bottom, at a rate several
+    times higher. Here the losses are averaged over a window of 2·⌊β/(2(1 - β))⌉ + 1 steps centred
+    on each step, as wide as the sweep's average but without its lag; each loss is first capped at
+    the first one (the untrained net's: above it the sweep has exploded), so that the explosion at
+    the end, thousands of times the bottom, cannot drag the average. The bottom is the step whose
+    average is lowest (on a valley steeper on its right, a few steps early: a lower, safer rate).
+    NaN for a sweep whose loss exploded at its first rate."""
     if not len(losses):
         return math.nan
     values = np.minimum(np.asarray(losses, dtype=np.float64), losses[0])
     window = np.ones(2 * max(1, round(beta / (1.0 - beta) / 2)) + 1)
-    means = np.convolve(values, window, mode="same") / np.convolve(np.ones_like(values), window, mode="same")
+    means = np.convolve(values, window, mode="same") / np.convolve(
+        np.ones_like(values), window, mode="same"
+    )
     return float(lrs[int(np.argmin(means))])

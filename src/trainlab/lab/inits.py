@@ -1,8 +1,8 @@
 """Initial weights as lessons name them in their settings: an initializer's name or a standard deviation.
 
-The books write a weight scale either way: "std 0.01" or "Xavier" in Deep Learning from Scratch 6.2, "N(0, 1)"
-or "Glorot" in Hands-On ML 11.1. A setting such as ``sigmoid@1`` (the activation, then the init) reads the
-part after ``@`` with :func:`parse_init`.
+The books write a weight scale either way: "std 0.01" or "Xavier" in Deep Learning from Scratch 6.2,
+"N(0, 1)" or "Glorot" in Hands-On ML 11.1. A setting such as ``sigmoid@1`` (the activation, then the
+init) reads the part after ``@`` with :func:`parse_init`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ LABELS = {"xavier": "Xavier", "he_normal": "He"}
 
 
 def init_label(text: str) -> str:
-    """How a legend or a claim names an init given as text: "std=0.01" (Deep Learning from Scratch's way),
-    "Xavier", "He"; other names as given."""
+    """How a legend or a claim names an init given as text: "std=0.01" (Deep Learning from Scratch's
+    way), "Xavier", "He"; other names as given."""
     init = parse_init(text)
     return f"std={init:g}" if isinstance(init, float) else LABELS.get(init, init)

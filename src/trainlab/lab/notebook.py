@@ -1,15 +1,17 @@
-"""Lessons in a notebook: run one at the notebook's size, show its figures, its table and its claims' verdicts,
-and test a prediction of the reader's with the same statistics.
+"""Lessons in a notebook: run one at the notebook's size, show its figures, its table and its
+claims' verdicts, and test a prediction of the reader's with the same statistics.
 
     from trainlab.lab.notebook import run_lesson, show, predict
     run = run_lesson("optimizers", dataset="mnist-mini", iterations=600, seeds=3)
     show(run)                                   # figures inline, then one line per claim: [verdict] sentence
 
-Every conclusion a notebook prints comes from the lesson's declared claims (:mod:`trainlab.lab.claims`), never
-from prose: with one seed a claim is "untested", whatever its figure seems to say. A "try this" cell that
-predicts an outcome states it as a :class:`~trainlab.lab.claims.Claim` and calls :func:`predict`, which prints
-``[prediction agrees] ...`` (or ``contradicts``, ``unsettled``, ``untested``): tests/test_notebooks.py fails
-a notebook whose prediction the numbers contradict, or that prints agrees or contradicts from one seed.
+Every conclusion a notebook prints comes from the lesson's declared claims
+(:mod:`trainlab.lab.claims`), never from prose: with one seed a claim is "untested", whatever its
+figure seems to say. A "try this" cell that predicts an outcome states it as a
+:class:`~trainlab.lab.claims.Claim` and calls :func:`predict`, which prints
+``[prediction agrees] ...`` (or ``contradicts``, ``unsettled``, ``untested``):
+tests/test_notebooks.py fails a notebook whose prediction the numbers contradict, or that prints
+agrees or contradicts from one seed.
 """
 
 from __future__ import annotations

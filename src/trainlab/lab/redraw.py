@@ -1,8 +1,9 @@
 """Figures drawn again from a run's saved numbers, in another resolution or style, without training again.
 
-A run's ``config.json`` and ``metrics.json`` hold its settings and every unit's numbers; the lesson rebuilds
-its :class:`~trainlab.lab.lesson.Runs` from them and its own ``plot`` draws them again. ``trainlab report
---dpi 200 --style talk`` uses this to make a report for slides from runs made with the defaults.
+A run's ``config.json`` and ``metrics.json`` hold its settings and every unit's numbers; the lesson
+rebuilds its :class:`~trainlab.lab.lesson.Runs` from them and its own ``plot`` draws them again.
+``trainlab report --dpi 200 --style talk`` uses this to make a report for slides from runs made with
+the defaults.
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ def load_runs_of(run: Run) -> Runs:
         raise RedrawError("a search's figures are drawn by trainlab tune (its --dpi and --style)")
     try:
         lesson = load_lesson(run.name)
-        return lesson.runs_from(read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json"))
+        return lesson.runs_from(
+            read_json(run.folder / "config.json"), read_json(run.folder / "metrics.json")
+        )
     except (ValueError, TypeError, KeyError) as error:  # an old run, from before the lesson changed
         raise RedrawError(f"its numbers do not fit the {run.name} lesson: {error}") from None
 
 
 def redraw(run: Run, options: FigureOptions) -> list[tuple[str, bytes, str]]:
-    """``run``'s figures drawn again in ``options``' style and resolution, in its first format (png or svg):
-    (name, file contents, MIME type) of each; a RedrawError if they cannot be."""
+    """``run``'s figures drawn again in ``options``' style and resolution, in its first format (png
+    or svg): (name, file contents, MIME type) of each; a RedrawError if they cannot be."""
     runs = load_runs_of(run)
     format_ = options.formats[0]
     with figure_style(options.style):

@@ -1,11 +1,11 @@
 """Run folders read back: which runs are complete, their summaries checked, the figures safe to embed.
 
-The report, ``trainlab compare`` and scripts/collect_results.py read runs only through :func:`load_runs`,
-which skips a broken or incomplete folder with one warning naming it, so one bad folder never hides the
-others. Run folders may come from elsewhere: their JSON is read with size and depth limits
-(:func:`trainlab.textio.read_json`), and every field the report uses is checked before it is used. A
-figure is embedded only if it is an image file directly inside its run's folder: not a path with ``/``,
-``..`` or a drive, not a symbolic link, and its first bytes match its type.
+The report, ``trainlab compare`` and scripts/collect_results.py read runs only through
+:func:`load_runs`, which skips a broken or incomplete folder with one warning naming it, so one bad
+folder never hides the others. Run folders may come from elsewhere: their JSON is read with size and
+depth limits (:func:`trainlab.textio.read_json`), and every field the report uses is checked before
+it is used. A figure is embedded only if it is an image file directly inside its run's folder: not a
+path with ``/``, ``..`` or a drive, not a symbolic link, and its first bytes match its type.
 """
 
 from __future__ import annotations
@@ -19,10 +19,21 @@ from trainlab.textio import displayable, read_json
 
 RUN_FILE = "run.json"  # written last by the runner: a run is complete when it exists
 # embeddable image types: suffix -> (MIME type, how the file starts)
-IMAGE_TYPES = {".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)), ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-               ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)), ".svg": ("image/svg+xml", (b"<?xml", b"<svg"))}
-SUMMARY_FIELDS = {"title": str, "description": str, "command": str, "headers": list, "rows": list,
-                  "conclusions": list, "figures": list}
+IMAGE_TYPES = {
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".svg": ("image/svg+xml", (b"<?xml", b"<svg")),
+}
+SUMMARY_FIELDS = {
+    "title": str,
+    "description": str,
+    "command": str,
+    "headers": list,
+    "rows": list,
+    "conclusions": list,
+    "figures": list,
+}
 
 
 class RunSkippedWarning(UserWarning):
@@ -54,16 +65,21 @@ class Run:
         return str(self.facts.get("started", self.folder.name))
 
     def figures(self, prefer: str = "png") -> list[tuple[Path, str]]:
-        """(path, MIME type) of each figure safe to embed, one file per figure, of type ``prefer`` where there
-        is a choice (png or svg); a warning for each entry that is not embedded."""
+        """(path, MIME type) of each figure safe to embed, one file per figure, of type ``prefer``
+        where there is a choice (png or svg); a warning for each entry that is not embedded."""
         chosen: dict[str, tuple[Path, str]] = {}
-        preferred = sorted(self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(prefer)))
+        preferred = sorted(
+            self.summary["figures"], key=lambda e: not (isinstance(e, str) and e.endswith(prefer))
+        )
         for entry in preferred:
             try:
                 path, mime = safe_image(self.folder, entry)
             except BrokenRunError as problem:
-                warnings.warn(displayable(f"{self.folder}: figure {entry!r} not embedded: {problem}"),
-                              RunSkippedWarning, stacklevel=2)
+                warnings.warn(
+                    displayable(f"{self.folder}: figure {entry!r} not embedded: {problem}"),
+                    RunSkippedWarning,
+                    stacklevel=2,
+                )
                 continue
             chosen.setdefault(path.stem, (path, mime))
         return list(chosen.values())
@@ -85,11 +101,15 @@ def load_run(folder: Path) -> Run:
         if path.is_symlink():
             raise BrokenRunError(f"{file} is a symbolic link")
         if not path.is_file():
-            raise BrokenRunError(f"incomplete: no {file} (the run stopped before writing all its files)")
+            raise BrokenRunError(
+                f"incomplete: no {file} (the run stopped before writing all its files)"
+            )
     facts = checked_json(folder / RUN_FILE, dict)
     files = facts.get("files", [])
     if not isinstance(files, list) or not all(isinstance(name, str) for name in files):
-        raise BrokenRunError(f"{RUN_FILE}: 'files' must be a list of file names, not {str(files)[:80]}")
+        raise BrokenRunError(
+            f"{RUN_FILE}: 'files' must be a list of file names, not {str(files)[:80]}"
+        )
     missing = [name for name in files if not is_file(folder, name)]
     if missing:
         raise BrokenRunError(f"incomplete: {', '.join(map(str, missing))} missing")
@@ -97,8 +117,8 @@ def load_run(folder: Path) -> Run:
 
 
 def is_file(folder: Path, name: str) -> bool:
-    """Whether ``name`` is a file in ``folder`` (False for a name the system cannot even look up, such as
-    one longer than 255 bytes)."""
+    """Whether ``name`` is a file in ``folder`` (False for a name the system cannot even look up,
+    such as one longer than 255 bytes)."""
     try:
         return (folder / name).is_file()
     except (OSError, ValueError):  # ENAMETOOLONG; ValueError: a NUL byte in the name
@@ -116,10 +136,15 @@ def checked_json(path: Path, kind: type) -> Any:
 
 
 def check_summary(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` if it has the fields the report shows, of the right kinds; else a BrokenRunError naming the field."""
+    """``data`` if it has the fields the report shows, of the right kinds; else a BrokenRunError
+    naming the field."""
     for key, kind in SUMMARY_FIELDS.items():
         if not isinstance(data.get(key), kind):
-            what = "missing" if key not in data else f"a {type(data[key]).__name__}, not a {kind.__name__}"
+            what = (
+                "missing"
+                if key not in data
+                else f"a {type(data[key]).__name__}, not a {kind.__name__}"
+            )
             raise BrokenRunError(f"summary.json: {key!r} is {what}")
     if not all(isinstance(row, list) for row in data["rows"]):
         raise BrokenRunError("summary.json: 'rows' must be a list of lists")
@@ -130,8 +155,14 @@ def check_summary(data: dict[str, Any]) -> dict[str, Any]:
 
 def safe_image(folder: Path, entry: Any) -> tuple[Path, str]:
     """The path and MIME type of image ``entry`` of run ``folder``, or a BrokenRunError saying why not."""
-    if (not isinstance(entry, str) or not entry or entry != Path(entry).name or entry in (".", "..")
-            or "\\" in entry or "\0" in entry):
+    if (
+        not isinstance(entry, str)
+        or not entry
+        or entry != Path(entry).name
+        or entry in (".", "..")
+        or "\\" in entry
+        or "\0" in entry
+    ):
         raise BrokenRunError("only a file name inside the run's folder may be embedded")
     path = folder / entry
     try:
@@ -156,11 +187,14 @@ def safe_image(folder: Path, entry: Any) -> tuple[Path, str]:
 
 
 def load_runs(root: str | Path) -> list[Run]:
-    """Every complete run under ``root``; each broken or incomplete folder skipped with one warning naming it."""
+    """Every complete run under ``root``; each broken or incomplete folder skipped with one warning
+    naming it."""
     runs = []
     for folder in run_folders(Path(root)):
         try:
             runs.append(load_run(folder))
         except BrokenRunError as problem:
-            warnings.warn(displayable(f"skipped {folder}: {problem}"), RunSkippedWarning, stacklevel=2)
+            warnings.warn(
+                displayable(f"skipped {folder}: {problem}"), RunSkippedWarning, stacklevel=2
+            )
     return runs

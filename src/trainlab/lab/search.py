@@ -1,9 +1,10 @@
 """The book's hyperparameter trial (Deep Learning from Scratch 6.5), shared by the search lessons.
 
-A trial trains the 784-100x6-10 ReLU net (He init) by SGD with one learning rate η and weight decay λ (the loss
-gains ½·λ·ΣW²), batches of 100 drawn at random, for 50 epochs, and scores it by its accuracy on a validation
-set, never on the test set. :func:`log_uniform` draws 10^U(a, b), :func:`offset_grid` is a grid on the log
-scale shifted by a random fraction of its step, and :func:`spearman` ranks two lists of scores alike or not.
+A trial trains the 784-100x6-10 ReLU net (He init) by SGD with one learning rate η and weight decay
+λ (the loss gains ½·λ·ΣW²), batches of 100 drawn at random, for 50 epochs, and scores it by its
+accuracy on a validation set, never on the test set. :func:`log_uniform` draws 10^U(a, b),
+:func:`offset_grid` is a grid on the log scale shifted by a random fraction of its step, and
+:func:`spearman` ranks two lists of scores alike or not.
 """
 
 from __future__ import annotations
@@ -28,16 +29,33 @@ class Split:
     y_test: np.ndarray
 
 
-def trial(split: Split, lr: float, weight_decay: float, seed: int, *, hidden: Sequence[int], epochs: int,
-          batch_size: int, curves: bool = True) -> tuple[dict, tl.Sequential]:
-    """One trial: the trained net and its numbers, ``val`` (the validation accuracy after every epoch with
-    ``curves``, else only at the end; its last value is the trial's score), ``train`` (the same on the training
-    images, with ``curves``) and ``status``. A trial that diverged is scored with the weights it was left with."""
+def trial(
+    split: Split,
+    lr: float,
+    weight_decay: float,
+    seed: int,
+    *,
+    hidden: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    curves: bool = True,
+) -> tuple[dict, tl.Sequential]:
+    """One trial: the trained net and its numbers, ``val`` (the validation accuracy after every
+    epoch with ``curves``, else only at the end; its last value is the trial's score), ``train``
+    (the same on the training images, with ``curves``) and ``status``. A trial that diverged is
+    scored with the weights it was left with."""
     model = tl.mlp(hidden, init="he_normal", weight_decay=weight_decay, seed=seed)
     model.compile("sgd", lr=lr, metrics=["accuracy"])
-    history = model.fit(split.x_train, split.y_train, epochs=epochs, batch_size=batch_size, sampling="iid",
-                        evaluate_train=curves, validation_data=(split.x_valid, split.y_valid) if curves else None,
-                        verbose=0)
+    history = model.fit(
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        sampling="iid",
+        evaluate_train=curves,
+        validation_data=(split.x_valid, split.y_valid) if curves else None,
+        verbose=0,
+    )
     val = [round(v, 4) for v in history.metrics.get("val_accuracy", [])] if curves else []
     if history.status != "completed" or not curves:
         val.append(round(model.accuracy(split.x_valid, split.y_valid), 4))
@@ -53,8 +71,9 @@ def log_uniform(rng: np.random.Generator, low: float, high: float, n: int) -> li
 
 
 def offset_grid(rng: np.random.Generator, low: float, high: float, n: int) -> list[float]:
-    """``n`` points evenly spaced on the log scale from ``low`` to ``high``, one in each of n equal cells, all
-    shifted by one random fraction of a cell: a grid that favours no value by where its points fall."""
+    """``n`` points evenly spaced on the log scale from ``low`` to ``high``, one in each of n equal
+    cells, all shifted by one random fraction of a cell: a grid that favours no value by where its
+    points fall."""
     a, b = np.log10(low), np.log10(high)
     return (10 ** (a + (np.arange(n) + rng.uniform()) * (b - a) / n)).tolist()
 

@@ -1,9 +1,11 @@
-"""How long each lesson takes on the machine its results were made on: for ``trainlab list`` and ``show``, the
-README's times, and the expected cost of a unit (the runner starts the longest first, and its ETA).
+"""How long each lesson takes on the machine its results were made on: for ``trainlab list`` and
+``show``, the README's times, and the expected cost of a unit (the runner starts the longest first,
+and its ETA).
 
-``timings.json`` beside this module holds, per lesson and size (``full``, ``quick``), the training seconds of
-all its units (one core each) and how many units there were, as measured by ``trainlab run`` on that
-machine; ``python scripts/collect_results.py`` writes it from the runs behind docs/results.md.
+``timings.json`` beside this module holds, per lesson and size (``full``, ``quick``), the training
+seconds of all its units (one core each) and how many units there were, as measured by
+``trainlab run`` on that machine; ``python scripts/collect_results.py`` writes it from the runs
+behind docs/results.md.
 """
 
 from __future__ import annotations

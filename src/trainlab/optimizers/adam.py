@@ -84,8 +84,9 @@ class Adam(AdamFamily):
     def slots(self) -> tuple[str, ...]:  # type: ignore[override]
         return ("m", "v", "v_max") if self.amsgrad else ("m", "v")
 
-    def rule(self, theta: Array, g: Array, m: Array, v: Array, v_max: Array | None = None, *,
-             work: Array) -> None:
+    def rule(
+        self, theta: Array, g: Array, m: Array, v: Array, v_max: Array | None = None, *, work: Array
+    ) -> None:
         β1, β2, t = self.beta_1, self.beta_2, self.iterations
         moving_average(m, g, β1, work)  # m ← β1·m + (1−β1)·g
         moving_average(v, np.square(g, out=work), β2, work)  # v ← β2·v + (1−β2)·g⊙g
@@ -114,8 +115,9 @@ class AdamW(Adam):
     weight_decay = Hyperparameter(0.01, NON_NEGATIVE, "λ, the decoupled weight decay")
     marker = "*"
 
-    def rule(self, theta: Array, g: Array, m: Array, v: Array, v_max: Array | None = None, *,
-             work: Array) -> None:
+    def rule(
+        self, theta: Array, g: Array, m: Array, v: Array, v_max: Array | None = None, *, work: Array
+    ) -> None:
         if self.weight_decay:
             theta *= 1.0 - self.lr * self.weight_decay  # θ ← θ − η·λ·θ
         super().rule(theta, g, m, v, v_max, work=work)

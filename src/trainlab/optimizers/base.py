@@ -87,8 +87,9 @@ class Optimizer(Configurable):
     """
 
     lr = Hyperparameter(0.01, POSITIVE, "the learning rate η")
-    clip_norm = Hyperparameter(None, OPTIONAL_POSITIVE, "clip the gradients' global norm to this",
-                               keyword_only=True)
+    clip_norm = Hyperparameter(
+        None, OPTIONAL_POSITIVE, "clip the gradients' global norm to this", keyword_only=True
+    )
     clip_value = Hyperparameter(
         None, OPTIONAL_POSITIVE, "clip every gradient entry to ±this", keyword_only=True
     )
@@ -145,19 +146,28 @@ class Optimizer(Configurable):
             try:
                 arguments = signature.bind(self, *args, **kwargs).arguments
             except TypeError as error:
-                raise TypeError(f"{type(self).__name__}(): {error}; its parameters: "
-                                f"{', '.join(list(signature.parameters)[1:])}") from None
+                raise TypeError(
+                    f"{type(self).__name__}(): {error}; its parameters: "
+                    f"{', '.join(list(signature.parameters)[1:])}"
+                ) from None
             self._configure(arguments)
 
         constructor.__signature__ = signature  # type: ignore[attr-defined]
         # what inspect.signature(cls) shows: the constructor's parameters, not SGD.__new__'s
         cls.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
         constructor.__name__, constructor.__qualname__ = "__init__", f"{cls.__qualname__}.__init__"
-        constructor.__doc__ = "Hyperparameters:\n\n" + "\n".join(
-            f"- ``{h.name}`` = {h.default!r}: {h.describe()}" for h in cls.hyperparameters.values()
-        ) + "".join(f"\n- ``{name}`` = {default!r}: Keras's spelling (see the class docstring)"
-                    for name, default in cls.keras_options.items()
-        ) + "\n- ``learning_rate``: Keras's name for ``lr`` (give one of the two)"
+        constructor.__doc__ = (
+            "Hyperparameters:\n\n"
+            + "\n".join(
+                f"- ``{h.name}`` = {h.default!r}: {h.describe()}"
+                for h in cls.hyperparameters.values()
+            )
+            + "".join(
+                f"\n- ``{name}`` = {default!r}: Keras's spelling (see the class docstring)"
+                for name, default in cls.keras_options.items()
+            )
+            + "\n- ``learning_rate``: Keras's name for ``lr`` (give one of the two)"
+        )
         cls.__init__ = constructor  # type: ignore[method-assign]
 
     def _configure(self, arguments: dict[str, Any]) -> None:
@@ -304,8 +314,10 @@ class Optimizer(Configurable):
     @staticmethod
     def _explain_mismatch(name: str, param: Any, grad: Any) -> None:
         if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
-            raise TypeError(f"params[{name!r}] must be a float NumPy array (updated in place), "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"params[{name!r}] must be a float NumPy array (updated in place), "
+                f"got {type(param).__name__}"
+            )
         if not isinstance(grad, np.ndarray):
             raise TypeError(f"grads[{name!r}] must be a NumPy array, got {type(grad).__name__}")
         raise ValueError(
@@ -324,8 +336,11 @@ class Optimizer(Configurable):
             "class": type(self).__name__,
             "config": self.get_config(),
             "iterations": self.iterations,
-            "arrays": {f"{name}/{slot}": array.copy() for name, slots in self.state.items()
-                       for slot, array in slots.items()},
+            "arrays": {
+                f"{name}/{slot}": array.copy()
+                for name, slots in self.state.items()
+                for slot, array in slots.items()
+            },
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -431,8 +446,10 @@ def get_optimizer(spec: str | Optimizer, argument: str = "optimizer", **kwargs: 
     """
     if isinstance(spec, Optimizer):
         if kwargs:
-            raise TypeError(f"{argument} is already an optimizer object; keyword parameters "
-                            f"{sorted(kwargs)} apply only to a name")
+            raise TypeError(
+                f"{argument} is already an optimizer object; keyword parameters "
+                f"{sorted(kwargs)} apply only to a name"
+            )
         return spec
     try:
         return OPTIMIZERS.create(spec, argument, **kwargs)

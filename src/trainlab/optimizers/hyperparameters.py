@@ -156,7 +156,9 @@ def declared_hyperparameters(cls: type) -> dict[str, Hyperparameter]:
                 declared[name] = value  # a redeclaration keeps its place and takes the new default
             elif name in declared:
                 del declared[name]  # replaced by something else (an alias property, say)
-    order = ([h for h in declared.values() if not h.keyword_only]
-             + [h for h in declared.values() if h.keyword_only and h.name not in SHARED_OPTIONS]
-             + [h for h in declared.values() if h.name in SHARED_OPTIONS])
+    order = (
+        [h for h in declared.values() if not h.keyword_only]
+        + [h for h in declared.values() if h.keyword_only and h.name not in SHARED_OPTIONS]
+        + [h for h in declared.values() if h.name in SHARED_OPTIONS]
+    )
     return {h.name: h for h in order}

@@ -50,7 +50,7 @@ class RuleArguments:
             flat = [array.reshape(-1) for array in (theta, *self.state)]  # views: contiguous arrays
             self.blocks = []
             for start in range(0, theta.size, size):
-                theta_block, *state_block = (array[start:start + size] for array in flat)
+                theta_block, *state_block = (array[start : start + size] for array in flat)
                 scratch = {key: workspace.buffer(key, theta_block) for key in workspace.scratch}
                 self.blocks.append((start, start + size, theta_block, state_block, scratch))
 
@@ -97,7 +97,7 @@ def flat_range(arrays: Sequence[Array]) -> Array | None:
     offset, misaligned = divmod(address(arrays[0]) - address(base), base.itemsize)
     if misaligned or not base.flags.c_contiguous:
         return None
-    return base[offset:offset + sum(array.size for array in arrays)]
+    return base[offset : offset + sum(array.size for array in arrays)]
 
 
 def runs(checked: Checked) -> list[list[int]]:
@@ -183,8 +183,9 @@ class Workspace:
         self.alone: dict[str, RuleArguments] = {}
         self.loaded = False  # the state came from load() and is not yet checked against parameters
 
-    def steps(self, checked: Checked, slots: Sequence[str], scratch: Sequence[str],
-              block_size: int | None) -> list[tuple[RuleArguments, Array]]:
+    def steps(
+        self, checked: Checked, slots: Sequence[str], scratch: Sequence[str], block_size: int | None
+    ) -> list[tuple[RuleArguments, Array]]:
         """(arguments, g) for each run of ``checked``, the layout made anew if the arrays are
         new."""
         if self.loaded:
@@ -233,8 +234,10 @@ class Workspace:
         if not self.slots:
             return []
         state = self.state.setdefault(name, {})
-        return [state[slot] if slot in state else state.setdefault(slot, np.zeros_like(theta))
-                for slot in self.slots]
+        return [
+            state[slot] if slot in state else state.setdefault(slot, np.zeros_like(theta))
+            for slot in self.slots
+        ]
 
     def run_state(self, names: Sequence[str], thetas: Sequence[Array], flat: Array) -> list[Array]:
         """One array per slot for a whole run, zeros or each parameter's existing state (loaded, or
@@ -245,7 +248,7 @@ class Workspace:
             whole = np.zeros_like(flat)
             start = 0
             for name, theta in zip(names, thetas, strict=True):
-                piece = whole[start:start + theta.size].reshape(theta.shape)
+                piece = whole[start : start + theta.size].reshape(theta.shape)
                 previous = self.state.setdefault(name, {}).get(slot)
                 if previous is not None:
                     piece[...] = previous

@@ -87,15 +87,17 @@ def adagrad(
 
 
 @reference(RMSProp)
-def rmsprop(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, rho: float,
-            eps: float) -> Array:
+def rmsprop(
+    theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, rho: float, eps: float
+) -> Array:
     state["h"] = rho * zeros(state, "h", theta) + (1 - rho) * g * g
     return theta - lr * g / (np.sqrt(state["h"]) + eps)
 
 
 @reference(Adadelta)
-def adadelta(theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, rho: float,
-             eps: float) -> Array:
+def adadelta(
+    theta: Array, g: Array, state: dict[str, Array], t: int, *, lr: float, rho: float, eps: float
+) -> Array:
     """Zeiler (2012), Algorithm 1, the step scaled by η."""
     state["h"] = rho * zeros(state, "h", theta) + (1 - rho) * g * g
     delta = np.sqrt(zeros(state, "d", theta) + eps) / np.sqrt(state["h"] + eps) * g

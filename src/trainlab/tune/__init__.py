@@ -11,15 +11,16 @@ Modules, each importing only those before it:
 * what a search is: :mod:`.params` (the names a space may use), :mod:`.space` (ranges, lists, fixed
   values and their syntax), :mod:`.config` (SearchConfig);
 * where and how trials run: :mod:`.budget` (exactly N trials across workers, crashes and resumes),
-  :mod:`.storage` (SQLite, PostgreSQL; a failing storage), :mod:`.samplers` (random, TPE, grid; pruners),
-  :mod:`.objective` (one trial: data split, the network from :func:`trainlab.mlp`, training, its score),
-  :mod:`.workers` (worker processes);
+  :mod:`.storage` (SQLite, PostgreSQL; a failing storage), :mod:`.samplers` (random, TPE, grid;
+  pruners), :mod:`.objective` (one trial: data split, the network from :func:`trainlab.mlp`,
+  training, its score), :mod:`.workers` (worker processes);
 * what comes out: :mod:`.results` (trials as plain data, ranking), :mod:`.narrowing` (a second stage);
 * the loop: :mod:`.search` (run_search, the loop every worker runs);
 * the files and the command: :mod:`.plots`, :mod:`.report`, :mod:`.command` (``trainlab tune``).
 
-One trial's path: ``search.work`` → Optuna → ``objective.Objective`` (slot from ``budget``, settings from
-``space``) → ``objective.train_trial`` (``trainlab.mlp`` and ``Sequential.fit``). See docs/tune.md.
+One trial's path: ``search.work`` → Optuna → ``objective.Objective`` (slot from ``budget``, settings
+from ``space``) → ``objective.train_trial`` (``trainlab.mlp`` and ``Sequential.fit``). See
+docs/tune.md.
 """
 
 import importlib
@@ -34,12 +35,22 @@ from trainlab.tune.space import BOOK_SPACE, SearchSpace, merge_space, parse_dime
 from trainlab.tune.storage import StorageError
 
 if TYPE_CHECKING:
-    from trainlab.tune.plots import plot_best_curves, plot_importances, plot_optimization_history, plot_scatter
+    from trainlab.tune.plots import (
+        plot_best_curves,
+        plot_importances,
+        plot_optimization_history,
+        plot_scatter,
+    )
     from trainlab.tune.report import write_outputs
 
 # Figures need matplotlib, which worker processes never use: imported on first use (saves them ~0.3 s).
-_LAZY = {"plot_best_curves": "plots", "plot_importances": "plots", "plot_optimization_history": "plots",
-         "plot_scatter": "plots", "write_outputs": "report"}
+_LAZY = {
+    "plot_best_curves": "plots",
+    "plot_importances": "plots",
+    "plot_optimization_history": "plots",
+    "plot_scatter": "plots",
+    "write_outputs": "report",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -47,9 +58,26 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
-    "BOOK_SPACE", "PARAMETERS", "Narrowing", "SearchConfig", "SearchResult", "SearchSpace", "StorageError",
-    "TrialRecord", "best_table", "best_trials", "load_result", "merge_space", "narrow", "parse_dimension",
-    "plot_best_curves", "plot_importances", "plot_optimization_history", "plot_scatter", "run_search",
+    "BOOK_SPACE",
+    "PARAMETERS",
+    "Narrowing",
+    "SearchConfig",
+    "SearchResult",
+    "SearchSpace",
+    "StorageError",
+    "TrialRecord",
+    "best_table",
+    "best_trials",
+    "load_result",
+    "merge_space",
+    "narrow",
+    "parse_dimension",
+    "plot_best_curves",
+    "plot_importances",
+    "plot_optimization_history",
+    "plot_scatter",
+    "run_search",
     "write_outputs",
 ]

@@ -1,24 +1,24 @@
 """Sharing a budget of N trials among processes and machines, so that exactly N finish.
 
-Optuna numbers trials atomically but knows nothing of a budget shared by workers that may die. Each trial
-therefore claims a *slot*, 0..N-1, when it starts:
+Optuna numbers trials atomically but knows nothing of a budget shared by workers that may die. Each
+trial therefore claims a *slot*, 0..N-1, when it starts:
 
-* a trial's slot is the k-th slot not held by an earlier-numbered live trial, where k counts the earlier
-  live trials that have not claimed theirs yet (they will take the free slots before it). Finished,
-  running and waiting trials hold their slots; failed ones (killed, interrupted) give them back, so the
-  next trial takes the slot over: a killed trial is, in effect, re-queued.
-* a trial whose slot is N or more is *surplus* (another worker took the last slot first): it stops at
-  once and is recorded as failed, so it never counts.
-* the random sampler draws a trial's parameters from (seed, slot) and its initial weights too, so the
-  same seed gives the same trials, whichever worker runs a slot and however often the search was
+* a trial's slot is the k-th slot not held by an earlier-numbered live trial, where k counts the
+  earlier live trials that have not claimed theirs yet (they will take the free slots before it).
+  Finished, running and waiting trials hold their slots; failed ones (killed, interrupted) give them
+  back, so the next trial takes the slot over: a killed trial is, in effect, re-queued.
+* a trial whose slot is N or more is *surplus* (another worker took the last slot first): it stops
+  at once and is recorded as failed, so it never counts.
+* the random sampler draws a trial's parameters from (seed, slot) and its initial weights too, so
+  the same seed gives the same trials, whichever worker runs a slot and however often the search was
   interrupted.
 
-Trials left RUNNING by a process that died are failed before each new trial: at once when the process
-ran on this machine (its pid and start time are recorded with the trial and no longer match a live
-process), after the storage's heartbeat grace period when it ran elsewhere, and after
-:data:`ORPHAN_SECONDS` when the process died before it could record itself. A RUNNING trial of the very
-process that is looking is failed too: between two trials a process runs none, so it is left over from an
-earlier call that stopped on an error its storage could not record (a full disk).
+Trials left RUNNING by a process that died are failed before each new trial: at once when the
+process ran on this machine (its pid and start time are recorded with the trial and no longer match
+a live process), after the storage's heartbeat grace period when it ran elsewhere, and after
+:data:`ORPHAN_SECONDS` when the process died before it could record itself. A RUNNING trial of the
+very process that is looking is failed too: between two trials a process runs none, so it is left
+over from an earlier call that stopped on an error its storage could not record (a full disk).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def count_trials(storage: Any, study_id: int) -> tuple[int, int]:
     return sum(state in FINISHED for state in states), sum(state in LIVE for state in states)
 
 
-# -- trials of dead processes ---------------------------------------------------------------------------
+# -- trials of dead processes ----------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def host_id() -> str:
     """This machine: its host name and boot id (two containers may share a host name, not a boot id)."""
@@ -120,17 +120,19 @@ def owner_is_dead(record: dict[str, Any] | None) -> bool:
 def is_orphan(trial: Any, now: datetime.datetime | None = None) -> bool:
     """True for a RUNNING trial that never recorded its owner although it started ``ORPHAN_SECONDS`` ago.
 
-    A trial records its owner within milliseconds of being created; one that has not after half a minute
-    belongs to a process killed in between, on any machine.
+    A trial records its owner within milliseconds of being created; one that has not after half a
+    minute belongs to a process killed in between, on any machine.
     """
     if trial.user_attrs.get("owner") is not None or trial.datetime_start is None:
         return False
-    return ((now or datetime.datetime.now()) - trial.datetime_start).total_seconds() > ORPHAN_SECONDS
+    return (
+        (now or datetime.datetime.now()) - trial.datetime_start
+    ).total_seconds() > ORPHAN_SECONDS
 
 
 def reap_dead_trials(storage: Any, study_id: int) -> list[int]:
-    """Fail the trials left RUNNING by dead processes of this machine, by this process in an earlier call,
-    and orphans; return their numbers. Call it between trials only.
+    """Fail the trials left RUNNING by dead processes of this machine, by this process in an earlier
+    call, and orphans; return their numbers. Call it between trials only.
     """
     reaped, me = [], owner()
     for trial in storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,)):

@@ -16,8 +16,19 @@ SAMPLINGS = ("iid", "epoch")
 QUICK_MODEL = ("hidden_layers=2", "hidden_units=50", "batch_size=50")
 """The smaller network of ``--quick``, and smaller batches: more steps, so that the good trials learn."""
 
-STUDY_FIELDS = ("dataset", "train_samples", "val_fraction", "stratify", "sampling", "epochs", "space", "sampler",
-                "pruner", "grid_points", "seed")
+STUDY_FIELDS = (
+    "dataset",
+    "train_samples",
+    "val_fraction",
+    "stratify",
+    "sampling",
+    "epochs",
+    "space",
+    "sampler",
+    "pruner",
+    "grid_points",
+    "seed",
+)
 """The settings that define a study: a process resuming or joining it must use the same ones."""
 
 
@@ -26,23 +37,24 @@ class SearchConfig:
     """One hyperparameter search. The defaults are the book's (Deep Learning from Scratch 6.5).
 
     Data: the first ``train_samples`` training samples of ``dataset`` (all with None), of which
-    ``val_fraction`` is held out for validation (stratified by class with ``stratify``); the test set
-    is never used. Each trial trains a fresh network for ``epochs`` epochs of mini-batches drawn as
-    ``sampling`` says ("iid": independently with replacement, as the book's Trainer; "epoch": a fresh
-    permutation per epoch) and is scored by its validation accuracy after the last epoch.
+    ``val_fraction`` is held out for validation (stratified by class with ``stratify``); the test
+    set is never used. Each trial trains a fresh network for ``epochs`` epochs of mini-batches drawn
+    as ``sampling`` says ("iid": independently with replacement, as the book's Trainer; "epoch": a
+    fresh permutation per epoch) and is scored by its validation accuracy after the last epoch.
 
-    Search: ``trials`` trials over ``space`` (entries as in :mod:`trainlab.tune.space`; defaults from
-    :mod:`trainlab.tune.params` for the rest), proposed by ``sampler`` (random, tpe or grid, with
-    ``grid_points`` values per continuous range), optionally stopped early by ``pruner`` (none, median
-    or hyperband), run by ``workers`` processes; with ``cluster`` (a Dask scheduler's address) by ``workers``
-    tasks on its workers (default: one per worker thread), on other machines too.
+    Search: ``trials`` trials over ``space`` (entries as in :mod:`trainlab.tune.space`; defaults
+    from :mod:`trainlab.tune.params` for the rest), proposed by ``sampler`` (random, tpe or grid,
+    with ``grid_points`` values per continuous range), optionally stopped early by ``pruner`` (none,
+    median or hyperband), run by ``workers`` processes; with ``cluster`` (a Dask scheduler's
+    address) by ``workers`` tasks on its workers (default: one per worker thread), on other machines
+    too.
 
-    Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or
-    the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one worker,
-    nothing kept). ``study`` names the study in the storage; ``resume`` continues it, or joins it from
-    another machine, instead of refusing an existing one; ``overwrite`` deletes an existing study and starts
-    afresh. ``seed`` fixes the validation split, the
-    trials' parameters (random sampler) and each trial's initial weights.
+    Storage: ``storage`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``)
+    or the path of an SQLite file; None means ``OUT/study.db`` when ``out`` is set, else memory (one
+    worker, nothing kept). ``study`` names the study in the storage; ``resume`` continues it, or
+    joins it from another machine, instead of refusing an existing one; ``overwrite`` deletes an
+    existing study and starts afresh. ``seed`` fixes the validation split, the trials' parameters
+    (random sampler) and each trial's initial weights.
     """
 
     dataset: str = "mnist"
@@ -68,8 +80,13 @@ class SearchConfig:
 
     def quick(self) -> SearchConfig:
         """A seconds-long version: 20 trials of 20 epochs on a 784-50-50-10 network, batches of 50."""
-        return dataclasses.replace(self, train_samples=500, epochs=20, trials=20,
-                                   space=merge_space(QUICK_MODEL, self.space))
+        return dataclasses.replace(
+            self,
+            train_samples=500,
+            epochs=20,
+            trials=20,
+            space=merge_space(QUICK_MODEL, self.space),
+        )
 
     def search_space(self) -> SearchSpace:
         return SearchSpace.parse(self.space)
@@ -77,12 +94,16 @@ class SearchConfig:
     def checked(self) -> SearchConfig:
         """A copy with every setting checked (clear errors naming the setting) and the space normalized."""
         if isinstance(self.space, str):
-            raise TypeError(f"space must be a sequence of entries like ('lr=1e-4..1e-2:log',), got {self.space!r}")
+            raise TypeError(
+                f"space must be a sequence of entries like ('lr=1e-4..1e-2:log',), got {self.space!r}"
+            )
         if self.train_samples is not None:
             check_int("train_samples", self.train_samples, minimum=2)
         check_in_range("val_fraction", self.val_fraction, 0.0, 1.0)
         if self.val_fraction == 0:
-            raise ValueError("val_fraction must be in (0, 1): the search is scored on a validation split")
+            raise ValueError(
+                "val_fraction must be in (0, 1): the search is scored on a validation split"
+            )
         check_choice("sampling", self.sampling, SAMPLINGS)
         check_int("epochs", self.epochs, minimum=1)
         check_int("trials", self.trials, minimum=1)
@@ -94,14 +115,20 @@ class SearchConfig:
         if not isinstance(self.study, str) or not self.study.strip():
             raise ValueError(f"study must be a non-empty name, got {self.study!r}")
         if self.resume and self.overwrite:
-            raise ValueError("resume and overwrite exclude each other: continue the study, or delete it and start "
-                             "again")
+            raise ValueError(
+                "resume and overwrite exclude each other: continue the study, or delete it and start "
+                "again"
+            )
         if self.storage is None and self.out is None and (self.workers > 1 or self.cluster):
-            raise ValueError(f"workers={self.workers} need a storage the processes share: give storage "
-                             "(a URL or an SQLite file) or out (the study goes to OUT/study.db)")
+            raise ValueError(
+                f"workers={self.workers} need a storage the processes share: give storage "
+                "(a URL or an SQLite file) or out (the study goes to OUT/study.db)"
+            )
         space = self.search_space()
         if not space.searched:
-            raise ValueError(f"space {list(self.space)} searches nothing: give at least one range or list")
+            raise ValueError(
+                f"space {list(self.space)} searches nothing: give at least one range or list"
+            )
         return dataclasses.replace(self, space=space.entries())
 
     def study_settings(self) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Narrowing: a tighter search space from the best trials, for a second stage of the search.
 
 The book's recipe: look at the ranges of the best trials' parameters (its Best-5) and search again
-within them. For each searched parameter, :func:`narrow` takes the values of the ``top_k`` trials with
-the highest validation accuracy:
+within them. For each searched parameter, :func:`narrow` takes the values of the ``top_k`` trials
+with the highest validation accuracy:
 
 * a range becomes [min, max] of those values, widened outwards to two significant digits (on the log
   scale for a log range, so 0.00313 becomes 0.0031), never beyond the old range; a single value (all
-  top-k trials agree) is widened by a factor 2 either side (log) or a tenth of the old range (linear);
+  top-k trials agree) is widened by a factor 2 either side (log) or a tenth of the old range
+  (linear);
 * a list keeps the values the top-k trials used (a fixed value if only one remains);
 * fixed values stay fixed.
 """
@@ -52,14 +53,22 @@ def narrow(result: SearchResult, top_k: int = 5) -> Narrowing:
         raise ValueError("narrow: the search has no complete trial to narrow from")
     space = narrow_space(result.space(), best)
     changes = [(str(old), str(space[old.name])) for old in result.space().searched]
-    return Narrowing(top_k=len(best), trials=[trial.number for trial in best], space=space.entries(),
-                     changes=changes)
+    return Narrowing(
+        top_k=len(best),
+        trials=[trial.number for trial in best],
+        space=space.entries(),
+        changes=changes,
+    )
 
 
 def narrow_space(space: SearchSpace, trials: list[TrialRecord]) -> SearchSpace:
     """``space`` with each searched dimension cut to the values ``trials`` used."""
-    return SearchSpace([narrow_dimension(dim, [t.params[dim.name] for t in trials if dim.name in t.params])
-                        for dim in space])
+    return SearchSpace(
+        [
+            narrow_dimension(dim, [t.params[dim.name] for t in trials if dim.name in t.params])
+            for dim in space
+        ]
+    )
 
 
 def narrow_dimension(dim: Dimension, values: list) -> Dimension:
@@ -73,7 +82,9 @@ def narrow_dimension(dim: Dimension, values: list) -> Dimension:
         low, high = min(values), max(values)
         if low == high:
             low, high = low - dim.step, high + dim.step
-        return IntRange(dim.name, max(low, dim.low), min(high, dim.high), log=dim.log, step=dim.step)
+        return IntRange(
+            dim.name, max(low, dim.low), min(high, dim.high), log=dim.log, step=dim.step
+        )
     return _narrow_float(dim, float(min(values)), float(max(values)))
 
 
@@ -86,7 +97,9 @@ def _narrow_float(dim: FloatRange, low: float, high: float) -> FloatRange:
         low = dim.low + math.floor((low - dim.low) / dim.step + 1e-9) * dim.step
         high = dim.low + math.ceil((high - dim.low) / dim.step - 1e-9) * dim.step
         if low == high:
-            low, high = (low - dim.step, high) if high + dim.step > dim.high else (low, high + dim.step)
+            low, high = (
+                (low - dim.step, high) if high + dim.step > dim.high else (low, high + dim.step)
+            )
         low, high = float(f"{low:.12g}"), float(f"{high:.12g}")
     else:
         if low == high:

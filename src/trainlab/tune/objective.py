@@ -2,9 +2,10 @@
 
 The life of a trial, all in this module: :class:`Objective` (the function Optuna calls) claims the
 trial's slot (:mod:`trainlab.tune.budget`) and samples its settings (:mod:`trainlab.tune.space`);
-:func:`train_trial` builds the network (:func:`trainlab.mlp`) and the optimizer from them and trains it
-(no Optuna in it), reporting the validation accuracy after every epoch so that pruners can stop poor
-trials; the per-epoch curves are kept with the trial, as user attributes, for the Best-N figure.
+:func:`train_trial` builds the network (:func:`trainlab.mlp`) and the optimizer from them and trains
+it (no Optuna in it), reporting the validation accuracy after every epoch so that pruners can stop
+poor trials; the per-epoch curves are kept with the trial, as user attributes, for the Best-N
+figure.
 
 The validation split is carved out of the training samples; the test set is never loaded into a search.
 """
@@ -51,20 +52,31 @@ class SearchData:
 def prepare_data(config: SearchConfig, dataset: str | None = None) -> SearchData:
     """The first ``train_samples`` training samples of the dataset, split into training and validation.
 
-    The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so every
-    worker of a search, on every machine, trains and scores on the same samples. ``dataset`` loads that
-    dataset instead of ``config.dataset`` (worker processes load what their parent loaded).
+    The split is stratified by class (with ``config.stratify``) and seeded by ``config.seed``, so
+    every worker of a search, on every machine, trains and scores on the same samples. ``dataset``
+    loads that dataset instead of ``config.dataset`` (worker processes load what their parent
+    loaded).
     """
     data = load_dataset(dataset or config.dataset, data_dir=config.data_dir)
     x, y = data.x_train.reshape(len(data.x_train), -1), data.y_train
     if config.train_samples is not None:
         if config.train_samples > len(x):
-            raise ValueError(f"train_samples={config.train_samples} but {data.name} has {len(x)} training samples")
+            raise ValueError(
+                f"train_samples={config.train_samples} but {data.name} has {len(x)} training samples"
+            )
         x, y = x[: config.train_samples], y[: config.train_samples]
-    (x_train, y_train), (x_val, y_val) = train_val_split(x, y, config.val_fraction, stratify=config.stratify,
-                                                         seed=config.seed)
-    return SearchData(x_train, y_train, x_val, y_val, dataset=data.name, note=data.note,
-                      classes=data.n_classes or int(y.max()) + 1)
+    (x_train, y_train), (x_val, y_val) = train_val_split(
+        x, y, config.val_fraction, stratify=config.stratify, seed=config.seed
+    )
+    return SearchData(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        dataset=data.name,
+        note=data.note,
+        classes=data.n_classes or int(y.max()) + 1,
+    )
 
 
 @dataclass
@@ -87,23 +99,35 @@ class TrialOutcome:
 
 
 def build_model(values: dict[str, Any], input_dim: int, classes: int, seed: int) -> Sequential:
-    """The network of a trial's settings ``values`` (the ``model`` parameters of :mod:`.params`): the
-    library's MLP of ``hidden_layers`` × ``hidden_units``, with the model's weight decay λ (½·λ·ΣW²).
+    """The network of a trial's settings ``values`` (the ``model`` parameters of :mod:`.params`):
+    the library's MLP of ``hidden_layers`` × ``hidden_units``, with the model's weight decay λ
+    (½·λ·ΣW²).
     """
-    return mlp([values["hidden_units"]] * values["hidden_layers"], activation=values["activation"],
-               init=values["init"], batchnorm=values["batchnorm"], dropout=values["dropout"],
-               weight_decay=values["weight_decay"], input_dim=input_dim, classes=classes, seed=seed)
+    return mlp(
+        [values["hidden_units"]] * values["hidden_layers"],
+        activation=values["activation"],
+        init=values["init"],
+        batchnorm=values["batchnorm"],
+        dropout=values["dropout"],
+        weight_decay=values["weight_decay"],
+        input_dim=input_dim,
+        classes=classes,
+        seed=seed,
+    )
 
 
 def build_optimizer(values: dict[str, Any]) -> Optimizer:
     """The optimizer named by ``values["optimizer"]`` with those of its arguments that are set.
 
-    Arguments left at None keep the optimizer's own defaults; arguments it does not take (``momentum``
-    for ``adam``, possible when the optimizer itself is searched) are not passed.
+    Arguments left at None keep the optimizer's own defaults; arguments it does not take
+    (``momentum`` for ``adam``, possible when the optimizer itself is searched) are not passed.
     """
     name = values["optimizer"]
-    arguments = {OPTIMIZER_ARGUMENTS.get(key, key): values[key]
-                 for key in sorted(optimizer_accepts(name)) if values.get(key) is not None}
+    arguments = {
+        OPTIMIZER_ARGUMENTS.get(key, key): values[key]
+        for key in sorted(optimizer_accepts(name))
+        if values.get(key) is not None
+    }
     return get_optimizer(name, "optimizer", **arguments)
 
 
@@ -120,25 +144,40 @@ class EpochReporter(Callback):
             self.run.stop(f"pruned after epoch {epoch + 1}: poor validation accuracy")
 
 
-def train_trial(values: dict[str, Any], data: SearchData, epochs: int, seed: int, sampling: str = "iid",
-                on_epoch: Callable[[int, float], bool] | None = None) -> TrialOutcome:
+def train_trial(
+    values: dict[str, Any],
+    data: SearchData,
+    epochs: int,
+    seed: int,
+    sampling: str = "iid",
+    on_epoch: Callable[[int, float], bool] | None = None,
+) -> TrialOutcome:
     """Train the network of ``values`` on ``data``'s training split for ``epochs`` epochs.
 
-    Training and validation accuracy are measured in inference mode after each epoch; ``on_epoch`` sees
-    the validation accuracy and may stop the run (pruning) by returning True.
+    Training and validation accuracy are measured in inference mode after each epoch; ``on_epoch``
+    sees the validation accuracy and may stop the run (pruning) by returning True.
     """
     model = build_model(values, input_dim=data.x_train.shape[1], classes=data.classes, seed=seed)
     model.compile(build_optimizer(values), metrics=["accuracy"])
     reporter = EpochReporter(on_epoch or (lambda epoch, accuracy: False))
-    history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=values["batch_size"],
-                        validation_data=(data.x_val, data.y_val), sampling=sampling, evaluate_train=True,
-                        callbacks=[reporter], verbose=0)
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=values["batch_size"],
+        validation_data=(data.x_val, data.y_val),
+        sampling=sampling,
+        evaluate_train=True,
+        callbacks=[reporter],
+        verbose=0,
+    )
     status = "pruned" if reporter.stopped else history.status
     return TrialOutcome(
         val_accuracy=[float(v) for v in history.metrics.get("val_accuracy", [])],
         train_accuracy=[float(v) for v in history.metrics.get("accuracy", [])],
         train_loss=[float(v) for v in history.metrics.get("loss", [])],
-        status=status, seconds=history.seconds,
+        status=status,
+        seconds=history.seconds,
     )
 
 
@@ -160,7 +199,9 @@ class Objective:
         trial.set_user_attr("owner", owner())
         if slot >= self.config.trials:
             trial.set_user_attr("status", "surplus")
-            raise SurplusTrialError(f"trial {trial.number} started after all {self.config.trials} slots were taken")
+            raise SurplusTrialError(
+                f"trial {trial.number} started after all {self.config.trials} slots were taken"
+            )
         values = self.space.sample(trial)
         seed = trial_seed(self.config.seed, slot)
         trial.set_user_attr("seed", seed)
@@ -170,7 +211,9 @@ class Objective:
             trial.report(accuracy, epoch)
             return trial.should_prune()
 
-        outcome = train_trial(values, self.data, self.config.epochs, seed, self.config.sampling, report)
+        outcome = train_trial(
+            values, self.data, self.config.epochs, seed, self.config.sampling, report
+        )
         for key in ("status", "val_accuracy", "train_accuracy", "train_loss"):
             trial.set_user_attr(key, getattr(outcome, key))
         trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))

@@ -61,8 +61,10 @@ class Parameter:
         if self.kind == "choice":
             allowed = self.choices() if self.choices else []
             if not isinstance(value, str) or value.lower() not in allowed:
-                raise ValueError(f"{where}: {self.name}={value!r} is not allowed; "
-                                 f"choose from {', '.join(allowed)}")
+                raise ValueError(
+                    f"{where}: {self.name}={value!r} is not allowed; "
+                    f"choose from {', '.join(allowed)}"
+                )
             return value.lower()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"{where}: {self.name} takes a number, got {value!r}")
@@ -168,8 +170,17 @@ def search_parameter(name: str, hyperparameter: Hyperparameter, optimizers: list
     text = f"{hyperparameter.doc} ({'every optimizer' if every else ', '.join(optimizers)})"
     if domain.kind == "bool":
         return Parameter(name, "bool", "optimizer", None, text)
-    return Parameter(name, "float", "optimizer", None, text, low=domain.low, high=domain.high,
-                     low_open=domain.low_open, high_open=domain.high_open)
+    return Parameter(
+        name,
+        "float",
+        "optimizer",
+        None,
+        text,
+        low=domain.low,
+        high=domain.high,
+        low_open=domain.low_open,
+        high_open=domain.high_open,
+    )
 
 
 def optimizer_parameters() -> dict[str, Parameter]:

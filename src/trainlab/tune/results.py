@@ -1,8 +1,8 @@
 """The results of a search as plain data: every trial's parameters, curves and state; the Best-N ranking.
 
-:class:`SearchResult` and :class:`TrialRecord` are dataclasses of numbers, strings, lists and dicts, so
-``dataclasses.asdict(result)`` is JSON. :func:`load_result` reads them back from a storage, so a search
-can be looked at again (or by another machine) without rerunning it.
+:class:`SearchResult` and :class:`TrialRecord` are dataclasses of numbers, strings, lists and dicts,
+so ``dataclasses.asdict(result)`` is JSON. :func:`load_result` reads them back from a storage, so a
+search can be looked at again (or by another machine) without rerunning it.
 """
 
 from __future__ import annotations
@@ -15,26 +15,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from optuna.trial import FrozenTrial, TrialState, create_trial
 
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.space import Choice, Dimension, FloatRange, IntRange, SearchSpace, format_value
 from trainlab.tune.storage import open_storage, safe_url, storage_url, study_id_of
 
-STATES = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.FAIL: "failed",
-          TrialState.RUNNING: "running", TrialState.WAITING: "waiting"}
+STATES = {
+    TrialState.COMPLETE: "complete",
+    TrialState.PRUNED: "pruned",
+    TrialState.FAIL: "failed",
+    TrialState.RUNNING: "running",
+    TrialState.WAITING: "waiting",
+}
 
 
 @dataclass
 class TrialRecord:
     """One trial.
 
-    ``state``: "complete", "pruned", "failed" (its process was killed or interrupted, or it was surplus),
-    "running" or "waiting". ``status`` says how its training ended: "completed", "diverged", "pruned",
-    "interrupted", "surplus". ``value``: the validation accuracy after the last epoch (0 if diverged; for
-    a pruned trial, the last one measured). ``params``: the sampled parameters only (the fixed ones are in
-    the config's space). Curves have one value per epoch trained.
+    ``state``: "complete", "pruned", "failed" (its process was killed or interrupted, or it was
+    surplus), "running" or "waiting". ``status`` says how its training ended: "completed",
+    "diverged", "pruned", "interrupted", "surplus". ``value``: the validation accuracy after the
+    last epoch (0 if diverged; for a pruned trial, the last one measured). ``params``: the sampled
+    parameters only (the fixed ones are in the config's space). Curves have one value per epoch
+    trained.
     """
 
     number: int
@@ -109,10 +120,18 @@ def record_of(trial: FrozenTrial) -> TrialRecord:
         status = "interrupted" if status in ("", "completed") else status
     value = trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None
     return TrialRecord(
-        number=trial.number, state=state, value=None if value is None else float(value), params=dict(trial.params),
-        val_accuracy=list(attrs.get("val_accuracy", [])), train_accuracy=list(attrs.get("train_accuracy", [])),
-        train_loss=list(attrs.get("train_loss", [])), status=status, seconds=attrs.get("seconds"),
-        slot=attrs.get("slot"), seed=attrs.get("seed"), worker=_worker(attrs.get("owner")),
+        number=trial.number,
+        state=state,
+        value=None if value is None else float(value),
+        params=dict(trial.params),
+        val_accuracy=list(attrs.get("val_accuracy", [])),
+        train_accuracy=list(attrs.get("train_accuracy", [])),
+        train_loss=list(attrs.get("train_loss", [])),
+        status=status,
+        seconds=attrs.get("seconds"),
+        slot=attrs.get("slot"),
+        seed=attrs.get("seed"),
+        worker=_worker(attrs.get("owner")),
     )
 
 
@@ -136,10 +155,21 @@ def load_result(storage: str, study: str) -> SearchResult:
     loaded = optuna.load_study(study_name=study, storage=opened)
     settings = dict(loaded.user_attrs.get("settings", {}))
     dataset = settings.pop("dataset_loaded", settings.get("dataset", ""))
-    config = SearchConfig.from_dict({**settings, "trials": loaded.user_attrs.get("trials", 0), "study": study,
-                                     "storage": safe_url(url)})
-    return SearchResult(config=config, trials=records_of(loaded), study=study, storage=safe_url(url),
-                        dataset=dataset)
+    config = SearchConfig.from_dict(
+        {
+            **settings,
+            "trials": loaded.user_attrs.get("trials", 0),
+            "study": study,
+            "storage": safe_url(url),
+        }
+    )
+    return SearchResult(
+        config=config,
+        trials=records_of(loaded),
+        study=study,
+        storage=safe_url(url),
+        dataset=dataset,
+    )
 
 
 def as_optuna_study(result: SearchResult) -> optuna.Study:
@@ -150,9 +180,16 @@ def as_optuna_study(result: SearchResult) -> optuna.Study:
     distributions = {dim.name: distribution(dim) for dim in result.space().searched}
     with quiet_optuna():  # no "A new study created in memory" line
         study = optuna.create_study(study_name=result.study or None, direction="maximize")
-    study.add_trials([create_trial(params=trial.params, value=trial.value,
-                                   distributions={name: distributions[name] for name in trial.params})
-                      for trial in sorted(result.complete, key=lambda trial: trial.number)])
+    study.add_trials(
+        [
+            create_trial(
+                params=trial.params,
+                value=trial.value,
+                distributions={name: distributions[name] for name in trial.params},
+            )
+            for trial in sorted(result.complete, key=lambda trial: trial.number)
+        ]
+    )
     return study
 
 
@@ -167,8 +204,10 @@ def distribution(dim: Dimension) -> BaseDistribution:
     raise TypeError(f"{dim} is fixed: not searched, it has no distribution")
 
 
-# -- ranking --------------------------------------------------------------------------------------------
-def best_trials(result: SearchResult, n: int = 20, include_pruned: bool = False) -> list[TrialRecord]:
+# -- ranking ---------------------------------------------------------------------------------------
+def best_trials(
+    result: SearchResult, n: int = 20, include_pruned: bool = False
+) -> list[TrialRecord]:
     """The ``n`` trials with the highest final validation accuracy, best first (ties: lower number first).
 
     Pruned trials did not finish, so they are left out unless ``include_pruned``.
@@ -185,15 +224,24 @@ def best_table(result: SearchResult, n: int = 20) -> list[list[str]]:
     rows = [["rank", "trial", "val acc", "train acc", *names, "status"]]
     for rank, trial in enumerate(best_trials(result, n), 1):
         train = trial.train_accuracy[-1] if trial.train_accuracy else math.nan
-        rows.append([f"Best-{rank}", str(trial.number), f"{trial.value:.4f}", f"{train:.4f}",
-                     *(_short(trial.params[name]) if name in trial.params else "-" for name in names), trial.status])
+        rows.append(
+            [
+                f"Best-{rank}",
+                str(trial.number),
+                f"{trial.value:.4f}",
+                f"{train:.4f}",
+                *(_short(trial.params[name]) if name in trial.params else "-" for name in names),
+                trial.status,
+            ]
+        )
     return rows
 
 
 def bound_warnings(result: SearchResult, margin: float = 0.05) -> list[str]:
-    """A sentence for each searched range whose value in the best trial lies within ``margin`` of the range's
-    width from one of its ends (the width in decades for a ``:log`` range): the best value may lie beyond the
-    range, which the search never tried (the book's lr 0.00886 of 1e-6..1e-2 is 1.3 % of 4 decades from 1e-2).
+    """A sentence for each searched range whose value in the best trial lies within ``margin`` of
+    the range's width from one of its ends (the width in decades for a ``:log`` range): the best
+    value may lie beyond the range, which the search never tried (the book's lr 0.00886 of
+    1e-6..1e-2 is 1.3 % of 4 decades from 1e-2).
     """
     top = best_trials(result, 1)
     if not top:
@@ -207,10 +255,12 @@ def bound_warnings(result: SearchResult, margin: float = 0.05) -> list[str]:
         low, high, at = scale(dim.low), scale(dim.high), scale(value)
         for bound, distance, side in ((dim.low, at - low, "lower"), (dim.high, high - at, "upper")):
             if distance <= margin * (high - low):
-                found.append(f"the best trial ({best.number}) has {dim.name}={_short(value)}, at the {side} end of "
-                             f"the range searched ({dim}; {distance / (high - low):.1%} of its "
-                             f"{'decades' if dim.log else 'width'} away): the best {dim.name} may lie beyond "
-                             f"{format_value(bound)}, which was not tried; search a range that goes past it")
+                found.append(
+                    f"the best trial ({best.number}) has {dim.name}={_short(value)}, at the {side} end of "
+                    f"the range searched ({dim}; {distance / (high - low):.1%} of its "
+                    f"{'decades' if dim.log else 'width'} away): the best {dim.name} may lie beyond "
+                    f"{format_value(bound)}, which was not tried; search a range that goes past it"
+                )
     return found
 
 

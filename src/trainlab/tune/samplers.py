@@ -1,19 +1,19 @@
 """Samplers (which parameters a trial gets) and pruners (which trials stop early).
 
-* ``random`` (the default, as in the book): :class:`SlotRandomSampler`, independent draws from the ranges.
-  Unlike Optuna's RandomSampler, whose draws depend on how many trials this process has run, it draws
-  each trial's values from (seed, slot, parameter name), so the same seed gives the same trials in any
-  process, after any interruption (see :mod:`trainlab.tune.budget`).
-* ``tpe``: Optuna's Tree-structured Parzen Estimator, which proposes values where the good trials were
-  (drawn as by ``random`` for the first 10 trials). It uses the "constant liar" heuristic, so that
-  concurrent workers do not all get the same proposal.
-* ``grid``: the combinations of the listed values (``grid_points`` values per continuous range, spaced
-  geometrically on log ranges) in a seeded random order, one per slot; a search asking for more trials
-  than the grid has points is cut to the grid's size.
+* ``random`` (the default, as in the book): :class:`SlotRandomSampler`, independent draws from the
+  ranges. Unlike Optuna's RandomSampler, whose draws depend on how many trials this process has run,
+  it draws each trial's values from (seed, slot, parameter name), so the same seed gives the same
+  trials in any process, after any interruption (see :mod:`trainlab.tune.budget`).
+* ``tpe``: Optuna's Tree-structured Parzen Estimator, which proposes values where the good trials
+  were (drawn as by ``random`` for the first 10 trials). It uses the "constant liar" heuristic, so
+  that concurrent workers do not all get the same proposal.
+* ``grid``: the combinations of the listed values (``grid_points`` values per continuous range,
+  spaced geometrically on log ranges) in a seeded random order, one per slot; a search asking for
+  more trials than the grid has points is cut to the grid's size.
 
-Pruners stop a trial whose validation accuracy at an epoch is poor compared with the other trials at the
-same epoch: ``median`` (below the median of earlier trials, after 5 complete trials and a fifth of the
-epochs) or ``hyperband`` (successive halving over budgets of epochs, reduction factor 3).
+Pruners stop a trial whose validation accuracy at an epoch is poor compared with the other trials at
+the same epoch: ``median`` (below the median of earlier trials, after 5 complete trials and a fifth
+of the epochs) or ``hyperband`` (successive halving over budgets of epochs, reduction factor 3).
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from typing import Any
 
 import numpy as np
 import optuna
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 
 from trainlab.tune.space import SearchSpace
 
@@ -32,22 +37,28 @@ from trainlab.tune.space import SearchSpace
 class SlotRandomSampler(optuna.samplers.BaseSampler):
     """Independent uniform / log-uniform draws, reproducible per trial slot.
 
-    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded with
-    (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the other
-    parameters. A trial without a slot (not started by trainlab's objective) uses its number instead.
+    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded
+    with (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the
+    other parameters. A trial without a slot (not started by trainlab's objective) uses its number
+    instead.
     """
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)
 
-    def infer_relative_search_space(self, study: optuna.Study, trial: Any) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: Any
+    ) -> dict[str, BaseDistribution]:
         return {}
 
-    def sample_relative(self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]) -> dict:
+    def sample_relative(
+        self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]
+    ) -> dict:
         return {}
 
-    def sample_independent(self, study: optuna.Study, trial: Any, param_name: str,
-                           param_distribution: BaseDistribution) -> Any:
+    def sample_independent(
+        self, study: optuna.Study, trial: Any, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
         slot = trial.user_attrs.get("slot", trial.number)
         rng = np.random.default_rng([self.seed, slot, zlib.crc32(param_name.encode())])
         return draw(rng, param_distribution)
@@ -59,13 +70,17 @@ def draw(rng: np.random.Generator, distribution: BaseDistribution) -> Any:
         return distribution.choices[int(rng.integers(len(distribution.choices)))]
     if isinstance(distribution, IntDistribution):
         if distribution.log:  # log-uniform over the integers' cells [k - 1/2, k + 1/2)
-            value = math.exp(rng.uniform(math.log(distribution.low - 0.5), math.log(distribution.high + 0.5)))
+            value = math.exp(
+                rng.uniform(math.log(distribution.low - 0.5), math.log(distribution.high + 0.5))
+            )
             return int(min(max(round(value), distribution.low), distribution.high))
         steps = (distribution.high - distribution.low) // distribution.step
         return int(distribution.low + distribution.step * rng.integers(steps + 1))
     if isinstance(distribution, FloatDistribution):
         if distribution.log:
-            return float(math.exp(rng.uniform(math.log(distribution.low), math.log(distribution.high))))
+            return float(
+                math.exp(rng.uniform(math.log(distribution.low), math.log(distribution.high)))
+            )
         if distribution.step is not None:
             steps = math.floor((distribution.high - distribution.low) / distribution.step + 1e-9)
             return float(distribution.low + distribution.step * rng.integers(steps + 1))
@@ -94,33 +109,48 @@ class SlotGridSampler(optuna.samplers.BaseSampler):
             values[name] = self.grid[name][position]
         return values
 
-    def infer_relative_search_space(self, study: optuna.Study, trial: Any) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(
+        self, study: optuna.Study, trial: Any
+    ) -> dict[str, BaseDistribution]:
         return {}
 
-    def sample_relative(self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]) -> dict:
+    def sample_relative(
+        self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]
+    ) -> dict:
         return {}
 
-    def sample_independent(self, study: optuna.Study, trial: Any, param_name: str,
-                           param_distribution: BaseDistribution) -> Any:
+    def sample_independent(
+        self, study: optuna.Study, trial: Any, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
         if param_name not in self.grid:
-            raise ValueError(f"parameter {param_name!r} is not on the grid ({', '.join(self.grid)})")
+            raise ValueError(
+                f"parameter {param_name!r} is not on the grid ({', '.join(self.grid)})"
+            )
         return self.point(trial.user_attrs.get("slot", trial.number))[param_name]
 
 
 class SlotTPESampler(optuna.samplers.TPESampler):
     """Optuna's TPE, whose start-up trials (and parameters it cannot model) are drawn by slot as in
-    :class:`SlotRandomSampler`, so that workers and machines started with one seed never duplicate them.
+    :class:`SlotRandomSampler`, so that workers and machines started with one seed never duplicate
+    them.
     """
 
     def __init__(self, seed: int = 0, stream: int = 0) -> None:
         # The model-based proposals use TPE's own generator: one stream per worker (0 in-process).
-        tpe_seed = int(np.random.SeedSequence([int(seed), int(stream)]).generate_state(1)[0]) if stream else seed
+        tpe_seed = (
+            int(np.random.SeedSequence([int(seed), int(stream)]).generate_state(1)[0])
+            if stream
+            else seed
+        )
         super().__init__(seed=tpe_seed, constant_liar=True)
-        self._random_sampler = SlotRandomSampler(seed)  # the attribute TPESampler draws independent values from
+        self._random_sampler = SlotRandomSampler(
+            seed
+        )  # the attribute TPESampler draws independent values from
 
 
-def make_sampler(name: str, space: SearchSpace, seed: int, grid_points: int = 5,
-                 stream: int = 0) -> optuna.samplers.BaseSampler:
+def make_sampler(
+    name: str, space: SearchSpace, seed: int, grid_points: int = 5, stream: int = 0
+) -> optuna.samplers.BaseSampler:
     """The sampler called ``name`` ("random", "tpe" or "grid") for ``space``.
 
     ``stream`` (nonzero in worker processes) separates TPE's model-based proposals of concurrent workers.
@@ -141,5 +171,7 @@ def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
     if name == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=epochs // 5)
     if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=epochs, reduction_factor=3)
+        return optuna.pruners.HyperbandPruner(
+            min_resource=1, max_resource=epochs, reduction_factor=3
+        )
     raise ValueError(f"pruner={name!r} is not allowed; choose one of 'none', 'median', 'hyperband'")

@@ -2,17 +2,19 @@
 
 One entry per parameter, written as on the command line (``--space ENTRY``):
 
-==============================  =========================================================================
-``lr=1e-6..1e-2:log``           log-uniform float: log10(lr) uniform in [-6, -2] (the book's choice)
-``dropout=0..0.5``              uniform float in [0, 0.5]; ``dropout=0..0.5:step=0.1`` on a 0.1 grid
-``hidden_units=50..200``        integer (the parameter is integer-valued), uniform; ``:log`` and ``:step=``
-``optimizer=sgd,momentum,adam``  categorical: one of the listed values
-``batch_size=128``              fixed: not searched, but every trial uses this value
-==============================  =========================================================================
+==============================
+========================================================================= ``lr=1e-6..1e-2:log``
+log-uniform float: log10(lr) uniform in [-6, -2] (the book's choice) ``dropout=0..0.5`` uniform
+float in [0, 0.5]; ``dropout=0..0.5:step=0.1`` on a 0.1 grid ``hidden_units=50..200`` integer (the
+parameter is integer-valued), uniform; ``:log`` and ``:step=`` ``optimizer=sgd,momentum,adam``
+categorical: one of the listed values ``batch_size=128`` fixed: not searched, but every trial uses
+this value ==============================
+=========================================================================
 
-The names and their allowed values are those of :data:`trainlab.tune.params.PARAMETERS`. Every entry is
-checked when parsed, so an unknown name, an empty (``1e-3..1e-3``) or inverted (``1e-2..1e-4``) range, a
-log range reaching 0 or a value outside a parameter's domain is an error before any trial starts.
+The names and their allowed values are those of :data:`trainlab.tune.params.PARAMETERS`. Every entry
+is checked when parsed, so an unknown name, an empty (``1e-3..1e-3``) or inverted (``1e-2..1e-4``)
+range, a log range reaching 0 or a value outside a parameter's domain is an error before any trial
+starts.
 """
 
 from __future__ import annotations
@@ -25,19 +27,29 @@ from typing import Any, Protocol
 import numpy as np
 
 from trainlab.textio import parse_bool
-from trainlab.tune.params import PARAMETERS, Parameter, default_values, get_parameter, optimizer_accepts
+from trainlab.tune.params import (
+    PARAMETERS,
+    Parameter,
+    default_values,
+    get_parameter,
+    optimizer_accepts,
+)
 
 BOOK_SPACE: tuple[str, ...] = ("lr=1e-6..1e-2:log", "weight_decay=1e-8..1e-4:log")
-"""The book's random search (Deep Learning from Scratch 6.5): lr in 10^U(-6,-2), weight decay in 10^U(-8,-4)."""
+"""The book's random search (Deep Learning from Scratch 6.5): lr in 10^U(-6,-2), weight decay in
+10^U(-8,-4)."""
 
 
 class Suggester(Protocol):
     """What a dimension needs from a trial: Optuna's ``suggest_*`` methods."""
 
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
-                      log: bool = False) -> float: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float: ...
 
-    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int: ...
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any: ...
 
@@ -71,7 +83,8 @@ class FloatRange:
         return trial.suggest_float(self.name, self.low, self.high, log=self.log, step=self.step)
 
     def grid(self, points: int) -> list[float]:
-        """Values for a grid search: every step if there is one, else ``points`` spaced (geometrically if log)."""
+        """Values for a grid search: every step if there is one, else ``points`` spaced
+        (geometrically if log)."""
         if self.step is not None:
             count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
             return [float(self.low + i * self.step) for i in range(count)]
@@ -82,7 +95,9 @@ class FloatRange:
         return isinstance(value, (int, float)) and self.low <= value <= self.high
 
     def __str__(self) -> str:
-        options = (":log" if self.log else "") + (f":step={format_number(self.step)}" if self.step else "")
+        options = (":log" if self.log else "") + (
+            f":step={format_number(self.step)}" if self.step else ""
+        )
         return f"{self.name}={format_number(self.low)}..{format_number(self.high)}{options}"
 
 
@@ -199,8 +214,10 @@ def _number(param: Parameter, text: str, where: str) -> float | int:
 
 def _parse_range(param: Parameter, spec: str, where: str) -> FloatRange | IntRange:
     if param.kind not in ("float", "int"):
-        raise ValueError(f"{where}: {param.name} is a {param.kind} parameter; list its values "
-                         f"({param.name}=A,B,...) instead of a range")
+        raise ValueError(
+            f"{where}: {param.name} is a {param.kind} parameter; list its values "
+            f"({param.name}=A,B,...) instead of a range"
+        )
     bounds, *options = spec.split(":")
     low_text, high_text = bounds.split("..", 1)
     low, high = _number(param, low_text.strip(), where), _number(param, high_text.strip(), where)
@@ -209,13 +226,17 @@ def _parse_range(param: Parameter, spec: str, where: str) -> FloatRange | IntRan
         if option == "log":
             log = True
         elif option.startswith("step="):
-            step = _number(param, option[len("step="):], where)
+            step = _number(param, option[len("step=") :], where)
         else:
-            raise ValueError(f"{where}: unknown option {option!r}; a range takes ':log' and ':step=S'")
+            raise ValueError(
+                f"{where}: unknown option {option!r}; a range takes ':log' and ':step=S'"
+            )
     if log and step is not None:
         raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
     if param.kind == "int":
-        return check_dimension(IntRange(param.name, low, high, log=log, step=1 if step is None else step), where)
+        return check_dimension(
+            IntRange(param.name, low, high, log=log, step=1 if step is None else step), where
+        )
     return check_dimension(FloatRange(param.name, low, high, log=log, step=step), where)
 
 
@@ -240,14 +261,20 @@ def check_dimension(dim: Dimension, where: str | None = None) -> Dimension:
 def _check_range(param: Parameter, dim: FloatRange | IntRange, where: str) -> None:
     low, high = param.check_value(dim.low, where), param.check_value(dim.high, where)
     if low == high:
-        raise ValueError(f"{where}: the range is empty (low = high = {format_number(low)}); give LOW < HIGH, "
-                         f"or {param.name}={format_number(low)} to fix the value")
+        raise ValueError(
+            f"{where}: the range is empty (low = high = {format_number(low)}); give LOW < HIGH, "
+            f"or {param.name}={format_number(low)} to fix the value"
+        )
     if low > high:
-        raise ValueError(f"{where}: the range is inverted ({format_number(low)} > {format_number(high)}); "
-                         f"write {param.name}={format_number(high)}..{format_number(low)}")
+        raise ValueError(
+            f"{where}: the range is inverted ({format_number(low)} > {format_number(high)}); "
+            f"write {param.name}={format_number(high)}..{format_number(low)}"
+        )
     if dim.log and low <= 0:
         raise ValueError(f"{where}: a log range needs LOW > 0, got {format_number(low)}")
-    stepped = dim.step is not None and not (isinstance(dim, IntRange) and dim.step == 1)  # 1: every integer
+    stepped = dim.step is not None and not (
+        isinstance(dim, IntRange) and dim.step == 1
+    )  # 1: every integer
     if stepped:
         if dim.log:
             raise ValueError(f"{where}: ':log' and ':step' cannot be combined")
@@ -258,10 +285,10 @@ def _check_range(param: Parameter, dim: FloatRange | IntRange, where: str) -> No
 class SearchSpace:
     """An ordered set of dimensions, at most one per parameter.
 
-    ``SearchSpace.parse(["lr=1e-4..1e-2:log", "optimizer=sgd,adam"])``; ``space.sample(trial)`` gives a
-    trial's complete settings: the defaults of :mod:`trainlab.tune.params`, overridden by the fixed
-    entries, overridden by the sampled ones. An optimizer argument the trial's optimizer does not take
-    (``momentum`` when ``adam`` was drawn) is not sampled in that trial.
+    ``SearchSpace.parse(["lr=1e-4..1e-2:log", "optimizer=sgd,adam"])``; ``space.sample(trial)``
+    gives a trial's complete settings: the defaults of :mod:`trainlab.tune.params`, overridden by
+    the fixed entries, overridden by the sampled ones. An optimizer argument the trial's optimizer
+    does not take (``momentum`` when ``adam`` was drawn) is not sampled in that trial.
     """
 
     def __init__(self, dimensions: Iterable[Dimension]) -> None:
@@ -269,7 +296,9 @@ class SearchSpace:
         for dim in dimensions:
             check_dimension(dim)
             if dim.name in self._dims:
-                raise ValueError(f"space: {dim.name} appears twice ({self._dims[dim.name]} and {dim})")
+                raise ValueError(
+                    f"space: {dim.name} appears twice ({self._dims[dim.name]} and {dim})"
+                )
             self._dims[dim.name] = dim
         self._check_optimizer_arguments()
 
@@ -278,7 +307,9 @@ class SearchSpace:
         """A space from entries (strings as on the command line, or dimensions)."""
         if isinstance(entries, str):
             entries = [entries]
-        return cls(entry if not isinstance(entry, str) else parse_dimension(entry) for entry in entries)
+        return cls(
+            entry if not isinstance(entry, str) else parse_dimension(entry) for entry in entries
+        )
 
     def __iter__(self) -> Iterator[Dimension]:
         return iter(self._dims.values())
@@ -314,8 +345,10 @@ class SearchSpace:
 
     def merged(self, overrides: SearchSpace) -> SearchSpace:
         """This space with ``overrides``' entries replacing same-named ones and the others appended."""
-        return SearchSpace([overrides._dims.get(d.name, d) for d in self]
-                           + [d for d in overrides if d.name not in self])
+        return SearchSpace(
+            [overrides._dims.get(d.name, d) for d in self]
+            + [d for d in overrides if d.name not in self]
+        )
 
     def optimizers(self) -> list[str]:
         """The optimizers the trials of this space may use."""
@@ -349,16 +382,24 @@ class SearchSpace:
             if param.target != "optimizer" or dim.name == "optimizer":
                 continue
             if not any(dim.name in optimizer_accepts(name) for name in optimizers):
-                takes = "; ".join(f"{name} takes {', '.join(sorted(optimizer_accepts(name)))}" for name in optimizers)
-                raise ValueError(f"space entry {str(dim)!r}: no optimizer of this search takes {dim.name} ({takes})")
+                takes = "; ".join(
+                    f"{name} takes {', '.join(sorted(optimizer_accepts(name)))}"
+                    for name in optimizers
+                )
+                raise ValueError(
+                    f"space entry {str(dim)!r}: no optimizer of this search takes {dim.name} ({takes})"
+                )
 
 
 def applies(name: str, optimizer: str) -> bool:
     """Whether parameter ``name`` has any effect in a trial that uses ``optimizer``."""
     param = PARAMETERS[name]
-    return param.target != "optimizer" or name == "optimizer" or name in optimizer_accepts(optimizer)
+    return (
+        param.target != "optimizer" or name == "optimizer" or name in optimizer_accepts(optimizer)
+    )
 
 
 def merge_space(base: Sequence[str], overrides: Sequence[str]) -> tuple[str, ...]:
-    """Entries of ``base`` with ``overrides`` replacing same-named ones (the CLI's ``--space`` over the book's)."""
+    """Entries of ``base`` with ``overrides`` replacing same-named ones (the CLI's ``--space`` over
+    the book's)."""
     return SearchSpace.parse(base).merged(SearchSpace.parse(overrides)).entries()

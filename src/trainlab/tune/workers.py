@@ -1,14 +1,15 @@
 """Worker processes: W fresh interpreters running trials of one study side by side.
 
 Each worker is ``python -m trainlab.tune --config JSON --index K`` (the body is
-:func:`trainlab.tune.search.main`): a new interpreter, so the BLAS thread limits (``OPENBLAS_NUM_THREADS``
-and friends, set to cores // W) are in its environment before NumPy is first imported, and W workers
-never run more threads than there are cores. The workers share nothing but the storage; their lines reach
-the parent's ``log`` through pipes, and so does a worker's clear error (a line starting with
-:data:`ERROR_MARK`), which the parent raises as :class:`WorkerStoppedError`, once.
+:func:`trainlab.tune.search.main`): a new interpreter, so the BLAS thread limits
+(``OPENBLAS_NUM_THREADS`` and friends, set to cores // W) are in its environment before NumPy is
+first imported, and W workers never run more threads than there are cores. The workers share nothing
+but the storage; their lines reach the parent's ``log`` through pipes, and so does a worker's clear
+error (a line starting with :data:`ERROR_MARK`), which the parent raises as
+:class:`WorkerStoppedError`, once.
 
-A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into KeyboardInterrupt
-so that its running trial is recorded as failed, not left running.
+A worker dies with its parent (Linux: the parent-death signal), and turns SIGTERM into
+KeyboardInterrupt so that its running trial is recorded as failed, not left running.
 
 This module knows nothing of searches: it starts, watches and stops processes.
 """
@@ -32,8 +33,13 @@ from trainlab.tune.config import SearchConfig
 ERROR_MARK = "trainlab-worker-error: "
 """The start of the line in which a worker tells its parent the clear error that stopped it."""
 
-BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                  "NUMEXPR_NUM_THREADS")
+BLAS_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 class WorkerError(RuntimeError):
@@ -68,44 +74,71 @@ def worker_environment(workers: int, cores: int | None = None) -> dict[str, str]
     return {**os.environ, **dict.fromkeys(BLAS_VARIABLES, threads), "PYTHONUNBUFFERED": "1"}
 
 
-def run_workers(config: SearchConfig, dataset: str, log: Callable[[str], None] | None = None) -> None:
+def run_workers(
+    config: SearchConfig, dataset: str, log: Callable[[str], None] | None = None
+) -> None:
     """Run ``config.workers`` worker processes on the study of ``config`` (which must exist) to the end.
 
     ``dataset``: the dataset this process loaded (the workers load it, not ``config.dataset`` again).
     """
-    command = [sys.executable, "-m", "trainlab.tune", "--parent", str(os.getpid()), "--dataset", dataset,
-               "--config", json.dumps(config.to_dict())]
+    command = [
+        sys.executable,
+        "-m",
+        "trainlab.tune",
+        "--parent",
+        str(os.getpid()),
+        "--dataset",
+        dataset,
+        "--config",
+        json.dumps(config.to_dict()),
+    ]
     environment = worker_environment(config.workers)
-    processes = [subprocess.Popen([*command, "--index", str(index)], env=environment, text=True,
-                                  stdout=subprocess.PIPE) for index in range(1, config.workers + 1)]
+    processes = [
+        subprocess.Popen(
+            [*command, "--index", str(index)], env=environment, text=True, stdout=subprocess.PIPE
+        )
+        for index in range(1, config.workers + 1)
+    ]
     lock, errors = threading.Lock(), []
-    readers = [threading.Thread(target=forward, args=(p.stdout, log, lock, errors), daemon=True) for p in processes]
+    readers = [
+        threading.Thread(target=forward, args=(p.stdout, log, lock, errors), daemon=True)
+        for p in processes
+    ]
     for reader in readers:
         reader.start()
     try:
         for process in processes:
             process.wait()
-    except BaseException:  # interrupted: stop the workers (each marks its running trial failed) and go
+    except (
+        BaseException
+    ):  # interrupted: stop the workers (each marks its running trial failed) and go
         stop(processes)
         raise
     finally:
         for reader in readers:
             reader.join(timeout=5)
     if errors:
-        raise WorkerStoppedError(errors[0])  # every worker of a full disk says the same: once is enough
+        raise WorkerStoppedError(
+            errors[0]
+        )  # every worker of a full disk says the same: once is enough
     failed = [(index, p.returncode) for index, p in enumerate(processes, 1) if p.returncode != 0]
     if failed:
         codes = ", ".join(f"worker {index} exit code {code}" for index, code in failed)
-        raise WorkerError(f"{len(failed)} of {len(processes)} workers failed ({codes}); see their errors above. "
-                          "Finished trials are kept: rerun with --resume to complete the search", failed)
+        raise WorkerError(
+            f"{len(failed)} of {len(processes)} workers failed ({codes}); see their errors above. "
+            "Finished trials are kept: rerun with --resume to complete the search",
+            failed,
+        )
 
 
-def forward(stream: IO[str], log: Callable[[str], None] | None, lock: threading.Lock, errors: list[str]) -> None:
+def forward(
+    stream: IO[str], log: Callable[[str], None] | None, lock: threading.Lock, errors: list[str]
+) -> None:
     """Pass each line a worker prints to ``log``, one line at a time; collect its error line in ``errors``."""
     for line in stream:
         with lock:
             if line.startswith(ERROR_MARK):
-                errors.append(line[len(ERROR_MARK):].rstrip("\n"))
+                errors.append(line[len(ERROR_MARK) :].rstrip("\n"))
             elif log is not None:
                 log(line.rstrip("\n"))
 
@@ -127,7 +160,9 @@ def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGTERM this process when its parent dies; exit now if it already has."""
     if sys.platform.startswith("linux"):
         PR_SET_PDEATHSIG = 1
-        with contextlib.suppress(OSError, AttributeError):  # without prctl a worker outlives a killed parent
+        with contextlib.suppress(
+            OSError, AttributeError
+        ):  # without prctl a worker outlives a killed parent
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
         sys.exit(1)
