@@ -1,6 +1,4 @@
-"""Activation functions and vanishing/exploding gradients in a 20-layer net (Hands-On ML 11.1,
-11.1.2): the gradients at the start, and the book's ranking at convergence, each rate of a small
-grid stopped early and the one that scores best on a validation split counted on the test set."""
+"""Activation functions and vanishing/exploding gradients in a 20-layer net (Hands-On ML 11.1, 11.1.2)."""
 
 from __future__ import annotations
 
@@ -12,13 +10,14 @@ from typing import ClassVar
 import numpy as np
 
 import trainlab as tl
-from trainlab.activations import ACTIVATIONS, Activation
+from trainlab.activations import ACTIVATIONS
 from trainlab.figures import accuracy_axis
 from trainlab.lab import plots
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import data_of, hold_out, standardize
 from trainlab.lab.inits import init_text, parse_init
 from trainlab.lab.lesson import HOML, Lesson, finite_or_nan
+from trainlab.lab.nets import dead_fraction, grad_norms
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
@@ -43,17 +42,18 @@ LESSON = Lesson(
         "({seeds} seeds)."),
 )
 
-# the others: He
-INITS = {"sigmoid": "glorot_normal", "tanh": "glorot_normal", "selu": "lecun_normal"}
+INITS = {"sigmoid": "glorot_normal", "tanh": "glorot_normal", "selu": "lecun_normal"}  # others: He
 MAKERS = {"leaky_relu": lambda: tl.LeakyReLU(0.2)}  # the book's "huge leak"
 BOOK_ORDER = ("selu", "elu", "leaky_relu", "relu", "tanh", "sigmoid")  # HOML 11.1.2: best first
 
 
 def spec(setting: str) -> tuple[str, str | float]:
-    """("relu", "he_normal") from "relu"; "sigmoid@1" gives ("sigmoid", 1.0), a normal start of std
-    1."""
+    """("relu", "he_normal") from "relu"; "sigmoid@1" gives ("sigmoid", 1.0), a start N(0, 1)."""
     name, _, init = setting.partition("@")
     return name, parse_init(init) if init else INITS.get(name, "he_normal")
+
+
+SEVEN = ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu")  # quick runs, the notebook
 
 
 @dataclass
@@ -64,27 +64,22 @@ class Config(DataConfig):
                          tl.get_initializer(spec(s)[1], "activations")))
     depth: int = option(20, ge=3)
     units: int = option(100, ge=1)
-    # Nadam's default 1e-3, and x3 either way
-    learning_rates: tuple[float, ...] = option((3e-4, 1e-3, 3e-3), gt=0)
+    learning_rates: tuple[float, ...] = option((3e-4, 1e-3, 3e-3), gt=0)  # Nadam's 1e-3, x3 either way
     batch_size: int = option(64, ge=1)
     epochs: int = option(20, ge=1)
     patience: int = option(3, ge=1)
     validation: int = option(2500, ge=1)
     probe_samples: int = option(1000, ge=1)
     train_samples: int | None = option(15000, ge=1, meaning="the whole training set")
-    # The gradient claims differ by orders of magnitude and the sigmoids' accuracies by 70 points: 3
-    # seeds settle them. ReLU against tanh differs by ~1 point (paired sd ~1): 5 seeds. The other
-    # neighbours of the ranking differ by a few tenths (paired sd ~1): 40 seeds or more would be
-    # needed, beyond any budget of this lesson.
+    # Gradients differ by orders of magnitude, the sigmoids' accuracies by 70 points: 3 seeds. ReLU
+    # against tanh: ~1 point (paired sd ~1): 5 seeds. Other neighbours of the ranking differ by a few
+    # tenths (paired sd ~1): 40 seeds or more, beyond any budget of this lesson.
     seeds: int = option(5, ge=1)
 
-    QUICK: ClassVar[dict] = {"activations": ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu",
-                                             "elu", "selu"), "depth": 8, "units": 32,
-                             "learning_rates": (1e-3, 3e-3), "epochs": 4, "patience": 2,
-                             "validation": 500, "probe_samples": 200, "train_samples": 3000,
-                             "test_samples": 2000, "seeds": 2}
-    NOTEBOOK: ClassVar[dict] = {"activations": ("sigmoid@1", "sigmoid", "tanh", "relu", "leaky_relu",
-                                                "elu", "selu"), "train_samples": 2500,
+    QUICK: ClassVar[dict] = {"activations": SEVEN, "depth": 8, "units": 32, "learning_rates": (1e-3, 3e-3),
+                             "epochs": 4, "patience": 2, "validation": 500, "probe_samples": 200,
+                             "train_samples": 3000, "test_samples": 2000, "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"activations": SEVEN, "train_samples": 2500,
                                 "validation": 500, "test_samples": 3000, "probe_samples": 500,
                                 "learning_rates": (1e-3,), "epochs": 5, "patience": 2, "seeds": 3}
 
@@ -103,36 +98,13 @@ def label(setting: str) -> str:
 
 def deep_net(setting: str, config: Config, seed: int) -> tl.Sequential:
     name, init = spec(setting)
-    layers: list[tl.Layer] = []
-    for _ in range(config.depth):
-        make = MAKERS.get(name, lambda: tl.get_activation(name))
-        layers += [tl.Dense(config.units, init=init), make()]
+    make = MAKERS.get(name, lambda: tl.get_activation(name))
+    layers = [layer for _ in range(config.depth) for layer in (tl.Dense(config.units, init=init), make())]
     return tl.Sequential([*layers, tl.Dense(10, init="glorot_uniform")], input_dim=784, seed=seed)
 
 
-def grad_norms(model: tl.Sequential, x: np.ndarray, y: np.ndarray) -> list[float]:
-    """‖dL/dW‖ of every Dense layer, input side first (a measurement: nothing is updated)."""
-    grads = model.gradient(x, y)
-    return [float(np.linalg.norm(grads[f"{layer.name}.W"])) for layer in model.layers
-            if isinstance(layer, tl.Dense)]
-
-
-def dead_fraction(model: tl.Sequential, x: np.ndarray) -> float:
-    """The fraction of hidden units whose derivative is exactly 0 on every sample of ``x``
-    (inference mode)."""
-    dead = total = 0
-    for layer in model.layers:
-        x = layer.forward(x, training=False)
-        if isinstance(layer, Activation):
-            derivative = layer.backward(np.ones_like(x))
-            dead += int(np.sum(np.all(derivative == 0, axis=0)))
-            total += derivative.shape[1]
-    return dead / total
-
-
 def train(config: Config, setting: str, seed: int) -> dict:
-    """Gradients at the start, then one early-stopped run per rate of the grid; the best on
-    validation counts."""
+    """Gradients at the start, then an early-stopped run per rate; the best on validation counts."""
     data = data_of(config)
     x, x_test = standardize(data.x_train, data.x_test)  # SELU needs inputs of mean 0 and std 1
     x_train, y_train, x_valid, y_valid = hold_out(x, data.y_train, config.validation)
@@ -195,33 +167,32 @@ def ranked(better: str, worse: str) -> Claim:
 
 
 CLAIMS = (
-    Claim("sigmoid-gradients-vanish",
-          "With the logistic activation and weights drawn from N(0, 1), the gradients get smaller "
-          "and smaller on the way down to the lower layers (more than with ReLU and He's start).",
-          "HOML 11.1", GRADIENTS, a="sigmoid@1", expect="<", b="relu"),
-    Claim("glorot-keeps-sigmoid-gradients",
-          "Glorot initialization (Equation 11-1, for the logistic activation) keeps the variance "
-          "of the gradients equal before and after each layer: from the last hidden layer down to "
-          "the second they keep their size within a factor 10.", "HOML 11.1.1, Equation 11-1",
-          GRADIENTS, a="sigmoid", expect="in", b=(-1.0, 1.0),
+    Claim("sigmoid-gradients-vanish", "With the logistic activation and weights drawn from N(0, "
+          "1), the gradients get smaller and smaller on the way down to the lower layers (more "
+          "than with ReLU and He's start).", "HOML 11.1", GRADIENTS, a="sigmoid@1", expect="<",
+          b="relu"),
+    Claim("glorot-keeps-sigmoid-gradients", "Glorot initialization (Equation 11-1, for the "
+          "logistic activation) keeps the variance of the gradients equal before and after each "
+          "layer: from the last hidden layer down to the second they keep their size within a "
+          "factor 10.", "HOML 11.1.1, Equation 11-1", GRADIENTS, a="sigmoid", expect="in",
+          b=(-1.0, 1.0),
           why="Glorot's variance 1/fan_avg assumes an activation of slope 1 at 0; the logistic's "
           "slope there is 1/4, so each layer divides the backward signal by about 4 (4^-18 is "
-          "about 1.5e-11). Glorot and Bengio's own rule for the logistic multiplies the weights by "
-          "4."),
-    Claim("he-keeps-relu-gradients",
-          "He initialization keeps the gradients of a ReLU net the same size through the layers "
-          "(within a factor 10 from the last hidden layer down to the second).",
-          "HOML 11.1.1, Table 11-1", GRADIENTS, a="relu", expect="in", b=(-1.0, 1.0)),
-    Claim("glorot-speeds-up-sigmoid",
-          "Glorot initialization speeds up the training of the logistic net considerably (against "
-          "the N(0, 1) start).", "HOML 11.1.1", ACCURACY, a="sigmoid", expect=">", b="sigmoid@1",
-          why="At 20 layers Glorot's start leaves the logistic net's lower layers a gradient 1e-12 "
-          "times the top's and its output blind to the input: it stays at chance, while the N(0, "
-          "1) start, saturated as the book describes, still learns slowly (see "
+          "about 1.5e-11). Glorot and Bengio's own rule for the logistic multiplies the weights "
+          "by 4."),
+    Claim("he-keeps-relu-gradients", "He initialization keeps the gradients of a ReLU net the "
+          "same size through the layers (within a factor 10 from the last hidden layer down to "
+          "the second).", "HOML 11.1.1, Table 11-1", GRADIENTS, a="relu", expect="in",
+          b=(-1.0, 1.0)),
+    Claim("glorot-speeds-up-sigmoid", "Glorot initialization speeds up the training of the "
+          "logistic net considerably (against the N(0, 1) start).", "HOML 11.1.1", ACCURACY,
+          a="sigmoid", expect=">", b="sigmoid@1",
+          why="At 20 layers Glorot's start leaves the logistic net's lower layers a gradient "
+          "1e-12 times the top's and its output blind to the input: it stays at chance, while "
+          "the N(0, 1) start, saturated as the book describes, still learns slowly (see "
           "glorot-keeps-sigmoid-gradients)."),
-    Claim("relu-units-die",
-          "ReLU units can die (output 0 for every input) during training; leaky ReLU cannot.",
-          "HOML 11.1.2", DEAD, a="relu", expect=">", b="leaky_relu"),
+    Claim("relu-units-die", "ReLU units can die (output 0 for every input) during training; leaky "
+          "ReLU cannot.", "HOML 11.1.2", DEAD, a="relu", expect=">", b="leaky_relu"),
     *(ranked(better, worse) for better, worse in itertools.pairwise(BOOK_ORDER)),
 )
 
@@ -240,11 +211,9 @@ def notes(runs) -> list[str]:
 
 
 def plot(runs) -> dict:
-    config = runs.config
+    config, colours, learned, missing = runs.config, plots.styles(runs.settings), [], []
     figure, axes = plots.figure(3, width=5.4, height=4.6)
     left, middle, right = axes.flat
-    colours = plots.styles(runs.settings)
-    learned, missing = [], []
     for setting in runs.settings:
         mean = np.exp(np.log(np.maximum([run["grad_norms"] for run in runs.of(setting)],
                                         1e-300)).mean(axis=0))
@@ -253,11 +222,9 @@ def plot(runs) -> dict:
         accuracy = runs.values(setting, lambda run: finite_or_nan(run["test_accuracy"]))
         mean = float(np.mean(accuracy[np.isfinite(accuracy)])) if np.isfinite(accuracy).any() else math.nan
         if mean >= 0.5:
-            # a stopped run carries its best on
             curves = [run["chosen_curve"] for run in runs.of(setting)]
             width = max(map(len, curves))
-            plots.mean_curve(middle,
-                             1 - np.array([c + [max(c)] * (width - len(c)) for c in curves]),
+            plots.mean_curve(middle, 1 - np.array([c + [max(c)] * (width - len(c)) for c in curves]),
                              band=False, label=label(setting), **colours[setting])
             right.plot([len(learned)] * len(accuracy), accuracy, linestyle="none", alpha=0.5,
                        **colours[setting])
@@ -265,8 +232,7 @@ def plot(runs) -> dict:
             learned.append((setting, accuracy))
         else:
             missing.append(f"{label(setting)} {mean:.2f}")
-    left.set(xlabel="Dense layer (1 = next to the input)",
-             ylabel="‖dL/dW‖ (geometric mean over seeds)",
+    left.set(xlabel="Dense layer (1 = next to the input)", ylabel="‖dL/dW‖ (geometric mean over seeds)",
              title="Gradient size per layer before training")
     middle.set(xlabel="epoch", ylabel="validation error (log scale)", yscale="log",
                title="Validation error at the chosen rate\n(mean; a stopped run keeps its best)")

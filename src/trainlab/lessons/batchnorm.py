@@ -150,27 +150,24 @@ GAIN = Measure("batch norm's gain in speed: the training accuracy averaged over 
 TABLE = (BN_SPEED, PLAIN_SPEED, GAIN, SHARE_FASTER, LEARNED_GAIN)
 
 CLAIMS = (
-    Claim("faster-almost-always",
-          "With batch norm learning progresses faster in almost every case: in nearly all 16 "
-          "panels of Figure 6-19 (initial weight scales 1 to 1e-4) the batch-norm net's training "
-          "accuracy rises faster (read here as: at more than three quarters of the scales).",
-          "DLfS 6.3.3, Figure 6-19", SHARE_FASTER, a=GRID, expect=">", b=0.75),
-    Claim("less-dependent-on-init",
-          "Batch norm makes learning far less dependent on the initial weights: without it the net "
-          "learns nothing at many of the scales of Figure 6-19.",
+    Claim("faster-almost-always", "With batch norm learning progresses faster in almost every case: "
+          "in nearly all 16 panels of Figure 6-19 (initial weight scales 1 to 1e-4) the batch-norm "
+          "net's training accuracy rises faster (read here as: at more than three quarters of the "
+          "scales).", "DLfS 6.3.3, Figure 6-19", SHARE_FASTER, a=GRID, expect=">", b=0.75),
+    Claim("less-dependent-on-init", "Batch norm makes learning far less dependent on the initial "
+          "weights: without it the net learns nothing at many of the scales of Figure 6-19.",
           "DLfS 6.3.1 and 6.3.3, Figure 6-19", LEARNED_GAIN, a=GRID, expect=">", b=0.0),
-    Claim("deep-nets-gain-more",
-          "Batch norm is unlikely to do much for a shallow net of two hidden layers, but it can "
-          "make a tremendous difference for a deeper one (such as the 20 hidden layers of 100 "
-          "He-initialized units of the chapter's exercise 8).", "HOML 11.1.3", GAIN, a="20 layers",
-          expect=">", b="2 layers",
+    Claim("deep-nets-gain-more", "Batch norm is unlikely to do much for a shallow net of two hidden "
+          "layers, but it can make a tremendous difference for a deeper one (such as the 20 hidden "
+          "layers of 100 He-initialized units of the chapter's exercise 8).", "HOML 11.1.3", GAIN,
+          a="20 layers", expect=">", b="2 layers",
           why="At 20 layers of 100 units the batch-norm net learns far slower than the plain one "
           "under the same SGD (η = 0.01): in a deep stack of dense layers without skip connections "
           "batch norm makes the gradients at initialization grow with depth (Yang et al. 2019), "
           "while He initialization already keeps the plain net's signal in range. The book's "
-          "evidence comes from convolutional nets trained with larger learning rates; with Nadam "
-          "(η = 5e-4, the exercise's optimizer) the 20-layer batch-norm net is also the slower one "
-          "on these 1,000 images."),
+          "evidence comes from convolutional nets trained with larger learning rates; with Nadam (η "
+          "= 5e-4, the exercise's optimizer) the 20-layer batch-norm net is also the slower one on "
+          "these 1,000 images."),
 )
 
 
@@ -199,8 +196,7 @@ def notes(runs) -> list[str]:
                              (idle, "neither net learned")):
             chosen = [f"{s:.3g}" for s, keep in zip(scales, picked, strict=True) if keep]
             if chosen:
-                lines.append(f"At the weight scale{'s' * (len(chosen) > 1)} {', '.join(chosen)} "
-                             f"{text}.")
+                lines.append(f"At the weight scale{'s' * (len(chosen) > 1)} {', '.join(chosen)} {text}.")
     return lines
 
 
@@ -225,10 +221,9 @@ def plot(runs) -> dict:
         for i, ax in enumerate(axes):
             accuracy_axis(ax, shown, label=None if i % 4 else "accuracy")
         plots.legend_outside(axes[min(3, len(axes) - 1)], fontsize="small")
-        figure.suptitle(f"Training accuracy over {config.epochs} epochs for {len(scales)} initial "
-                        f"weight scales (784-{config.hidden_units}x{config.depth}-10, "
-                        f"{config.dataset}; mean of {len(runs.seeds)} "
-                        "seeds and their range; x: a net that diverged)")
+        figure.suptitle(f"Training accuracy over {config.epochs} epochs for {len(scales)} initial weight "
+                        f"scales (784-{config.hidden_units}x{config.depth}-10, {config.dataset}; mean of "
+                        f"{len(runs.seeds)} " "seeds and their range; x: a net that diverged)")
         figures["accuracy_grid"] = figure
     depths = [s for s in runs.settings if s != GRID and runs.of(s)]
     if depths:
@@ -236,13 +231,11 @@ def plot(runs) -> dict:
         for ax, setting in zip(axes, depths, strict=True):
             for arm in ("batchnorm", "plain"):
                 curves = runs.curves(setting, arm)  # shorter where every seed diverged early
-                plots.mean_curve(ax, curves, x=epochs[: curves.shape[1]], label=names[arm],
-                                 **colours[arm])
+                plots.mean_curve(ax, curves, x=epochs[: curves.shape[1]], label=names[arm], **colours[arm])
             ax.set(title=setting, xlabel="epochs")
             ax.grid(alpha=0.3)
         for ax in axes:
-            accuracy_axis(ax,
-                          [runs.curves(s, arm) for s in depths for arm in ("batchnorm", "plain")],
+            accuracy_axis(ax, [runs.curves(s, arm) for s in depths for arm in ("batchnorm", "plain")],
                           label="training accuracy")
         plots.legend_outside(axes[-1], fontsize="small")
         figure.suptitle("From He initialization: does batch norm matter more for deep nets? (SGD "

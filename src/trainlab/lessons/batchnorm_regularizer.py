@@ -36,8 +36,7 @@ LESSON = Lesson(
         "start from the same weights and see the same batches ({seeds} seeds)."),
 )
 
-SETTINGS = ("plain, few images", "batch norm, few images", "plain, all images",
-            "batch norm, all images")
+SETTINGS = ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
 
 
 @dataclass
@@ -62,9 +61,8 @@ class Config(DataConfig):
                              "small_hidden": (32,) * 3, "small_epochs": 40, "hidden": (32, 32),
                              "epochs": 3, "every": 20, "validation_samples": 300,
                              "test_samples": 500, "target": 0.6, "seeds": 2}
-    NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000,
-                                "validation_samples": 2000, "target": 0.85, "epochs": 5,
-                                "test_samples": 2000, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000, "validation_samples": 2000,
+                                "target": 0.85, "epochs": 5, "test_samples": 2000, "seeds": 3}
 
 
 BREAKS = {"lr": 1e4, "small_epochs": 2, "small_every": 1, "epochs": 1}
@@ -78,11 +76,9 @@ def train(config: Config, setting: str, seed: int) -> dict:
     batchnorm = setting.startswith("batch norm")
     if setting.endswith("few images"):
         data = load_data(config.dataset, config.data_dir, config.small_samples, config.test_samples)
-        model = paired_mlp(config.small_hidden, seed=seed,
-                           batchnorm=batchnorm).compile("sgd", lr=config.lr)
+        model = paired_mlp(config.small_hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
         return watch(model, data.x_train, data.y_train, data.x_test, data.y_test,
-                     epochs=config.small_epochs, every=config.small_every,
-                     batch_size=config.small_batch)
+                     epochs=config.small_epochs, every=config.small_every, batch_size=config.small_batch)
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     x, y, x_valid, y_valid = hold_out(data.x_train, data.y_train, config.validation_samples)
     model = paired_mlp(config.hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
@@ -125,9 +121,8 @@ TEST = Measure("the test accuracy after {small_epochs} epochs on {small_samples}
                small("test"), percent=True, short="test accuracy")
 TRAIN = Measure("the training accuracy after {small_epochs} epochs", small("train"), percent=True,
                 short="train accuracy")
-SPEED = Measure("the training steps until the validation accuracy first reaches {target} (measured "
-                "every {every} steps)", steps_to_target, unit="steps", digits=4,
-                short="steps to {target}")
+SPEED = Measure("the training steps until the validation accuracy first reaches {target} (measured every "
+                "{every} steps)", steps_to_target, unit="steps", digits=4, short="steps to {target}")
 TABLE = (TRAIN, TEST, GAP, SPEED)
 
 CLAIMS = (
@@ -181,10 +176,8 @@ def plot(runs) -> dict:
             right.plot(run["steps"], run["validation"], alpha=0.8, label=setting.split(",")[0]
                        if run is runs.of(setting)[0] else None, **plots.style(i), markersize=3)
     right.axhline(config.target, color="0.5", linestyle=":", linewidth=1)
-    right.set(xlabel="training steps",
-              title="Speed-up? Every seed until it reaches the target (dotted)")
-    accuracy_axis(right,
-                  [run["validation"] for s in SETTINGS[2:] for run in runs.of(s)] + [[config.target]],
+    right.set(xlabel="training steps", title="Speed-up? Every seed until it reaches the target (dotted)")
+    accuracy_axis(right, [run["validation"] for s in SETTINGS[2:] for run in runs.of(s)] + [[config.target]],
                   label="validation accuracy")
     for ax in (left, right):
         ax.grid(alpha=0.3)

@@ -100,12 +100,10 @@ def difference(a: str, b: str):
 ENSEMBLE_GAIN = Measure("the ensemble's test accuracy minus that of its first member alone (both "
                         "{epochs} epochs)", difference("ensemble", "members"), percent=True,
                         short="ensemble - one member")
-DROPOUT_GAIN = Measure("the dropout net's test accuracy minus the plain net's (both {long_epochs} "
-                       "epochs)", difference("dropout", "single"), percent=True,
-                       short="dropout - plain net")
+DROPOUT_GAIN = Measure("the dropout net's test accuracy minus the plain net's (both {long_epochs} epochs)",
+                       difference("dropout", "single"), percent=True, short="dropout - plain net")
 AGAINST_ENSEMBLE = Measure("the dropout net's test accuracy minus the ensemble's",
-                           difference("dropout", "ensemble"), percent=True,
-                           short="dropout - ensemble")
+                           difference("dropout", "ensemble"), percent=True, short="dropout - ensemble")
 TABLE = (*(Measure(f"{what} test accuracy", lambda run, c, k=key: run[k], percent=True, short=short)
            for key, what, short in (("single", "one plain net's", "one plain net"),
                                     ("ensemble", "the ensemble's", "ensemble"),
@@ -117,20 +115,18 @@ CLAIMS = (
     Claim("ensemble-beats-one-net", "Averaging the outputs of several separately trained nets (an "
           "ensemble) raises the accuracy above that of a single net.", "DLfS 6.4.3", ENSEMBLE_GAIN,
           a=WIDE, expect=">", b=0.0),
-    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few "
-          "percent (here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">",
-          b=0.02,
+    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few percent "
+          "(here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">", b=0.02,
           why="A single net already classifies about 95 % of these digits right; a gain of a few "
           "points would remove half of its errors. The book quotes the few percent from the "
           "literature, not from an experiment of its own."),
-    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats "
-          "the same net trained without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">",
-          b=0.0),
-    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is "
-          "at least as accurate (here: not more than half a point below the ensemble of five).",
+    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats the "
+          "same net trained without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">", b=0.0),
+    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is at "
+          "least as accurate (here: not more than half a point below the ensemble of five).",
           "DLfS 6.4.3", AGAINST_ENSEMBLE, a=WIDE, expect=">", b=-0.005),
-    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: "
-          "the same rate that helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2",
+    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: the "
+          "same rate that helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2",
           DROPOUT_GAIN, a=WIDE, expect=">", b="100-100"),
 )
 

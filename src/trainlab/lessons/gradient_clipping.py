@@ -55,9 +55,8 @@ class Config(DataConfig):
     # settles.
     seeds: int = option(20, ge=1)
 
-    QUICK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"),
-                             "train_samples": 6000, "test_samples": 2000, "lr": 0.3, "epochs": 3,
-                             "seeds": 3}
+    QUICK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"), "train_samples": 6000,
+                             "test_samples": 2000, "lr": 0.3, "epochs": 3, "seeds": 3}
     NOTEBOOK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"),
                                 "train_samples": 6000, "test_samples": 2000, "lr": 0.3, "epochs": 3,
                                 "seeds": 4}
@@ -127,8 +126,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
                 break
             norms.append(optimizer.grad_norm)
     accuracy = model.accuracy(data.x_test, data.y_test) if status == "completed" else math.nan
-    return {"status": status, "test_accuracy": accuracy,
-            "grad_norm": [float(f"{v:.4g}") for v in norms],
+    return {"status": status, "test_accuracy": accuracy, "grad_norm": [float(f"{v:.4g}") for v in norms],
             "loss": [float(f"{v:.4g}") for v in losses], "cosines": cosines, "clipped_at": acted,
             "failed": float(status == "diverged" or not accuracy >= config.fail_below)}
 
@@ -140,8 +138,7 @@ TURN = Measure("the mean cosine between the clipped and the raw gradient, over t
                lambda run, c: float(np.mean(run["cosines"])) if run["cosines"] else math.nan,
                digits=4, short="cosine clipped/raw when clipping")
 ACCURACY = Measure("test accuracy of the runs that did not diverge",
-                   lambda run, c: finite_or_nan(run["test_accuracy"]), percent=True,
-                   short="test accuracy")
+                   lambda run, c: finite_or_nan(run["test_accuracy"]), percent=True, short="test accuracy")
 PEAK = Measure("log10 of the largest global gradient norm before clipping",
                lambda run, c: math.log10(max(run["grad_norm"], default=math.nan)),
                short="log10 largest gradient norm")
@@ -174,9 +171,8 @@ def notes(runs) -> list[str]:
         diverged = sum(run["status"] == "diverged" for run in of)
         dead = sum(run["status"] != "diverged" and run["failed"] == 1 for run in of)
         if diverged or dead:
-            lines.append(f"{label(setting)}: {diverged} of {len(of)} runs diverged (the loss "
-                         f"became NaN or inf) and {dead} did not learn (test accuracy below "
-                         f"{runs.config.fail_below:g}).")
+            lines.append(f"{label(setting)}: {diverged} of {len(of)} runs diverged (the loss became NaN or "
+                         f"inf) and {dead} did not learn (test accuracy below {runs.config.fail_below:g}).")
     return lines
 
 
@@ -199,10 +195,8 @@ def plot(runs) -> dict:
                              window=9, band=False, **colours[setting])
     names = [label(s) for s in runs.settings]
     share.set_xticks(range(len(names)), names, rotation=90)
-    share.set(ylabel="share of failed runs", ylim=(0, 1.05),
-              title=f"Failed runs out of {config.seeds} seeds")
-    curves.set(yscale="log", xlabel="step",
-               ylabel="gradient norm before clipping (mean of the seeds)",
+    share.set(ylabel="share of failed runs", ylim=(0, 1.05), title=f"Failed runs out of {config.seeds} seeds")
+    curves.set(yscale="log", xlabel="step", ylabel="gradient norm before clipping (mean of the seeds)",
                title="Gradient norm (x: a seed diverged)")
     dots.set_xticks(range(len(names)), names, rotation=90)
     accuracy_axis(dots, [line.get_ydata() for line in dots.get_lines()], chance=True,

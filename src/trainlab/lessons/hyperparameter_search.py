@@ -1,9 +1,6 @@
-"""The book's hyperparameter search: random lr and weight decay scored on a validation split,
-narrowed, searched again; and what a search's scores do and do not tell (best-of-N optimism, short
-trials ranking like long ones).
-
-One unit is one whole search of a seed (its first stage, the narrowing, its second stage): the
-second stage builds on the first, so the lesson declares ``unit="seed"``."""
+"""The book's hyperparameter search (random lr and weight decay scored on a validation split,
+narrowed, searched again), and what its scores do and do not tell. A unit is a seed's whole search
+(``unit="seed"``): the second stage builds on the first."""
 
 from __future__ import annotations
 
@@ -53,10 +50,8 @@ class Config(DataConfig):
     weight_decay_range: tuple[float, ...] = option((-8.0, -4.0), length=2, increasing=True)  # log10
     top: int = option(10, ge=1)  # the top trials whose values are compared with the book's bands
     top_k: int = option(5, ge=1)  # the book narrows to its Best-5
-    # best-of-N optimism: blocks of this many trials against the whole search
-    block: int = option(10, ge=1)
-    # the test set cut into this many slices of tuning data (100 images each)
-    slices: int = option(100, ge=2)
+    block: int = option(10, ge=1)  # best-of-N optimism: blocks of this many trials against all
+    slices: int = option(100, ge=2)  # the test set cut into this many slices of tuning data (100 each)
     stage2_trials: int = option(30, ge=2)
     best: int = option(20, ge=1, training=False)  # curves in the Best-N figure
     # The band shares move by about 0.15 from search to search; the optimism of a choice made on a
@@ -67,9 +62,8 @@ class Config(DataConfig):
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 10, "short_epochs": 3, "trials": 12,
                              "stage2_trials": 4, "hidden": (50, 50), "top": 4, "top_k": 3,
                              "block": 4, "best": 6, "test_samples": 1000, "slices": 10, "seeds": 2}
-    NOTEBOOK: ClassVar[dict] = {"trials": 20, "stage2_trials": 8, "epochs": 30, "short_epochs": 6,
-                                "top": 5, "block": 5, "best": 10, "test_samples": 2000,
-                                "slices": 20, "seeds": 3}
+    NOTEBOOK: ClassVar[dict] = {"trials": 20, "stage2_trials": 8, "epochs": 30, "short_epochs": 6, "top": 5,
+                                "block": 5, "best": 10, "test_samples": 2000, "slices": 20, "seeds": 3}
 
 
 BREAKS = {"lr_range": (3.0, 4.0), "trials": 4, "stage2_trials": 2, "epochs": 2, "short_epochs": 1}
@@ -90,9 +84,8 @@ def split_of(config: Config, seed: int) -> Split:
 
 def search(config: Config, split: Split, ranges: list[list[float]], trials: int, seed: int,
            stage: int) -> dict:
-    rng = np.random.default_rng([seed, stage])
+    rng, runs = np.random.default_rng([seed, stage]), []
     lrs, decays = (log_uniform(rng, 10**low, 10**high, trials) for low, high in ranges)
-    runs = []
     for index, (lr, decay) in enumerate(zip(lrs, decays, strict=True)):
         run, model = trial(split, lr, decay, seed * 100_000 + stage * 10_000 + index,
                            hidden=config.hidden, epochs=config.epochs, batch_size=config.batch_size)
@@ -123,9 +116,8 @@ def band_share(name: str):
 
 
 def tuned_on_test(trials: list[dict], n: int) -> float:
-    """Tuning on the test set: for each slice of it, the best of every block of ``n`` trials by its
-    score on the slice; how far that score overstates the chosen trial's accuracy on the other
-    slices (mean of all choices)."""
+    """Tuning on the test set: for each slice, the best of every block of ``n`` trials by its score on
+    the slice; how far that score overstates its accuracy on the other slices (mean of all choices)."""
     scores = np.array([t["test_slices"] for t in trials])  # trials x slices
     others = (scores.sum(axis=1, keepdims=True) - scores) / (scores.shape[1] - 1)
     gaps = [scores[k + best, j] - others[k + best, j] for k in range(0, len(trials) - n + 1, n)
@@ -134,8 +126,7 @@ def tuned_on_test(trials: list[dict], n: int) -> float:
 
 
 def short_long(run, c) -> float:
-    scores = [(t["val"][min(c.short_epochs, len(t["val"])) - 1],
-               t["val"][-1]) for t in run["trials"]]
+    scores = [(t["val"][min(c.short_epochs, len(t["val"])) - 1], t["val"][-1]) for t in run["trials"]]
     return spearman(*zip(*scores, strict=True))
 
 
@@ -149,11 +140,10 @@ MEDIAN = Measure("the median validation accuracy of the stage's trials",
 OPTIMISM = Measure("the best trial's validation accuracy minus its test accuracy",
                    lambda run, c: ranked(run)[0][
     "val"][-1] - ranked(run)[0]["test"], percent=True, short="best: validation - test")
-TEST_TUNED = Measure("the score of the best trial on a slice of the test set of {slices} slices, "
-                     "minus its accuracy on the other slices (mean over the slices)",
+TEST_TUNED = Measure("the score of the best trial on a slice of the test set of {slices} slices, minus "
+                     "its accuracy on the other slices (mean over the slices)",
                      lambda run, c: tuned_on_test(
-                         run["trials"], len(run["trials"])), percent=True,
-                     short="tuned on a test slice")
+                         run["trials"], len(run["trials"])), percent=True, short="tuned on a test slice")
 MORE_OPTIMISM = Measure("that overstatement when the best is chosen among all trials, minus when "
                         "among each block of {block}",
                         lambda run, c: tuned_on_test(run["trials"], len(run["trials"]))
@@ -167,34 +157,30 @@ TABLE = (MEDIAN, Measure("the best trial's validation accuracy",
                          short="best trial"), LR_BAND, WD_BAND, OPTIMISM, TEST_TUNED, SHORT_LONG)
 
 CLAIMS = (
-    Claim("lr-band",
-          "The good learning rates lie between 0.001 and 0.01: the top trials fall there more "
-          "often than the quarter of the trials drawn there.", "DLfS 6.5.3, Figure 6-24", LR_BAND,
-          a="stage 1", expect=">", b=0.25),
-    Claim("weight-decay-band",
-          "The good weight decays lie between 1e-8 and 1e-6: the top trials fall there more often "
-          "than the half of the trials drawn there.", "DLfS 6.5.3, Figure 6-24", WD_BAND,
-          a="stage 1", expect=">", b=0.5,
-          why="An honest difference, and more searches would not settle it: λ at most 1e-4, times "
-          "η at most 0.01, shrinks each weight by at most 1e-6 a step, 2e-4 over a trial's 200 "
-          "steps, so weight decay in this range changes nothing the validation score can see. At "
-          "full size the top trials fall in the band at the rate of chance (55 ± 17 % of them, 4 "
-          "searches), and among the trials with a good η those with λ in the band score as those "
-          "above it (0.506 against 0.493 on average, 55 and 42 trials; see the note). The book's "
-          "band reads the noise of one search."),
+    Claim("lr-band", "The good learning rates lie between 0.001 and 0.01: the top trials fall "
+          "there more often than the quarter of the trials drawn there.", "DLfS 6.5.3, Figure 6-24",
+          LR_BAND, a="stage 1", expect=">", b=0.25),
+    Claim("weight-decay-band", "The good weight decays lie between 1e-8 and 1e-6: the top trials "
+          "fall there more often than the half of the trials drawn there.",
+          "DLfS 6.5.3, Figure 6-24", WD_BAND, a="stage 1", expect=">", b=0.5,
+          why="An honest difference, and more searches would not settle it: λ at most 1e-4, "
+          "times η at most 0.01, shrinks each weight by at most 1e-6 a step, 2e-4 over a trial's "
+          "200 steps, so weight decay in this range changes nothing the validation score can "
+          "see. At full size the top trials fall in the band at the rate of chance (55 ± 17 % of "
+          "them, 4 searches), and among the trials with a good η those with λ in the band score "
+          "as those above it (0.506 against 0.493 on average, 55 and 42 trials; see the note). "
+          "The book's band reads the noise of one search."),
     Claim("narrowing-pays", "Searching again in the ranges of the best trials gives better trials.",
           "DLfS 6.5.3", MEDIAN, a="stage 2", expect=">", b="stage 1"),
-    Claim("test-set-tuning-overfits",
-          "Hyperparameters must not be tuned on the test set: they would overfit it (the score of "
-          "the chosen setting on the data that chose it overstates its accuracy on other data).",
-          "DLfS 6.5.1", TEST_TUNED, a="stage 1", expect=">", b=0.0),
-    Claim("more-trials-more-optimism",
-          "The more trials a score chooses among, the more it overstates the chosen one.",
-          "DLfS 6.5.1", MORE_OPTIMISM, a="stage 1", expect=">", b=0.0),
-    Claim("short-trials-rank-like-long",
-          "Trials may be cut short (fewer epochs) to save time: short trials rank the "
-          "hyperparameters as the full ones do (a rank correlation above 0.5).", "DLfS 6.5.3",
-          SHORT_LONG, a="stage 1", expect=">", b=0.5),
+    Claim("test-set-tuning-overfits", "Hyperparameters must not be tuned on the test set: they "
+          "would overfit it (the score of the chosen setting on the data that chose it overstates "
+          "its accuracy on other data).", "DLfS 6.5.1", TEST_TUNED, a="stage 1", expect=">", b=0.0),
+    Claim("more-trials-more-optimism", "The more trials a score chooses among, the more it "
+          "overstates the chosen one.", "DLfS 6.5.1", MORE_OPTIMISM, a="stage 1", expect=">",
+          b=0.0),
+    Claim("short-trials-rank-like-long", "Trials may be cut short (fewer epochs) to save time: "
+          "short trials rank the hyperparameters as the full ones do (a rank correlation above "
+          "0.5).", "DLfS 6.5.3", SHORT_LONG, a="stage 1", expect=">", b=0.5),
 )
 
 
@@ -206,7 +192,7 @@ def notes(runs) -> list[str]:
     if diverged := sum(t["status"] == "diverged" for run in runs.of("stage 1") + runs.of("stage 2")
                        for t in run["trials"]):
         lines.append(f"{diverged} trials diverged (the loss became NaN or inf); each is scored "
-                     "with the weights it " "was left with.")
+                     "with the weights it was left with.")
     good = [t for t in trials if BANDS["lr"][0] <= t["lr"] <= BANDS["lr"][1]]
     inside = [t["val"][-1] for t in good if t["weight_decay"] <= BANDS["weight_decay"][1]]
     outside = [t["val"][-1] for t in good if t["weight_decay"] > BANDS["weight_decay"][1]]
@@ -222,17 +208,14 @@ def notes(runs) -> list[str]:
 
 
 def plot(runs) -> dict:
-    config = runs.config
-    figures = {}
-    first = runs.of("stage 1")
+    config, figures, first = runs.config, {}, runs.of("stage 1")
     if first:
         top = ranked(first[0])[: config.best]
         figure, axes = plots.panels(len(top), 5, width=2.6, height=2.0)
         for i, (ax, t) in enumerate(zip(axes, top, strict=True)):
             ax.plot(t["val"], **plots.style(0), markevery=10, markersize=3, label="validation")
             ax.plot(t["train"], "--", **plots.style(1), markevery=10, markersize=3, label="train")
-            ax.set_title(f"Best-{i + 1}: η {t['lr']:.1e}, λ {t['weight_decay']:.0e}",
-                         fontsize="small")
+            ax.set_title(f"Best-{i + 1}: η {t['lr']:.1e}, λ {t['weight_decay']:.0e}", fontsize="small")
             ax.grid(alpha=0.3)
         for ax in axes:
             accuracy_axis(ax, [t["val"] for t in top] + [t["train"] for t in top])

@@ -77,23 +77,20 @@ def train(config: Config, setting: str, seed: int) -> dict:
     bottom = sweep_bottom(found.lrs, found.losses, config.finder_beta)
     lr = {"1cycle": bottom, "found": found.suggested_lr, "hand": config.hand_lr}[setting]
     model.optimizer.lr = lr
-    history = model.fit(data.x_train, data.y_train, epochs=config.epochs,
-                        batch_size=config.batch_size, validation_data=(data.x_valid, data.y_valid),
-                        evaluate_train=False, verbose=0,
+    history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
+                        validation_data=(data.x_valid, data.y_valid), evaluate_train=False, verbose=0,
                         callbacks=[tl.OneCycle(bottom)] if setting == "1cycle" else [])
     return {"status": history.status, "lr": lr, "turn_lr": found.turn_lr, "bottom_lr": bottom,
             "suggested_lr": found.suggested_lr, "turned_up": found.turned_up,
             "val_accuracy": epoch_curves(history, ["val_accuracy"])["val_accuracy"],
             "test_accuracy": model.accuracy(data.x_test, data.y_test),
-            "sweep": {key: rounded(getattr(found, key), 4) for key in ("lrs", "losses",
-                                                                       "smoothed")}}
+            "sweep": {key: rounded(getattr(found, key), 4) for key in ("lrs", "losses", "smoothed")}}
 
 
 ACCURACY = Measure("test accuracy after the budget of {epochs} epochs",
                    lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"],
                    percent=True, short="test accuracy after {epochs} epochs")
-RATE = Measure("the learning rate (1cycle: its peak)", lambda run, c: run["lr"],
-               short="η (1cycle: peak)")
+RATE = Measure("the learning rate (1cycle: its peak)", lambda run, c: run["lr"], short="η (1cycle: peak)")
 TABLE = (RATE, ACCURACY)
 
 CLAIMS = (
@@ -118,8 +115,7 @@ def notes(runs) -> list[str]:
         lines.append(f"The smoothed loss of the {len(sweeps)} sweeps turned up at η = {turns}; the "
                      f"bottom of the loss curve (1cycle's peak) lay at η = {bottoms}.")
         if flat := sum(not run["turned_up"] for run in sweeps):
-            lines.append(f"In {flat} sweep(s) the loss never turned up: raise max_lr to find the "
-                         "turn.")
+            lines.append(f"In {flat} sweep(s) the loss never turned up: raise max_lr to find the " "turn.")
     return lines
 
 
@@ -131,8 +127,7 @@ def plot(runs) -> dict:
     for index, run in enumerate(sweeps):
         colour, sweep = plots.style(index)["color"], run["sweep"]
         left.semilogx(sweep["lrs"], sweep["losses"], color=colour, alpha=0.25, linewidth=0.8)
-        left.semilogx(sweep["lrs"], sweep["smoothed"], color=colour,
-                      label=f"seed {runs.seeds[index]}")
+        left.semilogx(sweep["lrs"], sweep["smoothed"], color=colour, label=f"seed {runs.seeds[index]}")
         for key, line in (("turn_lr", ":"), ("bottom_lr", "-."), ("suggested_lr", "--")):
             left.axvline(run[key], color=colour, linestyle=line, linewidth=1)
     if sweeps:
@@ -140,8 +135,7 @@ def plot(runs) -> dict:
     for line, words in ((":", "turn-up of the smoothed loss"), ("-.", "bottom: 1cycle's peak"),
                         ("--", "10x below the turn-up")):
         left.plot([], [], color="0.4", linestyle=line, label=words)
-    left.set(xlabel="learning rate (log scale)", ylabel="training loss",
-             title="One epoch of growing η")
+    left.set(xlabel="learning rate (log scale)", ylabel="training loss", title="One epoch of growing η")
     plots.finish(left, fontsize="small")
     left.grid(alpha=0.3, which="both")
     accuracy_axis(right, plots.setting_curves(right, runs, "val_accuracy", label),

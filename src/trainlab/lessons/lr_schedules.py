@@ -89,14 +89,12 @@ def callbacks(config: Config, setting: str, steps: int) -> list:
     if setting == "power":
         return [tl.PowerDecay(lr, config.power_s * steps)]
     if setting.startswith("exponential"):
-        return [tl.ExponentialDecay(lr, config.exponential_s * TUNING.get(setting, 1.0) * steps,
-                                    rate=0.1)]
+        return [tl.ExponentialDecay(lr, config.exponential_s * TUNING.get(setting, 1.0) * steps, rate=0.1)]
     if setting == "piecewise":
         return [tl.PiecewiseConstant([f * steps for f in config.piecewise], [lr, lr / 2, lr / 10])]
     if setting == "performance":
         patience = max(1, round(config.plateau_patience * config.epochs))
-        return [tl.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
-                                     patience=patience)]
+        return [tl.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor, patience=patience)]
     # "1cycle": over the whole run, momentum cycled too
     return [tl.OneCycle(config.one_cycle_max_lr)]
 
@@ -108,10 +106,9 @@ def train(config: Config, setting: str, seed: int) -> dict:
     steps = math.ceil(len(data.x_train) / config.batch_size) * config.epochs
     model = tl.mlp(config.hidden, init="he_normal", seed=seed)
     model.compile("momentum", lr=config.lr, momentum=config.momentum, metrics=["accuracy"])
-    history = model.fit(data.x_train, data.y_train, epochs=config.epochs,
-                        batch_size=config.batch_size, validation_data=(data.x_valid, data.y_valid),
-                        evaluate_train=False, callbacks=callbacks(config, setting, steps),
-                        verbose=0)
+    history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
+                        validation_data=(data.x_valid, data.y_valid), evaluate_train=False,
+                        callbacks=callbacks(config, setting, steps), verbose=0)
     every = max(1, steps // 200)  # the rate at 200 points of the run, for the figure
     return {"status": history.status, **epoch_curves(history), "step_lr": history.step_lr[::every],
             "lr_every": every, "steps_per_epoch": steps / config.epochs,
@@ -156,9 +153,8 @@ def notes(runs) -> list[str]:
     cuts = [sum(b < a for a, b in zip(run["lr"], run["lr"][1:], strict=False))
             for run in runs.of("performance") if run["status"] != "diverged"]
     if cuts:
-        lines.append(f"Performance scheduling cut the rate {np.mean(cuts):.2g} times on average "
-                     f"in {runs.config.epochs} epochs (from {min(cuts)} to {max(cuts)} times in a "
-                     "seed).")
+        lines.append(f"Performance scheduling cut the rate {np.mean(cuts):.2g} times on average in "
+                     f"{runs.config.epochs} epochs (from {min(cuts)} to {max(cuts)} times in a " "seed).")
     return lines
 
 
@@ -171,17 +167,13 @@ def plot(runs) -> dict:
         first = runs.of(setting)[0]
         # in epochs
         x = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]
-        axes[0, 0].plot(x, first["step_lr"], label=setting, color=colours[setting]["color"],
-                        linewidth=1.4)
+        axes[0, 0].plot(x, first["step_lr"], label=setting, color=colours[setting]["color"], linewidth=1.4)
         for ax, key in ((axes[0, 1], "val_accuracy"), (axes[0, 2], "loss")):
-            plots.mean_curve(ax, runs.curves(setting, key),
-                             x=epochs[: runs.curves(setting, key).shape[1]], label=setting,
-                             **colours[setting])
-    axes[0, 0].set(title="Learning rate (first seed)", xlabel="epoch", ylabel="η (log scale)",
-                   yscale="log")
+            plots.mean_curve(ax, runs.curves(setting, key), x=epochs[: runs.curves(setting, key).shape[1]],
+                             label=setting, **colours[setting])
+    axes[0, 0].set(title="Learning rate (first seed)", xlabel="epoch", ylabel="η (log scale)", yscale="log")
     axes[0, 1].set(title="Validation accuracy", xlabel="epoch")
-    accuracy_axis(axes[0, 1], [line.get_ydata() for line in axes[0, 1].get_lines()],
-                  label="accuracy")
+    accuracy_axis(axes[0, 1], [line.get_ydata() for line in axes[0, 1].get_lines()], label="accuracy")
     axes[0, 2].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch",
                    ylabel="loss", yscale="log")
     for ax in axes.flat:

@@ -116,17 +116,14 @@ def at_end(key: str):
 TRAIN, TEST = at_end("train"), at_end("test")
 GAP = Measure("the train-test accuracy gap at the end", lambda run, c: TRAIN(run, c) - TEST(run, c),
               percent=True, short="gap (train - test)")
-TRAIN_ACCURACY = Measure("the training accuracy at the end", TRAIN, percent=True,
-                         short="train accuracy")
+TRAIN_ACCURACY = Measure("the training accuracy at the end", TRAIN, percent=True, short="train accuracy")
 TEST_ACCURACY = Measure("the test accuracy at the end", TEST, percent=True, short="test accuracy")
-DROPOUT_ON = Measure("the training loss a loop reports with dropout on (the mean batch loss of "
-                     "the last {every} epochs) minus the training loss measured with dropout off "
-                     "at the end",
-                     lambda run, c: at_end("batch_loss")(run, c) - at_end("train_loss")(run, c),
+DROPOUT_ON = Measure("the training loss a loop reports with dropout on (the mean batch loss of the "
+                     "last {every} epochs) minus the training loss measured with dropout off at the "
+                     "end", lambda run, c: at_end("batch_loss")(run, c) - at_end("train_loss")(run, c),
                      short="loss with dropout on - off")
 TABLE = (TRAIN_ACCURACY, TEST_ACCURACY, GAP, Measure("test loss at the end", at_end("test_loss")),
-         Measure("training loss at the end (inference mode)", at_end("train_loss"),
-                 short="training loss"))
+         Measure("training loss at the end (inference mode)", at_end("train_loss"), short="training loss"))
 
 CLAIMS = (
     Claim("plain-memorizes",
@@ -188,8 +185,7 @@ def notes(runs) -> list[str]:
         diverged = sum(run["status"] == "diverged" for run in done)
         if diverged:
             lines.append(f"With {label(setting)} training diverged (the loss became NaN or inf) in "
-                         f"{diverged} of {len(done)} seeds; those runs are left out of the "
-                         "measures.")
+                         f"{diverged} of {len(done)} seeds; those runs are left out of the " "measures.")
         elif done and max(run["train"][-1] for run in done) < 0.2:
             lines.append(f"With {label(setting)} the net did not learn: its training accuracy "
                          "stayed near the 10 % " "of guessing.")

@@ -55,8 +55,7 @@ class Config(DataConfig):
     epochs_a: int = option(20, ge=1)
     epochs_b: int = option(20, ge=2)
     frozen_epochs: int = option(4, ge=1)
-    samples_a: int | None = option(None, ge=1,
-                                   meaning="every training image of the other 8 classes")
+    samples_a: int | None = option(None, ge=1, meaning="every training image of the other 8 classes")
     # The gain in accuracy is ~0.6 points with a paired sd of ~0.8 (5 seeds of the full run): 10
     # seeds resolve it (a unit takes ~30 CPU-seconds). The error ratio's sd is ~0.8, which puts the
     # book's 4 far outside.
@@ -84,8 +83,7 @@ def network(hidden: tuple[int, ...], classes: int, seed: int) -> tl.Sequential:
     layers: list[tl.Layer] = []
     for units in hidden:
         layers += [tl.Dense(units, init="lecun_normal"), tl.SELU()]
-    return tl.Sequential([*layers, tl.Dense(classes, init="glorot_uniform")], input_dim=784,
-                         seed=seed)
+    return tl.Sequential([*layers, tl.Dense(classes, init="glorot_uniform")], input_dim=784, seed=seed)
 
 
 def split(x: np.ndarray, y: np.ndarray, classes_b: tuple[int, ...]):
@@ -116,8 +114,7 @@ def train(config: Config, setting: None, seed: int) -> dict:
                 "test_accuracy": model.accuracy(xb_test, yb_test) if status != "diverged" else math.nan}
 
     model_a = network(config.hidden, 8, seed)
-    status_a = fit(model_a, xa[: config.samples_a], ya[: config.samples_a], config.epochs_a,
-                   config.lr)
+    status_a = fit(model_a, xa[: config.samples_a], ya[: config.samples_a], config.epochs_a, config.lr)
     model_b = network(config.hidden, 2, seed + 1000)
     scratch = tested(model_b, fit(model_b, xb, yb, config.epochs_b, config.lr))
     reused = model_a.clone().layers[:-1]  # A itself stays intact
@@ -139,8 +136,7 @@ def train(config: Config, setting: None, seed: int) -> dict:
 def error_ratio(scratch: float, reused: float, tests: int) -> float:
     """The error rate from scratch over the error rate after reuse (an error of 0 counts as half an
     image)."""
-    return (1 - scratch) / max(1 - reused,
-                               0.5 / tests) if math.isfinite(scratch + reused) else math.nan
+    return (1 - scratch) / max(1 - reused, 0.5 / tests) if math.isfinite(scratch + reused) else math.nan
 
 
 ACCURACY = Measure("test accuracy on task B", lambda run, c: run["test_accuracy"], percent=True)
@@ -178,8 +174,7 @@ def notes(runs) -> list[str]:
     frozen = finite(runs.values("frozen", "test_accuracy"))
     if frozen.size and abs(frozen.mean() - 0.5) < 0.15:
         lines.append(f"After the frozen phase B on A scored {frozen.mean():.1%} on average (two "
-                     "balanced "
-                     "classes: chance is 50 %): the new output layer had barely moved at η = "
+                     "balanced classes: chance is 50 %): the new output layer had barely moved at η = "
                      f"{runs.config.lr:g}, so the fine-tuning started from a head that did not "
                      "learn yet.")
     accuracy_a = finite(runs.values("reused", "accuracy_a"))
@@ -205,12 +200,10 @@ def plot(runs) -> dict:
               color="C3", label="the book's chosen run")
     left.set_xticks([0, 1], [label(s) for s in pair])
     left.set_xlim(-0.4, 1.4)
-    accuracy_axis(left, [values, BOOK_SCRATCH, BOOK_REUSED], classes=2,
-                  label="test accuracy on task B")
+    accuracy_axis(left, [values, BOOK_SCRATCH, BOOK_REUSED], classes=2, label="test accuracy on task B")
     ratios = runs.values("reused", "error_ratio")
     right.axhspan(3, 5, color="C3", alpha=0.12, label="the book: about 4")
-    right.plot(np.arange(len(ratios)), ratios, marker="o", linestyle="none", color="C0",
-               label="one seed")
+    right.plot(np.arange(len(ratios)), ratios, marker="o", linestyle="none", color="C0", label="one seed")
     right.axhline(1, color="0.5", linestyle=":", linewidth=1)
     right.set(xlabel="seed", ylabel="error from scratch / error of B on A",
               title="How much reuse divides the error", ylim=(0, max([5.5, *(finite(ratios) + 0.5)])))

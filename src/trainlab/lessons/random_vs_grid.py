@@ -92,8 +92,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
     for index, (lr, decay) in enumerate(points):
         run, model = trial(split, lr, decay, seed * 1000 + index, hidden=config.hidden,
                            epochs=config.epochs, batch_size=config.batch_size, curves=False)
-        trials.append({"lr": lr, "weight_decay": decay, "score": run["val"][-1],
-                       "status": run["status"]})
+        trials.append({"lr": lr, "weight_decay": decay, "score": run["val"][-1], "status": run["status"]})
         if run["val"][-1] > best:
             best, best_model = run["val"][-1], model
     return {"trials": trials, "test": best_model.accuracy(data.x_test, data.y_test)}
@@ -115,9 +114,8 @@ def main_effect(run: dict, name: str) -> float:
 
 TEST = Measure("the test accuracy of the trial the search chose (by validation accuracy)",
                lambda run, c: run["test"], percent=True, short="chosen trial: test accuracy")
-BEST_SCORE = Measure("the best validation accuracy of the search",
-                     lambda run, c: chosen(run)["score"], percent=True,
-                     short="best validation accuracy")
+BEST_SCORE = Measure("the best validation accuracy of the search", lambda run, c: chosen(run)["score"],
+                     percent=True, short="best validation accuracy")
 LR_MATTERS = Measure("how far the grid's mean score moves across its learning rates minus across "
                      "its weight decays",
                      lambda run, c: main_effect(run, "lr") - main_effect(run, "weight_decay"),
@@ -129,14 +127,12 @@ TABLE = (TEST, BEST_SCORE, DISTINCT, Measure("the chosen learning rate (log10)",
     np.log10(chosen(run)["lr"])), short="chosen log10 η"), LR_MATTERS)
 
 CLAIMS = (
-    Claim("some-matter-more",
-          "Hyperparameters differ in how much they move the final accuracy: here the learning "
-          "rate moves it far more than the weight decay.", "DLfS 6.5.2", LR_MATTERS, a="grid",
-          expect=">", b=0.0),
-    Claim("random-beats-grid",
-          "Random sampling finds better values than a regular grid search at the same budget, "
-          "because the grid spends its trials repeating a few values of the parameter that "
-          "matters.", "DLfS 6.5.2", TEST, a="random", expect=">", b="grid"),
+    Claim("some-matter-more", "Hyperparameters differ in how much they move the final accuracy: here "
+          "the learning rate moves it far more than the weight decay.", "DLfS 6.5.2", LR_MATTERS,
+          a="grid", expect=">", b=0.0),
+    Claim("random-beats-grid", "Random sampling finds better values than a regular grid search at the "
+          "same budget, because the grid spends its trials repeating a few values of the parameter "
+          "that matters.", "DLfS 6.5.2", TEST, a="random", expect=">", b="grid"),
 )
 
 
@@ -160,15 +156,13 @@ def plot(runs) -> dict:
     for i, setting in enumerate(runs.settings):
         trials = [t for run in runs.of(setting) for t in run["trials"]]
         right.scatter([t["lr"] for t in trials], [t["score"] for t in trials], s=10, alpha=0.45,
-                      label=label(setting), color=plots.style(i)["color"],
-                      marker=plots.style(i)["marker"])
+                      label=label(setting), color=plots.style(i)["color"], marker=plots.style(i)["marker"])
         shown.append([t["score"] for t in trials])
     right.set(xscale="log", xlabel="learning rate η", title="Every trial of every repeat against η")
     accuracy_axis(right, shown, label="validation accuracy")
     pairs = [(runs.get("grid", s), runs.get("random", s)) for s in runs.seeds]
     pairs = [(g, r) for g, r in pairs if g and r]
-    left.scatter([g["test"] for g, _ in pairs], [r["test"] for _, r in pairs], **plots.style(2),
-                 s=24)
+    left.scatter([g["test"] for g, _ in pairs], [r["test"] for _, r in pairs], **plots.style(2), s=24)
     ends = [p["test"] for pair in pairs for p in pair]
     if ends:
         low, high = min(ends) - 0.02, max(ends) + 0.02

@@ -135,8 +135,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
     history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
                         verbose=0, validation_data=(data.x_valid, data.y_valid), evaluate_train=False,
                         callbacks=[tl.OneCycle(peak), stop])
-    run = {"status": history.status, "peak_lr": peak, "turn_lr": found.turn_lr,
-           **epoch_curves(history),
+    run = {"status": history.status, "peak_lr": peak, "turn_lr": found.turn_lr, **epoch_curves(history),
            "restored_epoch": None if history.restored_epoch is None else history.restored_epoch + 1,
            "test_accuracy": model.accuracy(data.x_test, data.y_test), "initial": initial,
            "trained": activation_stats(model, probe)}
@@ -161,13 +160,11 @@ TRAINED = Measure("how far the hidden layers' activation std strays from 1 after
 INITIAL = Measure("how far the hidden layers' activation std strays from 1 at initialization",
                   scale_of("initial"), short="std off 1 by, initial")
 DROPOUT_PROBE = Measure(
-    "how far the untrained SELU net's activation std strays from 1 with plain dropout "
-    "{probe_dropout} before every dense layer minus with alpha dropout (each the largest factor; "
-    "dropout active)",
+    "how far the untrained SELU net's activation std strays from 1 with plain dropout {probe_dropout} "
+    "before every dense layer minus with alpha dropout (each the largest factor; dropout active)",
     lambda run, c: scale_of("plain_dropout")(run, c) - scale_of("alpha_dropout")(run, c),
     short="dropout probe")
-PEAK = Measure("1cycle's peak rate, found by the sweep", lambda run, c: run["peak_lr"],
-               short="1cycle peak η")
+PEAK = Measure("1cycle's peak rate, found by the sweep", lambda run, c: run["peak_lr"], short="1cycle peak η")
 TABLE = (PEAK, ACCURACY, INITIAL, TRAINED)
 
 CLAIMS = (
@@ -209,10 +206,8 @@ def plot(runs) -> dict:
             plots.mean_curve(ax, curves, x=np.arange(1, curves.shape[1] + 1), label=setting,
                              **colours[setting])
     axes[0, 0].set(title="Validation accuracy", xlabel="epoch")
-    accuracy_axis(axes[0, 0], [runs.curves(s, "val_accuracy") for s in runs.settings],
-                  label="accuracy")
-    axes[0, 1].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch",
-                   ylabel="loss")
+    accuracy_axis(axes[0, 0], [runs.curves(s, "val_accuracy") for s in runs.settings], label="accuracy")
+    axes[0, 1].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch", ylabel="loss")
     figure.suptitle(f"{config.depth} hidden layers of {config.units} units on {config.dataset}; "
                     f"mean of {len(runs.seeds)} seeds and their range")
     stats, stat_axes = plots.figure(2, width=5.6, height=4.4)
@@ -225,8 +220,7 @@ def plot(runs) -> dict:
         if run is None:
             continue
         layers = np.arange(1, len(run[key]["std"]) + 1)
-        style = {"linestyle": line, **plots.style(index), "markersize": 4,
-                 "label": f"{setting}, {words}"}
+        style = {"linestyle": line, **plots.style(index), "markersize": 4, "label": f"{setting}, {words}"}
         stat_axes[0, 0].plot(layers, run[key]["mean"], **style)
         stat_axes[0, 1].plot(layers, run[key]["std"], **style)
     stat_axes[0, 0].axhline(0, color="0.6", linewidth=0.8)
@@ -234,8 +228,7 @@ def plot(runs) -> dict:
     stat_axes[0, 0].set(title="Mean", xlabel="hidden layer", ylabel="mean of the activations")
     stat_axes[0, 1].set(title="Standard deviation", xlabel="hidden layer", ylabel="std (log scale)",
                         yscale="log")
-    stats.suptitle(f"Each hidden layer's activations on {config.stats_samples} test images (first "
-                   "seed)")
+    stats.suptitle(f"Each hidden layer's activations on {config.stats_samples} test images (first " "seed)")
     for ax in [*axes.flat, *stat_axes.flat]:
         ax.grid(alpha=0.3)
     plots.legend_outside(axes[0, 1], fontsize="small")

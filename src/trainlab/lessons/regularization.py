@@ -1,9 +1,6 @@
-"""Hands-On ML 11.4's ways to avoid overfitting on one task, and Monte Carlo dropout.
-
-Each regularizer is measured by the gap between training and test accuracy against the same net
-without it. MC dropout's gain is measured per image: both predictions classify the same test images
-with the same net, so their difference holds only the noise of the few hundred images on which they
-disagree."""
+"""Hands-On ML 11.4's ways to avoid overfitting on one task, and Monte Carlo dropout: each regularizer
+by its train-test gap against the same net without it; MC dropout's gain per image (both predictions
+classify the same test images with one net: only the few hundred images they disagree on add noise)."""
 
 from __future__ import annotations
 
@@ -15,12 +12,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import trainlab as tl
-from trainlab.activations import softmax
 from trainlab.figures import accuracy_axis
 from trainlab.lab import plots
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.fitting import epoch_curves, failure_notes, split_of
 from trainlab.lab.lesson import HOML, Lesson
+from trainlab.lab.nets import forced_training_proba, log_loss
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
@@ -49,8 +46,7 @@ REGULARIZERS = ("baseline", "l2", "dropout", "alpha dropout", "max-norm", "early
 @dataclass
 class Config(DataConfig):
     dataset: str = "fashion-mnist"
-    # 10,000 of the 55,000 (the book trains on all): the baseline overfits within minutes on one
-    # core
+    # 10,000 of the 55,000 (the book trains on all): the baseline overfits within minutes on a core
     train_samples: int | None = 10000
     validation_samples: int = option(5000, ge=1)
     hidden: tuple[int, ...] = option((300, 100), ge=1)
@@ -62,8 +58,7 @@ class Config(DataConfig):
     max_norm: float = option(1.0, gt=0)
     patience: int = option(5, ge=1)
     mc_samples: int = option(100, ge=2)  # the book's
-    # Keras's predict() batch: where forced training mode meets batch norm
-    mc_batch: int = option(32, ge=1)
+    mc_batch: int = option(32, ge=1)  # Keras's predict() batch, where batch norm meets training mode
     # The gaps differ by 2-8 points against a noise of 0.5. Early stopping and dropout move test
     # accuracy by about a point with a paired seed-to-seed sd of about 0.9 (measured at 4 seeds): 8
     # seeds put the 95 % interval at about ±0.75 points. MC dropout's gain (0.1-0.2 points, the
@@ -74,8 +69,7 @@ class Config(DataConfig):
                              "epochs": 3, "patience": 1, "mc_samples": 10, "seeds": 2}
 
 
-# a setting at which training fails: Nadam at η = 10 diverges in every net
-BREAKS = {"lr": 10.0}
+BREAKS = {"lr": 10.0}  # a setting at which training fails: Nadam at η = 10 diverges in every net
 
 
 def settings(config: Config) -> tuple[str, ...]:
@@ -91,14 +85,12 @@ def build(setting: str, config: Config, seed: int) -> tl.Sequential:
     layers: list[tl.Layer] = []
     for units in config.hidden:
         layers += [drop(config.dropout)] if drop else []
-        layers.append(tl.Dense(units, init="lecun_normal" if selu else "he_normal",
-                               regularizer=penalty,
+        layers.append(tl.Dense(units, init="lecun_normal" if selu else "he_normal", regularizer=penalty,
                                constraint=tl.MaxNorm(config.max_norm) if setting == "max-norm" else None))
         layers += [tl.BatchNorm()] if setting == "dropout + batch norm" else []
         layers.append(tl.SELU() if selu else tl.ELU())
     layers += [drop(config.dropout)] if drop else []
-    layers.append(tl.Dense(10, init="lecun_normal" if selu else "glorot_uniform",
-                           regularizer=penalty))
+    layers.append(tl.Dense(10, init="lecun_normal" if selu else "glorot_uniform", regularizer=penalty))
     return tl.Sequential(layers, input_dim=784, seed=seed)
 
 
@@ -107,25 +99,22 @@ def train(config: Config, setting: str, seed: int) -> dict:
     model = build(setting, config, seed).compile("nadam", lr=config.lr, metrics=["accuracy"])
     stopping = [tl.EarlyStopping("val_loss",
                                  patience=config.patience)] if setting == "early stopping" else []
-    history = model.fit(data.x_train, data.y_train, epochs=config.epochs,
-                        batch_size=config.batch_size, validation_data=(data.x_valid, data.y_valid),
-                        callbacks=stopping, verbose=0)
-    run = {"status": history.status, **epoch_curves(history, ["accuracy", "val_accuracy", "val_loss"]),
+    history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
+                        validation_data=(data.x_valid, data.y_valid), callbacks=stopping, verbose=0)
+    run = {"status": history.status, **epoch_curves(history, ["accuracy", "val_accuracy",
+                                                              "val_loss"]),
            "restored_epoch": None if history.restored_epoch is None else history.restored_epoch + 1,
            "train_accuracy": model.accuracy(data.x_train, data.y_train),
            "test_accuracy": model.accuracy(data.x_test, data.y_test)}
     if setting.startswith("dropout") and history.status != "diverged":
-        run.update(monte_carlo(model, data.x_test, data.y_test, config,
-                               batch_norm=setting != "dropout"))
+        run.update(monte_carlo(model, data.x_test, data.y_test, config, batch_norm=setting != "dropout"))
     return run
 
 
 def monte_carlo(model: tl.Sequential, x: np.ndarray, y: np.ndarray, config: Config,
                 batch_norm: bool) -> dict:
-    """MC dropout on every test image against the plain prediction: accuracy, log-loss, the spread
-    of the top class; for a net with batch norm, also the samples with every layer forced into
-    training mode (batch norm then normalizes each batch of ``mc_batch`` images by its own
-    statistics)."""
+    """MC dropout on every test image against the plain prediction: accuracy, log-loss, the spread of
+    the top class; with batch norm, also the samples with every layer forced into training mode."""
     plain = model.predict_proba(x)
     mean, std = model.predict_mc(x, samples=config.mc_samples)
     rows = np.arange(len(y))
@@ -136,26 +125,14 @@ def monte_carlo(model: tl.Sequential, x: np.ndarray, y: np.ndarray, config: Conf
            "mc_log_loss": log_loss(mean, y), "std_right": float(top[right].mean()),
            "std_wrong": float(top[~right].mean()) if (~right).any() else 0.0}
     if batch_norm:
-        forced, total = model.clone(), 0.0
-        for _ in range(config.mc_samples):
-            outputs = []
-            for start in range(0, len(x), config.mc_batch):
-                h = x[start: start + config.mc_batch]
-                for layer in forced.layers:
-                    h = layer.forward(h, training=True)
-                outputs.append(h)
-            total = total + softmax(np.concatenate(outputs).astype(np.float64))
-        out["forced_accuracy"] = float(np.mean((total / config.mc_samples).argmax(axis=1) == y))
+        forced = forced_training_proba(model, x, config.mc_samples, config.mc_batch)
+        out["forced_accuracy"] = float(np.mean(forced.argmax(axis=1) == y))
     else:  # six test images for the figure: three classified right, three wrong
         shown = [*np.flatnonzero(right)[:3], *np.flatnonzero(~right)[:3]]
         out["shown"] = {"index": [int(i) for i in shown], "label": [int(y[i]) for i in shown],
                         "mean": mean[shown].round(4).tolist(), "std": std[shown].round(4).tolist(),
                         "plain": plain[shown].round(4).tolist()}
     return out
-
-
-def log_loss(probabilities: np.ndarray, y: np.ndarray) -> float:  # clipped at 1e-7, as Keras does
-    return float(-np.mean(np.log(np.clip(probabilities[np.arange(len(y)), y], 1e-7, 1.0))))
 
 
 def value(run, key: str) -> float:  # NaN for a run that diverged or did not measure it
@@ -168,10 +145,8 @@ def minus(a: str, b: str):
 
 GAP = Measure("the gap between training and test accuracy (dropout off)",
               minus("train_accuracy", "test_accuracy"), percent=True, short="gap")
-TEST = Measure("test accuracy (dropout off)", lambda run, c: value(run, "test_accuracy"),
-               percent=True)
-TRAIN = Measure("training accuracy (dropout off)", lambda run, c: value(run, "train_accuracy"),
-                percent=True)
+TEST = Measure("test accuracy (dropout off)", lambda run, c: value(run, "test_accuracy"), percent=True)
+TRAIN = Measure("training accuracy (dropout off)", lambda run, c: value(run, "train_accuracy"), percent=True)
 EPOCHS = Measure("the epochs trained", lambda run, c: len(run["val_loss"]), short="epochs")
 MC_GAIN = Measure("MC dropout's accuracy minus the plain prediction's, on the same test images",
                   minus("mc_accuracy", "plain_accuracy"), percent=True, short="MC gain")
@@ -238,24 +213,18 @@ def notes(runs) -> list[str]:
 def plot(runs) -> dict:
     config = runs.config
     figure, axes = plots.figure(2, width=6.2, height=4.6)
-    colours = plots.styles(runs.settings)
     titles = {"accuracy": "Training accuracy (dropout off)", "val_accuracy": "Validation accuracy"}
     limits = []
     for ax, (key, title) in zip(axes[0], titles.items(), strict=True):
-        for setting in runs.settings:
-            curves = runs.curves(setting, key)
-            plots.mean_curve(ax, curves, x=np.arange(1, curves.shape[1] + 1), label=setting,
-                             **colours[setting])
+        limits.append(accuracy_axis(ax, plots.setting_curves(ax, runs, key)))  # every seed's range
         ax.set(title=title, xlabel="epoch")
         ax.grid(alpha=0.3)
-        # every seed's range
-        limits.append(accuracy_axis(ax, [runs.curves(s, key) for s in runs.settings]))
     for ax in axes[0]:  # one scale for both panels, so that the gap reads off the figure
         ax.set_ylim(min(low for low, _ in limits), max(high for _, high in limits))
     axes[0, 0].set_ylabel("accuracy")
     plots.legend_outside(axes[0, 1], fontsize="small")
     figure.suptitle(f"Each regularizer on {config.train_samples} {config.dataset} images; mean of "
-                    f"{len(runs.seeds)} " "seeds and their range")
+                    f"{len(runs.seeds)} seeds and their range")
     first = next((r["shown"] for r in runs.of("dropout") if "shown" in r), None)
     return {"accuracy": figure,
             **({"mc_dropout": plot_monte_carlo(first, config.mc_samples)} if first else {})}
@@ -263,14 +232,12 @@ def plot(runs) -> dict:
 
 def plot_monte_carlo(shown: dict, samples: int):
     figure = Figure(figsize=(2.6 * len(shown["index"]), 3.0), layout="constrained")
-    # one probability scale
-    axes = figure.subplots(1, len(shown["index"]), sharey=True, squeeze=False)
+    axes = figure.subplots(1, len(shown["index"]), sharey=True, squeeze=False)  # one y scale
     classes = np.arange(10)
     for ax, label, mean, std, plain in zip(axes[0], shown["label"], shown["mean"], shown["std"],
                                            shown["plain"], strict=True):
         predicted = int(np.argmax(mean))
-        ax.bar(classes, mean, yerr=std, capsize=2, color=plots.COLORS[1],
-               label=f"mean ± std of {samples}")
+        ax.bar(classes, mean, yerr=std, capsize=2, color=plots.COLORS[1], label=f"mean ± std of {samples}")
         ax.plot(classes, plain, "k.", label="dropout off")
         ax.set(ylim=(0, 1.05), xticks=classes, xlabel="class",
                title=f"class {label}: MC {predicted}" + ("" if predicted == label else " ✗"))
