@@ -1,9 +1,6 @@
-"""Batch norm as a regularizer and as a speed-up (Deep Learning from Scratch 6.3.1, Hands-On ML
-11.1.3).
-
-The regularizer claim is an honest difference: on the book's own overfitting setup the batch-norm
-net overfits more, not less (the evidence is in the claim's ``why``). Speed is measured as speed:
-the training steps until the validation accuracy first reaches a level fixed before the run."""
+"""Batch norm as a regularizer and as a speed-up (DLfS 6.3.1, Hands-On ML 11.1.3). On the book's own
+overfitting setup the batch-norm net overfits more, not less (see the claim's ``why``); speed is the
+training steps until the validation accuracy first reaches a level fixed before the run."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from trainlab.figures import accuracy_axis
-from trainlab.lab import plots
+from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import hold_out, load_data, steps_to
 from trainlab.lab.lesson import DLFS, Lesson, finite_or_nan
@@ -53,14 +50,14 @@ class Config(DataConfig):
     every: int = option(100, ge=1)  # steps between measurements of the speed runs
     target: float = option(0.95, gt=0, lt=1)
     validation_samples: int = option(5000, ge=1)
-    # The gaps differ by about 0.16 with a seed sd near 0.02, the speed by about 40 % of the steps;
-    # five paired seeds settle both.
+    # Gaps differ by ~0.16 (seed sd ~0.02), speeds by ~40 % of the steps: five paired seeds settle
+    # both.
     seeds: int = option(5, ge=1)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100,
-                             "small_hidden": (32,) * 3, "small_epochs": 40, "hidden": (32, 32),
-                             "epochs": 3, "every": 20, "validation_samples": 300,
-                             "test_samples": 500, "target": 0.6, "seeds": 2}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100, "small_epochs": 40,
+                             "small_hidden": (32,) * 3, "hidden": (32, 32), "epochs": 3,
+                             "every": 20, "validation_samples": 300, "test_samples": 500,
+                             "target": 0.6, "seeds": 2}
     NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000, "validation_samples": 2000,
                                 "target": 0.85, "epochs": 5, "test_samples": 2000, "seeds": 3}
 
@@ -97,8 +94,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
 
 def small(key: str):
-    """A measure of the nets trained on few images: ``key`` at the end (NaN for a run that
-    diverged)."""
+    """``key`` at the end of a net trained on few images (NaN for a run that diverged)."""
     def of(run, c):
         if "train" not in run or run["status"] != "completed":
             return float("nan")
@@ -121,8 +117,9 @@ TEST = Measure("the test accuracy after {small_epochs} epochs on {small_samples}
                small("test"), percent=True, short="test accuracy")
 TRAIN = Measure("the training accuracy after {small_epochs} epochs", small("train"), percent=True,
                 short="train accuracy")
-SPEED = Measure("the training steps until the validation accuracy first reaches {target} (measured every "
-                "{every} steps)", steps_to_target, unit="steps", digits=4, short="steps to {target}")
+SPEED = Measure("the training steps until the validation accuracy first reaches {target} "
+                "(measured every {every} steps)", steps_to_target, unit="steps", digits=4,
+                short="steps to {target}")
 TABLE = (TRAIN, TEST, GAP, SPEED)
 
 CLAIMS = (
@@ -147,15 +144,8 @@ CLAIMS = (
 )
 
 
-def notes(runs) -> list[str]:
-    lines = []
-    for setting in runs.settings:
-        diverged = sum(run["status"] == "diverged" for run in runs.of(setting))
-        if diverged:
-            lines.append(f"{setting}: training diverged (the loss became NaN or inf) in {diverged} "
-                         f"of {len(runs.of(setting))} seeds; those runs are not measured (a speed "
-                         "run that diverged " "never reaches the target).")
-    return lines
+def notes(runs) -> list[str]:  # a diverged run is not measured
+    return training.failure_notes(runs, str)
 
 
 def plot(runs) -> dict:

@@ -19,8 +19,7 @@ from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
     name="dropout-ensemble", title="Dropout as an ensemble, and the dropout rate by width",
-    book=DLFS,
-    section="6.4.3 Dropout (ensemble learning; and Hands-On ML 11.4.2)", figure="",
+    book=DLFS, section="6.4.3 Dropout (ensemble learning; and Hands-On ML 11.4.2)", figure="",
     description=(
         "Dropout trains a different thinned net at every step and averages them all at test time "
         "within one net, as an ensemble averages the class probabilities of separately trained "
@@ -29,10 +28,11 @@ LESSON = Lesson(
         "{members} plain nets from different seeds, {epochs} epochs each, averaged into an "
         "ensemble; the first trained on to {long_epochs} epochs (one plain net); and one net "
         "with (inverted) dropout {dropout} after each hidden layer, {long_epochs} epochs from "
-        "the same start (the book trains its dropout net 1.5 times as long). Dropout {dropout} "
-        "needs a net wide enough not to be starved: Srivastava et al. (2014), whom the book "
-        "follows, use hidden layers of 1,024 units and more, and advise n/p units where n do "
-        "without dropout. Test accuracy; {seeds} seeds."),
+        "the same start (the book trains its dropout net 1.5 times as long); the nets of a seed "
+        "start alike where their shapes match and see the same batches. Dropout {dropout} needs "
+        "a net wide enough not to be starved: Srivastava et al. (2014), whom the book follows, "
+        "use hidden layers of 1,024 units and more, and advise n/p units where n do without "
+        "dropout. Test accuracy; {seeds} seeds."),
 )
 
 
@@ -66,8 +66,7 @@ def label(setting: str) -> str:
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
-    """The members, the ensemble, one plain net and the dropout net of one width, paired (the same
-    start where shapes match, the same batches); test accuracy of each."""
+    """Test accuracy of the members, the ensemble, one plain net and the dropout net of one width."""
     data, width = data_of(config), int(setting.split("-")[0])
 
     def net(member: int, dropout: float = 0.0) -> tl.Sequential:
@@ -78,16 +77,13 @@ def train(config: Config, setting: str, seed: int) -> dict:
         return model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=config.batch_size,
                          evaluate_train=False, verbose=0).status
 
-    x, y = data.x_test, data.y_test
-    members = [net(m) for m in range(config.members)]
+    members, x, y = [net(m) for m in range(config.members)], data.x_test, data.y_test
     statuses = [fit(model, config.epochs) for model in members]
     ensemble, member_accuracy = tl.Ensemble(members).accuracy(x, y), [m.accuracy(x, y) for m in members]
     statuses.append(fit(members[0], config.long_epochs - config.epochs))  # as long as dropout's
-    dropout = net(0, config.dropout)
-    statuses.append(fit(dropout, config.long_epochs))
-    return {"status": "diverged" if "diverged" in statuses else "completed",
-            "members": member_accuracy, "ensemble": ensemble, "single": members[0].accuracy(x, y),
-            "dropout": dropout.accuracy(x, y),
+    statuses.append(fit(dropout := net(0, config.dropout), config.long_epochs))
+    return {"status": "diverged" if "diverged" in statuses else "completed", "members": member_accuracy,
+            "ensemble": ensemble, "single": members[0].accuracy(x, y), "dropout": dropout.accuracy(x, y),
             "dropout_train": dropout.accuracy(data.x_train, data.y_train),
             "single_train": members[0].accuracy(data.x_train, data.y_train)}
 
@@ -115,25 +111,27 @@ CLAIMS = (
     Claim("ensemble-beats-one-net", "Averaging the outputs of several separately trained nets (an "
           "ensemble) raises the accuracy above that of a single net.", "DLfS 6.4.3", ENSEMBLE_GAIN,
           a=WIDE, expect=">", b=0.0),
-    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few percent "
-          "(here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">", b=0.02,
+    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few "
+          "percent (here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">",
+          b=0.02,
           why="A single net already classifies about 95 % of these digits right; a gain of a few "
           "points would remove half of its errors. The book quotes the few percent from the "
           "literature, not from an experiment of its own."),
-    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats the "
-          "same net trained without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">", b=0.0),
-    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is at "
-          "least as accurate (here: not more than half a point below the ensemble of five).",
+    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats "
+          "the same net trained without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">",
+          b=0.0),
+    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is "
+          "at least as accurate (here: not more than half a point below the ensemble of five).",
           "DLfS 6.4.3", AGAINST_ENSEMBLE, a=WIDE, expect=">", b=-0.005),
-    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: the "
-          "same rate that helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2",
+    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: "
+          "the same rate that helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2",
           DROPOUT_GAIN, a=WIDE, expect=">", b="100-100"),
 )
 
 
 def notes(runs) -> list[str]:
     return training.failure_notes(runs, label, lambda run, c: run["ensemble"] < 0.2,
-                         "test accuracy near the 10 % of guessing")
+                                  "test accuracy near the 10 % of guessing")
 
 
 def plot(runs) -> dict:

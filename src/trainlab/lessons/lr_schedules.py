@@ -1,9 +1,7 @@
-"""Learning-rate schedules (Hands-On ML 11.3) on one Fashion-MNIST MLP.
-
-A speed claim is measured as speed: every schedule runs in full for the same budget of epochs, its
-constants scaled to the steps of that budget (the book's constants are fractions of its 25-epoch
-run), and the net it leaves at the end of the budget is measured on the test set. A schedule that
-converges faster leaves a better net when the budget ends before the constant rate has converged."""
+"""Learning-rate schedules (Hands-On ML 11.3) on one Fashion-MNIST MLP. Speed is measured as speed:
+every schedule runs the same budget of epochs, its constants scaled to it, and the net it leaves is
+tested: a faster schedule leaves a better net when the budget ends before the constant rate has
+converged."""
 
 from __future__ import annotations
 

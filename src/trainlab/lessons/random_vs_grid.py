@@ -1,11 +1,8 @@
-"""Random search against grid search at equal budget (Deep Learning from Scratch 6.5; Bergstra &
-Bengio 2012).
-
-The audit's fixes: the grid is shifted by a random fraction of its step in every repeat (a fixed
-grid favours or misses the best value by where its points happen to fall), the trials are scored on
-2,000 validation images (the book's 100 make the choice itself a lottery), the chosen trial is
-judged on the test images, and the comparison is repeated many times, the two searches of a repeat
-pairing trial by trial (same initial weights, same batches)."""
+"""Random search against grid search at equal budget (DLfS 6.5; Bergstra & Bengio 2012), with the
+audit's fixes: the grid shifted by a random fraction of its step in every repeat, trials scored on
+2,000 validation images (the book's 100 make the choice a lottery), the choice judged on the test
+images, and many repeats whose two searches pair trial by trial (same initial weights, same
+batches)."""
 
 from __future__ import annotations
 

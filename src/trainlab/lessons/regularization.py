@@ -101,8 +101,8 @@ def train(config: Config, setting: str, seed: int) -> dict:
                                  patience=config.patience)] if setting == "early stopping" else []
     history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
                         validation_data=(data.x_valid, data.y_valid), callbacks=stopping, verbose=0)
-    run = {"status": history.status, **epoch_curves(history, ["accuracy", "val_accuracy",
-                                                              "val_loss"]),
+    run = {"status": history.status,
+           **epoch_curves(history, ["accuracy", "val_accuracy", "val_loss"]),
            "restored_epoch": None if history.restored_epoch is None else history.restored_epoch + 1,
            "train_accuracy": model.accuracy(data.x_train, data.y_train),
            "test_accuracy": model.accuracy(data.x_test, data.y_test)}
