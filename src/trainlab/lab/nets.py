@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import trainlab as tl
+from trainlab.activations import Activation, softmax
 
 
 def paired_mlp(
@@ -112,3 +113,44 @@ def after_divergence(curve: Sequence[float], length: int, value: float) -> np.nd
     nothing since (its accuracy counts at chance, its loss at the level the lesson names)."""
     values = np.asarray(curve, dtype=np.float64)
     return np.concatenate([values, np.full(max(0, length - len(values)), value)])
+
+
+def grad_norms(model: tl.Sequential, x: np.ndarray, y: np.ndarray) -> list[float]:
+    """‖dL/dW‖ of every Dense layer on (x, y), input side first (a measurement: nothing is updated)."""
+    grads = model.gradient(x, y)
+    return [float(np.linalg.norm(grads[f"{layer.name}.W"])) for layer in model.layers
+            if isinstance(layer, tl.Dense)]
+
+
+def dead_fraction(model: tl.Sequential, x: np.ndarray) -> float:
+    """The fraction of hidden units whose derivative is 0 on every sample of ``x`` (inference mode):
+    dead units, such as a ReLU whose input is negative for every sample."""
+    dead = total = 0
+    for layer in model.layers:
+        x = layer.forward(x, training=False)
+        if isinstance(layer, Activation):
+            derivative = layer.backward(np.ones_like(x))
+            dead += int(np.sum(np.all(derivative == 0, axis=0)))
+            total += derivative.shape[1]
+    return dead / total
+
+
+def forced_training_proba(model: tl.Sequential, x: np.ndarray, samples: int, batch: int) -> np.ndarray:
+    """The mean over ``samples`` passes of the class probabilities of ``x`` with every layer of a copy of
+    ``model`` in training mode, ``batch`` images at a time (Keras's ``model(x, training=True)``
+    through ``predict``): dropout active, and batch norm normalizing each batch by its own statistics."""
+    forced, total = model.clone(), 0.0
+    for _ in range(samples):
+        outputs = []
+        for start in range(0, len(x), batch):
+            h = x[start: start + batch]
+            for layer in forced.layers:
+                h = layer.forward(h, training=True)
+            outputs.append(h)
+        total = total + softmax(np.concatenate(outputs).astype(np.float64))
+    return total / samples
+
+
+def log_loss(probabilities: np.ndarray, y: np.ndarray) -> float:
+    """The mean of -ln p(true class), each p clipped at 1e-7 as Keras does."""
+    return float(-np.mean(np.log(np.clip(probabilities[np.arange(len(y)), y], 1e-7, 1.0))))

@@ -182,3 +182,32 @@ def panels(
     for ax in axes[count:]:
         ax.set_visible(False)
     return fig, axes[:count]
+
+
+def range_bars(ax: Any, x: np.ndarray, values: Sequence[np.ndarray], **options: Any) -> list[np.ndarray]:
+    """Each array of ``values`` (one per x) as its mean with an error bar over its range (min to max); an
+    empty array is a NaN mean. Returns the bars' lows and highs, for scaling the axis to what it shows."""
+    means = np.array([v.mean() if v.size else np.nan for v in values])
+    low = np.array([v.min() if v.size else np.nan for v in values])
+    high = np.array([v.max() if v.size else np.nan for v in values])
+    ax.errorbar(x, means, yerr=[np.nan_to_num(means - low), np.nan_to_num(high - means)], capsize=3,
+                linestyle="none", **options)
+    return [low, high]
+
+
+def finish(*axes: Any, **legend: Any) -> None:
+    """A light grid on each of ``axes`` and its legend to the right (:func:`legend_outside`)."""
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        legend_outside(ax, **legend)
+
+
+def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
+    """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
+    epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
+    colours, shown = styles(runs.settings), []
+    for setting in runs.settings:
+        shown.append(runs.curves(setting, key))
+        epochs = np.arange(1, shown[-1].shape[1] + 1)
+        mean_curve(ax, shown[-1], x=epochs, label=label(setting), **colours[setting])
+    return shown

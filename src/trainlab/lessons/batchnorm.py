@@ -1,9 +1,8 @@
 """Batch normalization against the initial weight scale (the book's 4x4 grid), and against depth.
 
-Speed is measured at a fixed budget, each net run in full for it: the training accuracy averaged over the 20
-epochs (the area under the curve of Figure 6-19). A net that diverged has learned nothing from then on: its
-remaining epochs count at chance (10 %).
-"""
+Speed is measured at a fixed budget, each net run in full for it: the training accuracy averaged
+over the 20 epochs (the area under the curve of Figure 6-19). A net that diverged has learned
+nothing from then on: its remaining epochs count at chance (10 %)."""
 
 from __future__ import annotations
 
@@ -22,16 +21,19 @@ from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
     name="batchnorm", title="Batch normalization, the initial weight scale and depth", book=DLFS,
-    section="6.3.3 The effect of batch normalization (and Hands-On ML 11.1.3)", figure="Figure 6-19",
+    section="6.3.3 The effect of batch normalization (and Hands-On ML 11.1.3)",
+    figure="Figure 6-19",
     description=(
-        "The book's experiment: a 784-{hidden_units}x{depth}-10 ReLU net, with batch norm after every hidden "
-        "affine layer and without, trained on the first {train_samples} {dataset} training images by SGD (η = "
-        "{lr}, batches of {batch_size} drawn at random, {epochs} epochs) from weights drawn with standard "
-        "deviation 10^0 ... 10^-4 ({scales} scales); batch norm's ε is the book's 10e-7. Then Hands-On ML's "
-        "question, whether batch norm matters more for deep nets than shallow ones: the same training from He "
-        "initialization for {depths} hidden layers. For one seed both nets start from the same weights and see "
-        "the same batches ({seeds} seeds). Speed is the training accuracy (inference mode) averaged over the "
-        "{epochs} epochs; a net 'learns' when it ends above {level} training accuracy."),
+        "The book's experiment: a 784-{hidden_units}x{depth}-10 ReLU net, with batch norm after "
+        "every hidden affine layer and without, trained on the first {train_samples} {dataset} "
+        "training images by SGD (η = {lr}, batches of {batch_size} drawn at random, {epochs} "
+        "epochs) from weights drawn with standard deviation 10^0 ... 10^-4 ({scales} scales); "
+        "batch norm's ε is the book's 10e-7. Then Hands-On ML's question, whether batch norm "
+        "matters more for deep nets than shallow ones: the same training from He initialization "
+        "for {depths} hidden layers. For one seed both nets start from the same weights and see "
+        "the same batches ({seeds} seeds). Speed is the training accuracy (inference mode) "
+        "averaged over the {epochs} epochs; a net 'learns' when it ends above {level} training "
+        "accuracy."),
 )
 
 GRID = "weight scales"
@@ -42,19 +44,22 @@ class Config(DataConfig):
     train_samples: int | None = option(1000, ge=1, meaning="the whole training set")
     hidden_units: int = option(100, ge=1)
     depth: int = option(5, ge=1)  # the book's five hidden layers (the grid of weight scales)
-    depths: tuple[int, ...] = option((2, 5, 20), ge=1)  # He-initialised nets (HOML: 2 is shallow; its ex. 11.8: 20)
+    # He-initialised nets (HOML: 2 is shallow; its ex. 11.8: 20)
+    depths: tuple[int, ...] = option((2, 5, 20), ge=1)
     scales: int = option(16, ge=2)  # np.logspace(0, -4, scales)
     lr: float = option(0.01, gt=0)
     batch_size: int = option(100, ge=1)
     epochs: int = option(20, ge=1)
-    batchnorm_epsilon: float = option(1e-6, gt=0)  # the book's 10e-7 (trainlab's 1e-5 stalls the tiny scales)
+    # the book's 10e-7 (trainlab's 1e-5 stalls the tiny scales)
+    batchnorm_epsilon: float = option(1e-6, gt=0)
     level: float = option(0.5, gt=0, lt=1)
-    # The grid's share of scales where batch norm is faster moves by a scale (0.06) from seed to seed; five
-    # paired seeds put its 95 % interval within about ±0.05. The depth gains differ by 0.2 or more.
+    # The grid's share of scales where batch norm is faster moves by a scale (0.06) from seed to
+    # seed; five paired seeds put its 95 % interval within about ±0.05. The depth gains differ by
+    # 0.2 or more.
     seeds: int = option(5, ge=1)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 500, "epochs": 8, "scales": 4,
-                             "depths": (2, 20), "seeds": 2}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 500, "epochs": 8,
+                             "scales": 4, "depths": (2, 20), "seeds": 2}
     NOTEBOOK: ClassVar[dict] = {"scales": 8, "epochs": 15, "depths": (2, 20), "seeds": 3}
 
 
@@ -79,15 +84,14 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
     def pair(depth: int, init: float | str) -> dict:
         arms = {}
-        for batchnorm in (True, False):
-            model = paired_mlp((config.hidden_units,) * depth, init=init, batchnorm=batchnorm, seed=seed,
-                               batchnorm_epsilon=config.batchnorm_epsilon)
+        for arm, batchnorm in (("batchnorm", True), ("plain", False)):
+            model = paired_mlp((config.hidden_units,) * depth, init=init, batchnorm=batchnorm,
+                               seed=seed, batchnorm_epsilon=config.batchnorm_epsilon)
             model.compile("sgd", lr=config.lr, metrics=["accuracy"])
             before = model.accuracy(data.x_train, data.y_train)
-            history = model.fit(data.x_train, data.y_train, epochs=config.epochs, batch_size=config.batch_size,
-                                sampling="iid", verbose=0)
-            arms["batchnorm" if batchnorm else "plain"] = [before, *history.metrics.get("accuracy", [])]
-            arms[f"{'batchnorm' if batchnorm else 'plain'}_status"] = history.status
+            history = model.fit(data.x_train, data.y_train, epochs=config.epochs,
+                                batch_size=config.batch_size, sampling="iid", verbose=0)
+            arms[arm], arms[f"{arm}_status"] = [before, *history.metrics.get("accuracy", [])], history.status
         return arms
 
     if setting == GRID:
@@ -128,38 +132,42 @@ def arm_speed(arm: str):
     return lambda run, c: float(np.mean(per_scale(run, arm, lambda curve: speed(curve, c))))
 
 
-SHARE_FASTER = Measure("the share of the weight scales at which the batch-norm net's training accuracy, averaged "
-                       "over the {epochs} epochs, is above the plain net's", share_faster, percent=True,
-                       short="scales where batch norm is faster")
-LEARNED_GAIN = Measure("the number of weight scales at which the net learns (ends above {level} training accuracy) "
-                       "with batch norm, minus without", lambda run, c: learned(run, "batchnorm", c) -
-                       learned(run, "plain", c), unit="scales", short="scales learned: with - without")
-BN_SPEED = Measure("the batch-norm net's training accuracy averaged over the epochs", arm_speed("batchnorm"),
-                   percent=True, short="speed with batch norm")
-PLAIN_SPEED = Measure("the plain net's training accuracy averaged over the epochs", arm_speed("plain"),
-                      percent=True, short="speed without")
-GAIN = Measure("batch norm's gain in speed: the training accuracy averaged over the {epochs} epochs, with batch norm "
-               "minus without", lambda run, c: BN_SPEED.of(run, c) - PLAIN_SPEED.of(run, c), percent=True,
+SHARE_FASTER = Measure("the share of the weight scales at which the batch-norm net's training "
+                       "accuracy, averaged over the {epochs} epochs, is above the plain net's",
+                       share_faster, percent=True, short="scales where batch norm is faster")
+LEARNED_GAIN = Measure("the number of weight scales at which the net learns (ends above {level} "
+                       "training accuracy) with batch norm, minus without",
+                       lambda run, c: learned(run, "batchnorm", c) - learned(run, "plain", c),
+                       unit="scales", short="scales learned: with - without")
+BN_SPEED = Measure("the batch-norm net's training accuracy averaged over the epochs",
+                   arm_speed("batchnorm"), percent=True, short="speed with batch norm")
+PLAIN_SPEED = Measure("the plain net's training accuracy averaged over the epochs",
+                      arm_speed("plain"), percent=True, short="speed without")
+GAIN = Measure("batch norm's gain in speed: the training accuracy averaged over the {epochs} "
+               "epochs, with batch norm minus without",
+               lambda run, c: BN_SPEED.of(run, c) - PLAIN_SPEED.of(run, c), percent=True,
                short="gain in speed")
 TABLE = (BN_SPEED, PLAIN_SPEED, GAIN, SHARE_FASTER, LEARNED_GAIN)
 
 CLAIMS = (
-    Claim("faster-almost-always", "With batch norm learning progresses faster in almost every case: in nearly all "
-          "16 panels of Figure 6-19 (initial weight scales 1 to 1e-4) the batch-norm net's training accuracy "
-          "rises faster (read here as: at more than three quarters of the scales).", "DLfS 6.3.3, Figure 6-19",
-          SHARE_FASTER, a=GRID, expect=">", b=0.75),
-    Claim("less-dependent-on-init", "Batch norm makes learning far less dependent on the initial weights: without it "
-          "the net learns nothing at many of the scales of Figure 6-19.", "DLfS 6.3.1 and 6.3.3, Figure 6-19",
-          LEARNED_GAIN, a=GRID, expect=">", b=0.0),
-    Claim("deep-nets-gain-more", "Batch norm is unlikely to do much for a shallow net of two hidden layers, but it "
-          "can make a tremendous difference for a deeper one (such as the 20 hidden layers of 100 He-initialized "
-          "units of the chapter's exercise 8).", "HOML 11.1.3", GAIN, a="20 layers", expect=">", b="2 layers",
-          why="At 20 layers of 100 units the batch-norm net learns far slower than the plain one under the same "
-              "SGD (η = 0.01): in a deep stack of dense layers without skip connections batch norm makes the "
-              "gradients at initialization grow with depth (Yang et al. 2019), while He initialization already "
-              "keeps the plain net's signal in range. The book's evidence comes from convolutional nets trained "
-              "with larger learning rates; with Nadam (η = 5e-4, the exercise's optimizer) the 20-layer batch-norm "
-              "net is also the slower one on these 1,000 images."),
+    Claim("faster-almost-always", "With batch norm learning progresses faster in almost every case: "
+          "in nearly all 16 panels of Figure 6-19 (initial weight scales 1 to 1e-4) the batch-norm "
+          "net's training accuracy rises faster (read here as: at more than three quarters of the "
+          "scales).", "DLfS 6.3.3, Figure 6-19", SHARE_FASTER, a=GRID, expect=">", b=0.75),
+    Claim("less-dependent-on-init", "Batch norm makes learning far less dependent on the initial "
+          "weights: without it the net learns nothing at many of the scales of Figure 6-19.",
+          "DLfS 6.3.1 and 6.3.3, Figure 6-19", LEARNED_GAIN, a=GRID, expect=">", b=0.0),
+    Claim("deep-nets-gain-more", "Batch norm is unlikely to do much for a shallow net of two hidden "
+          "layers, but it can make a tremendous difference for a deeper one (such as the 20 hidden "
+          "layers of 100 He-initialized units of the chapter's exercise 8).", "HOML 11.1.3", GAIN,
+          a="20 layers", expect=">", b="2 layers",
+          why="At 20 layers of 100 units the batch-norm net learns far slower than the plain one "
+          "under the same SGD (η = 0.01): in a deep stack of dense layers without skip connections "
+          "batch norm makes the gradients at initialization grow with depth (Yang et al. 2019), "
+          "while He initialization already keeps the plain net's signal in range. The book's "
+          "evidence comes from convolutional nets trained with larger learning rates; with Nadam (η "
+          "= 5e-4, the exercise's optimizer) the 20-layer batch-norm net is also the slower one on "
+          "these 1,000 images."),
 )
 
 
@@ -170,20 +178,22 @@ def notes(runs) -> list[str]:
             statuses = [s for run in runs.of(setting) for s in np.atleast_1d(run[f"{arm}_status"])]
             diverged = statuses.count("diverged")
             if diverged:
-                lines.append(f"{label(setting)}: the net {'with' if arm == 'batchnorm' else 'without'} batch norm "
-                             f"diverged (the loss became NaN or inf) in {diverged} of {len(statuses)} runs.")
+                lines.append(f"{label(setting)}: the net "
+                             f"{'with' if arm == 'batchnorm' else 'without'} batch norm diverged "
+                             f"(the loss became NaN or inf) in {diverged} of {len(statuses)} runs.")
         finals = [v for run in runs.of(setting) for arm in ("batchnorm", "plain")
                   for v in per_scale(run, arm, lambda c: final(c, config))]
         if finals and max(finals) < 2 * CHANCE_ACCURACY:
-            lines.append(f"{label(setting)}: no net learned (every training accuracy ended below 20 %): the nets "
-                         "did not learn.")
+            lines.append(f"{label(setting)}: no net learned (every training accuracy ended below "
+                         "20 %): the nets did not learn.")
     if GRID in runs.settings and runs.of(GRID):
         scales, grid = runs.of(GRID)[0]["scales"], runs.of(GRID)
-        ahead = [np.mean([speed(r["plain"][i], config) > speed(r["batchnorm"][i], config) for r in grid]) > 0.5
-                 for i in range(len(scales))]
-        idle = [max(final(r[arm][i], config) for r in grid for arm in ("batchnorm", "plain")) < 2 * CHANCE_ACCURACY
-                for i in range(len(scales))]
-        for picked, text in ((ahead, "the plain net learned faster in most seeds"), (idle, "neither net learned")):
+        ahead = [np.mean([speed(r["plain"][i], config) > speed(r["batchnorm"][i], config)
+                          for r in grid]) > 0.5 for i in range(len(scales))]
+        idle = [max(final(r[arm][i], config) for r in grid for arm in ("batchnorm", "plain"))
+                < 2 * CHANCE_ACCURACY for i in range(len(scales))]
+        for picked, text in ((ahead, "the plain net learned faster in most seeds"),
+                             (idle, "neither net learned")):
             chosen = [f"{s:.3g}" for s, keep in zip(scales, picked, strict=True) if keep]
             if chosen:
                 lines.append(f"At the weight scale{'s' * (len(chosen) > 1)} {', '.join(chosen)} {text}.")
@@ -201,18 +211,19 @@ def plot(runs) -> dict:
         shown = []
         for i, (ax, scale) in enumerate(zip(axes, scales, strict=True)):
             for arm in ("batchnorm", "plain"):
-                curves = np.array([list(r[arm][i]) + [np.nan] * (len(epochs) - len(r[arm][i])) for r in runs.of(GRID)])
-                plots.mean_curve(ax, curves, x=epochs, label=names[arm], linestyle="-" if arm == "batchnorm" else "--",
-                                 **colours[arm])
+                curves = np.array([list(r[arm][i]) + [np.nan] * (len(epochs) - len(r[arm][i]))
+                                   for r in runs.of(GRID)])
+                plots.mean_curve(ax, curves, x=epochs, label=names[arm],
+                                 linestyle="-" if arm == "batchnorm" else "--", **colours[arm])
                 shown.append(curves)
             ax.set_title(f"W: {scale:.3g}", fontsize="small")
             ax.grid(alpha=0.3)
         for i, ax in enumerate(axes):
             accuracy_axis(ax, shown, label=None if i % 4 else "accuracy")
         plots.legend_outside(axes[min(3, len(axes) - 1)], fontsize="small")
-        figure.suptitle(f"Training accuracy over {config.epochs} epochs for {len(scales)} initial weight scales "
-                        f"(784-{config.hidden_units}x{config.depth}-10, {config.dataset}; mean of {len(runs.seeds)} "
-                        "seeds and their range; x: a net that diverged)")
+        figure.suptitle(f"Training accuracy over {config.epochs} epochs for {len(scales)} initial weight "
+                        f"scales (784-{config.hidden_units}x{config.depth}-10, {config.dataset}; mean of "
+                        f"{len(runs.seeds)} " "seeds and their range; x: a net that diverged)")
         figures["accuracy_grid"] = figure
     depths = [s for s in runs.settings if s != GRID and runs.of(s)]
     if depths:
@@ -227,7 +238,7 @@ def plot(runs) -> dict:
             accuracy_axis(ax, [runs.curves(s, arm) for s in depths for arm in ("batchnorm", "plain")],
                           label="training accuracy")
         plots.legend_outside(axes[-1], fontsize="small")
-        figure.suptitle(f"From He initialization: does batch norm matter more for deep nets? (SGD η = {config.lr:g}, "
-                        f"mean of {len(runs.seeds)} seeds and their range)")
+        figure.suptitle("From He initialization: does batch norm matter more for deep nets? (SGD "
+                        f"η = {config.lr:g}, mean of {len(runs.seeds)} seeds and their range)")
         figures["depth"] = figure
     return figures

@@ -1,9 +1,6 @@
-"""Batch norm as a regularizer and as a speed-up (Deep Learning from Scratch 6.3.1, Hands-On ML 11.1.3).
-
-The regularizer claim is an honest difference: on the book's own overfitting setup the batch-norm net overfits
-more, not less (the evidence is in the claim's ``why``). Speed is measured as speed: the training steps until
-the validation accuracy first reaches a level fixed before the run.
-"""
+"""Batch norm as a regularizer and as a speed-up (DLfS 6.3.1, Hands-On ML 11.1.3). On the book's own
+overfitting setup the batch-norm net overfits more, not less (see the claim's ``why``); speed is the
+training steps until the validation accuracy first reaches a level fixed before the run."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from trainlab.figures import accuracy_axis
-from trainlab.lab import plots
+from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import hold_out, load_data, steps_to
 from trainlab.lab.lesson import DLFS, Lesson, finite_or_nan
@@ -24,15 +21,16 @@ LESSON = Lesson(
     name="batchnorm-regularizer", title="Batch norm as a regularizer and as a speed-up", book=DLFS,
     section="6.3.1 Batch normalization (and Hands-On ML 11.1.3)", figure="",
     description=(
-        "Two claims about batch normalization, each with and without a BatchNorm layer before every activation. "
-        "As a regularizer: the book's overfitting setup (its 6.4), a 784-{small_hidden}-10 ReLU net (He init) "
-        "trained on {small_samples} {dataset} images by SGD (η = {lr}, batches of {small_batch} drawn at random) "
-        "for {small_epochs} epochs and tested on the test images; the gap is train - test accuracy. As a "
-        "speed-up: a 784-{hidden}-10 ReLU net on the whole training set less {validation_samples} images held "
-        "out (SGD, η = {lr}, batches of {batch_size}), measured on the held-out images every {every} steps: the "
-        "steps until the validation accuracy first reaches {target} (a run that never does within {epochs} "
-        "epochs counts as that budget + 1). For one seed both nets start from the same weights and see the same "
-        "batches ({seeds} seeds)."),
+        "Two claims about batch normalization, each with and without a BatchNorm layer before "
+        "every activation. As a regularizer: the book's overfitting setup (its 6.4), a "
+        "784-{small_hidden}-10 ReLU net (He init) trained on {small_samples} {dataset} images by "
+        "SGD (η = {lr}, batches of {small_batch} drawn at random) for {small_epochs} epochs and "
+        "tested on the test images; the gap is train - test accuracy. As a speed-up: a "
+        "784-{hidden}-10 ReLU net on the whole training set less {validation_samples} images held "
+        "out (SGD, η = {lr}, batches of {batch_size}), measured on the held-out images every "
+        "{every} steps: the steps until the validation accuracy first reaches {target} (a run that "
+        "never does within {epochs} epochs counts as that budget + 1). For one seed both nets "
+        "start from the same weights and see the same batches ({seeds} seeds)."),
 )
 
 SETTINGS = ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
@@ -52,13 +50,14 @@ class Config(DataConfig):
     every: int = option(100, ge=1)  # steps between measurements of the speed runs
     target: float = option(0.95, gt=0, lt=1)
     validation_samples: int = option(5000, ge=1)
-    # The gaps differ by about 0.16 with a seed sd near 0.02, the speed by about 40 % of the steps; five
-    # paired seeds settle both.
+    # Gaps differ by ~0.16 (seed sd ~0.02), speeds by ~40 % of the steps: five paired seeds settle
+    # both.
     seeds: int = option(5, ge=1)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100, "small_hidden": (32,) * 3,
-                             "small_epochs": 40, "hidden": (32, 32), "epochs": 3, "every": 20,
-                             "validation_samples": 300, "test_samples": 500, "target": 0.6, "seeds": 2}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100, "small_epochs": 40,
+                             "small_hidden": (32,) * 3, "hidden": (32, 32), "epochs": 3,
+                             "every": 20, "validation_samples": 300, "test_samples": 500,
+                             "target": 0.6, "seeds": 2}
     NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000, "validation_samples": 2000,
                                 "target": 0.85, "epochs": 5, "test_samples": 2000, "seeds": 3}
 
@@ -75,16 +74,17 @@ def train(config: Config, setting: str, seed: int) -> dict:
     if setting.endswith("few images"):
         data = load_data(config.dataset, config.data_dir, config.small_samples, config.test_samples)
         model = paired_mlp(config.small_hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
-        return watch(model, data.x_train, data.y_train, data.x_test, data.y_test, epochs=config.small_epochs,
-                     every=config.small_every, batch_size=config.small_batch)
+        return watch(model, data.x_train, data.y_train, data.x_test, data.y_test,
+                     epochs=config.small_epochs, every=config.small_every, batch_size=config.small_batch)
     data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
     x, y, x_valid, y_valid = hold_out(data.x_train, data.y_train, config.validation_samples)
     model = paired_mlp(config.hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
     budget = config.epochs * -(-len(x) // config.batch_size)
     steps, accuracy, status = [0], [model.accuracy(x_valid, y_valid)], "completed"
-    while steps[-1] < budget and accuracy[-1] < config.target:  # stop once there: the measure needs no more
-        history = model.fit(x, y, iterations=min(config.every, budget - steps[-1]), batch_size=config.batch_size,
-                            evaluate_train=False, verbose=0)
+    # stop once there: the measure needs no more
+    while steps[-1] < budget and accuracy[-1] < config.target:
+        history = model.fit(x, y, iterations=min(config.every, budget - steps[-1]),
+                            batch_size=config.batch_size, evaluate_train=False, verbose=0)
         if history.status == "diverged":
             status = "diverged"
             break
@@ -94,7 +94,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
 
 def small(key: str):
-    """A measure of the nets trained on few images: ``key`` at the end (NaN for a run that diverged)."""
+    """``key`` at the end of a net trained on few images (NaN for a run that diverged)."""
     def of(run, c):
         if "train" not in run or run["status"] != "completed":
             return float("nan")
@@ -103,49 +103,49 @@ def small(key: str):
 
 
 def steps_to_target(run, c) -> float:
-    """Steps until the validation accuracy first reaches the target (budget + 1 if it never does)."""
+    """Steps until the validation accuracy first reaches the target (budget + 1 if it never does).
+    """
     if "validation" not in run:
         return float("nan")
     reached = steps_to(run["validation"], c.target, above=True)
     return float(run["steps"][int(reached) - 1]) if np.isfinite(reached) else float(run["budget"] + 1)
 
 
-GAP = Measure("the train-test accuracy gap after {small_epochs} epochs on {small_samples} images", small("gap"),
-              percent=True, short="gap (train - test)")
-TEST = Measure("the test accuracy after {small_epochs} epochs on {small_samples} images", small("test"),
-               percent=True, short="test accuracy")
+GAP = Measure("the train-test accuracy gap after {small_epochs} epochs on {small_samples} images",
+              small("gap"), percent=True, short="gap (train - test)")
+TEST = Measure("the test accuracy after {small_epochs} epochs on {small_samples} images",
+               small("test"), percent=True, short="test accuracy")
 TRAIN = Measure("the training accuracy after {small_epochs} epochs", small("train"), percent=True,
                 short="train accuracy")
-SPEED = Measure("the training steps until the validation accuracy first reaches {target} (measured every {every} "
-                "steps)", steps_to_target, unit="steps", digits=4, short="steps to {target}")
+SPEED = Measure("the training steps until the validation accuracy first reaches {target} "
+                "(measured every {every} steps)", steps_to_target, unit="steps", digits=4,
+                short="steps to {target}")
 TABLE = (TRAIN, TEST, GAP, SPEED)
 
 CLAIMS = (
-    Claim("regularizer", "Batch normalization also suppresses overfitting (a regularizing effect that lessens the need "
-          "for dropout): the gap between training and test accuracy shrinks.", "DLfS 6.3.1; HOML 11.1.3", GAP,
-          a="batch norm, few images", expect="<", b="plain, few images",
-          why="An honest difference. On the book's own overfitting setup (300 images, 201 epochs) both nets learn "
-              "their images by heart (100 % training accuracy), the batch-norm net sooner, but it tests far lower "
-              "(57 % against 76 % at full size, 5 seeds), so its gap grows. Batch norm's regularizing noise comes "
-              "from batch statistics that vary from batch to batch; with batches of 100 drawn from only 300 images "
-              "they vary little, and the running averages used at test time describe those 300 images, not the "
-              "test set. The books state the effect without an experiment (Hands-On ML: 'it also acts like a "
-              "regularizer'); it was reported on large data sets (Ioffe & Szegedy 2015, ImageNet), not for a net "
-              "memorizing a few hundred images."),
-    Claim("faster", "Batch normalization speeds learning up: the net reaches a given accuracy in fewer steps.",
-          "DLfS 6.3.1; HOML 11.1.3", SPEED, a="batch norm, all images", expect="<", b="plain, all images"),
+    Claim("regularizer",
+          "Batch normalization also suppresses overfitting (a regularizing effect that lessens "
+          "the need for dropout): the gap between training and test accuracy shrinks.",
+          "DLfS 6.3.1; HOML 11.1.3", GAP, a="batch norm, few images", expect="<",
+          b="plain, few images",
+          why="An honest difference. On the book's own overfitting setup (300 images, 201 "
+          "epochs) both nets learn their images by heart (100 % training accuracy), the "
+          "batch-norm net sooner, but it tests far lower (57 % against 76 % at full size, 5 "
+          "seeds), so its gap grows. Batch norm's regularizing noise comes from batch statistics "
+          "that vary from batch to batch; with batches of 100 drawn from only 300 images they "
+          "vary little, and the running averages used at test time describe those 300 images, "
+          "not the test set. The books state the effect without an experiment (Hands-On ML: 'it "
+          "also acts like a regularizer'); it was reported on large data sets (Ioffe & Szegedy "
+          "2015, ImageNet), not for a net memorizing a few hundred images."),
+    Claim("faster",
+          "Batch normalization speeds learning up: the net reaches a given accuracy in fewer "
+          "steps.", "DLfS 6.3.1; HOML 11.1.3", SPEED, a="batch norm, all images", expect="<",
+          b="plain, all images"),
 )
 
 
-def notes(runs) -> list[str]:
-    lines = []
-    for setting in runs.settings:
-        diverged = sum(run["status"] == "diverged" for run in runs.of(setting))
-        if diverged:
-            lines.append(f"{setting}: training diverged (the loss became NaN or inf) in {diverged} of "
-                         f"{len(runs.of(setting))} seeds; those runs are not measured (a speed run that diverged "
-                         "never reaches the target).")
-    return lines
+def notes(runs) -> list[str]:  # a diverged run is not measured
+    return training.failure_notes(runs, str)
 
 
 def plot(runs) -> dict:
@@ -157,8 +157,8 @@ def plot(runs) -> dict:
         x = np.array(max((run["epochs"] for run in runs.of(setting)), key=len))
         for part, dashes in (("train", "--"), ("test", "-")):
             shown.append(runs.curves(setting, part))
-            plots.mean_curve(left, shown[-1], x=x, label=f"{part}, {setting.split(',')[0]}", linestyle=dashes,
-                             **plots.style(i))
+            plots.mean_curve(left, shown[-1], x=x, label=f"{part}, {setting.split(',')[0]}",
+                             linestyle=dashes, **plots.style(i))
     left.set(xlabel="epochs", title=f"Regularizer? {config.small_samples} training images")
     accuracy_axis(left, shown, label="accuracy (mean of the seeds, their range)")
     for i, setting in enumerate(s for s in SETTINGS[2:] if runs.of(s)):
@@ -167,7 +167,7 @@ def plot(runs) -> dict:
                        if run is runs.of(setting)[0] else None, **plots.style(i), markersize=3)
     right.axhline(config.target, color="0.5", linestyle=":", linewidth=1)
     right.set(xlabel="training steps", title="Speed-up? Every seed until it reaches the target (dotted)")
-    accuracy_axis(right, [run["validation"][1:] for s in SETTINGS[2:] for run in runs.of(s)] + [[config.target]],
+    accuracy_axis(right, [run["validation"] for s in SETTINGS[2:] for run in runs.of(s)] + [[config.target]],
                   label="validation accuracy")
     for ax in (left, right):
         ax.grid(alpha=0.3)

@@ -1,12 +1,8 @@
-"""Dropout as an ensemble (Deep Learning from Scratch 6.4.3), on a net wide enough for dropout 0.5, and the
-dropout rate by architecture (Hands-On ML 11.4.2): the same rate starves a narrow net.
-
-Every measure is a difference inside one unit (one width, one seed): the nets of a unit start from the same
-weights where they share a shape and see the same batches, so each difference pairs.
-"""
+"""Dropout as an ensemble (DLfS 6.4.3), and the dropout rate by width (HOML 11.4.2)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -14,7 +10,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.figures import accuracy_axis
-from trainlab.lab import plots
+from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import data_of
 from trainlab.lab.lesson import DLFS, Lesson
@@ -22,19 +18,21 @@ from trainlab.lab.nets import paired_mlp
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
-    name="dropout-ensemble", title="Dropout as an ensemble, and the dropout rate by width", book=DLFS,
-    section="6.4.3 Dropout (ensemble learning; and Hands-On ML 11.4.2)", figure="",
+    name="dropout-ensemble", title="Dropout as an ensemble, and the dropout rate by width",
+    book=DLFS, section="6.4.3 Dropout (ensemble learning; and Hands-On ML 11.4.2)", figure="",
     description=(
-        "An ensemble averages the class probabilities of separately trained nets; dropout trains a different "
-        "thinned net at every step and averages them all at test time, within one net. Two hidden ReLU layers "
-        "(He init) of each width in {widths} units learn the first {train_samples} {dataset} training images by "
-        "SGD (η = {lr}, batches of {batch_size}): {members} plain nets from different seeds for {epochs} epochs "
-        "each, averaged into an ensemble; the first of them trained on to {long_epochs} epochs (one plain net); "
-        "and one net with (inverted) dropout {dropout} after each hidden layer, trained {long_epochs} epochs "
-        "from the same start (the book trains its dropout net 1.5 times as long as the plain one). Dropout "
-        "{dropout} needs a net wide enough not to be starved: Srivastava et al. (2014), the paper the book "
-        "follows, use hidden layers of 1,024 units and more, and advise n/p units where n do without dropout. "
-        "Test accuracy on the test images ({seeds} seeds)."),
+        "Dropout trains a different thinned net at every step and averages them all at test time "
+        "within one net, as an ensemble averages the class probabilities of separately trained "
+        "nets. Two hidden ReLU layers (He init) of each width in {widths} units learn the first "
+        "{train_samples} {dataset} training images by SGD (η = {lr}, batches of {batch_size}): "
+        "{members} plain nets from different seeds, {epochs} epochs each, averaged into an "
+        "ensemble; the first trained on to {long_epochs} epochs (one plain net); and one net "
+        "with (inverted) dropout {dropout} after each hidden layer, {long_epochs} epochs from "
+        "the same start (the book trains its dropout net 1.5 times as long); the nets of a seed "
+        "start alike where their shapes match and see the same batches. Dropout {dropout} needs "
+        "a net wide enough not to be starved: Srivastava et al. (2014), whom the book follows, "
+        "use hidden layers of 1,024 units and more, and advise n/p units where n do without "
+        "dropout. Test accuracy; {seeds} seeds."),
 )
 
 
@@ -45,11 +43,10 @@ class Config(DataConfig):
     lr: float = option(0.05, gt=0)
     batch_size: int = option(100, ge=1)
     epochs: int = option(30, ge=1)  # each member of the ensemble
-    long_epochs: int = option(45, ge=1)  # the dropout net and the one plain net (the book's 301/201 ratio)
+    long_epochs: int = option(45, ge=1)  # the dropout net and the one plain net (book: 301/201)
     members: int = option(5, ge=2)
     dropout: float = option(0.5, gt=0, lt=1)
-    # The effects are 0.5 to 1 percentage point, with a seed-to-seed sd of the paired differences near 0.2
-    # points: four paired seeds put each interval within about ±0.35 points.
+    # Effects of 0.5-1 point, paired seed-to-seed sd near 0.2: 4 seeds give intervals of ±0.35.
     seeds: int = option(4, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 600, "test_samples": 1000,
@@ -69,77 +66,72 @@ def label(setting: str) -> str:
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
-    """The members, the ensemble, one plain net and the dropout net of one width; test accuracy of each."""
+    """Test accuracy of the members, the ensemble, one plain net and the dropout net of one width."""
     data, width = data_of(config), int(setting.split("-")[0])
 
     def net(member: int, dropout: float = 0.0) -> tl.Sequential:
-        return paired_mlp((width, width), seed=seed * 1000 + member, dropout=dropout).compile("sgd", lr=config.lr)
+        return paired_mlp((width, width), seed=seed * 1000 + member, dropout=dropout).compile(
+            "sgd", lr=config.lr)
 
     def fit(model: tl.Sequential, epochs: int) -> str:
         return model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=config.batch_size,
                          evaluate_train=False, verbose=0).status
 
-    members, statuses = [net(m) for m in range(config.members)], []
-    for model in members:
-        statuses.append(fit(model, config.epochs))
-    ensemble = tl.Ensemble(members).accuracy(data.x_test, data.y_test)
-    member_accuracy = [model.accuracy(data.x_test, data.y_test) for model in members]
-    statuses.append(fit(members[0], config.long_epochs - config.epochs))  # one plain net, as long as dropout's
-    dropout = net(0, config.dropout)
-    statuses.append(fit(dropout, config.long_epochs))
+    members, x, y = [net(m) for m in range(config.members)], data.x_test, data.y_test
+    statuses = [fit(model, config.epochs) for model in members]
+    ensemble, member_accuracy = tl.Ensemble(members).accuracy(x, y), [m.accuracy(x, y) for m in members]
+    statuses.append(fit(members[0], config.long_epochs - config.epochs))  # as long as dropout's
+    statuses.append(fit(dropout := net(0, config.dropout), config.long_epochs))
     return {"status": "diverged" if "diverged" in statuses else "completed", "members": member_accuracy,
-            "ensemble": ensemble, "single": members[0].accuracy(data.x_test, data.y_test),
-            "dropout": dropout.accuracy(data.x_test, data.y_test),
+            "ensemble": ensemble, "single": members[0].accuracy(x, y), "dropout": dropout.accuracy(x, y),
             "dropout_train": dropout.accuracy(data.x_train, data.y_train),
             "single_train": members[0].accuracy(data.x_train, data.y_train)}
 
 
 def difference(a: str, b: str):
-    return lambda run, c: run[a] - run[b] if run["status"] == "completed" else float("nan")
+    first = (lambda run: run[b][0]) if b == "members" else (lambda run: run[b])
+    return lambda run, c: run[a] - first(run) if run["status"] == "completed" else math.nan
 
 
-ENSEMBLE_GAIN = Measure("the ensemble's test accuracy minus that of its first member alone (both {epochs} epochs)",
-                        lambda run, c: run["ensemble"] - run["members"][0] if run["status"] == "completed"
-                        else float("nan"), percent=True, short="ensemble - one member")
+ENSEMBLE_GAIN = Measure("the ensemble's test accuracy minus that of its first member alone (both "
+                        "{epochs} epochs)", difference("ensemble", "members"), percent=True,
+                        short="ensemble - one member")
 DROPOUT_GAIN = Measure("the dropout net's test accuracy minus the plain net's (both {long_epochs} epochs)",
                        difference("dropout", "single"), percent=True, short="dropout - plain net")
-AGAINST_ENSEMBLE = Measure("the dropout net's test accuracy minus the ensemble's", difference("dropout", "ensemble"),
-                           percent=True, short="dropout - ensemble")
-TABLE = (Measure("one plain net's test accuracy", lambda run, c: run["single"], percent=True, short="one plain net"),
-         Measure("the ensemble's test accuracy", lambda run, c: run["ensemble"], percent=True, short="ensemble"),
-         Measure("the dropout net's test accuracy", lambda run, c: run["dropout"], percent=True, short="dropout net"),
+AGAINST_ENSEMBLE = Measure("the dropout net's test accuracy minus the ensemble's",
+                           difference("dropout", "ensemble"), percent=True, short="dropout - ensemble")
+TABLE = (*(Measure(f"{what} test accuracy", lambda run, c, k=key: run[k], percent=True, short=short)
+           for key, what, short in (("single", "one plain net's", "one plain net"),
+                                    ("ensemble", "the ensemble's", "ensemble"),
+                                    ("dropout", "the dropout net's", "dropout net"))),
          ENSEMBLE_GAIN, DROPOUT_GAIN, AGAINST_ENSEMBLE)
 
 WIDE = "500-500"
 CLAIMS = (
-    Claim("ensemble-beats-one-net", "Averaging the outputs of several separately trained nets (an ensemble) raises "
-          "the accuracy above that of a single net.", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">", b=0.0),
-    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few percent (here: at least "
-          "2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">", b=0.02,
-          why="A single net already classifies about 95 % of these digits right; a gain of a few points would "
-              "remove half of its errors. The book quotes the few percent from the literature, not from an "
-              "experiment of its own."),
-    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats the same net trained "
-          "without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">", b=0.0),
-    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is at least as "
-          "accurate (here: not more than half a point below the ensemble of five).", "DLfS 6.4.3",
-          AGAINST_ENSEMBLE, a=WIDE, expect=">", b=-0.005),
-    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: the same rate that "
-          "helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2", DROPOUT_GAIN, a=WIDE, expect=">",
-          b="100-100"),
+    Claim("ensemble-beats-one-net", "Averaging the outputs of several separately trained nets (an "
+          "ensemble) raises the accuracy above that of a single net.", "DLfS 6.4.3", ENSEMBLE_GAIN,
+          a=WIDE, expect=">", b=0.0),
+    Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few "
+          "percent (here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">",
+          b=0.02,
+          why="A single net already classifies about 95 % of these digits right; a gain of a few "
+          "points would remove half of its errors. The book quotes the few percent from the "
+          "literature, not from an experiment of its own."),
+    Claim("dropout-beats-one-net", "Dropout gives a single net the ensemble's effect: it beats "
+          "the same net trained without dropout.", "DLfS 6.4.3", DROPOUT_GAIN, a=WIDE, expect=">",
+          b=0.0),
+    Claim("dropout-as-good-as-ensemble", "One net with dropout does what the ensemble does: it is "
+          "at least as accurate (here: not more than half a point below the ensemble of five).",
+          "DLfS 6.4.3", AGAINST_ENSEMBLE, a=WIDE, expect=">", b=-0.005),
+    Claim("wider-takes-more-dropout", "Wide layers take a higher dropout rate than narrow ones: "
+          "the same rate that helps a wide net hurts (or helps less) a narrow one.", "HOML 11.4.2",
+          DROPOUT_GAIN, a=WIDE, expect=">", b="100-100"),
 )
 
 
 def notes(runs) -> list[str]:
-    lines = []
-    for setting in runs.settings:
-        diverged = sum(run["status"] == "diverged" for run in runs.of(setting))
-        if diverged:
-            lines.append(f"{label(setting)}: training diverged (the loss became NaN or inf) in {diverged} of "
-                         f"{len(runs.of(setting))} seeds; those seeds are not measured.")
-        elif runs.of(setting) and max(run["ensemble"] for run in runs.of(setting)) < 0.2:
-            lines.append(f"{label(setting)}: the nets did not learn (test accuracy near the 10 % of guessing).")
-    return lines
+    return training.failure_notes(runs, label, lambda run, c: run["ensemble"] < 0.2,
+                                  "test accuracy near the 10 % of guessing")
 
 
 def plot(runs) -> dict:
@@ -150,17 +142,13 @@ def plot(runs) -> dict:
     shown, x = [], np.arange(len(runs.settings))
     for i, (key, name) in enumerate(names):
         values = [runs.values(s, key) for s in runs.settings]
-        means = [v.mean() if v.size else np.nan for v in values]
-        low = [m - v.min() if v.size else 0 for m, v in zip(means, values, strict=True)]
-        high = [v.max() - m if v.size else 0 for m, v in zip(means, values, strict=True)]
-        ax.errorbar(x + (i - 1) * 0.12, means, yerr=[low, high], capsize=3, linestyle="none", label=name,
-                    **plots.style(i))
-        shown += [np.array(means) - low, np.array(means) + high]
+        shown += plots.range_bars(ax, x + (i - 1) * 0.12, values, label=name, **plots.style(i))
     ax.set_xticks(x, [f"two hidden layers\nof {s.split('-')[0]} units" for s in runs.settings])
     ax.set_xlim(-0.5, len(x) - 0.5)
     accuracy_axis(ax, shown, label="test accuracy (mean, range of the seeds)")
     ax.grid(alpha=0.3, axis="y")
     plots.legend_outside(ax)
-    ax.set_title(f"Dropout against an ensemble, {config.train_samples} {config.dataset} images, {len(runs.seeds)} "
-                 f"seeds (members {config.epochs} epochs; the others {config.long_epochs})", fontsize="medium")
+    ax.set_title(f"Dropout against an ensemble, {config.train_samples} {config.dataset} images, "
+                 f"{len(runs.seeds)} seeds (members {config.epochs} epochs; the others "
+                 f"{config.long_epochs})", fontsize="medium")
     return {"dropout_ensemble": figure}

@@ -1,10 +1,7 @@
-"""Learning-rate schedules (Hands-On ML 11.3) on one Fashion-MNIST MLP.
-
-A speed claim is measured as speed: every schedule runs in full for the same budget of epochs, its constants
-scaled to the steps of that budget (the book's constants are fractions of its 25-epoch run), and the net it
-leaves at the end of the budget is measured on the test set. A schedule that converges faster leaves a
-better net when the budget ends before the constant rate has converged.
-"""
+"""Learning-rate schedules (Hands-On ML 11.3) on one Fashion-MNIST MLP. Speed is measured as speed:
+every schedule runs the same budget of epochs, its constants scaled to it, and the net it leaves is
+tested: a faster schedule leaves a better net when the budget ends before the constant rate has
+converged."""
 
 from __future__ import annotations
 
@@ -23,20 +20,23 @@ from trainlab.lab.lesson import HOML, Lesson
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
-    name="lr-schedules", title="Learning-rate schedules", book=HOML, section="11.3 Learning Rate Scheduling",
+    name="lr-schedules", title="Learning-rate schedules", book=HOML,
+    section="11.3 Learning Rate Scheduling",
     figure="",
     description=(
-        "One ReLU net with hidden layers of {hidden} units (He initialization) trained on {dataset} (the last "
-        "{validation_samples} training images held out for validation) with momentum optimization (β = {momentum}, "
-        "batches of {batch_size}) under each schedule, every schedule starting from η0 = {lr} and run in full for the"
-        " same budget of {epochs} epochs, from {seeds} seeds (one seed: the same initial weights and batches under "
-        "every schedule). The schedules' constants are the book's, as fractions of its 25-epoch run, scaled to this "
-        "run's steps: power η0/(1 + t/s) with s = {power_s} of the steps (the book's 10,000 of 25 epochs of 1,719); "
-        "exponential η0·0.1^(t/s) with s = {exponential_s} of the run (20 of 25 epochs), and with half and twice that"
-        " s; piecewise constant η0, then η0/2 from {piecewise} of the run, then η0/10 (epochs 5 and 15 of 25); "
-        "performance η times {plateau_factor} when the validation loss has not improved for {plateau_patience} of the"
-        " epochs (5 of 25); and 1cycle up to {one_cycle_max_lr} and down (momentum 0.95 ↔ 0.85). Measured: test "
-        "accuracy when the budget ends."),
+        "One ReLU net with hidden layers of {hidden} units (He initialization) trained on "
+        "{dataset} (the last {validation_samples} training images held out for validation) with "
+        "momentum optimization (β = {momentum}, batches of {batch_size}) under each schedule, "
+        "every schedule starting from η0 = {lr} and run in full for the same budget of {epochs} "
+        "epochs, from {seeds} seeds (one seed: the same initial weights and batches under every "
+        "schedule). The schedules' constants are the book's, as fractions of its 25-epoch run, "
+        "scaled to this run's steps: power η0/(1 + t/s) with s = {power_s} of the steps (the "
+        "book's 10,000 of 25 epochs of 1,719); exponential η0·0.1^(t/s) with s = {exponential_s} "
+        "of the run (20 of 25 epochs), and with half and twice that s; piecewise constant η0, "
+        "then η0/2 from {piecewise} of the run, then η0/10 (epochs 5 and 15 of 25); performance "
+        "η times {plateau_factor} when the validation loss has not improved for "
+        "{plateau_patience} of the epochs (5 of 25); and 1cycle up to {one_cycle_max_lr} and "
+        "down (momentum 0.95 ↔ 0.85). Measured: test accuracy when the budget ends."),
 )
 
 SCHEDULES = ("constant", "power", "exponential", "piecewise", "performance", "1cycle")
@@ -51,22 +51,24 @@ class Config(DataConfig):
     lr: float = option(0.01, gt=0)  # η0 of every schedule (the book's)
     momentum: float = option(0.9, ge=0, lt=1)
     batch_size: int = option(32, ge=1)  # Keras's default, which the book's schedule examples use
-    # The budget: 10 epochs (the book's run is 25) leave the constant rate short of convergence, where a
-    # faster schedule shows, and keep 4 seeds of 8 schedules within about 15 CPU-minutes.
+    # The budget: 10 epochs (the book's run is 25) leave the constant rate short of convergence,
+    # where a faster schedule shows, and keep 4 seeds of 8 schedules within about 15 CPU-minutes.
     epochs: int = option(10, ge=1)
     schedules: tuple[str, ...] = option((*SCHEDULES, *TUNING), choices=(*SCHEDULES, *TUNING))
-    power_s: float = option(0.23, gt=0)  # fractions of the run: each schedule's constant scaled to the budget
+    # fractions of the run: each schedule's constant scaled to the budget
+    power_s: float = option(0.23, gt=0)
     exponential_s: float = option(0.8, gt=0)
     piecewise: tuple[float, ...] = option((0.2, 0.6), gt=0, lt=1, length=2, increasing=True)
     plateau_factor: float = option(0.5, gt=0, lt=1)
     plateau_patience: float = option(0.2, gt=0, le=1)
     one_cycle_max_lr: float = option(0.05, gt=0)  # the book's 1cycle example (5 η0)
-    # The schedules' gains over the constant rate are about 0.5-1 point of test accuracy, and the seed-to-seed
-    # noise of a paired difference about 0.2 points: 4 paired seeds put a 95 % interval at about ±0.3 points.
+    # The schedules' gains over the constant rate are about 0.5-1 point of test accuracy, and the
+    # seed-to-seed noise of a paired difference about 0.2 points: 4 paired seeds put a 95 % interval
+    # at about ±0.3 points.
     seeds: int = option(4, ge=1)
 
-    QUICK: ClassVar[dict] = {"train_samples": 1500, "validation_samples": 500, "test_samples": 1000, "epochs": 4,
-                             "seeds": 2}
+    QUICK: ClassVar[dict] = {"train_samples": 1500, "validation_samples": 500, "test_samples": 1000,
+                             "epochs": 4, "seeds": 2}
 
 
 # a setting at which training fails: η0 = 10 (and a 1cycle peak of 50) make every schedule diverge
@@ -91,11 +93,13 @@ def callbacks(config: Config, setting: str, steps: int) -> list:
     if setting == "performance":
         patience = max(1, round(config.plateau_patience * config.epochs))
         return [tl.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor, patience=patience)]
-    return [tl.OneCycle(config.one_cycle_max_lr)]  # "1cycle": over the whole run, momentum cycled too
+    # "1cycle": over the whole run, momentum cycled too
+    return [tl.OneCycle(config.one_cycle_max_lr)]
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
-    """One schedule from one seed, run in full for the budget (a schedule in ``callbacks`` acts every step)."""
+    """One schedule from one seed, run in full for the budget (a schedule in ``callbacks`` acts
+    every step)."""
     data = split_of(config)
     steps = math.ceil(len(data.x_train) / config.batch_size) * config.epochs
     model = tl.mlp(config.hidden, init="he_normal", seed=seed)
@@ -110,8 +114,8 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
 
 ACCURACY = Measure("test accuracy when the budget of {epochs} epochs ends",
-                   lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"], percent=True,
-                   short="test accuracy after {epochs} epochs")
+                   lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"],
+                   percent=True, short="test accuracy after {epochs} epochs")
 def last(key: str):
     """The last epoch's ``key``; NaN for a run that diverged in its first epoch."""
     return lambda run, c: run[key][-1] if run[key] else math.nan
@@ -119,33 +123,36 @@ def last(key: str):
 
 VALIDATION = Measure("validation accuracy at the last epoch", last("val_accuracy"), percent=True,
                      short="validation accuracy")
-TRAINING_LOSS = Measure("the mean training loss of the last epoch", last("loss"), short="training loss, last epoch")
+TRAINING_LOSS = Measure("the mean training loss of the last epoch", last("loss"),
+                        short="training loss, last epoch")
 FINAL_LR = Measure("the learning rate at the end", last("lr"), short="final η")
 TABLE = (ACCURACY, VALIDATION, TRAINING_LOSS, FINAL_LR)
 
 SPEED = "Exponential decay, performance scheduling and 1cycle can considerably speed up convergence"
 CLAIMS = (
-    Claim("exponential-faster", f"{SPEED}: exponential scheduling against a constant rate.", "HOML 11.3",
-          ACCURACY, a="exponential", expect=">", b="constant"),
-    Claim("performance-faster", f"{SPEED}: performance scheduling against a constant rate.", "HOML 11.3",
-          ACCURACY, a="performance", expect=">", b="constant"),
-    Claim("1cycle-faster", f"{SPEED}: 1cycle against a constant rate.", "HOML 11.3", ACCURACY, a="1cycle",
-          expect=">", b="constant"),
-    Claim("1cycle-best", "Exponential and performance scheduling both do well, but 1cycle seems to do even better.",
-          "HOML 11.3", ACCURACY, a="1cycle", expect=">", b=("exponential", "performance")),
-    Claim("exponential-easy-to-tune", "Exponential scheduling is easy to tune: with its decay constant s halved "
-          "or doubled it does about as well (here: within half a point of test accuracy).", "HOML 11.3",
-          ACCURACY, a="exponential", expect="~", b=tuple(TUNING), margin=0.005),
+    Claim("exponential-faster", f"{SPEED}: exponential scheduling against a constant rate.",
+          "HOML 11.3", ACCURACY, a="exponential", expect=">", b="constant"),
+    Claim("performance-faster", f"{SPEED}: performance scheduling against a constant rate.",
+          "HOML 11.3", ACCURACY, a="performance", expect=">", b="constant"),
+    Claim("1cycle-faster", f"{SPEED}: 1cycle against a constant rate.", "HOML 11.3", ACCURACY,
+          a="1cycle", expect=">", b="constant"),
+    Claim("1cycle-best", "Exponential and performance scheduling both do well, but 1cycle seems "
+          "to do even better.", "HOML 11.3", ACCURACY, a="1cycle", expect=">",
+          b=("exponential", "performance")),
+    Claim("exponential-easy-to-tune", "Exponential scheduling is easy to tune: with its decay "
+          "constant s halved or doubled it does about as well (here: within half a point of test "
+          "accuracy).", "HOML 11.3", ACCURACY, a="exponential", expect="~", b=tuple(TUNING),
+          margin=0.005),
 )
 
 
 def notes(runs) -> list[str]:
     lines = failure_notes(runs)
-    cuts = [sum(b < a for a, b in zip(run["lr"], run["lr"][1:], strict=False)) for run in runs.of("performance")
-            if run["status"] != "diverged"]
+    cuts = [sum(b < a for a, b in zip(run["lr"], run["lr"][1:], strict=False))
+            for run in runs.of("performance") if run["status"] != "diverged"]
     if cuts:
         lines.append(f"Performance scheduling cut the rate {np.mean(cuts):.2g} times on average in "
-                     f"{runs.config.epochs} epochs (from {min(cuts)} to {max(cuts)} times in a seed).")
+                     f"{runs.config.epochs} epochs (from {min(cuts)} to {max(cuts)} times in a " "seed).")
     return lines
 
 
@@ -156,7 +163,8 @@ def plot(runs) -> dict:
     epochs = np.arange(1, config.epochs + 1)
     for setting in runs.settings:
         first = runs.of(setting)[0]
-        x = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]  # in epochs
+        # in epochs
+        x = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]
         axes[0, 0].plot(x, first["step_lr"], label=setting, color=colours[setting]["color"], linewidth=1.4)
         for ax, key in ((axes[0, 1], "val_accuracy"), (axes[0, 2], "loss")):
             plots.mean_curve(ax, runs.curves(setting, key), x=epochs[: runs.curves(setting, key).shape[1]],
@@ -164,12 +172,12 @@ def plot(runs) -> dict:
     axes[0, 0].set(title="Learning rate (first seed)", xlabel="epoch", ylabel="η (log scale)", yscale="log")
     axes[0, 1].set(title="Validation accuracy", xlabel="epoch")
     accuracy_axis(axes[0, 1], [line.get_ydata() for line in axes[0, 1].get_lines()], label="accuracy")
-    axes[0, 2].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch", ylabel="loss",
-                   yscale="log")
+    axes[0, 2].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch",
+                   ylabel="loss", yscale="log")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
     plots.legend_outside(axes[0, 2], fontsize="small")
-    figure.suptitle(f"Every schedule run in full for {config.epochs} epochs ({config.dataset}, momentum "
-                    f"{config.momentum:g}, batches of {config.batch_size}); mean of {len(runs.seeds)} seeds and "
-                    "their range")
+    figure.suptitle(f"Every schedule run in full for {config.epochs} epochs ({config.dataset}, "
+                    f"momentum {config.momentum:g}, batches of {config.batch_size}); mean of "
+                    f"{len(runs.seeds)} seeds and " "their range")
     return {"schedules": figure}

@@ -1,5 +1,5 @@
-"""Overfitting 300 training images, what weight decay and dropout do to the gap, and where overfitting comes from
-(many parameters, little data)."""
+"""Overfitting 300 training images, what weight decay and dropout do to the gap, and where
+overfitting comes from (many parameters, little data)."""
 
 from __future__ import annotations
 
@@ -21,21 +21,22 @@ LESSON = Lesson(
     section="6.4 Regularization: overfitting, weight decay, dropout (and Hands-On ML 11.4.2)",
     figure="Figures 6-20, 6-21 and 6-23",
     description=(
-        "The book's overfitting setup: a 784-{hidden}-10 ReLU net (He initialization) trained on only the first "
-        "{train_samples} {dataset} training images by SGD (η = {lr}, batches of {batch_size} drawn at random) and "
-        "tested on the test images: plainly for {epochs} epochs, with weight decay λ = {weight_decay} (the loss "
-        "gains ½·λ·ΣW²) for {epochs} epochs, and with the book's dropout {dropout} after every hidden layer "
-        "(masks without rescaling in training, outputs scaled by 1 - p in inference) for {dropout_epochs} epochs. "
-        "Where overfitting comes from: the plain net once more on {more_samples} images (more data), and the "
-        "book's two-layer net 784-{small_hidden}-10 on the {train_samples} (fewer parameters). As the model grows: "
-        "weight decay and dropout once more on a net of layers {big_hidden}. Accuracy and loss "
-        "are measured every {every} epochs in inference mode; the gap is train - test accuracy at the end. For "
-        "one seed every net starts from the same weights (the small net from its own) and draws its batches "
-        "from the same stream ({seeds} seeds)."),
+        "The book's overfitting setup: a 784-{hidden}-10 ReLU net (He initialization) trained on "
+        "only the first {train_samples} {dataset} training images by SGD (η = {lr}, batches of "
+        "{batch_size} drawn at random) and tested on the test images: plainly for {epochs} epochs, "
+        "with weight decay λ = {weight_decay} (the loss gains ½·λ·ΣW²) for {epochs} epochs, and "
+        "with the book's dropout {dropout} after every hidden layer (masks without rescaling in "
+        "training, outputs scaled by 1 - p in inference) for {dropout_epochs} epochs. Where "
+        "overfitting comes from: the plain net once more on {more_samples} images (more data), and "
+        "the book's two-layer net 784-{small_hidden}-10 on the {train_samples} (fewer parameters). "
+        "As the model grows: weight decay and dropout once more on a net of layers {big_hidden}. "
+        "Accuracy and loss are measured every {every} epochs in inference mode; the gap is train - "
+        "test accuracy at the end. For one seed every net starts from the same weights (the small "
+        "net from its own) and draws its batches from the same stream ({seeds} seeds)."),
 )
 
-SETTINGS = ("plain", "weight decay", "dropout", "more data", "smaller net", "bigger net, weight decay",
-            "bigger net, dropout")
+SETTINGS = ("plain", "weight decay", "dropout", "more data", "smaller net",
+            "bigger net, weight decay", "bigger net, dropout")
 
 
 @dataclass
@@ -49,17 +50,22 @@ class Config(DataConfig):
     dropout: float = option(0.2, gt=0, lt=1)
     dropout_epochs: int = option(301, ge=1)  # the book trains its dropout net longer
     more_samples: int = option(1000, ge=1)  # "more data": the plain net on this many images
-    small_hidden: tuple[int, ...] = option((50,), ge=1)  # "fewer parameters": the book's TwoLayerNet (ch. 4)
-    big_hidden: tuple[int, ...] = option((300,) * 6, ge=1)  # "as the model grows": three times as wide
+    # "fewer parameters": the book's TwoLayerNet (ch. 4)
+    small_hidden: tuple[int, ...] = option((50,), ge=1)
+    # "as the model grows": three times as wide
+    big_hidden: tuple[int, ...] = option((300,) * 6, ge=1)
     every: int = option(10, ge=1)  # measure every this many epochs
-    settings: tuple[str, ...] = option(SETTINGS, choices=SETTINGS)  # the nets to train (a notebook: fewer)
-    # Most gaps differ by 6 to 12 points with a seed-to-seed sd near 1.5: five seeds settle them. The bigger
-    # net's weight decay and dropout differed by 1.3 points over five seeds (interval ±1.6), so ten are run;
-    # they put the difference at 0.6 ± 0.5 points: level (see that claim's why).
+    # the nets to train (a notebook: fewer)
+    settings: tuple[str, ...] = option(SETTINGS, choices=SETTINGS)
+    # Most gaps differ by 6 to 12 points with a seed-to-seed sd near 1.5: five seeds settle them.
+    # The bigger net's weight decay and dropout differed by 1.3 points over five seeds (interval
+    # ±1.6), so ten are run; they put the difference at 0.6 ± 0.5 points: level (see that claim's
+    # why).
     seeds: int = option(10, ge=1)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 50, "dropout_epochs": 75, "test_samples": 1000,
-                             "more_samples": 900, "big_hidden": (150,) * 6, "every": 10, "seeds": 2}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 50, "dropout_epochs": 75,
+                             "test_samples": 1000, "more_samples": 900, "big_hidden": (150,) * 6,
+                             "every": 10, "seeds": 2}
     NOTEBOOK: ClassVar[dict] = {"epochs": 150, "dropout_epochs": 225, "test_samples": 2000, "seeds": 3,
                                 "settings": SETTINGS[:5]}  # without the bigger net
 
@@ -72,18 +78,20 @@ def settings(config: Config) -> tuple[str, ...]:
 
 
 def label(setting: str) -> str:
-    return {"plain": "no regularization", "weight decay": "weight decay", "dropout": "dropout (the book's form)",
-            "more data": "more training data", "smaller net": "a smaller net"}.get(setting, setting)
+    return {"plain": "no regularization", "weight decay": "weight decay",
+            "dropout": "dropout (the book's form)", "more data": "more training data",
+            "smaller net": "a smaller net"}.get(setting, setting)
 
 
 def architecture(config: Config, setting: str) -> tuple[int, ...]:
-    return {"smaller net": config.small_hidden}.get(setting, config.big_hidden if setting.startswith("bigger")
-                                                     else config.hidden)
+    bigger = setting.startswith("bigger")
+    return {"smaller net": config.small_hidden}.get(setting, config.big_hidden if bigger else config.hidden)
 
 
 def shape(hidden: tuple[int, ...]) -> str:
     """"100x6" for six layers of 100, else "50" or "100-50"."""
-    return f"{hidden[0]}x{len(hidden)}" if len(set(hidden)) == 1 and len(hidden) > 1 else "-".join(map(str, hidden))
+    uniform = len(set(hidden)) == 1 and len(hidden) > 1
+    return f"{hidden[0]}x{len(hidden)}" if uniform else "-".join(map(str, hidden))
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
@@ -95,9 +103,9 @@ def train(config: Config, setting: str, seed: int) -> dict:
                        dropout=config.dropout if dropout else 0.0, inverted_dropout=False)
     model.compile("sgd", lr=config.lr)
     epochs = config.dropout_epochs if dropout else config.epochs
-    return {"samples": len(data.x_train), **watch(model, data.x_train, data.y_train, data.x_test, data.y_test,
-                                                    epochs=epochs, every=config.every,
-                                                    batch_size=config.batch_size)}
+    return {"samples": len(data.x_train),
+            **watch(model, data.x_train, data.y_train, data.x_test, data.y_test, epochs=epochs,
+                    every=config.every, batch_size=config.batch_size)}
 
 
 def at_end(key: str):
@@ -106,68 +114,81 @@ def at_end(key: str):
 
 
 TRAIN, TEST = at_end("train"), at_end("test")
-GAP = Measure("the train-test accuracy gap at the end", lambda run, c: TRAIN(run, c) - TEST(run, c), percent=True,
-              short="gap (train - test)")
+GAP = Measure("the train-test accuracy gap at the end", lambda run, c: TRAIN(run, c) - TEST(run, c),
+              percent=True, short="gap (train - test)")
 TRAIN_ACCURACY = Measure("the training accuracy at the end", TRAIN, percent=True, short="train accuracy")
 TEST_ACCURACY = Measure("the test accuracy at the end", TEST, percent=True, short="test accuracy")
-DROPOUT_ON = Measure("the training loss a loop reports with dropout on (the mean batch loss of the last {every} "
-                     "epochs) minus the training loss measured with dropout off at the end",
-                     lambda run, c: at_end("batch_loss")(run, c) - at_end("train_loss")(run, c),
+DROPOUT_ON = Measure("the training loss a loop reports with dropout on (the mean batch loss of the "
+                     "last {every} epochs) minus the training loss measured with dropout off at the "
+                     "end", lambda run, c: at_end("batch_loss")(run, c) - at_end("train_loss")(run, c),
                      short="loss with dropout on - off")
 TABLE = (TRAIN_ACCURACY, TEST_ACCURACY, GAP, Measure("test loss at the end", at_end("test_loss")),
          Measure("training loss at the end (inference mode)", at_end("train_loss"), short="training loss"))
 
 CLAIMS = (
-    Claim("plain-memorizes", "Without regularization the net learns its 300 training images by heart: training "
-          "accuracy reaches 100 %.", "DLfS 6.4.1, Figure 6-20", TRAIN_ACCURACY, a="plain", expect="in",
-          b=(0.99, 1.0)),
-    Claim("plain-overfits", "Test accuracy stays far below the training accuracy (about 25 points below in Figure "
-          "6-20; here: more than 10 points).", "DLfS 6.4.1, Figure 6-20", GAP, a="plain", expect=">", b=0.1),
-    Claim("little-data-overfits", "Overfitting comes from having little training data: with more data the gap "
-          "shrinks.", "DLfS 6.4", GAP, a="more data", expect="<", b="plain"),
-    Claim("many-parameters-overfit", "Overfitting comes from a model with many parameters and much expressive "
-          "power: a smaller net overfits less.", "DLfS 6.4", GAP, a="smaller net", expect="<", b="plain"),
-    Claim("weight-decay-shrinks-gap", "Weight decay (λ = 0.1) shrinks the gap between training and test accuracy.",
+    Claim("plain-memorizes",
+          "Without regularization the net learns its 300 training images by heart: training "
+          "accuracy reaches 100 %.", "DLfS 6.4.1, Figure 6-20", TRAIN_ACCURACY, a="plain",
+          expect="in", b=(0.99, 1.0)),
+    Claim("plain-overfits",
+          "Test accuracy stays far below the training accuracy (about 25 points below in Figure "
+          "6-20; here: more than 10 points).", "DLfS 6.4.1, Figure 6-20", GAP, a="plain",
+          expect=">", b=0.1),
+    Claim("little-data-overfits",
+          "Overfitting comes from having little training data: with more data the gap shrinks.",
+          "DLfS 6.4", GAP, a="more data", expect="<", b="plain"),
+    Claim("many-parameters-overfit",
+          "Overfitting comes from a model with many parameters and much expressive power: a "
+          "smaller net overfits less.", "DLfS 6.4", GAP, a="smaller net", expect="<", b="plain"),
+    Claim("weight-decay-shrinks-gap",
+          "Weight decay (λ = 0.1) shrinks the gap between training and test accuracy.",
           "DLfS 6.4.2, Figure 6-21", GAP, a="weight decay", expect="<", b="plain"),
-    Claim("weight-decay-stops-memorizing", "With weight decay the training accuracy no longer reaches 100 %.",
+    Claim("weight-decay-stops-memorizing",
+          "With weight decay the training accuracy no longer reaches 100 %.",
           "DLfS 6.4.2, Figure 6-21", TRAIN_ACCURACY, a="weight decay", expect="<", b="plain"),
-    Claim("dropout-shrinks-gap", "Dropout (ratio 0.2) shrinks the gap between training and test accuracy, and the "
-          "training accuracy no longer reaches 100 %.", "DLfS 6.4.3, Figure 6-23", GAP, a="dropout", expect="<",
-          b="plain"),
-    Claim("dropout-for-bigger-nets", "Weight decay suppresses overfitting to a degree, but as the model grows it "
-          "struggles alone; dropout is then the usual remedy: on a bigger net dropout leaves a smaller gap than "
-          "weight decay.", "DLfS 6.4.3", GAP, a="bigger net, dropout", expect="<", b="bigger net, weight decay",
-          why="More seeds would not help: with the book's λ = 0.1 and dropout 0.2, growing the layers from 100 to "
-              "300 units leaves the two level (-0.6 ± 0.5 points over 10 seeds; settling the sign would take some "
-              "40), and either way the book's trend is reversed here. Weight decay does not struggle more on the "
-              "bigger net (its gap 17 % then 19 %), while the book's dropout, which scales every layer by 0.8 in "
-              "training and so under-fits the narrow net (65 % training accuracy), fits the wide one and its gap "
-              "grows (12 % then 18 %): dropout's lead shrinks from 5.2 points to 0.6 as the net grows (the note)."),
-    Claim("dropout-loss-not-comparable", "Dropout is on only in training, so the training loss a loop reports is "
-          "higher than the net's own; compare it with the validation loss only after evaluating it again with "
+    Claim("dropout-shrinks-gap",
+          "Dropout (ratio 0.2) shrinks the gap between training and test accuracy, and the "
+          "training accuracy no longer reaches 100 %.", "DLfS 6.4.3, Figure 6-23", GAP, a="dropout",
+          expect="<", b="plain"),
+    Claim("dropout-for-bigger-nets",
+          "Weight decay suppresses overfitting to a degree, but as the model grows it struggles "
+          "alone; dropout is then the usual remedy: on a bigger net dropout leaves a smaller gap "
+          "than weight decay.", "DLfS 6.4.3", GAP, a="bigger net, dropout", expect="<",
+          b="bigger net, weight decay",
+          why="More seeds would not help: with the book's λ = 0.1 and dropout 0.2, growing the "
+          "layers from 100 to 300 units leaves the two level (-0.6 ± 0.5 points over 10 seeds; "
+          "settling the sign would take some 40), and either way the book's trend is reversed "
+          "here. Weight decay does not struggle more on the bigger net (its gap 17 % then 19 %), "
+          "while the book's dropout, which scales every layer by 0.8 in training and so under-fits "
+          "the narrow net (65 % training accuracy), fits the wide one and its gap grows (12 % then "
+          "18 %): dropout's lead shrinks from 5.2 points to 0.6 as the net grows (the note)."),
+    Claim("dropout-loss-not-comparable",
+          "Dropout is on only in training, so the training loss a loop reports is higher than the "
+          "net's own; compare it with the validation loss only after evaluating it again with "
           "dropout off.", "HOML 11.4.2", DROPOUT_ON, a="dropout", expect=">", b=0.0),
 )
 
 
 def notes(runs) -> list[str]:
     lines = []
-    pairs = [("weight decay", "dropout", "the book's net"), ("bigger net, weight decay", "bigger net, dropout",
-                                                             "the bigger net")]
-    leads = [(where, [GAP.of(d, runs.config) - GAP.of(w, runs.config) for w, d in zip(runs.of(a), runs.of(b),
-                                                                                      strict=False)])
+    pairs = [("weight decay", "dropout", "the book's net"),
+             ("bigger net, weight decay", "bigger net, dropout", "the bigger net")]
+    leads = [(where, [GAP.of(d, runs.config) - GAP.of(w, runs.config)
+                      for w, d in zip(runs.of(a), runs.of(b), strict=False)])
              for a, b, where in pairs if runs.of(a) and runs.of(b)]
     if len(leads) == 2:
         lines.append("Dropout's gap minus weight decay's: " + "; ".join(
-            f"{where} {100 * np.nanmean(v):+.1f} points" for where, v in leads) + " (mean of the seeds).")
+            f"{where} {100 * np.nanmean(v):+.1f} points" for where,
+            v in leads) + " (mean of the seeds).")
     for setting in runs.settings:
         done = runs.of(setting)
         diverged = sum(run["status"] == "diverged" for run in done)
         if diverged:
-            lines.append(f"With {label(setting)} training diverged (the loss became NaN or inf) in {diverged} of "
-                         f"{len(done)} seeds; those runs are left out of the measures.")
+            lines.append(f"With {label(setting)} training diverged (the loss became NaN or inf) in "
+                         f"{diverged} of {len(done)} seeds; those runs are left out of the " "measures.")
         elif done and max(run["train"][-1] for run in done) < 0.2:
-            lines.append(f"With {label(setting)} the net did not learn: its training accuracy stayed near the 10 % "
-                         "of guessing.")
+            lines.append(f"With {label(setting)} the net did not learn: its training accuracy "
+                         "stayed near the 10 % " "of guessing.")
     return lines
 
 
@@ -188,18 +209,20 @@ def plot(runs) -> dict:
     for ax in axes:
         accuracy_axis(ax, list(curves.values()), label="accuracy")
     plots.legend_outside(axes[min(3, len(axes) - 1)])
-    figure.suptitle(f"Train and test accuracy (mean of {len(runs.seeds)} seeds and their range; x: a run that "
-                    f"diverged), {config.dataset}")
+    figure.suptitle(f"Train and test accuracy (mean of {len(runs.seeds)} seeds and their range; x: "
+                    f"a run that diverged), {config.dataset}")
     figures = {"accuracy": figure}
     if runs.of("dropout"):
         figure, ax = plots.figure(width=9.0, height=4.0)
         x = np.array(runs.of("dropout")[0]["epochs"])
-        for i, (key, name) in enumerate((("batch_loss", "training loss with dropout on (what the loop reports)"),
+        for i, (key, name) in enumerate((("batch_loss",
+                                          "training loss with dropout on (what the loop reports)"),
                                          ("train_loss", "training loss with dropout off"),
                                          ("test_loss", "test loss"))):
             rows = runs.curves("dropout", key)
             plots.mean_curve(ax, rows, x=x[len(x) - rows.shape[1]:], label=name, **plots.style(i))
-        ax.set(xlabel="epochs", ylabel="loss", title=f"The dropout net (p = {config.dropout:g}): which training loss "
+        ax.set(xlabel="epochs", ylabel="loss",
+               title=f"The dropout net (p = {config.dropout:g}): which training loss "
                "compares with the test loss?")
         ax.grid(alpha=0.3)
         plots.legend_outside(ax, fontsize="small")

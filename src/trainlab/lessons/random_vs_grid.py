@@ -1,11 +1,8 @@
-"""Random search against grid search at equal budget (Deep Learning from Scratch 6.5; Bergstra & Bengio 2012).
-
-The audit's fixes: the grid is shifted by a random fraction of its step in every repeat (a fixed grid favours
-or misses the best value by where its points happen to fall), the trials are scored on 2,000 validation images
-(the book's 100 make the choice itself a lottery), the chosen trial is judged on the test images, and the
-comparison is repeated many times, the two searches of a repeat pairing trial by trial (same initial weights,
-same batches).
-"""
+"""Random search against grid search at equal budget (DLfS 6.5; Bergstra & Bengio 2012), with the
+audit's fixes: the grid shifted by a random fraction of its step in every repeat, trials scored on
+2,000 validation images (the book's 100 make the choice a lottery), the choice judged on the test
+images, and many repeats whose two searches pair trial by trial (same initial weights, same
+batches)."""
 
 from __future__ import annotations
 
@@ -27,20 +24,22 @@ LESSON = Lesson(
     name="random-vs-grid", title="Random search against grid search at equal budget", book=DLFS,
     section="6.5 Validating hyperparameters (random against grid search)", figure="",
     description=(
-        "The book's trial: the 784-{hidden}-10 ReLU net trained by SGD (batches of {batch_size} drawn at random, "
-        "{epochs} epochs) on {train_samples} {dataset} images, over the learning rate η in 10^[{lr_range}] and "
-        "the weight decay λ in 10^[{weight_decay_range}] (the book's ranges). Each search has {grid_points}² "
-        "trials: the grid tries {grid_points} values of each, on the log scale and shifted by a random fraction "
-        "of its step in every repeat; random search draws every trial's η and λ anew. Trials are scored on "
-        "{validation_samples} other training images; the chosen trial's net is then tested on the test images. "
-        "In a repeat, trial k of both searches starts from the same weights and sees the same batches ({seeds} "
-        "repeats)."),
+        "The book's trial: the 784-{hidden}-10 ReLU net trained by SGD (batches of {batch_size} "
+        "drawn at random, {epochs} epochs) on {train_samples} {dataset} images, over the learning "
+        "rate η in 10^[{lr_range}] and the weight decay λ in 10^[{weight_decay_range}] (the book's "
+        "ranges). Each search has {grid_points}² trials: the grid tries {grid_points} values of "
+        "each, on the log scale and shifted by a random fraction of its step in every repeat; "
+        "random search draws every trial's η and λ anew. Trials are scored on {validation_samples} "
+        "other training images; the chosen trial's net is then tested on the test images. In a "
+        "repeat, trial k of both searches starts from the same weights and sees the same batches "
+        "({seeds} repeats)."),
 )
 
 
 @dataclass
 class Config(DataConfig):
-    train_samples: int | None = option(400, ge=1, meaning="the whole training set")  # the book's 500 less 20 %
+    # the book's 500 less 20 %
+    train_samples: int | None = option(400, ge=1, meaning="the whole training set")
     validation_samples: int = option(2000, ge=1)
     hidden: tuple[int, ...] = option((100,) * 6, ge=1)
     batch_size: int = option(100, ge=1)
@@ -48,14 +47,14 @@ class Config(DataConfig):
     lr_range: tuple[float, ...] = option((-6.0, -2.0), length=2, increasing=True)  # log10
     weight_decay_range: tuple[float, ...] = option((-8.0, -4.0), length=2, increasing=True)  # log10
     grid_points: int = option(4, ge=2)  # per parameter: the budget is grid_points²
-    # Random search's chosen η sits about a third of a decade closer to the best than the grid's, worth some 10
-    # points of accuracy, but from repeat to repeat the difference varies by about 20 points: twenty paired
-    # repeats put its interval within about ±9 points.
+    # Random search's chosen η sits about a third of a decade closer to the best than the grid's,
+    # worth some 10 points of accuracy, but from repeat to repeat the difference varies by about 20
+    # points: twenty paired repeats put its interval within about ±9 points.
     seeds: int = option(20, ge=1)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 300, "validation_samples": 500,
-                             "test_samples": 1000, "hidden": (32, 32), "epochs": 10, "lr_range": (-3.0, 0.0),
-                             "grid_points": 3, "seeds": 3}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "train_samples": 300,
+                             "validation_samples": 500, "test_samples": 1000, "hidden": (32, 32),
+                             "epochs": 10, "lr_range": (-3.0, 0.0), "grid_points": 3, "seeds": 3}
     NOTEBOOK: ClassVar[dict] = {"grid_points": 3, "epochs": 30, "test_samples": 2000, "seeds": 8}
 
 
@@ -77,18 +76,19 @@ def train(config: Config, setting: str, seed: int) -> dict:
     split = Split(data.x_train[:n], data.y_train[:n], data.x_train[n:n + v], data.y_train[n:n + v],
                   data.x_test, data.y_test)
     rng, budget = np.random.default_rng([seed, 0 if setting == "grid" else 1]), config.grid_points**2
-    (lr_low, lr_high), (wd_low, wd_high) = (10 ** np.array(r) for r in (config.lr_range, config.weight_decay_range))
+    ranges = (config.lr_range, config.weight_decay_range)
+    (lr_low, lr_high), (wd_low, wd_high) = (10 ** np.array(r) for r in ranges)
     if setting == "grid":
         points = list(itertools.product(offset_grid(rng, lr_low, lr_high, config.grid_points),
                                         offset_grid(rng, wd_low, wd_high, config.grid_points)))
         points = [points[i] for i in rng.permutation(budget)]
     else:
-        points = list(zip(log_uniform(rng, lr_low, lr_high, budget), log_uniform(rng, wd_low, wd_high, budget),
-                          strict=True))
+        points = list(zip(log_uniform(rng, lr_low, lr_high, budget),
+                          log_uniform(rng, wd_low, wd_high, budget), strict=True))
     trials, best, best_model = [], -1.0, None
     for index, (lr, decay) in enumerate(points):
-        run, model = trial(split, lr, decay, seed * 1000 + index, hidden=config.hidden, epochs=config.epochs,
-                           batch_size=config.batch_size, curves=False)
+        run, model = trial(split, lr, decay, seed * 1000 + index, hidden=config.hidden,
+                           epochs=config.epochs, batch_size=config.batch_size, curves=False)
         trials.append({"lr": lr, "weight_decay": decay, "score": run["val"][-1], "status": run["status"]})
         if run["val"][-1] > best:
             best, best_model = run["val"][-1], model
@@ -100,7 +100,8 @@ def chosen(run: dict) -> dict:
 
 
 def main_effect(run: dict, name: str) -> float:
-    """How far the mean score moves across the grid's values of ``name`` (averaged over the other parameter)."""
+    """How far the mean score moves across the grid's values of ``name`` (averaged over the other
+    parameter)."""
     values = sorted({t[name] for t in run["trials"]})
     if len(values) * len(values) != len(run["trials"]):
         return float("nan")  # not a grid
@@ -108,24 +109,27 @@ def main_effect(run: dict, name: str) -> float:
     return float(max(means) - min(means))
 
 
-TEST = Measure("the test accuracy of the trial the search chose (by validation accuracy)", lambda run, c: run["test"],
-               percent=True, short="chosen trial: test accuracy")
+TEST = Measure("the test accuracy of the trial the search chose (by validation accuracy)",
+               lambda run, c: run["test"], percent=True, short="chosen trial: test accuracy")
 BEST_SCORE = Measure("the best validation accuracy of the search", lambda run, c: chosen(run)["score"],
-                      percent=True, short="best validation accuracy")
-LR_MATTERS = Measure("how far the grid's mean score moves across its learning rates minus across its weight decays",
-                     lambda run, c: main_effect(run, "lr") - main_effect(run, "weight_decay"), percent=True,
-                     short="η's effect - λ's effect")
-DISTINCT = Measure("distinct learning rates tried", lambda run, c: len({t["lr"] for t in run["trials"]}),
-                   short="distinct η")
-TABLE = (TEST, BEST_SCORE, DISTINCT, Measure("the chosen learning rate (log10)", lambda run, c: float(
+                     percent=True, short="best validation accuracy")
+LR_MATTERS = Measure("how far the grid's mean score moves across its learning rates minus across "
+                     "its weight decays",
+                     lambda run, c: main_effect(run, "lr") - main_effect(run, "weight_decay"),
+                     percent=True, short="η's effect - λ's effect")
+DISTINCT = Measure("distinct learning rates tried",
+                   lambda run, c: len({t["lr"] for t in run["trials"]}), short="distinct η")
+TABLE = (TEST, BEST_SCORE, DISTINCT, Measure("the chosen learning rate (log10)",
+                                             lambda run, c: float(
     np.log10(chosen(run)["lr"])), short="chosen log10 η"), LR_MATTERS)
 
 CLAIMS = (
-    Claim("some-matter-more", "Hyperparameters differ in how much they move the final accuracy: here the learning "
-          "rate moves it far more than the weight decay.", "DLfS 6.5.2", LR_MATTERS, a="grid", expect=">", b=0.0),
-    Claim("random-beats-grid", "Random sampling finds better values than a regular grid search at the same budget, "
-          "because the grid spends its trials repeating a few values of the parameter that matters.", "DLfS 6.5.2",
-          TEST, a="random", expect=">", b="grid"),
+    Claim("some-matter-more", "Hyperparameters differ in how much they move the final accuracy: here "
+          "the learning rate moves it far more than the weight decay.", "DLfS 6.5.2", LR_MATTERS,
+          a="grid", expect=">", b=0.0),
+    Claim("random-beats-grid", "Random sampling finds better values than a regular grid search at the "
+          "same budget, because the grid spends its trials repeating a few values of the parameter "
+          "that matters.", "DLfS 6.5.2", TEST, a="random", expect=">", b="grid"),
 )
 
 
@@ -133,11 +137,12 @@ def notes(runs) -> list[str]:
     scores = [t["score"] for s in runs.settings for run in runs.of(s) for t in run["trials"]]
     lines = []
     if scores and max(scores) < 0.2:
-        lines.append("No trial learned (every validation accuracy near the 10 % of guessing): the nets did not learn.")
-    diverged = sum(t["status"] == "diverged" for s in runs.settings for run in runs.of(s) for t in run["trials"])
-    if diverged:
-        lines.append(f"{diverged} trials diverged (the loss became NaN or inf); each is scored with the weights it "
-                     "was left with.")
+        lines.append("No trial learned (every validation accuracy near the 10 % of guessing): the "
+                     "nets did not learn.")
+    if diverged := sum(t["status"] == "diverged" for s in runs.settings for run in runs.of(s)
+                       for t in run["trials"]):
+        lines.append(f"{diverged} trials diverged (the loss became NaN or inf); each is scored "
+                     "with the weights it was left with.")
     return lines
 
 
@@ -147,8 +152,8 @@ def plot(runs) -> dict:
     shown = []
     for i, setting in enumerate(runs.settings):
         trials = [t for run in runs.of(setting) for t in run["trials"]]
-        right.scatter([t["lr"] for t in trials], [t["score"] for t in trials], s=10, alpha=0.45, label=label(setting),
-                      color=plots.style(i)["color"], marker=plots.style(i)["marker"])
+        right.scatter([t["lr"] for t in trials], [t["score"] for t in trials], s=10, alpha=0.45,
+                      label=label(setting), color=plots.style(i)["color"], marker=plots.style(i)["marker"])
         shown.append([t["score"] for t in trials])
     right.set(xscale="log", xlabel="learning rate η", title="Every trial of every repeat against η")
     accuracy_axis(right, shown, label="validation accuracy")
@@ -160,10 +165,12 @@ def plot(runs) -> dict:
         low, high = min(ends) - 0.02, max(ends) + 0.02
         left.plot([low, high], [low, high], color="0.6", linewidth=0.8)
         left.set(xlim=(low, high), ylim=(low, high))
-    left.set(xlabel="grid search: chosen trial's test accuracy", ylabel="random search: chosen trial's test accuracy",
+    left.set(xlabel="grid search: chosen trial's test accuracy",
+             ylabel="random search: chosen trial's test accuracy",
              title="One point per repeat (above the line: random won)")
     for ax in (left, right):
         ax.grid(alpha=0.3)
     plots.legend_outside(right)
-    figure.suptitle(f"Random against grid search, {runs.config.grid_points ** 2} trials each, {len(pairs)} repeats")
+    figure.suptitle(f"Random against grid search, {runs.config.grid_points ** 2} trials each, "
+                    f"{len(pairs)} repeats")
     return {"random_vs_grid": figure}
