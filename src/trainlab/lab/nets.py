@@ -118,8 +118,11 @@ def after_divergence(curve: Sequence[float], length: int, value: float) -> np.nd
 def grad_norms(model: tl.Sequential, x: np.ndarray, y: np.ndarray) -> list[float]:
     """‖dL/dW‖ of every Dense layer on (x, y), input side first (a measurement: nothing is updated)."""
     grads = model.gradient(x, y)
-    return [float(np.linalg.norm(grads[f"{layer.name}.W"])) for layer in model.layers
-            if isinstance(layer, tl.Dense)]
+    return [
+        float(np.linalg.norm(grads[f"{layer.name}.W"]))
+        for layer in model.layers
+        if isinstance(layer, tl.Dense)
+    ]
 
 
 def dead_fraction(model: tl.Sequential, x: np.ndarray) -> float:
@@ -135,7 +138,9 @@ def dead_fraction(model: tl.Sequential, x: np.ndarray) -> float:
     return dead / total
 
 
-def forced_training_proba(model: tl.Sequential, x: np.ndarray, samples: int, batch: int) -> np.ndarray:
+def forced_training_proba(
+    model: tl.Sequential, x: np.ndarray, samples: int, batch: int
+) -> np.ndarray:
     """The mean over ``samples`` passes of the class probabilities of ``x`` with every layer of a copy of
     ``model`` in training mode, ``batch`` images at a time (Keras's ``model(x, training=True)``
     through ``predict``): dropout active, and batch norm normalizing each batch by its own statistics."""
@@ -143,7 +148,7 @@ def forced_training_proba(model: tl.Sequential, x: np.ndarray, samples: int, bat
     for _ in range(samples):
         outputs = []
         for start in range(0, len(x), batch):
-            h = x[start: start + batch]
+            h = x[start : start + batch]
             for layer in forced.layers:
                 h = layer.forward(h, training=True)
             outputs.append(h)

@@ -184,14 +184,22 @@ def panels(
     return fig, axes[:count]
 
 
-def range_bars(ax: Any, x: np.ndarray, values: Sequence[np.ndarray], **options: Any) -> list[np.ndarray]:
+def range_bars(
+    ax: Any, x: np.ndarray, values: Sequence[np.ndarray], **options: Any
+) -> list[np.ndarray]:
     """Each array of ``values`` (one per x) as its mean with an error bar over its range (min to max); an
     empty array is a NaN mean. Returns the bars' lows and highs, for scaling the axis to what it shows."""
     means = np.array([v.mean() if v.size else np.nan for v in values])
     low = np.array([v.min() if v.size else np.nan for v in values])
     high = np.array([v.max() if v.size else np.nan for v in values])
-    ax.errorbar(x, means, yerr=[np.nan_to_num(means - low), np.nan_to_num(high - means)], capsize=3,
-                linestyle="none", **options)
+    ax.errorbar(
+        x,
+        means,
+        yerr=[np.nan_to_num(means - low), np.nan_to_num(high - means)],
+        capsize=3,
+        linestyle="none",
+        **options,
+    )
     return [low, high]
 
 
