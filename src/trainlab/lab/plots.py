@@ -9,7 +9,7 @@ differ too, so that curves stay apart in grey print.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -123,3 +123,24 @@ def panels(count: int, columns: int, *, width: float = 3.2, height: float = 2.6)
     for ax in axes[count:]:
         ax.set_visible(False)
     return fig, axes[:count]
+
+
+# The optimizers' names as the books print them (the lessons that compare update rules share them).
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
+                    "rmsprop": "RMSProp", "adam": "Adam", "adamax": "AdaMax", "nadam": "Nadam",
+                    "adamw": "AdamW", "adadelta": "Adadelta", "amsgrad": "AMSGrad", "radam": "RAdam",
+                    "lion": "Lion"}
+
+
+def labeller(labels: dict[str, str]) -> Callable[[str], str]:
+    """A lesson's ``label`` hook: a setting's name in ``labels``, or the setting itself where it has none."""
+    return lambda setting: labels.get(setting, setting)
+
+
+def finish(ax: Any, *, legend: bool = True, fontsize: str | None = "small", **settings: Any) -> None:
+    """A curves panel's last touches: ``ax.set(**settings)``, a light grid and (``legend``) the legend
+    outside the axes at ``fontsize``."""
+    ax.set(**settings)
+    ax.grid(alpha=0.3)
+    if legend:
+        legend_outside(ax, fontsize=fontsize)

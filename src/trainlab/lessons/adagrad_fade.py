@@ -1,5 +1,5 @@
-"""AdaGrad's steps fade, RMSProp's do not: on the book's MNIST net, on the book's bowl, and on a stream of
-gradients whose scale falls tenfold (how fast RMSProp's rho lets the step follow it)."""
+"""AdaGrad's steps fade, RMSProp's do not: on the book's MNIST net, on the book's bowl, and on a stream
+of gradients whose scale falls tenfold (how fast RMSProp's rho lets the step follow it)."""
 
 from __future__ import annotations
 
@@ -22,21 +22,24 @@ LESSON = Lesson(
     name="adagrad-fade", title="AdaGrad steps fade, RMSProp steps do not", book=DLFS,
     section="6.1.5 AdaGrad (and Hands-On ML 11.3.3-4, AdaGrad and RMSProp)", figure="Figure 6-8",
     description=(
-        "AdaGrad divides η by √h, where h sums every squared gradient so far, so its steps can only shrink; "
-        "RMSProp lets h forget (h ← rho·h + (1 - rho)·g²), so its steps follow the recent gradients. Three tests, "
-        "{seeds} seeds, no rate tuned (each is a book's). (1) The book's MNIST net (ReLU, hidden layers of "
-        "{hidden}, He init, batches of {batch_size} drawn at random from {dataset}, {iterations} iterations, the "
-        "same batches for every optimizer): AdaGrad at the textbook's η = 0.01 and at Hands-On ML's 0.001, "
-        "RMSProp at Hands-On ML's η = 0.001 and rho = 0.9; how far the weights move per step (every "
-        "{record_every} steps) and the training loss. (2) Figure 6-8's bowl x²/20 + y², {steps_2d} steps from "
-        "(-7, 2) (other seeds: a start drawn near it): AdaGrad at the figure's η = {lr_2d}, RMSProp at the η "
-        "that makes its first step as long, {lr_2d}·√(1 - rho). (3) {stream_steps} random gradients N(0, s²) on "
-        "1000 coordinates, s falling from 1 to 1/{drop} halfway: the steps RMSProp's median step η/(√h + ε) "
-        "takes to grow √{drop} times, for rho = 0.5, 0.9 and 0.99 (AdaGrad's never grows)"),
+        "AdaGrad divides η by √h, where h sums every squared gradient so far, so its steps can "
+        "only shrink; RMSProp lets h forget (h ← rho·h + (1 - rho)·g²), so its steps follow the "
+        "recent gradients. Three tests, {seeds} seeds, no rate tuned (each is a book's). (1) The "
+        "book's MNIST net (ReLU, hidden layers of {hidden}, He init, batches of {batch_size} drawn "
+        "at random from {dataset}, {iterations} iterations, the same batches for every optimizer): "
+        "AdaGrad at the textbook's η = 0.01 and at Hands-On ML's 0.001, RMSProp at Hands-On ML's η "
+        "= 0.001 and rho = 0.9; how far the weights move per step (every {record_every} steps) and "
+        "the training loss. (2) Figure 6-8's bowl x²/20 + y², {steps_2d} steps from (-7, 2) (other "
+        "seeds: a start drawn near it): AdaGrad at the figure's η = {lr_2d}, RMSProp at the η that "
+        "makes its first step as long, {lr_2d}·√(1 - rho). (3) {stream_steps} random gradients "
+        "N(0, s²) on 1000 coordinates, s falling from 1 to 1/{drop} halfway: the steps RMSProp's "
+        "median step η/(√h + ε) takes to grow √{drop} times, for rho = 0.5, 0.9 and 0.99 "
+        "(AdaGrad's never grows)"),
 )
 
-# setting -> the optimizer and its book rate on MNIST; "mnist": False arms run only the bowl and the stream,
-# "probes": False arms only MNIST (AdaGrad's bowl and stream do not depend on η: the first arm has them)
+# setting -> the optimizer and its book rate on MNIST; "mnist": False arms run only the bowl and the
+# stream, "probes": False arms only MNIST (AdaGrad's bowl and stream do not depend on η: the first
+# arm has them)
 ARMS = {
     "adagrad": {"name": "adagrad", "lr": 0.01},  # DLfS's η (Figure 6-9; the textbook's default)
     "adagrad-homl": {"name": "adagrad", "lr": 0.001, "probes": False},  # Hands-On ML 11.3.3's Keras code
@@ -62,8 +65,8 @@ class Config(DataConfig):
     steps_2d: int = option(100, ge=1)
     stream_steps: int = option(1000, ge=2)
     drop: float = option(10.0, gt=1)
-    # Every effect here is tenfold or more (step ratios 0.05 against 0.4, losses 0.14 against 0.01), the
-    # seed-to-seed noise a few percent: 3 paired seeds settle each.
+    # Every effect here is tenfold or more (step ratios 0.05 against 0.4, losses 0.14 against 0.01),
+    # the seed-to-seed noise a few percent: 3 paired seeds settle each.
     seeds: int = option(3, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "hidden": (50, 50), "iterations": 600, "record_every": 20,
@@ -142,7 +145,8 @@ def measured(key: str, of):
     return lambda run, c: of(run, c) if key in run and run.get("status") != "diverged" else math.nan
 
 
-FADE = Measure("the distance the weights move per step over the last {record_every} steps, over that of the first",
+FADE = Measure("the distance the weights move per step over the last {record_every} steps, over "
+               "that of the first",
                measured("loss", lambda run, c: run["travel"][-1] / run["travel"][0] if run["travel"] else math.nan),
                short="step: last / first")
 FINAL = Measure("the mean of the last {window} batch losses",
@@ -151,24 +155,29 @@ ACCURACY = Measure("test accuracy", measured("loss", lambda run, c: run["test_ac
 BOWL = Measure("the distance to the minimum after {steps_2d} steps on x²/20 + y²",
                measured("path", lambda run, c: float(np.hypot(*run["path"][-1]))),
                short="distance after {steps_2d} steps")
-FOLLOW = Measure("the steps after the gradients shrink {drop} times until the median step has grown √{drop} times",
+FOLLOW = Measure("the steps after the gradients shrink {drop} times until the median step has "
+                 "grown √{drop} times",
                  measured("stream", follow), unit="steps", short="steps to follow the drop")
 TABLE = (FADE, FINAL, ACCURACY, BOWL, FOLLOW)
 
 CLAIMS = (
-    Claim("adagrad-steps-fade", "AdaGrad's h only grows, so its steps keep shrinking (trained long enough, to "
-          "nothing); RMSProp forgets old gradients, so its steps do not fade.", "DLfS 6.1.5; HOML 11.3.4", FADE,
+    Claim("adagrad-steps-fade", "AdaGrad's h only grows, so its steps keep shrinking (trained long "
+          "enough, to nothing); RMSProp forgets old gradients, so its steps do not fade.",
+          "DLfS 6.1.5; HOML 11.3.4", FADE,
           a="adagrad", expect="<", b="rmsprop"),
-    Claim("adagrad-stops-early", "AdaGrad often stops too early when training neural networks: its learning rate "
-          "shrinks so fast that it never reaches the optimum, where RMSProp keeps going.", "HOML 11.3.3-4", FINAL,
+    Claim("adagrad-stops-early", "AdaGrad often stops too early when training neural networks: its "
+          "learning rate shrinks so fast that it never reaches the optimum, where RMSProp keeps "
+          "going.", "HOML 11.3.3-4", FINAL,
           a="adagrad-homl", expect=">", b="rmsprop",
-          why="Both run at Hands-On ML's η = 0.001; at the textbook's 0.01 AdaGrad's steps stay large enough "
-              "for this run (the notes give its numbers)."),
-    Claim("adagrad-fine-on-a-bowl", "On a simple quadratic bowl AdaGrad does well (Figure 6-8's path heads "
-          "straight for the minimum), while a constant-step rule keeps jumping about it.",
+          why="Both run at Hands-On ML's η = 0.001; at the textbook's 0.01 AdaGrad's steps stay "
+              "large enough for this run (the notes give its numbers)."),
+    Claim("adagrad-fine-on-a-bowl", "On a simple quadratic bowl AdaGrad does well (Figure 6-8's "
+          "path heads straight for the minimum), while a constant-step rule keeps jumping about "
+          "it.",
           "HOML 11.3.3; DLfS 6.1.5, Figure 6-8", BOWL, a="adagrad", expect="<", b="rmsprop"),
-    Claim("small-rho-follows-faster", "A small rho weighs the recent gradients more: RMSProp's step follows a "
-          "change in the gradients' scale sooner.", "DLfS 6.1.5 (RMSProp); HOML 11.3.4", FOLLOW,
+    Claim("small-rho-follows-faster", "A small rho weighs the recent gradients more: RMSProp's "
+          "step follows a change in the gradients' scale sooner.",
+          "DLfS 6.1.5 (RMSProp); HOML 11.3.4", FOLLOW,
           a="rmsprop-rho-0.5", expect="<", b=("rmsprop", "rmsprop-rho-0.99")),
 )
 
@@ -178,9 +187,9 @@ def notes(runs) -> list[str]:
                           f"its final loss above ln 10 = {CHANCE_LOSS:.2f}, a uniform guess's")
     if {"adagrad", "rmsprop"} <= set(runs.settings):
         ada, rms = (runs.values(s, lambda r: FINAL.of(r, runs.config)) for s in ("adagrad", "rmsprop"))
-        lines.append(f"At the textbook's η = 0.01 AdaGrad's final training loss was {np.nanmean(ada):.3g}, against "
-                     f"RMSProp's {np.nanmean(rms):.3g} (means of {len(ada)} seeds): whether AdaGrad stops early "
-                     "depends on its η.")
+        lines.append("At the textbook's η = 0.01 AdaGrad's final training loss was "
+                     f"{np.nanmean(ada):.3g}, against RMSProp's {np.nanmean(rms):.3g} (means of "
+                     f"{len(ada)} seeds): whether AdaGrad stops early depends on its η.")
     return lines
 
 
@@ -215,7 +224,8 @@ def plot(runs) -> dict:
         bowl_ax.plot(path[:, 0], path[:, 1], linewidth=0.9, markersize=3, label=label(setting), **colours[setting])
         bowl_ax.plot(*path[-1], marker="X", markersize=9, color=colours[setting]["color"], linestyle="none")
     bowl_ax.plot(0, 0, "+", color="black", markersize=10)
-    bowl_ax.set(xlabel="x", ylabel="y", title=f"{config.steps_2d} steps on x²/20 + y² (first seed; X: the end)")
+    bowl_ax.set(xlabel="x", ylabel="y", title=f"{config.steps_2d} steps on x²/20 + y² (first seed; "
+                                              "X: the end)")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         plots.legend_outside(ax, fontsize="small")

@@ -1,10 +1,11 @@
-"""The gradient as a field of arrows: -∇f points where f falls fastest, which is the minimum only on a round bowl.
+"""The gradient as a field of arrows: -∇f points where f falls fastest, which is the minimum only on a
+round bowl.
 
-The book draws -∇f of x0² + x1² on a grid: every arrow points at the minimum and grows with the distance
-from it. It adds that the gradient points where f falls most at each place, not always at the minimum. On
-the elongated valley x²/20 + y² (the surface of the book's optimizer figure) the two part ways: the lesson
-measures the angle between -∇f and the way to the minimum, and how fast f falls along each of the two,
-from finite differences of f itself.
+The book draws -∇f of x0² + x1² on a grid: every arrow points at the minimum and grows with the
+distance from it. It adds that the gradient points where f falls most at each place, not always at
+the minimum. On the elongated valley x²/20 + y² (the surface of the book's optimizer figure) the two
+part ways: the lesson measures the angle between -∇f and the way to the minimum, and how fast f
+falls along each of the two, from finite differences of f itself.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ LESSON = Lesson(
     name="gradient-arrows", title="The gradient as a field of arrows", book=DLFS, section="4.4 Gradient",
     figure="Figure 4-9",
     description=(
-        "The numerical gradient (central differences with the book's step h = {h}) of the book's bowl "
-        "f(x0, x1) = x0² + x1² and of the elongated valley x²/20 + y², against the exact one, at the book's "
-        "three points (3, 4), (0, 2) and (3, 0); then -∇f at every point of the book's grid (from -2 to 2.5 in "
-        "steps of {grid_step}) as arrows, the angle each makes with the straight way to the minimum, and how "
-        "fast f falls along each direction (a finite difference of f along it). Seed 0 uses the book's points "
-        "and grid; each other seed ({seeds} in all) three points drawn in [-4, 4]² and the grid shifted by a "
-        "random fraction of a step."),
+        "The numerical gradient (central differences with the book's step h = {h}) of the book's "
+        "bowl f(x0, x1) = x0² + x1² and of the elongated valley x²/20 + y², against the exact one, "
+        "at the book's three points (3, 4), (0, 2) and (3, 0); then -∇f at every point of the "
+        "book's grid (from -2 to 2.5 in steps of {grid_step}) as arrows, the angle each makes with "
+        "the straight way to the minimum, and how fast f falls along each direction (a finite "
+        "difference of f along it). Seed 0 uses the book's points and grid; each other seed "
+        "({seeds} in all) three points drawn in [-4, 4]² and the grid shifted by a random fraction "
+        "of a step."),
 )
 
 SURFACES = {  # f of a point, and its exact gradient
@@ -47,8 +49,8 @@ BOOK_POINTS = ((3.0, 4.0), (0.0, 2.0), (3.0, 0.0))
 class Config(LessonConfig):
     h: float = option(1e-4, gt=0)  # the book's step for this chapter (trainlab's gradient checks use 1e-5)
     grid_step: float = option(0.25, gt=0, le=1)
-    # Every claim is decided by orders of magnitude (angles of 0° against tens of degrees, errors of 1e-11
-    # against 1e-6); what the seeds add is other points of the plane. Five cost milliseconds.
+    # Every claim is decided by orders of magnitude (angles of 0° against tens of degrees, errors of
+    # 1e-11 against 1e-6); what the seeds add is other points of the plane. Five cost milliseconds.
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"grid_step": 0.5, "seeds": 3}
@@ -100,32 +102,40 @@ def length_correlation(run, config) -> float:
     return float(np.corrcoef(lengths, distances)[0, 1])
 
 
-ERROR = Measure("log10 of the relative error ‖numerical - exact‖ / (‖numerical‖ + ‖exact‖) at the three points",
+ERROR = Measure("log10 of the relative error ‖numerical - exact‖ / (‖numerical‖ + ‖exact‖) at the "
+                "three points",
                 log_error, short="log10 relative error")
 ANGLE = Measure("the largest angle between -∇f and the straight way to the minimum, over the grid",
                 lambda run, c: max(run["angles"]), unit="°", short="largest angle off the minimum")
 MEDIAN_ANGLE = Measure("the median angle between -∇f and the way to the minimum",
                        lambda run, c: float(np.median(run["angles"])), unit="°", short="median angle")
-GROWS = Measure("the correlation of an arrow's length with its distance from the minimum", length_correlation,
+GROWS = Measure("the correlation of an arrow's length with its distance from the minimum",
+                length_correlation,
                 short="length-distance correlation")
-FALLS = Measure("the median, over the grid, of how much faster f falls along -∇f than along the straight way to "
-                "the minimum (a ratio of slopes of f)", lambda run, c: float(np.median(run["fall_ratio"])),
+FALLS = Measure("the median, over the grid, of how much faster f falls along -∇f than along the "
+                "straight way to the minimum (a ratio of slopes of f)",
+                lambda run, c: float(np.median(run["fall_ratio"])),
                 short="slope along -∇f / towards the minimum")
 TABLE = (ERROR, ANGLE, MEDIAN_ANGLE, GROWS, FALLS)
 
 CLAIMS = (
-    Claim("numerical-is-exact", "The central difference with h = 1e-4 gives the gradient of x0² + x1²: (6, 8) at "
-          "(3, 4), (0, 4) at (0, 2) and (6, 0) at (3, 0), up to rounding in the last digits (we ask for a relative "
-          "error below 1e-6, trainlab's gradient-check tolerance).", "DLfS 4.4", ERROR, a="bowl", expect="<",
+    Claim("numerical-is-exact", "The central difference with h = 1e-4 gives the gradient of x0² + "
+          "x1²: (6, 8) at (3, 4), (0, 4) at (0, 2) and (6, 0) at (3, 0), up to rounding in the "
+          "last digits (we ask for a relative error below 1e-6, trainlab's gradient-check "
+          "tolerance).", "DLfS 4.4", ERROR, a="bowl", expect="<",
           b=-6.0),
-    Claim("arrows-point-to-minimum", "Drawn as arrows, -∇f of x0² + x1² points to the minimum everywhere (we ask for "
-          "within 1°).", "DLfS 4.4, Figure 4-9", ANGLE, a="bowl", expect="<", b=1.0),
-    Claim("arrows-grow-with-distance", "The farther from the minimum, the longer the arrow (we ask for a correlation "
-          "of length and distance above 0.9).", "DLfS 4.4, Figure 4-9", GROWS, a="bowl", expect=">", b=0.9),
-    Claim("not-always-at-minimum", "The gradient does not always point at the minimum: on the elongated valley "
-          "some arrows miss it (by more than 1°).", "DLfS 4.4", ANGLE, a="elongated", expect=">", b=1.0),
-    Claim("falls-fastest", "What -∇f does point to is the direction in which f falls fastest: there f falls "
-          "faster than along the straight way to the minimum.", "DLfS 4.4", FALLS, a="elongated", expect=">",
+    Claim("arrows-point-to-minimum", "Drawn as arrows, -∇f of x0² + x1² points to the minimum "
+          "everywhere (we ask for within 1°).",
+          "DLfS 4.4, Figure 4-9", ANGLE, a="bowl", expect="<", b=1.0),
+    Claim("arrows-grow-with-distance", "The farther from the minimum, the longer the arrow (we ask "
+          "for a correlation of length and distance above 0.9).",
+          "DLfS 4.4, Figure 4-9", GROWS, a="bowl", expect=">", b=0.9),
+    Claim("not-always-at-minimum", "The gradient does not always point at the minimum: on the "
+          "elongated valley some arrows miss it (by more than 1°).",
+          "DLfS 4.4", ANGLE, a="elongated", expect=">", b=1.0),
+    Claim("falls-fastest", "What -∇f does point to is the direction in which f falls fastest: "
+          "there f falls faster than along the straight way to the minimum.",
+          "DLfS 4.4", FALLS, a="elongated", expect=">",
           b=1.0),
 )
 
@@ -154,6 +164,8 @@ def plot(runs) -> dict:
     ax.grid(alpha=0.3)
     plots.legend_outside(ax, fontsize="small")
     first = runs.seeds[0]
-    figure.suptitle(f"The gradient as arrows (seed {first}{': the book' + chr(39) + 's grid' if first == 0 else ''}; "
-                    f"numerical gradients, h = {runs.config.h:g}); colour: how far each arrow points off the minimum")
+    figure.suptitle("The gradient as arrows (seed "
+                    f"{first}{': the book' + chr(39) + 's grid' if first == 0 else ''}; numerical "
+                    f"gradients, h = {runs.config.h:g}); colour: how far each arrow points off the "
+                    "minimum")
     return {"gradient_arrows": figure}

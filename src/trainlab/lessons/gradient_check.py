@@ -1,10 +1,12 @@
-"""Gradient check: backpropagation's gradients against numerical differences, for the book's net and every layer.
+"""Gradient check: backpropagation's gradients against numerical differences, for the book's net and
+every layer.
 
-Backpropagation is fast but easy to get wrong; the central difference (f(θ + h) - f(θ - h)) / 2h is slow but
-simple. Compared in float64, they check every hand-written backward pass. The book checks its two-layer net on
-three training images and prints the mean absolute difference of each parameter's gradient; the lesson does
-the same, then runs trainlab's own check of every layer (:func:`trainlab.gradcheck.run_gradcheck`: whatever
-layers, activations and penalties the library holds), with the relative error of each parameter's gradient.
+Backpropagation is fast but easy to get wrong; the central difference (f(θ + h) - f(θ - h)) / 2h is
+slow but simple. Compared in float64, they check every hand-written backward pass. The book checks
+its two-layer net on three training images and prints the mean absolute difference of each
+parameter's gradient; the lesson does the same, then runs trainlab's own check of every layer
+(:func:`trainlab.gradcheck.run_gradcheck`: whatever layers, activations and penalties the library
+holds), with the relative error of each parameter's gradient.
 """
 
 from __future__ import annotations
@@ -25,16 +27,18 @@ from trainlab.lab.lesson import DLFS, Lesson
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
-    name="gradient-check", title="Gradient check: backprop against numerical differences", book=DLFS,
+    name="gradient-check", title="Gradient check: backprop against numerical differences",
+                                 book=DLFS,
     section="5.7.3 Gradient check", figure="",
     description=(
-        "Backpropagation's gradients against central differences (h = {eps}), in float64. The book's check: a "
-        "784-{hidden}-10 net ({activation}, weights from N(0, {init_std}²)) on {samples} {dataset} training "
-        "images (the first ones for seed 0, as in the book; drawn at random for the other seeds), with the mean "
-        "absolute difference of each parameter's gradient, the book's measure. Then trainlab's check of every "
-        "layer type, activation and penalty it has, on batches of {batch} random inputs, with the relative "
-        "error ‖g_backprop - g_numeric‖ / (‖g_backprop‖ + ‖g_numeric‖) of each parameter. Each seed ({seeds}) "
-        "draws new weights and data."),
+        "Backpropagation's gradients against central differences (h = {eps}), in float64. The "
+        "book's check: a 784-{hidden}-10 net ({activation}, weights from N(0, {init_std}²)) on "
+        "{samples} {dataset} training images (the first ones for seed 0, as in the book; drawn at "
+        "random for the other seeds), with the mean absolute difference of each parameter's "
+        "gradient, the book's measure. Then trainlab's check of every layer type, activation and "
+        "penalty it has, on batches of {batch} random inputs, with the relative error ‖g_backprop "
+        "- g_numeric‖ / (‖g_backprop‖ + ‖g_numeric‖) of each parameter. Each seed ({seeds}) draws "
+        "new weights and data."),
 )
 
 LABELS = {"book-net": "the book's two-layer net", "every-layer": "every layer of trainlab"}
@@ -49,8 +53,9 @@ class Config(DataConfig):
     samples: int = option(3, ge=1)  # the book checks on x_train[:3]
     eps: float = option(1e-5, gt=0, le=0.1)  # the step h of the central differences
     batch: int = option(16, ge=1)  # the every-layer check's batch
-    # Agreement is decided by orders of magnitude (1e-12 against 1e-9; 1e-8 against 1e-6); what the seeds
-    # add is other weights and data. Five, at a few seconds each (the book's net has 39,760 parameters).
+    # Agreement is decided by orders of magnitude (1e-12 against 1e-9; 1e-8 against 1e-6); what the
+    # seeds add is other weights and data. Five, at a few seconds each (the book's net has 39,760
+    # parameters).
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "hidden": 10, "seeds": 3}
@@ -93,22 +98,27 @@ def log_largest(key: str):
     return lambda run, c: float(np.log10(max(max(run[key]), 1e-300))) if key in run else float("nan")
 
 
-LARGEST_DIFF = Measure("log10 of the largest mean absolute difference over the parameters (the book's measure)",
+LARGEST_DIFF = Measure("log10 of the largest mean absolute difference over the parameters (the "
+                       "book's measure)",
                        log_largest("mean_abs_diff"), short="log10 largest mean |difference|")
-LARGEST_ERROR = Measure("log10 of the largest relative error over the parameters", log_largest("errors"),
+LARGEST_ERROR = Measure("log10 of the largest relative error over the parameters",
+                        log_largest("errors"),
                         short="log10 largest relative error")
 TABLE = (LARGEST_DIFF, LARGEST_ERROR)
 
 CLAIMS = (
-    Claim("book-net-agrees", "For the two-layer net on three training images the two gradients differ by almost "
-          "nothing: the book prints mean absolute differences of about 1e-12 for W1, b1 and W2 and 1.2e-10 for b2 "
-          "(we ask for at most 1e-9, ten times the largest).", "DLfS 5.7.3", LARGEST_DIFF, a="book-net", expect="<",
+    Claim("book-net-agrees", "For the two-layer net on three training images the two gradients "
+          "differ by almost nothing: the book prints mean absolute differences of about 1e-12 for "
+          "W1, b1 and W2 and 1.2e-10 for b2 (we ask for at most 1e-9, ten times the largest).",
+          "DLfS 5.7.3", LARGEST_DIFF, a="book-net", expect="<",
           b=-9.0),
-    Claim("every-layer-agrees", f"The same holds for every layer, activation and penalty of the library: each "
-          f"parameter's relative error stays below trainlab's gradient-check tolerance ({TOLERANCE:g}).",
+    Claim("every-layer-agrees", "The same holds for every layer, activation and penalty of the "
+          "library: each parameter's relative error stays below trainlab's gradient-check "
+          f"tolerance ({TOLERANCE:g}).",
           "DLfS 5.7.3", LARGEST_ERROR, a="every-layer", expect="<", b=float(np.log10(TOLERANCE)),
-          why="Where a parameter fails, look for a kink before a bug: a central difference across the corner of a "
-              "ReLU-like unit (within h of its input, or exactly on it) averages two slopes, and is no derivative."),
+          why="Where a parameter fails, look for a kink before a bug: a central difference across "
+              "the corner of a ReLU-like unit (within h of its input, or exactly on it) averages "
+              "two slopes, and is no derivative."),
 )
 
 
@@ -118,12 +128,14 @@ def notes(runs) -> list[str]:
         failed = {(seed, name) for seed in runs.seeds if (run := runs.get(setting, seed))
                   for name, error in zip(run["parameters"], run["errors"], strict=True) if error >= TOLERANCE}
         if failed:
-            lines.append(f"{label(setting)}: {len(failed)} parameter(s) above the tolerance {TOLERANCE:g}: "
+            lines.append(f"{label(setting)}: {len(failed)} parameter(s) above the tolerance "
+                         f"{TOLERANCE:g}: "
                          + ", ".join(f"{name} (seed {seed})" for seed, name in sorted(failed)) + ".")
     net = runs.get("book-net", runs.seeds[0])
     if net is not None:
-        lines.append(f"The numerical gradient of the book's net took {net['evaluations']:,} evaluations of the "
-                     "loss; backpropagation gives them all from one forward and one backward pass.")
+        lines.append(f"The numerical gradient of the book's net took {net['evaluations']:,} "
+                     "evaluations of the loss; backpropagation gives them all from one forward and "
+                     "one backward pass.")
     return lines
 
 

@@ -1,8 +1,8 @@
 """Activation histograms of a deep net before any training, for several weight scales and activations.
 
-No training: one unit is one forward pass of the book's 1000 random inputs through its 5 layers of 100
-units, measured layer by layer. Seeds draw new inputs and weights; one seed gives every setting the same
-draw, rescaled, so settings pair by seed.
+No training: one unit is one forward pass of the book's 1000 random inputs through its 5 layers of
+100 units, measured layer by layer. Seeds draw new inputs and weights; one seed gives every setting
+the same draw, rescaled, so settings pair by seed.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ LESSON = Lesson(
     name="init-histograms", title="Weight initialisation: activation histograms", book=DLFS,
     section="6.2.2-6.2.3 Activations of the hidden layers", figure="Figures 6-10 to 6-14",
     description=(
-        "The book's experiment: {samples} inputs drawn from N(0, 1) pass through {layers} layers of {units} "
-        "units (weights only, no biases, as in the book's script), and each layer's activations are counted in "
-        "{bins} bins. Each setting pairs an activation with the weights' standard deviation: sigmoid with std "
-        "1 (Figure 6-10), 0.01 (6-11) and Xavier's 1/√n (6-13); ReLU with 0.01, Xavier and He's √(2/n) (6-14); "
-        "tanh with Xavier (the book's remedy for sigmoid's lopsided deep layers); n = {units} inputs per unit. "
-        "Saturated: within {margin} of the activation's bounds (0 and 1 for sigmoid, ±1 for tanh). Each of the "
-        "{seeds} seeds draws new inputs and weights, the same for every setting up to scale."),
+        "The book's experiment: {samples} inputs drawn from N(0, 1) pass through {layers} layers "
+        "of {units} units (weights only, no biases, as in the book's script), and each layer's "
+        "activations are counted in {bins} bins. Each setting pairs an activation with the "
+        "weights' standard deviation: sigmoid with std 1 (Figure 6-10), 0.01 (6-11) and Xavier's "
+        "1/√n (6-13); ReLU with 0.01, Xavier and He's √(2/n) (6-14); tanh with Xavier (the book's "
+        "remedy for sigmoid's lopsided deep layers); n = {units} inputs per unit. Saturated: "
+        "within {margin} of the activation's bounds (0 and 1 for sigmoid, ±1 for tanh). Each of "
+        "the {seeds} seeds draws new inputs and weights, the same for every setting up to scale."),
 )
 
 SETTINGS = ("sigmoid:1", "sigmoid:0.01", "sigmoid:xavier", "relu:0.01", "relu:xavier", "relu:he", "tanh:xavier")
@@ -54,8 +55,9 @@ class Config(LessonConfig):
     samples: int = option(1000, ge=1)
     bins: int = option(30, ge=2)
     margin: float = option(0.05, gt=0)
-    # The book's pictures differ by factors (67 % saturated against 0.1 %, a spread 10 times smaller); a draw
-    # changes them by a few percent. 5 seeds measure that noise; a unit takes milliseconds.
+    # The book's pictures differ by factors (67 % saturated against 0.1 %, a spread 10 times
+    # smaller); a draw changes them by a few percent. 5 seeds measure that noise; a unit takes
+    # milliseconds.
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"samples": 300}
@@ -120,43 +122,55 @@ def mean_over_layers(key: str, transform: Callable[[float], float] = float) -> C
     return lambda run, c: float(np.mean([transform(v) for v in per_layer(key, run)]))
 
 
-SATURATED = Measure("the share of the activations within {margin} of the bounds (mean over the layers)",
+SATURATED = Measure("the share of the activations within {margin} of the bounds (mean over the "
+                    "layers)",
                     mean_over_layers("saturated"), percent=True, short="saturated")
-SPREAD = Measure("the standard deviation of the activations (mean over the layers)", mean_over_layers("std"),
+SPREAD = Measure("the standard deviation of the activations (mean over the layers)",
+                 mean_over_layers("std"),
                  short="std (mean over layers)")
-LAST_STD = Measure("the standard deviation of the last layer's activations", lambda run, c: per_layer("std", run)[-1],
+LAST_STD = Measure("the standard deviation of the last layer's activations",
+                   lambda run, c: per_layer("std", run)[-1],
                    short="std of the last layer")
 RATIO = Measure("the standard deviation of the last layer's activations over the first's",
                 lambda run, c: per_layer("std", run)[-1] / per_layer("std", run)[0], short="std: last / first layer")
 BINS = Measure("the bins of {bins} the histogram fills (2 to its entropy, mean over the layers)",
                lambda run, c: float(np.mean([bins_filled(layer["counts"]) for layer in run["layers"]])),
                short="bins filled")
-SKEW = Measure("the skewness of the activations, in size (mean over the layers)", mean_over_layers("skew", abs),
+SKEW = Measure("the skewness of the activations, in size (mean over the layers)",
+               mean_over_layers("skew", abs),
                short="|skewness|")
-ZEROS = Measure("the share of the activations that are exactly 0 (mean over the layers)", mean_over_layers("zeros"),
+ZEROS = Measure("the share of the activations that are exactly 0 (mean over the layers)",
+                mean_over_layers("zeros"),
                 percent=True, short="zeros")
 TABLE = (SPREAD, RATIO, SATURATED, BINS, SKEW, ZEROS)
 
 CLAIMS = (
-    Claim("std-1-saturates", "With sigmoid and weights of std 1 the activations pile up at 0 and 1, where the "
-          "gradient vanishes.", "DLfS 6.2.2, Figure 6-10", SATURATED, a="sigmoid:1", expect=">",
+    Claim("std-1-saturates", "With sigmoid and weights of std 1 the activations pile up at 0 and "
+          "1, where the gradient vanishes.",
+          "DLfS 6.2.2, Figure 6-10", SATURATED, a="sigmoid:1", expect=">",
           b=("sigmoid:0.01", "sigmoid:xavier")),
-    Claim("std-0.01-collapses", "With std 0.01 the activations crowd around 0.5: the units all say nearly the "
-          "same, and the layer's power of expression is lost.", "DLfS 6.2.2, Figure 6-11", SPREAD,
+    Claim("std-0.01-collapses", "With std 0.01 the activations crowd around 0.5: the units all say "
+          "nearly the same, and the layer's power of expression is lost.",
+          "DLfS 6.2.2, Figure 6-11", SPREAD,
           a="sigmoid:0.01", expect="<", b=("sigmoid:1", "sigmoid:xavier")),
-    Claim("xavier-spreads", "Xavier's std 1/√n spreads the activations over the range, neither piled at the ends "
-          "nor crowded in the middle.", "DLfS 6.2.2, Figure 6-13", BINS, a="sigmoid:xavier", expect=">",
+    Claim("xavier-spreads", "Xavier's std 1/√n spreads the activations over the range, neither "
+          "piled at the ends nor crowded in the middle.",
+          "DLfS 6.2.2, Figure 6-13", BINS, a="sigmoid:xavier", expect=">",
           b=("sigmoid:1", "sigmoid:0.01")),
-    Claim("tanh-symmetric", "The deeper sigmoid layers come out somewhat lopsided with Xavier; tanh, symmetric "
-          "about the origin, gives symmetric bell-shaped histograms.", "DLfS 6.2.2, Figure 6-13", SKEW,
+    Claim("tanh-symmetric", "The deeper sigmoid layers come out somewhat lopsided with Xavier; "
+          "tanh, symmetric about the origin, gives symmetric bell-shaped histograms.",
+          "DLfS 6.2.2, Figure 6-13", SKEW,
           a="tanh:xavier", expect="<", b="sigmoid:xavier"),
-    Claim("relu-0.01-vanishes", "With ReLU and std 0.01 the activations are tiny in every layer, so little "
-          "flows back and learning hardly moves.", "DLfS 6.2.3, Figure 6-14", LAST_STD, a="relu:0.01",
+    Claim("relu-0.01-vanishes", "With ReLU and std 0.01 the activations are tiny in every layer, "
+          "so little flows back and learning hardly moves.",
+          "DLfS 6.2.3, Figure 6-14", LAST_STD, a="relu:0.01",
           expect="<", b=("relu:xavier", "relu:he")),
-    Claim("relu-xavier-fades", "With ReLU, Xavier's activations lean towards 0 more with every layer; He's do "
-          "not.", "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:xavier", expect="<", b="relu:he"),
-    Claim("relu-he-even", "With ReLU and He's √(2/n) every layer's activations have the same spread (here: the "
-          "last layer's std within a factor 2 of the first's).", "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:he",
+    Claim("relu-xavier-fades", "With ReLU, Xavier's activations lean towards 0 more with every "
+          "layer; He's do not.",
+          "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:xavier", expect="<", b="relu:he"),
+    Claim("relu-he-even", "With ReLU and He's √(2/n) every layer's activations have the same "
+          "spread (here: the last layer's std within a factor 2 of the first's).",
+          "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:he",
           expect="in", b=(0.5, 2.0)),
 )
 
@@ -164,8 +178,8 @@ CLAIMS = (
 def notes(runs) -> list[str]:
     broken = [label(s) for s in runs.settings if any(not math.isfinite(layer["std"]) for run in runs.of(s)
                                                      for layer in run["layers"])]
-    return [f"With {', '.join(broken)} the activations overflowed to inf or NaN: such a weight scale makes the net "
-            "unusable before any training."] if broken else []
+    return [f"With {', '.join(broken)} the activations overflowed to inf or NaN: such a weight "
+            "scale makes the net unusable before any training."] if broken else []
 
 
 def plot(runs) -> dict:
@@ -217,6 +231,6 @@ def histograms(runs, settings: list[str]):
             ax.tick_params(labelsize="small")
         row[0].set_ylabel(label(setting), fontsize="small")
     extra = " (zeros not drawn)" if settings[0].startswith("relu") else ""
-    figure.suptitle(f"Activations of {config.layers} layers of {config.units} units for {config.samples} inputs "
-                    f"~ N(0, 1), first seed{extra}")
+    figure.suptitle(f"Activations of {config.layers} layers of {config.units} units for "
+                    f"{config.samples} inputs ~ N(0, 1), first seed{extra}")
     return figure

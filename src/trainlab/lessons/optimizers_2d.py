@@ -1,10 +1,10 @@
 """The paths of the update rules on the elongated bowl f(x, y) = x²/20 + y² (the book's Figure 6-8).
 
-The book describes each path in words; each word becomes a measure of the path:
-- zig-zag: how far the path travels across the valley (along y) for the height |y₀| it has to descend;
-- inefficient or straight: the path's length over the straight distance from its start to its end;
-- rolls like a ball, accelerating along the flat x direction: its largest step along x over its first one;
-- where it ends: f after the steps.
+The book describes each path in words; each word becomes a measure of the path: - zig-zag: how far
+the path travels across the valley (along y) for the height |y₀| it has to descend; - inefficient or
+straight: the path's length over the straight distance from its start to its end; - rolls like a
+ball, accelerating along the flat x direction: its largest step along x over its first one; - where
+it ends: f after the steps.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ LESSON = Lesson(
     name="optimizers-2d", title="Optimizer paths on x²/20 + y²", book=DLFS, section="6.1.7 Which update method to use",
     figure="Figure 6-8",
     description=(
-        "Each update rule takes {steps} steps on f(x, y) = x²/20 + y², a valley twenty times flatter along x than "
-        "along y, with the book's learning rates (SGD 0.95, Momentum 0.1, AdaGrad 1.5, Adam 0.3; the others of "
-        "Hands-On ML 11.3 at rates of the same size). Seed 0 starts at the book's (-7, 2); each other seed "
-        "({seeds} in all) at a point drawn from x in [-9, -5], y in [1, 3] around it, the same start for every rule."),
+        "Each update rule takes {steps} steps on f(x, y) = x²/20 + y², a valley twenty times "
+        "flatter along x than along y, with the book's learning rates (SGD 0.95, Momentum 0.1, "
+        "AdaGrad 1.5, Adam 0.3; the others of Hands-On ML 11.3 at rates of the same size). Seed 0 "
+        "starts at the book's (-7, 2); each other seed ({seeds} in all) at a point drawn from x in "
+        "[-9, -5], y in [1, 3] around it, the same start for every rule."),
 )
 
 BOOK_FOUR = ("sgd", "momentum", "adagrad", "adam")
@@ -45,8 +46,9 @@ class Config(LessonConfig):
                                           "nadam"), choices=OPTIMIZERS.names)
     learning_rates: tuple[float, ...] = option((0.95, 0.1, 1.5, 0.3, 0.1, 0.1, 0.3, 0.3), gt=0,
                                                length_of="optimizers")
-    # The paths are deterministic; only the start varies. The book's contrasts are large (SGD's sway 18 against
-    # 1-5) but some are closer (Adam's sway against Momentum's, f after 30 steps): ten starts, at no cost.
+    # The paths are deterministic; only the start varies. The book's contrasts are large (SGD's sway
+    # 18 against 1-5) but some are closer (Adam's sway against Momentum's, f after 30 steps): ten
+    # starts, at no cost.
     seeds: int = option(10, ge=1)
 
     QUICK: ClassVar[dict] = {"seeds": 4}
@@ -107,20 +109,25 @@ TABLE = (FINAL, SWAY, DETOUR, SPEED_UP, CROSSINGS)
 
 OTHERS = ("momentum", "adagrad", "adam")
 CLAIMS = (
-    Claim("sgd-zigzags", "SGD zig-zags across the valley: on a function whose slope differs by direction its path "
-          "swings from side to side.", "DLfS 6.1.2, 6.1.7, Figure 6-8", SWAY, a="sgd", expect=">", b=OTHERS),
+    Claim("sgd-zigzags", "SGD zig-zags across the valley: on a function whose slope differs by "
+          "direction its path swings from side to side.",
+          "DLfS 6.1.2, 6.1.7, Figure 6-8", SWAY, a="sgd", expect=">", b=OTHERS),
     Claim("sgd-inefficient", "SGD's path to the minimum is inefficient: longer than the others'.",
           "DLfS 6.1.2, 6.1.7, Figure 6-8", DETOUR, a="sgd", expect=">", b=OTHERS),
-    Claim("momentum-accelerates", "Momentum rolls like a ball in a bowl: along x the force is small but always the "
-          "same way, so it speeds up, which SGD does not.", "DLfS 6.1.4, Figure 6-5", SPEED_UP, a="momentum",
+    Claim("momentum-accelerates", "Momentum rolls like a ball in a bowl: along x the force is "
+          "small but always the same way, so it speeds up, which SGD does not.",
+          "DLfS 6.1.4, Figure 6-5", SPEED_UP, a="momentum",
           expect=">", b="sgd"),
-    Claim("adagrad-straight", "AdaGrad's steps along y shrink quickly, so its zig-zag fades and it heads to the "
-          "minimum on a straighter path.", "DLfS 6.1.5, Figure 6-6", DETOUR, a="adagrad", expect="<",
+    Claim("adagrad-straight", "AdaGrad's steps along y shrink quickly, so its zig-zag fades and it "
+          "heads to the minimum on a straighter path.",
+          "DLfS 6.1.5, Figure 6-6", DETOUR, a="adagrad", expect="<",
           b=("sgd", "momentum")),
-    Claim("adam-sways-less", "Adam moves like a ball in a bowl, as Momentum does, but rocks less from side to side.",
+    Claim("adam-sways-less", "Adam moves like a ball in a bowl, as Momentum does, but rocks less "
+                             "from side to side.",
           "DLfS 6.1.6, Figure 6-7", SWAY, a="adam", expect="<", b="momentum"),
-    Claim("adagrad-best-here", "From this figure alone AdaGrad looks best (the book adds that this depends on the "
-          "problem): it ends lowest of the four.", "DLfS 6.1.7, Figure 6-8", FINAL, a="adagrad", expect="<",
+    Claim("adagrad-best-here", "From this figure alone AdaGrad looks best (the book adds that this "
+          "depends on the problem): it ends lowest of the four.",
+          "DLfS 6.1.7, Figure 6-8", FINAL, a="adagrad", expect="<",
           b=("sgd", "momentum", "adam")),
 )
 
@@ -132,8 +139,8 @@ def notes(runs) -> list[str]:
         off = [r for r in ran
                if finite_path(r) is None or elongated_bowl(*r["path"][-1]) > elongated_bowl(*r["path"][0])]
         if off:
-            lines.append(f"{label(setting)} diverged (it ended higher up the bowl than it started, or overflowed) in "
-                         f"{len(off)} of {len(ran)} starts.")
+            lines.append(f"{label(setting)} diverged (it ended higher up the bowl than it started, "
+                         f"or overflowed) in {len(off)} of {len(ran)} starts.")
     return lines
 
 
@@ -162,6 +169,7 @@ def plot(runs) -> dict:
     plots.legend_outside(ax, fontsize="small")
     for ax in axes[n:]:
         ax.set_visible(False)
-    figure.suptitle(f"{config.steps} steps on f(x, y) = x²/20 + y²: seed {runs.seeds[0]}'s path bold, the other "
-                    f"{len(runs.seeds) - 1} starts faint; a cross marks the last point inside where a path runs off")
+    figure.suptitle(f"{config.steps} steps on f(x, y) = x²/20 + y²: seed {runs.seeds[0]}'s path "
+                    f"bold, the other {len(runs.seeds) - 1} starts faint; a cross marks the last "
+                    "point inside where a path runs off")
     return {"paths": figure}

@@ -18,17 +18,19 @@ from trainlab.lab.settings import DataConfig, option
 from trainlab.lab.training import epoch_batches, failure_notes, train_steps
 
 LESSON = Lesson(
-    name="symmetric-weights", title="Symmetric initial weights: every hidden unit stays the same", book=DLFS,
+    name="symmetric-weights", title="Symmetric initial weights: every hidden unit stays the same",
+                                    book=DLFS,
     section="6.2.1 Initial weights of zero", figure="",
     description=(
-        "If every weight starts at the same value, every unit of a layer computes the same output, receives the "
-        "same gradient and makes the same update: the units stay copies of each other, and a layer of many "
-        "units works like one. A {activation} network with hidden layers of {hidden} units is trained by SGD "
-        "(η = {lr}, batches of {batch_size}, {epochs} epochs of the {dataset} training images in a random "
-        "order) from all weights 0, from all weights {constant}, and from Xavier's random weights (biases 0 in "
-        "every case), {seeds} seeds (the same batches for every start). After each epoch the lesson counts the "
-        "distinct units of each hidden layer (incoming weight vectors more than 1e-6 apart) and measures the "
-        "test accuracy."),
+        "If every weight starts at the same value, every unit of a layer computes the same output, "
+        "receives the same gradient and makes the same update: the units stay copies of each "
+        "other, and a layer of many units works like one. A {activation} network with hidden "
+        "layers of {hidden} units is trained by SGD (η = {lr}, batches of {batch_size}, {epochs} "
+        "epochs of the {dataset} training images in a random order) from all weights 0, from all "
+        "weights {constant}, and from Xavier's random weights (biases 0 in every case), {seeds} "
+        "seeds (the same batches for every start). After each epoch the lesson counts the distinct "
+        "units of each hidden layer (incoming weight vectors more than 1e-6 apart) and measures "
+        "the test accuracy."),
 )
 
 INITS = {"zeros": "all weights 0", "constant": "all weights equal", "xavier": "Xavier (random)"}
@@ -44,8 +46,8 @@ class Config(DataConfig):
     lr: float = option(0.1, gt=0)
     batch_size: int = option(100, ge=1)
     epochs: int = option(5, ge=1)
-    # Copies are exact (1 distinct unit in every seed) and the accuracies are far apart (about 10 % against
-    # 90 %): 3 seeds show the seed-to-seed noise is tiny beside either.
+    # Copies are exact (1 distinct unit in every seed) and the accuracies are far apart (about 10 %
+    # against 90 %): 3 seeds show the seed-to-seed noise is tiny beside either.
     seeds: int = option(3, ge=1)
 
     QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000, "test_samples": 500}
@@ -95,16 +97,19 @@ ACCURACY = Measure("test accuracy after the last epoch", lambda run, c: run["tes
 TABLE = (DISTINCT, ACCURACY)
 
 CLAIMS = (
-    Claim("zeros-stay-copies", "With every weight 0 the units of a layer stay identical through training: a "
-          "layer of 100 units is worth one (here: fewer than 2 distinct units).", "DLfS 6.2.1", DISTINCT,
+    Claim("zeros-stay-copies", "With every weight 0 the units of a layer stay identical through "
+          "training: a layer of 100 units is worth one (here: fewer than 2 distinct units).",
+          "DLfS 6.2.1", DISTINCT,
           a="zeros", expect="<", b=2.0),
-    Claim("constant-stays-copies", "The same holds for any equal starting value: every unit gets the same "
-          "update, so the weights stay equal.", "DLfS 6.2.1", DISTINCT, a="constant", expect="<", b=2.0),
-    Claim("zeros-learn-less", "A net started from all-zero weights cannot learn as a net started from random "
-          "weights does: the weights must start random to break the symmetry.", "DLfS 6.2.1", ACCURACY,
+    Claim("constant-stays-copies", "The same holds for any equal starting value: every unit gets "
+          "the same update, so the weights stay equal.",
+          "DLfS 6.2.1", DISTINCT, a="constant", expect="<", b=2.0),
+    Claim("zeros-learn-less", "A net started from all-zero weights cannot learn as a net started "
+          "from random weights does: the weights must start random to break the symmetry.",
+          "DLfS 6.2.1", ACCURACY,
           a="zeros", expect="<", b="xavier"),
-    Claim("constant-learn-less", "A net started from equal weights learns less than one started from random "
-          "weights.", "DLfS 6.2.1", ACCURACY, a="constant", expect="<", b="xavier"),
+    Claim("constant-learn-less", "A net started from equal weights learns less than one started "
+          "from random weights.", "DLfS 6.2.1", ACCURACY, a="constant", expect="<", b="xavier"),
 )
 
 
@@ -135,6 +140,6 @@ def plot(runs) -> dict:
     for ax in (left, right):
         ax.grid(alpha=0.3)
         plots.legend_outside(ax, fontsize="small")
-    figure.suptitle(f"{config.activation} net 784-{'-'.join(map(str, config.hidden))}-10 on {config.dataset}: "
-                    f"mean of {config.seeds} seeds and their range")
+    figure.suptitle(f"{config.activation} net 784-{'-'.join(map(str, config.hidden))}-10 on "
+                    f"{config.dataset}: mean of {config.seeds} seeds and their range")
     return {"symmetric_weights": figure}

@@ -1,9 +1,11 @@
-"""The book's first trained network, a 784-50-10 perceptron learning MNIST by plain SGD: its loss falls, its
-train and test accuracy rise together (no overfitting), and cross-entropy trains it faster than squared error.
+"""The book's first trained network, a 784-50-10 perceptron learning MNIST by plain SGD: its loss
+falls, its train and test accuracy rise together (no overfitting), and cross-entropy trains it
+faster than squared error.
 
-The book introduces both losses in 4.2 and trains with cross-entropy; the squared-error arm is the same net
-with the same weights and batches, a softmax output and the book's form of the loss, ½·Σₖ(yₖ - tₖ)² per image
-(trainlab's "mse" is the mean over the K = 10 outputs, so its rate is multiplied by K/2 = 5: the same steps).
+The book introduces both losses in 4.2 and trains with cross-entropy; the squared-error arm is the
+same net with the same weights and batches, a softmax output and the book's form of the loss,
+½·Σₖ(yₖ - tₖ)² per image (trainlab's "mse" is the mean over the K = 10 outputs, so its rate is
+multiplied by K/2 = 5: the same steps).
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ LESSON = Lesson(
     section="4.5 Implementing a learning algorithm (and 4.2 loss functions, 5.7.4 with backprop)",
     figure="Figures 4-11 and 4-12",
     description=(
-        "The book's first trained network: 784 inputs, {hidden} hidden units, 10 outputs, weights drawn from "
-        "N(0, {init_std}²), trained by SGD (η = {lr}) for {iterations} iterations on batches of {batch_size} drawn "
-        "at random (with replacement) from the {dataset} training images. Three forms: sigmoid hidden units with "
-        "softmax cross-entropy (chapter 4), ReLU units with cross-entropy (chapter 5), and the sigmoid net with a "
-        "softmax output under the book's squared error ½·Σ(y - t)² (4.2). The loss is recorded at every step, "
-        "the test accuracy every {eval_every} steps, and the train and test accuracy after every epoch (one "
-        "pass worth of batches). For one seed the three start from the same weights and see the same batches "
-        "({seeds} seeds). A loss above {max_loss} counts as divergence."),
+        "The book's first trained network: 784 inputs, {hidden} hidden units, 10 outputs, weights "
+        "drawn from N(0, {init_std}²), trained by SGD (η = {lr}) for {iterations} iterations on "
+        "batches of {batch_size} drawn at random (with replacement) from the {dataset} training "
+        "images. Three forms: sigmoid hidden units with softmax cross-entropy (chapter 4), ReLU "
+        "units with cross-entropy (chapter 5), and the sigmoid net with a softmax output under the "
+        "book's squared error ½·Σ(y - t)² (4.2). The loss is recorded at every step, the test "
+        "accuracy every {eval_every} steps, and the train and test accuracy after every epoch (one "
+        "pass worth of batches). For one seed the three start from the same weights and see the "
+        "same batches ({seeds} seeds). A loss above {max_loss} counts as divergence."),
 )
 
 LABELS = {"sigmoid": "sigmoid, cross-entropy (ch. 4)", "relu": "ReLU, cross-entropy (ch. 5)",
@@ -53,8 +56,9 @@ class Config(DataConfig):
     eval_every: int = option(100, ge=1)  # how often the test accuracy is measured (for the speed claim)
     level: float = option(0.9, gt=0, lt=1)  # the test accuracy the speed claim counts the iterations to
     max_loss: float = option(1000.0, gt=0)  # a loss above it is divergence (a guess scores ln 10 = 2.3)
-    # The claims' margins are several times the noise the book's run shows (gap 0.2-1.0 points against the
-    # 2 asked for, sd 0.1-0.2; thousands of iterations between the losses, sd ~100): four paired seeds.
+    # The claims' margins are several times the noise the book's run shows (gap 0.2-1.0 points
+    # against the 2 asked for, sd 0.1-0.2; thousands of iterations between the losses, sd ~100):
+    # four paired seeds.
     seeds: int = option(4, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 960, "eval_every": 40, "level": 0.8,
@@ -62,8 +66,8 @@ class Config(DataConfig):
     NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 2400, "seeds": 3}  # notebooks/02
 
 
-# every form fails at η = 1e6: the cross-entropy nets' loss explodes past max_loss within a few steps, the
-# squared-error net's softmax saturates at once and it stays at chance
+# every form fails at η = 1e6: the cross-entropy nets' loss explodes past max_loss within a few
+# steps, the squared-error net's softmax saturates at once and it stays at chance
 BREAKS = {"lr": 1e6, "iterations": 100}
 
 
@@ -123,7 +127,8 @@ def largest_gap(run, c: Config) -> float:
 FINAL_LOSS = Measure("the mean of the last 100 batch losses (each the loss before its update)",
                      lambda run, c: final_mean(run["loss"], 100) if run["status"] == "completed" else math.nan,
                      short="final loss (last 100 batches)")
-TO_LEVEL = Measure("the iterations until the test accuracy reaches {level} (measured every {eval_every})", to_level,
+TO_LEVEL = Measure("the iterations until the test accuracy reaches {level} (measured every "
+                   "{eval_every})", to_level,
                    unit="iterations", short="iterations to {level} test accuracy")
 GAP = Measure("the largest train - test accuracy over the epochs", largest_gap, percent=True,
               short="largest train - test")
@@ -132,18 +137,22 @@ FINAL_TEST = Measure("the final test accuracy", lambda run, c: run["final_test"]
 TABLE = (FINAL_LOSS, TO_LEVEL, GAP, FINAL_TEST)
 
 CLAIMS = (
-    Claim("loss-falls", "As the net trains, its loss falls steadily (Figure 4-11 falls from about 2.3, the loss of "
-          "a guess among 10 digits, towards 0).", "DLfS 4.5.2, Figure 4-11", FINAL_LOSS, a="sigmoid", expect="<",
+    Claim("loss-falls", "As the net trains, its loss falls steadily (Figure 4-11 falls from about "
+          "2.3, the loss of a guess among 10 digits, towards 0).",
+          "DLfS 4.5.2, Figure 4-11", FINAL_LOSS, a="sigmoid", expect="<",
           b=CHANCE_LOSS),
-    Claim("train-test-track", "Train and test accuracy rise together with no gap between them: the net does not "
-          "overfit (we ask for a gap below 2 points in every epoch).", "DLfS 4.5.3, Figure 4-12", GAP,
+    Claim("train-test-track", "Train and test accuracy rise together with no gap between them: the "
+          "net does not overfit (we ask for a gap below 2 points in every epoch).",
+          "DLfS 4.5.3, Figure 4-12", GAP,
           a="sigmoid", expect="<", b=0.02),
-    Claim("train-test-track-relu", "The ReLU net trained by backpropagation reaches a higher accuracy, with train "
-          "and test again close (below 2 points apart in every epoch).", "DLfS 5.7.4", GAP, a="relu", expect="<",
+    Claim("train-test-track-relu", "The ReLU net trained by backpropagation reaches a higher "
+          "accuracy, with train and test again close (below 2 points apart in every epoch).",
+          "DLfS 5.7.4", GAP, a="relu", expect="<",
           b=0.02),
-    Claim("cross-entropy-faster", "Of the two losses the book introduces, cross-entropy trains the softmax "
-          "classifier faster than squared error: its gradient at the scores is simply y - t, where squared error's "
-          "is damped by the softmax's slope.", "DLfS 4.2, 5.6.3", TO_LEVEL, a="sigmoid", expect="<", b="mse"),
+    Claim("cross-entropy-faster", "Of the two losses the book introduces, cross-entropy trains the "
+          "softmax classifier faster than squared error: its gradient at the scores is simply y - "
+          "t, where squared error's is damped by the softmax's slope.",
+          "DLfS 4.2, 5.6.3", TO_LEVEL, a="sigmoid", expect="<", b="mse"),
 )
 
 
@@ -154,11 +163,13 @@ def notes(runs) -> list[str]:
         broke = [r for r in ran if r["status"] == "diverged"]
         idle = [r for r in ran if r["status"] == "completed" and r["final_test"] < 2 * CHANCE_ACCURACY]
         if broke:
-            lines.append(f"{label(setting)} diverged (its loss passed {runs.config.max_loss:g} or became NaN) in "
-                         f"{len(broke)} of {len(ran)} seeds, after {min(len(r['loss']) for r in broke)} steps or more.")
+            lines.append(f"{label(setting)} diverged (its loss passed {runs.config.max_loss:g} or "
+                         f"became NaN) in {len(broke)} of {len(ran)} seeds, after "
+                         f"{min(len(r['loss']) for r in broke)} steps or more.")
         if idle:
-            lines.append(f"{label(setting)} did not learn in {len(idle)} of {len(ran)} seeds: its test accuracy "
-                         f"ended at {max(r['final_test'] for r in idle):.1%} at most, near chance (10 %).")
+            lines.append(f"{label(setting)} did not learn in {len(idle)} of {len(ran)} seeds: its "
+                         f"test accuracy ended at {max(r['final_test'] for r in idle):.1%} at most, "
+                         "near chance (10 %).")
     return lines
 
 
@@ -169,7 +180,8 @@ def plot(runs) -> dict:
     cross_entropy = [s for s in runs.settings if s != "mse"]
     for setting in cross_entropy:  # Figure 4-11 (the squared error's loss is on another scale)
         plots.mean_curve(loss_ax, runs.curves(setting, "loss"), window=101, label=label(setting), **colours[setting])
-    loss_ax.set(title="batch loss (cross-entropy)\nsmoothed over 101 steps", xlabel="iteration", ylabel="loss",
+    loss_ax.set(title="batch loss (cross-entropy)\nsmoothed over 101 steps",
+                      xlabel="iteration", ylabel="loss",
                 ylim=(0, CHANCE_LOSS * 1.1))
     shown = []
     for setting in cross_entropy:  # Figure 4-12
@@ -192,6 +204,7 @@ def plot(runs) -> dict:
         ax.grid(alpha=0.3)
     handles = [Line2D([], [], label=label(setting), **colours[setting]) for setting in runs.settings]
     figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize="small")
-    figure.suptitle(f"Two-layer net 784-{config.hidden}-10, SGD η = {config.lr:g}, batch {config.batch_size}, "
-                    f"{config.dataset}: mean of {len(runs.seeds)} seeds and their range")
+    figure.suptitle(f"Two-layer net 784-{config.hidden}-10, SGD η = {config.lr:g}, batch "
+                    f"{config.batch_size}, {config.dataset}: mean of {len(runs.seeds)} seeds and "
+                    "their range")
     return {"training": figure}
