@@ -36,21 +36,23 @@ LESSON = Lesson(
 
 @dataclass
 class Config(DataConfig):
-    inits: tuple[str, ...] = option(("0.01", "xavier", "he"), check=check_init)  # a std, or an initializer name
+    inits: tuple[str, ...] = option(("0.01", "xavier", "he"), check=check_init)  # a std or a name
     hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
     optimizer: str = option("sgd", choices=OPTIMIZERS.names)
     lr: float = option(0.01, gt=0)
     batch_size: int = option(128, ge=1)
     iterations: int = option(2000, ge=1)
     window: int = option(100, ge=1)  # the trailing mean the speed and final-loss measures take
-    level: float = option(0.5, gt=0)  # the loss level the speed is measured at (Xavier and He both reach it)
+    level: float = option(0.5, gt=0)  # the loss the speed is measured at (Xavier and He reach it)
     # He reaches the level about twice as fast as Xavier (hundreds of iterations apart) where seeds
     # differ by tens; 5 paired seeds resolve it, at 2 s a unit.
     seeds: int = option(5, ge=1)
-    smoothing: int = option(11, ge=1, training=False)  # the figure's moving average (the book's smooth_curve)
+    smoothing: int = option(11, ge=1, training=False)  # the figure's moving average (smooth_curve)
 
-    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 400, "window": 20, "seeds": 3, "level": 1.5}
-    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 500, "window": 50, "level": 1.5, "seeds": 3}
+    QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 400, "window": 20, "seeds": 3,
+                             "level": 1.5}
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 500, "window": 50,
+                                "level": 1.5, "seeds": 3}
 
 
 # training fails: at η = 10 every initialisation diverges
@@ -66,11 +68,12 @@ def label(setting: str) -> str:
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
-    """The book's loop: draw a batch, one training step; the same batches for every initialisation."""
+    """The book's loop: draw a batch, one training step; the same batches for each initialisation."""
     data = data_of(config)
     model = tl.mlp(config.hidden, activation="relu", init=parse_init(setting), seed=seed)
     batches = random_batches(len(data.x_train), config.iterations, config.batch_size, seed)
-    steps = train_steps(model, tl.get_optimizer(config.optimizer, lr=config.lr), data.x_train, data.y_train, batches)
+    optimizer = tl.get_optimizer(config.optimizer, lr=config.lr)
+    steps = train_steps(model, optimizer, data.x_train, data.y_train, batches)
     return {"status": steps.status, "loss": rounded(steps.losses),
             "test_accuracy": model.accuracy(data.x_test, data.y_test)}
 
@@ -79,13 +82,13 @@ def final_loss(run, c) -> float:
     return final_mean(run["loss"], c.window) if run["status"] == "completed" else float("nan")
 
 
-TO_LEVEL = Measure("the iterations until the mean of the last {window} batch losses reaches "
-                   "{level}",
-                   lambda run, c: steps_to(run["loss"], c.level, window=c.window, budget=c.iterations),
+TO_LEVEL = Measure("the iterations until the mean of the last {window} batch losses reaches {level}",
+                   lambda run, c: steps_to(run["loss"], c.level, window=c.window,
+                                           budget=c.iterations),
                    unit="iterations", short="iterations to a loss of {level}")
 FINAL = Measure("the mean of the last {window} batch losses", final_loss, short="final loss")
-FIRST = Measure("the first batch's loss", lambda run, c: run["loss"][0] if run["loss"] else float("nan"),
-                short="first loss")
+FIRST = Measure("the first batch's loss",
+                lambda run, c: run["loss"][0] if run["loss"] else float("nan"), short="first loss")
 ACCURACY = Measure("test accuracy", lambda run, c: run["test_accuracy"], percent=True)
 TABLE = (FIRST, TO_LEVEL, FINAL, ACCURACY)
 
@@ -113,8 +116,8 @@ def plot(runs) -> dict:
     figure, ax = plots.figure(width=7.5, height=4.6)
     colours = plots.styles(runs.settings)
     for setting in runs.settings:
-        plots.mean_curve(ax, runs.curves(setting, "loss"), window=config.smoothing, label=label(setting),
-                         **colours[setting])
+        plots.mean_curve(ax, runs.curves(setting, "loss"), window=config.smoothing,
+                         label=label(setting), **colours[setting])
     ax.axhline(CHANCE_LOSS, color="0.5", linestyle=":", linewidth=1)
     ax.annotate("ln 10: a uniform guess", (0.5 * config.iterations, CHANCE_LOSS), xytext=(0, 4),
                 textcoords="offset points", fontsize="small", color="0.4", ha="center")

@@ -174,8 +174,8 @@ def plot(runs) -> dict:
         ax.axhline(config.level, color="0.6", linestyle=":", linewidth=1)
         ax.grid(alpha=0.3)
         plots.legend_outside(ax, fontsize="small")
-    figure.suptitle(f"Training loss, smoothed over {config.smoothing} steps; mean of {config.seeds} "
-                    f"seeds and their range; MLP 784-{'-'.join(map(str, config.hidden))}-10, "
-                    f"{config.dataset}; dotted: the level {config.level:g} the speed is measured "
-                    "at")
+    figure.suptitle(f"Training loss, smoothed over {config.smoothing} steps; mean of "
+                    f"{config.seeds} seeds and their range; MLP "
+                    f"784-{'-'.join(map(str, config.hidden))}-10, {config.dataset}; dotted: the "
+                    f"level {config.level:g} the speed is measured at")
     return {"loss_curves": figure}

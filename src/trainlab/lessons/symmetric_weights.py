@@ -1,4 +1,4 @@
-"""Symmetric initial weights fail (Deep Learning from Scratch 6.2.1): units that start equal stay equal."""
+"""Symmetric initial weights fail (Deep Learning from Scratch 6.2.1): equal units stay equal."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ LESSON = Lesson(
 )
 
 INITS = {"zeros": "all weights 0", "constant": "all weights equal", "xavier": "Xavier (random)"}
-TOLERANCE = 1e-6  # two units whose weights differ by no more than this are copies (float rounding is ~1e-9)
+TOLERANCE = 1e-6  # units whose weights differ by no more than this are copies (rounding is ~1e-9)
 
 
 @dataclass
@@ -50,7 +50,8 @@ class Config(DataConfig):
     # against 90 %): 3 seeds show the seed-to-seed noise is tiny beside either.
     seeds: int = option(3, ge=1)
 
-    QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000, "test_samples": 500}
+    QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000,
+                             "test_samples": 500}
     NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 3}
 
 
@@ -67,8 +68,9 @@ def label(setting: str) -> str:
 
 
 def distinct_units(W: np.ndarray) -> int:
-    """The units (columns of W) whose incoming weights differ by more than TOLERANCE from every earlier one."""
-    apart = np.abs(W[:, :, None] - W[:, None, :]).max(axis=0)  # apart[i, j]: the largest difference of units i, j
+    """The units (columns of W) whose incoming weights differ by more than TOLERANCE from each
+    earlier one."""
+    apart = np.abs(W[:, :, None] - W[:, None, :]).max(axis=0)  # units i and j's largest difference
     return int(sum(not (apart[i, :i] <= TOLERANCE).any() for i in range(W.shape[1])))
 
 
@@ -91,9 +93,10 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
 
 DISTINCT = Measure("the most distinct units in a hidden layer after the last epoch",
-                   lambda run, c: max(run["distinct"][-1]), unit="units", short="distinct units (most, of a layer)")
-ACCURACY = Measure("test accuracy after the last epoch", lambda run, c: run["test_accuracy"][-1], percent=True,
-                   short="test accuracy")
+                   lambda run, c: max(run["distinct"][-1]), unit="units",
+                   short="distinct units (most, of a layer)")
+ACCURACY = Measure("test accuracy after the last epoch", lambda run, c: run["test_accuracy"][-1],
+                   percent=True, short="test accuracy")
 TABLE = (DISTINCT, ACCURACY)
 
 CLAIMS = (
@@ -127,12 +130,12 @@ def plot(runs) -> dict:
     accuracies = []
     for setting in runs.settings:
         distinct = np.array([[np.mean(d) for d in run["distinct"]] for run in runs.of(setting)])
-        plots.mean_curve(left, distinct, x=epochs[: distinct.shape[1]], label=label(setting), markevery=1,
-                         **colours[setting])
+        plots.mean_curve(left, distinct, x=epochs[: distinct.shape[1]], label=label(setting),
+                         markevery=1, **colours[setting])
         accuracy = runs.curves(setting, "test_accuracy")
         accuracies.append(accuracy)
-        plots.mean_curve(right, accuracy, x=epochs[: accuracy.shape[1]], label=label(setting), markevery=1,
-                         **colours[setting])
+        plots.mean_curve(right, accuracy, x=epochs[: accuracy.shape[1]], label=label(setting),
+                         markevery=1, **colours[setting])
     left.set(xlabel="epoch", ylabel="distinct units per hidden layer (log scale)", yscale="log",
              title=f"Distinct hidden units (of {max(config.hidden)})", xticks=epochs)
     right.set(xlabel="epoch", title="Test accuracy", xticks=epochs)

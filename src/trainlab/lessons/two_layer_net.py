@@ -168,8 +168,8 @@ def notes(runs) -> list[str]:
                          f"{min(len(r['loss']) for r in broke)} steps or more.")
         if idle:
             lines.append(f"{label(setting)} did not learn in {len(idle)} of {len(ran)} seeds: its "
-                         f"test accuracy ended at {max(r['final_test'] for r in idle):.1%} at most, "
-                         "near chance (10 %).")
+                         f"test accuracy ended at {max(r['final_test'] for r in idle):.1%} at "
+                         "most, near chance (10 %).")
     return lines
 
 
