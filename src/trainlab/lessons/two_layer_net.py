@@ -24,6 +24,7 @@ from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import CHANCE_ACCURACY, CHANCE_LOSS, data_of, final_mean, steps_to
 from trainlab.lab.lesson import DLFS, Lesson
 from trainlab.lab.settings import DataConfig, option
+from trainlab.lab.training import random_batches, rounded
 
 LESSON = Lesson(
     name="two-layer-net", title="A two-layer net learns MNIST", book=DLFS,
@@ -53,9 +54,9 @@ class Config(DataConfig):
     lr: float = option(0.1, gt=0)
     batch_size: int = option(100, ge=1)
     iterations: int = option(10000, ge=1)
-    eval_every: int = option(100, ge=1)  # how often the test accuracy is measured (for the speed claim)
-    level: float = option(0.9, gt=0, lt=1)  # the test accuracy the speed claim counts the iterations to
-    max_loss: float = option(1000.0, gt=0)  # a loss above it is divergence (a guess scores ln 10 = 2.3)
+    eval_every: int = option(100, ge=1)  # how often the test accuracy is measured (speed claim)
+    level: float = option(0.9, gt=0, lt=1)  # the test accuracy the speed claim counts iterations to
+    max_loss: float = option(1000.0, gt=0)  # a loss above it is divergence (a guess scores 2.3)
     # The claims' margins are several times the noise the book's run shows (gap 0.2-1.0 points
     # against the 2 asked for, sd 0.1-0.2; thousands of iterations between the losses, sd ~100):
     # four paired seeds.
@@ -63,7 +64,7 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 960, "eval_every": 40, "level": 0.8,
                              "seeds": 3}
-    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 2400, "seeds": 3}  # notebooks/02
+    NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "iterations": 2400, "seeds": 3}  # notebook 02
 
 
 # every form fails at η = 1e6: the cross-entropy nets' loss explodes past max_loss within a few
@@ -81,8 +82,9 @@ def label(setting: str) -> str:
 
 def build(config: Config, setting: str, seed: int) -> tl.Sequential:
     activation = tl.get_activation("relu" if setting == "relu" else "sigmoid")
-    layers = [tl.Dense(config.hidden, init=config.init_std), activation, tl.Dense(CLASSES, init=config.init_std)]
-    if setting == "mse":  # a softmax output and squared error; the Dense layers get the same weights as above
+    layers = [tl.Dense(config.hidden, init=config.init_std), activation,
+              tl.Dense(CLASSES, init=config.init_std)]
+    if setting == "mse":  # a softmax output and squared error; the Dense layers get the same weights
         return tl.Sequential([*layers, tl.Softmax()], input_dim=784, seed=seed, loss="mse")
     return tl.Sequential(layers, input_dim=784, seed=seed)
 
@@ -92,7 +94,7 @@ def train(config: Config, setting: str, seed: int) -> dict:
     model = build(config, setting, seed)
     optimizer = tl.SGD(lr=config.lr * (CLASSES / 2 if setting == "mse" else 1.0))
     per_epoch = max(1, -(-len(data.x_train) // config.batch_size))
-    batches = np.random.default_rng(seed).integers(0, len(data.x_train), size=(config.iterations, config.batch_size))
+    batches = random_batches(len(data.x_train), config.iterations, config.batch_size, seed)
     losses, test_curve, train_accuracy, test_accuracy, status = [], [], [], [], "completed"
     for step, index in enumerate(batches, 1):
         try:
@@ -106,15 +108,17 @@ def train(config: Config, setting: str, seed: int) -> dict:
         if step % per_epoch == 0:
             train_accuracy.append(model.accuracy(data.x_train, data.y_train))
             test_accuracy.append(model.accuracy(data.x_test, data.y_test))
-    return {"status": status, "loss": [float(f"{v:.5g}") for v in losses], "test_curve": test_curve,
-            "steps": [config.eval_every * (i + 1) for i in range(len(test_curve))],  # the x of test_curve
+    return {"status": status, "loss": rounded(losses), "test_curve": test_curve,
+            "steps": [config.eval_every * (i + 1) for i in range(len(test_curve))],  # test_curve's x
             "train_accuracy": train_accuracy, "test_accuracy": test_accuracy,
             "epochs": list(range(1, len(train_accuracy) + 1)),
-            "final_test": model.accuracy(data.x_test, data.y_test) if status == "completed" else math.nan}
+            "final_test": (model.accuracy(data.x_test, data.y_test) if status == "completed"
+                           else math.nan)}
 
 
 def to_level(run, c: Config) -> float:
-    """Iterations until the test accuracy first reaches the level (a run that never does: the budget + one check)."""
+    """Iterations until the test accuracy first reaches the level (a run that never does: the budget
+    and one check)."""
     checks = steps_to(run["test_curve"], c.level, above=True, budget=c.iterations // c.eval_every)
     return checks * c.eval_every
 
@@ -125,7 +129,7 @@ def largest_gap(run, c: Config) -> float:
 
 
 FINAL_LOSS = Measure("the mean of the last 100 batch losses (each the loss before its update)",
-                     lambda run, c: final_mean(run["loss"], 100) if run["status"] == "completed" else math.nan,
+                     lambda r, c: final_mean(r["loss"], 100) if r["status"] == "completed" else math.nan,
                      short="final loss (last 100 batches)")
 TO_LEVEL = Measure("the iterations until the test accuracy reaches {level} (measured every "
                    "{eval_every})", to_level,
@@ -161,7 +165,8 @@ def notes(runs) -> list[str]:
     for setting in runs.settings:
         ran = runs.of(setting)
         broke = [r for r in ran if r["status"] == "diverged"]
-        idle = [r for r in ran if r["status"] == "completed" and r["final_test"] < 2 * CHANCE_ACCURACY]
+        idle = [r for r in ran
+                if r["status"] == "completed" and r["final_test"] < 2 * CHANCE_ACCURACY]
         if broke:
             lines.append(f"{label(setting)} diverged (its loss passed {runs.config.max_loss:g} or "
                          f"became NaN) in {len(broke)} of {len(ran)} seeds, after "
@@ -179,16 +184,16 @@ def plot(runs) -> dict:
     loss_ax, epoch_ax, speed_ax = axes.flat
     cross_entropy = [s for s in runs.settings if s != "mse"]
     for setting in cross_entropy:  # Figure 4-11 (the squared error's loss is on another scale)
-        plots.mean_curve(loss_ax, runs.curves(setting, "loss"), window=101, label=label(setting), **colours[setting])
-    loss_ax.set(title="batch loss (cross-entropy)\nsmoothed over 101 steps",
-                      xlabel="iteration", ylabel="loss",
-                ylim=(0, CHANCE_LOSS * 1.1))
+        plots.mean_curve(loss_ax, runs.curves(setting, "loss"), window=101, label=label(setting),
+                         **colours[setting])
+    loss_ax.set(title="batch loss (cross-entropy)\nsmoothed over 101 steps", xlabel="iteration",
+                ylabel="loss", ylim=(0, CHANCE_LOSS * 1.1))
     shown = []
     for setting in cross_entropy:  # Figure 4-12
         for key, dashes in (("train_accuracy", "-"), ("test_accuracy", "--")):
             curves = runs.curves(setting, key)
-            plots.mean_curve(epoch_ax, curves, label=f"{label(setting)}: {key.split('_')[0]}", linestyle=dashes,
-                             **colours[setting])
+            plots.mean_curve(epoch_ax, curves, label=f"{label(setting)}: {key.split('_')[0]}",
+                             linestyle=dashes, **colours[setting])
             shown.append(curves)
     epoch_ax.set(title="accuracy after each epoch\n(train solid, test dashed)", xlabel="epoch")
     accuracy_axis(epoch_ax, shown, label="accuracy")
@@ -199,11 +204,12 @@ def plot(runs) -> dict:
     speed_ax.axhline(config.level, color="0.5", linestyle="--", linewidth=1)
     speed_ax.set(title=f"cross-entropy against squared error\n(dashed: the level {config.level:g})",
                  xlabel="iteration")
-    accuracy_axis(speed_ax, [*(curves for _, curves in speed), [config.level]], label="test accuracy")
+    accuracy_axis(speed_ax, [*(c for _, c in speed), [config.level]], label="test accuracy")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
     handles = [Line2D([], [], label=label(setting), **colours[setting]) for setting in runs.settings]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize="small")
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False,
+                  fontsize="small")
     figure.suptitle(f"Two-layer net 784-{config.hidden}-10, SGD η = {config.lr:g}, batch "
                     f"{config.batch_size}, {config.dataset}: mean of {len(runs.seeds)} seeds and "
                     "their range")
