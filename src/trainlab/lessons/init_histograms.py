@@ -1,4 +1,5 @@
-"""Activation histograms of a deep net before any training, for several weight scales and activations.
+"""Activation histograms of a deep net before any training, for several weight scales and
+activations.
 
 No training: one unit is one forward pass of the book's 1000 random inputs through its 5 layers of
 100 units, measured layer by layer. Seeds draw new inputs and weights; one seed gives every setting
@@ -35,8 +36,9 @@ LESSON = Lesson(
         "the {seeds} seeds draws new inputs and weights, the same for every setting up to scale."),
 )
 
-SETTINGS = ("sigmoid:1", "sigmoid:0.01", "sigmoid:xavier", "relu:0.01", "relu:xavier", "relu:he", "tanh:xavier")
-RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # the histograms' range (ReLU: 0 to 2, the book's view)
+SETTINGS = ("sigmoid:1", "sigmoid:0.01", "sigmoid:xavier", "relu:0.01", "relu:xavier", "relu:he",
+            "tanh:xavier")
+RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # histogram range (ReLU: the book's 0 to 2)
 BOUNDED = ("sigmoid", "tanh")
 
 
@@ -49,7 +51,7 @@ def check_setting(text: str) -> None:
 
 @dataclass
 class Config(LessonConfig):
-    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init" (a std or a name)
+    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init"
     layers: int = option(5, ge=1)
     units: int = option(100, ge=1)
     samples: int = option(1000, ge=1)
@@ -74,8 +76,8 @@ def label(setting: str) -> str:
 
 
 def scale(init: str, units: int) -> float:
-    """The weights' standard deviation: a number as given; He √(2/n), Xavier (any other name) 1/√n (n: the inputs
-    of a unit, as in the book's script)."""
+    """The weights' standard deviation: a number as given; He √(2/n), Xavier (any other name) 1/√n
+    (n: the inputs of a unit, as in the book's script)."""
     value = parse_init(init)
     if isinstance(value, float):
         return value
@@ -90,25 +92,28 @@ def train(config: Config, setting: str, seed: int) -> dict:
     low, high = RANGES.get(activation, (0.0, 2.0))
     phi = get_activation(activation)
     layers = []
-    with np.errstate(over="ignore", invalid="ignore"):  # an absurd scale overflows: its numbers become NaN
+    with np.errstate(over="ignore", invalid="ignore"):  # an absurd scale overflows to NaN
         for _ in range(config.layers):
-            x = phi.forward(x @ (rng.standard_normal((config.units, config.units)) * scale(init, config.units)))
-            drawn = x[x > 0] if activation == "relu" else x  # ReLU's zeros (half of them) would dwarf the rest
-            counts = np.histogram(drawn, config.bins, range=(low, high))[0] if np.isfinite(drawn).all() else []
+            W = rng.standard_normal((config.units, config.units)) * scale(init, config.units)
+            x = phi.forward(x @ W)
+            drawn = x[x > 0] if activation == "relu" else x  # ReLU's zeros would dwarf the rest
+            finite = np.isfinite(drawn).all()
+            counts = np.histogram(drawn, config.bins, range=(low, high))[0] if finite else []
+            edge = (x <= low + config.margin) | (x >= high - config.margin)
             layers.append({"std": float(x.std()), "counts": [int(c) for c in counts], "skew": skewness(x),
-                           "saturated": float(np.mean((x <= low + config.margin) | (x >= high - config.margin)))
-                           if activation in BOUNDED else math.nan, "zeros": float(np.mean(x == 0))})
+                           "saturated": float(np.mean(edge)) if activation in BOUNDED else math.nan,
+                           "zeros": float(np.mean(x == 0))})
     return {"range": [low, high], "layers": layers}
 
 
 def skewness(x: np.ndarray) -> float:
-    """E[(x - μ)³] / σ³: 0 for a symmetric histogram (NaN when the values overflowed or do not vary)."""
+    """E[(x - μ)³] / σ³: 0 for a symmetric histogram (NaN where values overflowed or are equal)."""
     sd = x.std()
     return float(np.mean((x - x.mean()) ** 3) / sd**3) if np.isfinite(sd) and sd > 0 else math.nan
 
 
 def bins_filled(counts: list[int]) -> float:
-    """2 to the entropy of the histogram: how many bins it fills as evenly as it fills them (1: one bin)."""
+    """2 to the histogram's entropy: how many bins it fills as evenly as it fills them (1: one)."""
     p = np.asarray(counts, dtype=float)
     p = p[p > 0] / p.sum() if p.sum() else p
     return float(2 ** -(p * np.log2(p)).sum()) if p.size else math.nan
@@ -118,7 +123,8 @@ def per_layer(key: str, run: dict) -> list[float]:
     return [layer[key] for layer in run["layers"]]
 
 
-def mean_over_layers(key: str, transform: Callable[[float], float] = float) -> Callable[[dict, Config], float]:
+def mean_over_layers(key: str, transform: Callable[[float], float] = float
+                     ) -> Callable[[dict, Config], float]:
     return lambda run, c: float(np.mean([transform(v) for v in per_layer(key, run)]))
 
 
@@ -132,7 +138,8 @@ LAST_STD = Measure("the standard deviation of the last layer's activations",
                    lambda run, c: per_layer("std", run)[-1],
                    short="std of the last layer")
 RATIO = Measure("the standard deviation of the last layer's activations over the first's",
-                lambda run, c: per_layer("std", run)[-1] / per_layer("std", run)[0], short="std: last / first layer")
+                lambda run, c: per_layer("std", run)[-1] / per_layer("std", run)[0],
+                short="std: last / first layer")
 BINS = Measure("the bins of {bins} the histogram fills (2 to its entropy, mean over the layers)",
                lambda run, c: float(np.mean([bins_filled(layer["counts"]) for layer in run["layers"]])),
                short="bins filled")
@@ -176,8 +183,8 @@ CLAIMS = (
 
 
 def notes(runs) -> list[str]:
-    broken = [label(s) for s in runs.settings if any(not math.isfinite(layer["std"]) for run in runs.of(s)
-                                                     for layer in run["layers"])]
+    broken = [label(s) for s in runs.settings
+              if any(not math.isfinite(layer["std"]) for run in runs.of(s) for layer in run["layers"])]
     return [f"With {', '.join(broken)} the activations overflowed to inf or NaN: such a weight "
             "scale makes the net unusable before any training."] if broken else []
 
@@ -185,7 +192,8 @@ def notes(runs) -> list[str]:
 def plot(runs) -> dict:
     config, figures = runs.config, {}
     for activation in dict.fromkeys(s.partition(":")[0] for s in runs.settings):
-        figures[f"histograms_{activation}"] = histograms(runs, [s for s in runs.settings if s.startswith(activation)])
+        shown = [s for s in runs.settings if s.startswith(activation)]
+        figures[f"histograms_{activation}"] = histograms(runs, shown)
     figure, axes = plots.figure(2, width=6.0, height=4.4)
     left, right = axes.flat
     depth = np.arange(1, config.layers + 1)
@@ -194,8 +202,9 @@ def plot(runs) -> dict:
         curves = np.array([per_layer("std", run) for run in runs.of(setting)])
         plots.mean_curve(left, curves, x=depth, label=label(setting), markevery=1, **colours[setting])
         if setting.partition(":")[0] in BOUNDED:
-            plots.mean_curve(right, np.array([per_layer("saturated", r) for r in runs.of(setting)]), x=depth,
-                             label=label(setting), markevery=1, **colours[setting])
+            saturated = np.array([per_layer("saturated", r) for r in runs.of(setting)])
+            plots.mean_curve(right, saturated, x=depth, label=label(setting), markevery=1,
+                             **colours[setting])
     left.set(title="Spread of the activations", xlabel="layer", ylabel="standard deviation (log scale)",
              yscale="log", xticks=depth)
     right.set(title=f"Saturated: within {config.margin:g} of a bound", xlabel="layer",
@@ -209,7 +218,7 @@ def plot(runs) -> dict:
 
 
 def histograms(runs, settings: list[str]):
-    """The book's picture: a row of per-layer histograms for each setting (the first seed's draw)."""
+    """The book's picture: a row of per-layer histograms for each setting (the first seed's)."""
     config = runs.config
     figure, axes = plots.figure(config.layers, len(settings), width=2.5, height=2.1)
     grid = np.array(axes).reshape(len(settings), config.layers)
