@@ -51,7 +51,7 @@ def check_setting(text: str) -> None:
 
 @dataclass
 class Config(LessonConfig):
-    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init"
+    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init", init a std or name
     layers: int = option(5, ge=1)
     units: int = option(100, ge=1)
     samples: int = option(1000, ge=1)
