@@ -9,7 +9,7 @@ colours; markers differ too, so that curves stay apart in grey print.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -203,13 +203,6 @@ def range_bars(
     return [low, high]
 
 
-def finish(*axes: Any, **legend: Any) -> None:
-    """A light grid on each of ``axes`` and its legend to the right (:func:`legend_outside`)."""
-    for ax in axes:
-        ax.grid(alpha=0.3)
-        legend_outside(ax, **legend)
-
-
 def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
     """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
     epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
@@ -219,3 +212,37 @@ def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.nd
         epochs = np.arange(1, shown[-1].shape[1] + 1)
         mean_curve(ax, shown[-1], x=epochs, label=label(setting), **colours[setting])
     return shown
+
+
+# The optimizers' names as the books print them (the lessons that compare update rules share them).
+OPTIMIZER_LABELS = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+    "adamax": "AdaMax",
+    "nadam": "Nadam",
+    "adamw": "AdamW",
+    "adadelta": "Adadelta",
+    "amsgrad": "AMSGrad",
+    "radam": "RAdam",
+    "lion": "Lion",
+}
+
+
+def labeller(labels: dict[str, str]) -> Callable[[str], str]:
+    """A lesson's ``label`` hook: a setting's name in ``labels``, or the setting itself where it has none."""
+    return lambda setting: labels.get(setting, setting)
+
+
+def finish(
+    ax: Any, *, legend: bool = True, fontsize: str | None = "small", **settings: Any
+) -> None:
+    """A curves panel's last touches: ``ax.set(**settings)``, a light grid and (``legend``) the legend
+    outside the axes at ``fontsize``."""
+    ax.set(**settings)
+    ax.grid(alpha=0.3)
+    if legend:
+        legend_outside(ax, fontsize=fontsize)

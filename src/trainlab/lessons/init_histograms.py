@@ -1,8 +1,9 @@
-"""Activation histograms of a deep net before any training, for several weight scales and activations.
+"""Activation histograms of a deep net before any training, for several weight scales and
+activations.
 
-No training: one unit is one forward pass of the book's 1000 random inputs through its 5 layers of 100
-units, measured layer by layer. Seeds draw new inputs and weights; one seed gives every setting the same
-draw, rescaled, so settings pair by seed.
+No training: one unit is one forward pass of the book's 1000 random inputs through its 5 layers of
+100 units, measured layer by layer. Seeds draw new inputs and weights; one seed gives every setting
+the same draw, rescaled, so settings pair by seed.
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ LESSON = Lesson(
     name="init-histograms", title="Weight initialisation: activation histograms", book=DLFS,
     section="6.2.2-6.2.3 Activations of the hidden layers", figure="Figures 6-10 to 6-14",
     description=(
-        "The book's experiment: {samples} inputs drawn from N(0, 1) pass through {layers} layers of {units} "
-        "units (weights only, no biases, as in the book's script), and each layer's activations are counted in "
-        "{bins} bins. Each setting pairs an activation with the weights' standard deviation: sigmoid with std "
-        "1 (Figure 6-10), 0.01 (6-11) and Xavier's 1/√n (6-13); ReLU with 0.01, Xavier and He's √(2/n) (6-14); "
-        "tanh with Xavier (the book's remedy for sigmoid's lopsided deep layers); n = {units} inputs per unit. "
-        "Saturated: within {margin} of the activation's bounds (0 and 1 for sigmoid, ±1 for tanh). Each of the "
-        "{seeds} seeds draws new inputs and weights, the same for every setting up to scale."),
+        "The book's experiment: {samples} inputs drawn from N(0, 1) pass through {layers} layers "
+        "of {units} units (weights only, no biases, as in the book's script), and each layer's "
+        "activations are counted in {bins} bins. Each setting pairs an activation with the "
+        "weights' standard deviation: sigmoid with std 1 (Figure 6-10), 0.01 (6-11) and Xavier's "
+        "1/√n (6-13); ReLU with 0.01, Xavier and He's √(2/n) (6-14); tanh with Xavier (the book's "
+        "remedy for sigmoid's lopsided deep layers); n = {units} inputs per unit. Saturated: "
+        "within {margin} of the activation's bounds (0 and 1 for sigmoid, ±1 for tanh). Each of "
+        "the {seeds} seeds draws new inputs and weights, the same for every setting up to scale."),
 )
 
-SETTINGS = ("sigmoid:1", "sigmoid:0.01", "sigmoid:xavier", "relu:0.01", "relu:xavier", "relu:he", "tanh:xavier")
-RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # the histograms' range (ReLU: 0 to 2, the book's view)
+SETTINGS = ("sigmoid:1", "sigmoid:0.01", "sigmoid:xavier", "relu:0.01", "relu:xavier", "relu:he",
+            "tanh:xavier")
+RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # histogram range (ReLU: the book's 0 to 2)
 BOUNDED = ("sigmoid", "tanh")
 
 
@@ -48,14 +51,15 @@ def check_setting(text: str) -> None:
 
 @dataclass
 class Config(LessonConfig):
-    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init" (a std or a name)
+    cases: tuple[str, ...] = option(SETTINGS, check=check_setting)  # "activation:init", init a std or name
     layers: int = option(5, ge=1)
     units: int = option(100, ge=1)
     samples: int = option(1000, ge=1)
     bins: int = option(30, ge=2)
     margin: float = option(0.05, gt=0)
-    # The book's pictures differ by factors (67 % saturated against 0.1 %, a spread 10 times smaller); a draw
-    # changes them by a few percent. 5 seeds measure that noise; a unit takes milliseconds.
+    # The book's pictures differ by factors (67 % saturated against 0.1 %, a spread 10 times
+    # smaller); a draw changes them by a few percent. 5 seeds measure that noise; a unit takes
+    # milliseconds.
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"samples": 300}
@@ -72,8 +76,8 @@ def label(setting: str) -> str:
 
 
 def scale(init: str, units: int) -> float:
-    """The weights' standard deviation: a number as given; He √(2/n), Xavier (any other name) 1/√n (n: the inputs
-    of a unit, as in the book's script)."""
+    """The weights' standard deviation: a number as given; He √(2/n), Xavier (any other name) 1/√n
+    (n: the inputs of a unit, as in the book's script)."""
     value = parse_init(init)
     if isinstance(value, float):
         return value
@@ -88,25 +92,28 @@ def train(config: Config, setting: str, seed: int) -> dict:
     low, high = RANGES.get(activation, (0.0, 2.0))
     phi = get_activation(activation)
     layers = []
-    with np.errstate(over="ignore", invalid="ignore"):  # an absurd scale overflows: its numbers become NaN
+    with np.errstate(over="ignore", invalid="ignore"):  # an absurd scale overflows to NaN
         for _ in range(config.layers):
-            x = phi.forward(x @ (rng.standard_normal((config.units, config.units)) * scale(init, config.units)))
-            drawn = x[x > 0] if activation == "relu" else x  # ReLU's zeros (half of them) would dwarf the rest
-            counts = np.histogram(drawn, config.bins, range=(low, high))[0] if np.isfinite(drawn).all() else []
+            W = rng.standard_normal((config.units, config.units)) * scale(init, config.units)
+            x = phi.forward(x @ W)
+            drawn = x[x > 0] if activation == "relu" else x  # ReLU's zeros would dwarf the rest
+            finite = np.isfinite(drawn).all()
+            counts = np.histogram(drawn, config.bins, range=(low, high))[0] if finite else []
+            edge = (x <= low + config.margin) | (x >= high - config.margin)
             layers.append({"std": float(x.std()), "counts": [int(c) for c in counts], "skew": skewness(x),
-                           "saturated": float(np.mean((x <= low + config.margin) | (x >= high - config.margin)))
-                           if activation in BOUNDED else math.nan, "zeros": float(np.mean(x == 0))})
+                           "saturated": float(np.mean(edge)) if activation in BOUNDED else math.nan,
+                           "zeros": float(np.mean(x == 0))})
     return {"range": [low, high], "layers": layers}
 
 
 def skewness(x: np.ndarray) -> float:
-    """E[(x - μ)³] / σ³: 0 for a symmetric histogram (NaN when the values overflowed or do not vary)."""
+    """E[(x - μ)³] / σ³: 0 for a symmetric histogram (NaN where values overflowed or are equal)."""
     sd = x.std()
     return float(np.mean((x - x.mean()) ** 3) / sd**3) if np.isfinite(sd) and sd > 0 else math.nan
 
 
 def bins_filled(counts: list[int]) -> float:
-    """2 to the entropy of the histogram: how many bins it fills as evenly as it fills them (1: one bin)."""
+    """2 to the histogram's entropy: how many bins it fills as evenly as it fills them (1: one)."""
     p = np.asarray(counts, dtype=float)
     p = p[p > 0] / p.sum() if p.sum() else p
     return float(2 ** -(p * np.log2(p)).sum()) if p.size else math.nan
@@ -116,62 +123,77 @@ def per_layer(key: str, run: dict) -> list[float]:
     return [layer[key] for layer in run["layers"]]
 
 
-def mean_over_layers(key: str, transform: Callable[[float], float] = float) -> Callable[[dict, Config], float]:
+def mean_over_layers(key: str, transform: Callable[[float], float] = float
+                     ) -> Callable[[dict, Config], float]:
     return lambda run, c: float(np.mean([transform(v) for v in per_layer(key, run)]))
 
 
-SATURATED = Measure("the share of the activations within {margin} of the bounds (mean over the layers)",
+SATURATED = Measure("the share of the activations within {margin} of the bounds (mean over the "
+                    "layers)",
                     mean_over_layers("saturated"), percent=True, short="saturated")
-SPREAD = Measure("the standard deviation of the activations (mean over the layers)", mean_over_layers("std"),
+SPREAD = Measure("the standard deviation of the activations (mean over the layers)",
+                 mean_over_layers("std"),
                  short="std (mean over layers)")
-LAST_STD = Measure("the standard deviation of the last layer's activations", lambda run, c: per_layer("std", run)[-1],
+LAST_STD = Measure("the standard deviation of the last layer's activations",
+                   lambda run, c: per_layer("std", run)[-1],
                    short="std of the last layer")
 RATIO = Measure("the standard deviation of the last layer's activations over the first's",
-                lambda run, c: per_layer("std", run)[-1] / per_layer("std", run)[0], short="std: last / first layer")
+                lambda run, c: per_layer("std", run)[-1] / per_layer("std", run)[0],
+                short="std: last / first layer")
 BINS = Measure("the bins of {bins} the histogram fills (2 to its entropy, mean over the layers)",
                lambda run, c: float(np.mean([bins_filled(layer["counts"]) for layer in run["layers"]])),
                short="bins filled")
-SKEW = Measure("the skewness of the activations, in size (mean over the layers)", mean_over_layers("skew", abs),
+SKEW = Measure("the skewness of the activations, in size (mean over the layers)",
+               mean_over_layers("skew", abs),
                short="|skewness|")
-ZEROS = Measure("the share of the activations that are exactly 0 (mean over the layers)", mean_over_layers("zeros"),
+ZEROS = Measure("the share of the activations that are exactly 0 (mean over the layers)",
+                mean_over_layers("zeros"),
                 percent=True, short="zeros")
 TABLE = (SPREAD, RATIO, SATURATED, BINS, SKEW, ZEROS)
 
 CLAIMS = (
-    Claim("std-1-saturates", "With sigmoid and weights of std 1 the activations pile up at 0 and 1, where the "
-          "gradient vanishes.", "DLfS 6.2.2, Figure 6-10", SATURATED, a="sigmoid:1", expect=">",
+    Claim("std-1-saturates", "With sigmoid and weights of std 1 the activations pile up at 0 and "
+          "1, where the gradient vanishes.",
+          "DLfS 6.2.2, Figure 6-10", SATURATED, a="sigmoid:1", expect=">",
           b=("sigmoid:0.01", "sigmoid:xavier")),
-    Claim("std-0.01-collapses", "With std 0.01 the activations crowd around 0.5: the units all say nearly the "
-          "same, and the layer's power of expression is lost.", "DLfS 6.2.2, Figure 6-11", SPREAD,
+    Claim("std-0.01-collapses", "With std 0.01 the activations crowd around 0.5: the units all say "
+          "nearly the same, and the layer's power of expression is lost.",
+          "DLfS 6.2.2, Figure 6-11", SPREAD,
           a="sigmoid:0.01", expect="<", b=("sigmoid:1", "sigmoid:xavier")),
-    Claim("xavier-spreads", "Xavier's std 1/√n spreads the activations over the range, neither piled at the ends "
-          "nor crowded in the middle.", "DLfS 6.2.2, Figure 6-13", BINS, a="sigmoid:xavier", expect=">",
+    Claim("xavier-spreads", "Xavier's std 1/√n spreads the activations over the range, neither "
+          "piled at the ends nor crowded in the middle.",
+          "DLfS 6.2.2, Figure 6-13", BINS, a="sigmoid:xavier", expect=">",
           b=("sigmoid:1", "sigmoid:0.01")),
-    Claim("tanh-symmetric", "The deeper sigmoid layers come out somewhat lopsided with Xavier; tanh, symmetric "
-          "about the origin, gives symmetric bell-shaped histograms.", "DLfS 6.2.2, Figure 6-13", SKEW,
+    Claim("tanh-symmetric", "The deeper sigmoid layers come out somewhat lopsided with Xavier; "
+          "tanh, symmetric about the origin, gives symmetric bell-shaped histograms.",
+          "DLfS 6.2.2, Figure 6-13", SKEW,
           a="tanh:xavier", expect="<", b="sigmoid:xavier"),
-    Claim("relu-0.01-vanishes", "With ReLU and std 0.01 the activations are tiny in every layer, so little "
-          "flows back and learning hardly moves.", "DLfS 6.2.3, Figure 6-14", LAST_STD, a="relu:0.01",
+    Claim("relu-0.01-vanishes", "With ReLU and std 0.01 the activations are tiny in every layer, "
+          "so little flows back and learning hardly moves.",
+          "DLfS 6.2.3, Figure 6-14", LAST_STD, a="relu:0.01",
           expect="<", b=("relu:xavier", "relu:he")),
-    Claim("relu-xavier-fades", "With ReLU, Xavier's activations lean towards 0 more with every layer; He's do "
-          "not.", "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:xavier", expect="<", b="relu:he"),
-    Claim("relu-he-even", "With ReLU and He's √(2/n) every layer's activations have the same spread (here: the "
-          "last layer's std within a factor 2 of the first's).", "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:he",
+    Claim("relu-xavier-fades", "With ReLU, Xavier's activations lean towards 0 more with every "
+          "layer; He's do not.",
+          "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:xavier", expect="<", b="relu:he"),
+    Claim("relu-he-even", "With ReLU and He's √(2/n) every layer's activations have the same "
+          "spread (here: the last layer's std within a factor 2 of the first's).",
+          "DLfS 6.2.3, Figure 6-14", RATIO, a="relu:he",
           expect="in", b=(0.5, 2.0)),
 )
 
 
 def notes(runs) -> list[str]:
-    broken = [label(s) for s in runs.settings if any(not math.isfinite(layer["std"]) for run in runs.of(s)
-                                                     for layer in run["layers"])]
-    return [f"With {', '.join(broken)} the activations overflowed to inf or NaN: such a weight scale makes the net "
-            "unusable before any training."] if broken else []
+    broken = [label(s) for s in runs.settings
+              if any(not math.isfinite(layer["std"]) for run in runs.of(s) for layer in run["layers"])]
+    return [f"With {', '.join(broken)} the activations overflowed to inf or NaN: such a weight "
+            "scale makes the net unusable before any training."] if broken else []
 
 
 def plot(runs) -> dict:
     config, figures = runs.config, {}
     for activation in dict.fromkeys(s.partition(":")[0] for s in runs.settings):
-        figures[f"histograms_{activation}"] = histograms(runs, [s for s in runs.settings if s.startswith(activation)])
+        shown = [s for s in runs.settings if s.startswith(activation)]
+        figures[f"histograms_{activation}"] = histograms(runs, shown)
     figure, axes = plots.figure(2, width=6.0, height=4.4)
     left, right = axes.flat
     depth = np.arange(1, config.layers + 1)
@@ -180,8 +202,9 @@ def plot(runs) -> dict:
         curves = np.array([per_layer("std", run) for run in runs.of(setting)])
         plots.mean_curve(left, curves, x=depth, label=label(setting), markevery=1, **colours[setting])
         if setting.partition(":")[0] in BOUNDED:
-            plots.mean_curve(right, np.array([per_layer("saturated", r) for r in runs.of(setting)]), x=depth,
-                             label=label(setting), markevery=1, **colours[setting])
+            saturated = np.array([per_layer("saturated", r) for r in runs.of(setting)])
+            plots.mean_curve(right, saturated, x=depth, label=label(setting), markevery=1,
+                             **colours[setting])
     left.set(title="Spread of the activations", xlabel="layer", ylabel="standard deviation (log scale)",
              yscale="log", xticks=depth)
     right.set(title=f"Saturated: within {config.margin:g} of a bound", xlabel="layer",
@@ -195,7 +218,7 @@ def plot(runs) -> dict:
 
 
 def histograms(runs, settings: list[str]):
-    """The book's picture: a row of per-layer histograms for each setting (the first seed's draw)."""
+    """The book's picture: a row of per-layer histograms for each setting (the first seed's)."""
     config = runs.config
     figure, axes = plots.figure(config.layers, len(settings), width=2.5, height=2.1)
     grid = np.array(axes).reshape(len(settings), config.layers)
@@ -217,6 +240,6 @@ def histograms(runs, settings: list[str]):
             ax.tick_params(labelsize="small")
         row[0].set_ylabel(label(setting), fontsize="small")
     extra = " (zeros not drawn)" if settings[0].startswith("relu") else ""
-    figure.suptitle(f"Activations of {config.layers} layers of {config.units} units for {config.samples} inputs "
-                    f"~ N(0, 1), first seed{extra}")
+    figure.suptitle(f"Activations of {config.layers} layers of {config.units} units for "
+                    f"{config.samples} inputs ~ N(0, 1), first seed{extra}")
     return figure

@@ -1,4 +1,4 @@
-"""Symmetric initial weights fail (Deep Learning from Scratch 6.2.1): units that start equal stay equal."""
+"""Symmetric initial weights fail (Deep Learning from Scratch 6.2.1): equal units stay equal."""
 
 from __future__ import annotations
 
@@ -18,21 +18,23 @@ from trainlab.lab.settings import DataConfig, option
 from trainlab.lab.training import epoch_batches, failure_notes, train_steps
 
 LESSON = Lesson(
-    name="symmetric-weights", title="Symmetric initial weights: every hidden unit stays the same", book=DLFS,
+    name="symmetric-weights", title="Symmetric initial weights: every hidden unit stays the same",
+                                    book=DLFS,
     section="6.2.1 Initial weights of zero", figure="",
     description=(
-        "If every weight starts at the same value, every unit of a layer computes the same output, receives the "
-        "same gradient and makes the same update: the units stay copies of each other, and a layer of many "
-        "units works like one. A {activation} network with hidden layers of {hidden} units is trained by SGD "
-        "(η = {lr}, batches of {batch_size}, {epochs} epochs of the {dataset} training images in a random "
-        "order) from all weights 0, from all weights {constant}, and from Xavier's random weights (biases 0 in "
-        "every case), {seeds} seeds (the same batches for every start). After each epoch the lesson counts the "
-        "distinct units of each hidden layer (incoming weight vectors more than 1e-6 apart) and measures the "
-        "test accuracy."),
+        "If every weight starts at the same value, every unit of a layer computes the same output, "
+        "receives the same gradient and makes the same update: the units stay copies of each "
+        "other, and a layer of many units works like one. A {activation} network with hidden "
+        "layers of {hidden} units is trained by SGD (η = {lr}, batches of {batch_size}, {epochs} "
+        "epochs of the {dataset} training images in a random order) from all weights 0, from all "
+        "weights {constant}, and from Xavier's random weights (biases 0 in every case), {seeds} "
+        "seeds (the same batches for every start). After each epoch the lesson counts the distinct "
+        "units of each hidden layer (incoming weight vectors more than 1e-6 apart) and measures "
+        "the test accuracy."),
 )
 
 INITS = {"zeros": "all weights 0", "constant": "all weights equal", "xavier": "Xavier (random)"}
-TOLERANCE = 1e-6  # two units whose weights differ by no more than this are copies (float rounding is ~1e-9)
+TOLERANCE = 1e-6  # units whose weights differ by no more than this are copies (rounding is ~1e-9)
 
 
 @dataclass
@@ -44,11 +46,12 @@ class Config(DataConfig):
     lr: float = option(0.1, gt=0)
     batch_size: int = option(100, ge=1)
     epochs: int = option(5, ge=1)
-    # Copies are exact (1 distinct unit in every seed) and the accuracies are far apart (about 10 % against
-    # 90 %): 3 seeds show the seed-to-seed noise is tiny beside either.
+    # Copies are exact (1 distinct unit in every seed) and the accuracies are far apart (about 10 %
+    # against 90 %): 3 seeds show the seed-to-seed noise is tiny beside either.
     seeds: int = option(3, ge=1)
 
-    QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000, "test_samples": 500}
+    QUICK: ClassVar[dict] = {"hidden": (16, 16), "lr": 1.0, "epochs": 3, "train_samples": 2000,
+                             "test_samples": 500}
     NOTEBOOK: ClassVar[dict] = {"dataset": "mnist-mini", "epochs": 3}
 
 
@@ -65,8 +68,9 @@ def label(setting: str) -> str:
 
 
 def distinct_units(W: np.ndarray) -> int:
-    """The units (columns of W) whose incoming weights differ by more than TOLERANCE from every earlier one."""
-    apart = np.abs(W[:, :, None] - W[:, None, :]).max(axis=0)  # apart[i, j]: the largest difference of units i, j
+    """The units (columns of W) whose incoming weights differ by more than TOLERANCE from each
+    earlier one."""
+    apart = np.abs(W[:, :, None] - W[:, None, :]).max(axis=0)  # units i and j's largest difference
     return int(sum(not (apart[i, :i] <= TOLERANCE).any() for i in range(W.shape[1])))
 
 
@@ -89,22 +93,26 @@ def train(config: Config, setting: str, seed: int) -> dict:
 
 
 DISTINCT = Measure("the most distinct units in a hidden layer after the last epoch",
-                   lambda run, c: max(run["distinct"][-1]), unit="units", short="distinct units (most, of a layer)")
-ACCURACY = Measure("test accuracy after the last epoch", lambda run, c: run["test_accuracy"][-1], percent=True,
-                   short="test accuracy")
+                   lambda run, c: max(run["distinct"][-1]), unit="units",
+                   short="distinct units (most, of a layer)")
+ACCURACY = Measure("test accuracy after the last epoch", lambda run, c: run["test_accuracy"][-1],
+                   percent=True, short="test accuracy")
 TABLE = (DISTINCT, ACCURACY)
 
 CLAIMS = (
-    Claim("zeros-stay-copies", "With every weight 0 the units of a layer stay identical through training: a "
-          "layer of 100 units is worth one (here: fewer than 2 distinct units).", "DLfS 6.2.1", DISTINCT,
+    Claim("zeros-stay-copies", "With every weight 0 the units of a layer stay identical through "
+          "training: a layer of 100 units is worth one (here: fewer than 2 distinct units).",
+          "DLfS 6.2.1", DISTINCT,
           a="zeros", expect="<", b=2.0),
-    Claim("constant-stays-copies", "The same holds for any equal starting value: every unit gets the same "
-          "update, so the weights stay equal.", "DLfS 6.2.1", DISTINCT, a="constant", expect="<", b=2.0),
-    Claim("zeros-learn-less", "A net started from all-zero weights cannot learn as a net started from random "
-          "weights does: the weights must start random to break the symmetry.", "DLfS 6.2.1", ACCURACY,
+    Claim("constant-stays-copies", "The same holds for any equal starting value: every unit gets "
+          "the same update, so the weights stay equal.",
+          "DLfS 6.2.1", DISTINCT, a="constant", expect="<", b=2.0),
+    Claim("zeros-learn-less", "A net started from all-zero weights cannot learn as a net started "
+          "from random weights does: the weights must start random to break the symmetry.",
+          "DLfS 6.2.1", ACCURACY,
           a="zeros", expect="<", b="xavier"),
-    Claim("constant-learn-less", "A net started from equal weights learns less than one started from random "
-          "weights.", "DLfS 6.2.1", ACCURACY, a="constant", expect="<", b="xavier"),
+    Claim("constant-learn-less", "A net started from equal weights learns less than one started "
+          "from random weights.", "DLfS 6.2.1", ACCURACY, a="constant", expect="<", b="xavier"),
 )
 
 
@@ -122,12 +130,12 @@ def plot(runs) -> dict:
     accuracies = []
     for setting in runs.settings:
         distinct = np.array([[np.mean(d) for d in run["distinct"]] for run in runs.of(setting)])
-        plots.mean_curve(left, distinct, x=epochs[: distinct.shape[1]], label=label(setting), markevery=1,
-                         **colours[setting])
+        plots.mean_curve(left, distinct, x=epochs[: distinct.shape[1]], label=label(setting),
+                         markevery=1, **colours[setting])
         accuracy = runs.curves(setting, "test_accuracy")
         accuracies.append(accuracy)
-        plots.mean_curve(right, accuracy, x=epochs[: accuracy.shape[1]], label=label(setting), markevery=1,
-                         **colours[setting])
+        plots.mean_curve(right, accuracy, x=epochs[: accuracy.shape[1]], label=label(setting),
+                         markevery=1, **colours[setting])
     left.set(xlabel="epoch", ylabel="distinct units per hidden layer (log scale)", yscale="log",
              title=f"Distinct hidden units (of {max(config.hidden)})", xticks=epochs)
     right.set(xlabel="epoch", title="Test accuracy", xticks=epochs)
@@ -135,6 +143,6 @@ def plot(runs) -> dict:
     for ax in (left, right):
         ax.grid(alpha=0.3)
         plots.legend_outside(ax, fontsize="small")
-    figure.suptitle(f"{config.activation} net 784-{'-'.join(map(str, config.hidden))}-10 on {config.dataset}: "
-                    f"mean of {config.seeds} seeds and their range")
+    figure.suptitle(f"{config.activation} net 784-{'-'.join(map(str, config.hidden))}-10 on "
+                    f"{config.dataset}: mean of {config.seeds} seeds and their range")
     return {"symmetric_weights": figure}
