@@ -1,4 +1,5 @@
-"""batchnorm-regularizer: steps to the target on hand-built runs (never reached: the budget + 1), the gap of the
+"""batchnorm-regularizer: steps to the target on hand-built runs (never reached: the budget + 1),
+the gap of the
 few-image nets, and a unit that stops once the target is reached."""
 
 import dataclasses
@@ -14,13 +15,27 @@ CONFIG = module.Config()
 
 
 def test_the_settings_restate_the_books_overfitting_setup():
-    assert (CONFIG.small_samples, CONFIG.small_hidden, CONFIG.small_epochs, CONFIG.small_batch) == (300, (100,) * 6,
-                                                                                                   201, 100)
-    assert (CONFIG.hidden, CONFIG.lr, CONFIG.batch_size, CONFIG.target) == ((100,) * 4, 0.01, 128, 0.95)
+    assert (CONFIG.small_samples, CONFIG.small_hidden, CONFIG.small_epochs, CONFIG.small_batch) == (
+        300,
+        (100,) * 6,
+        201,
+        100,
+    )
+    assert (CONFIG.hidden, CONFIG.lr, CONFIG.batch_size, CONFIG.target) == (
+        (100,) * 4,
+        0.01,
+        128,
+        0.95,
+    )
 
 
 def test_steps_to_the_target():
-    run = {"status": "completed", "steps": [0, 100, 200, 300], "validation": [0.1, 0.9, 0.96, 0.97], "budget": 4300}
+    run = {
+        "status": "completed",
+        "steps": [0, 100, 200, 300],
+        "validation": [0.1, 0.9, 0.96, 0.97],
+        "budget": 4300,
+    }
     assert module.SPEED.of(run, CONFIG) == 200
     never = {**run, "validation": [0.1, 0.5, 0.8, 0.9]}
     assert module.SPEED.of(never, CONFIG) == 4301

@@ -1,4 +1,5 @@
-"""dropout-ensemble: the measures are differences inside one unit, a unit's nets of one width pair, and Srivastava's
+"""dropout-ensemble: the measures are differences inside one unit, a unit's nets of one width pair,
+and Srivastava's
 width condition holds for the wide net."""
 
 import dataclasses
@@ -17,13 +18,20 @@ def test_the_wide_net_is_wide_enough_for_its_dropout():
     assert module.settings(config) == ("100-100", "500-500")
     # Srivastava et al. 2014: with dropout p a net needs about n/p units where n do without (here n = 100)
     assert max(config.widths) >= 100 / config.dropout
-    assert config.long_epochs / config.epochs == pytest.approx(301 / 201, abs=0.01)  # the book's ratio
+    assert config.long_epochs / config.epochs == pytest.approx(
+        301 / 201, abs=0.01
+    )  # the book's ratio
 
 
 def test_the_measures_on_a_hand_built_run():
     config = module.Config()
-    run = {"status": "completed", "members": [0.90, 0.91, 0.92], "ensemble": 0.93, "single": 0.905,
-           "dropout": 0.935}
+    run = {
+        "status": "completed",
+        "members": [0.90, 0.91, 0.92],
+        "ensemble": 0.93,
+        "single": 0.905,
+        "dropout": 0.935,
+    }
     assert module.ENSEMBLE_GAIN.of(run, config) == pytest.approx(0.03)
     assert module.DROPOUT_GAIN.of(run, config) == pytest.approx(0.03)
     assert module.AGAINST_ENSEMBLE.of(run, config) == pytest.approx(0.005)

@@ -1,4 +1,5 @@
-"""gradient-check (DLfS 5.7.3): the book's net agrees to its printed size, and a wrong backward pass is caught."""
+"""gradient-check (DLfS 5.7.3): the book's net agrees to its printed size, and a wrong backward pass
+is caught."""
 
 import numpy as np
 import pytest

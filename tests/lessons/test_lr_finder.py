@@ -41,15 +41,21 @@ def test_the_bottom_of_the_curve_is_found_where_the_lagging_average_is_not(beta)
     assert abs(bottom(losses) - 300) <= 3  # the medians of a few windows around the bottom tie
     noisy = losses * np.random.default_rng(0).lognormal(0, 0.2, 430)  # batch losses are noisy
     assert abs(bottom(noisy) - 300) <= (30 if beta == 0.9 else 15)
-    steeper = np.where(steps > 300, 0.3 + 2.0 * np.minimum(1.0, ((steps - 300) / 40.0) ** 2), losses)
-    assert 300 - 20 <= bottom(steeper) <= 300  # steeper on the right: a little early, a lower and safer rate
+    steeper = np.where(
+        steps > 300, 0.3 + 2.0 * np.minimum(1.0, ((steps - 300) / 40.0) ** 2), losses
+    )
+    assert (
+        300 - 20 <= bottom(steeper) <= 300
+    )  # steeper on the right: a little early, a lower and safer rate
 
 
 def test_a_sweep_with_no_losses_has_no_bottom():
     assert math.isnan(sweep_bottom([], [], 0.98))
     assert sweep_bottom([0.1], [2.0], 0.98) == 0.1
     lrs = np.geomspace(1e-4, 1, 9)
-    assert sweep_bottom(lrs, [2, 2, 2, 1.5, 1, 1.5, 2, 3, 9], 0.5) == lrs[4]  # a window of 3, losses capped at 2
+    assert (
+        sweep_bottom(lrs, [2, 2, 2, 1.5, 1, 1.5, 2, 3, 9], 0.5) == lrs[4]
+    )  # a window of 3, losses capped at 2
 
 
 def tiny():
@@ -61,19 +67,38 @@ def test_the_settings_of_a_seed_share_one_sweep_and_take_their_rates_from_it():
     config = tiny()
     runs = {setting: module.train(config, setting, 0) for setting in module.settings(config)}
     cycle, found, hand = runs["1cycle"], runs["found"], runs["hand"]
-    assert cycle["sweep"] == found["sweep"] == hand["sweep"] and cycle["turn_lr"] == found["turn_lr"]
+    assert (
+        cycle["sweep"] == found["sweep"] == hand["sweep"] and cycle["turn_lr"] == found["turn_lr"]
+    )
     assert found["lr"] == pytest.approx(found["turn_lr"] / 10) and hand["lr"] == config.hand_lr
-    assert cycle["lr"] == cycle["bottom_lr"] == pytest.approx(
-        sweep_bottom(cycle["sweep"]["lrs"], cycle["sweep"]["losses"], config.finder_beta), rel=1e-3)
+    assert (
+        cycle["lr"]
+        == cycle["bottom_lr"]
+        == pytest.approx(
+            sweep_bottom(cycle["sweep"]["lrs"], cycle["sweep"]["losses"], config.finder_beta),
+            rel=1e-3,
+        )
+    )
     assert found["sweep"]["lrs"][0] == pytest.approx(config.min_lr) and found["turned_up"]
-    assert cycle["bottom_lr"] < cycle["turn_lr"]  # the bottom lies before the lagging average's minimum
-    assert all(len(run["val_accuracy"]) == config.epochs and run["status"] == "completed" for run in runs.values())
+    assert (
+        cycle["bottom_lr"] < cycle["turn_lr"]
+    )  # the bottom lies before the lagging average's minimum
+    assert all(
+        len(run["val_accuracy"]) == config.epochs and run["status"] == "completed"
+        for run in runs.values()
+    )
     assert module.train(config, "found", 0) == found  # a pure function of its arguments
 
 
 def test_the_claims_and_measures():
     claims = {c.id: c for c in lesson.claims}
-    assert (claims["found-rate-beats-guess"].a, claims["found-rate-beats-guess"].b) == ("found", "hand")
-    assert (claims["1cycle-beats-constant"].a, claims["1cycle-beats-constant"].b) == ("1cycle", "found")
+    assert (claims["found-rate-beats-guess"].a, claims["found-rate-beats-guess"].b) == (
+        "found",
+        "hand",
+    )
+    assert (claims["1cycle-beats-constant"].a, claims["1cycle-beats-constant"].b) == (
+        "1cycle",
+        "found",
+    )
     assert math.isnan(module.ACCURACY.of({"status": "diverged", "test_accuracy": 0.1}, None))
     assert module.ACCURACY.of({"status": "completed", "test_accuracy": 0.97}, None) == 0.97

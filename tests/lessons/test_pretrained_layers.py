@@ -1,4 +1,5 @@
-"""pretrained-layers: the tasks' split, the book's numbers, one unit per seed, and the numbers of the old lesson."""
+"""pretrained-layers: the tasks' split, the book's numbers, one unit per seed, and the numbers of
+the old lesson."""
 
 import dataclasses
 import math
@@ -22,19 +23,27 @@ def test_task_a_is_the_other_eight_classes_and_task_b_is_shirt_against_sandal():
 
 
 def test_the_error_ratio_and_the_books_numbers():
-    assert module.error_ratio(module.BOOK_SCRATCH, module.BOOK_REUSED, 2000) == pytest.approx(2.95 / 0.75)
-    assert module.error_ratio(0.98, 1.0, 2000) == pytest.approx(0.02 / 0.00025)  # no error: half an image
+    assert module.error_ratio(module.BOOK_SCRATCH, module.BOOK_REUSED, 2000) == pytest.approx(
+        2.95 / 0.75
+    )
+    assert module.error_ratio(0.98, 1.0, 2000) == pytest.approx(
+        0.02 / 0.00025
+    )  # no error: half an image
     assert math.isnan(module.error_ratio(math.nan, 0.9, 2000))
     claim = next(c for c in lesson.claims if c.id == "error-divided-by-4")
-    assert claim.b[0] < module.error_ratio(module.BOOK_SCRATCH, module.BOOK_REUSED, 2000) < claim.b[1]
+    assert (
+        claim.b[0] < module.error_ratio(module.BOOK_SCRATCH, module.BOOK_REUSED, 2000) < claim.b[1]
+    )
 
 
 def test_one_unit_runs_every_setting_of_a_seed_with_the_old_lessons_numbers():
-    """The design did not change: seed 0 of the old lesson's quick settings (all of Fashion-MNIST) gives what the
-    old lesson gave (0.931 from scratch, 0.635 reused, 0.55 after the frozen phase), up to a test image or two
-    of BLAS rounding."""
+    """The design did not change: seed 0 of the old lesson's quick settings (all of Fashion-MNIST) gives
+    what the old lesson gave (0.931 from scratch, 0.635 reused, 0.55 after the frozen phase), up to a
+    test image or two of BLAS rounding."""
     assert lesson.about.unit == "seed"
-    config = dataclasses.replace(make_config(lesson, quick=True), train_samples=None, test_samples=None)
+    config = dataclasses.replace(
+        make_config(lesson, quick=True), train_samples=None, test_samples=None
+    )
     run = module.train(config, None, 0)
     assert set(run) == set(module.settings(config))
     assert run["scratch"]["test_accuracy"] == pytest.approx(0.931, abs=0.002)

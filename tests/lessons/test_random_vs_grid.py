@@ -14,7 +14,9 @@ module = lesson.module
 
 
 def test_the_offset_grid_is_even_on_the_log_scale_and_shifted_at_random():
-    grids = [np.log10(offset_grid(np.random.default_rng(seed), 1e-6, 1e-2, 4)) for seed in range(50)]
+    grids = [
+        np.log10(offset_grid(np.random.default_rng(seed), 1e-6, 1e-2, 4)) for seed in range(50)
+    ]
     for points in grids:
         np.testing.assert_allclose(np.diff(points), 1.0)  # one point per decade
         assert -6 <= points[0] < -5 and -3 <= points[-1] < -2
@@ -36,10 +38,17 @@ def test_spearman():
 
 
 def test_the_grids_main_effects():
-    trials = [{"lr": lr, "weight_decay": wd, "score": score}
-              for (lr, wd), score in zip([(1, 1), (1, 2), (2, 1), (2, 2)], [0.2, 0.3, 0.8, 0.7], strict=True)]
+    trials = [
+        {"lr": lr, "weight_decay": wd, "score": score}
+        for (lr, wd), score in zip(
+            [(1, 1), (1, 2), (2, 1), (2, 2)], [0.2, 0.3, 0.8, 0.7], strict=True
+        )
+    ]
     run = {"trials": trials, "test": 0.0}
-    assert module.main_effect(run, "lr") == pytest.approx(0.5) and module.main_effect(run, "weight_decay") == 0
+    assert (
+        module.main_effect(run, "lr") == pytest.approx(0.5)
+        and module.main_effect(run, "weight_decay") == 0
+    )
     assert module.LR_MATTERS.of(run, module.Config()) == pytest.approx(0.5)
     assert module.chosen(run)["score"] == 0.8
 
@@ -48,5 +57,8 @@ def test_a_repeat_pairs_the_two_searches():
     config = dataclasses.replace(module.Config().quick(), epochs=2, grid_points=2, hidden=(8,))
     grid, random = (module.train(config, s, 0) for s in ("grid", "random"))
     assert len(grid["trials"]) == len(random["trials"]) == 4
-    assert len({t["lr"] for t in grid["trials"]}) == 2 and len({t["lr"] for t in random["trials"]}) == 4
+    assert (
+        len({t["lr"] for t in grid["trials"]}) == 2
+        and len({t["lr"] for t in random["trials"]}) == 4
+    )
     assert module.train(config, "grid", 0) == grid and module.train(config, "grid", 1) != grid

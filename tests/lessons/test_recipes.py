@@ -42,7 +42,9 @@ def test_activation_stats_in_training_mode_leave_the_model_unchanged():
     before = model.state_dict()
     stats = module.activation_stats(model, standard_inputs(50), training=True)
     assert all(np.array_equal(before[key], value) for key, value in model.state_dict().items())
-    assert len(stats["std"]) == 3 and all(0.5 < s < 1.0 for s in stats["std"])  # ELU of N(0, 1): std 0.77
+    assert len(stats["std"]) == 3 and all(
+        0.5 < s < 1.0 for s in stats["std"]
+    )  # ELU of N(0, 1): std 0.77
 
 
 def test_plain_dropout_moves_an_untrained_selu_net_off_its_fixed_point_and_alpha_dropout_does_not():
@@ -50,8 +52,12 @@ def test_plain_dropout_moves_an_untrained_selu_net_off_its_fixed_point_and_alpha
     std 1 ± 6 %; with plain dropout (x / 0.8 on the kept units) the std climbs to about 1.45."""
     config = module.Config()
     x = standard_inputs()
-    alpha = module.activation_stats(module.build("self-normalizing", config, 0, tl.AlphaDropout, 0.2), x, True)
-    plain = module.activation_stats(module.build("self-normalizing", config, 0, tl.Dropout, 0.2), x, True)
+    alpha = module.activation_stats(
+        module.build("self-normalizing", config, 0, tl.AlphaDropout, 0.2), x, True
+    )
+    plain = module.activation_stats(
+        module.build("self-normalizing", config, 0, tl.Dropout, 0.2), x, True
+    )
     none = module.activation_stats(module.build("self-normalizing", config, 0), x)
     assert module.factor(alpha["std"]) < 1.1 and module.factor(none["std"]) < 1.1
     assert 1.3 < plain["std"][-1] < 1.6 and module.factor(plain["std"]) > 1.3
@@ -59,11 +65,20 @@ def test_plain_dropout_moves_an_untrained_selu_net_off_its_fixed_point_and_alpha
 
 
 def test_a_unit_records_the_probe_only_for_the_self_normalizing_net():
-    config = dataclasses.replace(module.Config().quick(), train_samples=2000, depth=3, epochs=1, test_samples=200,
-                                 stats_samples=100)  # a sweep of 63 steps
+    config = dataclasses.replace(
+        module.Config().quick(),
+        train_samples=2000,
+        depth=3,
+        epochs=1,
+        test_samples=200,
+        stats_samples=100,
+    )  # a sweep of 63 steps
     selu, default = module.train(config, "self-normalizing", 0), module.train(config, "default", 0)
     assert "plain_dropout" in selu and "plain_dropout" not in default
-    assert math.isnan(module.DROPOUT_PROBE.of(default, config)) and module.DROPOUT_PROBE.of(selu, config) > 0
+    assert (
+        math.isnan(module.DROPOUT_PROBE.of(default, config))
+        and module.DROPOUT_PROBE.of(selu, config) > 0
+    )
     for run in (selu, default):
         assert run["peak_lr"] < run["turn_lr"] and len(run["trained"]["std"]) == 3
         assert run["lr"][0] <= run["peak_lr"] * 1.01  # 1cycle never exceeds its peak

@@ -13,7 +13,9 @@ def test_distinct_units_by_hand():
     W = np.array([[1.0, 1.0, 2.0], [0.5, 0.5, 0.5]])  # units 0 and 1 are copies, unit 2 differs
     assert module.distinct_units(W) == 2
     assert module.distinct_units(np.ones((3, 4))) == 1
-    assert module.distinct_units(np.array([[0.0, 1e-7, 2e-6]])) == 2  # within 1e-6: a copy; beyond: not
+    assert (
+        module.distinct_units(np.array([[0.0, 1e-7, 2e-6]])) == 2
+    )  # within 1e-6: a copy; beyond: not
     assert module.distinct_units(np.eye(5)) == 5
 
 
@@ -29,5 +31,7 @@ def test_equal_weights_stay_copies_every_epoch_and_learn_nothing(quick):
             assert run["distinct"] == [[1] * len(config.hidden)] * (config.epochs + 1)
     for run in quick.runs.of("xavier"):
         assert run["distinct"][-1] == list(config.hidden)
-    assert {e.claim.id: e.verdict for e in quick.evaluations} == {c.id: "agrees" for c in module.CLAIMS}
+    assert {e.claim.id: e.verdict for e in quick.evaluations} == {
+        c.id: "agrees" for c in module.CLAIMS
+    }
     assert any(note.startswith("all weights 0 did not learn") for note in quick.notes())
