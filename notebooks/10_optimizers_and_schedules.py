@@ -131,14 +131,7 @@ plt.show()
 # images, 10 epochs, 5 seeds).
 
 # %%
-schedules = run_lesson(
-    "lr-schedules",
-    train_samples=3000,
-    validation_samples=1000,
-    test_samples=2000,
-    epochs=5,
-    seeds=3,
-)
+schedules = run_lesson("lr-schedules", **lr_schedules.Config.NOTEBOOK)
 show(schedules)
 
 # %% [markdown]

@@ -94,16 +94,7 @@ for name, penalty in (("none", None), ("L2(1e-3)", tl.L2(1e-3)), ("L1(1e-3)", tl
 # lesson: 10,000 images, 20 epochs, 8 seeds).
 
 # %%
-run = run_lesson(
-    "regularization",
-    train_samples=2000,
-    validation_samples=1000,
-    test_samples=2000,
-    epochs=8,
-    patience=2,
-    mc_samples=30,
-    seeds=3,
-)
+run = run_lesson("regularization", **regularization.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]

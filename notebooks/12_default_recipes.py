@@ -112,18 +112,7 @@ history.plot()
 # lesson: 55,000 images, 10 epochs, 4 seeds).
 
 # %%
-run = run_lesson(
-    "recipes",
-    train_samples=10000,
-    validation_samples=2000,
-    test_samples=2000,
-    epochs=5,
-    patience=3,
-    batch_size=64,
-    finder_beta=0.95,
-    stats_samples=500,
-    seeds=3,
-)
+run = run_lesson("recipes", **recipes.Config.NOTEBOOK)
 show(run)
 
 # %% [markdown]

@@ -1,6 +1,5 @@
 """The settings a notebook passes to ``run_lesson(NAME, ...)``, read from its source (for the lesson
-tests that
-check a lesson's ``Config.NOTEBOOK`` is what its notebook really runs)."""
+tests that check a lesson's ``Config.NOTEBOOK`` is what its notebook really runs)."""
 
 import ast
 from pathlib import Path

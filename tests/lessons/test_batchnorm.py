@@ -1,6 +1,5 @@
 """batchnorm: the book's 16 weight scales, nets that pair by seed, and the measures on hand-built
-runs (a diverged
-net counts at chance from then on)."""
+runs (a diverged net counts at chance from then on)."""
 
 import dataclasses
 import math

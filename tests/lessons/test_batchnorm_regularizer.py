@@ -1,6 +1,5 @@
 """batchnorm-regularizer: steps to the target on hand-built runs (never reached: the budget + 1),
-the gap of the
-few-image nets, and a unit that stops once the target is reached."""
+the gap of the few-image nets, and a unit that stops once the target is reached."""
 
 import dataclasses
 import math

@@ -1,6 +1,5 @@
 """dropout-ensemble: the measures are differences inside one unit, a unit's nets of one width pair,
-and Srivastava's
-width condition holds for the wide net."""
+and Srivastava's width condition holds for the wide net."""
 
 import dataclasses
 import math

@@ -1,6 +1,5 @@
 """hyperparameter-search: the book's ranges, the narrowing to the Best-5's values, and the measures
-on hand-built
-searches (bands, best-of-N optimism, short trials against long ones)."""
+on hand-built searches (bands, best-of-N optimism, short trials against long ones)."""
 
 import dataclasses
 

@@ -73,6 +73,9 @@ class Config(DataConfig):
     QUICK: ClassVar[dict] = {"train_samples": 3000, "validation_samples": 500, "test_samples": 1000,
                              "depth": 8, "epochs": 3, "patience": 2, "stats_samples": 500,
                              "seeds": 2, "batch_size": 32, "finder_beta": 0.9}
+    NOTEBOOK: ClassVar[dict] = {"train_samples": 10000, "validation_samples": 2000, "test_samples": 2000,
+                                "epochs": 5, "patience": 3, "batch_size": 64, "finder_beta": 0.95,
+                                "stats_samples": 500, "seeds": 3}
 
 
 # a setting at which training fails: a sweep that starts at η = 1000 puts every 1cycle peak there
@@ -182,7 +185,10 @@ CLAIMS = (
           "configuration (Table 11-4) over the default one (Table 11-3): it should do as well "
           "without batch norm (here: within one point of test accuracy).",
           "HOML 11.5, Tables 11-3 and 11-4", ACCURACY, a="self-normalizing", expect="~",
-          b="default", margin=0.01),
+          b="default", margin=0.01,
+          why="The self-normalizing net was 0.56 points behind (paired sd about 0.5 over 4 seeds), "
+              "so the interval reaches past the one-point margin; about 8 seeds would place it "
+              "inside or outside."),
 )
 
 

@@ -67,6 +67,8 @@ class Config(DataConfig):
 
     QUICK: ClassVar[dict] = {"train_samples": 1000, "validation_samples": 300, "test_samples": 500,
                              "epochs": 3, "patience": 1, "mc_samples": 10, "seeds": 2}
+    NOTEBOOK: ClassVar[dict] = {"train_samples": 2000, "validation_samples": 1000, "test_samples": 2000,
+                                "epochs": 8, "patience": 2, "mc_samples": 30, "seeds": 3}
 
 
 BREAKS = {"lr": 10.0}  # a setting at which training fails: Nadam at η = 10 diverges in every net
