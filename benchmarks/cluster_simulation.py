@@ -60,7 +60,11 @@ class Sleep:
 
 def makespan(units: list[Unit], workers: int, scale: float) -> float:
     with LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        memory_limit=0,  # sleeps hold no data; a share of the RAM per worker would pause 128 of them
     ) as cluster:
         pool = Workers(cluster=cluster.scheduler_address)
         pool.client.wait_for_workers(workers)
