@@ -46,6 +46,15 @@ def worker_threads(client: Any) -> int:
     return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
 
 
+def places(client: Any, count: int) -> list[str]:
+    """``count`` worker addresses of the cluster, a thread of each worker in turn (the first thread of
+    every worker, then the second, ...): tasks placed so run one per machine while machines are spare."""
+    workers = client.scheduler_info().get("workers", {})
+    threads = {address: int(w.get("nthreads", 1)) for address, w in sorted(workers.items())}
+    turns = [a for k in range(max(threads.values(), default=0)) for a in threads if k < threads[a]]
+    return [turns[i % len(turns)] for i in range(count)] if turns else []
+
+
 def as_completed(futures: list[Any]) -> Any:
     """The Dask ``futures`` as they finish (``distributed.as_completed``)."""
     from distributed import as_completed as completed  # optional: only after connect() found Dask

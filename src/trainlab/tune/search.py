@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
+import socket
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,7 +26,7 @@ from optuna.storages import BaseStorage, fail_stale_trials
 from optuna.trial import TrialState
 
 from trainlab.backend import blas_threads
-from trainlab.cluster import as_completed, connect, worker_threads
+from trainlab.cluster import as_completed, connect, places, worker_threads
 from trainlab.tune.budget import FINISHED, SurplusTrialError, count_trials, reap_dead_trials
 from trainlab.tune.config import SearchConfig
 from trainlab.tune.objective import Objective, prepare_data
@@ -180,7 +182,9 @@ def run_worker(
 def cluster_task(config: dict, worker: int, dataset: str) -> list[str]:
     """One search worker as a Dask task (on any machine of the cluster): :func:`run_worker` with one
     BLAS thread; its log lines come back with the result."""
-    lines: list[str] = []
+    lines: list[str] = [
+        f"search worker {worker} ran on {socket.gethostname()}, process {os.getpid()}"
+    ]
     with blas_threads(1):
         run_worker(SearchConfig.from_dict(config), worker, lines.append, dataset)
     return lines
@@ -194,8 +198,17 @@ def run_on_cluster(config: SearchConfig, dataset: str, say: Log) -> None:
     try:
         count = config.workers if config.workers > 1 else worker_threads(client)
         say(f"{count} search workers on the Dask cluster at {config.cluster}")
+        where = places(client, count)  # one search worker per machine first, then per thread
         futures = [
-            client.submit(cluster_task, config.to_dict(), index, dataset, pure=False)
+            client.submit(
+                cluster_task,
+                config.to_dict(),
+                index,
+                dataset,
+                pure=False,
+                workers=where[index - 1 : index] or None,
+                allow_other_workers=True,
+            )
             for index in range(1, count + 1)
         ]
         try:
