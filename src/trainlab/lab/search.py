@@ -10,23 +10,11 @@ accuracy on a validation set, never on the test set. :func:`log_uniform` draws 1
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 import trainlab as tl
-
-
-@dataclass(frozen=True)
-class Split:
-    """Training and validation images for the trials, and the test images (read only after a choice)."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_valid: np.ndarray
-    y_valid: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+from trainlab.lab.fitting import Split  # the trials' images: the book's split, one definition
 
 
 def trial(
