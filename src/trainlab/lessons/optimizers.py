@@ -52,8 +52,7 @@ class Config(DataConfig):
     hidden: tuple[int, ...] = option((100, 100, 100, 100), ge=1)
     batch_size: int = option(128, ge=1)
     iterations: int = option(2000, ge=1)
-    # The speed claims differ by a tenth or less of the iterations; Nesterov's lead over momentum,
-    # 39 of 714 iterations with a paired sd of 55 (8 seeds at full size), needs 16.
+    # Speed gaps of a tenth of the iterations; Nesterov's (39 of 714, paired sd 55) needs 16 seeds.
     seeds: int = option(16, ge=1)
     window: int = option(100, ge=1)  # the trailing mean the speed and final-loss measures take
     level: float = option(0.3, gt=0)  # the level for the book's four (all reach it but SGD, maybe)
