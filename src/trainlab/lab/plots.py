@@ -203,6 +203,28 @@ def range_bars(
     return [low, high]
 
 
+def setting_bars(
+    ax: Any,
+    runs: Any,
+    series: dict[str, str],
+    label: Callable[[str], str] = str,
+    *,
+    step: float = 0.12,
+) -> list[np.ndarray]:
+    """Each of ``series`` (a run's key: its name in the legend) as :func:`range_bars` of its seeds'
+    values, one group of bars per setting: the series side by side, ``step`` apart, centred on the
+    setting's tick (labelled ``label(setting)``). Returns the bars' lows and highs, to scale the
+    axis to them."""
+    x, shown = np.arange(len(runs.settings)), []
+    for i, (key, name) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * step
+        values = [runs.values(setting, key) for setting in runs.settings]
+        shown += range_bars(ax, x + offset, values, label=name, **style(i))
+    ax.set_xticks(x, [label(setting) for setting in runs.settings])
+    ax.set_xlim(-0.5, len(x) - 0.5)
+    return shown
+
+
 def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
     """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
     epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
@@ -238,11 +260,18 @@ def labeller(labels: dict[str, str]) -> Callable[[str], str]:
 
 
 def finish(
-    ax: Any, *, legend: bool = True, fontsize: str | None = "small", **settings: Any
+    ax: Any,
+    *,
+    legend: bool = True,
+    fontsize: str | None = "small",
+    grid: str = "both",
+    which: str = "major",
+    **settings: Any,
 ) -> None:
-    """A curves panel's last touches: ``ax.set(**settings)``, a light grid and (``legend``) the legend
-    outside the axes at ``fontsize``."""
+    """A panel's last touches: ``ax.set(**settings)``, a light grid (on the ``grid`` axis: both, x
+    or y; at the ``which`` ticks: major, minor or both) and (``legend``) the legend outside the axes
+    at ``fontsize``."""
     ax.set(**settings)
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, axis=grid, which=which)
     if legend:
         legend_outside(ax, fontsize=fontsize)
