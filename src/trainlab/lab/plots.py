@@ -225,6 +225,19 @@ def setting_bars(
     return shown
 
 
+def against(
+    ax: Any, x: Sequence[float], y: Sequence[float], *, margin: float = 0.02, **options: Any
+) -> None:
+    """One point per pair (``x[i]``, ``y[i]``) against the diagonal y = x (above it: y is the larger),
+    both axes over the same span, the points' range widened by ``margin`` on either side;
+    ``options`` go to ``ax.scatter``."""
+    ax.scatter(x, y, **options)
+    if len(x):
+        low, high = min(*x, *y) - margin, max(*x, *y) + margin
+        ax.plot([low, high], [low, high], color="0.6", linewidth=0.8)
+        ax.set(xlim=(low, high), ylim=(low, high))
+
+
 def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
     """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
     epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
