@@ -238,6 +238,28 @@ def against(
         ax.set(xlim=(low, high), ylim=(low, high))
 
 
+def watched_curve(ax: Any, runs: Any, setting: str, key: str, **options: Any) -> np.ndarray:
+    """A curve that :func:`trainlab.lab.nets.watch` records (``key``: train, test, a loss) of every
+    seed of ``setting``, as its :func:`mean_curve` (``options``) against the epochs of the
+    measurements (those of the longest run: a diverged one stops early). Returns the curves, one
+    row per seed, to scale the axis to them."""
+    epochs = np.array(max((run["epochs"] for run in runs.of(setting)), key=len))
+    curves = runs.curves(setting, key)
+    mean_curve(ax, curves, x=epochs, **options)
+    return curves
+
+
+def seed_lines(
+    ax: Any, runs: Any, setting: str, x: str, y: str, *, label: str = "", **line: Any
+) -> list[Sequence[float]]:
+    """Every seed's run of ``setting`` as a line of its own, ``run[y]`` against ``run[x]`` (the
+    first one labelled ``label``: once in the legend). Returns the ``run[y]`` drawn, to scale the
+    axis to them."""
+    for k, run in enumerate(runs.of(setting)):
+        ax.plot(run[x], run[y], label=label if k == 0 else None, **line)
+    return [run[y] for run in runs.of(setting)]
+
+
 def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
     """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
     epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
