@@ -33,9 +33,6 @@ LESSON = Lesson(
         "start from the same weights and see the same batches ({seeds} seeds)."),
 )
 
-SETTINGS = ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
-
-
 @dataclass
 class Config(DataConfig):
     small_samples: int = option(300, ge=1)
@@ -64,7 +61,7 @@ BREAKS = {"lr": 1e4, "small_epochs": 2, "small_every": 1, "epochs": 1}
 
 
 def settings(config: Config) -> tuple[str, ...]:
-    return SETTINGS
+    return ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
@@ -133,13 +130,13 @@ def plot(runs) -> dict:
     figure, axes = plots.figure(2, width=6.0, height=4.2)
     left, right = axes.flat
     shown, speed = [], []
-    for i, setting in enumerate(s for s in SETTINGS[:2] if runs.of(s)):
+    for i, setting in enumerate(s for s in runs.settings[:2] if runs.of(s)):
         for part, dashes in (("train", "--"), ("test", "-")):
             shown.append(plots.watched_curve(left, runs, setting, part, linestyle=dashes,
                                              label=f"{part}, {setting.split(',')[0]}", **plots.style(i)))
     accuracy_axis(left, shown, label="accuracy (mean of the seeds, their range)")
     plots.finish(left, xlabel="epochs", title=f"Regularizer? {config.small_samples} training images")
-    for i, setting in enumerate(s for s in SETTINGS[2:] if runs.of(s)):
+    for i, setting in enumerate(s for s in runs.settings[2:] if runs.of(s)):
         speed += plots.seed_lines(right, runs, setting, "steps", "validation", alpha=0.8,
                                   label=setting.split(",")[0], markersize=3, **plots.style(i))
     right.axhline(config.target, color="0.5", linestyle=":", linewidth=1)
