@@ -20,6 +20,13 @@ import trainlab as tl
 from trainlab.activations import Activation, softmax
 
 
+def shape(hidden: Sequence[int]) -> str:
+    """The hidden layers as a figure's title writes them: "100x6" for six layers of 100 units, else
+    "50" or "100-50"."""
+    uniform = len(set(hidden)) == 1 and len(hidden) > 1
+    return f"{hidden[0]}x{len(hidden)}" if uniform else "-".join(map(str, hidden))
+
+
 def paired_mlp(
     hidden: Sequence[int],
     *,
