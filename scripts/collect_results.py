@@ -15,16 +15,15 @@ and in ``--quick``. docs/results/timing.md, if present, is appended.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 from pathlib import Path
 
 from trainlab.figures import close_figures
-from trainlab.lab.cache import UnitCache
 from trainlab.lab.claims import VERDICTS, Evaluation, count
 from trainlab.lab.lesson import BOOK_SHORT, LessonModule, list_lessons, load_lesson
 from trainlab.lab.runner import run_lesson
 from trainlab.lab.runs import Run, load_runs
-from trainlab.lab.units import Unit
 from trainlab.textio import markdown_table, read_json, write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,26 +131,35 @@ def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, 
     return out
 
 
-def unit_costs(full: dict[str, Run], cache: UnitCache) -> list[dict[str, object]]:
+def unit_costs(full: dict[str, Run], cache: Path) -> list[dict[str, object]]:
     """The measured seconds of every unit of the full-size runs, from the cache that run filled
-    (benchmarks/cluster_simulation.py replays them); units the cache no longer holds are left
-    out."""
+    (benchmarks/cluster_simulation.py replays them). An entry is matched by its numbers, not by its
+    key: the key also hashes the code, and a later edit of a lesson's text must not lose its costs.
+    Units the cache no longer holds are left out."""
     costs = []
     for name, run in full.items():
-        lesson = load_lesson(name)
-        config = lesson.Config.from_json(read_json(run.folder / "config.json"))
+        seconds = {}
+        for path in sorted((cache / name).glob("*.json")):
+            entry = read_json(path)
+            if isinstance(entry, dict) and {"setting", "seed", "seconds", "run"} <= entry.keys():
+                seconds[entry["setting"], entry["seed"], canonical(entry["run"])] = entry["seconds"]
         for entry in read_json(run.folder / "metrics.json")["runs"]:
-            trained = cache.load(Unit(name, entry["setting"], entry["seed"]), config)
-            if trained is not None:
+            found = seconds.get((entry["setting"], entry["seed"], canonical(entry["run"])))
+            if found is not None:
                 costs.append(
                     {
                         "lesson": name,
                         "setting": entry["setting"],
                         "seed": entry["seed"],
-                        "seconds": round(trained.seconds, 2),
+                        "seconds": round(float(found), 2),
                     }
                 )
     return costs
+
+
+def canonical(run: object) -> str:
+    """A run's numbers as one string, the same for equal numbers however the JSON was laid out."""
+    return json.dumps(run, sort_keys=True)
 
 
 def main() -> None:
@@ -230,7 +238,7 @@ def main() -> None:
     footer = [timing.read_text()] if timing.exists() else []
     write_text(DOCS / "results.md", "\n".join(header + [text for text, _, _ in built] + footer))
     write_json(TIMINGS, timings(full, quick))
-    costs = unit_costs(full, UnitCache(Path(args.runs) / ".cache"))
+    costs = unit_costs(full, Path(args.runs) / ".cache")
     if costs:
         write_json(UNIT_COSTS, costs)
     print(f"wrote {DOCS / 'results.md'} ({len(built)} lessons: {totals}) and {TIMINGS}")

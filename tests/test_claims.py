@@ -128,6 +128,43 @@ def test_a_number_a_band_and_a_level():
         Claim("z", "?", "s", VALUE, a="a", expect="x", b="b")
 
 
+def test_a_trend_compares_each_settings_change_from_its_reference_seed_by_seed():
+    # as the net grows, B's value rises by 5 and A's by 1: A suffers less, whatever the levels
+    grows = Claim(
+        "t",
+        "A suffers less from growing.",
+        "DLfS 6.4.3",
+        VALUE,
+        a="big a",
+        expect="<",
+        b="big b",
+        relative_to=("a", "b"),
+    )
+    assert grows.settings() == ("big a", "big b", "a", "b")
+    levels = {"a": [10.0, 12.0, 11.0], "b": [2.0, 4.0, 3.0]}
+    agrees = evaluate(
+        grows, runs_of(**{"big a": [11.1, 13.0, 11.9], "big b": [7.0, 9.1, 8.0]}, **levels), None
+    )
+    assert agrees.verdict == "agrees"
+    assert agrees.comparisons[0].a == pytest.approx([1.1, 1.0, 0.9])
+    assert agrees.comparisons[0].b == pytest.approx([5.0, 5.1, 5.0])
+    assert agrees.comparisons[0].difference.estimate == pytest.approx(-4.0333, abs=1e-4)
+    # the same big-net values with A's reference far lower: A's change is now the larger
+    lower = {**levels, "a": [5.0, 7.0, 6.0]}
+    flipped = evaluate(
+        grows,
+        runs_of(**{"big a": [11.1, 13.0, 11.9], "big b": [7.0, 9.1, 8.0]}, **lower),
+        None,
+        str.upper,
+    )
+    assert flipped.verdict == "contradicts"
+    assert "BIG A minus A" in flipped.sentence() and "BIG B minus B" in flipped.sentence()
+    assert "each minus that of its reference" in flipped.sentence()
+    assert flipped.to_json()["relative_to"] == ["a", "b"]
+    with pytest.raises(ValueError, match="relative_to=.* needs two settings"):
+        Claim("t", "?", "s", VALUE, a="a", expect="<", b=("b", "c"), relative_to=("x", "y"))
+
+
 def test_the_sentence_says_the_claim_the_numbers_and_the_verdict():
     claim = Claim(
         "sgd-slowest",

@@ -37,6 +37,11 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
     )
     quick = next(run_lessons(["optimizers"], out=tmp_path / "quick", quick=True, overrides=SMALL))
     verdicts = outcome.record.summary["verdicts"]
+    for path in (runs / ".cache" / "optimizers").glob("*.json"):  # as after an edit of the lesson:
+        entry = json.loads(path.read_text())  # every key changes, the numbers do not
+        entry["key"] = "0" * 64
+        path.with_name(f"old-{path.name}").write_text(json.dumps(entry, indent=1))
+        path.unlink()
     script = load_script(monkeypatch, tmp_path / "docs", tmp_path / "timings.json")
     monkeypatch.setattr(
         "sys.argv",

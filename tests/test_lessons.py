@@ -166,7 +166,12 @@ def test_every_declared_claims_verdict_moves_with_the_numbers(name, claim_id):
 
     def values(shift: float, spread: float = 0.01) -> dict[str, list[float]]:
         a = list(reference + shift * scale + spread * scale * noise)
-        return {claim.a: a, **{b: list(reference + spread * scale * noise[::-1]) for b in others}}
+        references = {r: [1.0] * len(noise) for r in claim.relative_to}  # a trend's: a level start
+        return {
+            claim.a: a,
+            **{b: list(reference + spread * scale * noise[::-1]) for b in others},
+            **references,
+        }
 
     assert verdict(claim, values(sign * 0.5)) == "agrees"
     assert verdict(claim, values(-sign * 0.5)) == "contradicts"

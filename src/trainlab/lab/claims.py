@@ -12,7 +12,9 @@ runs pair) and gives a verdict from a closed set:
 - **unsettled**: the interval holds zero (or straddles an edge of the band): within the noise;
 
 (``expect="~"``, "as good as": the interval of a - b lies within ±``margin`` agrees, wholly outside
-it contradicts, across an edge is unsettled.)
+it contradicts, across an edge is unsettled.) A claim about a trend ("as the net grows, b suffers
+more than a") compares changes: with ``relative_to=(ra, rb)`` each seed's a - ra is set against its
+b - rb, a difference of differences.
 
 - **untested**: the noise cannot be estimated (one seed), or the run cannot measure the claim (a
   setting missing, or fewer than two seeds measurable).
@@ -87,8 +89,11 @@ class Claim:
     ``a`` is a setting of the lesson (an arm); ``expect`` is ``"<"`` or ``">"`` (the book says the
     measure of ``a`` is below or above that of ``b``: a setting, or a tuple of settings to beat each
     of, or a number) or ``"in"`` (``b`` is a band ``(low, high)``) or ``"~"`` (``a`` and the setting
-    ``b`` are level: their difference lies within ±``margin``). ``paired``: runs of one seed start
-    from the same weights and see the same batches, so the difference is taken seed by seed. ``why``
+    ``b`` are level: their difference lies within ±``margin``). ``relative_to=(ra, rb)`` measures a
+    trend: a's change from the setting ``ra`` against b's change from ``rb``, seed by seed (the
+    effect of growing the net on dropout against its effect on weight decay). ``paired``: runs of
+    one seed start from the same weights and see the same batches, so the difference is taken seed
+    by seed. ``why``
     is the evidence a reader needs beside the verdict: where the book's conditions differ, what the
     book's own code gives.
     """
@@ -103,6 +108,7 @@ class Claim:
     paired: bool = True
     why: str = ""
     margin: float = 0.0  # for expect="~": how far apart a and b may be and still count as level
+    relative_to: tuple[str, str] = ()  # (ra, rb): compare a - ra with b - rb, seed by seed
 
     def __post_init__(self) -> None:
         if self.expect not in DIRECTIONS:
@@ -119,6 +125,13 @@ class Claim:
             raise ValueError(
                 f"claim {self.id!r}: expect='~' (level) needs margin > 0, got {self.margin!r}"
             )
+        if self.relative_to and not (
+            len(self.relative_to) == 2 and isinstance(self.b, str) and self.expect in "<>"
+        ):
+            raise ValueError(
+                f"claim {self.id!r}: relative_to={self.relative_to!r} needs two settings, b one "
+                f"setting and expect '<' or '>' (got b={self.b!r}, expect={self.expect!r})"
+            )
 
     @property
     def others(self) -> tuple[str, ...] | tuple[float, ...]:
@@ -129,7 +142,7 @@ class Claim:
 
     def settings(self) -> tuple[str, ...]:
         """Every setting the claim needs."""
-        return (self.a, *(b for b in self.others if isinstance(b, str)))
+        return (self.a, *(b for b in self.others if isinstance(b, str)), *self.relative_to)
 
 
 class Measured(Protocol):
@@ -225,6 +238,7 @@ class Evaluation:
             "expect": claim.expect,
             "b": list(claim.b) if isinstance(claim.b, tuple) else claim.b,
             "paired": claim.paired,
+            **({"relative_to": list(claim.relative_to)} if claim.relative_to else {}),
             "verdict": self.verdict,
             "reason": self.reason,
             "seeds": list(self.seeds),
@@ -297,12 +311,30 @@ def evaluate(
             measure_name=claim.measure.named(config),
         )
 
-    def values(setting: str) -> list[float]:
+    def measured(setting: str) -> list[float]:
         runs_of = [runs.get(setting, seed) for seed in seeds]
         return [
             float(claim.measure.of(run, config)) if run is not None else math.nan for run in runs_of
         ]
 
+    reference = dict(zip((claim.a, claim.b), claim.relative_to, strict=False))
+
+    def values(setting: str) -> list[float]:
+        """The measure, seed by seed; for a trend, its change from the setting's reference."""
+        if setting not in reference:
+            return measured(setting)
+        return [v - r for v, r in zip(measured(setting), measured(reference[setting]), strict=True)]
+
+    def side(setting: str) -> str:
+        return (
+            f"{label(setting)} minus {label(reference[setting])}"
+            if setting in reference
+            else label(setting)
+        )
+
+    measure_name = claim.measure.named(config) + (
+        ", each minus that of its reference" if claim.relative_to else ""
+    )
     a = values(claim.a)
     comparisons = []
     for other in claim.others:
@@ -317,7 +349,7 @@ def evaluate(
             b = values(other)
             d = difference(a, b, paired=claim.paired)
             band = (-claim.margin, claim.margin) if claim.expect == "~" else None
-            comparisons.append(Comparison(label(other), a, b, d, verdict_of(d, claim.expect, band)))
+            comparisons.append(Comparison(side(other), a, b, d, verdict_of(d, claim.expect, band)))
         else:
             d = difference(a, float(other))
             comparisons.append(
@@ -342,9 +374,9 @@ def evaluate(
             "untested",
             reason,
             seeds,
-            label(claim.a),
+            side(claim.a),
             comparisons,
-            claim.measure.named(config),
+            measure_name,
         )
     if "contradicts" in verdicts:
         verdict = "contradicts"
@@ -352,9 +384,7 @@ def evaluate(
         verdict = "agrees"
     else:
         verdict = "unsettled"
-    return Evaluation(
-        claim, verdict, "", seeds, label(claim.a), comparisons, claim.measure.named(config)
-    )
+    return Evaluation(claim, verdict, "", seeds, side(claim.a), comparisons, measure_name)
 
 
 def count(verdicts: Sequence[str]) -> dict[str, int]:
