@@ -1,5 +1,5 @@
 """gradient-clipping: the book's example of both clippings, the direction measure, failures, pairing
-by seed."""
+by seed, and the net's shape in the figure's title (trainlab.lab.nets.shape)."""
 
 import math
 
@@ -8,6 +8,7 @@ import pytest
 from notebook_calls import notebook_settings
 
 from trainlab.lab.lesson import Runs, load_lesson
+from trainlab.lab.nets import shape
 from trainlab.lab.runner import make_config
 
 lesson = load_lesson("gradient-clipping")
@@ -67,3 +68,7 @@ def test_the_notebook_runs_the_lesson_at_its_declared_notebook_settings():
     assert notebook_settings("08_unstable_gradients", "gradient-clipping") == [
         module.Config.NOTEBOOK
     ]
+
+
+def test_the_shape_of_the_hidden_layers():
+    assert shape((100,) * 10) == "100x10" and shape((100, 50)) == "100-50" and shape((50,)) == "50"

@@ -6,6 +6,7 @@ seed, so that a net with batch norm or dropout layers starts exactly where the p
 them). :func:`watch` trains a compiled net and measures its accuracy (and loss) on the training data
 and a test or validation set every ``every`` epochs, in inference mode: the curves of the book's
 overfitting figures, without evaluating 10,000 test images after each of 200 epochs.
+:func:`train_until` trains a net until its validation accuracy reaches a level (how fast it learns).
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.activations import Activation, softmax
+
+
+def shape(hidden: Sequence[int]) -> str:
+    """The hidden layers as a figure's title writes them: "100x6" for six layers of 100 units, else
+    "50" or "100-50"."""
+    uniform = len(set(hidden)) == 1 and len(hidden) > 1
+    return f"{hidden[0]}x{len(hidden)}" if uniform else "-".join(map(str, hidden))
 
 
 def paired_mlp(
@@ -106,6 +114,38 @@ def watch(
         done += step
         measure(float(np.mean(history.metrics["loss"])))
     return {"status": status, **out}
+
+
+def train_until(
+    model: tl.Sequential,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_valid: np.ndarray,
+    y_valid: np.ndarray,
+    *,
+    target: float,
+    epochs: int,
+    every: int,
+    batch_size: int,
+) -> dict[str, Any]:
+    """Train the compiled ``model`` on (x, y) in stretches of ``every`` steps (batches of
+    ``batch_size``) until its accuracy on (x_valid, y_valid), measured at the start and after each
+    stretch, reaches ``target`` or the budget of ``epochs`` epochs is spent (⌈len(x)/batch_size⌉
+    steps each; a race to a level needs no more): ``status`` ("diverged" ends it), ``steps`` (the
+    steps done at each measurement), ``validation`` (the accuracies) and ``budget`` (in steps)."""
+    budget = epochs * -(-len(x) // batch_size)
+    steps, accuracy, status = [0], [model.accuracy(x_valid, y_valid)], "completed"
+    while steps[-1] < budget and accuracy[-1] < target:
+        stretch = min(every, budget - steps[-1])
+        history = model.fit(
+            x, y, iterations=stretch, batch_size=batch_size, evaluate_train=False, verbose=0
+        )
+        if history.status == "diverged":
+            status = "diverged"
+            break
+        steps.append(steps[-1] + stretch)
+        accuracy.append(model.accuracy(x_valid, y_valid))
+    return {"status": status, "steps": steps, "validation": accuracy, "budget": budget}
 
 
 def after_divergence(curve: Sequence[float], length: int, value: float) -> np.ndarray:

@@ -203,6 +203,63 @@ def range_bars(
     return [low, high]
 
 
+def setting_bars(
+    ax: Any,
+    runs: Any,
+    series: dict[str, str],
+    label: Callable[[str], str] = str,
+    *,
+    step: float = 0.12,
+) -> list[np.ndarray]:
+    """Each of ``series`` (a run's key: its name in the legend) as :func:`range_bars` of its seeds'
+    values, one group of bars per setting: the series side by side, ``step`` apart, centred on the
+    setting's tick (labelled ``label(setting)``). Returns the bars' lows and highs, to scale the
+    axis to them."""
+    x, shown = np.arange(len(runs.settings)), []
+    for i, (key, name) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * step
+        values = [runs.values(setting, key) for setting in runs.settings]
+        shown += range_bars(ax, x + offset, values, label=name, **style(i))
+    ax.set_xticks(x, [label(setting) for setting in runs.settings])
+    ax.set_xlim(-0.5, len(x) - 0.5)
+    return shown
+
+
+def against(
+    ax: Any, x: Sequence[float], y: Sequence[float], *, margin: float = 0.02, **options: Any
+) -> None:
+    """One point per pair (``x[i]``, ``y[i]``) against the diagonal y = x (above it: y is the larger),
+    both axes over the same span, the points' range widened by ``margin`` on either side;
+    ``options`` go to ``ax.scatter``."""
+    ax.scatter(x, y, **options)
+    if len(x):
+        low, high = min(*x, *y) - margin, max(*x, *y) + margin
+        ax.plot([low, high], [low, high], color="0.6", linewidth=0.8)
+        ax.set(xlim=(low, high), ylim=(low, high))
+
+
+def watched_curve(ax: Any, runs: Any, setting: str, key: str, **options: Any) -> np.ndarray:
+    """A curve that :func:`trainlab.lab.nets.watch` records (``key``: train, test, a loss) of every
+    seed of ``setting``, as its :func:`mean_curve` (``options``) against the epochs of the
+    measurements (those of the longest run: a diverged one stops early). Returns the curves, one
+    row per seed, to scale the axis to them."""
+    epochs = np.array(max((run["epochs"] for run in runs.of(setting)), key=len))
+    curves = runs.curves(setting, key)
+    mean_curve(ax, curves, x=epochs, **options)
+    return curves
+
+
+def seed_lines(
+    ax: Any, runs: Any, setting: str, x: str, y: str, *, label: str = "", **line: Any
+) -> list[Sequence[float]]:
+    """Every seed's run of ``setting`` as a line of its own, ``run[y]`` against ``run[x]`` (the
+    first one labelled ``label``: once in the legend). Returns the ``run[y]`` drawn, to scale the
+    axis to them."""
+    for k, run in enumerate(runs.of(setting)):
+        ax.plot(run[x], run[y], label=label if k == 0 else None, **line)
+    return [run[y] for run in runs.of(setting)]
+
+
 def setting_curves(ax: Any, runs: Any, key: str, label: Any = str) -> list[np.ndarray]:
     """Each setting's per-epoch curve ``key`` (its seeds' mean and range, :func:`mean_curve`) against
     epochs 1, 2, ..., labelled ``label(setting)``; returns the curves drawn, to scale the axis to them."""
@@ -238,11 +295,18 @@ def labeller(labels: dict[str, str]) -> Callable[[str], str]:
 
 
 def finish(
-    ax: Any, *, legend: bool = True, fontsize: str | None = "small", **settings: Any
+    ax: Any,
+    *,
+    legend: bool = True,
+    fontsize: str | None = "small",
+    grid: str = "both",
+    which: str = "major",
+    **settings: Any,
 ) -> None:
-    """A curves panel's last touches: ``ax.set(**settings)``, a light grid and (``legend``) the legend
-    outside the axes at ``fontsize``."""
+    """A panel's last touches: ``ax.set(**settings)``, a light grid (on the ``grid`` axis: both, x
+    or y; at the ``which`` ticks: major, minor or both) and (``legend``) the legend outside the axes
+    at ``fontsize``."""
     ax.set(**settings)
-    ax.grid(alpha=0.3)
+    ax.grid(alpha=0.3, axis=grid, which=which)
     if legend:
         legend_outside(ax, fontsize=fontsize)

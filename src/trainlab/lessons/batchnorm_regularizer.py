@@ -4,17 +4,17 @@ training steps until the validation accuracy first reaches a level fixed before 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
-
-import numpy as np
 
 from trainlab.figures import accuracy_axis
 from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
-from trainlab.lab.data import hold_out, load_data, steps_to
+from trainlab.lab.data import data_of, hold_out, load_data, steps_to
 from trainlab.lab.lesson import DLFS, Lesson, finite_or_nan
-from trainlab.lab.nets import paired_mlp, watch
+from trainlab.lab.nets import paired_mlp, train_until, watch
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
@@ -33,9 +33,6 @@ LESSON = Lesson(
         "start from the same weights and see the same batches ({seeds} seeds)."),
 )
 
-SETTINGS = ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
-
-
 @dataclass
 class Config(DataConfig):
     small_samples: int = option(300, ge=1)
@@ -50,14 +47,12 @@ class Config(DataConfig):
     every: int = option(100, ge=1)  # steps between measurements of the speed runs
     target: float = option(0.95, gt=0, lt=1)
     validation_samples: int = option(5000, ge=1)
-    # Gaps differ by ~0.16 (seed sd ~0.02), speeds by ~40 % of the steps: five paired seeds settle
-    # both.
+    # Gaps differ by ~0.16 (seed sd ~0.02), speeds by ~40 % of the steps: 5 paired seeds settle both.
     seeds: int = option(5, ge=1)
 
     QUICK: ClassVar[dict] = {"dataset": "mnist-mini", "small_samples": 100, "small_epochs": 40,
-                             "small_hidden": (32,) * 3, "hidden": (32, 32), "epochs": 3,
-                             "every": 20, "validation_samples": 300, "test_samples": 500,
-                             "target": 0.6, "seeds": 2}
+                             "small_hidden": (32,) * 3, "hidden": (32, 32), "epochs": 3, "every": 20,
+                             "validation_samples": 300, "test_samples": 500, "target": 0.6, "seeds": 2}
     NOTEBOOK: ClassVar[dict] = {"small_epochs": 150, "train_samples": 12000, "validation_samples": 2000,
                                 "target": 0.85, "epochs": 5, "test_samples": 2000, "seeds": 3}
 
@@ -66,7 +61,7 @@ BREAKS = {"lr": 1e4, "small_epochs": 2, "small_every": 1, "epochs": 1}
 
 
 def settings(config: Config) -> tuple[str, ...]:
-    return SETTINGS
+    return ("plain, few images", "batch norm, few images", "plain, all images", "batch norm, all images")
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
@@ -76,58 +71,42 @@ def train(config: Config, setting: str, seed: int) -> dict:
         model = paired_mlp(config.small_hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
         return watch(model, data.x_train, data.y_train, data.x_test, data.y_test,
                      epochs=config.small_epochs, every=config.small_every, batch_size=config.small_batch)
-    data = load_data(config.dataset, config.data_dir, config.train_samples, config.test_samples)
+    data = data_of(config)
     x, y, x_valid, y_valid = hold_out(data.x_train, data.y_train, config.validation_samples)
     model = paired_mlp(config.hidden, seed=seed, batchnorm=batchnorm).compile("sgd", lr=config.lr)
-    budget = config.epochs * -(-len(x) // config.batch_size)
-    steps, accuracy, status = [0], [model.accuracy(x_valid, y_valid)], "completed"
-    # stop once there: the measure needs no more
-    while steps[-1] < budget and accuracy[-1] < config.target:
-        history = model.fit(x, y, iterations=min(config.every, budget - steps[-1]),
-                            batch_size=config.batch_size, evaluate_train=False, verbose=0)
-        if history.status == "diverged":
-            status = "diverged"
-            break
-        steps.append(steps[-1] + min(config.every, budget - steps[-1]))
-        accuracy.append(model.accuracy(x_valid, y_valid))
-    return {"status": status, "steps": steps, "validation": accuracy, "budget": budget}
+    return train_until(model, x, y, x_valid, y_valid, target=config.target, epochs=config.epochs,
+                       every=config.every, batch_size=config.batch_size)
 
 
-def small(key: str):
+def small(run, c, key: str) -> float:
     """``key`` at the end of a net trained on few images (NaN for a run that diverged)."""
-    def of(run, c):
-        if "train" not in run or run["status"] != "completed":
-            return float("nan")
-        return finite_or_nan(run["train"][-1] - run["test"][-1] if key == "gap" else run[key][-1])
-    return of
+    if "train" not in run or run["status"] != "completed":
+        return math.nan
+    return finite_or_nan(run["train"][-1] - run["test"][-1] if key == "gap" else run[key][-1])
 
 
 def steps_to_target(run, c) -> float:
-    """Steps until the validation accuracy first reaches the target (budget + 1 if it never does).
-    """
+    """Steps until the validation accuracy first reaches the target (budget + 1 if it never does)."""
     if "validation" not in run:
-        return float("nan")
+        return math.nan
     reached = steps_to(run["validation"], c.target, above=True)
-    return float(run["steps"][int(reached) - 1]) if np.isfinite(reached) else float(run["budget"] + 1)
+    return float(run["steps"][int(reached) - 1]) if math.isfinite(reached) else float(run["budget"] + 1)
 
 
 GAP = Measure("the train-test accuracy gap after {small_epochs} epochs on {small_samples} images",
-              small("gap"), percent=True, short="gap (train - test)")
+              partial(small, key="gap"), percent=True, short="gap (train - test)")
 TEST = Measure("the test accuracy after {small_epochs} epochs on {small_samples} images",
-               small("test"), percent=True, short="test accuracy")
-TRAIN = Measure("the training accuracy after {small_epochs} epochs", small("train"), percent=True,
-                short="train accuracy")
-SPEED = Measure("the training steps until the validation accuracy first reaches {target} "
-                "(measured every {every} steps)", steps_to_target, unit="steps", digits=4,
-                short="steps to {target}")
+               partial(small, key="test"), percent=True, short="test accuracy")
+TRAIN = Measure("the training accuracy after {small_epochs} epochs", partial(small, key="train"),
+                percent=True, short="train accuracy")
+SPEED = Measure("the training steps until the validation accuracy first reaches {target} (measured "
+                "every {every} steps)", steps_to_target, unit="steps", digits=4, short="steps to {target}")
 TABLE = (TRAIN, TEST, GAP, SPEED)
 
 CLAIMS = (
-    Claim("regularizer",
-          "Batch normalization also suppresses overfitting (a regularizing effect that lessens "
-          "the need for dropout): the gap between training and test accuracy shrinks.",
-          "DLfS 6.3.1; HOML 11.1.3", GAP, a="batch norm, few images", expect="<",
-          b="plain, few images",
+    Claim("regularizer", "Batch normalization also suppresses overfitting (a regularizing effect "
+          "that lessens the need for dropout): the gap between training and test accuracy shrinks.",
+          "DLfS 6.3.1; HOML 11.1.3", GAP, a="batch norm, few images", expect="<", b="plain, few images",
           why="An honest difference. On the book's own overfitting setup (300 images, 201 "
           "epochs) both nets learn their images by heart (100 % training accuracy), the "
           "batch-norm net sooner, but it tests far lower (57 % against 76 % at full size, 5 "
@@ -137,40 +116,32 @@ CLAIMS = (
           "not the test set. The books state the effect without an experiment (Hands-On ML: 'it "
           "also acts like a regularizer'); it was reported on large data sets (Ioffe & Szegedy "
           "2015, ImageNet), not for a net memorizing a few hundred images."),
-    Claim("faster",
-          "Batch normalization speeds learning up: the net reaches a given accuracy in fewer "
-          "steps.", "DLfS 6.3.1; HOML 11.1.3", SPEED, a="batch norm, all images", expect="<",
+    Claim("faster", "Batch normalization speeds learning up: the net reaches a given accuracy in "
+          "fewer steps.", "DLfS 6.3.1; HOML 11.1.3", SPEED, a="batch norm, all images", expect="<",
           b="plain, all images"),
 )
 
 
-def notes(runs) -> list[str]:  # a diverged run is not measured
-    return training.failure_notes(runs, str)
+notes = partial(training.failure_notes, label=str)  # a diverged run is not measured
 
 
 def plot(runs) -> dict:
     config = runs.config
     figure, axes = plots.figure(2, width=6.0, height=4.2)
     left, right = axes.flat
-    shown = []
-    for i, setting in enumerate(s for s in SETTINGS[:2] if runs.of(s)):
-        x = np.array(max((run["epochs"] for run in runs.of(setting)), key=len))
+    shown, speed = [], []
+    for i, setting in enumerate(s for s in runs.settings[:2] if runs.of(s)):
         for part, dashes in (("train", "--"), ("test", "-")):
-            shown.append(runs.curves(setting, part))
-            plots.mean_curve(left, shown[-1], x=x, label=f"{part}, {setting.split(',')[0]}",
-                             linestyle=dashes, **plots.style(i))
-    left.set(xlabel="epochs", title=f"Regularizer? {config.small_samples} training images")
+            shown.append(plots.watched_curve(left, runs, setting, part, linestyle=dashes,
+                                             label=f"{part}, {setting.split(',')[0]}", **plots.style(i)))
     accuracy_axis(left, shown, label="accuracy (mean of the seeds, their range)")
-    for i, setting in enumerate(s for s in SETTINGS[2:] if runs.of(s)):
-        for run in runs.of(setting):
-            right.plot(run["steps"], run["validation"], alpha=0.8, label=setting.split(",")[0]
-                       if run is runs.of(setting)[0] else None, **plots.style(i), markersize=3)
+    plots.finish(left, xlabel="epochs", title=f"Regularizer? {config.small_samples} training images")
+    for i, setting in enumerate(s for s in runs.settings[2:] if runs.of(s)):
+        speed += plots.seed_lines(right, runs, setting, "steps", "validation", alpha=0.8,
+                                  label=setting.split(",")[0], markersize=3, **plots.style(i))
     right.axhline(config.target, color="0.5", linestyle=":", linewidth=1)
-    right.set(xlabel="training steps", title="Speed-up? Every seed until it reaches the target (dotted)")
-    accuracy_axis(right, [run["validation"] for s in SETTINGS[2:] for run in runs.of(s)] + [[config.target]],
-                  label="validation accuracy")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        plots.legend_outside(ax, fontsize="small")
+    accuracy_axis(right, [*speed, [config.target]], label="validation accuracy")
+    plots.finish(right, xlabel="training steps",
+                 title="Speed-up? Every seed until it reaches the target (dotted)")
     figure.suptitle(f"Batch normalization on {config.dataset} ({len(runs.seeds)} seeds)")
     return {"batchnorm_regularizer": figure}

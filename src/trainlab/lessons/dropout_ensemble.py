@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
-
-import numpy as np
 
 import trainlab as tl
 from trainlab.figures import accuracy_axis
@@ -112,8 +111,7 @@ CLAIMS = (
           "ensemble) raises the accuracy above that of a single net.", "DLfS 6.4.3", ENSEMBLE_GAIN,
           a=WIDE, expect=">", b=0.0),
     Claim("ensemble-few-percent", "The ensemble's gain is known from experiments to be a few "
-          "percent (here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">",
-          b=0.02,
+          "percent (here: at least 2 points).", "DLfS 6.4.3", ENSEMBLE_GAIN, a=WIDE, expect=">", b=0.02,
           why="A single net already classifies about 95 % of these digits right; a gain of a few "
           "points would remove half of its errors. The book quotes the few percent from the "
           "literature, not from an experiment of its own."),
@@ -129,25 +127,18 @@ CLAIMS = (
 )
 
 
-def notes(runs) -> list[str]:
-    return training.failure_notes(runs, label, lambda run, c: run["ensemble"] < 0.2,
-                                  "test accuracy near the 10 % of guessing")
+notes = partial(training.failure_notes, label=label, did_not_learn=lambda run, c: run["ensemble"] < 0.2,
+                meaning="test accuracy near the 10 % of guessing")
 
 
 def plot(runs) -> dict:
     config = runs.config
     figure, ax = plots.figure(width=7.0, height=4.4)
-    names = (("single", "one plain net"), ("ensemble", f"ensemble of {config.members}"),
-             ("dropout", f"one net, dropout {config.dropout:g}"))
-    shown, x = [], np.arange(len(runs.settings))
-    for i, (key, name) in enumerate(names):
-        values = [runs.values(s, key) for s in runs.settings]
-        shown += plots.range_bars(ax, x + (i - 1) * 0.12, values, label=name, **plots.style(i))
-    ax.set_xticks(x, [f"two hidden layers\nof {s.split('-')[0]} units" for s in runs.settings])
-    ax.set_xlim(-0.5, len(x) - 0.5)
+    series = {"single": "one plain net", "ensemble": f"ensemble of {config.members}",
+              "dropout": f"one net, dropout {config.dropout:g}"}
+    shown = plots.setting_bars(ax, runs, series, lambda s: label(s).replace(" of ", "\nof "))
     accuracy_axis(ax, shown, label="test accuracy (mean, range of the seeds)")
-    ax.grid(alpha=0.3, axis="y")
-    plots.legend_outside(ax)
+    plots.finish(ax, grid="y", fontsize=None)
     ax.set_title(f"Dropout against an ensemble, {config.train_samples} {config.dataset} images, "
                  f"{len(runs.seeds)} seeds (members {config.epochs} epochs; the others "
                  f"{config.long_epochs})", fontsize="medium")

@@ -1,10 +1,7 @@
 """Gradient clipping (Hands-On ML 11.1.4): a net that explodes without it, clipped by norm and by
-value.
-
-Whether clipping keeps the net trainable is counted, not averaged: a run fails when its loss becomes
-NaN or inf or it ends far from trained (test accuracy below a level fixed before the run), and each
-setting's share of failed runs is compared seed by seed (the same seed: the same start and the same
-batches). The threshold of clipping by value is swept, since the book leaves it to be tuned."""
+value. Whether clipping keeps the net trainable is counted, not averaged: the share of failed runs
+(diverged, or ended below a test accuracy fixed before the run), compared seed by seed. The
+threshold of clipping by value is swept, since the book leaves it to be tuned."""
 
 from __future__ import annotations
 
@@ -16,11 +13,13 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.figures import accuracy_axis
-from trainlab.lab import plots
+from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import data_of
 from trainlab.lab.lesson import HOML, Lesson, finite_or_nan
+from trainlab.lab.nets import shape
 from trainlab.lab.settings import DataConfig, option
+from trainlab.lab.training import rounded
 
 LESSON = Lesson(
     name="gradient-clipping", title="Gradient clipping: by norm and by value", book=HOML,
@@ -50,16 +49,13 @@ class Config(DataConfig):
     epochs: int = option(2, ge=1)
     fail_below: float = option(0.5, gt=0, lt=1)  # halfway from chance (0.1) to a trained net (0.95)
     probe_every: int = option(10, ge=1)
-    # About half the unclipped runs fail and clipping by norm fails none: a difference of ~0.5 in a
-    # share, whose paired sd is ~0.5; 20 seeds put the interval's half-width near 0.25, so it
-    # settles.
+    # About half the unclipped runs fail and clipping by norm fails none: a difference of ~0.5 in
+    # a share (paired sd ~0.5); 20 seeds put the interval's half-width near 0.25, so it settles.
     seeds: int = option(20, ge=1)
 
     QUICK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"), "train_samples": 6000,
                              "test_samples": 2000, "lr": 0.3, "epochs": 3, "seeds": 3}
-    NOTEBOOK: ClassVar[dict] = {"clippings": ("none", "norm@1", "value@1", "value@0.01"),
-                                "train_samples": 6000, "test_samples": 2000, "lr": 0.3, "epochs": 3,
-                                "seeds": 4}
+    NOTEBOOK: ClassVar[dict] = {**QUICK, "seeds": 4}
 
 
 BREAKS = {"lr": 1e4}  # every setting diverges or ends dead
@@ -126,8 +122,8 @@ def train(config: Config, setting: str, seed: int) -> dict:
                 break
             norms.append(optimizer.grad_norm)
     accuracy = model.accuracy(data.x_test, data.y_test) if status == "completed" else math.nan
-    return {"status": status, "test_accuracy": accuracy, "grad_norm": [float(f"{v:.4g}") for v in norms],
-            "loss": [float(f"{v:.4g}") for v in losses], "cosines": cosines, "clipped_at": acted,
+    return {"status": status, "test_accuracy": accuracy, "grad_norm": rounded(norms, 4),
+            "loss": rounded(losses, 4), "cosines": cosines, "clipped_at": acted,
             "failed": float(status == "diverged" or not accuracy >= config.fail_below)}
 
 
@@ -165,15 +161,8 @@ CLAIMS = (
 
 
 def notes(runs) -> list[str]:
-    lines = []
-    for setting in runs.settings:
-        of = runs.of(setting)
-        diverged = sum(run["status"] == "diverged" for run in of)
-        dead = sum(run["status"] != "diverged" and run["failed"] == 1 for run in of)
-        if diverged or dead:
-            lines.append(f"{label(setting)}: {diverged} of {len(of)} runs diverged (the loss became NaN or "
-                         f"inf) and {dead} did not learn (test accuracy below {runs.config.fail_below:g}).")
-    return lines
+    return training.failure_notes(runs, label, lambda run, c: run["failed"] == 1,
+                                  f"test accuracy below {runs.config.fail_below:g}")
 
 
 def plot(runs) -> dict:
@@ -195,19 +184,16 @@ def plot(runs) -> dict:
                              window=9, band=False, **colours[setting])
     names = [label(s) for s in runs.settings]
     share.set_xticks(range(len(names)), names, rotation=90)
-    share.set(ylabel="share of failed runs", ylim=(0, 1.05), title=f"Failed runs out of {config.seeds} seeds")
-    curves.set(yscale="log", xlabel="step", ylabel="gradient norm before clipping (mean of the seeds)",
-               title="Gradient norm (x: a seed diverged)")
+    plots.finish(share, legend=False, which="both", ylabel="share of failed runs", ylim=(0, 1.05),
+                 title=f"Failed runs out of {config.seeds} seeds")
+    plots.finish(curves, which="both", yscale="log", xlabel="step", title="Gradient norm (x: a seed "
+                 "diverged)", ylabel="gradient norm before clipping (mean of the seeds)")
     dots.set_xticks(range(len(names)), names, rotation=90)
     accuracy_axis(dots, [line.get_ydata() for line in dots.get_lines()], chance=True,
                   label="test accuracy (a dot per seed)")
-    dots.set_title("Runs that did not diverge; dead nets end at chance")
     dots.axhline(config.fail_below, color="0.5", linestyle=":", linewidth=1)
-    for ax in axes.flat:
-        ax.grid(alpha=0.3, which="both")
-    plots.legend_outside(curves, fontsize="small")
-    hidden = config.hidden
-    shape = f"{hidden[0]}x{len(hidden)}" if len(set(hidden)) == 1 else "-".join(map(str, hidden))
-    figure.suptitle(f"784-{shape}-10 on {config.dataset}, momentum SGD η = {config.lr:g}, "
-                    f"{config.seeds} seeds")
+    plots.finish(dots, legend=False, which="both",
+                 title="Runs that did not diverge; dead nets end at chance")
+    figure.suptitle(f"784-{shape(config.hidden)}-10 on {config.dataset}, momentum SGD η = "
+                    f"{config.lr:g}, {config.seeds} seeds")
     return {"gradient_clipping": figure}

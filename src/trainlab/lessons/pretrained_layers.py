@@ -14,7 +14,7 @@ import numpy as np
 
 import trainlab as tl
 from trainlab.figures import accuracy_axis
-from trainlab.lab import plots
+from trainlab.lab import plots, training
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import data_of
 from trainlab.lab.lesson import HOML, Lesson
@@ -165,12 +165,7 @@ CLAIMS = (
 
 
 def notes(runs) -> list[str]:
-    lines = []
-    for setting in runs.settings:
-        diverged = sum(run["status"] == "diverged" for run in runs.of(setting))
-        if diverged:
-            lines.append(f"{label(setting)} diverged (the loss became NaN or inf) in {diverged} of "
-                         f"{len(runs.of(setting))} seeds.")
+    lines = training.failure_notes(runs, label)  # "... diverged in k of n seeds."
     frozen = finite(runs.values("frozen", "test_accuracy"))
     if frozen.size and abs(frozen.mean() - 0.5) < 0.15:
         lines.append(f"After the frozen phase B on A scored {frozen.mean():.1%} on average (two "
@@ -205,11 +200,9 @@ def plot(runs) -> dict:
     right.axhspan(3, 5, color="C3", alpha=0.12, label="the book: about 4")
     right.plot(np.arange(len(ratios)), ratios, marker="o", linestyle="none", color="C0", label="one seed")
     right.axhline(1, color="0.5", linestyle=":", linewidth=1)
-    right.set(xlabel="seed", ylabel="error from scratch / error of B on A",
-              title="How much reuse divides the error", ylim=(0, max([5.5, *(finite(ratios) + 0.5)])))
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        plots.legend_outside(ax, fontsize="small")
+    plots.finish(left)
+    plots.finish(right, xlabel="seed", ylabel="error from scratch / error of B on A",
+                 title="How much reuse divides the error", ylim=(0, max([5.5, *(finite(ratios) + 0.5)])))
     figure.suptitle(f"Shirt or sandal from {runs.config.samples_b} images ({runs.config.dataset}), "
                     f"{len(runs.seeds)} seeds")
     return {"pretrained_layers": figure}

@@ -6,7 +6,6 @@ batches)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -17,7 +16,7 @@ from trainlab.lab import plots
 from trainlab.lab.claims import Claim, Measure
 from trainlab.lab.data import load_data
 from trainlab.lab.lesson import DLFS, Lesson
-from trainlab.lab.search import Split, log_uniform, offset_grid, trial
+from trainlab.lab.search import Split, best_trial, search_points, trial_notes
 from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
@@ -65,8 +64,7 @@ def settings(config: Config) -> tuple[str, ...]:
     return ("random", "grid")
 
 
-def label(setting: str) -> str:
-    return f"{setting} search"
+label = "{} search".format  # "random search", "grid search"
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
@@ -75,24 +73,11 @@ def train(config: Config, setting: str, seed: int) -> dict:
     n = config.train_samples or len(data.x_train) - v
     split = Split(data.x_train[:n], data.y_train[:n], data.x_train[n:n + v], data.y_train[n:n + v],
                   data.x_test, data.y_test)
-    rng, budget = np.random.default_rng([seed, 0 if setting == "grid" else 1]), config.grid_points**2
-    ranges = (config.lr_range, config.weight_decay_range)
-    (lr_low, lr_high), (wd_low, wd_high) = (10 ** np.array(r) for r in ranges)
-    if setting == "grid":
-        points = list(itertools.product(offset_grid(rng, lr_low, lr_high, config.grid_points),
-                                        offset_grid(rng, wd_low, wd_high, config.grid_points)))
-        points = [points[i] for i in rng.permutation(budget)]
-    else:
-        points = list(zip(log_uniform(rng, lr_low, lr_high, budget),
-                          log_uniform(rng, wd_low, wd_high, budget), strict=True))
-    trials, best, best_model = [], -1.0, None
-    for index, (lr, decay) in enumerate(points):
-        run, model = trial(split, lr, decay, seed * 1000 + index, hidden=config.hidden,
-                           epochs=config.epochs, batch_size=config.batch_size, curves=False)
-        trials.append({"lr": lr, "weight_decay": decay, "score": run["val"][-1], "status": run["status"]})
-        if run["val"][-1] > best:
-            best, best_model = run["val"][-1], model
-    return {"trials": trials, "test": best_model.accuracy(data.x_test, data.y_test)}
+    rng = np.random.default_rng([seed, 0 if setting == "grid" else 1])
+    points = search_points(setting, rng, (config.lr_range, config.weight_decay_range), config.grid_points)
+    tried, best = best_trial(split, points, seed, hidden=config.hidden, epochs=config.epochs,
+                             batch_size=config.batch_size)
+    return {"trials": tried, "test": best.accuracy(data.x_test, data.y_test)}
 
 
 def chosen(run: dict) -> dict:
@@ -100,8 +85,7 @@ def chosen(run: dict) -> dict:
 
 
 def main_effect(run: dict, name: str) -> float:
-    """How far the mean score moves across the grid's values of ``name`` (averaged over the other
-    parameter)."""
+    """How far the mean score moves across the grid's values of ``name`` (over the other's)."""
     values = sorted({t[name] for t in run["trials"]})
     if len(values) * len(values) != len(run["trials"]):
         return float("nan")  # not a grid
@@ -119,9 +103,9 @@ LR_MATTERS = Measure("how far the grid's mean score moves across its learning ra
                      percent=True, short="η's effect - λ's effect")
 DISTINCT = Measure("distinct learning rates tried",
                    lambda run, c: len({t["lr"] for t in run["trials"]}), short="distinct η")
-TABLE = (TEST, BEST_SCORE, DISTINCT, Measure("the chosen learning rate (log10)",
-                                             lambda run, c: float(
-    np.log10(chosen(run)["lr"])), short="chosen log10 η"), LR_MATTERS)
+CHOSEN_LR = Measure("the chosen learning rate (log10)",
+                    lambda run, c: float(np.log10(chosen(run)["lr"])), short="chosen log10 η")
+TABLE = (TEST, BEST_SCORE, DISTINCT, CHOSEN_LR, LR_MATTERS)
 
 CLAIMS = (
     Claim("some-matter-more", "Hyperparameters differ in how much they move the final accuracy: here "
@@ -134,16 +118,7 @@ CLAIMS = (
 
 
 def notes(runs) -> list[str]:
-    scores = [t["score"] for s in runs.settings for run in runs.of(s) for t in run["trials"]]
-    lines = []
-    if scores and max(scores) < 0.2:
-        lines.append("No trial learned (every validation accuracy near the 10 % of guessing): the "
-                     "nets did not learn.")
-    if diverged := sum(t["status"] == "diverged" for s in runs.settings for run in runs.of(s)
-                       for t in run["trials"]):
-        lines.append(f"{diverged} trials diverged (the loss became NaN or inf); each is scored "
-                     "with the weights it was left with.")
-    return lines
+    return trial_notes([t for s in runs.settings for run in runs.of(s) for t in run["trials"]])
 
 
 def plot(runs) -> dict:
@@ -151,26 +126,19 @@ def plot(runs) -> dict:
     left, right = axes.flat
     shown = []
     for i, setting in enumerate(runs.settings):
-        trials = [t for run in runs.of(setting) for t in run["trials"]]
-        right.scatter([t["lr"] for t in trials], [t["score"] for t in trials], s=10, alpha=0.45,
-                      label=label(setting), color=plots.style(i)["color"], marker=plots.style(i)["marker"])
-        shown.append([t["score"] for t in trials])
+        tried = [t for run in runs.of(setting) for t in run["trials"]]  # every trial of every repeat
+        right.scatter([t["lr"] for t in tried], [t["score"] for t in tried], s=10, alpha=0.45,
+                      label=label(setting), **plots.style(i))
+        shown.append([t["score"] for t in tried])
     right.set(xscale="log", xlabel="learning rate η", title="Every trial of every repeat against η")
     accuracy_axis(right, shown, label="validation accuracy")
     pairs = [(runs.get("grid", s), runs.get("random", s)) for s in runs.seeds]
-    pairs = [(g, r) for g, r in pairs if g and r]
-    left.scatter([g["test"] for g, _ in pairs], [r["test"] for _, r in pairs], **plots.style(2), s=24)
-    ends = [p["test"] for pair in pairs for p in pair]
-    if ends:
-        low, high = min(ends) - 0.02, max(ends) + 0.02
-        left.plot([low, high], [low, high], color="0.6", linewidth=0.8)
-        left.set(xlim=(low, high), ylim=(low, high))
-    left.set(xlabel="grid search: chosen trial's test accuracy",
-             ylabel="random search: chosen trial's test accuracy",
-             title="One point per repeat (above the line: random won)")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-    plots.legend_outside(right)
+    pairs = [(g["test"], r["test"]) for g, r in pairs if g and r]
+    plots.against(left, [g for g, _ in pairs], [r for _, r in pairs], **plots.style(2), s=24)
+    plots.finish(left, legend=False, xlabel="grid search: chosen trial's test accuracy",
+                 ylabel="random search: chosen trial's test accuracy",
+                 title="One point per repeat (above the line: random won)")
+    plots.finish(right, fontsize=None)
     figure.suptitle(f"Random against grid search, {runs.config.grid_points ** 2} trials each, "
                     f"{len(pairs)} repeats")
     return {"random_vs_grid": figure}
