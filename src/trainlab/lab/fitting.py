@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from trainlab.lab import training
 from trainlab.lab.data import CHANCE_ACCURACY, hold_out, load_data, standardize
 
 
@@ -78,31 +79,16 @@ def learned(accuracy: float) -> bool:
     return math.isfinite(accuracy) and accuracy >= 2 * CHANCE_ACCURACY
 
 
-def failure(run: Mapping[str, Any]) -> str:
-    """ "diverged", "did not learn" (test accuracy near guessing) or "" for a run of a lesson that
-    records its ``status`` and ``test_accuracy``."""
-    if run.get("status") == "diverged":
-        return "diverged"
-    return "" if learned(float(run.get("test_accuracy", math.nan))) else "did not learn"
-
-
 def failure_notes(runs: Any, label: Callable[[str], str] = str) -> list[str]:
-    """One note per setting with failed seeds: "1cycle diverged (the loss became NaN or inf) in 2 of
-    4 seeds"."""
-    why = {
-        "diverged": "diverged (the loss became NaN or inf)",
-        "did not learn": "did not learn (its test accuracy stayed near the 10 % of guessing)",
-    }
-    notes = []
-    for setting in runs.settings:
-        outcomes = [failure(run) for run in runs.of(setting)]
-        for kind, words in why.items():
-            if kind in outcomes:
-                notes.append(
-                    f"{label(setting)} {words} in {outcomes.count(kind)} of {len(outcomes)} seeds; "
-                    "its measures leave those seeds out."
-                )
-    return notes
+    """:func:`trainlab.lab.training.failure_notes` for runs that record their ``status`` and
+    ``test_accuracy``: "1cycle diverged (the loss became NaN or inf) in 2 of 4 seeds." and "... did
+    not learn (...) in k of n seeds." for a test accuracy below twice guessing's."""
+    return training.failure_notes(
+        runs,
+        label,
+        lambda run, config: not learned(float(run.get("test_accuracy", math.nan))),
+        "its test accuracy stayed near the 10 % of guessing",
+    )
 
 
 def sweep_bottom(lrs: Sequence[float], losses: Sequence[float], beta: float) -> float:

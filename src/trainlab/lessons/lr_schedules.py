@@ -1,7 +1,5 @@
 """Learning-rate schedules (Hands-On ML 11.3) on one Fashion-MNIST MLP. Speed is measured as speed:
-every schedule runs the same budget of epochs, its constants scaled to it, and the net it leaves is
-tested: a faster schedule leaves a better net when the budget ends before the constant rate has
-converged."""
+every schedule runs the same budget, its constants scaled to it, and the net it leaves is tested."""
 
 from __future__ import annotations
 
@@ -21,22 +19,20 @@ from trainlab.lab.settings import DataConfig, option
 
 LESSON = Lesson(
     name="lr-schedules", title="Learning-rate schedules", book=HOML,
-    section="11.3 Learning Rate Scheduling",
-    figure="",
+    section="11.3 Learning Rate Scheduling", figure="",
     description=(
-        "One ReLU net with hidden layers of {hidden} units (He initialization) trained on "
-        "{dataset} (the last {validation_samples} training images held out for validation) with "
-        "momentum optimization (β = {momentum}, batches of {batch_size}) under each schedule, "
-        "every schedule starting from η0 = {lr} and run in full for the same budget of {epochs} "
-        "epochs, from {seeds} seeds (one seed: the same initial weights and batches under every "
-        "schedule). The schedules' constants are the book's, as fractions of its 25-epoch run, "
-        "scaled to this run's steps: power η0/(1 + t/s) with s = {power_s} of the steps (the "
-        "book's 10,000 of 25 epochs of 1,719); exponential η0·0.1^(t/s) with s = {exponential_s} "
-        "of the run (20 of 25 epochs), and with half and twice that s; piecewise constant η0, "
-        "then η0/2 from {piecewise} of the run, then η0/10 (epochs 5 and 15 of 25); performance "
-        "η times {plateau_factor} when the validation loss has not improved for "
-        "{plateau_patience} of the epochs (5 of 25); and 1cycle up to {one_cycle_max_lr} and "
-        "down (momentum 0.95 ↔ 0.85). Measured: test accuracy when the budget ends."),
+        "One ReLU net, hidden layers of {hidden} units (He init), trained on {dataset} (the last "
+        "{validation_samples} training images held out for validation) by momentum (β = "
+        "{momentum}, batches of {batch_size}) under each schedule from η0 = {lr}, each run in full "
+        "for {epochs} epochs ({seeds} seeds; one seed: the same initial weights and batches under "
+        "every schedule). The book's constants, as fractions of its 25-epoch run, scaled to this "
+        "run's steps: power η0/(1 + t/s), s = {power_s} of the steps (10,000 of 25 epochs of "
+        "1,719); exponential η0·0.1^(t/s), s = {exponential_s} of the run (20 of 25 epochs), and "
+        "half and twice that s; piecewise η0, then η0/2 from {piecewise} of the run, then η0/10 "
+        "(epochs 5 and 15 of 25); performance: η times {plateau_factor} when the validation loss "
+        "has not improved for {plateau_patience} of the epochs (5 of 25); 1cycle up to "
+        "{one_cycle_max_lr} and down (momentum 0.95 ↔ 0.85). Measured: test accuracy when the "
+        "budget ends."),
 )
 
 SCHEDULES = ("constant", "power", "exponential", "piecewise", "performance", "1cycle")
@@ -82,21 +78,20 @@ def settings(config: Config) -> tuple[str, ...]:
 
 
 def callbacks(config: Config, setting: str, steps: int) -> list:
-    """The callbacks that apply ``setting`` to a run of ``steps`` steps."""
-    lr = config.lr
-    if setting == "constant":
-        return []
-    if setting == "power":
-        return [tl.PowerDecay(lr, config.power_s * steps)]
-    if setting.startswith("exponential"):
-        return [tl.ExponentialDecay(lr, config.exponential_s * TUNING.get(setting, 1.0) * steps, rate=0.1)]
-    if setting == "piecewise":
-        return [tl.PiecewiseConstant([f * steps for f in config.piecewise], [lr, lr / 2, lr / 10])]
-    if setting == "performance":
-        patience = max(1, round(config.plateau_patience * config.epochs))
-        return [tl.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor, patience=patience)]
-    # "1cycle": over the whole run, momentum cycled too
-    return [tl.OneCycle(config.one_cycle_max_lr)]
+    """The callback that applies ``setting`` to a run of ``steps`` steps (none: the constant rate)."""
+    lr, patience = config.lr, max(1, round(config.plateau_patience * config.epochs))
+    make = {
+        "power": lambda: tl.PowerDecay(lr, config.power_s * steps),
+        "exponential": lambda: tl.ExponentialDecay(
+            lr, config.exponential_s * TUNING.get(setting, 1.0) * steps, rate=0.1),
+        "piecewise": lambda: tl.PiecewiseConstant([f * steps for f in config.piecewise],
+                                                  [lr, lr / 2, lr / 10]),
+        "performance": lambda: tl.ReduceLROnPlateau(monitor="val_loss", factor=config.plateau_factor,
+                                                    patience=patience),
+        "1cycle": lambda: tl.OneCycle(config.one_cycle_max_lr),  # over the whole run, momentum too
+    }
+    name = setting.split(" ")[0]  # "exponential s/2" is exponential with another s
+    return [make[name]()] if name in make else []
 
 
 def train(config: Config, setting: str, seed: int) -> dict:
@@ -115,47 +110,37 @@ def train(config: Config, setting: str, seed: int) -> dict:
             "test_accuracy": model.accuracy(data.x_test, data.y_test)}
 
 
-ACCURACY = Measure("test accuracy when the budget of {epochs} epochs ends",
-                   lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"],
-                   percent=True, short="test accuracy after {epochs} epochs")
 def last(key: str):
     """The last epoch's ``key``; NaN for a run that diverged in its first epoch."""
     return lambda run, c: run[key][-1] if run[key] else math.nan
 
 
-VALIDATION = Measure("validation accuracy at the last epoch", last("val_accuracy"), percent=True,
-                     short="validation accuracy")
-TRAINING_LOSS = Measure("the mean training loss of the last epoch", last("loss"),
-                        short="training loss, last epoch")
-FINAL_LR = Measure("the learning rate at the end", last("lr"), short="final η")
-TABLE = (ACCURACY, VALIDATION, TRAINING_LOSS, FINAL_LR)
+ACCURACY = Measure("test accuracy when the budget of {epochs} epochs ends",
+                   lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"],
+                   percent=True, short="test accuracy after {epochs} epochs")
+TABLE = (ACCURACY, Measure("validation accuracy at the last epoch", last("val_accuracy"),
+                           percent=True, short="validation accuracy"),
+         Measure("the mean training loss of the last epoch", last("loss"),
+                 short="training loss, last epoch"),
+         Measure("the learning rate at the end", last("lr"), short="final η"))
 
 SPEED = "Exponential decay, performance scheduling and 1cycle can considerably speed up convergence"
 CLAIMS = (
-    Claim("exponential-faster", f"{SPEED}: exponential scheduling against a constant rate.",
-          "HOML 11.3", ACCURACY, a="exponential", expect=">", b="constant",
-          why="Exponential decay led the constant rate by 0.29 points with a paired sd of about 0.5 "
-              "over 4 seeds: about 13 seeds would settle it; the book's 'considerably' is not what "
-              "this net shows in 10 epochs."),
-    Claim("performance-faster", f"{SPEED}: performance scheduling against a constant rate.",
-          "HOML 11.3", ACCURACY, a="performance", expect=">", b="constant",
-          why="Performance scheduling led by 0.51 points; the interval's lower end is -0.03, a paired "
-              "sd of about 0.34 over 4 seeds: 6 to 8 seeds would settle it."),
-    Claim("1cycle-faster", f"{SPEED}: 1cycle against a constant rate.", "HOML 11.3", ACCURACY,
-          a="1cycle", expect=">", b="constant"),
+    *(Claim(f"{name}-faster", f"{SPEED}: {words} against a constant rate.", "HOML 11.3", ACCURACY,
+            a=name, expect=">", b="constant")
+      for name, words in (("exponential", "exponential scheduling"),
+                          ("performance", "performance scheduling"), ("1cycle", "1cycle"))),
     Claim("1cycle-best", "Exponential and performance scheduling both do well, but 1cycle seems "
           "to do even better.", "HOML 11.3", ACCURACY, a="1cycle", expect=">",
-          b=("exponential", "performance"),
-          why="1cycle beat exponential decay beyond the noise (+0.79 points) and led performance "
-              "scheduling by 0.57 (interval -0.1 to +1.24, paired sd about 0.4): about 8 seeds would "
-              "settle the second."),
+          b=("exponential", "performance")),
     Claim("exponential-easy-to-tune", "Exponential scheduling is easy to tune: with its decay "
           "constant s halved or doubled it does about as well (here: within half a point of test "
           "accuracy).", "HOML 11.3", ACCURACY, a="exponential", expect="~", b=tuple(TUNING),
           margin=0.005,
-          why="Doubling s is level (-0.10 points), but halving it costs 0.69 points (interval 0.51 to "
-              "0.88): s/2 divides the rate by 10 every 4 epochs, to 0.3 % of η0 at the end of the "
-              "10 epochs, which then barely move the weights. Easy to tune upwards, not downwards."),
+          why="Doubling s is level (-0.08 points), but halving it costs 0.79 points (interval 0.66 "
+              "to 0.91, 12 seeds): s/2 divides the rate by 10 every 4 epochs, to 0.3 % of η0 at the "
+              "end of the 10 epochs, which then barely move the weights. Easy to tune upwards, not "
+              "downwards."),
 )
 
 
@@ -172,25 +157,21 @@ def notes(runs) -> list[str]:
 def plot(runs) -> dict:
     config = runs.config
     figure, axes = plots.figure(3, width=5.2, height=4.4)
+    rates, accuracy, loss = axes.flat
     colours = plots.styles(runs.settings)
-    epochs = np.arange(1, config.epochs + 1)
     for setting in runs.settings:
         first = runs.of(setting)[0]
-        # in epochs
-        x = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]
-        axes[0, 0].plot(x, first["step_lr"], label=setting, color=colours[setting]["color"], linewidth=1.4)
-        for ax, key in ((axes[0, 1], "val_accuracy"), (axes[0, 2], "loss")):
-            plots.mean_curve(ax, runs.curves(setting, key), x=epochs[: runs.curves(setting, key).shape[1]],
-                             label=setting, **colours[setting])
-    axes[0, 0].set(title="Learning rate (first seed)", xlabel="epoch", ylabel="η (log scale)", yscale="log")
-    axes[0, 1].set(title="Validation accuracy", xlabel="epoch")
-    accuracy_axis(axes[0, 1], [line.get_ydata() for line in axes[0, 1].get_lines()], label="accuracy")
-    axes[0, 2].set(title="Training loss (mean over the epoch's batches)", xlabel="epoch",
-                   ylabel="loss", yscale="log")
-    for ax in axes.flat:
-        ax.grid(alpha=0.3)
-    plots.legend_outside(axes[0, 2], fontsize="small")
+        epochs = np.arange(len(first["step_lr"])) * first["lr_every"] / first["steps_per_epoch"]
+        rates.plot(epochs, first["step_lr"], label=setting, color=colours[setting]["color"], linewidth=1.4)
+    plots.setting_curves(accuracy, runs, "val_accuracy")
+    plots.setting_curves(loss, runs, "loss")
+    plots.finish(rates, legend=False, title="Learning rate (first seed)", xlabel="epoch",
+                 ylabel="η (log scale)", yscale="log")
+    plots.finish(accuracy, legend=False, title="Validation accuracy", xlabel="epoch")
+    accuracy_axis(accuracy, [line.get_ydata() for line in accuracy.get_lines()], label="accuracy")
+    plots.finish(loss, title="Training loss (mean over the epoch's batches)", xlabel="epoch",
+                 ylabel="loss", yscale="log")
     figure.suptitle(f"Every schedule run in full for {config.epochs} epochs ({config.dataset}, "
                     f"momentum {config.momentum:g}, batches of {config.batch_size}); mean of "
-                    f"{len(runs.seeds)} seeds and " "their range")
+                    f"{len(runs.seeds)} seeds and their range")
     return {"schedules": figure}

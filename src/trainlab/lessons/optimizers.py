@@ -118,8 +118,7 @@ CLAIMS = (
               "AdaGrad: the book's measure credits what a step has just fitted to its own batch, "
               "and AdaGrad's large early steps fit a batch more."),
     Claim("nesterov-faster", "Nesterov accelerated gradient is generally faster than plain momentum.",
-          "HOML 11.3.2", TO_FAST_LEVEL, a="nesterov", expect="<", b="momentum",
-          why="A lead of 39 iterations in 714, paired sd 55 over 8 seeds: about 12 would settle it."),
+          "HOML 11.3.2", TO_FAST_LEVEL, a="nesterov", expect="<", b="momentum"),
     Claim("nadam-faster", "Nadam (Adam with the Nesterov trick) often converges slightly faster "
           "than Adam.", "HOML 11.3.5", TO_FAST_LEVEL, a="nadam", expect="<", b="adam"),
     Claim("adam-beats-adamax", "AdaMax can be more stable than Adam, but in general Adam performs "
