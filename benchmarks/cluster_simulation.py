@@ -2,7 +2,7 @@
 on a local Dask cluster with W simulated workers, each unit a sleep of its measured time (scaled
 down).
 
-    .venv/bin/python benchmarks/cluster_simulation.py [--workers 2,8,32,128] [--seconds 20] [--costs FILE]
+    .venv/bin/python benchmarks/cluster_simulation.py [--workers 2,8,32,128] [--seconds 60] [--costs FILE]
 
 The costs are the seconds each unit of the full-size run took (one core each), as the cache of that
 run kept them (`python scripts/collect_results.py` writes them to benchmarks/data/unit_costs.json);
@@ -85,7 +85,7 @@ def main() -> None:
         "--workers", default="2,8,32,128", help="the cluster sizes W (default 2,8,32,128)"
     )
     parser.add_argument(
-        "--seconds", type=float, default=20.0, help="wall seconds of each W's best case"
+        "--seconds", type=float, default=60.0, help="wall seconds of each W's best case"
     )
     parser.add_argument("--costs", type=Path, default=COSTS, help="measured unit costs (JSON list)")
     args = parser.parse_args()

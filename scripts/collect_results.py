@@ -57,8 +57,11 @@ def verdict_text(evaluations: list[Evaluation]) -> str:
     return ", ".join(parts)
 
 
-def section(lesson: LessonModule, run: Run) -> tuple[str, list[str], dict[str, int]]:
-    """The lesson's section of the page, its overview row and its verdict counts."""
+def section(
+    lesson: LessonModule, run: Run, seconds: float
+) -> tuple[str, list[str], dict[str, int]]:
+    """The lesson's section of the page, its overview row and its verdict counts (``seconds``: the
+    CPU time its units took)."""
     evaluations, runs = evaluated(lesson, run)
     target = DOCS / "results" / lesson.name
     shutil.rmtree(target, ignore_errors=True)
@@ -69,7 +72,6 @@ def section(lesson: LessonModule, run: Run) -> tuple[str, list[str], dict[str, i
     close_figures(figures.values())
     headers, rows = lesson.table(runs)
     counts = count([e.verdict for e in evaluations])
-    seconds = float(run.facts.get("seconds", 0))
     lines = [
         f"## {lesson.title} (`{lesson.name}`)",
         "",
@@ -118,22 +120,37 @@ def teachers_row(lesson: LessonModule, full: Run | None, quick: Run | None) -> l
     return cells
 
 
-def timings(full: dict[str, Run], quick: dict[str, Run]) -> dict[str, dict[str, dict[str, float]]]:
-    """{lesson: {"full" | "quick": {"seconds", "units"}}} from the runs (trainlab list, the runner's ETA)."""
+def timings(
+    full: dict[str, Run], quick: dict[str, Run], seconds: dict[str, float]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """{lesson: {"full" | "quick": {"seconds", "units"}}} from the runs (trainlab list, the runner's
+    ETA); a full run's seconds are its units' CPU time (``seconds``) where the cache holds them."""
     out: dict[str, dict[str, dict[str, float]]] = {}
     for size, runs in (("full", full), ("quick", quick)):
         for name, run in runs.items():
             units = len(read_json(run.folder / "metrics.json")["runs"])
+            took = seconds.get(name) if size == "full" else None
             out.setdefault(name, {})[size] = {
-                "seconds": round(float(run.facts.get("seconds", 0)), 1),
+                "seconds": round(float(run.facts.get("seconds", 0) if took is None else took), 1),
                 "units": units,
             }
     return out
 
 
+def cpu_seconds(full: dict[str, Run], costs: list[dict[str, object]]) -> dict[str, float]:
+    """Each full run's CPU time, the sum of its units' (only where the cache held every unit)."""
+    out = {}
+    for name, run in full.items():
+        mine = [float(c["seconds"]) for c in costs if c["lesson"] == name]  # type: ignore[arg-type]
+        if len(mine) == len(read_json(run.folder / "metrics.json")["runs"]):
+            out[name] = sum(mine)
+    return out
+
+
 def unit_costs(full: dict[str, Run], cache: Path) -> list[dict[str, object]]:
-    """The measured seconds of every unit of the full-size runs, from the cache that run filled
-    (benchmarks/cluster_simulation.py replays them). An entry is matched by its numbers, not by its
+    """The measured CPU seconds of every unit of the full-size runs, from the cache that run filled
+    (benchmarks/cluster_simulation.py replays them; CPU rather than wall time, which grows when the
+    machine is shared). An entry is matched by its numbers, not by its
     key: the key also hashes the code, and a later edit of a lesson's text must not lose its costs.
     Units the cache no longer holds are left out."""
     costs = []
@@ -141,8 +158,12 @@ def unit_costs(full: dict[str, Run], cache: Path) -> list[dict[str, object]]:
         seconds = {}
         for path in sorted((cache / name).glob("*.json")):
             entry = read_json(path)
-            if isinstance(entry, dict) and {"setting", "seed", "seconds", "run"} <= entry.keys():
-                seconds[entry["setting"], entry["seed"], canonical(entry["run"])] = entry["seconds"]
+            if (
+                isinstance(entry, dict)
+                and {"setting", "seed", "cpu_seconds", "run"} <= entry.keys()
+            ):
+                key = entry["setting"], entry["seed"], canonical(entry["run"])
+                seconds[key] = entry["cpu_seconds"]
         for entry in read_json(run.folder / "metrics.json")["runs"]:
             found = seconds.get((entry["setting"], entry["seed"], canonical(entry["run"])))
             if found is not None:
@@ -177,7 +198,13 @@ def main() -> None:
     full = newest(Path(args.runs), quick=False)
     quick = newest(Path(args.quick), quick=True) if args.quick else {}
     lessons = [load_lesson(name) for name in list_lessons()]
-    built = [section(lesson, full[lesson.name]) for lesson in lessons if lesson.name in full]
+    costs = unit_costs(full, Path(args.runs) / ".cache")
+    cpu = cpu_seconds(full, costs)
+    built = [
+        section(lesson, full[lesson.name], cpu.get(lesson.name, full[lesson.name].facts["seconds"]))
+        for lesson in lessons
+        if lesson.name in full
+    ]
     totals = {v: sum(counts[v] for _, _, counts in built) for v in VERDICTS}
     overview = markdown_table(
         [
@@ -237,8 +264,7 @@ def main() -> None:
     timing = DOCS / "results" / "timing.md"
     footer = [timing.read_text()] if timing.exists() else []
     write_text(DOCS / "results.md", "\n".join(header + [text for text, _, _ in built] + footer))
-    write_json(TIMINGS, timings(full, quick))
-    costs = unit_costs(full, Path(args.runs) / ".cache")
+    write_json(TIMINGS, timings(full, quick, cpu))
     if costs:
         write_json(UNIT_COSTS, costs)
     print(f"wrote {DOCS / 'results.md'} ({len(built)} lessons: {totals}) and {TIMINGS}")
