@@ -118,11 +118,11 @@ def last(key: str):
 ACCURACY = Measure("test accuracy when the budget of {epochs} epochs ends",
                    lambda run, c: math.nan if run["status"] == "diverged" else run["test_accuracy"],
                    percent=True, short="test accuracy after {epochs} epochs")
+TRAINING_LOSS = Measure("the mean training loss of the last epoch", last("loss"),
+                        short="training loss, last epoch")
 TABLE = (ACCURACY, Measure("validation accuracy at the last epoch", last("val_accuracy"),
                            percent=True, short="validation accuracy"),
-         Measure("the mean training loss of the last epoch", last("loss"),
-                 short="training loss, last epoch"),
-         Measure("the learning rate at the end", last("lr"), short="final η"))
+         TRAINING_LOSS, Measure("the learning rate at the end", last("lr"), short="final η"))
 
 SPEED = "Exponential decay, performance scheduling and 1cycle can considerably speed up convergence"
 CLAIMS = (
