@@ -150,14 +150,17 @@ def cpu_seconds(full: dict[str, Run], costs: list[dict[str, object]]) -> dict[st
 def unit_costs(full: dict[str, Run], cache: Path) -> list[dict[str, object]]:
     """The measured CPU seconds of every unit of the full-size runs, from the cache that run filled
     (benchmarks/cluster_simulation.py replays them; CPU rather than wall time, which grows when the
-    machine is shared). An entry is matched by its numbers, not by its
-    key: the key also hashes the code, and a later edit of a lesson's text must not lose its costs.
-    Units the cache no longer holds are left out."""
+    machine is shared). An entry is matched by its numbers, not by its key: the key also hashes the
+    code, and a later edit of a lesson's text must not lose its costs. Units the cache no longer
+    holds (or holds in an unreadable file) are left out."""
     costs = []
     for name, run in full.items():
         seconds = {}
         for path in sorted((cache / name).glob("*.json")):
-            entry = read_json(path)
+            try:
+                entry = read_json(path)
+            except (ValueError, OSError):  # a damaged entry: the cache itself refuses it too
+                continue
             if (
                 isinstance(entry, dict)
                 and {"setting", "seed", "cpu_seconds", "run"} <= entry.keys()

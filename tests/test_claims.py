@@ -163,6 +163,8 @@ def test_a_trend_compares_each_settings_change_from_its_reference_seed_by_seed()
     assert flipped.to_json()["relative_to"] == ["a", "b"]
     with pytest.raises(ValueError, match="relative_to=.* needs two settings"):
         Claim("t", "?", "s", VALUE, a="a", expect="<", b=("b", "c"), relative_to=("x", "y"))
+    with pytest.raises(ValueError, match="paired=False"):
+        Claim("t", "?", "s", VALUE, a="a", expect="<", b="b", relative_to=("x", "y"), paired=False)
 
 
 def test_the_sentence_says_the_claim_the_numbers_and_the_verdict():

@@ -44,6 +44,7 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
         entry["key"] = "0" * 64
         path.with_name(f"old-{path.name}").write_text(json.dumps(entry, indent=1))
         path.unlink()
+    (runs / ".cache" / "optimizers" / "damaged.json").write_text("{not json")  # skipped, not fatal
     script = load_script(monkeypatch, tmp_path / "docs", tmp_path / "timings.json")
     monkeypatch.setattr(
         "sys.argv",
@@ -76,7 +77,7 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
     )
     cpu = sum(  # a full run's time is its units' CPU time, which sharing the machine does not grow
         json.loads(path.read_text())["cpu_seconds"]
-        for path in (runs / ".cache" / "optimizers").glob("*.json")
+        for path in (runs / ".cache" / "optimizers").glob("old-*.json")
     )
     assert timings["optimizers"]["full"]["seconds"] == round(cpu, 1) > 0
     costs = json.loads((tmp_path / "unit_costs.json").read_text())

@@ -91,11 +91,10 @@ class Claim:
     of, or a number) or ``"in"`` (``b`` is a band ``(low, high)``) or ``"~"`` (``a`` and the setting
     ``b`` are level: their difference lies within ±``margin``). ``relative_to=(ra, rb)`` measures a
     trend: a's change from the setting ``ra`` against b's change from ``rb``, seed by seed (the
-    effect of growing the net on dropout against its effect on weight decay). ``paired``: runs of
-    one seed start from the same weights and see the same batches, so the difference is taken seed
-    by seed. ``why``
-    is the evidence a reader needs beside the verdict: where the book's conditions differ, what the
-    book's own code gives.
+    effect of growing the net on dropout against its effect on weight decay; the runs must pair).
+    ``paired``: runs of one seed start from the same weights and see the same batches, so the
+    difference is taken seed by seed. ``why`` is the evidence a reader needs beside the verdict:
+    where the book's conditions differ, what the book's own code gives.
     """
 
     id: str
@@ -126,11 +125,15 @@ class Claim:
                 f"claim {self.id!r}: expect='~' (level) needs margin > 0, got {self.margin!r}"
             )
         if self.relative_to and not (
-            len(self.relative_to) == 2 and isinstance(self.b, str) and self.expect in "<>"
+            len(self.relative_to) == 2
+            and isinstance(self.b, str)
+            and self.expect in ("<", ">")
+            and self.paired
         ):
             raise ValueError(
                 f"claim {self.id!r}: relative_to={self.relative_to!r} needs two settings, b one "
-                f"setting and expect '<' or '>' (got b={self.b!r}, expect={self.expect!r})"
+                f"setting, expect '<' or '>' and paired runs (got b={self.b!r}, "
+                f"expect={self.expect!r}, paired={self.paired!r})"
             )
 
     @property
