@@ -34,17 +34,9 @@ from optuna.distributions import (
 from trainlab.tune.space import SearchSpace
 
 
-class SlotRandomSampler(optuna.samplers.BaseSampler):
-    """Independent uniform / log-uniform draws, reproducible per trial slot.
-
-    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded
-    with (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the
-    other parameters. A trial without a slot (not started by trainlab's objective) uses its number
-    instead.
-    """
-
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = int(seed)
+class IndependentSampler(optuna.samplers.BaseSampler):
+    """A sampler that draws every parameter on its own (``sample_independent``): Optuna's relative
+    sampling, which draws parameters jointly, is left unused."""
 
     def infer_relative_search_space(
         self, study: optuna.Study, trial: Any
@@ -55,6 +47,19 @@ class SlotRandomSampler(optuna.samplers.BaseSampler):
         self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]
     ) -> dict:
         return {}
+
+
+class SlotRandomSampler(IndependentSampler):
+    """Independent uniform / log-uniform draws, reproducible per trial slot.
+
+    The value of parameter ``name`` in the trial holding slot ``s`` comes from a Generator seeded
+    with (seed, s, crc32(name)): it depends neither on the order in which trials run nor on the
+    other parameters. A trial without a slot (not started by trainlab's objective) uses its number
+    instead.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = int(seed)
 
     def sample_independent(
         self, study: optuna.Study, trial: Any, param_name: str, param_distribution: BaseDistribution
@@ -88,7 +93,7 @@ def draw(rng: np.random.Generator, distribution: BaseDistribution) -> Any:
     raise TypeError(f"cannot sample from {distribution!r}")
 
 
-class SlotGridSampler(optuna.samplers.BaseSampler):
+class SlotGridSampler(IndependentSampler):
     """A grid search that gives the trial in slot ``s`` the ``s``-th point of a seeded shuffle of the grid.
 
     ``grid`` maps each searched parameter to its values. Every slot below the grid's size gets a
@@ -108,16 +113,6 @@ class SlotGridSampler(optuna.samplers.BaseSampler):
             index, position = divmod(index, len(self.grid[name]))
             values[name] = self.grid[name][position]
         return values
-
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: Any
-    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(
-        self, study: optuna.Study, trial: Any, search_space: dict[str, BaseDistribution]
-    ) -> dict:
-        return {}
 
     def sample_independent(
         self, study: optuna.Study, trial: Any, param_name: str, param_distribution: BaseDistribution
