@@ -175,7 +175,7 @@ def unit_costs(full: dict[str, Run], cache: Path) -> list[dict[str, object]]:
                         "lesson": name,
                         "setting": entry["setting"],
                         "seed": entry["seed"],
-                        "seconds": round(float(found), 2),
+                        "seconds": float(found),
                     }
                 )
     return costs
@@ -269,7 +269,7 @@ def main() -> None:
     write_text(DOCS / "results.md", "\n".join(header + [text for text, _, _ in built] + footer))
     write_json(TIMINGS, timings(full, quick, cpu))
     if costs:
-        write_json(UNIT_COSTS, costs)
+        write_json(UNIT_COSTS, [{**c, "seconds": round(c["seconds"], 2)} for c in costs])
     print(f"wrote {DOCS / 'results.md'} ({len(built)} lessons: {totals}) and {TIMINGS}")
 
 
