@@ -49,12 +49,6 @@ def test_a_lesson_module_is_short(name):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 26 asks for a median lesson of at most 150 lines; wrapped at 110 columns it is 183 (13 "
-    "lessons must be <= 150, 9 are): random-vs-grid, batchnorm-regularizer, lr-schedules and "
-    "dropout-ensemble still have shared code to move into trainlab.lab (remove this mark when they do)",
-)
 def test_half_the_lessons_fit_on_a_few_screens():
     """A lesson declares; the median lesson is at most 150 lines (what they share lives in trainlab.lab)."""
     assert float(np.median([lines_of(name) for name in NAMES])) <= 150
