@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TIMINGS = ROOT / "src" / "trainlab" / "lab" / "timings.json"
 UNIT_COSTS = ROOT / "benchmarks" / "data" / "unit_costs.json"
+# the notebooks' code, to tell a lesson a notebook runs at full size from one no notebook runs
+NOTEBOOK_CODE = "\n".join(path.read_text() for path in sorted((ROOT / "notebooks").glob("*.py")))
 
 
 def newest(runs: Path, quick: bool) -> dict[str, Run]:
@@ -111,11 +114,14 @@ def teachers_row(lesson: LessonModule, full: Run | None, quick: Run | None) -> l
     cells = [f"`{lesson.name}`"]
     cells.append(verdict_text(evaluated(lesson, full)[0]) if full else "not run")
     notebook = lesson.Config.NOTEBOOK
-    cells.append(
-        verdict_text(run_lesson(lesson.name, **notebook).evaluations)
-        if notebook
-        else "no notebook run"
-    )
+    if notebook:
+        cells.append(verdict_text(run_lesson(lesson.name, **notebook).evaluations))
+    elif f'run_lesson("{lesson.name}")' in NOTEBOOK_CODE:  # a notebook runs it as it is
+        cells.append("full size (as the first column)")
+    elif re.search(rf'run_lesson\(\s*"{lesson.name}"', NOTEBOOK_CODE):
+        cells.append("sizes written in the notebook's cells (not re-run here)")
+    else:
+        cells.append("no notebook runs it")
     cells.append(verdict_text(evaluated(lesson, quick)[0]) if quick else "not run")
     return cells
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from trainlab.lab.lesson import load_lesson
 from trainlab.lab.runner import run_lessons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +91,20 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
     }
     teachers = next(line for line in page.splitlines() if line.startswith("| `optimizers`"))
     assert f"{verdicts['agrees']} of 5 agree" in teachers and quick.record is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "cell"),
+    [
+        ("optimizers-2d", "full size (as the first column)"),  # notebook 03: run_lesson("optimizers-2d")
+        ("optimizers", "sizes written in the notebook's cells (not re-run here)"),
+        ("l1-sparsity", "no notebook runs it"),
+    ],
+)
+def test_the_teachers_table_says_how_a_notebook_runs_a_lesson_without_a_notebook_size(
+    tmp_path, monkeypatch, name, cell
+):
+    module = load_script(monkeypatch, tmp_path, tmp_path / "timings.json")
+    lesson = load_lesson(name)
+    assert lesson.Config.NOTEBOOK == {}
+    assert module.teachers_row(lesson, None, None) == [f"`{name}`", "not run", cell, "not run"]
