@@ -96,7 +96,7 @@ def test_the_page_counts_verdicts_and_the_times_come_from_the_runs(tmp_path, mon
 @pytest.mark.parametrize(
     ("name", "cell"),
     [
-        ("optimizers-2d", "full size (as the first column)"),  # notebook 03: run_lesson("optimizers-2d")
+        ("optimizers-2d", "full size (as the first column)"),  # notebook 03 runs it as it is
         ("optimizers", "sizes written in the notebook's cells (not re-run here)"),
         ("l1-sparsity", "no notebook runs it"),
     ],
