@@ -19,14 +19,14 @@ LESSON = Lesson(
     name="lr-schedules", title="Learning-rate schedules", book=HOML,
     section="11.3 Learning Rate Scheduling", figure="",
     description=(
-        "A ReLU net ({hidden} units, He init) trained on {dataset} (the last {validation_samples} "
-        "training images held out) by momentum (β = {momentum}, batches of {batch_size}) from η0 = "
-        "{lr} under each schedule, run in full for {epochs} epochs ({seeds} seeds; a seed: the same "
-        "weights and batches under every schedule). The book's constants for its 25 epochs, scaled "
-        "to this run: power η0/(1 + t/s), s = {power_s} of the steps; exponential η0·0.1^(t/s), s = "
-        "{exponential_s} of the run, and half and twice that; piecewise η0/2, then η0/10 from "
-        "{piecewise} of the run; performance η times {plateau_factor} after {plateau_patience} of "
-        "the epochs without a lower validation loss; 1cycle up to {one_cycle_max_lr} and down."),
+        "A ReLU net (hidden layers of {hidden} units; He init) on {dataset} (the last {validation_samples} "
+        "images held out), by momentum (β = {momentum}, batches of {batch_size}) from η0 = {lr} under each "
+        "schedule, run in full for {epochs} epochs ({seeds} seeds; a seed: the same weights and batches "
+        "under every schedule). The book's constants for its 25 epochs, scaled to this run: power η0/(1 + "
+        "t/s), s = {power_s} of the steps; exponential η0·0.1^(t/s), s = {exponential_s} of the run, and "
+        "half and twice that; piecewise η0/2, then η0/10 from {piecewise} of the run; performance η times "
+        "{plateau_factor} after {plateau_patience} of the epochs without a lower validation loss; 1cycle up "
+        "to {one_cycle_max_lr} and down."),
 )
 
 SCHEDULES = ("constant", "power", "exponential", "piecewise", "performance", "1cycle")
