@@ -118,7 +118,7 @@ def teachers_row(lesson: LessonModule, full: Run | None, quick: Run | None) -> l
         cells.append(verdict_text(run_lesson(lesson.name, **notebook).evaluations))
     elif f'run_lesson("{lesson.name}")' in NOTEBOOK_CODE:  # a notebook runs it as it is
         cells.append("full size (as the first column)")
-    elif re.search(rf'run_lesson\(\s*"{lesson.name}"', NOTEBOOK_CODE):
+    elif re.search(rf'run_lesson\(\s*"{re.escape(lesson.name)}"', NOTEBOOK_CODE):
         cells.append("sizes written in the notebook's cells (not re-run here)")
     else:
         cells.append("no notebook runs it")
